@@ -1,0 +1,48 @@
+/** Keys of the single chat table (DESIGN.md, Data model). Runtime, sandbox and CLI all build keys here. */
+
+export const ATTR = {
+  pk: 'pk',
+  sk: 'sk',
+  /** Epoch seconds; DynamoDB's TTL attribute. */
+  ttl: 'expiresAt',
+} as const;
+
+export const keys = {
+  roomPk: (roomId: string) => `ROOM#${roomId}`,
+  messageSk: (messageId: string) => `MSG#${messageId}`,
+  noticeSk: 'NOTICE',
+  memberSk: (userId: string) => `MEMBER#${userId}`,
+  presenceSk: (region: string, connectionId: string) => `CONN#${region}#${connectionId}`,
+  connectionPk: (region: string, connectionId: string) => `CONN#${region}#${connectionId}`,
+  connectionSk: 'META',
+  /** A send's idempotency record: one per room and client message id. */
+  clientMsgSk: (userId: string, clientMsgId: string) => `CMID#${userId}#${clientMsgId}`,
+  configPk: 'CONFIG',
+  loadSk: (region: string) => `LOAD#${region}`,
+  /** Replication canaries written by `chatctl replication check`; they expire and never show in chat. */
+  canaryPk: 'CANARY',
+  canarySk: (source: string, id: string) => `CANARY#${source}#${id}`,
+  /** Health-check item each region writes to prove its replica takes writes. */
+  healthPk: 'HEALTH',
+  healthSk: (region: string) => `PROBE#${region}`,
+} as const;
+
+export const PREFIX = {
+  message: 'MSG#',
+  presence: 'CONN#',
+  member: 'MEMBER#',
+} as const;
+
+/** Connections and presence expire after API Gateway's 2 h maximum connection time, plus slack. */
+export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 15 * 60;
+
+/**
+ * The chat table's shape, as plain data (no SDK types here): the CDK Global Table, the sandbox's replicas and
+ * the tests all create it from this.
+ */
+export const CHAT_TABLE_SHAPE = {
+  partitionKey: ATTR.pk,
+  sortKey: ATTR.sk,
+  ttlAttribute: ATTR.ttl,
+  streamView: 'NEW_AND_OLD_IMAGES',
+} as const;

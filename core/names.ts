@@ -1,0 +1,29 @@
+/**
+ * Names derived from the topology, so stacks, runtime, sandbox and CLI agree without passing strings around.
+ */
+import type { Route } from './protocol.js';
+import type { Topology } from './topology.js';
+
+type Named = Pick<Topology, 'app'>;
+
+export const WEBSOCKET_STAGE = 'prod';
+
+export const names = {
+  table: (t: Named) => `${t.app}-chat`,
+  /** One Lambda function per route and region (per-route reserved concurrency lanes need separate functions). */
+  function: (t: Named, regionKey: string, route: Route) => `${t.app}-${regionKey}-${route}`,
+  relayFunction: (t: Named, regionKey: string) => `${t.app}-${regionKey}-relay`,
+  globalDataStack: (t: Named) => `${t.app}-global-data`,
+  regionStack: (t: Named, regionKey: string) => `${t.app}-region-${regionKey}`,
+  chinaProxyStack: (t: Named) => `${t.app}-china-proxy`,
+  authStack: (t: Named) => `${t.app}-auth`,
+  /** The latency-routed name users connect to. */
+  chatRecord: (t: Pick<Topology, 'domain'>) => `chat.${t.domain}`,
+  /** Each region's own API domain, the target of its latency record and of the China proxy. */
+  regionalDomain: (t: Pick<Topology, 'domain'>, regionKey: string) => `${regionKey}.chat.${t.domain}`,
+  /** Route 53 health checks are found by this caller reference (unique per region). */
+  healthCheckReference: (t: Named, regionKey: string) => `${t.app}-${regionKey}-health`,
+  /** The China proxy's distribution is found by this comment. */
+  chinaDistributionComment: (t: Named) => `${t.app} China proxy`,
+  firehoseStream: (t: Named) => `${t.app}-chat-analytics`,
+} as const;

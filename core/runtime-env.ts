@@ -1,0 +1,22 @@
+/**
+ * Names of the environment variables the runtime handlers read their configuration from.
+ * The stacks set them on every function; the sandbox passes the same values in-process.
+ */
+export const RUNTIME_ENV = {
+  tableName: 'CHAT_TABLE',
+  regionKey: 'CHAT_REGION_KEY',
+  /** JSON: { [regionKey]: { awsRegion, functionName } } for every other region's relay. */
+  relayTargets: 'CHAT_RELAY_TARGETS',
+  /** Override of the @connections endpoint (the sandbox's gateway); on AWS it is built from the event. */
+  managementEndpoint: 'CHAT_MANAGEMENT_ENDPOINT',
+  /** Override of every AWS endpoint (the sandbox's edge). */
+  awsEndpoint: 'CHAT_AWS_ENDPOINT',
+  authMode: 'CHAT_AUTH_MODE',
+  devTokenSecret: 'CHAT_DEV_TOKEN_SECRET',
+  userPoolId: 'CHAT_USER_POOL_ID',
+  userPoolClientId: 'CHAT_USER_POOL_CLIENT_ID',
+  firehoseStream: 'CHAT_FIREHOSE_STREAM',
+} as const;
+
+/** The development-token secret the sandbox uses; never used on AWS, where auth mode is cognito or a real secret. */
+export const SANDBOX_DEV_TOKEN_SECRET = 'chatctl-sandbox-dev-secret';

@@ -1,0 +1,323 @@
+/**
+ * The topology: `chatctl.json`, the one source of truth for the CLI, the CDK app and the sandbox.
+ * This module is the only code that reads or writes that file.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { COMMERCIAL_AWS_REGIONS, isCommercialAwsRegion } from './aws-regions.js';
+import { UserError } from './errors.js';
+import { ROUTES, type Route } from './protocol.js';
+
+export const TOPOLOGY_FILE = 'chatctl.json';
+
+const REGION_KEY = /^[a-z][a-z0-9]{1,11}$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function isCidr(value: string): boolean {
+  const match = CIDR.exec(value);
+  if (!match) return false;
+  const octets = match.slice(1, 5).map(Number);
+  const bits = Number(match[5]);
+  return octets.every((n) => n <= 255) && bits >= 8 && bits <= 32;
+}
+
+const regionKey = z
+  .string()
+  .regex(REGION_KEY, 'a region key is 2-12 characters: a lowercase letter, then lowercase letters or digits');
+
+const regionSchema = z.strictObject({
+  key: regionKey,
+  awsRegion: z.string().refine(isCommercialAwsRegion, {
+    message: `not an AWS commercial region code; allowed: ${COMMERCIAL_AWS_REGIONS.join(', ')}`,
+  }),
+  probeSubnet: z
+    .string()
+    .refine(isCidr, { message: 'a client subnet in CIDR form, such as 203.0.113.0/24' })
+    .describe("A client subnet that stands for this region's users (used by TestDNSAnswer and drills)"),
+});
+
+const laneSchema = z.partialRecord(
+  z.enum(ROUTES as unknown as [Route, ...Route[]]),
+  z.int().min(1, 'reserved concurrency is at least 1').max(1000),
+);
+
+export const topologySchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    app: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{1,19}$/,
+        'lowercase letters, digits and dashes, 2-20 characters, starting with a letter',
+      ),
+    target: z.enum(['sandbox', 'aws']),
+    account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+    domain: z
+      .string()
+      .regex(
+        /^([a-z0-9-]+\.)+[a-z]{2,}$/,
+        'a DNS name such as example.com; the chat answers at chat.<domain>',
+      ),
+    hostedZone: z.strictObject({
+      name: z
+        .string()
+        .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'the public hosted zone name, such as example.com'),
+      id: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+    }),
+    homeRegion: regionKey,
+    regions: z.array(regionSchema).min(1, 'at least one region').max(12, 'at most 12 regions'),
+    china: z.strictObject({
+      enabled: z.boolean(),
+      originRegion: regionKey,
+    }),
+    healthCheck: z.strictObject({
+      intervalSeconds: z.union([z.literal(10), z.literal(30)], { message: 'Route 53 allows 10 or 30' }),
+      failureThreshold: z.int().min(1).max(10),
+    }),
+    minHealthyRegions: z.int().min(1, 'at least 1: a drain never takes the last healthy region out'),
+    lanes: laneSchema,
+    auth: z.strictObject({
+      mode: z.enum(['dev', 'cognito']),
+      userPoolId: z.string().optional(),
+      userPoolClientId: z.string().optional(),
+    }),
+    analytics: z.strictObject({ enabled: z.boolean() }),
+    replication: z.strictObject({
+      lagThresholdMs: z.int().min(1).max(600_000),
+    }),
+    sandbox: z.strictObject({
+      port: z.int().min(1024).max(65535),
+      healthCheckIntervalSeconds: z.number().min(0.1).max(30),
+      failureThreshold: z.int().min(1).max(10),
+    }),
+  })
+  .superRefine((topology, ctx) => {
+    const keys = new Set<string>();
+    const codes = new Set<string>();
+    topology.regions.forEach((region, index) => {
+      if (keys.has(region.key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', index, 'key'],
+          message: `duplicate region key "${region.key}"`,
+        });
+      }
+      if (codes.has(region.awsRegion)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', index, 'awsRegion'],
+          message: `AWS region ${region.awsRegion} is already used by another region`,
+        });
+      }
+      keys.add(region.key);
+      codes.add(region.awsRegion);
+    });
+    const known = `one of the region keys: ${[...keys].join(', ')}`;
+    if (!keys.has(topology.homeRegion))
+      ctx.addIssue({ code: 'custom', path: ['homeRegion'], message: known });
+    if (!keys.has(topology.china.originRegion)) {
+      ctx.addIssue({ code: 'custom', path: ['china', 'originRegion'], message: known });
+    }
+    if (topology.minHealthyRegions > topology.regions.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minHealthyRegions'],
+        message: `at most the number of regions (${topology.regions.length})`,
+      });
+    }
+    if (topology.auth.mode === 'cognito' && topology.auth.userPoolId && !topology.auth.userPoolClientId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'userPoolClientId'],
+        message: 'required when auth.userPoolId names an existing pool',
+      });
+    }
+    const reserved = Object.values(topology.lanes).reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    if (reserved > 900) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lanes'],
+        message: `reserves ${reserved}; Lambda keeps 100 of the default 1000 unreserved, so lanes may sum to at most 900`,
+      });
+    }
+  });
+
+export type Topology = z.infer<typeof topologySchema>;
+export type RegionSpec = Topology['regions'][number];
+
+export const DEFAULT_REGIONS: readonly RegionSpec[] = [
+  { key: 'seoul', awsRegion: 'ap-northeast-2', probeSubnet: '211.45.0.0/24' },
+  { key: 'tokyo', awsRegion: 'ap-northeast-1', probeSubnet: '133.242.0.0/24' },
+  { key: 'na', awsRegion: 'us-west-2', probeSubnet: '52.32.0.0/24' },
+];
+
+/** The topology `chatctl init` writes and the sandbox uses when there is no chatctl.json. */
+export function defaultTopology(options: { target?: 'sandbox' | 'aws' } = {}): Topology {
+  return {
+    app: 'chat',
+    target: options.target ?? 'sandbox',
+    account: '000000000000',
+    domain: 'example.com',
+    hostedZone: { name: 'example.com', id: 'Z0SANDBOX00000000000' },
+    homeRegion: 'seoul',
+    regions: DEFAULT_REGIONS.map((region) => ({ ...region })),
+    china: { enabled: true, originRegion: 'seoul' },
+    healthCheck: { intervalSeconds: 10, failureThreshold: 3 },
+    minHealthyRegions: 1,
+    lanes: { send: 200, relay: 100, connect: 100, join: 50, history: 25, react: 25 },
+    auth: { mode: 'dev' },
+    analytics: { enabled: false },
+    replication: { lagThresholdMs: 2000 },
+    sandbox: { port: 4566, healthCheckIntervalSeconds: 1, failureThreshold: 2 },
+  };
+}
+
+export function resolveTopologyPath(configFlag?: string): string {
+  return resolve(configFlag ?? process.env.CHATCTL_CONFIG ?? TOPOLOGY_FILE);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, part) => {
+    if (typeof part === 'number') return `${out}[${part}]`;
+    return out ? `${out}.${String(part)}` : String(part);
+  }, '');
+}
+
+/** Validates an unknown value as a topology; the error names the file, every bad field and what is allowed. */
+export function parseTopology(value: unknown, source = TOPOLOGY_FILE): Topology {
+  const result = topologySchema.safeParse(value);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const field = formatPath(issue.path) || '(top level)';
+    let message = issue.message;
+    if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
+    if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`;
+    return `  ${field}: ${message}`;
+  });
+  throw new UserError(`${source} is not a valid topology:\n${lines.join('\n')}`, {
+    hint: 'fix the field(s) above; run `chatctl init --force` to start again from the defaults',
+  });
+}
+
+export interface LoadOptions {
+  /** When the file does not exist, return the default topology instead of failing (the sandbox does this). */
+  readonly allowMissing?: boolean;
+}
+
+export async function loadTopology(
+  path = resolveTopologyPath(),
+  options: LoadOptions = {},
+): Promise<Topology> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (options.allowMissing) return defaultTopology();
+      throw new UserError(`no topology at ${path}`, { hint: 'run: chatctl init (or pass --config PATH)' });
+    }
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`${basename(path)} is not valid JSON: ${(error as Error).message}`, {
+      hint: `the file was left as it is; fix it by hand or run: chatctl init --force`,
+    });
+  }
+  return parseTopology(json, basename(path));
+}
+
+export function serializeTopology(topology: Topology): string {
+  return `${JSON.stringify(topology, null, 2)}\n`;
+}
+
+/** Writes the file atomically: a temp file in the same folder, fsync, then rename over the target. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+}
+
+export async function saveTopology(path: string, topology: Topology): Promise<void> {
+  const valid = parseTopology(topology, basename(path));
+  await writeFileAtomic(path, serializeTopology(valid));
+}
+
+const LOCK_STALE_MS = 30_000;
+const LOCK_WAIT_MS = 10_000;
+
+/** A lock file beside the topology, so that concurrent read-modify-write commands do not lose each other's change. */
+export async function withFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > LOCK_STALE_MS) await unlink(lock).catch(() => {});
+      else if (Date.now() > deadline) {
+        throw new UserError(`${basename(path)} is locked by another chatctl command`, {
+          hint: `wait for it to finish; if none is running, delete ${lock}`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, Math.min(100, 5 + attempt * 5) * (0.5 + Math.random())));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await unlink(lock).catch(() => {});
+  }
+}
+
+/**
+ * Read-modify-write of the topology under the lock. `change` returns the new topology; it is validated
+ * before anything is written, so a rejected change leaves the file as it was.
+ */
+export async function updateTopology(
+  path: string,
+  change: (current: Topology) => Topology | Promise<Topology>,
+): Promise<Topology> {
+  return withFileLock(path, async () => {
+    const current = await loadTopology(path);
+    const next = parseTopology(await change(structuredClone(current)), basename(path));
+    await writeFileAtomic(path, serializeTopology(next));
+    return next;
+  });
+}
+
+export function findRegion(topology: Topology, key: string): RegionSpec {
+  const region = topology.regions.find((r) => r.key === key);
+  if (!region) {
+    throw new UserError(
+      `no region "${key}" in the topology (regions: ${topology.regions.map((r) => r.key).join(', ')})`,
+      {
+        hint: 'run: chatctl region list',
+      },
+    );
+  }
+  return region;
+}

@@ -1,0 +1,59 @@
+/**
+ * What a region's handlers need to know. On Lambda it comes from environment variables (names in core/);
+ * the sandbox builds one per region and passes it in-process, because all regions share one Node process.
+ */
+import { RUNTIME_ENV } from '../core/runtime-env.js';
+
+export interface RelayTarget {
+  readonly awsRegion: string;
+  readonly functionName: string;
+}
+
+export type AuthConfig =
+  | { readonly mode: 'dev'; readonly secret: string }
+  | { readonly mode: 'cognito'; readonly userPoolId: string; readonly clientId: string };
+
+export interface RuntimeConfig {
+  readonly tableName: string;
+  readonly regionKey: string;
+  readonly awsRegion: string;
+  /** Every other region's relay function, by region key. */
+  readonly relayTargets: Readonly<Record<string, RelayTarget>>;
+  /** @connections endpoint override (sandbox gateway, e.g. http://127.0.0.1:PORT/prod); else built from the event. */
+  readonly managementEndpoint?: string;
+  /** AWS endpoint override for DynamoDB, Lambda and Firehose (the sandbox's edge). */
+  readonly awsEndpoint?: string;
+  /** Fixed credentials for the sandbox; on Lambda the default chain is used. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly auth: AuthConfig;
+  readonly firehoseStream?: string;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value)
+    throw new Error(`environment variable ${name} is not set; the stack sets it on every chat function`);
+  return value;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const mode = env[RUNTIME_ENV.authMode] ?? 'dev';
+  const auth: AuthConfig =
+    mode === 'cognito'
+      ? {
+          mode: 'cognito',
+          userPoolId: required(env, RUNTIME_ENV.userPoolId),
+          clientId: required(env, RUNTIME_ENV.userPoolClientId),
+        }
+      : { mode: 'dev', secret: required(env, RUNTIME_ENV.devTokenSecret) };
+  return {
+    tableName: required(env, RUNTIME_ENV.tableName),
+    regionKey: required(env, RUNTIME_ENV.regionKey),
+    awsRegion: required(env, 'AWS_REGION'),
+    relayTargets: JSON.parse(env[RUNTIME_ENV.relayTargets] ?? '{}'),
+    managementEndpoint: env[RUNTIME_ENV.managementEndpoint] || undefined,
+    awsEndpoint: env[RUNTIME_ENV.awsEndpoint] || undefined,
+    auth,
+    firehoseStream: env[RUNTIME_ENV.firehoseStream] || undefined,
+  };
+}

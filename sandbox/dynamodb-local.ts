@@ -1,0 +1,129 @@
+/**
+ * Starts AWS's own DynamoDB Local engine (shipped inside the amplify-dynamodb-simulator npm package, whose
+ * heavy CLI dependency is replaced by an empty stub through package.json "overrides").
+ * Without -sharedDb it keeps one database per region (and access key), so one JVM stands for every region.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { UserError } from '../core/errors.js';
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  /** Keep data in this folder instead of in memory. */
+  readonly dataDir?: string;
+  readonly port?: number;
+  readonly startTimeoutMs?: number;
+}
+
+export function dynamoDbLocalDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('could not pick a free port');
+  return address.port;
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(endpoint, { method: 'GET', signal: AbortSignal.timeout(500) });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const dir = dynamoDbLocalDir();
+  const port = options.port ?? (await freePort());
+  const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const args = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-Xms64m',
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    ...storage,
+    '-disableTelemetry',
+    '-port',
+    String(port),
+  ];
+  let child: ChildProcess;
+  try {
+    child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw javaMissing(error);
+  }
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (error) => reject(javaMissing(error)));
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited with code ${code} before it answered:\n${stderr}`)),
+    );
+  });
+  exited.catch(() => {});
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const ready = (async () => {
+    while (Date.now() < deadline) {
+      if (await answers(endpoint)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`DynamoDB Local did not answer on ${endpoint} within the start timeout`);
+  })();
+  try {
+    await Promise.race([ready, exited]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint,
+    port,
+    pid: child.pid ?? -1,
+    stop() {
+      stopped ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exit = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exit;
+        clearTimeout(timer);
+      })();
+      return stopped;
+    },
+  };
+}
+
+function javaMissing(error: unknown): Error {
+  if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') {
+    return new UserError(
+      'Java is not installed; DynamoDB Local (the sandbox database) needs Java 17 or newer',
+      {
+        hint: 'install it, e.g.: sudo apt-get install -y default-jre-headless',
+      },
+    );
+  }
+  return error as Error;
+}

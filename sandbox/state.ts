@@ -1,0 +1,67 @@
+/**
+ * `.chatctl/sandbox.json`: where a running sandbox listens. `sandbox up` writes it, `sandbox down` removes it,
+ * and every CLI command with target sandbox reads it to find its endpoints.
+ */
+import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/topology.js';
+
+export interface SandboxRegionEndpoints {
+  readonly awsRegion: string;
+  /** ws://127.0.0.1:PORT/prod */
+  readonly websocketUrl: string;
+  /** http://127.0.0.1:PORT/prod (the @connections management API) */
+  readonly managementUrl: string;
+  /** http://127.0.0.1:PORT/health */
+  readonly healthUrl: string;
+}
+
+export interface SandboxState {
+  readonly pid: number;
+  readonly startedAt: string;
+  /** The AWS-compatible endpoint (DynamoDB, Streams, Lambda, STS, Route 53, CloudFront). */
+  readonly edge: string;
+  readonly account: string;
+  readonly regions: Readonly<Record<string, SandboxRegionEndpoints>>;
+  readonly china?: { readonly url: string; readonly distributionId: string };
+  readonly hostedZoneId?: string;
+  readonly dynamodb: { readonly endpoint: string; readonly pid: number };
+  readonly persist: boolean;
+}
+
+/** Any credentials work against the sandbox; these are what chatctl's own clients sign with. */
+export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
+export const SANDBOX_ACCOUNT = '000000000000';
+
+export function stateDir(cwd = process.cwd()): string {
+  return resolve(cwd, '.chatctl');
+}
+
+export function sandboxStatePath(cwd = process.cwd()): string {
+  return join(stateDir(cwd), 'sandbox.json');
+}
+
+export async function readSandboxState(path = sandboxStatePath()): Promise<SandboxState | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as SandboxState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+export async function requireSandboxState(path = sandboxStatePath()): Promise<SandboxState> {
+  const state = await readSandboxState(path);
+  if (!state) throw new UserError('the sandbox is not running', { hint: 'run: chatctl sandbox up --detach' });
+  return state;
+}
+
+export async function writeSandboxState(state: SandboxState, path = sandboxStatePath()): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export async function removeSandboxState(path = sandboxStatePath()): Promise<void> {
+  await unlink(path).catch(() => {});
+}
