@@ -21,6 +21,9 @@ export const names = {
   chatRecord: (t: Pick<Topology, 'domain'>) => `chat.${t.domain}`,
   /** Each region's own API domain, the target of its latency record and of the China proxy. */
   regionalDomain: (t: Pick<Topology, 'domain'>, regionKey: string) => `${regionKey}.chat.${t.domain}`,
+  /** Each region's HTTP API for GET /health (a custom domain cannot map a WebSocket and an HTTP API together). */
+  regionalHealthDomain: (t: Pick<Topology, 'domain'>, regionKey: string) =>
+    `${regionKey}-health.chat.${t.domain}`,
   /** Route 53 health checks are found by this caller reference (unique per region). */
   healthCheckReference: (t: Named, regionKey: string) => `${t.app}-${regionKey}-health`,
   /** The China proxy's distribution is found by this comment. */

@@ -1,0 +1,59 @@
+/**
+ * Contracts between the sandbox's parts: the edge endpoint routes each request (by the service in its SigV4
+ * credential scope) to an EdgeServiceHandler. Regional services (DynamoDB, Streams, Lambda, STS) and global
+ * ones (Route 53, CloudFront: see global/) implement it.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Topology } from '../core/topology.js';
+
+export interface EdgeRequest {
+  readonly method: string;
+  /** Path without the query string, as received (still percent-encoded). */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** From the SigV4 credential scope: e.g. dynamodb, lambda, sts, route53, cloudfront. */
+  readonly service: string;
+  /** From the SigV4 credential scope: e.g. ap-northeast-2 (us-east-1 for Route 53 and CloudFront). */
+  readonly region: string;
+}
+
+export interface EdgeResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+}
+
+export type EdgeServiceHandler = (request: EdgeRequest) => Promise<EdgeResponse>;
+
+/** What the global services need to know of each running region. */
+export interface RegionRuntimeInfo {
+  readonly key: string;
+  readonly awsRegion: string;
+  /** ws://127.0.0.1:PORT/prod */
+  readonly websocketUrl: string;
+  /** http://127.0.0.1:PORT/health */
+  readonly healthUrl: string;
+  readonly gatewayPort: number;
+}
+
+export interface GlobalServicesOptions {
+  readonly topology: Topology;
+  readonly regions: readonly RegionRuntimeInfo[];
+  readonly account: string;
+  /** Route 53 health-check probing in the sandbox (short, so a drill takes seconds). */
+  readonly healthCheckIntervalMs: number;
+  readonly failureThreshold: number;
+}
+
+/** Route 53, health checkers, CloudFront and the China proxy (sandbox/global/). */
+export interface GlobalServices {
+  /** Keyed by SigV4 service name: route53, cloudfront. */
+  readonly services: Readonly<Record<string, EdgeServiceHandler>>;
+  readonly hostedZoneId: string;
+  readonly china?: { readonly url: string; readonly distributionId: string };
+  addRegion(region: RegionRuntimeInfo): Promise<void>;
+  removeRegion(key: string): Promise<void>;
+  stop(): Promise<void>;
+}
