@@ -25,12 +25,16 @@ export const keys = {
   /** Health-check item each region writes to prove its replica takes writes. */
   healthPk: 'HEALTH',
   healthSk: (region: string) => `PROBE#${region}`,
+  /** A relay's dedupe marker in the receiving region: one per relayed frame; it expires. */
+  relaySk: (region: string, relayId: string) => `RELAY#${region}#${relayId}`,
 } as const;
 
 export const PREFIX = {
   message: 'MSG#',
   presence: 'CONN#',
   member: 'MEMBER#',
+  /** Presence of one region's connections in a room: `CONN#<region>#`. */
+  presenceOf: (region: string) => `CONN#${region}#`,
 } as const;
 
 /** Connections and presence expire after API Gateway's 2 h maximum connection time, plus slack. */

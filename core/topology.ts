@@ -29,7 +29,7 @@ const regionKey = z
 
 const regionSchema = z.strictObject({
   key: regionKey,
-  awsRegion: z.string().refine(isCommercialAwsRegion, {
+  awsRegion: z.string().refine((code): boolean => isCommercialAwsRegion(code), {
     message: `not an AWS commercial region code; allowed: ${COMMERCIAL_AWS_REGIONS.join(', ')}`,
   }),
   probeSubnet: z
@@ -175,7 +175,7 @@ export function defaultTopology(options: { target?: 'sandbox' | 'aws' } = {}): T
 }
 
 export function resolveTopologyPath(configFlag?: string): string {
-  return resolve(configFlag ?? process.env.CHATCTL_CONFIG ?? TOPOLOGY_FILE);
+  return resolve(configFlag || process.env.CHATCTL_CONFIG || TOPOLOGY_FILE);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
