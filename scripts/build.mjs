@@ -1,6 +1,6 @@
 // Transpiles the TypeScript sources to dist/ (one .js per .ts, layout kept) with esbuild.
 // Type checking is `npm run typecheck`; keeping it out of the build keeps `npm ci` and `npm test` fast.
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -17,7 +17,7 @@ function listTs(dir) {
 }
 
 rmSync('dist', { recursive: true, force: true });
-const entryPoints = sourceDirs.flatMap((dir) => listTs(dir));
+const entryPoints = sourceDirs.filter((dir) => existsSync(dir)).flatMap((dir) => listTs(dir));
 await build({
   entryPoints,
   outdir: 'dist',
