@@ -1,0 +1,97 @@
+/**
+ * The analytics flattener: DynamoDB Streams records -> plain key/value rows -> Kinesis Data Firehose.
+ * Each row is the record's keys and NewImage, unmarshalled from DynamoDB's typed JSON; the envelope
+ * (eventID, SequenceNumber, SizeBytes, ...) is dropped. Records without a NewImage (deletes, TTL expiry) are skipped.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { backoffMs, sleep } from '../util.js';
+
+export type FlatRow = Record<string, unknown>;
+
+function plain(value: unknown): unknown {
+  if (value instanceof Set) return [...value].map(plain);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+export function flattenRecord(record: DynamoDBRecord): FlatRow | undefined {
+  const image = record.dynamodb?.NewImage;
+  if (!image) return undefined;
+  const keys = record.dynamodb?.Keys ?? {};
+  const options = { wrapNumbers: false, convertWithoutMapWrapper: true } as const;
+  return plain({
+    ...unmarshall(keys as Record<string, AttributeValue>, options),
+    ...unmarshall(image as Record<string, AttributeValue>, options),
+  }) as FlatRow;
+}
+
+export function flattenRecords(records: readonly DynamoDBRecord[]): FlatRow[] {
+  return records.map(flattenRecord).filter((row): row is FlatRow => row !== undefined);
+}
+
+/** Firehose's PutRecordBatch limits. */
+const MAX_RECORDS = 500;
+const MAX_BYTES = 4 * 1024 * 1024;
+
+function batches(rows: readonly FlatRow[]): Buffer[][] {
+  const out: Buffer[][] = [];
+  let current: Buffer[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const data = Buffer.from(`${JSON.stringify(row)}\n`);
+    if (current.length > 0 && (current.length >= MAX_RECORDS || bytes + data.length > MAX_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(data);
+    bytes += data.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * Sends rows in PutRecordBatch calls, retrying only the records Firehose reports as failed. Throws when some
+ * still fail after `attempts`, so that Lambda retries the stream batch.
+ */
+export async function sendToFirehose(
+  client: FirehoseClient,
+  streamName: string,
+  rows: readonly FlatRow[],
+  options: { attempts?: number; retryBaseMs?: number } = {},
+): Promise<{ sent: number; calls: number }> {
+  const attempts = options.attempts ?? 4;
+  let sent = 0;
+  let calls = 0;
+  for (const batch of batches(rows)) {
+    let pending = batch;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= attempts) {
+        throw new Error(
+          `Firehose rejected ${pending.length} records of ${rows.length} after ${attempts} attempts`,
+        );
+      }
+      if (attempt > 0) await sleep(backoffMs(attempt - 1, options.retryBaseMs ?? 100));
+      calls++;
+      const result = await client.send(
+        new PutRecordBatchCommand({
+          DeliveryStreamName: streamName,
+          Records: pending.map((Data) => ({ Data })),
+        }),
+      );
+      const responses = result.RequestResponses ?? [];
+      const failed = pending.filter((_, i) => responses[i]?.ErrorCode);
+      sent += pending.length - failed.length;
+      pending = (result.FailedPutCount ?? 0) > 0 ? failed : [];
+    }
+  }
+  return { sent, calls };
+}

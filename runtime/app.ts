@@ -1,0 +1,231 @@
+/**
+ * The chat app: one object per region whose methods are the Lambda handlers of every route
+ * (runtime/handlers/<route>.ts export them one by one). The sandbox calls the same methods in-process.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { FirehoseClient } from '@aws-sdk/client-firehose';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayProxyWebsocketEventV2,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
+import type { ServerFrame } from '../core/protocol.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
+import { ChatService } from './chat/service.js';
+import type { RuntimeConfig } from './config.js';
+import { ConnectionPoster, type PosterOptions } from './notify/connections.js';
+import {
+  defaultLambdaFactory,
+  type LambdaClientFactory,
+  type RelayPayload,
+  type RelayResult,
+} from './notify/relay.js';
+import { ChatStore } from './store/chat-store.js';
+import {
+  getLoadLevel,
+  getLoadLevelRecord,
+  LoadLevelCache,
+  retryAfterMs,
+  SHEDDING,
+} from './store/load-level.js';
+
+export type { RelayPayload, RelayResult } from './notify/relay.js';
+
+/** API Gateway's WebSocket event; $connect events also carry the query string and headers. */
+export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
+  queryStringParameters?: Record<string, string | undefined> | null;
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
+  headers?: Record<string, string | undefined>;
+  multiValueHeaders?: Record<string, string[] | undefined>;
+  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & {
+    identity?: { sourceIp?: string; userAgent?: string };
+    disconnectStatusCode?: number;
+    disconnectReason?: string;
+  };
+};
+
+export interface WebSocketResult {
+  statusCode: number;
+  body?: string;
+}
+
+export interface StreamResult {
+  /** Rows flattened from the batch (records with a NewImage). */
+  readonly rows: number;
+  /** Rows Firehose accepted (0 when no delivery stream is configured). */
+  readonly sent: number;
+}
+
+export interface ChatApp {
+  connect(event: WebSocketEvent): Promise<WebSocketResult>;
+  disconnect(event: WebSocketEvent): Promise<{ statusCode: number }>;
+  /** Every MESSAGE route ($default and each action): routes by body.action itself. */
+  message(event: WebSocketEvent): Promise<WebSocketResult>;
+  /** Lambda Invoke payload from another region; `{ dryRun: true }` answers without delivering. */
+  relay(payload: RelayPayload): Promise<RelayResult>;
+  /** GET /health (HTTP API, payload 2.0). */
+  health(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2>;
+  /** DynamoDB Streams -> flattened rows -> Firehose. */
+  stream(event: DynamoDBStreamEvent): Promise<StreamResult>;
+}
+
+/** What tests, benchmarks and the sandbox may replace; everything else comes from the config. */
+export interface ChatAppDeps {
+  readonly dynamodb?: DynamoDBClient;
+  readonly lambda?: LambdaClientFactory;
+  readonly firehose?: FirehoseClient;
+  readonly verifier?: TokenVerifier;
+  readonly now?: () => number;
+  /** How long a read load level is trusted (default 5 s). */
+  readonly loadCacheMs?: number;
+  readonly poster?: Omit<PosterOptions, 'clientConfig'>;
+}
+
+/** The @connections endpoint: the override (sandbox) or the API's own, built from the event. */
+export function managementEndpoint(config: RuntimeConfig, context: WebSocketEvent['requestContext']): string {
+  if (config.managementEndpoint) return config.managementEndpoint;
+  const { domainName, stage, apiId } = context;
+  // Behind a custom domain (or the China proxy) the execute-api host is the one @connections answers on.
+  if (apiId && domainName && !domainName.includes('.execute-api.')) {
+    return `https://${apiId}.execute-api.${config.awsRegion}.amazonaws.com/${stage}`;
+  }
+  return `https://${domainName}/${stage}`;
+}
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): ChatApp {
+  const now = deps.now ?? Date.now;
+  const awsClientConfig = {
+    ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
+    ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
+  };
+  const dynamodb = deps.dynamodb ?? new DynamoDBClient({ region: config.awsRegion, ...awsClientConfig });
+  const store = new ChatStore(dynamodb, config.tableName, now);
+  const loadLevel = new LoadLevelCache(
+    () => getLoadLevel(dynamodb, config.tableName, config.regionKey),
+    deps.loadCacheMs ?? 5000,
+    now,
+  );
+  const poster = new ConnectionPoster({
+    ...deps.poster,
+    clientConfig: {
+      region: config.awsRegion,
+      ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
+    },
+  });
+  const service = new ChatService({
+    config,
+    store,
+    poster,
+    lambda: deps.lambda ?? defaultLambdaFactory(awsClientConfig),
+    loadLevel,
+    now,
+  });
+  let verifier = deps.verifier;
+  let firehose = deps.firehose;
+
+  const caller = (event: WebSocketEvent) => ({
+    connectionId: event.requestContext.connectionId,
+    endpoint: managementEndpoint(config, event.requestContext),
+  });
+
+  return {
+    async connect(event) {
+      const token = event.queryStringParameters?.token;
+      if (!token) return { statusCode: 401, body: 'missing token: connect with ?token=...' };
+      verifier ??= createTokenVerifier(config.auth, now);
+      let userId: string;
+      try {
+        ({ userId } = await verifier.verify(token));
+      } catch (error) {
+        return { statusCode: 401, body: `invalid token: ${(error as Error).message}` };
+      }
+      const level = await loadLevel.get();
+      if (SHEDDING.newConnections(level)) {
+        const frame: ServerFrame = {
+          type: 'error',
+          code: 'OVERLOADED',
+          message: `the region is shedding load (level ${level}): new connections are paused; retry later`,
+          retryAfterMs: retryAfterMs(level),
+        };
+        return { statusCode: 429, body: JSON.stringify(frame) };
+      }
+      await store.putConnection({
+        region: config.regionKey,
+        connectionId: event.requestContext.connectionId,
+        userId,
+        connectedAt: now(),
+        endpoint: managementEndpoint(config, event.requestContext),
+      });
+      return { statusCode: 200 };
+    },
+
+    async disconnect(event) {
+      try {
+        await store.deleteConnection(config.regionKey, event.requestContext.connectionId);
+      } catch (error) {
+        // Best effort: TTL and the 410 clean-up on the next post remove what is left.
+        console.warn(`disconnect clean-up of ${event.requestContext.connectionId} failed: ${String(error)}`);
+      }
+      return { statusCode: 200 };
+    },
+
+    async message(event) {
+      const body =
+        event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      const result = await service.handle(caller(event), body);
+      return { statusCode: result.ok ? 200 : 500 };
+    },
+
+    relay: (payload) => service.relay(payload),
+
+    async health(event) {
+      const method = event?.requestContext?.http?.method ?? 'GET';
+      if (method !== 'GET' && method !== 'HEAD') return json(405, { error: 'GET /health only' });
+      const timed = async <T>(fn: () => Promise<T>) => {
+        const start = performance.now();
+        try {
+          const value = await fn();
+          return { ok: true as const, ms: Math.round(performance.now() - start), value };
+        } catch (error) {
+          return { ok: false as const, ms: Math.round(performance.now() - start), error: String(error) };
+        }
+      };
+      const [read, write] = await Promise.all([
+        timed(() => getLoadLevelRecord(dynamodb, config.tableName, config.regionKey)),
+        timed(() => store.probeWrite(config.regionKey)),
+      ]);
+      const healthy = read.ok && write.ok;
+      return json(healthy ? 200 : 503, {
+        region: config.regionKey,
+        awsRegion: config.awsRegion,
+        healthy,
+        loadLevel: read.ok ? read.value.level : null,
+        checks: {
+          read: read.ok ? { ok: true, ms: read.ms } : { ok: false, ms: read.ms, error: read.error },
+          write: write.ok ? { ok: true, ms: write.ms } : { ok: false, ms: write.ms, error: write.error },
+        },
+        relayTargets: Object.keys(config.relayTargets).sort(),
+        time: new Date(now()).toISOString(),
+      });
+    },
+
+    async stream(event) {
+      const { flattenRecords, sendToFirehose } = await import('./analytics/stream.js');
+      const rows = flattenRecords(event.Records ?? []);
+      if (!config.firehoseStream || rows.length === 0) return { rows: rows.length, sent: 0 };
+      if (!firehose) {
+        const { FirehoseClient } = await import('@aws-sdk/client-firehose');
+        firehose = new FirehoseClient({ region: config.awsRegion, ...awsClientConfig });
+      }
+      const { sent } = await sendToFirehose(firehose, config.firehoseStream, rows);
+      return { rows: rows.length, sent };
+    },
+  };
+}

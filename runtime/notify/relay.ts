@@ -1,0 +1,87 @@
+/** The cross-region relay: what one region sends another (Lambda Invoke, InvocationType Event). */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { ChatMessage, ServerFrame } from '../../core/protocol.js';
+import type { RelayTarget } from '../config.js';
+import { errorName } from '../util.js';
+
+/** A room broadcast from another region: message, reaction or notice frames. */
+export interface RelayPayload {
+  /** Unique per relayed frame: the receiving region posts a frame once however often it is invoked. */
+  readonly relayId?: string;
+  readonly roomId?: string;
+  readonly originRegion?: string;
+  readonly frame?: ServerFrame;
+  /** The message, when the frame is a message (the relay never writes it: replication brings the item). */
+  readonly message?: ChatMessage;
+  /** Health probe: validate and answer without delivering anything. */
+  readonly dryRun?: boolean;
+}
+
+export interface RelayResult {
+  readonly ok: boolean;
+  readonly region: string;
+  readonly dryRun?: boolean;
+  /** True when this frame was already relayed here (nothing posted again). */
+  readonly duplicate?: boolean;
+  readonly delivered?: number;
+  readonly gone?: number;
+  readonly failed?: number;
+  readonly error?: string;
+}
+
+export interface RelayInvokeResult {
+  readonly region: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+export type LambdaClientFactory = (awsRegion: string) => LambdaClient;
+
+export function defaultLambdaFactory(clientConfig: {
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}): LambdaClientFactory {
+  const clients = new Map<string, LambdaClient>();
+  return (awsRegion) => {
+    let client = clients.get(awsRegion);
+    if (!client) {
+      client = new LambdaClient({
+        region: awsRegion,
+        ...(clientConfig.endpoint ? { endpoint: clientConfig.endpoint } : {}),
+        ...(clientConfig.credentials ? { credentials: clientConfig.credentials } : {}),
+      });
+      clients.set(awsRegion, client);
+    }
+    return client;
+  };
+}
+
+/** Invokes each region's relay once (asynchronously); a failure is reported, never thrown. */
+export async function invokeRelays(
+  lambda: LambdaClientFactory,
+  targets: Readonly<Record<string, RelayTarget>>,
+  regions: readonly string[],
+  payload: RelayPayload,
+): Promise<RelayInvokeResult[]> {
+  const body = Buffer.from(JSON.stringify(payload));
+  return Promise.all(
+    regions.map(async (region): Promise<RelayInvokeResult> => {
+      const target = targets[region];
+      if (!target) {
+        console.warn(
+          `no relay target for region ${region}; its members miss this frame until they page history`,
+        );
+        return { region, ok: false, error: 'no relay target configured' };
+      }
+      try {
+        await lambda(target.awsRegion).send(
+          new InvokeCommand({ FunctionName: target.functionName, InvocationType: 'Event', Payload: body }),
+        );
+        return { region, ok: true };
+      } catch (error) {
+        console.warn(`relay to ${region} failed (${errorName(error)}): ${String(error)}`);
+        return { region, ok: false, error: `${errorName(error)}: ${(error as Error).message}` };
+      }
+    }),
+  );
+}
