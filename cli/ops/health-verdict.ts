@@ -1,0 +1,160 @@
+/**
+ * The typed result of `chatctl health` and the pure rules that turn checks into region statuses, a verdict,
+ * problems with actions, and an exit code. No I/O here, so the rules are tested on their own.
+ */
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+export const REGION_CHECKS = [
+  'websocket',
+  'health',
+  'route53',
+  'replica',
+  'replication',
+  'relay',
+  'load',
+] as const;
+export type RegionCheckName = (typeof REGION_CHECKS)[number];
+
+export const CHINA_CHECKS = ['distribution', 'proxy'] as const;
+export type ChinaCheckName = (typeof CHINA_CHECKS)[number];
+
+export interface CheckResult<Name extends string = string> {
+  name: Name;
+  status: CheckStatus;
+  /** Time the check took (or the figure it measured, e.g. the WebSocket round trip); absent when skipped. */
+  latencyMs?: number;
+  detail: string;
+  /** What to do about it, for warn and fail. */
+  action?: string;
+  /** Machine-readable facts the check found (e.g. { drained: true }, { level: 2 }). */
+  data?: Record<string, unknown>;
+}
+
+export type RegionStatus = 'ok' | 'degraded' | 'down';
+
+export interface RegionHealth {
+  key: string;
+  awsRegion: string;
+  status: RegionStatus;
+  checks: CheckResult<RegionCheckName>[];
+}
+
+export interface ChinaHealth {
+  enabled: boolean;
+  status: 'ok' | 'degraded' | 'down' | 'skip';
+  /** The region key the distribution's origin points at, when known. */
+  origin?: string;
+  distributionId?: string;
+  domain?: string;
+  checks: CheckResult<ChinaCheckName>[];
+}
+
+export type Verdict = 'healthy' | 'degraded' | 'critical';
+
+export interface Problem {
+  /** A region key, or "china". */
+  scope: string;
+  check: string;
+  status: 'warn' | 'fail';
+  message: string;
+  action: string;
+}
+
+export interface HealthResult {
+  target: 'sandbox' | 'aws';
+  verdict: Verdict;
+  elapsedMs: number;
+  /** Milliseconds from process start to the first probe being sent (the command's start-up cost). */
+  startupMs: number;
+  timeoutMs: number;
+  regions: RegionHealth[];
+  china: ChinaHealth;
+  problems: Problem[];
+}
+
+/** Checks whose failure means the region does not serve chat. */
+const SERVES_CHAT: readonly RegionCheckName[] = ['websocket'];
+
+export function regionStatus(checks: readonly CheckResult<RegionCheckName>[]): RegionStatus {
+  if (checks.some((c) => SERVES_CHAT.includes(c.name) && c.status === 'fail')) return 'down';
+  if (checks.some((c) => c.status === 'fail' || c.status === 'warn')) return 'degraded';
+  return 'ok';
+}
+
+export function chinaStatus(china: Pick<ChinaHealth, 'enabled' | 'checks'>): ChinaHealth['status'] {
+  if (!china.enabled) return 'skip';
+  if (china.checks.some((c) => c.name === 'proxy' && c.status === 'fail')) return 'down';
+  if (china.checks.some((c) => c.status === 'fail' || c.status === 'warn')) return 'degraded';
+  return 'ok';
+}
+
+/**
+ * healthy: every check ok. degraded: something failed or is flagged, but every region serves chat.
+ * critical: a region does not serve chat (or none does).
+ */
+export function verdictOf(
+  regions: readonly Pick<RegionHealth, 'status'>[],
+  china: Pick<ChinaHealth, 'status'>,
+): Verdict {
+  if (regions.length === 0 || regions.some((r) => r.status === 'down')) return 'critical';
+  if (regions.some((r) => r.status === 'degraded')) return 'degraded';
+  if (china.status === 'degraded' || china.status === 'down') return 'degraded';
+  return 'healthy';
+}
+
+export function exitCodeOf(verdict: Verdict): number {
+  return verdict === 'healthy' ? 0 : verdict === 'degraded' ? 1 : 2;
+}
+
+const DEFAULT_ACTIONS: Record<string, string> = {
+  websocket:
+    'the region does not serve chat: check its gateway/API and Lambda errors; drain it if it stays down: chatctl drain KEY',
+  health: 'its /health fails, so Route 53 takes it out of routing: look at the health function logs',
+  route53: 'check the health check and the latency record: chatctl deploy recreates them',
+  replica: 'see: chatctl replication check',
+  replication: 'see: chatctl replication check',
+  relay: 'cross-region rooms miss messages: check the relay function; then run chatctl relay test',
+  load: 'the region sheds work; when the surge is over: chatctl traffic level 0 --region KEY',
+  distribution: 'check the CloudFront distribution: chatctl china status',
+  proxy:
+    'users in China cannot chat: chatctl china test; move the origin if its region is down: chatctl china origin KEY',
+};
+
+/** Every warn or fail, with the action to take (the check's own, else the default for its kind). */
+export function problemsOf(regions: readonly RegionHealth[], china: ChinaHealth): Problem[] {
+  const problems: Problem[] = [];
+  const add = (scope: string, check: CheckResult) => {
+    if (check.status !== 'warn' && check.status !== 'fail') return;
+    const action = (check.action ?? DEFAULT_ACTIONS[check.name] ?? 'investigate').replaceAll('KEY', scope);
+    problems.push({ scope, check: check.name, status: check.status, message: check.detail, action });
+  };
+  for (const region of regions) for (const check of region.checks) add(region.key, check);
+  for (const check of china.checks) add('china', check);
+  // Fails first, then warnings, keeping region order within each.
+  return problems.sort((a, b) => (a.status === b.status ? 0 : a.status === 'fail' ? -1 : 1));
+}
+
+/**
+ * Route 53 health-check state: Inverted or Disabled means the region is drained (taken out on purpose);
+ * otherwise healthy when any checker reports success (Route 53 counts a region healthy above 18% of checkers).
+ */
+export function route53State(input: {
+  inverted: boolean;
+  disabled: boolean;
+  observations: readonly string[];
+}): { drained: boolean; healthy: boolean; reason: string } {
+  const successes = input.observations.filter((s) => /^success/i.test(s.trim())).length;
+  const total = input.observations.length;
+  const rawHealthy = total > 0 && successes / total > 0.18;
+  if (input.disabled) return { drained: true, healthy: true, reason: 'health check disabled (drained)' };
+  if (input.inverted) {
+    return { drained: true, healthy: !rawHealthy, reason: 'health check inverted (drained)' };
+  }
+  if (total === 0) return { drained: false, healthy: false, reason: 'no checker has reported yet' };
+  return {
+    drained: false,
+    healthy: rawHealthy,
+    reason: `${successes}/${total} checkers report success`,
+  };
+}

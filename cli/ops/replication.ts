@@ -1,0 +1,434 @@
+/**
+ * `chatctl replication check`: canary items written in each region and polled in the others (a lag matrix),
+ * the replica status of every region, and `--verify ROOM` (a room's partition compared across replicas).
+ */
+import { randomBytes } from 'node:crypto';
+import { ATTR, keys } from '../../core/datamodel.js';
+import { names } from '../../core/names.js';
+import {
+  type CheckResult,
+  type CheckStatus,
+  exitCodeOf,
+  type Problem,
+  type Verdict,
+} from './health-verdict.js';
+import { round, withTimeout } from './probe.js';
+import { describeError, type ProbeClients, probeClients } from './probe-clients.js';
+import {
+  blameRegions,
+  comparePartitions,
+  type Item,
+  itemHash,
+  type LagPair,
+  type LagSample,
+  lagMatrix,
+  type PartitionDiff,
+  type PartitionSummary,
+  type ReplicaPartition,
+} from './replication-model.js';
+import type { Target } from './target.js';
+
+/** Canaries live an hour; DynamoDB's TTL removes them. */
+export const CANARY_TTL_SECONDS = 3600;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+export interface CanaryRoundOptions {
+  /** Region keys that write a canary. */
+  sources: readonly string[];
+  /** Region keys that poll for the canaries (a region does not poll its own). */
+  destinations: readonly string[];
+  /** When given, only pairs with one of these regions at either end are measured. */
+  involving?: readonly string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * One round: every source writes a canary at the same time; every other destination polls (consistent
+ * GetItem) until it appears or the timeout passes. A write that fails yields no samples for that source.
+ */
+export async function canaryRound(
+  clients: ProbeClients,
+  options: CanaryRoundOptions,
+): Promise<{ samples: LagSample[]; writeErrors: Record<string, string> }> {
+  const { target } = clients;
+  const table = names.table(target.topology);
+  const samples: LagSample[] = [];
+  const writeErrors: Record<string, string> = {};
+  const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  await Promise.all(
+    options.sources.map(async (source) => {
+      const sk = keys.canarySk(source, id);
+      const { client, sdk } = await clients.dynamo(target.region(source).spec.awsRegion);
+      const started = performance.now();
+      try {
+        await client.send(
+          new sdk.PutItemCommand({
+            TableName: table,
+            Item: {
+              [ATTR.pk]: { S: keys.canaryPk },
+              [ATTR.sk]: { S: sk },
+              source: { S: source },
+              writtenAt: { N: String(Date.now()) },
+              [ATTR.ttl]: { N: String(Math.floor(Date.now() / 1000) + CANARY_TTL_SECONDS) },
+            },
+          }),
+          { abortSignal: options.signal },
+        );
+      } catch (error) {
+        writeErrors[source] = describeError(error);
+        return;
+      }
+      const written = performance.now();
+      const deadline = started + options.timeoutMs;
+      await Promise.all(
+        options.destinations
+          .filter((to) => to !== source)
+          .filter(
+            (to) =>
+              !options.involving || options.involving.includes(source) || options.involving.includes(to),
+          )
+          .map(async (to) => {
+            const lagMs = await pollUntilSeen(clients, to, table, sk, written, deadline, options.signal);
+            samples.push({ from: source, to, lagMs });
+          }),
+      );
+    }),
+  );
+  return { samples, writeErrors };
+}
+
+async function pollUntilSeen(
+  clients: ProbeClients,
+  regionKey: string,
+  table: string,
+  sk: string,
+  since: number,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  const { client, sdk } = await clients.dynamo(clients.target.region(regionKey).spec.awsRegion);
+  for (let attempt = 0; performance.now() < deadline && !signal?.aborted; attempt++) {
+    try {
+      const out = await client.send(
+        new sdk.GetItemCommand({
+          TableName: table,
+          Key: { [ATTR.pk]: { S: keys.canaryPk }, [ATTR.sk]: { S: sk } },
+          ConsistentRead: true,
+          ProjectionExpression: '#pk',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+        }),
+        { abortSignal: signal },
+      );
+      if (out.Item) return performance.now() - since;
+    } catch {
+      // A failed read is a miss; the deadline bounds the retries.
+    }
+    // Poll fast at first (lag is usually tens of ms), then back off to spare the replica.
+    const wait = attempt < 40 ? 10 : attempt < 80 ? 25 : 100;
+    await sleep(Math.min(wait, Math.max(0, deadline - performance.now())), signal);
+  }
+  return undefined;
+}
+
+/** The region's replica of the chat table: present and ACTIVE (DescribeTable in that region). */
+export async function replicaCheck(
+  clients: ProbeClients,
+  regionKey: string,
+  timeoutMs: number,
+): Promise<CheckResult<'replica'>> {
+  const { target } = clients;
+  const awsRegion = target.region(regionKey).spec.awsRegion;
+  const table = names.table(target.topology);
+  const started = performance.now();
+  try {
+    const out = await withTimeout(timeoutMs, `DescribeTable in ${awsRegion}`, async (signal) => {
+      const { client, sdk } = await clients.dynamo(awsRegion);
+      return client.send(new sdk.DescribeTableCommand({ TableName: table }), { abortSignal: signal });
+    });
+    const latencyMs = round(performance.now() - started);
+    const tableStatus = out.Table?.TableStatus ?? 'UNKNOWN';
+    const replicas = out.Table?.Replicas ?? [];
+    const own = replicas.find((r) => r.RegionName === awsRegion);
+    const replicaStatus = own?.ReplicaStatus ?? (replicas.length === 0 ? undefined : 'MISSING');
+    const data = { tableStatus, replicaStatus, replicas: replicas.map((r) => r.RegionName) };
+    if (tableStatus !== 'ACTIVE') {
+      return { name: 'replica', status: 'fail', latencyMs, detail: `table ${tableStatus}`, data };
+    }
+    if (replicaStatus === 'MISSING') {
+      return {
+        name: 'replica',
+        status: 'fail',
+        latencyMs,
+        detail: `${awsRegion} is not a replica of ${table}`,
+        action: 'add the replica: chatctl deploy (the global data stack)',
+        data,
+      };
+    }
+    if (replicaStatus !== undefined && replicaStatus !== 'ACTIVE') {
+      return { name: 'replica', status: 'fail', latencyMs, detail: `replica ${replicaStatus}`, data };
+    }
+    return {
+      name: 'replica',
+      status: 'ok',
+      latencyMs,
+      detail: replicaStatus ? 'ACTIVE' : 'table ACTIVE (no replica list)',
+      data,
+    };
+  } catch (error) {
+    return {
+      name: 'replica',
+      status: 'fail',
+      latencyMs: round(performance.now() - started),
+      detail: describeError(error),
+    };
+  }
+}
+
+export interface VerifyResult {
+  roomId: string;
+  replicas: PartitionSummary[];
+  consistent: boolean;
+  differing: PartitionDiff[];
+}
+
+/** Every item of the room's partition in one region (Query, paginated, consistent): sort key -> item hash. */
+async function readPartition(
+  clients: ProbeClients,
+  regionKey: string,
+  roomId: string,
+  signal: AbortSignal,
+): Promise<Map<string, string>> {
+  const { client, sdk } = await clients.dynamo(clients.target.region(regionKey).spec.awsRegion);
+  const items = new Map<string, string>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new sdk.QueryCommand({
+        TableName: names.table(clients.target.topology),
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': ATTR.pk },
+        ExpressionAttributeValues: { ':pk': { S: keys.roomPk(roomId) } },
+        ConsistentRead: true,
+        ExclusiveStartKey: start as never,
+      }),
+      { abortSignal: signal },
+    );
+    for (const item of out.Items ?? []) {
+      const sk = item[ATTR.sk]?.S ?? JSON.stringify(item[ATTR.sk]);
+      items.set(sk, itemHash(item as unknown as Item));
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+export async function verifyRoom(
+  clients: ProbeClients,
+  roomId: string,
+  regions: readonly string[],
+  timeoutMs: number,
+): Promise<VerifyResult> {
+  const replicas: ReplicaPartition[] = await Promise.all(
+    regions.map(async (region) => {
+      try {
+        const items = await withTimeout(timeoutMs, `reading room ${roomId} in ${region}`, (signal) =>
+          readPartition(clients, region, roomId, signal),
+        );
+        return { region, items };
+      } catch (error) {
+        return { region, error: describeError(error) };
+      }
+    }),
+  );
+  const { summaries, differing } = comparePartitions(replicas);
+  return {
+    roomId,
+    replicas: summaries,
+    consistent: differing.length === 0 && summaries.every((s) => !s.error),
+    differing,
+  };
+}
+
+export interface ReplicationRegion {
+  key: string;
+  awsRegion: string;
+  replica: CheckResult<'replica'>;
+  /** Failing pairs point at this region (e.g. its replication is paused). */
+  suspect: boolean;
+}
+
+export interface ReplicationResult {
+  target: 'sandbox' | 'aws';
+  verdict: Verdict;
+  elapsedMs: number;
+  samples: number;
+  thresholdMs: number;
+  timeoutMs: number;
+  regions: ReplicationRegion[];
+  pairs: LagPair[];
+  /** Sources whose canary write failed, with the error. */
+  writeErrors: Record<string, string>;
+  verify?: VerifyResult;
+  problems: Problem[];
+}
+
+export interface ReplicationOptions {
+  samples?: number;
+  /** Per sample: how long a canary may take to show up elsewhere before the pair is flagged. */
+  timeoutMs?: number;
+  verifyRoom?: string;
+}
+
+export async function checkReplication(
+  target: Target,
+  options: ReplicationOptions = {},
+): Promise<ReplicationResult> {
+  const started = performance.now();
+  const samples = Math.max(1, options.samples ?? 5);
+  const thresholdMs = target.topology.replication.lagThresholdMs;
+  const timeoutMs = options.timeoutMs ?? Math.max(5000, thresholdMs * 2);
+  const regionKeys = target.regions().map((r) => r.spec.key);
+  const clients = probeClients(target);
+  try {
+    const replicaChecks = Promise.all(regionKeys.map((key) => replicaCheck(clients, key, timeoutMs)));
+    const all: LagSample[] = [];
+    const writeErrors: Record<string, string> = {};
+    for (let i = 0; i < samples; i++) {
+      const batch = await canaryRound(clients, {
+        sources: regionKeys,
+        destinations: regionKeys,
+        timeoutMs,
+      });
+      all.push(...batch.samples);
+      Object.assign(writeErrors, batch.writeErrors);
+    }
+    const pairs = lagMatrix(regionKeys, all, thresholdMs, timeoutMs);
+    const blamed = blameRegions(regionKeys, pairs);
+    const replicas = await replicaChecks;
+    const verify = options.verifyRoom
+      ? await verifyRoom(clients, options.verifyRoom, regionKeys, timeoutMs)
+      : undefined;
+    const regions: ReplicationRegion[] = regionKeys.map((key, index) => ({
+      key,
+      awsRegion: target.region(key).spec.awsRegion,
+      replica: replicas[index],
+      suspect: blamed.has(key),
+    }));
+    const problems = replicationProblems(regions, pairs, writeErrors, verify);
+    return {
+      target: target.kind,
+      verdict: replicationVerdict(regions, pairs, writeErrors, verify),
+      elapsedMs: round(performance.now() - started),
+      samples,
+      thresholdMs,
+      timeoutMs,
+      regions,
+      pairs,
+      writeErrors,
+      verify,
+      problems,
+    };
+  } finally {
+    clients.close();
+  }
+}
+
+/** critical: a replica is missing, not ACTIVE or cannot be written; degraded: lag, timeouts or divergence. */
+export function replicationVerdict(
+  regions: readonly ReplicationRegion[],
+  pairs: readonly LagPair[],
+  writeErrors: Record<string, string>,
+  verify?: VerifyResult,
+): Verdict {
+  if (regions.some((r) => r.replica.status === 'fail') || Object.keys(writeErrors).length > 0) {
+    return 'critical';
+  }
+  if (pairs.some((p) => p.status !== 'ok') || (verify && !verify.consistent)) return 'degraded';
+  return 'healthy';
+}
+
+export { exitCodeOf as replicationExitCode };
+
+function replicationProblems(
+  regions: readonly ReplicationRegion[],
+  pairs: readonly LagPair[],
+  writeErrors: Record<string, string>,
+  verify?: VerifyResult,
+): Problem[] {
+  const problems: Problem[] = [];
+  const push = (scope: string, check: string, status: CheckStatus, message: string, action: string) => {
+    if (status === 'warn' || status === 'fail') problems.push({ scope, check, status, message, action });
+  };
+  for (const region of regions) {
+    push(
+      region.key,
+      'replica',
+      region.replica.status,
+      `replica: ${region.replica.detail}`,
+      region.replica.action ?? 'check the Global Table in the console or redeploy: chatctl deploy',
+    );
+    if (region.suspect) {
+      push(
+        region.key,
+        'lag',
+        'fail',
+        'every replication pair in or out of this region fails',
+        `its replication looks paused or broken; check the replica and its stream (sandbox: chatctl sandbox heal ${region.key})`,
+      );
+    }
+  }
+  for (const [source, error] of Object.entries(writeErrors)) {
+    push(
+      source,
+      'canary',
+      'fail',
+      `the canary write failed: ${error}`,
+      'the replica does not take writes: check the table in that region',
+    );
+  }
+  for (const pair of pairs) {
+    push(
+      `${pair.from}->${pair.to}`,
+      'lag',
+      pair.status,
+      pair.detail,
+      pair.status === 'fail'
+        ? 'wait and run again; if it stays, look at the ReplicationLatency metric and the replica in each region'
+        : 'replication is slow: watch ReplicationLatency; a write burst or a region issue may be the cause',
+    );
+  }
+  if (verify) {
+    for (const replica of verify.replicas) {
+      if (replica.error)
+        push(replica.region, 'verify', 'fail', `could not read the room: ${replica.error}`, 'run again');
+    }
+    for (const diff of verify.differing.slice(0, 20)) {
+      const parts = [
+        diff.missingIn.length ? `missing in ${diff.missingIn.join(', ')}` : '',
+        diff.differsIn.length ? `differs in ${diff.differsIn.join(', ')}` : '',
+      ].filter(Boolean);
+      push(
+        'room',
+        'verify',
+        'fail',
+        `${diff.sk}: ${parts.join('; ')}`,
+        'if replication was paused, wait for it to catch up and verify again',
+      );
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CheckResult,
+  chinaStatus,
+  exitCodeOf,
+  problemsOf,
+  type RegionCheckName,
+  type RegionHealth,
+  regionStatus,
+  route53State,
+  verdictOf,
+} from '../../../cli/ops/health-verdict.js';
+
+const ok = (name: RegionCheckName): CheckResult<RegionCheckName> => ({ name, status: 'ok', detail: 'fine' });
+const allOk = () =>
+  (['websocket', 'health', 'route53', 'replica', 'replication', 'relay', 'load'] as const).map(ok);
+const region = (key: string, checks = allOk()): RegionHealth => ({
+  key,
+  awsRegion: 'ap-northeast-2',
+  status: regionStatus(checks),
+  checks,
+});
+const chinaOk = { enabled: true, status: 'ok' as const, checks: [] };
+
+describe('health verdict', () => {
+  it('regionStatus: all ok is ok, a failed relay is degraded, a failed websocket probe is down', () => {
+    expect(regionStatus(allOk())).toBe('ok');
+    const relayFails = allOk().map((c) => (c.name === 'relay' ? { ...c, status: 'fail' as const } : c));
+    expect(regionStatus(relayFails)).toBe('degraded');
+    const loadWarns = allOk().map((c) => (c.name === 'load' ? { ...c, status: 'warn' as const } : c));
+    expect(regionStatus(loadWarns)).toBe('degraded');
+    const wsFails = allOk().map((c) => (c.name === 'websocket' ? { ...c, status: 'fail' as const } : c));
+    expect(regionStatus(wsFails)).toBe('down');
+  });
+
+  it('verdictOf: healthy -> 0, degraded -> 1, a down region or no region -> critical 2', () => {
+    expect(verdictOf([region('seoul'), region('tokyo')], chinaOk)).toBe('healthy');
+    const degraded = allOk().map((c) => (c.name === 'relay' ? { ...c, status: 'fail' as const } : c));
+    expect(verdictOf([region('seoul', degraded), region('tokyo')], chinaOk)).toBe('degraded');
+    const down = allOk().map((c) => (c.name === 'websocket' ? { ...c, status: 'fail' as const } : c));
+    expect(verdictOf([region('seoul', down), region('tokyo', degraded)], chinaOk)).toBe('critical');
+    expect(verdictOf([], chinaOk)).toBe('critical');
+    expect(verdictOf([region('seoul')], { status: 'down' })).toBe('degraded');
+    expect(exitCodeOf('healthy')).toBe(0);
+    expect(exitCodeOf('degraded')).toBe(1);
+    expect(exitCodeOf('critical')).toBe(2);
+  });
+
+  it('problemsOf: every warn and fail has an action naming the region, fails first', () => {
+    const checks = allOk().map((c) =>
+      c.name === 'replica'
+        ? { ...c, status: 'fail' as const, detail: 'replica CREATING' }
+        : c.name === 'load'
+          ? { ...c, status: 'warn' as const, detail: 'level 2' }
+          : c,
+    );
+    const problems = problemsOf([region('seoul', checks)], {
+      enabled: true,
+      status: 'degraded',
+      checks: [{ name: 'proxy', status: 'fail', detail: 'refused' }],
+    });
+    expect(problems.map((p) => [p.scope, p.check, p.status])).toEqual([
+      ['seoul', 'replica', 'fail'],
+      ['china', 'proxy', 'fail'],
+      ['seoul', 'load', 'warn'],
+    ]);
+    expect(problems[0].action).toContain('chatctl replication check');
+    expect(problems[2].action).toContain('--region seoul');
+    expect(problems.every((p) => p.action.length > 0)).toBe(true);
+  });
+
+  it('chinaStatus: skip when disabled, down when the proxy fails', () => {
+    expect(chinaStatus({ enabled: false, checks: [] })).toBe('skip');
+    expect(chinaStatus({ enabled: true, checks: [{ name: 'proxy', status: 'fail', detail: '' }] })).toBe(
+      'down',
+    );
+    expect(
+      chinaStatus({ enabled: true, checks: [{ name: 'distribution', status: 'warn', detail: '' }] }),
+    ).toBe('degraded');
+  });
+
+  it('route53State: inverted or disabled is drained; otherwise healthy above 18% of checkers', () => {
+    const success = 'Success: HTTP Status Code 200, OK';
+    const failure = 'Failure: HTTP Status Code 503, Service Unavailable';
+    expect(
+      route53State({ inverted: false, disabled: false, observations: [success, success] }),
+    ).toMatchObject({
+      drained: false,
+      healthy: true,
+    });
+    expect(
+      route53State({ inverted: false, disabled: false, observations: [failure, failure] }),
+    ).toMatchObject({
+      drained: false,
+      healthy: false,
+    });
+    expect(route53State({ inverted: false, disabled: false, observations: [] }).healthy).toBe(false);
+    expect(route53State({ inverted: true, disabled: false, observations: [success] })).toMatchObject({
+      drained: true,
+      healthy: false,
+    });
+    expect(route53State({ inverted: false, disabled: true, observations: [failure] })).toMatchObject({
+      drained: true,
+      healthy: true,
+    });
+  });
+});
