@@ -1,0 +1,99 @@
+/** Response helpers shared by the sandbox's REST-XML services (Route 53, CloudFront). */
+import { randomUUID } from 'node:crypto';
+import type { EdgeResponse } from '../contracts.js';
+import { renderDocument, type XmlNode } from './xml.js';
+
+/** An error the service answers with AWS's ErrorResponse shape. */
+export class AwsXmlError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly type: 'Sender' | 'Receiver' = 'Sender',
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export function xmlResponse(
+  status: number,
+  root: string,
+  xmlns: string,
+  nodes: readonly XmlNode[],
+  headers: Record<string, string> = {},
+): EdgeResponse {
+  return {
+    status,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID(), ...headers },
+    body: renderDocument(root, xmlns, nodes),
+  };
+}
+
+export function errorResponse(error: AwsXmlError, xmlns: string): EdgeResponse {
+  const requestId = randomUUID();
+  return {
+    status: error.status,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.code },
+    body: renderDocument('ErrorResponse', xmlns, [
+      [
+        'Error',
+        [
+          ['Type', error.type],
+          ['Code', error.code],
+          ['Message', error.message],
+        ],
+      ],
+      ['RequestId', requestId],
+    ]),
+  };
+}
+
+/** Runs a service's router, turning AwsXmlError (and bugs) into AWS-shaped error responses. */
+export async function answer(
+  xmlns: string,
+  route: () => EdgeResponse | Promise<EdgeResponse>,
+): Promise<EdgeResponse> {
+  try {
+    return await route();
+  } catch (error) {
+    if (error instanceof AwsXmlError) return errorResponse(error, xmlns);
+    return errorResponse(
+      new AwsXmlError(500, 'InternalFailure', `the sandbox failed: ${(error as Error).message}`, 'Receiver'),
+      xmlns,
+    );
+  }
+}
+
+export const bool = (value: boolean) => (value ? 'true' : 'false');
+
+/** Parses "true"/"false" (as AWS does, case-insensitively); anything else is InvalidInput-worthy. */
+export function parseBool(
+  value: string | undefined,
+  field: string,
+  errorCode = 'InvalidInput',
+): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new AwsXmlError(400, errorCode, `Invalid value for ${field}: "${value}" is not a boolean`);
+}
+
+export function parseIntField(
+  value: string | undefined,
+  field: string,
+  range: [number, number],
+  errorCode = 'InvalidInput',
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value.trim());
+  if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
+    throw new AwsXmlError(
+      400,
+      errorCode,
+      `Invalid value for ${field}: "${value}"; it must be an integer from ${range[0]} to ${range[1]}`,
+    );
+  }
+  return n;
+}

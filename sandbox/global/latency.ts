@@ -1,0 +1,141 @@
+/**
+ * Round-trip latency between AWS regions, for the sandbox's latency-based routing. A few pairs are set
+ * from published inter-region measurements; the rest follow the great-circle distance between the
+ * regions' cities (light in fibre is ~200 km/ms, and real paths run ~1.6x the straight line).
+ */
+
+/** Latitude, longitude of each commercial region's city. */
+const COORDINATES: Readonly<Record<string, readonly [number, number]>> = {
+  'us-east-1': [38.9, -77.4],
+  'us-east-2': [40.0, -83.0],
+  'us-west-1': [37.4, -122.0],
+  'us-west-2': [45.8, -119.7],
+  'af-south-1': [-33.9, 18.4],
+  'ap-east-1': [22.3, 114.2],
+  'ap-east-2': [25.0, 121.5],
+  'ap-south-1': [19.1, 72.9],
+  'ap-south-2': [17.4, 78.5],
+  'ap-southeast-1': [1.35, 103.8],
+  'ap-southeast-2': [-33.9, 151.2],
+  'ap-southeast-3': [-6.2, 106.8],
+  'ap-southeast-4': [-37.8, 145.0],
+  'ap-southeast-5': [3.1, 101.7],
+  'ap-southeast-7': [13.8, 100.5],
+  'ap-northeast-1': [35.7, 139.7],
+  'ap-northeast-2': [37.6, 127.0],
+  'ap-northeast-3': [34.7, 135.5],
+  'ca-central-1': [45.5, -73.6],
+  'ca-west-1': [51.0, -114.1],
+  'eu-central-1': [50.1, 8.7],
+  'eu-central-2': [47.4, 8.5],
+  'eu-west-1': [53.3, -6.3],
+  'eu-west-2': [51.5, -0.1],
+  'eu-west-3': [48.9, 2.35],
+  'eu-south-1': [45.5, 9.2],
+  'eu-south-2': [41.6, -0.9],
+  'eu-north-1': [59.3, 18.1],
+  'il-central-1': [32.1, 34.8],
+  'me-south-1': [26.1, 50.6],
+  'me-central-1': [25.2, 55.3],
+  'mx-central-1': [20.6, -100.4],
+  'sa-east-1': [-23.5, -46.6],
+};
+
+/** Measured round trips (ms) that the distance model would get noticeably wrong. */
+const MEASURED: Readonly<Record<string, number>> = {
+  'ap-northeast-1|ap-northeast-2': 33,
+  'ap-northeast-1|ap-northeast-3': 9,
+  'ap-northeast-2|ap-northeast-3': 25,
+  'ap-northeast-1|us-west-2': 120,
+  'ap-northeast-2|us-west-2': 128,
+  'ap-northeast-1|us-west-1': 110,
+  'ap-northeast-2|us-west-1': 135,
+  'ap-northeast-1|us-east-1': 160,
+  'ap-northeast-2|us-east-1': 185,
+  'ap-northeast-1|ap-southeast-1': 70,
+  'ap-northeast-2|ap-southeast-1': 75,
+  'us-east-1|us-west-2': 65,
+  'us-east-1|eu-west-1': 70,
+  'eu-central-1|eu-west-1': 25,
+};
+
+/** The latency within one region (client to its nearest region). */
+const SAME_REGION_MS = 2;
+const FALLBACK_MS = 250;
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+function distanceKm(a: readonly [number, number], b: readonly [number, number]): number {
+  const rad = Math.PI / 180;
+  const dLat = (b[0] - a[0]) * rad;
+  const dLon = (b[1] - a[1]) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[0] * rad) * Math.cos(b[0] * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.sqrt(h));
+}
+
+/** Round-trip latency in ms between two AWS regions (symmetric). */
+export function regionLatencyMs(from: string, to: string): number {
+  if (from === to) return SAME_REGION_MS;
+  const measured = MEASURED[pairKey(from, to)];
+  if (measured !== undefined) return measured;
+  const a = COORDINATES[from];
+  const b = COORDINATES[to];
+  if (!a || !b) return FALLBACK_MS;
+  return Math.round(5 + (2 * distanceKm(a, b) * 1.6) / 200);
+}
+
+/** An IPv4 address as a 32-bit unsigned number, or undefined if it is not one. */
+export function ipv4ToNumber(ip: string): number | undefined {
+  const parts = ip.trim().split('.');
+  if (parts.length !== 4) return undefined;
+  let value = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part)) return undefined;
+    const n = Number(part);
+    if (n > 255) return undefined;
+    value = value * 256 + n;
+  }
+  return value;
+}
+
+export function parseCidr(cidr: string): { base: number; bits: number } | undefined {
+  const [ip, bits] = cidr.split('/');
+  const base = ipv4ToNumber(ip ?? '');
+  const n = Number(bits ?? 32);
+  if (base === undefined || !Number.isInteger(n) || n < 0 || n > 32) return undefined;
+  return { base, bits: n };
+}
+
+function commonPrefixBits(a: number, b: number): number {
+  let bits = 0;
+  for (let i = 31; i >= 0; i--) {
+    if ((Math.floor(a / 2 ** i) & 1) !== (Math.floor(b / 2 ** i) & 1)) break;
+    bits++;
+  }
+  return bits;
+}
+
+export interface Location {
+  readonly subnet: string;
+  readonly awsRegion: string;
+}
+
+/**
+ * Where a client address is: the location whose subnet contains it, else the one sharing the longest
+ * address prefix with it (at least /8), else undefined.
+ */
+export function locateClient(ip: string, locations: readonly Location[]): Location | undefined {
+  const address = ipv4ToNumber(ip);
+  if (address === undefined) return undefined;
+  let best: { location: Location; bits: number } | undefined;
+  for (const location of locations) {
+    const cidr = parseCidr(location.subnet);
+    if (!cidr) continue;
+    const shared = commonPrefixBits(address, cidr.base);
+    if (shared >= cidr.bits) return location;
+    if (shared >= 8 && (!best || shared > best.bits)) best = { location, bits: shared };
+  }
+  return best?.location;
+}

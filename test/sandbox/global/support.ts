@@ -1,0 +1,125 @@
+/**
+ * Test support for the global services: puts EdgeServiceHandlers behind a small local HTTP server that routes
+ * by the SigV4 credential scope (as the sandbox's edge does), and stands up plain HTTP "gateways" whose
+ * /health can be switched between 200, 503 and closed.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EdgeServiceHandler, RegionRuntimeInfo } from '../../../sandbox/contracts.js';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export interface Edge {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startEdge(services: Readonly<Record<string, EdgeServiceHandler>>): Promise<Edge> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
+        req.headers.authorization ?? '',
+      );
+      const handler = scope ? services[scope[2]] : undefined;
+      if (!scope || !handler) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('no handler');
+        return;
+      }
+      const url = new URL(req.url ?? '/', 'http://edge');
+      const response = await handler({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        service: scope[2],
+        region: scope[1],
+      });
+      res.writeHead(response.status, response.headers ?? {}).end(response.body ?? '');
+    });
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, stop: () => close(server) };
+}
+
+export interface FakeGateway {
+  readonly info: RegionRuntimeInfo;
+  /** What GET /health answers with: a status code, or 'closed' to stop listening. */
+  setHealth(state: 200 | 503 | 'closed'): Promise<void>;
+  /** Requests seen (method, url, headers). */
+  readonly seen: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[];
+  stop(): Promise<void>;
+}
+
+export async function startFakeGateway(key: string, awsRegion: string): Promise<FakeGateway> {
+  let health: 200 | 503 = 200;
+  const seen: FakeGateway['seen'] = [];
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    if (req.url === '/health') {
+      res
+        .writeHead(health, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ region: key, ok: health === 200 }));
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ region: key, url: req.url }));
+  };
+  let server = createServer(handler);
+  const port = await listen(server);
+  let closed = false;
+  return {
+    info: {
+      key,
+      awsRegion,
+      websocketUrl: `ws://127.0.0.1:${port}/prod`,
+      healthUrl: `http://127.0.0.1:${port}/health`,
+      gatewayPort: port,
+    },
+    seen,
+    async setHealth(state) {
+      if (state === 'closed') {
+        if (!closed) await close(server);
+        closed = true;
+        return;
+      }
+      health = state;
+      if (closed) {
+        server = createServer(handler);
+        await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+        closed = false;
+      }
+    },
+    async stop() {
+      if (!closed) await close(server);
+      closed = true;
+    },
+  };
+}
+
+/** Polls until `check` returns true (a safety timeout, not a speed assertion). */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
