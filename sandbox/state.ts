@@ -28,6 +28,10 @@ export interface SandboxState {
   readonly hostedZoneId?: string;
   readonly dynamodb: { readonly endpoint: string; readonly pid: number };
   readonly persist: boolean;
+  /** The access key the edge rewrites DynamoDB requests to (one database per key and region). */
+  readonly instanceId?: string;
+  /** Active faults, as `sandbox fault` takes them (e.g. latency=200). */
+  readonly faults?: readonly { readonly region: string; readonly fault: string; readonly since: string }[];
 }
 
 /** Any credentials work against the sandbox; these are what chatctl's own clients sign with. */

@@ -5,7 +5,6 @@ import { COMMERCIAL_AWS_REGIONS, isCommercialAwsRegion } from '../../core/aws-re
 import { UserError } from '../../core/errors.js';
 import {
   defaultTopology,
-  loadTopology,
   type RegionSpec,
   serializeTopology,
   type Topology,
@@ -147,4 +146,3 @@ export async function initTopology(
     return topology;
   });
 }
-
