@@ -9,7 +9,7 @@ const bin = resolve('bin/run.js');
 let cwd: string;
 
 function chatctl(...args: string[]) {
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.CHATCTL_CONFIG;
   const result = spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8', env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
