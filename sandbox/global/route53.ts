@@ -15,6 +15,7 @@ import {
   children,
   childText,
   cloneElement,
+  elementNodes,
   parseXml,
   renderElement,
   toElement,
@@ -874,11 +875,6 @@ function changeInfo(id: string, submittedAt: Date, comment?: string): XmlNode[] 
     ['SubmittedAt', submittedAt.toISOString()],
     ['Comment', comment],
   ];
-}
-
-/** An element's children as nodes, to re-render a stored element inside a response. */
-function elementNodes(element: XmlElement): XmlNode[] {
-  return element.children.map((c) => [c.name, c.children.length > 0 ? elementNodes(c) : c.text] as XmlNode);
 }
 
 function parseHealthCheckConfig(element: XmlElement): HealthCheckConfig {

@@ -198,3 +198,8 @@ export function toElement(name: string, value: XmlValue): XmlElement {
     text: value === undefined || value === null ? '' : String(value),
   };
 }
+
+/** An element's children as nodes, to re-render a stored element inside a response. */
+export function elementNodes(element: XmlElement): XmlNode[] {
+  return element.children.map((c) => [c.name, c.children.length > 0 ? elementNodes(c) : c.text] as XmlNode);
+}

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import type { EdgeServiceHandler, RegionRuntimeInfo } from '../../../sandbox/contracts.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -78,7 +79,18 @@ export async function startFakeGateway(key: string, awsRegion: string): Promise<
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ region: key, url: req.url }));
   };
-  let server = createServer(handler);
+  // WebSocket upgrades are accepted and every text frame is echoed back as { region, echo }.
+  const wss = new WebSocketServer({ noServer: true });
+  const withUpgrade = (server: Server) => {
+    server.on('upgrade', (req, socket, head) => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('message', (data) => ws.send(JSON.stringify({ region: key, echo: data.toString() })));
+      });
+    });
+    return server;
+  };
+  let server = withUpgrade(createServer(handler));
   const port = await listen(server);
   let closed = false;
   return {
@@ -92,18 +104,21 @@ export async function startFakeGateway(key: string, awsRegion: string): Promise<
     seen,
     async setHealth(state) {
       if (state === 'closed') {
+        for (const client of wss.clients) client.terminate();
         if (!closed) await close(server);
         closed = true;
         return;
       }
       health = state;
       if (closed) {
-        server = createServer(handler);
+        server = withUpgrade(createServer(handler));
         await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
         closed = false;
       }
     },
     async stop() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
       if (!closed) await close(server);
       closed = true;
     },

@@ -1,0 +1,423 @@
+/**
+ * CloudFront for the sandbox (REST-XML, 2020-05-31): the China proxy's one distribution, with
+ * ListDistributions, GetDistribution, GetDistributionConfig and UpdateDistribution (ETag / If-Match as
+ * AWS does). The distribution's default cache behaviour's origin decides where the China proxy forwards.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { names } from '../../core/names.js';
+import type { Topology } from '../../core/topology.js';
+import type { EdgeRequest, EdgeResponse } from '../contracts.js';
+import { AwsXmlError, answer, xmlResponse } from './aws-xml.js';
+import { normalizeName } from './route53.js';
+import {
+  child,
+  children,
+  childText,
+  cloneElement,
+  elementNodes,
+  parseXml,
+  toElement,
+  type XmlElement,
+  XmlError,
+  type XmlNode,
+} from './xml.js';
+
+export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+const API = '/2020-05-31';
+
+/** Managed policies CloudFront documents: CachingDisabled and AllViewerExceptHostHeader (what a WebSocket origin needs). */
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+export interface CloudFrontOptions {
+  readonly topology: Topology;
+  readonly account: string;
+  /** The origin region key the distribution starts with. */
+  readonly originRegion: string;
+}
+
+interface Distribution {
+  readonly id: string;
+  readonly domainName: string;
+  config: XmlElement;
+  etag: string;
+  lastModified: Date;
+}
+
+function newEtag(): string {
+  return `E${randomBytes(10).toString('hex').toUpperCase().slice(0, 13)}`;
+}
+
+function quantity(items: XmlNode[], quantityFirst = true): XmlNode[] {
+  const list: XmlNode[] = [['Quantity', items.length]];
+  if (items.length > 0) list.push(['Items', items]);
+  return quantityFirst ? list : list.reverse();
+}
+
+function invalid(message: string): never {
+  throw new AwsXmlError(400, 'InvalidArgument', message);
+}
+
+export class CloudFrontService {
+  private readonly distribution: Distribution;
+
+  constructor(private readonly options: CloudFrontOptions) {
+    const hash = createHash('sha256').update(`${options.topology.app}|${options.account}`).digest('hex');
+    const id = `E${BigInt(`0x${hash.slice(0, 16)}`)
+      .toString(36)
+      .toUpperCase()
+      .padStart(13, '0')
+      .slice(0, 13)}`;
+    const originDomain = names.regionalDomain(options.topology, options.originRegion);
+    const config = toElement('DistributionConfig', [
+      ['CallerReference', `${options.topology.app}-china-proxy`],
+      ['Aliases', quantity([])],
+      ['DefaultRootObject', ''],
+      [
+        'Origins',
+        quantity([
+          [
+            'Origin',
+            [
+              ['Id', 'regional-api'],
+              ['DomainName', originDomain],
+              ['OriginPath', ''],
+              ['CustomHeaders', quantity([])],
+              [
+                'CustomOriginConfig',
+                [
+                  ['HTTPPort', 80],
+                  ['HTTPSPort', 443],
+                  ['OriginProtocolPolicy', 'https-only'],
+                  ['OriginSslProtocols', quantity([['SslProtocol', 'TLSv1.2']])],
+                  ['OriginReadTimeout', 30],
+                  ['OriginKeepaliveTimeout', 5],
+                ],
+              ],
+              ['ConnectionAttempts', 3],
+              ['ConnectionTimeout', 10],
+              ['OriginShield', [['Enabled', 'false']]],
+              ['OriginAccessControlId', ''],
+            ],
+          ],
+        ]),
+      ],
+      ['OriginGroups', quantity([])],
+      [
+        'DefaultCacheBehavior',
+        [
+          ['TargetOriginId', 'regional-api'],
+          [
+            'TrustedSigners',
+            [
+              ['Enabled', 'false'],
+              ['Quantity', 0],
+            ],
+          ],
+          [
+            'TrustedKeyGroups',
+            [
+              ['Enabled', 'false'],
+              ['Quantity', 0],
+            ],
+          ],
+          ['ViewerProtocolPolicy', 'https-only'],
+          [
+            'AllowedMethods',
+            [
+              ...quantity(
+                ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'].map(
+                  (m) => ['Method', m] as XmlNode,
+                ),
+              ),
+              [
+                'CachedMethods',
+                quantity([
+                  ['Method', 'GET'],
+                  ['Method', 'HEAD'],
+                ]),
+              ],
+            ],
+          ],
+          ['SmoothStreaming', 'false'],
+          ['Compress', 'false'],
+          ['LambdaFunctionAssociations', quantity([])],
+          ['FunctionAssociations', quantity([])],
+          ['FieldLevelEncryptionId', ''],
+          ['CachePolicyId', CACHING_DISABLED],
+          ['OriginRequestPolicyId', ALL_VIEWER_EXCEPT_HOST],
+        ],
+      ],
+      ['CacheBehaviors', quantity([])],
+      ['CustomErrorResponses', quantity([])],
+      ['Comment', names.chinaDistributionComment(options.topology)],
+      [
+        'Logging',
+        [
+          ['Enabled', 'false'],
+          ['IncludeCookies', 'false'],
+          ['Bucket', ''],
+          ['Prefix', ''],
+        ],
+      ],
+      ['PriceClass', 'PriceClass_All'],
+      ['Enabled', 'true'],
+      [
+        'ViewerCertificate',
+        [
+          ['CloudFrontDefaultCertificate', 'true'],
+          ['SSLSupportMethod', 'vip'],
+          ['MinimumProtocolVersion', 'TLSv1'],
+          ['CertificateSource', 'cloudfront'],
+        ],
+      ],
+      [
+        'Restrictions',
+        [
+          [
+            'GeoRestriction',
+            [
+              ['RestrictionType', 'none'],
+              ['Quantity', 0],
+            ],
+          ],
+        ],
+      ],
+      ['WebACLId', ''],
+      ['HttpVersion', 'http2'],
+      ['IsIPV6Enabled', 'true'],
+      ['Staging', 'false'],
+    ]);
+    this.distribution = {
+      id,
+      domainName: `d${hash.slice(16, 29)}.cloudfront.net`,
+      config,
+      etag: newEtag(),
+      lastModified: new Date(),
+    };
+  }
+
+  get distributionId(): string {
+    return this.distribution.id;
+  }
+
+  /** The domain of the origin the default cache behaviour targets (where the China proxy forwards). */
+  originDomain(): string | undefined {
+    const config = this.distribution.config;
+    const target = childText(config, 'DefaultCacheBehavior', 'TargetOriginId');
+    const origin = children(child(child(config, 'Origins'), 'Items'), 'Origin').find(
+      (o) => childText(o, 'Id') === target,
+    );
+    const domain = childText(origin, 'DomainName');
+    return domain ? normalizeName(domain).replace(/\.$/, '') : undefined;
+  }
+
+  handle = (request: EdgeRequest): Promise<EdgeResponse> =>
+    answer(CLOUDFRONT_XMLNS, () => this.route(request));
+
+  private route(request: EdgeRequest): EdgeResponse {
+    const path = request.path.replace(/\/+$/, '');
+    const method = request.method.toUpperCase();
+    if (path.startsWith(`${API}/distribution`)) {
+      const parts = path
+        .slice(API.length + 1)
+        .split('/')
+        .map((p) => decodeURIComponent(p));
+      if (parts.length === 1 && method === 'GET') return this.listDistributions(request.query);
+      if (parts.length === 2 && method === 'GET') return this.getDistribution(parts[1]);
+      if (parts.length === 3 && parts[2] === 'config' && method === 'GET')
+        return this.getDistributionConfig(parts[1]);
+      if (parts.length === 3 && parts[2] === 'config' && method === 'PUT') {
+        return this.updateDistribution(parts[1], request.headers['if-match'], request.body);
+      }
+    }
+    throw new AwsXmlError(
+      400,
+      'InvalidAction',
+      `The action or operation requested is invalid (the sandbox's CloudFront does not serve ${request.method} ${request.path})`,
+    );
+  }
+
+  private find(id: string): Distribution {
+    if (id !== this.distribution.id) {
+      throw new AwsXmlError(404, 'NoSuchDistribution', 'The specified distribution does not exist.');
+    }
+    return this.distribution;
+  }
+
+  private arn(d: Distribution): string {
+    return `arn:aws:cloudfront::${this.options.account}:distribution/${d.id}`;
+  }
+
+  private distributionNodes(d: Distribution): XmlNode[] {
+    return [
+      ['Id', d.id],
+      ['ARN', this.arn(d)],
+      ['Status', 'Deployed'],
+      ['LastModifiedTime', d.lastModified.toISOString()],
+      ['InProgressInvalidationBatches', 0],
+      ['DomainName', d.domainName],
+      [
+        'ActiveTrustedSigners',
+        [
+          ['Enabled', 'false'],
+          ['Quantity', 0],
+        ],
+      ],
+      [
+        'ActiveTrustedKeyGroups',
+        [
+          ['Enabled', 'false'],
+          ['Quantity', 0],
+        ],
+      ],
+      ['DistributionConfig', elementNodes(d.config)],
+    ];
+  }
+
+  private summaryNodes(d: Distribution): XmlNode[] {
+    const pick = (name: string): XmlNode => {
+      const element = child(d.config, name);
+      return [
+        name,
+        element ? (element.children.length > 0 ? elementNodes(element) : element.text) : undefined,
+      ];
+    };
+    return [
+      ['Id', d.id],
+      ['ARN', this.arn(d)],
+      ['ETag', d.etag],
+      ['Status', 'Deployed'],
+      ['LastModifiedTime', d.lastModified.toISOString()],
+      ['DomainName', d.domainName],
+      pick('Aliases'),
+      pick('Origins'),
+      pick('OriginGroups'),
+      pick('DefaultCacheBehavior'),
+      pick('CacheBehaviors'),
+      pick('CustomErrorResponses'),
+      pick('Comment'),
+      pick('PriceClass'),
+      pick('Enabled'),
+      pick('ViewerCertificate'),
+      pick('Restrictions'),
+      pick('WebACLId'),
+      pick('HttpVersion'),
+      pick('IsIPV6Enabled'),
+      pick('Staging'),
+    ];
+  }
+
+  private listDistributions(q: URLSearchParams): EdgeResponse {
+    const maxItemsText = q.get('MaxItems');
+    const maxItems = maxItemsText === null ? 100 : Number(maxItemsText);
+    if (!Number.isInteger(maxItems) || maxItems < 0)
+      invalid(`MaxItems must be a non-negative integer (got ${maxItemsText})`);
+    const marker = q.get('Marker') ?? '';
+    const items = marker && marker >= this.distribution.id ? [] : [this.distribution];
+    const page = items.slice(0, maxItems);
+    return xmlResponse(200, 'DistributionList', CLOUDFRONT_XMLNS, [
+      ['Marker', marker],
+      ['NextMarker', items.length > page.length ? page.at(-1)?.id : undefined],
+      ['MaxItems', maxItems],
+      ['IsTruncated', items.length > page.length ? 'true' : 'false'],
+      ['Quantity', page.length],
+      [
+        'Items',
+        page.length > 0
+          ? page.map((d) => ['DistributionSummary', this.summaryNodes(d)] as XmlNode)
+          : undefined,
+      ],
+    ]);
+  }
+
+  private getDistribution(id: string): EdgeResponse {
+    const d = this.find(id);
+    return xmlResponse(200, 'Distribution', CLOUDFRONT_XMLNS, this.distributionNodes(d), { etag: d.etag });
+  }
+
+  private getDistributionConfig(id: string): EdgeResponse {
+    const d = this.find(id);
+    return xmlResponse(200, 'DistributionConfig', CLOUDFRONT_XMLNS, elementNodes(d.config), { etag: d.etag });
+  }
+
+  private updateDistribution(id: string, ifMatch: string | string[] | undefined, body: Buffer): EdgeResponse {
+    const d = this.find(id);
+    const match = Array.isArray(ifMatch) ? ifMatch[0] : ifMatch;
+    if (!match) {
+      throw new AwsXmlError(
+        400,
+        'InvalidIfMatchVersion',
+        'The If-Match version is missing or not valid for the resource.',
+      );
+    }
+    if (match !== d.etag) {
+      throw new AwsXmlError(
+        412,
+        'PreconditionFailed',
+        'The precondition given in one or more of the request-header fields evaluated to false.',
+      );
+    }
+    let config: XmlElement;
+    try {
+      config = parseXml(body.toString('utf8'));
+    } catch (error) {
+      if (error instanceof XmlError)
+        invalid(`The XML document you provided was not well-formed: ${error.message}`);
+      throw error;
+    }
+    if (config.name !== 'DistributionConfig')
+      invalid(`Expected a DistributionConfig document, got <${config.name}>`);
+    validateConfig(config, d.config);
+    d.config = cloneElement(config);
+    d.etag = newEtag();
+    d.lastModified = new Date();
+    return xmlResponse(200, 'Distribution', CLOUDFRONT_XMLNS, this.distributionNodes(d), { etag: d.etag });
+  }
+}
+
+function validateConfig(config: XmlElement, current: XmlElement): void {
+  for (const required of ['CallerReference', 'Origins', 'DefaultCacheBehavior', 'Comment', 'Enabled']) {
+    if (!child(config, required))
+      invalid(
+        `1 validation error detected: Value null at '${required}' failed to satisfy constraint: Member must not be null`,
+      );
+  }
+  if (childText(config, 'CallerReference') !== childText(current, 'CallerReference')) {
+    throw new AwsXmlError(400, 'IllegalUpdate', 'The CallerReference of a distribution cannot be changed.');
+  }
+  const origins = child(config, 'Origins');
+  const items = children(child(origins, 'Items'), 'Origin');
+  const declared = Number(childText(origins, 'Quantity'));
+  if (items.length === 0) invalid('A distribution needs at least one origin: Origins.Items is empty.');
+  if (declared !== items.length) {
+    invalid(
+      `The parameter Origins.Quantity (${childText(origins, 'Quantity')}) does not match the number of Origins.Items (${items.length}).`,
+    );
+  }
+  const ids = new Set<string>();
+  for (const origin of items) {
+    const id = childText(origin, 'Id');
+    const domain = childText(origin, 'DomainName');
+    if (!id) invalid('Every origin needs an Id.');
+    if (!domain || !/^[a-z0-9.-]+$/i.test(domain)) {
+      throw new AwsXmlError(
+        400,
+        'InvalidOrigin',
+        `The specified origin server does not exist or is not valid: ${domain ?? '(none)'}.`,
+      );
+    }
+    if (ids.has(id as string)) invalid(`The origin Id ${id} is used by more than one origin.`);
+    ids.add(id as string);
+  }
+  const target = childText(config, 'DefaultCacheBehavior', 'TargetOriginId');
+  if (!target || !ids.has(target)) {
+    throw new AwsXmlError(
+      404,
+      'NoSuchOrigin',
+      `One or more of your origins or origin groups do not exist: ${target ?? '(none)'}.`,
+    );
+  }
+  const enabled = childText(config, 'Enabled');
+  if (enabled !== 'true' && enabled !== 'false') invalid('Enabled must be true or false.');
+}
