@@ -1,0 +1,175 @@
+/**
+ * DynamoDB and DynamoDB Streams on the edge: requests are forwarded to DynamoDB Local with the access key
+ * rewritten to the sandbox's instance id (DynamoDB Local keeps one database per access key and region, so
+ * every client of one sandbox sees the same database whatever it signs with, and sandboxes sharing one
+ * engine stay apart). DescribeTable of the chat table shows its replicas as a Global Table's does.
+ */
+import { Agent, request as httpRequest } from 'node:http';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CHAT_TABLE_SHAPE } from '../core/datamodel.js';
+import { awsError, rewriteAccessKey } from './aws-wire.js';
+import type { EdgeRequest, EdgeResponse, EdgeServiceHandler } from './contracts.js';
+
+export interface DynamoServiceOptions {
+  readonly endpoint: string;
+  readonly instanceId: string;
+  readonly tableName: string;
+  /** AWS region codes holding a replica of the chat table, in topology order. */
+  replicaRegions(): readonly string[];
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function forward(endpoint: URL, request: EdgeRequest, instanceId: string): Promise<EdgeResponse> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || name === 'host' || name === 'connection' || name === 'content-length')
+      continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  if (headers.authorization) headers.authorization = rewriteAccessKey(headers.authorization, instanceId);
+  headers['content-length'] = String(request.body.length);
+  headers.host = endpoint.host;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: endpoint.hostname,
+        port: endpoint.port,
+        method: request.method,
+        path: request.path,
+        headers,
+        agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (value === undefined || name === 'content-length' || name === 'connection') continue;
+            if (name === 'transfer-encoding' || name === 'keep-alive') continue;
+            out[name] = Array.isArray(value) ? value.join(', ') : value;
+          }
+          resolve({ status: res.statusCode ?? 500, headers: out, body: Buffer.concat(chunks) });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(60_000, () => req.destroy(new Error('DynamoDB Local did not answer within 60 s')));
+    req.end(request.body);
+  });
+}
+
+export function dynamoService(options: DynamoServiceOptions): EdgeServiceHandler {
+  const endpoint = new URL(options.endpoint);
+  return async (request) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (!/^(DynamoDB_20120810|DynamoDBStreams_20120810)\.\w+$/.test(target)) {
+      return awsError(
+        'json',
+        400,
+        'UnknownOperationException',
+        target ? `unknown operation ${target}` : 'missing X-Amz-Target',
+        { jsonNamespace: 'com.amazon.coral.service' },
+      );
+    }
+    if (request.method !== 'POST') {
+      return awsError('json', 400, 'UnknownOperationException', 'DynamoDB accepts POST only', {
+        jsonNamespace: 'com.amazon.coral.service',
+      });
+    }
+    try {
+      JSON.parse(request.body.toString('utf8') || '{}');
+    } catch {
+      return awsError(
+        'json',
+        400,
+        'SerializationException',
+        'Start of structure or map found where not expected, or the body is not valid JSON',
+        {
+          jsonNamespace: 'com.amazon.coral.service',
+        },
+      );
+    }
+    let response: EdgeResponse;
+    try {
+      response = await forward(endpoint, request, options.instanceId);
+    } catch (error) {
+      return awsError('json', 500, 'InternalServerError', `DynamoDB Local: ${(error as Error).message}`, {
+        jsonNamespace: 'com.amazonaws.dynamodb.v20120810',
+      });
+    }
+    if (target === 'DynamoDB_20120810.DescribeTable' && response.status === 200) {
+      return withReplicas(response, request.region, options);
+    }
+    return response;
+  };
+}
+
+function withReplicas(response: EdgeResponse, region: string, options: DynamoServiceOptions): EdgeResponse {
+  try {
+    const parsed = JSON.parse(String(response.body)) as { Table?: Record<string, unknown> };
+    const table = parsed.Table;
+    if (!table || table.TableName !== options.tableName) return response;
+    const regions = options.replicaRegions();
+    if (!regions.includes(region)) return response;
+    table.GlobalTableVersion = '2019.11.21';
+    table.Replicas = regions.map((RegionName) => ({ RegionName, ReplicaStatus: 'ACTIVE' }));
+    return { ...response, body: JSON.stringify(parsed) };
+  } catch {
+    return response;
+  }
+}
+
+/** A client straight to DynamoDB Local for one region of this sandbox (replication and setup use it). */
+export function engineClient(endpoint: string, instanceId: string, awsRegion: string): DynamoDBClient {
+  return new DynamoDBClient({
+    region: awsRegion,
+    endpoint,
+    credentials: { accessKeyId: instanceId, secretAccessKey: 'sandbox' },
+    maxAttempts: 3,
+  });
+}
+
+/** Creates the chat table (streams on, TTL on) unless it exists; true when it was created now. */
+export async function ensureChatTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  let created = false;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: CHAT_TABLE_SHAPE.partitionKey, AttributeType: 'S' },
+          { AttributeName: CHAT_TABLE_SHAPE.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: CHAT_TABLE_SHAPE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: CHAT_TABLE_SHAPE.sortKey, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: CHAT_TABLE_SHAPE.streamView },
+      }),
+    );
+    created = true;
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  if (created) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: CHAT_TABLE_SHAPE.ttlAttribute },
+      }),
+    );
+  }
+  const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!described.Table?.LatestStreamArn) throw new Error(`table ${tableName} has no stream`);
+  return created;
+}

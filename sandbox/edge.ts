@@ -1,0 +1,158 @@
+/**
+ * The AWS-compatible edge endpoint: one HTTP port that routes each request by the service in its SigV4
+ * credential scope to a handler (DynamoDB, Streams, Lambda, STS here; Route 53 and CloudFront from global/).
+ * Anything it cannot serve gets the AWS error shape of the request's protocol, never a crash or a hang.
+ * A private control API for the CLI lives under /_chatctl/.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { awsError, detectProtocol, parseCredentialScope } from './aws-wire.js';
+import type { EdgeRequest, EdgeResponse, EdgeServiceHandler } from './contracts.js';
+
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+export type ControlHandler = (
+  method: string,
+  path: string,
+  body: unknown,
+) => Promise<{ status: number; body: unknown }>;
+
+export interface Edge {
+  readonly url: string;
+  readonly port: number;
+  /** Handlers by SigV4 service name; may change while running (global services register later). */
+  readonly services: Map<string, EdgeServiceHandler>;
+  setControl(handler: ControlHandler): void;
+  stop(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(Object.assign(new Error('request body too large'), { tooLarge: true }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: EdgeResponse): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = response.body ?? '';
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-length': String(Buffer.byteLength(body)),
+  });
+  res.end(body);
+}
+
+export async function startEdge(options: { port: number; host?: string }): Promise<Edge> {
+  const services = new Map<string, EdgeServiceHandler>();
+  let control: ControlHandler | undefined;
+  const host = options.host ?? '127.0.0.1';
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://edge');
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if ((error as { tooLarge?: boolean }).tooLarge) {
+        send(res, awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large'));
+      }
+      return;
+    }
+    if (url.pathname.startsWith('/_chatctl/')) {
+      if (!control) {
+        send(res, { status: 503, body: JSON.stringify({ error: 'starting' }) });
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
+      } catch {
+        send(res, { status: 400, body: JSON.stringify({ error: 'body is not JSON' }) });
+        return;
+      }
+      const result = await control(req.method ?? 'GET', url.pathname.slice('/_chatctl'.length), parsed);
+      send(res, {
+        status: result.status,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(result.body),
+      });
+      return;
+    }
+    const scope = parseCredentialScope(req.headers, url.searchParams);
+    const guessed = detectProtocol(req.headers, body);
+    if (!scope.ok) {
+      send(
+        res,
+        scope.missing
+          ? awsError(guessed, 403, 'MissingAuthenticationTokenException', scope.reason)
+          : awsError(guessed, 400, 'IncompleteSignatureException', scope.reason),
+      );
+      return;
+    }
+    const { service, region } = scope.scope;
+    const protocol = detectProtocol(req.headers, body, service);
+    const handler = services.get(service);
+    if (!handler) {
+      send(
+        res,
+        awsError(
+          protocol,
+          400,
+          'UnknownOperationException',
+          `the chatctl sandbox does not emulate the service "${service}"`,
+        ),
+      );
+      return;
+    }
+    const request: EdgeRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      service,
+      region,
+    };
+    send(res, await handler(request));
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => {
+      send(res, awsError('rest-json', 500, 'InternalFailure', `sandbox edge error: ${error.message}`));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(options.port, host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => {
+      throw error;
+    }),
+  ]);
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    services,
+    setControl(handler) {
+      control = handler;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,588 @@
+/**
+ * Global Table replication between the regions' DynamoDB Local databases.
+ *
+ * Each region's stream is polled; a change written there by a client (not by replication) gets a version
+ * (observation time in ms, origin region) and is delivered to every other region after that pair's lag, in
+ * order per pair. A region applies an incoming change only if its version beats the version it holds for
+ * that item (last writer wins, ties broken by region key), so every replica converges on one winner.
+ * Changes written by replication are recognised in the stream by their image and are not re-replicated (no
+ * echo loops). If a local write slipped in between (the stream shows the local change before the echo of
+ * an older replicated one), the region's winner is written back, so it converges too. Versions live in a
+ * side map, never in the items, so items read the same in every region.
+ */
+import {
+  DeleteItemCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  type AttributeValue as TableAttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+  TrimmedDataAccessException,
+} from '@aws-sdk/client-dynamodb-streams';
+import { engineClient } from './dynamodb-service.js';
+
+export interface Version {
+  readonly ts: number;
+  readonly origin: string;
+}
+
+type Image = Record<string, TableAttributeValue>;
+
+interface Change {
+  readonly key: string;
+  readonly keys: Image;
+  /** undefined for a delete */
+  readonly image: Image | undefined;
+  readonly version: Version;
+}
+
+interface Held {
+  readonly version: Version;
+  readonly image: Image | undefined;
+}
+
+interface Pending {
+  readonly canon: string;
+  readonly version: Version;
+  readonly at: number;
+}
+
+interface Shard {
+  iterator?: string;
+  lastSequence?: string;
+  closed: boolean;
+}
+
+export interface ReplicatorOptions {
+  readonly endpoint: string;
+  readonly instanceId: string;
+  readonly tableName: string;
+  /** One-way lag in ms from one region key to another (latency faults are added by the replicator). */
+  lagMs(from: string, to: string): number;
+  /** Extra delay of a region (its latency fault), ms. */
+  extraDelayMs(region: string): number;
+  /** True when a fault pauses the region's replication. */
+  faultPaused(region: string): boolean;
+  readonly pollIntervalMs?: number;
+  readonly idlePollIntervalMs?: number;
+  readonly onError?: (error: Error, where: string) => void;
+}
+
+export interface ReplicationStats {
+  readonly observed: number;
+  readonly applied: number;
+  readonly superseded: number;
+  readonly restored: number;
+  readonly queued: number;
+}
+
+export function compareVersions(a: Version, b: Version): number {
+  if (a.ts !== b.ts) return a.ts - b.ts;
+  return a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0;
+}
+
+/** JSON with object keys sorted (set members come sorted from DynamoDB), to compare images. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString('base64'));
+  return JSON.stringify(value);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+class RegionReplica {
+  readonly client: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
+  readonly held = new Map<string, Held>();
+  readonly pending = new Map<string, Pending[]>();
+  readonly locks = new Map<string, Promise<void>>();
+  readonly shards = new Map<string, Shard>();
+  streamArn?: string;
+  stopped = false;
+  /** Time the last poll cycle started / finished, and whether it saw records. */
+  pollStartedAt = 0;
+  pollDoneAt = 0;
+  lastPollHadRecords = false;
+  emptyPolls = 0;
+  private wake?: () => void;
+  private waiters: { after: number; resolve: () => void }[] = [];
+  loop?: Promise<void>;
+
+  constructor(
+    readonly key: string,
+    readonly awsRegion: string,
+    endpoint: string,
+    instanceId: string,
+    readonly fromStart: boolean,
+  ) {
+    this.client = engineClient(endpoint, instanceId, awsRegion);
+    this.streams = new DynamoDBStreamsClient({
+      region: awsRegion,
+      endpoint,
+      credentials: { accessKeyId: instanceId, secretAccessKey: 'sandbox' },
+      maxAttempts: 3,
+    });
+  }
+
+  private kicked = false;
+
+  kick(): void {
+    if (this.wake) this.wake();
+    else this.kicked = true;
+  }
+
+  async sleep(ms: number): Promise<void> {
+    if (this.kicked) {
+      this.kicked = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = undefined;
+  }
+
+  /** Resolves once a poll cycle that started at or after `after` has finished. */
+  pollAfter(after: number): Promise<void> {
+    if (this.stopped || (this.pollStartedAt >= after && this.pollDoneAt >= this.pollStartedAt)) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.waiters.push({ after, resolve });
+      this.kick();
+    });
+  }
+
+  finishPoll(): void {
+    this.pollDoneAt = Date.now();
+    const ready = this.waiters.filter((w) => this.pollStartedAt >= w.after);
+    this.waiters = this.waiters.filter((w) => this.pollStartedAt < w.after);
+    for (const waiter of ready) waiter.resolve();
+  }
+
+  releaseWaiters(): void {
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters = [];
+  }
+
+  /** Serialises work on one item of this region. */
+  async withKey<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const chained = previous.then(() => next);
+    this.locks.set(key, chained);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.locks.get(key) === chained) this.locks.delete(key);
+    }
+  }
+}
+
+interface PairQueue {
+  readonly from: string;
+  readonly to: string;
+  readonly items: { due: number; change: Change }[];
+  running: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+export class Replicator {
+  private readonly regions = new Map<string, RegionReplica>();
+  private readonly queues = new Map<string, PairQueue>();
+  private readonly paused = new Set<string>();
+  private inflight = 0;
+  private stopped = false;
+  private counters = { observed: 0, applied: 0, superseded: 0, restored: 0 };
+
+  constructor(private readonly options: ReplicatorOptions) {}
+
+  get stats(): ReplicationStats {
+    let queued = 0;
+    for (const queue of this.queues.values()) queued += queue.items.length;
+    return { ...this.counters, queued };
+  }
+
+  regionKeys(): string[] {
+    return [...this.regions.keys()];
+  }
+
+  /** Starts replicating a region; `fromStart` reads its stream from the beginning (a table created now). */
+  async addRegion(key: string, awsRegion: string, options: { fromStart: boolean }): Promise<void> {
+    const replica = new RegionReplica(
+      key,
+      awsRegion,
+      this.options.endpoint,
+      this.options.instanceId,
+      options.fromStart,
+    );
+    const table = await replica.client.send(new DescribeTableCommand({ TableName: this.options.tableName }));
+    replica.streamArn = table.Table?.LatestStreamArn;
+    if (!replica.streamArn) throw new Error(`the chat table in ${key} has no stream`);
+    await this.discoverShards(replica, true);
+    this.regions.set(key, replica);
+    replica.loop = this.pollLoop(replica);
+  }
+
+  async removeRegion(key: string): Promise<void> {
+    const replica = this.regions.get(key);
+    if (!replica) return;
+    replica.stopped = true;
+    replica.kick();
+    this.regions.delete(key);
+    for (const [id, queue] of this.queues) {
+      if (queue.from === key || queue.to === key) {
+        if (queue.timer) clearTimeout(queue.timer);
+        queue.items.length = 0;
+        this.queues.delete(id);
+      }
+    }
+    await replica.loop;
+    replica.releaseWaiters();
+    replica.client.destroy();
+    replica.streams.destroy();
+  }
+
+  pause(key: string): void {
+    this.paused.add(key);
+  }
+
+  resume(key: string): void {
+    this.paused.delete(key);
+    this.pumpAll();
+  }
+
+  isPaused(key: string): boolean {
+    return this.paused.has(key) || this.options.faultPaused(key);
+  }
+
+  /** Call when faults change (a heal may release held queues). */
+  pumpAll(): void {
+    for (const queue of this.queues.values()) this.pump(queue);
+  }
+
+  /** Copies every item of one region into another (a new replica); versions carried over. */
+  async copyInto(to: string, items: Image[], keyAttributes: readonly string[]): Promise<void> {
+    const target = this.regions.get(to);
+    if (!target) throw new Error(`no replica ${to}`);
+    for (const item of items) {
+      const keys = Object.fromEntries(keyAttributes.map((name) => [name, item[name]])) as Image;
+      const key = canonical(keys);
+      await this.apply(target, { key, keys, image: item, version: { ts: 0, origin: '' } });
+    }
+  }
+
+  /**
+   * Resolves when every change observed so far has been applied in every region that is not paused, and a
+   * fresh poll of every stream found nothing new.
+   */
+  async waitIdle(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.stopped) {
+      const started = Date.now();
+      const regions = [...this.regions.values()];
+      await Promise.all(regions.map((r) => r.pollAfter(started)));
+      const busy =
+        this.inflight > 0 ||
+        regions.some((r) => r.lastPollHadRecords) ||
+        [...this.queues.values()].some(
+          (q) => q.items.length > 0 && !this.isPaused(q.from) && !this.isPaused(q.to),
+        );
+      if (!busy) return;
+      if (Date.now() > deadline) throw new Error('replication did not settle in time');
+      await sleep(10);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const queue of this.queues.values()) if (queue.timer) clearTimeout(queue.timer);
+    const regions = [...this.regions.values()];
+    for (const replica of regions) {
+      replica.stopped = true;
+      replica.kick();
+    }
+    await Promise.all(regions.map((r) => r.loop));
+    for (const replica of regions) {
+      replica.releaseWaiters();
+      replica.client.destroy();
+      replica.streams.destroy();
+    }
+    this.regions.clear();
+  }
+
+  private report(error: unknown, where: string): void {
+    if (this.stopped) return;
+    this.options.onError?.(error as Error, where);
+  }
+
+  private async discoverShards(replica: RegionReplica, initial: boolean): Promise<void> {
+    let exclusiveStart: string | undefined;
+    do {
+      const described = await replica.streams.send(
+        new DescribeStreamCommand({ StreamArn: replica.streamArn, ExclusiveStartShardId: exclusiveStart }),
+      );
+      for (const shard of described.StreamDescription?.Shards ?? []) {
+        if (!shard.ShardId || replica.shards.has(shard.ShardId)) continue;
+        const fromStart = replica.fromStart || !initial;
+        const iterator = await replica.streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: replica.streamArn,
+            ShardId: shard.ShardId,
+            ShardIteratorType: fromStart ? 'TRIM_HORIZON' : 'LATEST',
+          }),
+        );
+        replica.shards.set(shard.ShardId, {
+          iterator: iterator.ShardIterator,
+          closed: !iterator.ShardIterator,
+        });
+      }
+      exclusiveStart = described.StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStart);
+  }
+
+  private async pollLoop(replica: RegionReplica): Promise<void> {
+    const active = this.options.pollIntervalMs ?? 25;
+    const idle = this.options.idlePollIntervalMs ?? 200;
+    let lastDiscovery = Date.now();
+    while (!replica.stopped && !this.stopped) {
+      replica.pollStartedAt = Date.now();
+      let count = 0;
+      try {
+        if (Date.now() - lastDiscovery > 5000 || [...replica.shards.values()].some((s) => s.closed)) {
+          for (const [id, shard] of replica.shards) if (shard.closed) replica.shards.delete(id);
+          await this.discoverShards(replica, false);
+          lastDiscovery = Date.now();
+        }
+        for (const [shardId, shard] of replica.shards) {
+          if (shard.closed || !shard.iterator) continue;
+          count += await this.readShard(replica, shardId, shard);
+        }
+      } catch (error) {
+        this.report(error, `reading the stream of ${replica.key}`);
+      }
+      replica.lastPollHadRecords = count > 0;
+      replica.finishPoll();
+      if (count > 0) replica.emptyPolls = 0;
+      else replica.emptyPolls++;
+      if (replica.stopped || this.stopped) break;
+      const wait = count > 0 ? 0 : replica.emptyPolls > 40 ? idle : active;
+      if (wait > 0) await replica.sleep(wait);
+    }
+  }
+
+  private async readShard(replica: RegionReplica, shardId: string, shard: Shard): Promise<number> {
+    let result: GetRecordsCommandOutput;
+    try {
+      result = await replica.streams.send(
+        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
+      );
+    } catch (error) {
+      if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) {
+        const iterator = await replica.streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: replica.streamArn,
+            ShardId: shardId,
+            ...(shard.lastSequence
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastSequence }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        );
+        shard.iterator = iterator.ShardIterator;
+        return 0;
+      }
+      throw error;
+    }
+    const records = result.Records ?? [];
+    const observedAt = Date.now();
+    for (const record of records) {
+      if (record.dynamodb?.SequenceNumber) shard.lastSequence = record.dynamodb.SequenceNumber;
+      this.onRecord(replica, record, observedAt);
+    }
+    shard.iterator = result.NextShardIterator;
+    if (!shard.iterator) shard.closed = true;
+    return records.length;
+  }
+
+  private onRecord(replica: RegionReplica, record: StreamRecord, observedAt: number): void {
+    const data = record.dynamodb;
+    if (!data?.Keys) return;
+    const keys = data.Keys as Image;
+    const key = canonical(keys);
+    const image = record.eventName === 'REMOVE' ? undefined : (data.NewImage as Image | undefined);
+    const canon = image ? canonical(image) : 'DELETE';
+    const pending = replica.pending.get(key);
+    const index = pending?.findIndex((p) => p.canon === canon) ?? -1;
+    if (pending && index >= 0) {
+      // The echo of a change replication applied: not re-replicated.
+      const [echo] = pending.splice(index, 1);
+      if (pending.length === 0) replica.pending.delete(key);
+      const held = replica.held.get(key);
+      if (
+        held &&
+        compareVersions(held.version, echo.version) > 0 &&
+        (held.image ? canonical(held.image) : 'DELETE') !== canon
+      ) {
+        // A newer change (local or replicated) is the winner here but this older one landed after it.
+        this.counters.restored++;
+        void this.restore(replica, key, keys, held);
+      }
+      return;
+    }
+    this.counters.observed++;
+    const previous = replica.held.get(key);
+    const ts = Math.max(observedAt, (previous?.version.ts ?? 0) + 1);
+    const change: Change = { key, keys, image, version: { ts, origin: replica.key } };
+    replica.held.set(key, { version: change.version, image });
+    for (const other of this.regions.keys()) {
+      if (other !== replica.key) this.enqueue(replica.key, other, change);
+    }
+  }
+
+  private enqueue(from: string, to: string, change: Change): void {
+    const id = `${from}>${to}`;
+    let queue = this.queues.get(id);
+    if (!queue) {
+      queue = { from, to, items: [], running: false };
+      this.queues.set(id, queue);
+    }
+    const lag =
+      this.options.lagMs(from, to) + this.options.extraDelayMs(from) + this.options.extraDelayMs(to);
+    const last = queue.items[queue.items.length - 1]?.due ?? 0;
+    queue.items.push({ due: Math.max(change.version.ts + lag, last), change });
+    this.pump(queue);
+  }
+
+  private pump(queue: PairQueue): void {
+    if (queue.running || this.stopped) return;
+    if (queue.timer) {
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+    }
+    if (queue.items.length === 0 || this.isPaused(queue.from) || this.isPaused(queue.to)) return;
+    const head = queue.items[0];
+    const wait = head.due - Date.now();
+    if (wait > 0) {
+      queue.timer = setTimeout(() => {
+        queue.timer = undefined;
+        this.pump(queue);
+      }, wait);
+      return;
+    }
+    queue.running = true;
+    this.inflight++;
+    void (async () => {
+      try {
+        while (queue.items.length > 0 && !this.stopped) {
+          if (this.isPaused(queue.from) || this.isPaused(queue.to)) break;
+          const next = queue.items[0];
+          if (next.due > Date.now()) break;
+          const target = this.regions.get(queue.to);
+          if (!target) {
+            queue.items.length = 0;
+            break;
+          }
+          try {
+            await this.apply(target, next.change);
+            queue.items.shift();
+          } catch (error) {
+            this.report(error, `applying a change from ${queue.from} to ${queue.to}`);
+            await sleep(200);
+          }
+        }
+      } finally {
+        queue.running = false;
+        this.inflight--;
+        if (queue.items.length > 0) this.pump(queue);
+      }
+    })();
+  }
+
+  private async apply(target: RegionReplica, change: Change): Promise<void> {
+    await target.withKey(change.key, async () => {
+      const held = target.held.get(change.key);
+      if (held && compareVersions(held.version, change.version) >= 0) {
+        this.counters.superseded++;
+        return;
+      }
+      target.held.set(change.key, { version: change.version, image: change.image });
+      await this.write(target, change.key, change.keys, change.image, change.version);
+      this.counters.applied++;
+    });
+  }
+
+  private async restore(replica: RegionReplica, key: string, keys: Image, held: Held): Promise<void> {
+    try {
+      await replica.withKey(key, async () => {
+        const current = replica.held.get(key);
+        if (current !== held) return; // something newer is already on its way
+        await this.write(replica, key, keys, held.image, held.version);
+      });
+    } catch (error) {
+      this.report(error, `restoring the winner of an item in ${replica.key}`);
+    }
+  }
+
+  private async write(
+    target: RegionReplica,
+    key: string,
+    keys: Image,
+    image: Image | undefined,
+    version: Version,
+  ): Promise<void> {
+    const canon = image ? canonical(image) : 'DELETE';
+    const entry: Pending = { canon, version, at: Date.now() };
+    const list = target.pending.get(key) ?? [];
+    // Forget expectations that never showed up in the stream (should not happen; keeps the map bounded).
+    const fresh = list.filter((p) => entry.at - p.at < 60_000);
+    fresh.push(entry);
+    target.pending.set(key, fresh);
+    const drop = () => {
+      const current = target.pending.get(key);
+      const index = current?.indexOf(entry) ?? -1;
+      if (current && index >= 0) current.splice(index, 1);
+      if (current?.length === 0) target.pending.delete(key);
+    };
+    try {
+      if (image) {
+        const result = await target.client.send(
+          new PutItemCommand({ TableName: this.options.tableName, Item: image, ReturnValues: 'ALL_OLD' }),
+        );
+        // An identical put writes no stream record.
+        if (result.Attributes && canonical(result.Attributes) === canon) drop();
+      } else {
+        const result = await target.client.send(
+          new DeleteItemCommand({ TableName: this.options.tableName, Key: keys, ReturnValues: 'ALL_OLD' }),
+        );
+        if (!result.Attributes) drop();
+      }
+    } catch (error) {
+      drop();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../sandbox/index.js';
+import { clientConfig, startTestSandbox } from './support.js';
+
+let sandbox: Sandbox;
+const clients: Record<string, DynamoDBClient> = {};
+const LAG = { 'seoul:tokyo': 40, 'seoul:na': 300, 'tokyo:na': 300 };
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox({ lag: LAG });
+  for (const [key, region] of sandbox.regions) {
+    clients[key] = new DynamoDBClient(clientConfig(sandbox, region.awsRegion));
+  }
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+const table = () => sandbox.tableName;
+const key = (sk: string) => ({ pk: { S: 'REPL' }, sk: { S: sk } });
+
+async function get(region: string, sk: string) {
+  const result = await clients[region].send(
+    new GetItemCommand({ TableName: table(), Key: key(sk), ConsistentRead: true }),
+  );
+  return result.Item;
+}
+
+async function waitFor(region: string, sk: string, present: boolean, timeoutMs = 5000): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (Boolean(await get(region, sk)) === present) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${sk} did not ${present ? 'appear' : 'disappear'} in ${region}`);
+}
+
+describe('replication', () => {
+  it('replication: a write in one region appears in the others after about the pair lag', async () => {
+    const written = Date.now();
+    await clients.seoul.send(
+      new PutItemCommand({ TableName: table(), Item: { ...key('lag'), text: { S: 'hello' } } }),
+    );
+    const [tokyoMs, naMs] = await Promise.all([waitFor('tokyo', 'lag', true), waitFor('na', 'lag', true)]);
+    expect(tokyoMs).toBeLessThan(naMs);
+    // Not before the configured lag (time from the write, whatever the polling adds).
+    expect(Date.now() - written).toBeGreaterThanOrEqual(LAG['seoul:na']);
+    expect((await get('na', 'lag'))?.text?.S).toBe('hello');
+    await sandbox.replication.settle();
+    // Replicated writes are not replicated again: each region holds exactly one copy, nothing queued.
+    expect(sandbox.replication.stats.queued).toBe(0);
+  });
+
+  it('replication: concurrent writes to one item from two regions converge on one winner everywhere', async () => {
+    for (let round = 0; round < 5; round++) {
+      const sk = `conflict-${round}`;
+      await Promise.all([
+        clients.seoul.send(
+          new PutItemCommand({ TableName: table(), Item: { ...key(sk), from: { S: 'seoul' } } }),
+        ),
+        clients.na.send(new PutItemCommand({ TableName: table(), Item: { ...key(sk), from: { S: 'na' } } })),
+      ]);
+    }
+    await sandbox.replication.settle();
+    for (let round = 0; round < 5; round++) {
+      const values = await Promise.all(
+        ['seoul', 'tokyo', 'na'].map(async (r) => (await get(r, `conflict-${round}`))?.from?.S),
+      );
+      expect(values[0]).toBeDefined();
+      expect(new Set(values).size, `round ${round}: ${values.join(', ')}`).toBe(1);
+    }
+  });
+
+  it('replication: a paused region keeps its writes and catches up on resume', async () => {
+    sandbox.replication.pause('tokyo');
+    await clients.tokyo.send(
+      new PutItemCommand({ TableName: table(), Item: { ...key('paused'), v: { S: 'tokyo' } } }),
+    );
+    await clients.seoul.send(
+      new PutItemCommand({ TableName: table(), Item: { ...key('while-paused'), v: { S: 'seoul' } } }),
+    );
+    await sandbox.replication.settle();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await get('seoul', 'paused')).toBeUndefined();
+    expect(await get('tokyo', 'while-paused')).toBeUndefined();
+    expect(await get('na', 'while-paused')).toBeDefined();
+    sandbox.replication.resume('tokyo');
+    await sandbox.replication.settle();
+    for (const region of ['seoul', 'tokyo', 'na']) {
+      expect((await get(region, 'paused'))?.v?.S).toBe('tokyo');
+      expect((await get(region, 'while-paused'))?.v?.S).toBe('seoul');
+    }
+  });
+
+  it('replication: deletes and TTL expiries replicate', async () => {
+    await clients.tokyo.send(
+      new PutItemCommand({ TableName: table(), Item: { ...key('gone'), v: { S: '1' } } }),
+    );
+    await sandbox.replication.settle();
+    expect(await get('na', 'gone')).toBeDefined();
+    await clients.na.send(new DeleteItemCommand({ TableName: table(), Key: key('gone') }));
+    await sandbox.replication.settle();
+    for (const region of ['seoul', 'tokyo', 'na']) expect(await get(region, 'gone')).toBeUndefined();
+
+    // TTL: an item already expired is removed by DynamoDB's TTL; the removal reaches every replica.
+    const past = Math.floor(Date.now() / 1000) - 60;
+    await clients.seoul.send(
+      new PutItemCommand({ TableName: table(), Item: { ...key('ttl'), expiresAt: { N: String(past) } } }),
+    );
+    await sandbox.replication.settle();
+    for (const region of ['seoul', 'tokyo', 'na']) await waitFor(region, 'ttl', false, 20_000);
+  });
+
+  it('replication: every replica holds the same items afterwards', async () => {
+    await sandbox.replication.settle();
+    const scans = await Promise.all(
+      ['seoul', 'tokyo', 'na'].map(async (r) => {
+        const result = await clients[r].send(new ScanCommand({ TableName: table(), ConsistentRead: true }));
+        return JSON.stringify(
+          (result.Items ?? []).map((item) => JSON.stringify(item, Object.keys(item).sort())).sort(),
+        );
+      }),
+    );
+    expect(scans[1]).toBe(scans[0]);
+    expect(scans[2]).toBe(scans[0]);
+  });
+});
