@@ -25,7 +25,7 @@ export function flattenRecord(record: DynamoDBRecord): FlatRow | undefined {
   const image = record.dynamodb?.NewImage;
   if (!image) return undefined;
   const keys = record.dynamodb?.Keys ?? {};
-  const options = { wrapNumbers: false, convertWithoutMapWrapper: true } as const;
+  const options = { wrapNumbers: false } as const;
   return plain({
     ...unmarshall(keys as Record<string, AttributeValue>, options),
     ...unmarshall(image as Record<string, AttributeValue>, options),

@@ -307,7 +307,14 @@ export class ChatService {
       const fan = await this.deps.poster.fanOut(targets, data, async (t) => {
         await this.deps.store.deleteConnection(region, t.connectionId, roomId);
       });
-      return { ok: true, region, delivered: fan.delivered, gone: fan.gone.length, failed: fan.failed.length };
+      return {
+        ok: true,
+        region,
+        duplicate: false,
+        delivered: fan.delivered,
+        gone: fan.gone.length,
+        failed: fan.failed.length,
+      };
     } catch (error) {
       // Let Lambda's retry of this event deliver it: the marker must not block that retry.
       await this.deps.store.releaseRelay(roomId, region, relayId).catch(() => {});

@@ -1,0 +1,146 @@
+import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDevToken } from '../../runtime/auth/dev-token.js';
+import { cognitoTokenVerifier } from '../../runtime/auth/verifier.js';
+import {
+  type ConnectionsServer,
+  connectEvent,
+  dynamoClient,
+  freshTable,
+  type Region,
+  region,
+  SECRET,
+  startConnectionsServer,
+  token,
+} from './support.js';
+
+let connections: ConnectionsServer;
+let table: string;
+let seoul: Region;
+const { client, calls } = dynamoClient();
+const WRITES = ['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand'];
+
+beforeAll(async () => {
+  connections = await startConnectionsServer();
+  table = await freshTable(client, 'auth');
+  seoul = region('seoul', { client, table, connections });
+});
+afterAll(async () => {
+  await connections.close();
+});
+
+describe('runtime auth (dev tokens)', () => {
+  const refused: [string, string | undefined][] = [
+    ['missing', undefined],
+    ['empty', ''],
+    ['malformed', 'not-a-token'],
+    ['malformed payload', `v1.${Buffer.from('{"sub":').toString('base64url')}.sig`],
+    ['expired', token('alice', 60, Date.now() - 3600_000)],
+    ['wrongly signed', signDevToken({ userId: 'alice', ttlSeconds: 3600, secret: 'another-secret' })],
+    [
+      'tampered',
+      (() => {
+        const [v, , sig] = token('alice').split('.');
+        const payload = Buffer.from(JSON.stringify({ sub: 'root', exp: 4102444800 })).toString('base64url');
+        return `${v}.${payload}.${sig}`;
+      })(),
+    ],
+  ];
+  for (const [label, value] of refused) {
+    it(`connect: a ${label} token gets 401 and nothing is written`, async () => {
+      const before = calls.length;
+      const id = `auth-${label.replace(/\W/g, '')}`;
+      const result = await seoul.app.connect(connectEvent(id, value));
+      expect(result.statusCode).toBe(401);
+      expect(calls.slice(before).filter((c) => WRITES.includes(c))).toEqual([]);
+      expect(await seoul.store.getConnection('seoul', id)).toBeUndefined();
+    });
+  }
+
+  it('connect: a valid token records the user id it names', async () => {
+    const result = await seoul.app.connect(
+      connectEvent('auth-ok', signDevToken({ userId: 'alice', ttlSeconds: 60, secret: SECRET })),
+    );
+    expect(result.statusCode).toBe(200);
+    expect((await seoul.store.getConnection('seoul', 'auth-ok'))?.userId).toBe('alice');
+  });
+});
+
+// Cognito: the JWKS cannot be fetched here, so the verifier is hydrated with a locally generated key set.
+const POOL = 'ap-northeast-2_TestPool1';
+const CLIENT_ID = 'testclientid0123456789abc';
+const ISSUER = `https://cognito-idp.ap-northeast-2.amazonaws.com/${POOL}`;
+
+function keyPair(kid: string) {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+  return { privateKey, jwk };
+}
+
+function jwt(privateKey: KeyObject, kid: string, claims: Record<string, unknown>): string {
+  const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${enc({ alg: 'RS256', kid, typ: 'JWT' })}.${enc(claims)}`;
+  const signature = createSign('RSA-SHA256').update(head).sign(privateKey).toString('base64url');
+  return `${head}.${signature}`;
+}
+
+describe('runtime auth (Cognito user-pool JWTs)', () => {
+  const good = keyPair('kid-1');
+  const other = keyPair('kid-1'); // same kid, different key: a forged signature
+  const now = Math.floor(Date.now() / 1000);
+  const claims = (over: Record<string, unknown> = {}) => ({
+    sub: 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6',
+    iss: ISSUER,
+    aud: CLIENT_ID,
+    token_use: 'id',
+    iat: now - 10,
+    auth_time: now - 10,
+    exp: now + 3600,
+    ...over,
+  });
+  const verifier = cognitoTokenVerifier(POOL, CLIENT_ID);
+  verifier.cacheJwks({ keys: [good.jwk] });
+
+  it('cognito: a token signed by the pool key, for this client, is accepted with sub as the user id', async () => {
+    const identity = await verifier.verify(jwt(good.privateKey, 'kid-1', claims()));
+    expect(identity).toEqual({ userId: 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6', expiresAt: now + 3600 });
+  });
+
+  const rejected: [string, () => string][] = [
+    ['malformed', () => 'abc.def'],
+    ['not a JWT at all', () => 'v1.eyJzdWIiOiJ4In0.sig'],
+    [
+      'wrong issuer',
+      () =>
+        jwt(
+          good.privateKey,
+          'kid-1',
+          claims({ iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' }),
+        ),
+    ],
+    ['wrong audience', () => jwt(good.privateKey, 'kid-1', claims({ aud: 'another-client' }))],
+    ['expired', () => jwt(good.privateKey, 'kid-1', claims({ exp: now - 60 }))],
+    ['wrongly signed', () => jwt(other.privateKey, 'kid-1', claims())],
+  ];
+  for (const [label, make] of rejected) {
+    it(`cognito: a ${label} token is rejected`, async () => {
+      await expect(verifier.verify(make())).rejects.toThrow();
+      await expect(verifier.verify(make())).rejects.toMatchObject({ name: 'InvalidTokenError' });
+    });
+  }
+
+  it('connect: with auth mode cognito, only a verified JWT connects', async () => {
+    const { createChatApp } = await import('../../runtime/app.js');
+    const app = createChatApp(
+      { ...seoul.config, auth: { mode: 'cognito', userPoolId: POOL, clientId: CLIENT_ID } },
+      { dynamodb: client, verifier, loadCacheMs: 0 },
+    );
+    expect((await app.connect(connectEvent('cog-bad', token('alice')))).statusCode).toBe(401);
+    expect(
+      (await app.connect(connectEvent('cog-ok', jwt(good.privateKey, 'kid-1', claims())))).statusCode,
+    ).toBe(200);
+    expect((await seoul.store.getConnection('seoul', 'cog-ok'))?.userId).toBe(
+      'f81d4fae-7dec-11d0-a765-00a0c91e6bf6',
+    );
+  });
+});

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerFrame } from '../../core/protocol.js';
+import type { RelayPayload } from '../../runtime/app.js';
+import {
+  type ConnectionsServer,
+  cmid,
+  connectAndJoin,
+  dynamoClient,
+  freshTable,
+  type InvokeServer,
+  messageEvent,
+  type Region,
+  region,
+  startConnectionsServer,
+  startInvokeServer,
+} from './support.js';
+
+let connections: ConnectionsServer;
+let invoke: InvokeServer;
+let seoul: Region;
+let tokyo: Region;
+let na: Region;
+const { client, calls } = dynamoClient();
+
+beforeAll(async () => {
+  connections = await startConnectionsServer();
+  invoke = await startInvokeServer();
+  const table = await freshTable(client, 'fanout');
+  // One table stands for the Global Table: every region sees every item at once (no replication lag here).
+  seoul = region('seoul', { client, table, connections, invoke });
+  tokyo = region('tokyo', { client, table, connections, invoke });
+  na = region('na', { client, table, connections, invoke });
+});
+afterAll(async () => {
+  await connections.close();
+  await invoke.close();
+});
+
+const messages = (id: string) =>
+  connections.framesFor(id).filter((f) => f.type === 'message') as Extract<
+    ServerFrame,
+    { type: 'message' }
+  >[];
+
+describe('runtime fan-out and relay', () => {
+  it('send: a 410 GoneException deletes exactly the stale connections; the others still get the message', async () => {
+    const ids = ['f-1', 'f-2', 'f-3', 'f-4', 'f-5'];
+    for (const [i, id] of ids.entries()) await connectAndJoin(seoul, id, `user${i}`, ['stale', 'elsewhere']);
+    connections.gone.add('f-2');
+    connections.gone.add('f-4');
+    const before = invoke.invokes.length;
+    await seoul.app.message(
+      messageEvent('f-1', { action: 'send', roomId: 'stale', text: 'still here?', clientMsgId: cmid() }),
+    );
+    for (const id of ['f-1', 'f-3', 'f-5'])
+      expect(messages(id).map((m) => m.message.text)).toEqual(['still here?']);
+    const left = (await seoul.store.listPresence('stale')).map((p) => p.connectionId).sort();
+    expect(left).toEqual(['f-1', 'f-3', 'f-5']);
+    // The stale connections are gone everywhere: their connection item and presence in every room.
+    expect(await seoul.store.getConnection('seoul', 'f-2')).toBeUndefined();
+    expect(await seoul.store.getConnection('seoul', 'f-3')).toBeDefined();
+    expect((await seoul.store.listPresence('elsewhere')).map((p) => p.connectionId).sort()).toEqual(left);
+    // All members are local: no relay.
+    expect(invoke.invokes.length).toBe(before);
+  });
+
+  it('send: other post errors are retried with backoff and never drop the rest of the fan-out', async () => {
+    for (const id of ['e-1', 'e-2', 'e-3', 'e-4']) await connectAndJoin(seoul, id, id, ['flaky']);
+    connections.failures.set('e-2', 2); // fails twice, then succeeds on the third attempt
+    connections.failures.set('e-3', Number.POSITIVE_INFINITY); // always fails
+    await seoul.app.message(
+      messageEvent('e-1', { action: 'send', roomId: 'flaky', text: 'retry me', clientMsgId: cmid() }),
+    );
+    expect(messages('e-2')).toHaveLength(1);
+    expect(connections.attempts('e-2')).toBeGreaterThanOrEqual(3);
+    expect(messages('e-3')).toHaveLength(0);
+    expect(connections.attempts('e-3')).toBe(1 + 3); // its joined post, then 3 attempts of the message
+    expect(messages('e-4')).toHaveLength(1);
+    // A failing (not gone) connection is kept.
+    expect(await seoul.store.getPresence('flaky', 'seoul', 'e-3')).toBeDefined();
+    connections.failures.delete('e-3');
+  });
+
+  it('send: presence in tokyo and na -> exactly one Event Invoke of each region relay, and no Scan', async () => {
+    await connectAndJoin(seoul, 's-1', 'sue', ['global']);
+    await connectAndJoin(seoul, 's-2', 'sam', ['global']);
+    await connectAndJoin(tokyo, 't-1', 'taro', ['global']);
+    await connectAndJoin(tokyo, 't-2', 'hana', ['global']);
+    await connectAndJoin(na, 'n-1', 'nick', ['global']);
+    const before = invoke.invokes.length;
+    const callsBefore = calls.length;
+    await seoul.app.message(
+      messageEvent('s-1', { action: 'send', roomId: 'global', text: 'hello world', clientMsgId: cmid() }),
+    );
+    const sent = invoke.invokes.slice(before);
+    expect(sent.map((i) => i.functionName).sort()).toEqual(['chatctl-na-relay', 'chatctl-tokyo-relay']);
+    expect(sent.every((i) => i.invocationType === 'Event')).toBe(true);
+    expect(sent.find((i) => i.functionName === 'chatctl-tokyo-relay')?.region).toBe('ap-northeast-1');
+    expect(sent.find((i) => i.functionName === 'chatctl-na-relay')?.region).toBe('us-east-1');
+    // Only seoul's members got a post from seoul; the remote ones wait for their relay.
+    expect(messages('s-2')).toHaveLength(1);
+    expect(messages('t-1')).toHaveLength(0);
+    // send = 1 Query (presence) + 1 TransactWriteItems, and never a Scan.
+    const used = calls.slice(callsBefore);
+    expect(used).toEqual(['QueryCommand', 'TransactWriteItemsCommand']);
+    expect(calls).not.toContain('ScanCommand');
+
+    // The tokyo relay, invoked with that payload, posts to tokyo's members only.
+    const payload = sent.find((i) => i.functionName === 'chatctl-tokyo-relay')!.payload as RelayPayload;
+    expect(payload).toMatchObject({ roomId: 'global', originRegion: 'seoul', frame: { type: 'message' } });
+    expect(payload.message?.text).toBe('hello world');
+    const result = await tokyo.app.relay(payload);
+    expect(result).toMatchObject({ ok: true, region: 'tokyo', delivered: 2, duplicate: false });
+    expect(messages('t-1').map((m) => m.message.text)).toEqual(['hello world']);
+    expect(messages('t-2')).toHaveLength(1);
+    expect(messages('n-1')).toHaveLength(0);
+
+    // Idempotent: a second invocation posts nothing again and writes no second message.
+    const again = await tokyo.app.relay(payload);
+    expect(again).toMatchObject({ ok: true, duplicate: true, delivered: 0 });
+    expect(messages('t-1')).toHaveLength(1);
+    expect((await tokyo.store.pageMessages('global', 10)).messages).toHaveLength(1);
+    expect(calls).not.toContain('ScanCommand');
+  });
+
+  it('send: a room whose members are all local invokes no relay', async () => {
+    await connectAndJoin(tokyo, 't-local1', 'aki', ['tokyo-only']);
+    await connectAndJoin(tokyo, 't-local2', 'ken', ['tokyo-only']);
+    const before = invoke.invokes.length;
+    await tokyo.app.message(
+      messageEvent('t-local1', { action: 'send', roomId: 'tokyo-only', text: 'local', clientMsgId: cmid() }),
+    );
+    expect(messages('t-local2')).toHaveLength(1);
+    expect(invoke.invokes.length).toBe(before);
+  });
+
+  it('react: reactions and notices reach remote members through the relay too', async () => {
+    const before = invoke.invokes.length;
+    const [id] = messages('s-1').map((m) => m.message.messageId);
+    await seoul.app.message(
+      messageEvent('s-2', { action: 'react', roomId: 'global', messageId: id, emoji: '🎉' }),
+    );
+    await seoul.app.message(messageEvent('s-2', { action: 'notice', roomId: 'global', text: 'party' }));
+    const sent = invoke.invokes.slice(before);
+    expect(sent).toHaveLength(4);
+    const toNa = sent
+      .filter((i) => i.functionName === 'chatctl-na-relay')
+      .map((i) => i.payload as RelayPayload);
+    for (const payload of toNa) expect((await na.app.relay(payload)).delivered).toBe(1);
+    const frames = connections.framesFor('n-1').map((f) => f.type);
+    expect(frames).toContain('reaction');
+    expect(frames).toContain('notice');
+  });
+
+  it('relay: a stale connection in the receiving region is deleted; dryRun delivers nothing', async () => {
+    connections.gone.add('t-2');
+    const before = connections.posts.length;
+    expect(await tokyo.app.relay({ dryRun: true })).toEqual({ ok: true, region: 'tokyo', dryRun: true });
+    expect(connections.posts.length).toBe(before);
+    await seoul.app.message(
+      messageEvent('s-1', { action: 'send', roomId: 'global', text: 'second', clientMsgId: cmid() }),
+    );
+    const payload = invoke.invokes.filter((i) => i.functionName === 'chatctl-tokyo-relay').at(-1)!
+      .payload as RelayPayload;
+    expect(await tokyo.app.relay(payload)).toMatchObject({ ok: true, delivered: 1, gone: 1 });
+    expect(await tokyo.store.getPresence('global', 'tokyo', 't-2')).toBeUndefined();
+    expect(await tokyo.store.getPresence('global', 'tokyo', 't-1')).toBeDefined();
+  });
+
+  it('relay: a malformed payload is refused without posting', async () => {
+    const before = connections.posts.length;
+    expect(await tokyo.app.relay({ roomId: 'global' } as RelayPayload)).toMatchObject({ ok: false });
+    expect(
+      await tokyo.app.relay({ roomId: '../x', frame: { type: 'pong', region: 'x', time: 1 } }),
+    ).toMatchObject({
+      ok: false,
+    });
+    expect(connections.posts.length).toBe(before);
+  });
+});
