@@ -1,0 +1,33 @@
+import { Flags } from '@oclif/core';
+import { ChatctlCommand } from '../../base.js';
+import type { TrafficStatusResult } from '../../ops/traffic/index.js';
+import { color, statusWord, table } from '../../output.js';
+
+export default class TrafficStatus extends ChatctlCommand<typeof TrafficStatus, TrafficStatusResult> {
+  static override summary = "Show each region's load level and what it sheds.";
+  static override examples = ['<%= config.bin %> traffic status', '<%= config.bin %> traffic status --json'];
+  static override flags = {
+    region: Flags.string({ description: 'only this region' }),
+  };
+
+  protected async execute(): Promise<TrafficStatusResult> {
+    const { trafficStatus } = await import('../../ops/traffic/index.js');
+    const { openTarget } = await import('../../ops/target.js');
+    const target = await openTarget(await this.topology());
+    return trafficStatus(target, { region: this.flags.region });
+  }
+
+  protected override render(result: TrafficStatusResult): void {
+    this.log(
+      table([
+        ['REGION', 'LEVEL', 'SINCE', 'SHEDS'],
+        ...result.regions.map((r) => [
+          r.region,
+          statusWord(r.level === 0 ? 'ok' : r.level === 3 ? 'fail' : 'warn', String(r.level)),
+          r.updatedAt ?? '-',
+          r.level === 0 ? color.dim('nothing') : `${r.sheds}${r.reason ? ` (${r.reason})` : ''}`,
+        ]),
+      ]),
+    );
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * What a team files after a game day: the drill's JSON result and a Markdown report (timeline, figures,
+ * verdict), both built from the journal.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import { writeFileAtomic } from '../../../core/topology.js';
+import type { DrillJournal, StepStatus, Verdict } from './journal.js';
+
+export interface DrillStepResult {
+  readonly name: string;
+  readonly status: StepStatus;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly detail: string | null;
+}
+
+export interface DrillResult {
+  readonly id: string;
+  readonly region: string;
+  readonly verdict: Verdict;
+  readonly steps: readonly DrillStepResult[];
+  readonly timeToShiftMs: number | null;
+  readonly timeToRestoreMs: number | null;
+  /** Extra context (not part of the minimal shape): */
+  readonly target: 'sandbox' | 'aws';
+  readonly dryRun: boolean;
+  readonly holdMs: number;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly shiftedTo: string | null;
+  /** interval x threshold: the fastest a health-check change can show. */
+  readonly floorMs: number;
+  readonly endReason: string | null;
+  readonly journal: string;
+  readonly report?: { readonly markdown?: string; readonly json?: string };
+}
+
+export function resultOf(
+  journal: DrillJournal,
+  extra: { floorMs: number; journalFile: string },
+): DrillResult {
+  return {
+    id: journal.id,
+    region: journal.region,
+    verdict: journal.verdict ?? 'aborted',
+    steps: journal.steps.map((s) => ({
+      name: s.name,
+      status: s.status,
+      startedAt: s.startedAt ?? null,
+      endedAt: s.endedAt ?? null,
+      detail: s.detail ?? null,
+    })),
+    timeToShiftMs: journal.timeToShiftMs ?? null,
+    timeToRestoreMs: journal.timeToRestoreMs ?? null,
+    target: journal.target,
+    dryRun: journal.dryRun,
+    holdMs: journal.holdMs,
+    startedAt: journal.startedAt,
+    endedAt: journal.endedAt ?? null,
+    shiftedTo: journal.shiftedTo ?? null,
+    floorMs: extra.floorMs,
+    endReason: journal.endReason ?? null,
+    journal: extra.journalFile,
+  };
+}
+
+const secs = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`;
+
+function duration(startedAt: string | null, endedAt: string | null): string {
+  if (!startedAt || !endedAt) return '-';
+  return secs(Date.parse(endedAt) - Date.parse(startedAt));
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function markdownReport(result: DrillResult): string {
+  const ratio = (ms: number | null) =>
+    ms === null || result.floorMs <= 0 ? '' : ` (${(ms / result.floorMs).toFixed(2)}x the floor)`;
+  const lines = [
+    `# Failover drill ${result.id}`,
+    '',
+    `- Region: **${result.region}** (target: ${result.target}${result.dryRun ? ', dry run' : ''})`,
+    `- Verdict: **${result.verdict}**${result.endReason ? ` (${result.endReason})` : ''}`,
+    `- Started: ${result.startedAt}; ended: ${result.endedAt ?? '-'}`,
+    `- Hold: ${secs(result.holdMs)}`,
+    `- Users of ${result.region} went to: ${result.shiftedTo ?? '-'}`,
+    `- Time to shift: ${secs(result.timeToShiftMs)}${ratio(result.timeToShiftMs)}`,
+    `- Time to restore: ${secs(result.timeToRestoreMs)}${ratio(result.timeToRestoreMs)}`,
+    `- Floor (health-check interval x failure threshold): ${secs(result.floorMs)}`,
+    '',
+    '## Timeline',
+    '',
+    '| # | step | status | started | took | detail |',
+    '|---|---|---|---|---|---|',
+    ...result.steps.map(
+      (s, i) =>
+        `| ${i + 1} | ${s.name} | ${s.status} | ${s.startedAt ?? '-'} | ${duration(s.startedAt, s.endedAt)} | ${cell(s.detail ?? '')} |`,
+    ),
+    '',
+    `Journal: \`${result.journal}\``,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * Writes the report: FILE.json gets the JSON result; any other FILE gets the Markdown report and, beside it,
+ * the JSON result with the extension replaced by .json.
+ */
+export async function writeReport(
+  file: string,
+  result: DrillResult,
+): Promise<{ markdown?: string; json: string }> {
+  await mkdir(dirname(file), { recursive: true });
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  if (extname(file).toLowerCase() === '.json') {
+    await writeFileAtomic(file, json);
+    return { json: file };
+  }
+  const jsonFile = `${file.slice(0, file.length - extname(file).length)}.json`;
+  await writeFileAtomic(file, markdownReport(result));
+  await writeFileAtomic(jsonFile, json);
+  return { markdown: file, json: jsonFile };
+}

@@ -1,0 +1,112 @@
+/**
+ * `chatctl traffic level|status`: the per-region load level the runtime reads (CONFIG / LOAD#<region>), written
+ * in each region's own replica so it takes effect there at once (the Global Table copies it to the others).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UserError } from '../../../core/errors.js';
+import { names } from '../../../core/names.js';
+import { LOAD_LEVELS, type LoadLevel } from '../../../core/protocol.js';
+import { findRegion } from '../../../core/topology.js';
+import {
+  getLoadLevelRecord,
+  isLoadLevel,
+  type LoadLevelRecord,
+  setLoadLevel,
+} from '../../../runtime/store/load-level.js';
+import { explainAwsError } from '../aws-errors.js';
+import type { Target } from '../target.js';
+
+export interface TrafficRegionLevel {
+  readonly region: string;
+  readonly awsRegion: string;
+  readonly level: LoadLevel;
+  /** What this level sheds (core/protocol.ts LOAD_LEVELS). */
+  readonly sheds: string;
+  readonly updatedAt: string | null;
+  readonly reason?: string;
+}
+
+export interface TrafficLevelResult {
+  readonly level: LoadLevel;
+  readonly sheds: string;
+  readonly regions: readonly (TrafficRegionLevel & { readonly previous: LoadLevel })[];
+}
+
+export interface TrafficStatusResult {
+  readonly regions: readonly TrafficRegionLevel[];
+  /** Every level and what it sheds, for the reader. */
+  readonly levels: Readonly<Record<string, string>>;
+}
+
+export function parseLevel(value: string): LoadLevel {
+  const level = Number(value);
+  if (!/^\d$/.test(value.trim()) || !isLoadLevel(level)) {
+    throw new UserError(`"${value}" is not a load level`, {
+      hint: `use 0-3: ${Object.entries(LOAD_LEVELS)
+        .map(([n, text]) => `${n} = ${text}`)
+        .join('; ')}`,
+    });
+  }
+  return level;
+}
+
+function describe(record: LoadLevelRecord, awsRegion: string): TrafficRegionLevel {
+  return {
+    region: record.region,
+    awsRegion,
+    level: record.level,
+    sheds: LOAD_LEVELS[record.level],
+    updatedAt: record.updatedAt === null ? null : new Date(record.updatedAt).toISOString(),
+    ...(record.reason ? { reason: record.reason } : {}),
+  };
+}
+
+function regionsOf(target: Target, only?: string) {
+  return only ? [findRegion(target.topology, only)] : target.topology.regions;
+}
+
+/** Sets the level in one region (`region`) or in every region, each in its own replica. */
+export async function setTrafficLevel(
+  target: Target,
+  level: LoadLevel,
+  options: { region?: string; reason?: string } = {},
+): Promise<TrafficLevelResult> {
+  if (!isLoadLevel(level)) parseLevel(String(level));
+  const table = names.table(target.topology);
+  const regions = await Promise.all(
+    regionsOf(target, options.region).map(async (spec) => {
+      const client = new DynamoDBClient(target.clientConfig(spec.awsRegion));
+      try {
+        const previous = await getLoadLevelRecord(client, table, spec.key);
+        const record = await setLoadLevel(client, table, spec.key, level, { reason: options.reason });
+        return { ...describe(record, spec.awsRegion), previous: previous.level };
+      } catch (error) {
+        throw explainAwsError(error, `setting the load level of ${spec.key}`);
+      } finally {
+        client.destroy();
+      }
+    }),
+  );
+  return { level, sheds: LOAD_LEVELS[level], regions };
+}
+
+/** Each region's level, read from its own replica (what its handlers see). */
+export async function trafficStatus(
+  target: Target,
+  options: { region?: string } = {},
+): Promise<TrafficStatusResult> {
+  const table = names.table(target.topology);
+  const regions = await Promise.all(
+    regionsOf(target, options.region).map(async (spec) => {
+      const client = new DynamoDBClient(target.clientConfig(spec.awsRegion));
+      try {
+        return describe(await getLoadLevelRecord(client, table, spec.key), spec.awsRegion);
+      } catch (error) {
+        throw explainAwsError(error, `reading the load level of ${spec.key}`);
+      } finally {
+        client.destroy();
+      }
+    }),
+  );
+  return { regions, levels: { ...LOAD_LEVELS } };
+}
