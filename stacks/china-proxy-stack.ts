@@ -1,0 +1,176 @@
+/**
+ * The China proxy, in us-east-1 (where CloudFront's certificates and WAF web ACLs live): a CloudFront
+ * distribution whose origin is the origin region's WebSocket domain. WebSocket upgrades pass because every
+ * viewer header but Host reaches the origin; nothing is cached; viewers and origin speak TLS 1.2 or newer;
+ * access logs go to a bucket; a WAF web ACL limits the request rate per IP and applies AWS's common rules.
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  OriginSslPolicy,
+  PriceClass,
+  SecurityPolicyProtocol,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import { names } from '../core/names.js';
+import type { Topology } from '../core/topology.js';
+import { StackPropsError, validateTopology } from './validate.js';
+
+export const CHINA_PROXY_REGION = 'us-east-1';
+/** Requests per IP per 5 minutes before the web ACL blocks that IP (reconnect storms stay well below). */
+export const CHINA_RATE_LIMIT = 2000;
+
+/** The China proxy's own name (a custom domain, so that the viewer TLS policy can be TLS 1.2 or newer). */
+export const chinaProxyDomain = (t: Pick<Topology, 'domain'>) => `cn.${names.chatRecord(t)}`;
+
+export interface ChinaProxyStackProps extends StackProps {
+  readonly topology: Topology;
+}
+
+export class ChinaProxyStack extends Stack {
+  readonly distribution: Distribution;
+  readonly webAcl: CfnWebACL;
+  readonly logBucket: Bucket;
+  readonly certificate: Certificate;
+  /** The origin: names.regionalDomain of topology.china.originRegion. */
+  readonly originDomain: string;
+
+  constructor(scope: Construct, id: string, props: ChinaProxyStackProps) {
+    const topology = validateTopology('ChinaProxyStack', props.topology);
+    if (!topology.china.enabled) {
+      throw new StackPropsError(
+        'ChinaProxyStack',
+        'topology.china.enabled is false: there is no proxy to build',
+      );
+    }
+    if (props.env?.region && props.env.region !== CHINA_PROXY_REGION) {
+      throw new StackPropsError(
+        'ChinaProxyStack',
+        `must be in ${CHINA_PROXY_REGION}, not ${props.env.region}`,
+      );
+    }
+    super(scope, id, {
+      ...props,
+      stackName: props.stackName ?? names.chinaProxyStack(topology),
+      env: { account: topology.account, region: CHINA_PROXY_REGION },
+      description: `${topology.app}: CloudFront proxy of the chat for users in China (origin ${topology.china.originRegion})`,
+    });
+    this.originDomain = names.regionalDomain(topology, topology.china.originRegion);
+
+    this.logBucket = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // CloudFront standard logs are delivered with an ACL, which needs ACLs enabled on the bucket.
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.logBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'this bucket only receives CloudFront access logs; logging access to the log bucket would log itself',
+    });
+
+    this.webAcl = new CfnWebACL(this, 'WebAcl', {
+      name: `${topology.app}-china-proxy`,
+      scope: 'CLOUDFRONT',
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        sampledRequestsEnabled: true,
+        metricName: `${topology.app}-china-proxy`,
+      },
+      rules: [
+        {
+          name: 'rate-limit-per-ip',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: CHINA_RATE_LIMIT, aggregateKeyType: 'IP' } },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            sampledRequestsEnabled: true,
+            metricName: 'rate-limit-per-ip',
+          },
+        },
+        {
+          name: 'aws-common-rules',
+          priority: 1,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' },
+          },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            sampledRequestsEnabled: true,
+            metricName: 'aws-common-rules',
+          },
+        },
+      ],
+    });
+
+    const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: topology.hostedZone.id,
+      zoneName: topology.hostedZone.name,
+    });
+    const domainName = chinaProxyDomain(topology);
+    this.certificate = new Certificate(this, 'Certificate', {
+      domainName,
+      validation: CertificateValidation.fromDns(zone),
+    });
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: names.chinaDistributionComment(topology),
+      domainNames: [domainName],
+      certificate: this.certificate,
+      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+      httpVersion: HttpVersion.HTTP1_1,
+      priceClass: PriceClass.PRICE_CLASS_ALL,
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: 'china-proxy/',
+      webAclId: this.webAcl.attrArn,
+      defaultBehavior: {
+        origin: new HttpOrigin(this.originDomain, {
+          protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+          originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+          // CloudFront keeps a WebSocket open until the origin idles for this long (API Gateway: 10 min).
+          readTimeout: Duration.seconds(60),
+          keepaliveTimeout: Duration.seconds(60),
+        }),
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_DISABLED,
+        // Sec-WebSocket-Key/Version and the upgrade headers must reach the origin; Host must not (API Gateway
+        // routes on its own domain name).
+        originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        compress: false,
+      },
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'the proxy exists to serve viewers in China; there is no country to restrict',
+    });
+    new ARecord(this, 'ProxyRecord', {
+      zone,
+      recordName: domainName,
+      target: RecordTarget.fromAlias(new CloudFrontTarget(this.distribution)),
+    });
+
+    new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName });
+    new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
+    new CfnOutput(this, 'ProxyUrl', { value: `wss://${domainName}/` });
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * One region of the chat: the WebSocket API and its per-route functions (each with its concurrency lane), the
+ * relay function, the HTTP /health API, the region's custom domains and certificate, its Route 53 health check
+ * and its latency record for the chat name. The table is referenced by name (its replica lives in this region).
+ */
+import {
+  ArnFormat,
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import {
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  WebSocketApi,
+  WebSocketStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ARecord, CfnHealthCheck, HealthCheck, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
+import type { Construct } from 'constructs';
+import { names, WEBSOCKET_STAGE } from '../core/names.js';
+import type { Route } from '../core/protocol.js';
+import type { RegionSpec, Topology } from '../core/topology.js';
+import { ChatFunction, type HandlerCode } from './chat-function.js';
+import { runtimeEnvironment, type StackAuth } from './runtime-environment.js';
+import { StackPropsError, validateRegionKey, validateTopology } from './validate.js';
+
+/** The routes served by the WebSocket API, with their API Gateway route keys. */
+export const WEBSOCKET_ROUTES = [
+  ['connect', '$connect'],
+  ['disconnect', '$disconnect'],
+  ['default', '$default'],
+  ['join', 'join'],
+  ['leave', 'leave'],
+  ['send', 'send'],
+  ['history', 'history'],
+  ['react', 'react'],
+  ['notice', 'notice'],
+  ['ping', 'ping'],
+] as const satisfies readonly (readonly [Route, string])[];
+export type WebSocketRoute = (typeof WEBSOCKET_ROUTES)[number][0];
+
+/** Stage throttling (steady requests per second and burst) for the WebSocket and health APIs. */
+export const STAGE_THROTTLE = { rateLimit: 2000, burstLimit: 1000 } as const;
+export const HEALTH_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+/** The data-plane actions the handlers use; never `dynamodb:*`. */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+export interface RegionStackProps extends StackProps {
+  readonly topology: Topology;
+  readonly regionKey: string;
+  readonly code: HandlerCode;
+  readonly auth: StackAuth;
+}
+
+export class RegionStack extends Stack {
+  readonly spec: RegionSpec;
+  readonly functions: Readonly<Record<WebSocketRoute | 'relay' | 'health', ChatFunction>>;
+  readonly webSocketApi: WebSocketApi;
+  readonly webSocketStage: WebSocketStage;
+  readonly healthApi: HttpApi;
+  readonly certificate: Certificate;
+  readonly webSocketDomain: DomainName;
+  readonly healthDomain: DomainName;
+  readonly healthCheck: CfnHealthCheck;
+  readonly latencyRecord: ARecord;
+  readonly tableArn: string;
+
+  constructor(scope: Construct, id: string, props: RegionStackProps) {
+    const topology = validateTopology('RegionStack', props.topology);
+    validateRegionKey('RegionStack', topology, props.regionKey);
+    const spec = topology.regions.find((r) => r.key === props.regionKey)!;
+    if (props.env?.region && props.env.region !== spec.awsRegion) {
+      throw new StackPropsError('RegionStack', `env.region ${props.env.region} is not ${spec.awsRegion}`);
+    }
+    super(scope, id, {
+      ...props,
+      stackName: props.stackName ?? names.regionStack(topology, spec.key),
+      env: { account: topology.account, region: spec.awsRegion },
+      description: `${topology.app}: chat region ${spec.key} (${spec.awsRegion})`,
+    });
+    this.spec = spec;
+    const key = spec.key;
+    const environment = runtimeEnvironment(topology, key, props.auth);
+
+    // The table's replica in this region, by name: no cross-region reference to the global data stack.
+    this.tableArn = this.formatArn({
+      service: 'dynamodb',
+      resource: 'table',
+      resourceName: names.table(topology),
+    });
+    const tableStatement = () =>
+      new PolicyStatement({
+        actions: [...TABLE_ACTIONS],
+        // The table has no secondary indexes (core/datamodel.ts): every read is a Query or GetItem on the table.
+        resources: [this.tableArn],
+      });
+
+    const make = (route: Route, timeout: Duration, description: string, memoryMiB?: number) =>
+      new ChatFunction(this, `Fn-${route}`, {
+        functionName: names.function(topology, key, route),
+        route,
+        code: props.code,
+        environment,
+        reservedConcurrency: topology.lanes[route],
+        timeout,
+        memoryMiB,
+        description: `${topology.app} ${key}: ${description}`,
+      });
+    const functions = {} as Record<WebSocketRoute | 'relay' | 'health', ChatFunction>;
+    for (const [route, routeKey] of WEBSOCKET_ROUTES) {
+      // API Gateway's integration timeout is 29 s; a handler that runs longer answers nobody.
+      functions[route] = make(
+        route,
+        Duration.seconds(29),
+        `WebSocket route ${routeKey}`,
+        route === 'send' ? 512 : 256,
+      );
+    }
+    functions.relay = new ChatFunction(this, 'Fn-relay', {
+      functionName: names.relayFunction(topology, key),
+      route: 'relay',
+      code: props.code,
+      environment,
+      reservedConcurrency: topology.lanes.relay,
+      timeout: Duration.seconds(30),
+      memoryMiB: 512,
+      description: `${topology.app} ${key}: relay, posts other regions' messages to this region's connections`,
+    });
+    functions.health = make('health', Duration.seconds(10), 'GET /health');
+    this.functions = functions;
+
+    // WebSocket API: route selection on the body's action, one function per route.
+    this.webSocketApi = new WebSocketApi(this, 'ChatApi', {
+      apiName: `${topology.app}-${key}-chat`,
+      description: `${topology.app} chat WebSocket API (${key})`,
+      routeSelectionExpression: '$request.body.action',
+      connectRouteOptions: {
+        integration: new WebSocketLambdaIntegration('connect', functions.connect.function),
+      },
+      disconnectRouteOptions: {
+        integration: new WebSocketLambdaIntegration('disconnect', functions.disconnect.function),
+      },
+      defaultRouteOptions: {
+        integration: new WebSocketLambdaIntegration('default', functions.default.function),
+      },
+    });
+    for (const [route, routeKey] of WEBSOCKET_ROUTES) {
+      if (routeKey.startsWith('$')) continue;
+      this.webSocketApi.addRoute(routeKey, {
+        integration: new WebSocketLambdaIntegration(route, functions[route].function),
+      });
+    }
+
+    this.certificate = new Certificate(this, 'Certificate', {
+      domainName: names.regionalDomain(topology, key),
+      subjectAlternativeNames: [names.regionalHealthDomain(topology, key)],
+      validation: CertificateValidation.fromDns(
+        HostedZone.fromHostedZoneAttributes(this, 'ZoneForValidation', {
+          hostedZoneId: topology.hostedZone.id,
+          zoneName: topology.hostedZone.name,
+        }),
+      ),
+    });
+    this.webSocketDomain = new DomainName(this, 'ChatDomain', {
+      domainName: names.regionalDomain(topology, key),
+      certificate: this.certificate,
+    });
+    this.healthDomain = new DomainName(this, 'HealthDomain', {
+      domainName: names.regionalHealthDomain(topology, key),
+      certificate: this.certificate,
+    });
+
+    const accessLogs = new LogGroup(this, 'ChatApiAccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // WebSocket stages log to CloudWatch through the account's API Gateway role (one per account and region).
+    const apiGatewayLogsRole = new Role(this, 'ApiGatewayLogsRole', {
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      managedPolicies: [
+        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+      ],
+    });
+    Validations.of(apiGatewayLogsRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        "AWS's own service-role policy for API Gateway's account-level logging role, the documented way to let WebSocket stages write access logs",
+    });
+    const apiGatewayAccount = new CfnAccount(this, 'ApiGatewayAccount', {
+      cloudWatchRoleArn: apiGatewayLogsRole.roleArn,
+    });
+    this.webSocketStage = new WebSocketStage(this, 'ChatStage', {
+      webSocketApi: this.webSocketApi,
+      stageName: WEBSOCKET_STAGE,
+      autoDeploy: true,
+      throttle: { ...STAGE_THROTTLE },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+      // Mapped under the stage's name, so the URL is the same with or without the custom domain: wss://<domain>/prod.
+      domainMapping: { domainName: this.webSocketDomain, mappingKey: WEBSOCKET_STAGE },
+    });
+
+    this.webSocketStage.node.addDependency(apiGatewayAccount);
+
+    // HTTP API for GET /health (a custom domain cannot map a WebSocket and an HTTP API together).
+    this.healthApi = new HttpApi(this, 'HealthApi', {
+      apiName: `${topology.app}-${key}-health`,
+      description: `${topology.app} health API (${key}), probed by Route 53`,
+      createDefaultStage: false,
+    });
+    this.healthApi.addRoutes({
+      path: '/health',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('health', functions.health.function),
+    });
+    const healthLogs = new LogGroup(this, 'HealthApiAccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.healthApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GET /health is probed by Route 53 health checkers, which cannot sign requests; it returns status only, no chat data, and its stage is throttled',
+    });
+    new HttpStage(this, 'HealthStage', {
+      httpApi: this.healthApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { ...HEALTH_THROTTLE },
+      accessLogSettings: { destination: new LogGroupLogDestination(healthLogs) },
+      domainMapping: { domainName: this.healthDomain },
+    });
+
+    // Least privilege. Every chat function: the table (its replica here) and its indexes.
+    for (const fn of Object.values(functions)) fn.role.addToPolicy(tableStatement());
+    // WebSocket route functions and the relay post to this API's connections only.
+    const manageConnections = new PolicyStatement({
+      actions: ['execute-api:ManageConnections'],
+      resources: [
+        this.formatArn({
+          service: 'execute-api',
+          resource: this.webSocketApi.apiId,
+          resourceName: `${WEBSOCKET_STAGE}/*/@connections/*`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      ],
+    });
+    for (const [route] of WEBSOCKET_ROUTES) functions[route].role.addToPolicy(manageConnections);
+    functions.relay.role.addToPolicy(manageConnections);
+    const apiLogicalId = this.resolve((this.webSocketApi.node.defaultChild as CfnResource).logicalId);
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${spec.awsRegion}:${topology.account}:<${apiLogicalId}>/${WEBSOCKET_STAGE}/*/@connections/*]`,
+      reason:
+        "connection ids are only known at run time: the grant is this API's own stage and its @connections path (POST, GET, DELETE), nothing else",
+    });
+    for (const [, routeKey] of WEBSOCKET_ROUTES) {
+      const route = this.webSocketApi.node.findChild(`${routeKey}-Route`);
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          routeKey === '$connect'
+            ? 'the $connect handler verifies the token in the query string (Cognito JWT or dev token) and refuses the upgrade without it'
+            : 'reachable only on a connection whose $connect was authorized; the identity comes from the connection record, never from the body',
+      });
+    }
+    // Route functions invoke the other regions' relays, by exact ARN; health also checks this region's relay.
+    const relayArn = (r: RegionSpec) =>
+      this.formatArn({
+        service: 'lambda',
+        region: r.awsRegion,
+        resource: 'function',
+        resourceName: names.relayFunction(topology, r.key),
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const otherRelays = topology.regions.filter((r) => r.key !== key).map(relayArn);
+    if (otherRelays.length > 0) {
+      const invokeRelays = new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: otherRelays,
+      });
+      for (const [route] of WEBSOCKET_ROUTES) {
+        if (route === 'connect' || route === 'disconnect') continue;
+        functions[route].role.addToPolicy(invokeRelays);
+      }
+    }
+    functions.health.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: topology.regions.map(relayArn),
+      }),
+    );
+
+    // DNS: the region's own names, its health check, and its latency record for the chat name.
+    const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: topology.hostedZone.id,
+      zoneName: topology.hostedZone.name,
+    });
+    const wsTarget = RecordTarget.fromAlias(
+      new ApiGatewayv2DomainProperties(
+        this.webSocketDomain.regionalDomainName,
+        this.webSocketDomain.regionalHostedZoneId,
+      ),
+    );
+    new ARecord(this, 'RegionalRecord', {
+      zone,
+      recordName: names.regionalDomain(topology, key),
+      target: wsTarget,
+    });
+    new ARecord(this, 'HealthRecord', {
+      zone,
+      recordName: names.regionalHealthDomain(topology, key),
+      target: RecordTarget.fromAlias(
+        new ApiGatewayv2DomainProperties(
+          this.healthDomain.regionalDomainName,
+          this.healthDomain.regionalHostedZoneId,
+        ),
+      ),
+    });
+    this.healthCheck = new CfnHealthCheck(this, 'HealthCheck', {
+      healthCheckConfig: {
+        type: 'HTTPS',
+        fullyQualifiedDomainName: names.regionalHealthDomain(topology, key),
+        resourcePath: '/health',
+        port: 443,
+        enableSni: true,
+        requestInterval: topology.healthCheck.intervalSeconds,
+        failureThreshold: topology.healthCheck.failureThreshold,
+      },
+      // CloudFormation does not let a stack set a health check's caller reference: the ops code finds it by
+      // this Name tag (names.healthCheckReference) or by the stack output below.
+      healthCheckTags: [{ key: 'Name', value: names.healthCheckReference(topology, key) }],
+    });
+    this.latencyRecord = new ARecord(this, 'LatencyRecord', {
+      zone,
+      recordName: names.chatRecord(topology),
+      target: wsTarget,
+      region: spec.awsRegion,
+      setIdentifier: key,
+      healthCheck: HealthCheck.fromHealthCheckId(this, 'HealthCheckRef', this.healthCheck.attrHealthCheckId),
+    });
+
+    new CfnOutput(this, 'HealthCheckId', { value: this.healthCheck.attrHealthCheckId });
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: `wss://${names.regionalDomain(topology, key)}/${WEBSOCKET_STAGE}`,
+    });
+    new CfnOutput(this, 'HealthUrl', {
+      value: `https://${names.regionalHealthDomain(topology, key)}/health`,
+    });
+    new CfnOutput(this, 'WebSocketApiId', { value: this.webSocketApi.apiId });
+  }
+}

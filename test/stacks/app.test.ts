@@ -1,0 +1,350 @@
+/**
+ * The whole app for a 3-region topology with every optional part on (analytics, a Cognito pool created by the
+ * stacks, the China proxy), synthesized once with placeholder code (no bundling) and asserted on many ways.
+ */
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deployPlan } from '../../cli/ops/deploy/plan.js';
+import { names } from '../../core/names.js';
+import { RUNTIME_ENV } from '../../core/runtime-env.js';
+import { defaultTopology, type Topology } from '../../core/topology.js';
+import { ANALYTICS_ERROR_PREFIX, ANALYTICS_PREFIX } from '../../stacks/analytics.js';
+import { addChatStacks, type ChatStacks } from '../../stacks/app.js';
+import { chinaProxyDomain } from '../../stacks/china-proxy-stack.js';
+import { WEBSOCKET_ROUTES } from '../../stacks/region-stack.js';
+
+let app: App;
+let stacks: ChatStacks;
+let topology: Topology;
+const templates = new Map<Stack, Template>();
+const template = (stack: Stack) => {
+  let t = templates.get(stack);
+  if (!t) {
+    t = Template.fromStack(stack);
+    templates.set(stack, t);
+  }
+  return t;
+};
+
+type PolicyStatement = { Action: string | string[]; Resource: unknown; Effect: string };
+function statements(stack: Stack): PolicyStatement[] {
+  return Object.values(template(stack).findResources('AWS::IAM::Policy')).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: PolicyStatement[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+}
+
+beforeAll(() => {
+  topology = {
+    ...defaultTopology({ target: 'aws' }),
+    account: '123456789012',
+    analytics: { enabled: true },
+    auth: { mode: 'cognito' },
+  };
+  app = new App();
+  stacks = addChatStacks(app, topology, { code: { kind: 'placeholder' } });
+  app.synth();
+}, 300_000);
+
+describe('stacks app (3 regions, analytics, Cognito, China proxy)', () => {
+  it('app: builds global data, auth, one stack per region and the China proxy, in deploy order', () => {
+    expect(stacks.ordered.map((s) => s.stackName)).toEqual([
+      'chat-global-data',
+      'chat-auth',
+      'chat-region-seoul',
+      'chat-region-tokyo',
+      'chat-region-na',
+      'chat-china-proxy',
+    ]);
+    expect(stacks.ordered.map((s) => s.region)).toEqual([
+      'ap-northeast-2',
+      'ap-northeast-2',
+      'ap-northeast-2',
+      'ap-northeast-1',
+      'us-west-2',
+      'us-east-1',
+    ]);
+  });
+
+  it('app: the pure deploy plan lists the same stacks in the same order as the CDK app', () => {
+    const plan = deployPlan(topology);
+    expect(plan.map((p) => [p.stackName, p.awsRegion])).toEqual(
+      stacks.ordered.map((s) => [s.stackName, s.region]),
+    );
+  });
+
+  it('global data: a GlobalTable with on-demand billing, stream, TTL, PITR, deletion protection and 3 replicas', () => {
+    template(stacks.globalData).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'chat-chat',
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      // The stack's own region comes last.
+      Replicas: [
+        Match.objectLike({ Region: 'ap-northeast-1', DeletionProtectionEnabled: true }),
+        Match.objectLike({ Region: 'us-west-2', DeletionProtectionEnabled: true }),
+        Match.objectLike({
+          Region: 'ap-northeast-2',
+          DeletionProtectionEnabled: true,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ],
+    });
+    expect(stacks.globalData.replicaRegions).toEqual(['ap-northeast-1', 'us-west-2', 'ap-northeast-2']);
+  });
+
+  it('region: the WebSocket API selects routes on $request.body.action and has a route for every action', () => {
+    const t = template(stacks.regions.get('tokyo')!);
+    t.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+    const routeKeys = Object.values(t.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey,
+    );
+    expect(routeKeys.sort()).toEqual(
+      [
+        '$connect',
+        '$disconnect',
+        '$default',
+        'join',
+        'leave',
+        'send',
+        'history',
+        'react',
+        'notice',
+        'ping',
+        'GET /health',
+      ].sort(),
+    );
+  });
+
+  it('region: each route has its own arm64 Node 22 function, named by names.function, with its lane', () => {
+    const t = template(stacks.regions.get('tokyo')!);
+    for (const [route] of WEBSOCKET_ROUTES) {
+      const lane = topology.lanes[route];
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: names.function(topology, 'tokyo', route),
+        Architectures: ['arm64'],
+        Runtime: 'nodejs22.x',
+        ReservedConcurrentExecutions: lane === undefined ? Match.absent() : lane,
+      });
+    }
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: names.relayFunction(topology, 'tokyo'),
+      ReservedConcurrentExecutions: 100,
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'chat-tokyo-send',
+      ReservedConcurrentExecutions: 200,
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'chat-tokyo-health' });
+  });
+
+  it('region: every function gets the runtime environment, with the OTHER regions as relay targets', () => {
+    const t = template(stacks.regions.get('tokyo')!);
+    const functions = Object.values(t.findResources('AWS::Lambda::Function')).filter((f) =>
+      String((f as { Properties: { FunctionName?: string } }).Properties.FunctionName ?? '').startsWith(
+        'chat-tokyo-',
+      ),
+    );
+    expect(functions).toHaveLength(12);
+    for (const fn of functions) {
+      const env = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties
+        .Environment.Variables;
+      expect(env[RUNTIME_ENV.tableName]).toBe('chat-chat');
+      expect(env[RUNTIME_ENV.regionKey]).toBe('tokyo');
+      expect(JSON.parse(env[RUNTIME_ENV.relayTargets] as string)).toEqual({
+        seoul: { awsRegion: 'ap-northeast-2', functionName: 'chat-seoul-relay' },
+        na: { awsRegion: 'us-west-2', functionName: 'chat-na-relay' },
+      });
+      expect(env[RUNTIME_ENV.authMode]).toBe('cognito');
+      expect(env[RUNTIME_ENV.userPoolId]).toBeDefined();
+      expect(env[RUNTIME_ENV.userPoolClientId]).toBeDefined();
+      expect(env[RUNTIME_ENV.firehoseStream]).toBe('chat-chat-analytics');
+    }
+  });
+
+  it('region: the stage has access logging and throttling, and is mapped at /prod on the regional domain', () => {
+    const t = template(stacks.regions.get('seoul')!);
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'prod',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('connectionId') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'seoul.chat.example.com' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'seoul-health.chat.example.com' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiMappingKey: 'prod', Stage: 'prod' });
+    t.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'seoul.chat.example.com',
+      SubjectAlternativeNames: ['seoul-health.chat.example.com'],
+      ValidationMethod: 'DNS',
+    });
+  });
+
+  it('region: the latency record carries Region, SetIdentifier and the health check of the region', () => {
+    for (const [key, awsRegion] of [
+      ['seoul', 'ap-northeast-2'],
+      ['tokyo', 'ap-northeast-1'],
+      ['na', 'us-west-2'],
+    ]) {
+      const stack = stacks.regions.get(key)!;
+      const t = template(stack);
+      t.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'chat.example.com.',
+        Type: 'A',
+        Region: awsRegion,
+        SetIdentifier: key,
+        HostedZoneId: 'Z0SANDBOX00000000000',
+        HealthCheckId: { 'Fn::GetAtt': [stack.getLogicalId(stack.healthCheck), 'HealthCheckId'] },
+      });
+      t.hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: {
+          Type: 'HTTPS',
+          FullyQualifiedDomainName: names.regionalHealthDomain(topology, key),
+          ResourcePath: '/health',
+          Port: 443,
+          RequestInterval: 10,
+          FailureThreshold: 3,
+        },
+        HealthCheckTags: [{ Key: 'Name', Value: names.healthCheckReference(topology, key) }],
+      });
+    }
+  });
+
+  it('region: no IAM statement has a "*" action, and none grants on "*" resources', () => {
+    for (const stack of stacks.ordered) {
+      for (const statement of statements(stack)) {
+        const actions = [statement.Action].flat();
+        for (const action of actions)
+          expect(action, `${stack.stackName}: ${action}`).not.toMatch(/(^\*$|:\*$)/);
+        expect(statement.Resource, stack.stackName).not.toBe('*');
+      }
+    }
+  });
+
+  it('region: functions reach the table by its regional ARN, connections of this API only, relays by exact ARN', () => {
+    const stack = stacks.regions.get('tokyo')!;
+    const all = statements(stack);
+    const json = JSON.stringify(all);
+    expect(json).toContain(':dynamodb:ap-northeast-1:123456789012:table/chat-chat');
+    expect(json).not.toContain('dynamodb:*');
+    const manage = all.filter((s) => s.Action === 'execute-api:ManageConnections');
+    expect(manage.length).toBe(11); // 10 route functions + the relay
+    expect(JSON.stringify(manage[0].Resource)).toContain('/prod/*/@connections/*');
+    const invoke = all.filter((s) => s.Action === 'lambda:InvokeFunction');
+    const invoked = new Set(
+      invoke.flatMap((s) => JSON.stringify(s.Resource).match(/function:[a-z0-9-]+/g) ?? []),
+    );
+    expect([...invoked].sort()).toEqual([
+      'function:chat-na-relay',
+      'function:chat-seoul-relay',
+      'function:chat-tokyo-relay',
+    ]);
+    // Only the health function may invoke its own region's relay.
+    const selfInvokers = invoke.filter((s) => JSON.stringify(s.Resource).includes('chat-tokyo-relay'));
+    expect(selfInvokers).toHaveLength(1);
+  });
+
+  it('china proxy: origin is the origin region domain, all viewer headers but Host, no caching, TLS 1.2, logs, WAF', () => {
+    const proxy = stacks.chinaProxy!;
+    const t = template(proxy);
+    t.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Comment: names.chinaDistributionComment(topology),
+        Aliases: [chinaProxyDomain(topology)],
+        Origins: [
+          Match.objectLike({
+            DomainName: 'seoul.chat.example.com',
+            CustomOriginConfig: Match.objectLike({
+              OriginProtocolPolicy: 'https-only',
+              OriginSSLProtocols: ['TLSv1.2'],
+            }),
+          }),
+        ],
+        DefaultCacheBehavior: Match.objectLike({
+          // AWS managed policies: CachingDisabled and AllViewerExceptHostHeader.
+          CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+          OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+          ViewerProtocolPolicy: 'https-only',
+        }),
+        ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: 'TLSv1.2_2021' }),
+        Logging: Match.objectLike({ Bucket: Match.anyValue() }),
+        WebACLId: { 'Fn::GetAtt': [proxy.getLogicalId(proxy.webAcl), 'Arn'] },
+      }),
+    });
+    t.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'CLOUDFRONT',
+      Rules: [
+        Match.objectLike({ Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } } }),
+        Match.objectLike({
+          Statement: {
+            ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' },
+          },
+        }),
+      ],
+    });
+    expect(proxy.region).toBe('us-east-1');
+  });
+
+  it('analytics: Firehose writes GZIP to S3 with 128 MiB / 60 s buffers and hour-partitioned prefixes', () => {
+    const t = template(stacks.globalData);
+    t.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamName: names.firehoseStream(topology),
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        CompressionFormat: 'GZIP',
+        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 128 },
+        Prefix: ANALYTICS_PREFIX,
+        ErrorOutputPrefix: ANALYTICS_ERROR_PREFIX,
+      }),
+    });
+    expect(ANALYTICS_PREFIX).toMatch(/year=.*\/month=.*\/day=.*\/hour=/);
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: Match.anyValue(),
+      StartingPosition: 'LATEST',
+    });
+    t.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        PartitionKeys: ['year', 'month', 'day', 'hour'].map((name) => ({ Name: name, Type: 'string' })),
+        Parameters: Match.objectLike({ 'projection.enabled': 'true' }),
+      }),
+    });
+    const put = statements(stacks.globalData).filter((s) =>
+      [s.Action].flat().includes('firehose:PutRecordBatch'),
+    );
+    expect(put).toHaveLength(1);
+    expect(JSON.stringify(put[0].Resource)).toContain('Firehose');
+  });
+
+  it('auth: a user pool and an app client without a secret, in the home region', () => {
+    const t = template(stacks.auth!);
+    t.resourceCountIs('AWS::Cognito::UserPool', 1);
+    t.hasResourceProperties('AWS::Cognito::UserPoolClient', { GenerateSecret: false });
+  });
+
+  it('cdk-nag: AwsSolutions finds nothing unacknowledged, and every acknowledgment has a real reason', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    expect(
+      report.violations.map((v) => `${v.ruleName} at ${v.violatingResources[0]?.constructPath}`),
+    ).toEqual([]);
+    expect(report.success).toBe(true);
+    const reasons: string[] = [];
+    for (const construct of app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== 'aws:cdk:acknowledged-rules') continue;
+        for (const value of Object.values(entry.data as Record<string, unknown>)) {
+          reasons.push(typeof value === 'string' ? value : JSON.stringify(value));
+        }
+      }
+    }
+    expect(reasons.length).toBeGreaterThan(5);
+    for (const reason of reasons) expect(reason.length, reason).toBeGreaterThan(40);
+  });
+});
