@@ -496,10 +496,14 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
   const all = target.regions();
   const selected = options.region ? [target.region(options.region)] : all;
   const clients = probeClients(target);
-  // Start the SDK imports at once, in parallel; the checks await the same module promises.
-  void import('@aws-sdk/client-dynamodb').catch(() => {});
-  void import('@aws-sdk/client-lambda').catch(() => {});
-  void import('@aws-sdk/client-route-53').catch(() => {});
+  // Load the SDK clients and ws first, in parallel, so a check's time limit measures the region, not the import.
+  await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/client-lambda'),
+    import('@aws-sdk/client-route-53'),
+    import('ws'),
+    ...(target.topology.china.enabled && !options.region ? [import('@aws-sdk/client-cloudfront')] : []),
+  ]);
   const startupMs = round(performance.now());
   try {
     let route53: Promise<Route53View> | undefined;

@@ -2,6 +2,7 @@
  * Probes: a small WebSocket client for the on-call checks (connect, send a frame, wait for a matching frame),
  * and a timeout wrapper that guarantees no check ever hangs (every SDK call and socket gets the signal).
  */
+import { setMaxListeners } from 'node:events';
 import type { ClientFrame, ServerFrame } from '../../core/protocol.js';
 
 /** Thrown when a check runs out of time. */
@@ -19,6 +20,8 @@ export async function withTimeout<T>(
   work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
+  // Every SDK call and socket of the check listens on this one signal.
+  setMaxListeners(1000, controller.signal);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

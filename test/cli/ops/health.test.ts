@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListHealthChecksCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
+import { runHealth } from '../../../cli/ops/health.js';
+import { REGION_CHECKS } from '../../../cli/ops/health-verdict.js';
+import { sandboxTarget, type Target } from '../../../cli/ops/target.js';
+import { names } from '../../../core/names.js';
+import { defaultTopology, type Topology } from '../../../core/topology.js';
+import { setLoadLevel } from '../../../runtime/store/load-level.js';
+import { type Sandbox, start } from '../../../sandbox/index.js';
+import { SANDBOX_CREDENTIALS } from '../../../sandbox/state.js';
+
+// The JSON contract of `chatctl health --json` (issue: typed result), checked on real results.
+const check = z.strictObject({
+  name: z.string(),
+  status: z.enum(['ok', 'warn', 'fail', 'skip']),
+  latencyMs: z.number().nonnegative().optional(),
+  detail: z.string(),
+  action: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+const healthSchema = z.strictObject({
+  target: z.enum(['sandbox', 'aws']),
+  verdict: z.enum(['healthy', 'degraded', 'critical']),
+  elapsedMs: z.number().nonnegative(),
+  startupMs: z.number().nonnegative(),
+  timeoutMs: z.number().positive(),
+  regions: z.array(
+    z.strictObject({
+      key: z.string(),
+      awsRegion: z.string(),
+      status: z.enum(['ok', 'degraded', 'down']),
+      checks: z.array(check.extend({ name: z.enum(REGION_CHECKS) })),
+    }),
+  ),
+  china: z.strictObject({
+    enabled: z.boolean(),
+    status: z.enum(['ok', 'degraded', 'down', 'skip']),
+    origin: z.string().optional(),
+    distributionId: z.string().optional(),
+    domain: z.string().optional(),
+    checks: z.array(check.extend({ name: z.enum(['distribution', 'proxy']) })),
+  }),
+  problems: z.array(
+    z.strictObject({
+      scope: z.string(),
+      check: z.string(),
+      status: z.enum(['warn', 'fail']),
+      message: z.string(),
+      action: z.string().min(1),
+    }),
+  ),
+});
+
+// A high lag threshold and failure threshold: this machine is shared, and a slow moment must not read as a fault.
+const topology: Topology = { ...defaultTopology(), replication: { lagThresholdMs: 60_000 } };
+const TIMEOUT = 8000;
+let sandbox: Sandbox;
+let target: Target;
+
+const statusOf = (result: Awaited<ReturnType<typeof runHealth>>, key: string, name?: string) => {
+  const region = result.regions.find((r) => r.key === key)!;
+  return name ? region.checks.find((c) => c.name === name)! : region;
+};
+
+beforeAll(async () => {
+  sandbox = await start(topology, {
+    port: 0,
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    instanceId: `health${randomBytes(5).toString('hex')}`,
+    lag: 20,
+    healthCheckIntervalMs: 500,
+    failureThreshold: 10,
+  });
+  target = sandboxTarget(topology, sandbox.state);
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+describe('health against the sandbox', () => {
+  it('health: a healthy sandbox has every check ok in every region, verdict healthy, valid JSON', async () => {
+    const result = await runHealth(target, { timeoutMs: TIMEOUT });
+    healthSchema.parse(JSON.parse(JSON.stringify(result)));
+    const notOk = result.regions.flatMap((r) =>
+      r.checks.filter((c) => c.status !== 'ok').map((c) => `${r.key}.${c.name}: ${c.detail}`),
+    );
+    expect(notOk).toEqual([]);
+    expect(result.regions.map((r) => r.key)).toEqual(['seoul', 'tokyo', 'na']);
+    expect(result.china.status).toBe('ok');
+    expect(result.china.origin).toBe('seoul');
+    expect(result.verdict).toBe('healthy');
+    expect(result.problems).toEqual([]);
+  });
+
+  it('health: gateway-down makes that region down and the verdict critical, within the timeout', async () => {
+    sandbox.faults.inject('tokyo', 'gateway-down');
+    try {
+      const timeoutMs = 3000;
+      const started = performance.now();
+      const result = await runHealth(target, { timeoutMs, replication: false });
+      const elapsed = performance.now() - started;
+      healthSchema.parse(JSON.parse(JSON.stringify(result)));
+      expect(statusOf(result, 'tokyo')).toMatchObject({ status: 'down' });
+      expect(statusOf(result, 'tokyo', 'websocket')).toMatchObject({ status: 'fail' });
+      expect(statusOf(result, 'tokyo', 'health')).toMatchObject({ status: 'fail' });
+      expect(statusOf(result, 'seoul', 'websocket')).toMatchObject({ status: 'ok' });
+      expect(statusOf(result, 'na', 'websocket')).toMatchObject({ status: 'ok' });
+      expect(result.verdict).toBe('critical');
+      expect(result.problems.some((p) => p.scope === 'tokyo' && p.check === 'websocket')).toBe(true);
+      // Safety bound, not a speed test: a dead region costs the timeout, never a hang.
+      expect(elapsed).toBeLessThan(timeoutMs + 4000);
+    } finally {
+      sandbox.faults.heal('tokyo');
+    }
+  });
+
+  it('health: relay-error fails the relay check of that region and the verdict is degraded', async () => {
+    sandbox.faults.inject('na', 'relay-error');
+    try {
+      const result = await runHealth(target, { timeoutMs: TIMEOUT, replication: false });
+      expect(statusOf(result, 'na', 'relay')).toMatchObject({ status: 'fail' });
+      expect(statusOf(result, 'na')).toMatchObject({ status: 'degraded' });
+      expect(statusOf(result, 'seoul', 'relay')).toMatchObject({ status: 'ok' });
+      expect(result.verdict).toBe('degraded');
+      const problem = result.problems.find((p) => p.scope === 'na' && p.check === 'relay');
+      expect(problem?.action).toMatch(/relay/);
+    } finally {
+      sandbox.faults.heal('na');
+    }
+  });
+
+  it('health: replication-pause flags the paused region, not the others, and the verdict is degraded', async () => {
+    sandbox.faults.inject('seoul', 'replication-pause');
+    try {
+      const result = await runHealth(target, { timeoutMs: TIMEOUT });
+      expect(statusOf(result, 'seoul', 'replication')).toMatchObject({ status: 'fail' });
+      expect(statusOf(result, 'tokyo', 'replication')).toMatchObject({ status: 'ok' });
+      expect(statusOf(result, 'na', 'replication')).toMatchObject({ status: 'ok' });
+      expect(result.verdict).toBe('degraded');
+      expect(result.problems.find((p) => p.scope === 'seoul')?.action).toMatch(/replication check/);
+    } finally {
+      sandbox.faults.heal('seoul');
+      await sandbox.replication.settle(30_000);
+    }
+  });
+
+  it('health: an inverted Route 53 health check shows the region as drained', async () => {
+    const route53 = new Route53Client({
+      region: 'us-east-1',
+      endpoint: sandbox.edge,
+      credentials: { ...SANDBOX_CREDENTIALS },
+    });
+    const list = await route53.send(new ListHealthChecksCommand({}));
+    const hc = list.HealthChecks?.find(
+      (h) => h.CallerReference === names.healthCheckReference(topology, 'na'),
+    );
+    expect(hc?.Id).toBeDefined();
+    await route53.send(new UpdateHealthCheckCommand({ HealthCheckId: hc!.Id!, Inverted: true }));
+    try {
+      const result = await runHealth(target, { timeoutMs: TIMEOUT, region: 'na', replication: false });
+      expect(result.regions.map((r) => r.key)).toEqual(['na']);
+      const r53 = statusOf(result, 'na', 'route53');
+      expect(r53).toMatchObject({ status: 'warn', data: { drained: true, inverted: true } });
+      expect(r53.detail).toMatch(/drained/);
+      expect(result.verdict).toBe('degraded');
+    } finally {
+      await route53.send(new UpdateHealthCheckCommand({ HealthCheckId: hc!.Id!, Inverted: false }));
+      route53.destroy();
+    }
+  });
+
+  it('health: a load level above 0 is flagged with the level', async () => {
+    const dynamo = new DynamoDBClient({
+      region: 'ap-northeast-1',
+      endpoint: sandbox.edge,
+      credentials: { ...SANDBOX_CREDENTIALS },
+    });
+    await setLoadLevel(dynamo, names.table(topology), 'tokyo', 2);
+    try {
+      const result = await runHealth(target, { timeoutMs: TIMEOUT, region: 'tokyo', replication: false });
+      expect(statusOf(result, 'tokyo', 'load')).toMatchObject({ status: 'warn', data: { level: 2 } });
+      expect(result.problems.find((p) => p.check === 'load')?.action).toContain(
+        'traffic level 0 --region tokyo',
+      );
+    } finally {
+      await setLoadLevel(dynamo, names.table(topology), 'tokyo', 0);
+      dynamo.destroy();
+    }
+  });
+});
