@@ -1,0 +1,138 @@
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../sandbox/index.js';
+import type { HostedChatApp } from '../../sandbox/runtime-host.js';
+import { startTestSandbox, TEST_CREDENTIALS } from './support.js';
+import { connect } from './ws-client.js';
+
+let sandbox: Sandbox;
+const events: { route: string; event: Record<string, unknown> }[] = [];
+
+beforeAll(async () => {
+  const { createChatApp } = await import('../../runtime/app.js');
+  sandbox = await startTestSandbox({
+    idleTimeoutMs: 600,
+    createApp: (config) => {
+      // The real runtime, with every event it receives recorded.
+      const app = createChatApp(config);
+      const record = (route: string, event: unknown) =>
+        events.push({ route, event: structuredClone(event) as Record<string, unknown> });
+      return {
+        connect: (e) => (record('connect', e), app.connect(e as never)),
+        disconnect: (e) => (record('disconnect', e), app.disconnect(e as never)),
+        message: (e) => (record('message', e), app.message(e as never)),
+        relay: (p) => app.relay(p),
+        health: (e) => (record('health', e), app.health(e as never)),
+      } satisfies HostedChatApp;
+    },
+  });
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+function management(region: string) {
+  const r = sandbox.regions.get(region)!;
+  return new ApiGatewayManagementApiClient({
+    region: r.awsRegion,
+    endpoint: r.managementUrl,
+    credentials: TEST_CREDENTIALS,
+    maxAttempts: 1,
+  });
+}
+
+async function connectionIdOf(userId: string): Promise<string> {
+  const event = [...events]
+    .reverse()
+    .find(
+      (e) =>
+        e.route === 'connect' &&
+        String((e.event.queryStringParameters as Record<string, string>)?.token).length > 0,
+    );
+  expect(event, `a $connect for ${userId}`).toBeDefined();
+  return (event!.event.requestContext as { connectionId: string }).connectionId;
+}
+
+describe('gateway', () => {
+  it('gateway: $connect, MESSAGE and $disconnect events have API Gateway shapes', async () => {
+    const url = sandbox.regions.get('seoul')!.websocketUrl;
+    const client = await connect(url, 'alice');
+    const connectEvent = events.findLast((e) => e.route === 'connect')!.event as Record<string, any>;
+    expect(connectEvent.requestContext).toMatchObject({
+      routeKey: '$connect',
+      eventType: 'CONNECT',
+      stage: 'prod',
+      identity: { sourceIp: '127.0.0.1' },
+    });
+    expect(connectEvent.requestContext.connectionId).toMatch(/^[A-Za-z0-9=]{16}$/);
+    expect(connectEvent.headers['Sec-WebSocket-Key']).toBeTruthy();
+    expect(connectEvent.multiValueHeaders.Host).toEqual([connectEvent.headers.Host]);
+    expect(connectEvent.queryStringParameters.token).toMatch(/^v1\./);
+    client.send({ action: 'ping' });
+    const pong = await client.next((f) => f.type === 'pong');
+    expect(pong.region).toBe('seoul');
+    client.send('not json at all');
+    await client.next((f) => f.type === 'error');
+    const messages = events.filter((e) => e.route === 'message').map((e) => e.event as Record<string, any>);
+    expect(messages.map((m) => m.requestContext.routeKey)).toEqual(['ping', '$default']);
+    expect(messages[0].requestContext).toMatchObject({ eventType: 'MESSAGE', messageDirection: 'IN' });
+    expect(messages[0].requestContext.connectionId).toBe(connectEvent.requestContext.connectionId);
+    await client.close();
+    await expect.poll(() => events.some((e) => e.route === 'disconnect')).toBe(true);
+    const disconnect = events.findLast((e) => e.route === 'disconnect')!.event as Record<string, any>;
+    expect(disconnect.requestContext).toMatchObject({ routeKey: '$disconnect', eventType: 'DISCONNECT' });
+    expect(disconnect.requestContext.disconnectStatusCode).toBe(1005);
+  });
+
+  it('gateway: $connect answering non-2xx refuses the upgrade with that status', async () => {
+    const url = sandbox.regions.get('tokyo')!.websocketUrl;
+    await expect(connect(url, undefined)).rejects.toThrow(/upgrade refused: 401/);
+  });
+
+  it('@connections: POST, GET and DELETE through the SDK; an unknown id raises GoneException', async () => {
+    const client = await connect(sandbox.regions.get('tokyo')!.websocketUrl, 'bob');
+    const id = await connectionIdOf('bob');
+    const api = management('tokyo');
+    await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: Buffer.from('{"hello":"bob"}') }));
+    expect(await client.next((f) => f.hello === 'bob')).toEqual({ hello: 'bob' });
+    const info = await api.send(new GetConnectionCommand({ ConnectionId: id }));
+    expect(info.ConnectedAt).toBeInstanceOf(Date);
+    expect(info.Identity?.SourceIp).toBe('127.0.0.1');
+    await api.send(new DeleteConnectionCommand({ ConnectionId: id }));
+    await client.closed;
+    await expect(
+      api.send(new PostToConnectionCommand({ ConnectionId: id, Data: Buffer.from('late') })),
+    ).rejects.toBeInstanceOf(GoneException);
+    await expect(
+      api.send(new GetConnectionCommand({ ConnectionId: 'nope0000000000A=' })),
+    ).rejects.toBeInstanceOf(GoneException);
+  });
+
+  it('gateway: a frame over 32 KB closes the connection with 1009', async () => {
+    const client = await connect(sandbox.regions.get('seoul')!.websocketUrl, 'carol');
+    client.send(JSON.stringify({ action: 'ping', pad: 'x'.repeat(33 * 1024) }));
+    expect((await client.closed).code).toBe(1009);
+  });
+
+  it('gateway: an idle connection is closed after the idle timeout', async () => {
+    const client = await connect(sandbox.regions.get('na')!.websocketUrl, 'dave');
+    const closed = await client.closed;
+    expect(closed.code).toBe(1001);
+  });
+
+  it('gateway: GET /health runs the health handler with an HTTP API v2 event', async () => {
+    const response = await fetch(sandbox.regions.get('seoul')!.healthUrl);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ region: 'seoul', healthy: true });
+    const event = events.findLast((e) => e.route === 'health')!.event as Record<string, any>;
+    expect(event).toMatchObject({ version: '2.0', routeKey: 'GET /health', rawPath: '/health' });
+    expect(event.requestContext.http).toMatchObject({ method: 'GET', path: '/health' });
+  });
+});
