@@ -60,10 +60,10 @@ const TIMEOUT = 8000;
 let sandbox: Sandbox;
 let target: Target;
 
-const statusOf = (result: Awaited<ReturnType<typeof runHealth>>, key: string, name?: string) => {
-  const region = result.regions.find((r) => r.key === key)!;
-  return name ? region.checks.find((c) => c.name === name)! : region;
-};
+type Result = Awaited<ReturnType<typeof runHealth>>;
+const regionOf = (result: Result, key: string) => result.regions.find((r) => r.key === key)!;
+const checkOf = (result: Result, key: string, name: string) =>
+  regionOf(result, key).checks.find((c) => c.name === name)!;
 
 beforeAll(async () => {
   sandbox = await start(topology, {
@@ -104,11 +104,11 @@ describe('health against the sandbox', () => {
       const result = await runHealth(target, { timeoutMs, replication: false });
       const elapsed = performance.now() - started;
       healthSchema.parse(JSON.parse(JSON.stringify(result)));
-      expect(statusOf(result, 'tokyo')).toMatchObject({ status: 'down' });
-      expect(statusOf(result, 'tokyo', 'websocket')).toMatchObject({ status: 'fail' });
-      expect(statusOf(result, 'tokyo', 'health')).toMatchObject({ status: 'fail' });
-      expect(statusOf(result, 'seoul', 'websocket')).toMatchObject({ status: 'ok' });
-      expect(statusOf(result, 'na', 'websocket')).toMatchObject({ status: 'ok' });
+      expect(regionOf(result, 'tokyo')).toMatchObject({ status: 'down' });
+      expect(checkOf(result, 'tokyo', 'websocket')).toMatchObject({ status: 'fail' });
+      expect(checkOf(result, 'tokyo', 'health')).toMatchObject({ status: 'fail' });
+      expect(checkOf(result, 'seoul', 'websocket')).toMatchObject({ status: 'ok' });
+      expect(checkOf(result, 'na', 'websocket')).toMatchObject({ status: 'ok' });
       expect(result.verdict).toBe('critical');
       expect(result.problems.some((p) => p.scope === 'tokyo' && p.check === 'websocket')).toBe(true);
       // Safety bound, not a speed test: a dead region costs the timeout, never a hang.
@@ -122,9 +122,9 @@ describe('health against the sandbox', () => {
     sandbox.faults.inject('na', 'relay-error');
     try {
       const result = await runHealth(target, { timeoutMs: TIMEOUT, replication: false });
-      expect(statusOf(result, 'na', 'relay')).toMatchObject({ status: 'fail' });
-      expect(statusOf(result, 'na')).toMatchObject({ status: 'degraded' });
-      expect(statusOf(result, 'seoul', 'relay')).toMatchObject({ status: 'ok' });
+      expect(checkOf(result, 'na', 'relay')).toMatchObject({ status: 'fail' });
+      expect(regionOf(result, 'na')).toMatchObject({ status: 'degraded' });
+      expect(checkOf(result, 'seoul', 'relay')).toMatchObject({ status: 'ok' });
       expect(result.verdict).toBe('degraded');
       const problem = result.problems.find((p) => p.scope === 'na' && p.check === 'relay');
       expect(problem?.action).toMatch(/relay/);
@@ -137,9 +137,9 @@ describe('health against the sandbox', () => {
     sandbox.faults.inject('seoul', 'replication-pause');
     try {
       const result = await runHealth(target, { timeoutMs: TIMEOUT });
-      expect(statusOf(result, 'seoul', 'replication')).toMatchObject({ status: 'fail' });
-      expect(statusOf(result, 'tokyo', 'replication')).toMatchObject({ status: 'ok' });
-      expect(statusOf(result, 'na', 'replication')).toMatchObject({ status: 'ok' });
+      expect(checkOf(result, 'seoul', 'replication')).toMatchObject({ status: 'fail' });
+      expect(checkOf(result, 'tokyo', 'replication')).toMatchObject({ status: 'ok' });
+      expect(checkOf(result, 'na', 'replication')).toMatchObject({ status: 'ok' });
       expect(result.verdict).toBe('degraded');
       expect(result.problems.find((p) => p.scope === 'seoul')?.action).toMatch(/replication check/);
     } finally {
@@ -163,7 +163,7 @@ describe('health against the sandbox', () => {
     try {
       const result = await runHealth(target, { timeoutMs: TIMEOUT, region: 'na', replication: false });
       expect(result.regions.map((r) => r.key)).toEqual(['na']);
-      const r53 = statusOf(result, 'na', 'route53');
+      const r53 = checkOf(result, 'na', 'route53');
       expect(r53).toMatchObject({ status: 'warn', data: { drained: true, inverted: true } });
       expect(r53.detail).toMatch(/drained/);
       expect(result.verdict).toBe('degraded');
@@ -182,7 +182,7 @@ describe('health against the sandbox', () => {
     await setLoadLevel(dynamo, names.table(topology), 'tokyo', 2);
     try {
       const result = await runHealth(target, { timeoutMs: TIMEOUT, region: 'tokyo', replication: false });
-      expect(statusOf(result, 'tokyo', 'load')).toMatchObject({ status: 'warn', data: { level: 2 } });
+      expect(checkOf(result, 'tokyo', 'load')).toMatchObject({ status: 'warn', data: { level: 2 } });
       expect(result.problems.find((p) => p.check === 'load')?.action).toContain(
         'traffic level 0 --region tokyo',
       );
