@@ -1,0 +1,151 @@
+// End to end through a started sandbox: Route 53 on the edge, health checkers probing the real gateways'
+// /health, faults moving latency answers, and the China proxy in front of the real gateways.
+import {
+  CloudFrontClient,
+  GetDistributionConfigCommand,
+  UpdateDistributionCommand,
+} from '@aws-sdk/client-cloudfront';
+import {
+  GetHealthCheckStatusCommand,
+  ListHealthChecksCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  TestDNSAnswerCommand,
+} from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient } from '../../../cli/ops/chat-client.js';
+import { names } from '../../../core/names.js';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
+import { defaultTopology } from '../../../core/topology.js';
+import { signDevToken } from '../../../runtime/auth/dev-token.js';
+import type { Sandbox } from '../../../sandbox/index.js';
+import { clientConfig, startTestSandbox } from '../support.js';
+import { eventually } from './support.js';
+
+const INTERVAL_MS = 200;
+const THRESHOLD = 2;
+/** Interval x threshold, plus slack for a loaded two-core machine (safety only; speed is benchmarked). */
+const FLIP_LIMIT_MS = INTERVAL_MS * THRESHOLD + 8000;
+
+const topology = defaultTopology();
+let sandbox: Sandbox;
+let r53: Route53Client;
+let cf: CloudFrontClient;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox(
+    { globalServices: true, healthCheckIntervalMs: INTERVAL_MS, failureThreshold: THRESHOLD },
+    topology,
+  );
+  r53 = new Route53Client(clientConfig(sandbox, 'us-east-1'));
+  cf = new CloudFrontClient(clientConfig(sandbox, 'us-east-1'));
+});
+
+afterAll(async () => {
+  r53?.destroy();
+  cf?.destroy();
+  await sandbox?.stop();
+});
+
+async function answerFor(fromKey: string): Promise<string | undefined> {
+  const [ip, mask] = (topology.regions.find((r) => r.key === fromKey)?.probeSubnet ?? '').split('/');
+  const chat = names.chatRecord(topology);
+  const answer = await r53.send(
+    new TestDNSAnswerCommand({
+      HostedZoneId: topology.hostedZone.id,
+      RecordName: chat,
+      RecordType: 'A',
+      EDNS0ClientSubnetIP: ip,
+      EDNS0ClientSubnetMask: mask,
+    }),
+  );
+  const records = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: topology.hostedZone.id }));
+  return records.ResourceRecordSets?.find(
+    (r) => r.Name === `${chat}.` && r.ResourceRecords?.some((v) => v.Value === answer.RecordData?.[0]),
+  )?.SetIdentifier;
+}
+
+async function checkStatus(key: string): Promise<string | undefined> {
+  const list = await r53.send(new ListHealthChecksCommand({}));
+  const id = list.HealthChecks?.find(
+    (h) => h.CallerReference === names.healthCheckReference(topology, key),
+  )?.Id;
+  const status = await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }));
+  return status.HealthCheckObservations?.[0]?.StatusReport?.Status;
+}
+
+const token = (userId: string) => signDevToken({ userId, ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });
+
+describe('sandbox routing', () => {
+  it('sandbox routing: sandbox.json lists the hosted zone and the China proxy', () => {
+    expect(sandbox.state.hostedZoneId).toBe(topology.hostedZone.id);
+    expect(sandbox.state.china?.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/prod$/);
+    expect(sandbox.state.china?.distributionId).toMatch(/^E[A-Z0-9]{13}$/);
+  });
+
+  it('sandbox routing: the checkers probe the real gateways and TestDNSAnswer gives each probe subnet its own region', async () => {
+    await eventually(
+      async () => (await checkStatus('seoul'))?.startsWith('Success: HTTP Status Code 200') === true,
+      15_000,
+    );
+    for (const region of topology.regions) expect(await answerFor(region.key)).toBe(region.key);
+  });
+
+  it('sandbox routing: gateway-down moves the region’s users to the next-nearest region, and heal brings them back', async () => {
+    sandbox.faults.inject('tokyo', 'gateway-down');
+    try {
+      await eventually(async () => (await answerFor('tokyo')) === 'seoul', FLIP_LIMIT_MS);
+      expect(await checkStatus('tokyo')).toMatch(/^Failure: /);
+      expect(await answerFor('na')).toBe('na');
+    } finally {
+      sandbox.faults.heal('tokyo');
+    }
+    await eventually(async () => (await answerFor('tokyo')) === 'tokyo', FLIP_LIMIT_MS);
+  });
+
+  it('sandbox routing: a client through the China proxy chats with a user in the origin region, and follows an origin move', async () => {
+    const origin = topology.china.originRegion;
+    const room = `china-${Date.now()}`;
+    const local = await ChatClient.connect({
+      url: sandbox.regions.get(origin)?.websocketUrl ?? '',
+      token: token('minsu'),
+    });
+    const viaProxy = await ChatClient.connect({ url: sandbox.state.china?.url ?? '', token: token('li') });
+    try {
+      expect((await viaProxy.ping()).region).toBe(origin);
+      await local.join(room);
+      await viaProxy.join(room);
+      const heard = local.waitFor((f) => f.type === 'message' && f.message.userId === 'li');
+      await viaProxy.send(room, 'ni hao');
+      expect((await heard).message).toMatchObject({ text: 'ni hao', region: origin });
+      const answered = viaProxy.waitFor((f) => f.type === 'message' && f.message.userId === 'minsu');
+      await local.send(room, 'annyeong');
+      expect((await answered).message.text).toBe('annyeong');
+
+      const id = sandbox.state.china?.distributionId;
+      const current = await cf.send(new GetDistributionConfigCommand({ Id: id }));
+      const config = current.DistributionConfig;
+      if (!config?.Origins?.Items?.[0]) throw new Error('no origin');
+      config.Origins.Items[0].DomainName = names.regionalDomain(topology, 'tokyo');
+      const moved = await cf.send(
+        new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: config }),
+      );
+      const afterMove = await ChatClient.connect({
+        url: sandbox.state.china?.url ?? '',
+        token: token('wei'),
+      });
+      try {
+        expect((await afterMove.ping()).region).toBe('tokyo');
+      } finally {
+        await afterMove.close();
+      }
+      config.Origins.Items[0].DomainName = names.regionalDomain(topology, origin);
+      await cf.send(
+        new UpdateDistributionCommand({ Id: id, IfMatch: moved.ETag, DistributionConfig: config }),
+      );
+    } finally {
+      await local.close();
+      await viaProxy.close();
+    }
+  });
+});
