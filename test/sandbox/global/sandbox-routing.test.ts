@@ -13,7 +13,7 @@ import {
   TestDNSAnswerCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../../../cli/ops/chat-client.js';
+import { ChatClient, type FrameOf } from '../../../cli/ops/chat-client.js';
 import { names } from '../../../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
 import { defaultTopology } from '../../../core/topology.js';
@@ -115,10 +115,14 @@ describe('sandbox routing', () => {
       expect((await viaProxy.ping()).region).toBe(origin);
       await local.join(room);
       await viaProxy.join(room);
-      const heard = local.waitFor((f) => f.type === 'message' && f.message.userId === 'li');
+      const heard = local.waitFor(
+        (f): f is FrameOf<'message'> => f.type === 'message' && f.message.userId === 'li',
+      );
       await viaProxy.send(room, 'ni hao');
       expect((await heard).message).toMatchObject({ text: 'ni hao', region: origin });
-      const answered = viaProxy.waitFor((f) => f.type === 'message' && f.message.userId === 'minsu');
+      const answered = viaProxy.waitFor(
+        (f): f is FrameOf<'message'> => f.type === 'message' && f.message.userId === 'minsu',
+      );
       await local.send(room, 'annyeong');
       expect((await answered).message.text).toBe('annyeong');
 
