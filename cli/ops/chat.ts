@@ -274,6 +274,7 @@ export async function runChatSession(options: ChatSessionOptions): Promise<ChatS
       if (!text.startsWith('/')) {
         const ack = await client.send(roomId, text);
         sent++;
+        numberOf(ack.messageId);
         if (!shown.has(ack.messageId)) awaitingEcho.add(ack.messageId);
         return undefined;
       }
@@ -291,6 +292,7 @@ export async function runChatSession(options: ChatSessionOptions): Promise<ChatS
           if (!body) throw new UserError('usage: /reply <#n|messageId> <text>');
           const ack = await client.send(roomId, body, { parentId });
           sent++;
+          numberOf(ack.messageId);
           if (!shown.has(ack.messageId)) awaitingEcho.add(ack.messageId);
           return undefined;
         }
