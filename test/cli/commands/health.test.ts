@@ -1,0 +1,99 @@
+// Runs the built CLI (`npm test` builds first) against a sandbox started in this process. The CLI runs as a
+// child process, spawned asynchronously so this process keeps serving the sandbox meanwhile.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { defaultTopology, serializeTopology, type Topology } from '../../../core/topology.js';
+import { type Sandbox, start } from '../../../sandbox/index.js';
+import { sandboxStatePath, writeSandboxState } from '../../../sandbox/state.js';
+
+const bin = resolve('bin/run.js');
+const topology: Topology = { ...defaultTopology(), replication: { lagThresholdMs: 60_000 } };
+let cwd: string;
+let sandbox: Sandbox;
+
+function chatctl(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.CHATCTL_CONFIG;
+  return new Promise((done, fail) => {
+    const child = spawn('node', [bin, ...args], { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.once('error', fail);
+    child.once('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'chatctl-health-'));
+  sandbox = await start(topology, {
+    port: 0,
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    instanceId: `hcmd${randomBytes(5).toString('hex')}`,
+    lag: 20,
+    healthCheckIntervalMs: 500,
+    failureThreshold: 10,
+  });
+  await writeFile(join(cwd, 'chatctl.json'), serializeTopology(topology));
+  await writeSandboxState(sandbox.state, sandboxStatePath(cwd));
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+  if (cwd) await rm(cwd, { recursive: true, force: true });
+});
+
+// Each test spawns the CLI (about a second of start-up each on an idle machine, far more on a loaded one).
+describe('cli on-call commands', { timeout: 120_000 }, () => {
+  it('health --json: exit 0 and nothing but the typed JSON when healthy', async () => {
+    const run = await chatctl('health', '--json', '--timeout', '8000');
+    const result = JSON.parse(run.stdout);
+    expect(result.problems).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(result.verdict).toBe('healthy');
+    expect(result.regions).toHaveLength(3);
+    expect(result.china.status).toBe('ok');
+  });
+
+  it('health: gateway-down -> exit 2, the table shows the region down and the action to take', async () => {
+    sandbox.faults.inject('na', 'gateway-down');
+    try {
+      const json = await chatctl('health', '--json', '--timeout', '3000', '--skip-replication');
+      expect(json.code).toBe(2);
+      const result = JSON.parse(json.stdout);
+      expect(result.verdict).toBe('critical');
+      expect(result.regions.find((r: { key: string }) => r.key === 'na').status).toBe('down');
+      const human = await chatctl('health', '--timeout', '3000', '--skip-replication');
+      expect(human.code).toBe(2);
+      expect(human.stdout).toMatch(/^na\s.*\bdown\b/m);
+      expect(human.stdout).toMatch(/CRITICAL/);
+      expect(human.stdout).toMatch(/na: websocket: .*\n\s+-> .*chatctl drain na/);
+    } finally {
+      sandbox.faults.heal('na');
+    }
+  });
+
+  it('health --region: an unknown key is a user error with a hint, exit 1', async () => {
+    const run = await chatctl('health', '--region', 'mars');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no region "mars"/);
+    expect(run.stderr).toMatch(/chatctl region list/);
+  });
+
+  it('replication check --json: exit 0 with a full lag matrix', async () => {
+    const run = await chatctl('replication', 'check', '--json', '--samples', '1', '--timeout', '10000');
+    const result = JSON.parse(run.stdout);
+    expect(result.pairs).toHaveLength(6);
+    expect(run.code).toBe(0);
+    expect(result.verdict).toBe('healthy');
+  });
+});
