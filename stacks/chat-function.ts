@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Route } from '../core/protocol.js';
@@ -111,6 +111,7 @@ export class ChatFunction extends Construct {
           externalModules: [],
           banner: ESM_REQUIRE_SHIM,
           forceDockerBundling: false,
+          logLevel: LogLevel.WARNING,
         },
       });
     } else {
