@@ -1,0 +1,132 @@
+// ChatClient against a started sandbox (real gateway and runtime), plus a silent server for timeouts.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { ChatClient, ChatClientError } from '../../cli/ops/chat-client.js';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
+import { signDevToken } from '../../runtime/auth/dev-token.js';
+import type { Sandbox } from '../../sandbox/index.js';
+import { startTestSandbox } from '../sandbox/support.js';
+
+let sandbox: Sandbox;
+let silent: Server;
+let silentUrl: string;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  // Accepts WebSockets and never answers a frame.
+  silent = createServer();
+  const wss = new WebSocketServer({ server: silent });
+  wss.on('connection', () => {});
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  silentUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}/prod`;
+});
+
+afterAll(async () => {
+  silent?.closeAllConnections();
+  await new Promise((r) => silent?.close(r));
+  await sandbox?.stop();
+});
+
+const seoul = () => sandbox.regions.get('seoul')?.websocketUrl ?? '';
+const token = (userId: string) => signDevToken({ userId, ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });
+
+describe('ChatClient', () => {
+  it('ChatClient: join, send, reply, react, notice and ping resolve with their answer frames', async () => {
+    const room = `cc-${Date.now()}`;
+    const client = await ChatClient.connect({ url: seoul(), token: token('ann') });
+    try {
+      const joined = await client.join(room);
+      expect(joined).toMatchObject({ type: 'joined', roomId: room, history: [], notice: null });
+      const ack = await client.send(room, 'first', { clientMsgId: 'fixed-1' });
+      expect(ack).toMatchObject({ type: 'ack', clientMsgId: 'fixed-1', duplicate: false });
+      const retry = await client.send(room, 'first', { clientMsgId: 'fixed-1' });
+      expect(retry).toMatchObject({ messageId: ack.messageId, duplicate: true });
+      const reply = await client.reply(room, ack.messageId, 'second');
+      expect(reply.messageId).not.toBe(ack.messageId);
+      const reaction = await client.react(room, ack.messageId, '🎉');
+      expect(reaction).toMatchObject({ type: 'reaction', userId: 'ann', added: true });
+      expect(await client.react(room, ack.messageId, '🎉', false)).toMatchObject({ added: false });
+      expect((await client.notice(room, 'read the rules')).notice).toMatchObject({
+        userId: 'ann',
+        text: 'read the rules',
+      });
+      const pong = await client.ping();
+      expect(pong.region).toBe('seoul');
+      expect(pong.rttMs).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('ChatClient: history pages back with the cursor until there is none', async () => {
+    const room = `cc-h-${Date.now()}`;
+    const client = await ChatClient.connect({ url: seoul(), token: token('ben') });
+    try {
+      await client.join(room);
+      for (const text of ['one', 'two', 'three']) await client.send(room, text);
+      const first = await client.history(room, { limit: 2 });
+      expect(first.messages.map((m) => m.text)).toEqual(['two', 'three']);
+      expect(first.cursor).toBeTruthy();
+      const second = await client.history(room, { limit: 2, before: first.cursor ?? undefined });
+      expect(second.messages.map((m) => m.text)).toEqual(['one']);
+      expect(second.cursor).toBeNull();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('ChatClient: an error frame rejects the request of its action with the server code, and the connection stays open', async () => {
+    const client = await ChatClient.connect({ url: seoul(), token: token('cat') });
+    try {
+      const error = await client.send('not-joined', 'hello').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChatClientError);
+      expect(error).toMatchObject({ code: 'NOT_MEMBER', frame: { type: 'error', action: 'send' } });
+      await expect(client.join('bad room id!')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      expect(client.isOpen).toBe(true);
+      expect((await client.ping()).region).toBe('seoul');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('ChatClient: a refused token, a closed port and a silent server fail with REFUSED, CONNECT and TIMEOUT', async () => {
+    const refused = await ChatClient.connect({ url: seoul(), token: 'v1.bad.token' }).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ code: 'REFUSED' });
+    expect([401, 403]).toContain((refused as ChatClientError).status);
+
+    const closedPort = await ChatClient.connect({ url: 'ws://127.0.0.1:1/prod', token: token('x') }).catch(
+      (e: unknown) => e,
+    );
+    expect(closedPort).toMatchObject({
+      code: 'CONNECT',
+      message: expect.stringContaining('connection refused'),
+    });
+
+    const quiet = await ChatClient.connect({ url: silentUrl, token: token('x'), timeoutMs: 300 });
+    try {
+      await expect(quiet.ping()).rejects.toMatchObject({
+        code: 'TIMEOUT',
+        message: 'no answer to ping within 300 ms',
+      });
+      await expect(quiet.waitFor((f) => f.type === 'notice', 100, 'a notice')).rejects.toMatchObject({
+        code: 'TIMEOUT',
+      });
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  it('ChatClient: close rejects pending requests with CLOSED and resolves once closed', async () => {
+    const client = await ChatClient.connect({ url: silentUrl, token: token('y'), timeoutMs: 30_000 });
+    const pending = client.ping();
+    await client.close();
+    await expect(pending).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(client.isOpen).toBe(false);
+    expect((await client.closed).code).toBe(1000);
+    await expect(client.join('r')).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
