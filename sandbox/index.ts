@@ -189,12 +189,18 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
     if (options.statePath) await removeSandboxState(options.statePath);
   };
 
+  // The JVM starts while the handlers' modules load.
+  const dynamoStarting = options.dynamoEndpoint
+    ? undefined
+    : startDynamoDbLocal(persist ? { dataDir: options.dataDir ?? join(stateDir(), 'data') } : {});
+  dynamoStarting?.catch(() => {});
+  const appFactory = options.createApp ? Promise.resolve(options.createApp) : defaultChatAppFactory();
+  appFactory.catch(() => {});
+  const globalFactory = options.globalServices === false ? Promise.resolve(undefined) : loadGlobalServices();
+  globalFactory.catch(() => {});
+
   try {
-    if (!options.dynamoEndpoint) {
-      dynamo = await startDynamoDbLocal(
-        persist ? { dataDir: options.dataDir ?? join(stateDir(), 'data') } : {},
-      );
-    }
+    if (dynamoStarting) dynamo = await dynamoStarting;
     const engineEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
     const engine = (awsRegion: string) => {
       let client = engineClients.get(awsRegion);
@@ -283,7 +289,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
     );
     edge.services.set('sts', stsService(SANDBOX_ACCOUNT));
 
-    const createApp = options.createApp ?? (await defaultChatAppFactory());
+    const createApp = await appFactory;
     const gatewayPorts = options.gatewayPorts ?? 'auto';
     let nextPort = edge.port + 1;
 
@@ -361,7 +367,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
     }
     await reconfigureAll();
 
-    const startGlobal = options.globalServices === false ? undefined : await loadGlobalServices();
+    const startGlobal = await globalFactory;
     if (startGlobal) {
       global = await startGlobal({
         topology,
@@ -595,6 +601,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
     return sandbox;
   } catch (error) {
     await stopAll().catch(() => {});
+    if (!dynamo) await dynamoStarting?.then((d) => d.stop()).catch(() => {});
     throw error;
   }
 }

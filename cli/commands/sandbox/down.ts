@@ -1,0 +1,16 @@
+import { ChatctlCommand } from '../../base.js';
+import type { SandboxDownResult } from '../../ops/sandbox.js';
+
+export default class SandboxDown extends ChatctlCommand<typeof SandboxDown, SandboxDownResult> {
+  static override summary = 'Stop the running sandbox (DynamoDB Local included).';
+  static override examples = ['<%= config.bin %> sandbox down'];
+
+  protected async execute(): Promise<SandboxDownResult> {
+    const { sandboxDown } = await import('../../ops/sandbox.js');
+    return sandboxDown();
+  }
+
+  protected override render(result: SandboxDownResult): void {
+    this.log(result.detail);
+  }
+}

@@ -1,0 +1,35 @@
+import { Args } from '@oclif/core';
+import { ChatctlCommand } from '../../base.js';
+import type { FaultResult } from '../../ops/sandbox.js';
+import { color } from '../../output.js';
+
+export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, FaultResult> {
+  static override summary = 'Inject a fault into a region of the running sandbox.';
+  static override description =
+    "gateway-down: refuse new connections, drop open ones, fail /health. replication-pause: hold the region's replication in and out (caught up on heal). latency=MS: delay its gateway and replication. relay-error: its relay Invoke fails.";
+  static override examples = [
+    '<%= config.bin %> sandbox fault tokyo gateway-down',
+    '<%= config.bin %> sandbox fault seoul latency=250',
+  ];
+  static override args = {
+    region: Args.string({ description: 'region key', required: true }),
+    fault: Args.string({
+      description: 'gateway-down | replication-pause | latency=MS | relay-error',
+      required: true,
+    }),
+  };
+
+  protected async execute(): Promise<FaultResult> {
+    const { injectFault } = await import('../../ops/sandbox.js');
+    return injectFault(this.args.region, this.args.fault);
+  }
+
+  protected override render(result: FaultResult): void {
+    this.log(`${color.yellow('fault')} ${result.fault} in ${result.region}`);
+    this.log(
+      color.dim(
+        `active: ${result.active.map((f) => `${f.region} ${f.fault}`).join(', ')}; heal with: chatctl sandbox heal ${result.region}`,
+      ),
+    );
+  }
+}

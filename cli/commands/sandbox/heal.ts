@@ -1,0 +1,32 @@
+import { Args } from '@oclif/core';
+import { ChatctlCommand } from '../../base.js';
+import type { HealResult } from '../../ops/sandbox.js';
+import { color } from '../../output.js';
+
+export default class SandboxHeal extends ChatctlCommand<typeof SandboxHeal, HealResult> {
+  static override summary = 'Heal one fault of a sandbox region, or all of them.';
+  static override examples = [
+    '<%= config.bin %> sandbox heal tokyo',
+    '<%= config.bin %> sandbox heal tokyo gateway-down',
+  ];
+  static override args = {
+    region: Args.string({ description: 'region key', required: true }),
+    fault: Args.string({
+      description: 'gateway-down | replication-pause | latency | relay-error (default: all)',
+    }),
+  };
+
+  protected async execute(): Promise<HealResult> {
+    const { healFault } = await import('../../ops/sandbox.js');
+    return healFault(this.args.region, this.args.fault);
+  }
+
+  protected override render(result: HealResult): void {
+    if (result.healed.length === 0)
+      this.log(`no ${this.args.fault ?? ''} fault to heal in ${result.region}`.replace('  ', ' '));
+    else this.log(`${color.green('healed')} ${result.healed.join(', ')} in ${result.region}`);
+    if (result.active.length > 0) {
+      this.log(color.dim(`still active: ${result.active.map((f) => `${f.region} ${f.fault}`).join(', ')}`));
+    }
+  }
+}

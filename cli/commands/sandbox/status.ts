@@ -1,0 +1,54 @@
+import { ChatctlCommand } from '../../base.js';
+import type { SandboxStatus } from '../../ops/sandbox.js';
+import { color, statusWord, table } from '../../output.js';
+
+type StatusResult = SandboxStatus;
+
+export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxStatusCommand, StatusResult> {
+  static override summary = 'Show whether the sandbox runs, its endpoints and its active faults.';
+  static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json'];
+
+  protected async execute(): Promise<StatusResult> {
+    const { sandboxStatus } = await import('../../ops/sandbox.js');
+    return sandboxStatus();
+  }
+
+  protected override render(result: StatusResult): void {
+    if (!result.state) {
+      this.log(`${statusWord('skip', 'not running')}  (start it with: chatctl sandbox up --detach)`);
+      return;
+    }
+    const state = result.state;
+    if (!result.running) {
+      this.log(`${statusWord('fail', 'not running')}: sandbox.json names pid ${state.pid}, which has exited`);
+      this.log(color.dim('clear it with: chatctl sandbox down'));
+      return;
+    }
+    this.log(
+      `${result.alive ? statusWord('ok', 'running') : statusWord('warn', 'not answering')}  pid ${state.pid}, since ${state.startedAt}, AWS endpoint ${state.edge}${state.persist ? ', persistent' : ''}`,
+    );
+    this.log(
+      table([
+        ['REGION', 'AWS REGION', 'WEBSOCKET', 'HEALTH', 'FAULTS'],
+        ...Object.entries(state.regions).map(([key, r]) => [
+          key,
+          r.awsRegion,
+          r.websocketUrl,
+          r.healthUrl,
+          result.faults
+            .filter((f) => f.region === key)
+            .map((f) => color.yellow(f.fault))
+            .join(', ') || '-',
+        ]),
+      ]),
+    );
+    if (state.china) this.log(`China proxy: ${state.china.url} (distribution ${state.china.distributionId})`);
+    if (result.replication) {
+      this.log(
+        color.dim(
+          `replication: ${result.replication.observed} changes seen, ${result.replication.applied} applied, ${result.replication.queued} queued`,
+        ),
+      );
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { Flags } from '@oclif/core';
+import type { SandboxState } from '../../../sandbox/state.js';
+import { ChatctlCommand } from '../../base.js';
+import type { SandboxUpResult } from '../../ops/sandbox.js';
+import { color, table } from '../../output.js';
+
+export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxUpResult> {
+  static override summary = 'Start every region of chatctl.json (or the default three) on this machine.';
+  static override description =
+    'Runs in the foreground until Ctrl-C (DynamoDB Local included); --detach returns once every region answers. Endpoints go to .chatctl/sandbox.json.';
+  static override examples = [
+    '<%= config.bin %> sandbox up',
+    '<%= config.bin %> sandbox up --detach',
+    '<%= config.bin %> sandbox up --port 5566 --persist',
+  ];
+  static override flags = {
+    detach: Flags.boolean({ description: 'run in the background and return once it is ready' }),
+    port: Flags.integer({
+      description: 'edge port (default: sandbox.port in chatctl.json, 4566)',
+      min: 0,
+      max: 65535,
+    }),
+    persist: Flags.boolean({ description: 'keep DynamoDB data in .chatctl/data across restarts' }),
+  };
+
+  protected async execute(): Promise<SandboxUpResult> {
+    const ops = await import('../../ops/sandbox.js');
+    const topology = await this.topology({ allowMissing: true });
+    if (this.flags.detach) {
+      return ops.sandboxUpDetached({
+        topology,
+        port: this.flags.port,
+        persist: this.flags.persist,
+        configPath: this.flags.config,
+      });
+    }
+    const result = await ops.sandboxUpForeground({
+      topology,
+      port: this.flags.port,
+      persist: this.flags.persist,
+      onReady: (state) => {
+        if (this.jsonEnabled()) return;
+        this.log(endpointsTable(state));
+        this.log(color.dim('Ctrl-C stops it (or from another terminal: chatctl sandbox down).'));
+      },
+      onError: (error, where) =>
+        process.stderr.write(`${color.yellow('sandbox:')} ${where}: ${error.message}\n`),
+    });
+    // Nothing should keep the process alive once the sandbox stopped; if something does, do not hang.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
+    return result;
+  }
+
+  protected override render(result: SandboxUpResult): void {
+    if (result.detached) {
+      this.log(endpointsTable(result.state));
+      this.log(
+        color.dim(`Running in the background (log: ${result.log}); stop it with: chatctl sandbox down`),
+      );
+    } else {
+      this.log('sandbox stopped');
+    }
+  }
+}
+
+export function endpointsTable(state: SandboxState): string {
+  const regions = Object.entries(state.regions);
+  const lines = [
+    `${color.green('sandbox up')}: ${regions.length} regions, AWS endpoint ${state.edge} (pid ${state.pid})`,
+    '',
+    table([
+      ['REGION', 'AWS REGION', 'WEBSOCKET', 'HEALTH'],
+      ...regions.map(([key, r]) => [key, r.awsRegion, r.websocketUrl, r.healthUrl]),
+    ]),
+  ];
+  if (state.china)
+    lines.push('', `China proxy: ${state.china.url} (distribution ${state.china.distributionId})`);
+  const [first, second] = regions.map(([key]) => key);
+  lines.push(
+    '',
+    `Try it: chatctl chat --region ${first} --room lobby --user alice` +
+      (second
+        ? `\n   and: chatctl chat --region ${second} --room lobby --user bob   (in another terminal)`
+        : ''),
+  );
+  return lines.join('\n');
+}

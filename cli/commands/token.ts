@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { ChatctlCommand } from '../base.js';
+import type { TokenResult } from '../ops/sandbox-token.js';
+
+export default class Token extends ChatctlCommand<typeof Token, TokenResult> {
+  static override summary = "Print a development token that the sandbox's $connect accepts.";
+  static override description =
+    'Connect with ws://.../prod?token=<token>. Without --json the token is printed alone, for shell use.';
+  static override examples = [
+    '<%= config.bin %> token --user alice',
+    '<%= config.bin %> token --user bob --ttl 30m --json',
+    'wscat -c "ws://127.0.0.1:4567/prod?token=$(<%= config.bin %> token --user alice)"',
+  ];
+  static override flags = {
+    user: Flags.string({ description: 'the user id the token stands for', required: true }),
+    ttl: Flags.string({ description: 'lifetime: seconds, or with a unit (90s, 30m, 1h, 7d)', default: '1h' }),
+  };
+
+  protected async execute(): Promise<TokenResult> {
+    const { issueToken } = await import('../ops/sandbox-token.js');
+    return issueToken(await this.topology({ allowMissing: true }), {
+      userId: this.flags.user,
+      ttl: this.flags.ttl,
+    });
+  }
+
+  protected override render(result: TokenResult): void {
+    this.log(result.token);
+  }
+}

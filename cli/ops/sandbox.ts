@@ -1,0 +1,361 @@
+/**
+ * The sandbox from the CLI: `sandbox up` (foreground, or --detach: a detached child runs the foreground mode),
+ * `status`, `down`, `fault`, `heal`, and the hooks `region add/remove` call to change a running sandbox.
+ * A running sandbox is found through .chatctl/sandbox.json and talked to through its edge's control API.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../../core/errors.js';
+import type { RegionSpec, Topology } from '../../core/topology.js';
+import {
+  readSandboxState,
+  removeSandboxState,
+  type SandboxRegionEndpoints,
+  type SandboxState,
+  sandboxStatePath,
+  stateDir,
+} from '../../sandbox/state.js';
+
+export interface SandboxStatus {
+  readonly running: boolean;
+  /** True when the process answers; false for a stale sandbox.json. */
+  readonly alive: boolean;
+  readonly state?: SandboxState;
+  readonly faults: readonly { region: string; fault: string; since: string }[];
+  readonly replication?: { observed: number; applied: number; queued: number };
+}
+
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function control<T>(
+  state: SandboxState,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 30_000,
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${state.edge}/_chatctl${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new UserError(`the sandbox at ${state.edge} does not answer (${(error as Error).message})`, {
+      hint: 'run: chatctl sandbox status (restart it with chatctl sandbox down && chatctl sandbox up --detach)',
+    });
+  }
+  const json = (await response.json().catch(() => ({}))) as T & { error?: string; hint?: string };
+  if (!response.ok) {
+    throw new UserError(json.error ?? `the sandbox answered ${response.status}`, { hint: json.hint });
+  }
+  return json;
+}
+
+export async function sandboxStatus(statePath = sandboxStatePath()): Promise<SandboxStatus> {
+  const state = await readSandboxState(statePath);
+  if (!state) return { running: false, alive: false, faults: [] };
+  if (!pidAlive(state.pid)) return { running: false, alive: false, state, faults: [] };
+  try {
+    const live = await control<{
+      state: SandboxState;
+      faults: { region: string; spec: string; since: string }[];
+      replication: { observed: number; applied: number; queued: number };
+    }>(state, 'GET', '/status', undefined, 3000);
+    return {
+      running: true,
+      alive: true,
+      state: live.state,
+      faults: live.faults.map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
+      replication: live.replication,
+    };
+  } catch {
+    return { running: true, alive: false, state, faults: [...(state.faults ?? [])] };
+  }
+}
+
+/** Refuses when a sandbox already runs here; clears a stale sandbox.json. */
+export async function ensureNoSandbox(statePath = sandboxStatePath()): Promise<void> {
+  const state = await readSandboxState(statePath);
+  if (!state) return;
+  if (pidAlive(state.pid)) {
+    throw new UserError(`a sandbox is already running (pid ${state.pid}, edge ${state.edge})`, {
+      hint: 'see it with: chatctl sandbox status; stop it with: chatctl sandbox down',
+    });
+  }
+  await removeSandboxState(statePath);
+}
+
+export interface SandboxUpOptions {
+  readonly topology: Topology;
+  readonly port?: number;
+  readonly persist?: boolean;
+  readonly cwd?: string;
+  /** Called once every region answers (the CLI prints the endpoints there). */
+  readonly onReady?: (state: SandboxState) => void;
+  readonly onError?: (error: Error, where: string) => void;
+}
+
+export interface SandboxUpResult {
+  readonly state: SandboxState;
+  readonly detached: boolean;
+  readonly stopped: boolean;
+  readonly log?: string;
+}
+
+async function waitForRegions(state: SandboxState): Promise<void> {
+  await Promise.all(
+    Object.values(state.regions).map(async (region) => {
+      const response = await fetch(region.healthUrl, { signal: AbortSignal.timeout(10_000) });
+      await response.arrayBuffer();
+    }),
+  );
+}
+
+/** Runs the sandbox in this process until SIGINT/SIGTERM or `sandbox down`; stops it cleanly, JVM included. */
+export async function sandboxUpForeground(options: SandboxUpOptions): Promise<SandboxUpResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const statePath = sandboxStatePath(cwd);
+  await ensureNoSandbox(statePath);
+  const { start } = await import('../../sandbox/index.js');
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => {
+    requestStop = resolve;
+  });
+  const sandbox = await start(options.topology, {
+    port: options.port,
+    persist: options.persist,
+    dataDir: join(stateDir(cwd), 'data'),
+    statePath,
+    onStopRequest: () => requestStop(),
+    onError: options.onError,
+  });
+  const onSignal = () => requestStop();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  try {
+    await waitForRegions(sandbox.state);
+    options.onReady?.(sandbox.state);
+    await stopRequested;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    const state = sandbox.state;
+    await sandbox.stop();
+    void state;
+  }
+  return { state: sandbox.state, detached: false, stopped: true };
+}
+
+function runScript(): string {
+  const argv1 = process.argv[1];
+  if (argv1 && /run\.js$/.test(argv1)) return resolve(argv1);
+  // dist/cli/ops/sandbox.js or cli/ops/sandbox.ts -> bin/run.js
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fromDist = resolve(here, '../../../bin/run.js');
+  const fromSource = resolve(here, '../../bin/run.js');
+  try {
+    readFileSync(fromDist);
+    return fromDist;
+  } catch {
+    return fromSource;
+  }
+}
+
+/** Starts the foreground mode in a detached child and returns once its sandbox.json says it is ready. */
+export async function sandboxUpDetached(
+  options: Omit<SandboxUpOptions, 'onReady'> & { configPath?: string; timeoutMs?: number },
+): Promise<SandboxUpResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const statePath = sandboxStatePath(cwd);
+  await ensureNoSandbox(statePath);
+  await mkdir(stateDir(cwd), { recursive: true });
+  const logPath = join(stateDir(cwd), 'sandbox.log');
+  const log = openSync(logPath, 'w');
+  const args = [runScript(), 'sandbox', 'up'];
+  if (options.port !== undefined) args.push('--port', String(options.port));
+  if (options.persist) args.push('--persist');
+  if (options.configPath) args.push('--config', options.configPath);
+  if (options.topology.target) args.push('--target', options.topology.target);
+  const child = spawn(process.execPath, args, {
+    cwd,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NO_COLOR: '1' },
+  });
+  closeSync(log);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  child.unref();
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-8).join('\n');
+      throw new UserError(`the sandbox exited during start (code ${exited}):\n${tail}`, {
+        hint: `the whole log is in ${logPath}`,
+      });
+    }
+    const state = await readSandboxState(statePath).catch(() => undefined);
+    if (state && state.pid === child.pid) {
+      try {
+        await waitForRegions(state);
+        return { state, detached: true, stopped: false, log: logPath };
+      } catch {
+        // not answering yet
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (child.pid) process.kill(child.pid, 'SIGTERM');
+  throw new UserError('the sandbox did not become ready in time', { hint: `see ${logPath}` });
+}
+
+export interface SandboxDownResult {
+  readonly stopped: boolean;
+  readonly pid?: number;
+  readonly detail: string;
+}
+
+/** Stops the running sandbox (its process and its DynamoDB Local); nothing is left running. */
+export async function sandboxDown(
+  statePath = sandboxStatePath(),
+  timeoutMs = 30_000,
+): Promise<SandboxDownResult> {
+  const state = await readSandboxState(statePath);
+  if (!state) return { stopped: false, detail: 'no sandbox is running here' };
+  const pids = [state.pid, state.dynamodb.pid].filter((pid) => pid > 0);
+  if (!pidAlive(state.pid)) {
+    for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGTERM');
+    await removeSandboxState(statePath);
+    return {
+      stopped: false,
+      pid: state.pid,
+      detail: `the sandbox (pid ${state.pid}) was not running; cleared its state`,
+    };
+  }
+  try {
+    await control(state, 'POST', '/stop', {}, 5000);
+  } catch {
+    process.kill(state.pid, 'SIGTERM');
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids) {
+    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  await removeSandboxState(statePath);
+  return { stopped: true, pid: state.pid, detail: `stopped the sandbox (pid ${state.pid})` };
+}
+
+async function requireRunning(statePath = sandboxStatePath()): Promise<SandboxState> {
+  const state = await readSandboxState(statePath);
+  if (!state || !pidAlive(state.pid)) {
+    throw new UserError('the sandbox is not running', { hint: 'run: chatctl sandbox up --detach' });
+  }
+  return state;
+}
+
+export interface FaultResult {
+  readonly region: string;
+  readonly fault: string;
+  readonly active: readonly { region: string; fault: string }[];
+}
+
+export async function injectFault(
+  region: string,
+  fault: string,
+  statePath = sandboxStatePath(),
+): Promise<FaultResult> {
+  const { parseFault, formatFault } = await import('../../sandbox/faults.js');
+  const parsed = parseFault(fault);
+  const state = await requireRunning(statePath);
+  await control(state, 'POST', '/faults', { region, fault: formatFault(parsed) });
+  const status = await sandboxStatus(statePath);
+  return { region, fault: formatFault(parsed), active: status.faults };
+}
+
+export interface HealResult {
+  readonly region: string;
+  readonly healed: readonly string[];
+  readonly active: readonly { region: string; fault: string }[];
+}
+
+export async function healFault(
+  region: string,
+  fault?: string,
+  statePath = sandboxStatePath(),
+): Promise<HealResult> {
+  if (fault !== undefined) {
+    const { parseFaultKind } = await import('../../sandbox/faults.js');
+    parseFaultKind(fault);
+  }
+  const state = await requireRunning(statePath);
+  const result = await control<{ healed: { spec: string }[] }>(state, 'POST', '/heal', { region, fault });
+  const status = await sandboxStatus(statePath);
+  return { region, healed: result.healed.map((h) => h.spec), active: status.faults };
+}
+
+export interface RunningSandboxChange {
+  readonly applied: boolean;
+  readonly detail: string;
+  readonly endpoints?: SandboxRegionEndpoints;
+}
+
+/** `region add` with target sandbox: starts the region in the running sandbox; a no-op when none runs. */
+export async function addRegionToRunningSandbox(
+  spec: RegionSpec,
+  statePath = sandboxStatePath(),
+): Promise<RunningSandboxChange> {
+  const state = await readSandboxState(statePath);
+  if (!state || !pidAlive(state.pid)) {
+    return {
+      applied: false,
+      detail: 'no sandbox is running; the region starts with the next chatctl sandbox up',
+    };
+  }
+  const result = await control<{ region: SandboxRegionEndpoints }>(
+    state,
+    'POST',
+    '/regions',
+    { spec },
+    60_000,
+  );
+  return {
+    applied: true,
+    detail: `started ${spec.key} in the running sandbox (${result.region.websocketUrl}), existing items copied in`,
+    endpoints: result.region,
+  };
+}
+
+/** `region remove` with target sandbox: stops the region in the running sandbox; a no-op when none runs. */
+export async function removeRegionFromRunningSandbox(
+  key: string,
+  statePath = sandboxStatePath(),
+): Promise<RunningSandboxChange> {
+  const state = await readSandboxState(statePath);
+  if (!state || !pidAlive(state.pid)) {
+    return { applied: false, detail: 'no sandbox is running' };
+  }
+  if (!state.regions[key]) {
+    return { applied: false, detail: `region ${key} is not running in the sandbox` };
+  }
+  await control(state, 'DELETE', `/regions/${encodeURIComponent(key)}`, undefined, 60_000);
+  return { applied: true, detail: `stopped ${key} in the running sandbox and removed its replica` };
+}
