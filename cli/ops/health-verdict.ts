@@ -67,6 +67,8 @@ export interface HealthResult {
   elapsedMs: number;
   /** Milliseconds from process start to the first probe being sent (the command's start-up cost). */
   startupMs: number;
+  /** Milliseconds from the first probe sent to the last check done (the parallel phase). */
+  checksMs: number;
   timeoutMs: number;
   regions: RegionHealth[];
   china: ChinaHealth;

@@ -504,7 +504,8 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
     import('ws'),
     ...(target.topology.china.enabled && !options.region ? [import('@aws-sdk/client-cloudfront')] : []),
   ]);
-  const startupMs = round(performance.now());
+  const checksStarted = performance.now();
+  const startupMs = round(checksStarted);
   try {
     let route53: Promise<Route53View> | undefined;
     const route53View = () => {
@@ -576,6 +577,7 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
       verdict: verdictOf(regionResults, chinaResult),
       elapsedMs: round(performance.now() - started),
       startupMs,
+      checksMs: round(performance.now() - checksStarted),
       timeoutMs,
       regions: regionResults,
       china: chinaResult,

@@ -26,6 +26,7 @@ const healthSchema = z.strictObject({
   verdict: z.enum(['healthy', 'degraded', 'critical']),
   elapsedMs: z.number().nonnegative(),
   startupMs: z.number().nonnegative(),
+  checksMs: z.number().nonnegative(),
   timeoutMs: z.number().positive(),
   regions: z.array(
     z.strictObject({
