@@ -1,0 +1,229 @@
+/**
+ * Sandbox benchmark: start time and memory; the DynamoDB Local PutItem round trip (the floor); same-region
+ * delivery latency to every member of a room of 10 and of 100; cross-region delivery through the relay with
+ * the default lag; sustained messages/s. Run: npm run bench -- sandbox
+ */
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { WebSocket } from 'ws';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
+import { defaultTopology } from '../core/topology.js';
+import { signDevToken } from '../runtime/auth/dev-token.js';
+import { type Sandbox, start } from '../sandbox/index.js';
+import { fmt, percentile, row } from './support.js';
+
+type Frame = Record<string, unknown> & { type?: string };
+
+interface Client {
+  ws: WebSocket;
+  onFrame?: (frame: Frame) => void;
+}
+
+function rssMiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function connect(url: string, userId: string): Promise<Client> {
+  const token = signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET });
+  const ws = new WebSocket(`${url}?token=${token}`);
+  const client: Client = { ws };
+  ws.on('message', (data) => client.onFrame?.(JSON.parse(data.toString()) as Frame));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return client;
+}
+
+function waitFrame(client: Client, predicate: (frame: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out waiting for a frame')), timeoutMs);
+    const previous = client.onFrame;
+    client.onFrame = (frame) => {
+      previous?.(frame);
+      if (predicate(frame)) {
+        clearTimeout(timer);
+        client.onFrame = previous;
+        resolve(frame);
+      }
+    };
+  });
+}
+
+async function room(sandbox: Sandbox, members: { region: string; user: string }[], roomId: string) {
+  const clients: Client[] = [];
+  for (let i = 0; i < members.length; i += 10) {
+    const batch = members.slice(i, i + 10);
+    clients.push(
+      ...(await Promise.all(
+        batch.map(async (m) => {
+          const client = await connect(sandbox.regions.get(m.region)!.websocketUrl, m.user);
+          const joined = waitFrame(client, (f) => f.type === 'joined');
+          client.ws.send(JSON.stringify({ action: 'join', roomId }));
+          await joined;
+          return client;
+        }),
+      )),
+    );
+  }
+  await sandbox.replication.settle(60_000);
+  return clients;
+}
+
+const messageId = (frame: Frame) => (frame.message as { clientMsgId?: string } | undefined)?.clientMsgId;
+
+/** Sends `count` messages one after another; each time is send -> every receiver has it. */
+async function deliveries(
+  sender: Client,
+  receivers: Client[],
+  roomId: string,
+  count: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `b${i}-${Math.random().toString(36).slice(2, 8)}`;
+    const all = receivers.map((r) => waitFrame(r, (f) => f.type === 'message' && messageId(f) === id));
+    const started = performance.now();
+    sender.ws.send(JSON.stringify({ action: 'send', roomId, text: `message ${i}`, clientMsgId: id }));
+    await Promise.all(all);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+function close(clients: Client[]): void {
+  for (const c of clients) c.ws.close();
+}
+
+const stats = (times: number[]) => `p50 ${fmt(percentile(times, 50))}  p99 ${fmt(percentile(times, 99))}`;
+
+export async function run(): Promise<void> {
+  const startedAt = performance.now();
+  const sandbox = await start(defaultTopology(), { port: 0, onError: () => {} });
+  const startMs = performance.now() - startedAt;
+  try {
+    const jvmPid = sandbox.state.dynamodb.pid;
+    row('sandbox start (3 regions, JVM included)', fmt(startMs));
+    row(
+      'resident memory after start',
+      `node ${rssMiB(process.pid).toFixed(0)} MiB + DynamoDB Local ${rssMiB(jvmPid).toFixed(0)} MiB`,
+    );
+
+    // The floor: PutItem straight to DynamoDB Local, and through the edge.
+    const direct = new DynamoDBClient({
+      region: 'ap-northeast-2',
+      endpoint: sandbox.state.dynamodb.endpoint,
+      credentials: { accessKeyId: sandbox.instanceId, secretAccessKey: 'x' },
+    });
+    const viaEdge = new DynamoDBClient({
+      region: 'ap-northeast-2',
+      endpoint: sandbox.edge,
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'x' },
+    });
+    const puts = async (client: DynamoDBClient, n: number) => {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await client.send(
+          new PutItemCommand({
+            TableName: sandbox.tableName,
+            Item: { pk: { S: 'BENCH' }, sk: { S: `put-${i % 20}` }, v: { N: String(i) } },
+          }),
+        );
+        times.push(performance.now() - t);
+      }
+      return times.slice(20);
+    };
+    const floor = await puts(direct, 320);
+    const edgePuts = await puts(viaEdge, 320);
+    row('DynamoDB Local PutItem round trip (floor)', stats(floor));
+    row('PutItem through the edge', stats(edgePuts));
+    await sandbox.replication.settle(60_000);
+
+    // Same region, a room of 10 and of 100.
+    for (const size of [10, 100]) {
+      const roomId = `bench-${size}-${Date.now()}`;
+      const members = Array.from({ length: size }, (_, i) => ({ region: 'seoul', user: `u${size}-${i}` }));
+      const clients = await room(sandbox, members, roomId);
+      await deliveries(clients[0], clients, roomId, 10); // warm-up
+      const times = await deliveries(clients[0], clients, roomId, size === 10 ? 200 : 60);
+      const p50 = percentile(times, 50);
+      const floorP50 = percentile(floor, 50);
+      row(
+        `same-region delivery, room of ${size}`,
+        `${stats(times)}  (${(p50 / (2 * floorP50)).toFixed(1)}x two PutItems)`,
+      );
+      close(clients);
+    }
+
+    // Cross-region through the relay, default lag.
+    {
+      const roomId = `bench-x-${Date.now()}`;
+      const [seoul, tokyo, na] = await room(
+        sandbox,
+        [
+          { region: 'seoul', user: 'xs' },
+          { region: 'tokyo', user: 'xt' },
+          { region: 'na', user: 'xn' },
+        ],
+        roomId,
+      );
+      await deliveries(seoul, [tokyo, na], roomId, 5);
+      const toTokyo = await deliveries(seoul, [tokyo], roomId, 60);
+      const toNa = await deliveries(seoul, [na], roomId, 60);
+      row('cross-region delivery seoul -> tokyo (relay)', stats(toTokyo));
+      row('cross-region delivery seoul -> na (relay)', stats(toNa));
+      row(
+        'replication lag seoul -> tokyo / seoul -> na (configured)',
+        `${sandbox.replication.lagMs('seoul', 'tokyo')} ms / ${sandbox.replication.lagMs('seoul', 'na')} ms`,
+      );
+      close([seoul, tokyo, na]);
+    }
+
+    // Sustained throughput: 10 members of one room each send back to back (next after the ack) for 5 s.
+    {
+      const roomId = `bench-tp-${Date.now()}`;
+      const members = Array.from({ length: 10 }, (_, i) => ({ region: 'seoul', user: `tp${i}` }));
+      const clients = await room(sandbox, members, roomId);
+      let sent = 0;
+      let delivered = 0;
+      for (const c of clients) {
+        const previous = c.onFrame;
+        c.onFrame = (f) => {
+          previous?.(f);
+          if (f.type === 'message') delivered++;
+        };
+      }
+      const until = performance.now() + 5000;
+      const began = performance.now();
+      await Promise.all(
+        clients.map(async (client, index) => {
+          let i = 0;
+          while (performance.now() < until) {
+            const id = `tp${index}-${i++}`;
+            const ack = waitFrame(client, (f) => f.type === 'ack' && f.clientMsgId === id);
+            client.ws.send(JSON.stringify({ action: 'send', roomId, text: 'load', clientMsgId: id }));
+            await ack;
+            sent++;
+          }
+        }),
+      );
+      const seconds = (performance.now() - began) / 1000;
+      row(
+        'sustained messages/s (room of 10, 10 senders)',
+        `${(sent / seconds).toFixed(0)} msg/s sent, ${(delivered / seconds).toFixed(0)} deliveries/s`,
+      );
+      close(clients);
+    }
+    direct.destroy();
+    viaEdge.destroy();
+  } finally {
+    await sandbox.stop();
+  }
+}
