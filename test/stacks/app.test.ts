@@ -49,7 +49,7 @@ beforeAll(() => {
   app.synth();
 }, 300_000);
 
-describe('stacks app (3 regions, analytics, Cognito, China proxy)', () => {
+describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 120_000 }, () => {
   it('app: builds global data, auth, one stack per region and the China proxy, in deploy order', () => {
     expect(stacks.ordered.map((s) => s.stackName)).toEqual([
       'chat-global-data',
