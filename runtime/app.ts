@@ -139,7 +139,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
     async connect(event) {
       const token = event.queryStringParameters?.token;
       if (!token) return { statusCode: 401, body: 'missing token: connect with ?token=...' };
-      verifier ??= createTokenVerifier(config.auth, now);
+      verifier ??= await createTokenVerifier(config.auth, now);
       let userId: string;
       try {
         ({ userId } = await verifier.verify(token));

@@ -2,10 +2,7 @@
  * Posting frames to WebSocket connections through the @connections management API (PostToConnection),
  * with bounded concurrency and retries. A 410 GoneException marks the connection stale; the caller cleans it.
  */
-import {
-  ApiGatewayManagementApiClient,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
+import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { backoffMs, errorName, mapLimit, sleep } from '../util.js';
 
 export type PostOutcome = 'ok' | 'gone' | 'failed';
@@ -34,6 +31,13 @@ export interface PosterOptions {
   readonly retryBaseMs?: number;
 }
 
+// Loaded on first post: $connect, $disconnect, health and stream never pay for it at cold start.
+let sdk: Promise<typeof import('@aws-sdk/client-apigatewaymanagementapi')> | undefined;
+const loadSdk = () => {
+  sdk ??= import('@aws-sdk/client-apigatewaymanagementapi');
+  return sdk;
+};
+
 /** Errors that another attempt will not fix. */
 const FINAL = new Set([
   'GoneException',
@@ -54,9 +58,10 @@ export class ConnectionPoster {
     this.retryBaseMs = options.retryBaseMs ?? 50;
   }
 
-  client(endpoint: string): ApiGatewayManagementApiClient {
+  async client(endpoint: string): Promise<ApiGatewayManagementApiClient> {
     let client = this.clients.get(endpoint);
     if (!client) {
+      const { ApiGatewayManagementApiClient } = await loadSdk();
       client = new ApiGatewayManagementApiClient({
         region: this.options.clientConfig?.region ?? 'us-east-1',
         endpoint,
@@ -73,9 +78,10 @@ export class ConnectionPoster {
 
   async post(target: PostTarget, data: string): Promise<PostOutcome> {
     const body = Buffer.from(data);
+    const { PostToConnectionCommand } = await loadSdk();
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.client(target.endpoint).send(
+        await (await this.client(target.endpoint)).send(
           new PostToConnectionCommand({ ConnectionId: target.connectionId, Data: body }),
         );
         return 'ok';

@@ -1,5 +1,5 @@
 /** The cross-region relay: what one region sends another (Lambda Invoke, InvocationType Event). */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ChatMessage, ServerFrame } from '../../core/protocol.js';
 import type { RelayTarget } from '../config.js';
 import { errorName } from '../util.js';
@@ -35,16 +35,24 @@ export interface RelayInvokeResult {
   readonly error?: string;
 }
 
-export type LambdaClientFactory = (awsRegion: string) => LambdaClient;
+export type LambdaClientFactory = (awsRegion: string) => LambdaClient | Promise<LambdaClient>;
+
+// Loaded on the first relay: most sends have no remote members and never pay for the Lambda client.
+let sdk: Promise<typeof import('@aws-sdk/client-lambda')> | undefined;
+const loadSdk = () => {
+  sdk ??= import('@aws-sdk/client-lambda');
+  return sdk;
+};
 
 export function defaultLambdaFactory(clientConfig: {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }): LambdaClientFactory {
   const clients = new Map<string, LambdaClient>();
-  return (awsRegion) => {
+  return async (awsRegion) => {
     let client = clients.get(awsRegion);
     if (!client) {
+      const { LambdaClient } = await loadSdk();
       client = new LambdaClient({
         region: awsRegion,
         ...(clientConfig.endpoint ? { endpoint: clientConfig.endpoint } : {}),
@@ -64,6 +72,7 @@ export async function invokeRelays(
   payload: RelayPayload,
 ): Promise<RelayInvokeResult[]> {
   const body = Buffer.from(JSON.stringify(payload));
+  const { InvokeCommand } = await loadSdk();
   return Promise.all(
     regions.map(async (region): Promise<RelayInvokeResult> => {
       const target = targets[region];
@@ -74,7 +83,7 @@ export async function invokeRelays(
         return { region, ok: false, error: 'no relay target configured' };
       }
       try {
-        await lambda(target.awsRegion).send(
+        await (await lambda(target.awsRegion)).send(
           new InvokeCommand({ FunctionName: target.functionName, InvocationType: 'Event', Payload: body }),
         );
         return { region, ok: true };

@@ -1,7 +1,7 @@
 import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cognitoTokenVerifier } from '../../runtime/auth/cognito.js';
 import { signDevToken } from '../../runtime/auth/dev-token.js';
-import { cognitoTokenVerifier } from '../../runtime/auth/verifier.js';
 import {
   type ConnectionsServer,
   connectEvent,
