@@ -20,7 +20,7 @@ import {
 } from './health-verdict.js';
 import { pingOnce, round, TimeoutError, withTimeout } from './probe.js';
 import { describeError, type ProbeClients, probeClients } from './probe-clients.js';
-import { canaryRound, replicaCheck } from './replication.js';
+import { canaryRound, crossCheckReplicas, replicaCheck } from './replication.js';
 import { blameRegions, type LagPair, type LagSample, lagMatrix } from './replication-model.js';
 import type { RegionEndpoints, Target } from './target.js';
 
@@ -571,7 +571,19 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
     const china: Promise<ChinaHealth> = options.region
       ? Promise.resolve({ enabled: target.topology.china.enabled, status: 'skip', checks: [] })
       : checkChina(clients, timeoutMs);
-    const [regionResults, chinaResult] = await Promise.all([regions, china]);
+    const [checked, chinaResult] = await Promise.all([regions, china]);
+    // A replica is also judged by how the other regions' tables list it.
+    const crossed = crossCheckReplicas(
+      checked.map((r) => ({
+        key: r.key,
+        awsRegion: r.awsRegion,
+        check: r.checks.find((c) => c.name === 'replica') as CheckResult<'replica'>,
+      })),
+    );
+    const regionResults = checked.map((region, index) => {
+      const checks = region.checks.map((c) => (c.name === 'replica' ? crossed[index] : c));
+      return { ...region, checks, status: regionStatus(checks) };
+    });
     return {
       target: target.kind,
       verdict: verdictOf(regionResults, chinaResult),

@@ -162,30 +162,28 @@ export async function replicaCheck(
     const latencyMs = round(performance.now() - started);
     const tableStatus = out.Table?.TableStatus ?? 'UNKNOWN';
     const replicas = out.Table?.Replicas ?? [];
+    // DescribeTable in a replica's own region may list only the other replicas: the region's own status is
+    // then its table status, and whether the others know it as a replica is checked across regions
+    // (crossCheckReplicas).
     const own = replicas.find((r) => r.RegionName === awsRegion);
-    const replicaStatus = own?.ReplicaStatus ?? (replicas.length === 0 ? undefined : 'MISSING');
-    const data = { tableStatus, replicaStatus, replicas: replicas.map((r) => r.RegionName) };
+    const replicaStatus = own?.ReplicaStatus ?? tableStatus;
+    const data = {
+      tableStatus,
+      replicaStatus,
+      replicas: replicas.map((r) => r.RegionName),
+      statuses: Object.fromEntries(replicas.map((r) => [r.RegionName, r.ReplicaStatus])),
+    };
     if (tableStatus !== 'ACTIVE') {
       return { name: 'replica', status: 'fail', latencyMs, detail: `table ${tableStatus}`, data };
     }
-    if (replicaStatus === 'MISSING') {
-      return {
-        name: 'replica',
-        status: 'fail',
-        latencyMs,
-        detail: `${awsRegion} is not a replica of ${table}`,
-        action: 'add the replica: chatctl deploy (the global data stack)',
-        data,
-      };
-    }
-    if (replicaStatus !== undefined && replicaStatus !== 'ACTIVE') {
+    if (replicaStatus !== 'ACTIVE') {
       return { name: 'replica', status: 'fail', latencyMs, detail: `replica ${replicaStatus}`, data };
     }
     return {
       name: 'replica',
       status: 'ok',
       latencyMs,
-      detail: replicaStatus ? 'ACTIVE' : 'table ACTIVE (no replica list)',
+      detail: replicas.length ? 'ACTIVE' : 'table ACTIVE (not a global table: no replicas listed)',
       data,
     };
   } catch (error) {
@@ -196,6 +194,34 @@ export async function replicaCheck(
       detail: describeError(error),
     };
   }
+}
+
+/**
+ * Each region's replica as the other regions see it: a region missing from (or not ACTIVE in) the replica
+ * list that another region's DescribeTable returns fails there, with the regions that disagree.
+ */
+export function crossCheckReplicas(
+  checks: readonly { key: string; awsRegion: string; check: CheckResult<'replica'> }[],
+): CheckResult<'replica'>[] {
+  return checks.map(({ key, awsRegion, check }) => {
+    if (check.status !== 'ok') return check;
+    const problems: string[] = [];
+    for (const other of checks) {
+      if (other.key === key || other.check.status !== 'ok') continue;
+      const listed = (other.check.data?.replicas as string[] | undefined) ?? [];
+      if (listed.length === 0) continue;
+      const status = (other.check.data?.statuses as Record<string, string> | undefined)?.[awsRegion];
+      if (!listed.includes(awsRegion)) problems.push(`not a replica in ${other.key}'s view`);
+      else if (status && status !== 'ACTIVE') problems.push(`${status} in ${other.key}'s view`);
+    }
+    if (problems.length === 0) return check;
+    return {
+      ...check,
+      status: 'fail',
+      detail: problems.join('; '),
+      action: `add ${awsRegion} as a replica of the table: chatctl deploy (the global data stack)`,
+    };
+  });
 }
 
 export interface VerifyResult {
@@ -318,7 +344,13 @@ export async function checkReplication(
     }
     const pairs = lagMatrix(regionKeys, all, thresholdMs, timeoutMs);
     const blamed = blameRegions(regionKeys, pairs);
-    const replicas = await replicaChecks;
+    const replicas = crossCheckReplicas(
+      (await replicaChecks).map((check, index) => ({
+        key: regionKeys[index],
+        awsRegion: target.region(regionKeys[index]).spec.awsRegion,
+        check,
+      })),
+    );
     const verify = options.verifyRoom
       ? await verifyRoom(clients, options.verifyRoom, regionKeys, timeoutMs)
       : undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crossCheckReplicas } from '../../../cli/ops/replication.js';
 import {
   blameRegions,
   comparePartitions,
@@ -98,5 +99,49 @@ describe('replication model', () => {
     ]);
     expect(diverged.summaries[3]).toEqual({ region: 'eu', error: 'timed out' });
     expect(diverged.summaries[0].hash).not.toBe(diverged.summaries[1].hash);
+  });
+});
+
+describe('replica cross-check', () => {
+  const view = (
+    key: string,
+    awsRegion: string,
+    replicas: string[],
+    statuses: Record<string, string> = {},
+  ) => ({
+    key,
+    awsRegion,
+    check: {
+      name: 'replica' as const,
+      status: 'ok' as const,
+      detail: 'ACTIVE',
+      data: {
+        replicas,
+        statuses: { ...Object.fromEntries(replicas.map((r) => [r, 'ACTIVE'])), ...statuses },
+      },
+    },
+  });
+
+  it('crossCheckReplicas: a region the others do not list as a replica fails; own-region lists are fine', () => {
+    // As on AWS: each region lists only the other replicas.
+    const healthy = crossCheckReplicas([
+      view('seoul', 'ap-northeast-2', ['ap-northeast-1', 'us-west-2']),
+      view('tokyo', 'ap-northeast-1', ['ap-northeast-2', 'us-west-2']),
+      view('na', 'us-west-2', ['ap-northeast-2', 'ap-northeast-1']),
+    ]);
+    expect(healthy.map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);
+    const missing = crossCheckReplicas([
+      view('seoul', 'ap-northeast-2', ['ap-northeast-1']),
+      view('tokyo', 'ap-northeast-1', ['ap-northeast-2'], {}),
+      view('na', 'us-west-2', ['ap-northeast-2', 'ap-northeast-1']),
+    ]);
+    expect(missing.map((c) => c.status)).toEqual(['ok', 'ok', 'fail']);
+    expect(missing[2].detail).toBe("not a replica in seoul's view; not a replica in tokyo's view");
+    expect(missing[2].action).toContain('chatctl deploy');
+    const creating = crossCheckReplicas([
+      view('seoul', 'ap-northeast-2', ['ap-northeast-1'], { 'ap-northeast-1': 'CREATING' }),
+      view('tokyo', 'ap-northeast-1', ['ap-northeast-2']),
+    ]);
+    expect(creating[1]).toMatchObject({ status: 'fail', detail: "CREATING in seoul's view" });
   });
 });
