@@ -361,12 +361,17 @@ export function replicationCheckOf(
   };
   if (bad.length > 0 && blamed.has(key)) {
     const worst = bad.some((p) => p.status === 'fail') ? 'fail' : 'warn';
+    const isolated = mine.every((p) => p.status === 'fail');
+    // Each slow pair is told once: under its source, or under its destination when the source is not blamed.
+    const shown = bad.filter((p) => p.from === key || !blamed.has(p.from));
     return {
       name: 'replication',
       status: worst,
       latencyMs: max ?? latencyMs,
-      detail: bad.map(describe).join('; '),
-      action: `see: chatctl replication check${bad.length === mine.length ? ` (replication of ${key} looks paused)` : ''}`,
+      detail: isolated
+        ? `every pair in and out of ${key} fails: ${bad[0].detail}`
+        : (shown.length ? shown : bad).map(describe).join('; '),
+      action: `see: chatctl replication check${isolated ? ` (replication of ${key} looks paused or broken)` : ''}`,
       data,
     };
   }

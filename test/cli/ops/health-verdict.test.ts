@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { replicationCheckOf } from '../../../cli/ops/health.js';
 import {
   type CheckResult,
   chinaStatus,
@@ -10,6 +11,7 @@ import {
   route53State,
   verdictOf,
 } from '../../../cli/ops/health-verdict.js';
+import type { LagPair } from '../../../cli/ops/replication-model.js';
 
 const ok = (name: RegionCheckName): CheckResult<RegionCheckName> => ({ name, status: 'ok', detail: 'fine' });
 const allOk = () =>
@@ -103,5 +105,40 @@ describe('health verdict', () => {
       drained: true,
       healthy: true,
     });
+  });
+});
+
+describe('health replication attribution', () => {
+  const keys = ['seoul', 'tokyo', 'na'];
+  const pair = (from: string, to: string, status: 'ok' | 'warn' | 'fail'): LagPair => ({
+    from,
+    to,
+    seen: status === 'fail' ? 0 : 1,
+    timeouts: status === 'fail' ? 1 : 0,
+    maxMs: status === 'fail' ? undefined : status === 'warn' ? 3000 : 40,
+    p50Ms: status === 'fail' ? undefined : status === 'warn' ? 3000 : 40,
+    status,
+    detail: status === 'fail' ? 'not replicated within 4000 ms (paused or broken)' : 'lag',
+  });
+  const all = (status: (from: string, to: string) => 'ok' | 'warn' | 'fail') =>
+    keys.flatMap((from) => keys.filter((to) => to !== from).map((to) => pair(from, to, status(from, to))));
+
+  it('replicationCheckOf: a paused region fails, the others stay ok and point at it', () => {
+    const pairs = all((from, to) => (from === 'seoul' || to === 'seoul' ? 'fail' : 'ok'));
+    const seoul = replicationCheckOf('seoul', keys, pairs, 10);
+    expect(seoul.status).toBe('fail');
+    expect(seoul.detail).toMatch(/^every pair in and out of seoul fails/);
+    expect(seoul.action).toMatch(/looks paused or broken/);
+    const tokyo = replicationCheckOf('tokyo', keys, pairs, 10);
+    expect(tokyo.status).toBe('ok');
+    expect(tokyo.detail).toMatch(/pairs with seoul fail there/);
+  });
+
+  it('replicationCheckOf: when every pair is slow, each pair is told once, under its source', () => {
+    const pairs = all(() => 'warn');
+    const details = keys.map((k) => replicationCheckOf(k, keys, pairs, 10));
+    expect(details.map((d) => d.status)).toEqual(['warn', 'warn', 'warn']);
+    expect(details[0].detail).toBe('seoul->tokyo lag; seoul->na lag');
+    expect(details[0].action).toBe('see: chatctl replication check');
   });
 });
