@@ -73,7 +73,7 @@ import(bundle).then(async (m) => {
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'chatctl-bench-runtime-'));
-  const dynamo = await startDynamoDbLocal();
+  const dynamo = await startDynamoDbLocal({ startTimeoutMs: 120_000 });
   const sink = await startSink();
   try {
     // --- bundles ---

@@ -35,6 +35,8 @@ export const PREFIX = {
   member: 'MEMBER#',
   /** Presence of one region's connections in a room: `CONN#<region>#`. */
   presenceOf: (region: string) => `CONN#${region}#`,
+  relay: 'RELAY#',
+  clientMsg: 'CMID#',
 } as const;
 
 /** Connections and presence expire after API Gateway's 2 h maximum connection time, plus slack. */

@@ -1,12 +1,14 @@
 /**
  * The analytics flattener: DynamoDB Streams records -> plain key/value rows -> Kinesis Data Firehose.
  * Each row is the record's keys and NewImage, unmarshalled from DynamoDB's typed JSON; the envelope
- * (eventID, SequenceNumber, SizeBytes, ...) is dropped. Records without a NewImage (deletes, TTL expiry) are skipped.
+ * (eventID, SequenceNumber, SizeBytes, ...) is dropped. Records without a NewImage (deletes, TTL expiry) and
+ * bookkeeping items (health probes, relay markers, send idempotency records) are skipped.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { ATTR, keys as KEYS, PREFIX } from '../../core/datamodel.js';
 import { backoffMs, sleep } from '../util.js';
 
 export type FlatRow = Record<string, unknown>;
@@ -21,10 +23,17 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/** Bookkeeping items that are not chat activity: health probes, relay dedupe markers, send idempotency records. */
+function isBookkeeping(keys: Record<string, { S?: string }>): boolean {
+  const pk = keys[ATTR.pk]?.S ?? '';
+  const sk = keys[ATTR.sk]?.S ?? '';
+  return pk === KEYS.healthPk || sk.startsWith(PREFIX.relay) || sk.startsWith(PREFIX.clientMsg);
+}
+
 export function flattenRecord(record: DynamoDBRecord): FlatRow | undefined {
   const image = record.dynamodb?.NewImage;
-  if (!image) return undefined;
   const keys = record.dynamodb?.Keys ?? {};
+  if (!image || isBookkeeping(keys as Record<string, { S?: string }>)) return undefined;
   const options = { wrapNumbers: false } as const;
   return plain({
     ...unmarshall(keys as Record<string, AttributeValue>, options),

@@ -444,21 +444,28 @@ export class ChatStore {
     );
   }
 
-  /** The health probe: a conditional write of this region's probe item (a failed condition still proves the write path). */
-  async probeWrite(region: string): Promise<void> {
+  /**
+   * The health probe: a conditional write of this region's probe item. The replica evaluates the condition on
+   * its write path, so a failed condition proves it as well as a write; writing at most once per
+   * `minIntervalMs` keeps Route 53's many checkers from flooding the stream and the replication with probes.
+   * Returns whether the item was written.
+   */
+  async probeWrite(region: string, minIntervalMs = 10_000): Promise<boolean> {
     const now = this.now();
     try {
       await this.db.send(
         new PutItemCommand({
           TableName: this.table,
           Item: { ...key(keys.healthPk, keys.healthSk(region)), checkedAt: N(now) },
-          ConditionExpression: 'attribute_not_exists(#pk) OR checkedAt <= :now',
+          ConditionExpression: 'attribute_not_exists(#pk) OR checkedAt <= :stale',
           ExpressionAttributeNames: { '#pk': ATTR.pk },
-          ExpressionAttributeValues: { ':now': N(now) },
+          ExpressionAttributeValues: { ':stale': N(now - minIntervalMs) },
         }),
       );
+      return true;
     } catch (error) {
       if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      return false;
     }
   }
 }

@@ -83,8 +83,11 @@ describe('runtime health', () => {
       relayTargets: ['na', 'tokyo'],
     });
     expect(calls.slice(before).sort()).toEqual(['GetItemCommand', 'PutItemCommand']);
-    // A second probe in the same millisecond still counts as a working write path.
+    // A second probe within 10 s is a conditional write that fails its condition: still a working write path,
+    // and nothing new reaches the stream or the replication.
     expect((await seoul.app.health(healthEvent())).statusCode).toBe(200);
+    expect(await seoul.store.probeWrite('seoul')).toBe(false);
+    expect(await seoul.store.probeWrite('seoul', 0)).toBe(true);
   });
 
   it('health: 503 when the local replica cannot be read or written', async () => {
@@ -132,6 +135,23 @@ describe('runtime stream', () => {
         ss: ['u1', 'u2'],
       },
     ]);
+  });
+
+  it('stream: bookkeeping items (health probes, relay markers, idempotency records) are not analytics', () => {
+    const event = streamEvent();
+    const base = event.Records[0];
+    const withKeys = (pk: string, sk: string) => {
+      const record = structuredClone(base);
+      record.dynamodb!.Keys = { pk: { S: pk }, sk: { S: sk } };
+      return record;
+    };
+    const rows = flattenRecords([
+      withKeys('HEALTH', 'PROBE#seoul'),
+      withKeys('ROOM#r', 'RELAY#tokyo#m-1'),
+      withKeys('ROOM#r', 'CMID#amy#c1'),
+      withKeys('ROOM#r', 'MSG#01J0000000000000000000000'),
+    ]);
+    expect(rows.map((r) => r.sk)).toEqual(['MSG#01J0000000000000000000000']);
   });
 
   it('stream: rows go to Firehose with PutRecordBatch, and failed records are retried', async () => {
