@@ -95,7 +95,9 @@ export async function listJournals(dir: string): Promise<DrillJournal[]> {
   const out: DrillJournal[] = [];
   for (const file of files.filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort()) {
     const journal = await readJournal(dir, file.slice(0, -'.json'.length)).catch(() => undefined);
-    if (journal?.id) out.push(journal);
+    // Only drill journals (a report written into the same folder is not one).
+    if (journal?.id && journal.kind === 'failover' && journal.changes && Array.isArray(journal.steps))
+      out.push(journal);
   }
   return out;
 }

@@ -1,0 +1,185 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chatBothWays, chinaStatus, chinaUrl } from '../../../../cli/ops/china/index.js';
+import { drainRegion, restoreRegion } from '../../../../cli/ops/drain/index.js';
+import {
+  abortDrill,
+  drillStatus,
+  runFailoverDrill,
+  whereUsersGo,
+} from '../../../../cli/ops/drill/failover.js';
+import { readJournal } from '../../../../cli/ops/drill/journal.js';
+import type { Target } from '../../../../cli/ops/target.js';
+import type { Sandbox } from '../../../../sandbox/index.js';
+import { resetRouting, routingSnapshot, startDrillSandbox } from './support.js';
+
+let sandbox: Sandbox;
+let target: Target;
+let dir: string;
+
+beforeAll(async () => {
+  ({ sandbox, target } = await startDrillSandbox());
+  dir = await mkdtemp(join(tmpdir(), 'chatctl-drill-'));
+});
+afterAll(async () => {
+  await sandbox?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await resetRouting(target);
+});
+
+describe('drain and restore against the sandbox', { timeout: 90_000 }, () => {
+  it('drain: moves the region subnet to another region in TestDNSAnswer; restore brings it back', async () => {
+    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
+    const drained = await drainRegion(target, 'tokyo');
+    expect(drained).toMatchObject({
+      action: 'drain',
+      region: 'tokyo',
+      changed: true,
+      inverted: { before: false, after: true },
+    });
+    expect(drained.dns?.before).toBe('tokyo');
+    expect(drained.dns?.after).not.toBe('tokyo');
+    expect(await whereUsersGo(target, 'tokyo')).toBe(drained.dns?.after);
+    const again = await drainRegion(target, 'tokyo');
+    expect(again.changed).toBe(false);
+    const restored = await restoreRegion(target, 'tokyo');
+    expect(restored).toMatchObject({ action: 'restore', changed: true, dns: { after: 'tokyo' } });
+    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
+  });
+
+  it('drain: refuses the China origin and says what to run; nothing changes', async () => {
+    const before = await routingSnapshot(target);
+    const error = await drainRegion(target, 'seoul').catch((e) => e);
+    expect(error.message).toMatch(/China proxy's origin/);
+    expect(error.hint).toMatch(/chatctl china origin (tokyo|na)/);
+    expect(await routingSnapshot(target)).toBe(before);
+  });
+
+  it('drain: refuses to take the last healthy region out', async () => {
+    await drainRegion(target, 'tokyo', { verify: false });
+    await drainRegion(target, 'na', { verify: false });
+    const error = await drainRegion(target, 'seoul', { verify: false }).catch((e) => e);
+    expect(error.message).toMatch(/would leave 0 healthy region\(s\); the topology requires at least 1/);
+    expect(error.hint).toMatch(/chatctl restore (tokyo|na)/);
+    expect(await whereUsersGo(target, 'seoul')).toBe('seoul');
+  });
+});
+
+describe('failover drill against the sandbox', { timeout: 90_000 }, () => {
+  it('drill: a full drill passes and its JSON has every step with times', async () => {
+    const result = await runFailoverDrill(target, {
+      region: 'tokyo',
+      holdMs: 300,
+      dir,
+      healthTimeoutMs: 8000,
+      reportFile: join(dir, 'report.md'),
+    });
+    expect(result.verdict, JSON.stringify(result.steps, null, 1)).toBe('passed');
+    const ran = result.steps.filter((s) => s.status !== 'skipped').map((s) => s.name);
+    expect(ran).toEqual([
+      'preflight',
+      'drain',
+      'verify-dns',
+      'verify-chat',
+      'hold',
+      'restore',
+      'verify-replication',
+    ]);
+    for (const step of result.steps.filter((s) => s.status === 'passed')) {
+      expect(Date.parse(step.endedAt!)).toBeGreaterThanOrEqual(Date.parse(step.startedAt!));
+    }
+    expect(result.timeToShiftMs).toBeGreaterThanOrEqual(0);
+    expect(result.timeToRestoreMs).toBeGreaterThanOrEqual(0);
+    expect(result.shiftedTo).not.toBe('tokyo');
+    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
+    const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
+    expect(json).toMatchObject({ id: result.id, region: 'tokyo', verdict: 'passed' });
+    expect(await readFile(join(dir, 'report.md'), 'utf8')).toMatch(/\| 5 \| verify-chat \| passed \|/);
+    expect((await readJournal(dir, result.id))?.state).toBe('finished');
+  });
+
+  it('drill: --dry-run leaves record sets and health checks byte-identical', async () => {
+    const before = await routingSnapshot(target);
+    const result = await runFailoverDrill(target, {
+      region: 'na',
+      dryRun: true,
+      holdMs: 1000,
+      dir,
+      healthTimeoutMs: 8000,
+    });
+    expect(result.verdict).toBe('passed');
+    expect(result.steps[0]).toMatchObject({ name: 'preflight', status: 'passed' });
+    expect(result.steps.slice(1).every((s) => s.status === 'skipped')).toBe(true);
+    expect(await routingSnapshot(target)).toBe(before);
+  });
+
+  it('drill: the China origin is refused without --move-china-origin, before anything changes', async () => {
+    const before = await routingSnapshot(target);
+    const result = await runFailoverDrill(target, { region: 'seoul', holdMs: 0, dir, healthTimeoutMs: 8000 });
+    expect(result.verdict).toBe('failed');
+    expect(result.steps[0].detail).toMatch(/--move-china-origin/);
+    expect(await routingSnapshot(target)).toBe(before);
+  });
+
+  it('drill: with --move-china-origin, China clients keep chatting and the origin comes back', async () => {
+    const url = chinaUrl(target, '');
+    let chattedDuringHold: Awaited<ReturnType<typeof chatBothWays>> | undefined;
+    let holdOrigin: string | undefined;
+    const drill = runFailoverDrill(target, {
+      region: 'seoul',
+      holdMs: 2500,
+      moveChinaOrigin: true,
+      dir,
+      healthTimeoutMs: 8000,
+      onStart: (journal) => {
+        const poll = setInterval(async () => {
+          const now = await readJournal(dir, journal.id);
+          if (now?.steps.find((s) => s.name === 'hold')?.status !== 'running' || chattedDuringHold) return;
+          clearInterval(poll);
+          holdOrigin = (await chinaStatus(target)).origin;
+          chattedDuringHold = await chatBothWays(target, url, target.region('na').websocketUrl, {
+            timeoutMs: 5000,
+          });
+        }, 100);
+        setTimeout(() => clearInterval(poll), 20_000).unref();
+      },
+    });
+    const result = await drill;
+    expect(result.verdict, JSON.stringify(result.steps, null, 1)).toBe('passed');
+    expect(result.steps.find((s) => s.name === 'move-china-origin')?.status).toBe('passed');
+    expect(result.steps.find((s) => s.name === 'restore-china-origin')?.status).toBe('passed');
+    expect(holdOrigin).not.toBe('seoul');
+    expect(chattedDuringHold?.aToBMs).toBeGreaterThan(0);
+    expect((await chinaStatus(target)).origin).toBe('seoul');
+  });
+
+  it('drill abort: restores a drill whose process is gone, from its journal', async () => {
+    const { writeJournal } = await import('../../../../cli/ops/drill/journal.js');
+    await drainRegion(target, 'na', { verify: false });
+    const { hostname } = await import('node:os');
+    await writeJournal(dir, {
+      id: 'zz-crashed',
+      kind: 'failover',
+      region: 'na',
+      target: 'sandbox',
+      pid: 2 ** 22 + 777,
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+      dryRun: false,
+      holdMs: 1000,
+      state: 'running',
+      changes: { drained: true, restored: false },
+      steps: [{ name: 'hold', title: 'Hold', status: 'running', startedAt: new Date().toISOString() }],
+    });
+    expect((await drillStatus({ dir })).unfinished.map((d) => d.pending)).toEqual([['na drained']]);
+    const aborted = await abortDrill(target, { dir });
+    expect(aborted).toMatchObject({ id: 'zz-crashed', how: 'restored', restored: ['na drained'] });
+    expect(await whereUsersGo(target, 'na')).toBe('na');
+    expect((await drillStatus({ dir })).unfinished).toEqual([]);
+    expect((await readJournal(dir, 'zz-crashed'))?.verdict).toBe('aborted');
+  });
+});

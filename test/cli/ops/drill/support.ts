@@ -1,0 +1,86 @@
+/** A sandbox with Route 53, CloudFront and the China proxy, for the drain / drill / China tests. */
+import { randomBytes } from 'node:crypto';
+import {
+  ListHealthChecksCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import { inject } from 'vitest';
+import { moveChinaOrigin } from '../../../../cli/ops/china/index.js';
+import {
+  listHealthChecks,
+  readRoutingStates,
+  route53,
+  setInverted,
+} from '../../../../cli/ops/drain/route53.js';
+import { sandboxTarget, type Target } from '../../../../cli/ops/target.js';
+import { defaultTopology, type Topology } from '../../../../core/topology.js';
+import { type Sandbox, type SandboxOptions, start } from '../../../../sandbox/index.js';
+
+/** The default topology with a replication threshold that a loaded test machine stays under. */
+export function testTopology(): Topology {
+  return { ...defaultTopology(), replication: { lagThresholdMs: 10_000 } };
+}
+
+export async function startDrillSandbox(
+  options: SandboxOptions = {},
+  topology: Topology = testTopology(),
+): Promise<{ sandbox: Sandbox; target: Target }> {
+  const sandbox = await start(topology, {
+    port: 0,
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    instanceId: `drill${randomBytes(5).toString('hex')}`,
+    // Inverting a check takes effect at once, so a long interval does not slow the drills down; it keeps a
+    // /health answer that is slow on a loaded machine (the checker's timeout is the interval) from flipping it.
+    healthCheckIntervalMs: 2000,
+    failureThreshold: 3,
+    lag: 20,
+    onError: () => {},
+    ...options,
+  });
+  const target = sandboxTarget(sandbox.topology, sandbox.state);
+  if (options.globalServices !== false) await waitAllHealthy(target);
+  return { sandbox, target };
+}
+
+/** Until Route 53's checkers have seen every region healthy (right after start they have no observation yet). */
+export async function waitAllHealthy(target: Target, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await readRoutingStates(target);
+    if (states.every((s) => s.healthy && !s.inverted)) return;
+    if (Date.now() > deadline) throw new Error(`regions not healthy: ${JSON.stringify(states)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Puts every health check back to not inverted and the China origin back where chatctl.json says. */
+export async function resetRouting(target: Target): Promise<void> {
+  const client = route53(target);
+  try {
+    for (const check of await listHealthChecks(client)) {
+      if (check.HealthCheckConfig?.Inverted) await setInverted(client, check, false);
+    }
+  } finally {
+    client.destroy();
+  }
+  if (target.topology.china.enabled) {
+    await moveChinaOrigin(target, target.topology.china.originRegion, { wait: false });
+  }
+  await waitAllHealthy(target);
+}
+
+/** ListResourceRecordSets and ListHealthChecks as JSON, without request ids: what a dry run must not change. */
+export async function routingSnapshot(target: Target): Promise<string> {
+  const client = new Route53Client(target.globalClientConfig());
+  try {
+    const zone = target.sandbox?.hostedZoneId ?? target.topology.hostedZone.id;
+    const { $metadata: _a, ...records } = await client.send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: zone }),
+    );
+    const { $metadata: _b, ...checks } = await client.send(new ListHealthChecksCommand({}));
+    return JSON.stringify({ records, checks });
+  } finally {
+    client.destroy();
+  }
+}
