@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListHealthChecksCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import {
+  GetHealthCheckStatusCommand,
+  ListHealthChecksCommand,
+  Route53Client,
+  UpdateHealthCheckCommand,
+} from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { runHealth } from '../../../cli/ops/health.js';
@@ -76,6 +81,21 @@ beforeAll(async () => {
     failureThreshold: 10,
   });
   target = sandboxTarget(topology, sandbox.state);
+  // The Route 53 checkers probe at start; wait until each has reported once (a new check has no status yet).
+  const route53 = new Route53Client({
+    region: 'us-east-1',
+    endpoint: sandbox.edge,
+    credentials: { ...SANDBOX_CREDENTIALS },
+  });
+  const list = await route53.send(new ListHealthChecksCommand({}));
+  for (const hc of list.HealthChecks ?? []) {
+    for (let i = 0; i < 100; i++) {
+      const status = await route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: hc.Id! }));
+      if ((status.HealthCheckObservations ?? []).length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  route53.destroy();
 });
 
 afterAll(async () => {
