@@ -68,7 +68,7 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
       client = await ChatClient.connect({ url: endpoint.url, token, timeoutMs: this.flags.timeout });
     } catch (error) {
       if (error instanceof ChatClientError) {
-        throw new UserError(`could not connect to ${endpoint.how}: ${error.message}`, {
+        throw new UserError(`could not connect ${endpoint.how}: ${error.message}`, {
           hint:
             target.kind === 'sandbox'
               ? 'is the sandbox running? run: chatctl sandbox status'
@@ -77,7 +77,7 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
       }
       throw error;
     }
-    this.output(color.dim(`connected to ${endpoint.how} (${endpoint.url}); /help for commands`));
+    this.output(color.dim(`connected ${endpoint.how} at ${endpoint.url}; /help for commands`));
     try {
       const result = await runChatSession({
         client,

@@ -20,7 +20,7 @@ export interface ChatEndpoint {
   /** The region key that serves the connection (undefined when unknown, e.g. behind the China proxy on AWS). */
   readonly region?: string;
   readonly via: ChatVia;
-  /** How the endpoint was chosen, for the first line of the session. */
+  /** How the endpoint was chosen, for the first line of the session ("connected <how>"). */
   readonly how: string;
 }
 
@@ -145,11 +145,11 @@ export async function resolveChatEndpoint(
       url: target.region(answer.region).websocketUrl,
       region: answer.region,
       via: 'dns',
-      how: `latency DNS for users in ${from} (${answer.clientSubnet}) answered ${answer.recordData.join(', ')}: ${answer.region}`,
+      how: `to ${answer.region} (latency DNS for users in ${from}, ${answer.clientSubnet}, answered ${answer.recordData.join(', ')})`,
     };
   }
   const key = options.region ?? target.topology.homeRegion;
-  return { url: target.region(key).websocketUrl, region: key, via: 'direct', how: `region ${key}` };
+  return { url: target.region(key).websocketUrl, region: key, via: 'direct', how: `to region ${key}` };
 }
 
 // ---- the terminal session ----

@@ -41,6 +41,9 @@ export interface CheckerOptions {
 /** The checker region reported in observations; Route 53 has no checker in Seoul, and this one is in Virginia. */
 export const CHECKER_REGION = 'us-east-1';
 
+/** Route 53 wants the response within two seconds of connecting (a refused connection fails at once). */
+export const PROBE_TIMEOUT_MS = 2000;
+
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
   201: 'Created',
@@ -164,7 +167,7 @@ export class HealthChecker {
   private async tick(): Promise<void> {
     const started = Date.now();
     const target = this.options.target();
-    const timeoutMs = this.options.timeoutMs ?? Math.max(1000, Math.min(4000, this.options.intervalMs));
+    const timeoutMs = this.options.timeoutMs ?? PROBE_TIMEOUT_MS;
     const result: ProbeResult = target.url
       ? await probe(target.url, timeoutMs)
       : { ok: false, detail: target.unresolved ?? 'The endpoint cannot be resolved.', at: new Date() };

@@ -32,10 +32,10 @@ afterAll(async () => {
 const seoul = () => sandbox.regions.get('seoul')?.websocketUrl ?? '';
 const token = (userId: string) => signDevToken({ userId, ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });
 
-describe('ChatClient', () => {
+describe('ChatClient', { timeout: 90_000 }, () => {
   it('ChatClient: join, send, reply, react, notice and ping resolve with their answer frames', async () => {
     const room = `cc-${Date.now()}`;
-    const client = await ChatClient.connect({ url: seoul(), token: token('ann') });
+    const client = await ChatClient.connect({ url: seoul(), token: token('ann'), timeoutMs: 30_000 });
     try {
       const joined = await client.join(room);
       expect(joined).toMatchObject({ type: 'joined', roomId: room, history: [], notice: null });
@@ -62,7 +62,7 @@ describe('ChatClient', () => {
 
   it('ChatClient: history pages back with the cursor until there is none', async () => {
     const room = `cc-h-${Date.now()}`;
-    const client = await ChatClient.connect({ url: seoul(), token: token('ben') });
+    const client = await ChatClient.connect({ url: seoul(), token: token('ben'), timeoutMs: 30_000 });
     try {
       await client.join(room);
       for (const text of ['one', 'two', 'three']) await client.send(room, text);
@@ -78,7 +78,7 @@ describe('ChatClient', () => {
   });
 
   it('ChatClient: an error frame rejects the request of its action with the server code, and the connection stays open', async () => {
-    const client = await ChatClient.connect({ url: seoul(), token: token('cat') });
+    const client = await ChatClient.connect({ url: seoul(), token: token('cat'), timeoutMs: 30_000 });
     try {
       const error = await client.send('not-joined', 'hello').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ChatClientError);
@@ -98,9 +98,11 @@ describe('ChatClient', () => {
     expect(refused).toMatchObject({ code: 'REFUSED' });
     expect([401, 403]).toContain((refused as ChatClientError).status);
 
-    const closedPort = await ChatClient.connect({ url: 'ws://127.0.0.1:1/prod', token: token('x') }).catch(
-      (e: unknown) => e,
-    );
+    const closedPort = await ChatClient.connect({
+      url: 'ws://127.0.0.1:1/prod',
+      token: token('x'),
+      timeoutMs: 30_000,
+    }).catch((e: unknown) => e);
     expect(closedPort).toMatchObject({
       code: 'CONNECT',
       message: expect.stringContaining('connection refused'),

@@ -5,6 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** Each test spawns the CLI; on a loaded two-core machine a spawn takes seconds (a safety limit, not a speed goal). */
+const SPAWN_TEST_MS = 180_000;
+
 import { ChatClient, type FrameOf } from '../../cli/ops/chat-client.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
 import { defaultTopology } from '../../core/topology.js';
@@ -39,7 +43,7 @@ afterAll(async () => {
 function chatctl(
   args: string[],
   input: string,
-  timeoutMs = 60_000,
+  timeoutMs = 90_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
@@ -68,85 +72,98 @@ function chatctl(
 const token = (userId: string) => signDevToken({ userId, ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });
 
 describe('chatctl chat', () => {
-  it('chat: a scripted session joins, shows history, sends, replies, reacts, sets a notice, pages and pings', async () => {
-    const room = `cli-${Date.now()}`;
-    const bob = await ChatClient.connect({
-      url: sandbox.regions.get('tokyo')?.websocketUrl ?? '',
-      token: token('bob'),
-    });
-    try {
-      await bob.join(room);
-      await bob.send(room, 'hi from tokyo');
-      await sandbox.replication.settle();
-      const heard = bob.waitFor(
-        (f): f is FrameOf<'message'> =>
-          f.type === 'message' && f.message.userId === 'alice' && !f.message.parentId,
-        30_000,
+  it(
+    'chat: a scripted session joins, shows history, sends, replies, reacts, sets a notice, pages and pings',
+    async () => {
+      const room = `cli-${Date.now()}`;
+      const bob = await ChatClient.connect({
+        url: sandbox.regions.get('tokyo')?.websocketUrl ?? '',
+        token: token('bob'),
+        timeoutMs: 30_000,
+      });
+      try {
+        await bob.join(room);
+        await bob.send(room, 'hi from tokyo');
+        await sandbox.replication.settle();
+        const heard = bob.waitFor(
+          (f): f is FrameOf<'message'> =>
+            f.type === 'message' && f.message.userId === 'alice' && !f.message.parentId,
+          30_000,
+        );
+        const script = [
+          'hello from alice',
+          '/reply #2 a reply',
+          '/react #2 👍',
+          '/unreact #2 👍',
+          '/notice be kind',
+          '/history',
+          '/ping',
+          '/nonsense',
+          '/react #99 👍',
+          '/quit',
+          'never sent',
+        ].join('\n');
+        const result = await chatctl(
+          ['chat', '--region', 'seoul', '--room', room, '--user', 'alice', '--timeout', '30000'],
+          `${script}\n`,
+        );
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        const out = result.stdout;
+        expect(out).toMatch(/connected to region seoul at ws:\/\/127\.0\.0\.1:\d+\/prod/);
+        expect(out).toContain(`joined ${room} as alice: 1 recent message`);
+        expect(out).toMatch(/^#1 \d\d:\d\d:\d\d \[tokyo\] bob: hi from tokyo$/m);
+        expect(out).toMatch(/^#2 \d\d:\d\d:\d\d \[seoul\] alice: hello from alice$/m);
+        expect(out).toMatch(/^#3 \d\d:\d\d:\d\d \[seoul\] alice: \(reply to #2\) a reply$/m);
+        expect(out).toContain('* alice reacted 👍 to #2');
+        expect(out).toContain('* alice removed 👍 from #2');
+        expect(out).toMatch(/^notice \(alice, \d\d:\d\d:\d\d\): be kind$/m);
+        expect(out).toContain('no older messages');
+        expect(out).toMatch(/^pong from seoul in \d+ ms$/m);
+        expect(out).toContain('error: unknown command /nonsense; /help lists them');
+        expect(out).toContain('error: there is no message #99 on screen');
+        expect(out).not.toContain('never sent');
+        expect(out).toMatch(/left cli-\d+: sent 2, received 0, 2 errors/);
+        // What alice typed reached a user in another region (through the relay).
+        expect((await heard).message).toMatchObject({ text: 'hello from alice', region: 'seoul' });
+      } finally {
+        await bob.close();
+      }
+    },
+    SPAWN_TEST_MS,
+  );
+
+  it(
+    'chat: --via dns --from tokyo connects where latency routing sends tokyo users, and --via china through the proxy',
+    async () => {
+      const dns = await chatctl(
+        ['chat', '--via', 'dns', '--from', 'tokyo', '--room', 'routing', '--user', 'yuki'],
+        '/ping\n',
       );
-      const script = [
-        'hello from alice',
-        '/reply #2 a reply',
-        '/react #2 👍',
-        '/unreact #2 👍',
-        '/notice be kind',
-        '/history',
-        '/ping',
-        '/nonsense',
-        '/react #99 👍',
-        '/quit',
-        'never sent',
-      ].join('\n');
-      const result = await chatctl(
-        ['chat', '--region', 'seoul', '--room', room, '--user', 'alice'],
-        `${script}\n`,
+      expect(dns.stderr).toBe('');
+      expect(dns.stdout).toMatch(
+        /connected to tokyo \(latency DNS for users in tokyo, 133\.242\.0\.0\/24, answered 127\.0\.0\.\d+\)/,
       );
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
-      const out = result.stdout;
-      expect(out).toMatch(/connected to region seoul \(ws:\/\/127\.0\.0\.1:\d+\/prod\)/);
-      expect(out).toContain(`joined ${room} as alice: 1 recent message`);
-      expect(out).toMatch(/^#1 \d\d:\d\d:\d\d \[tokyo\] bob: hi from tokyo$/m);
-      expect(out).toMatch(/^#2 \d\d:\d\d:\d\d \[seoul\] alice: hello from alice$/m);
-      expect(out).toMatch(/^#3 \d\d:\d\d:\d\d \[seoul\] alice: \(reply to #2\) a reply$/m);
-      expect(out).toContain('* alice reacted 👍 to #2');
-      expect(out).toContain('* alice removed 👍 from #2');
-      expect(out).toMatch(/^notice \(alice, \d\d:\d\d:\d\d\): be kind$/m);
-      expect(out).toContain('no older messages');
-      expect(out).toMatch(/^pong from seoul in \d+ ms$/m);
-      expect(out).toContain('error: unknown command /nonsense; /help lists them');
-      expect(out).toContain('error: there is no message #99 on screen');
-      expect(out).not.toContain('never sent');
-      expect(out).toMatch(/left cli-\d+: sent 2, received 0, 2 errors/);
-      // What alice typed reached a user in another region (through the relay).
-      expect((await heard).message).toMatchObject({ text: 'hello from alice', region: 'seoul' });
-    } finally {
-      await bob.close();
-    }
-  });
+      expect(dns.stdout).toMatch(/^pong from tokyo in \d+ ms$/m);
 
-  it('chat: --via dns --from tokyo connects where latency routing sends tokyo users, and --via china through the proxy', async () => {
-    const dns = await chatctl(
-      ['chat', '--via', 'dns', '--from', 'tokyo', '--room', 'routing', '--user', 'yuki'],
-      '/ping\n',
-    );
-    expect(dns.stderr).toBe('');
-    expect(dns.stdout).toMatch(
-      /latency DNS for users in tokyo \(133\.242\.0\.0\/24\) answered 127\.0\.0\.\d+: tokyo/,
-    );
-    expect(dns.stdout).toMatch(/^pong from tokyo in \d+ ms$/m);
+      const china = await chatctl(['chat', '--via', 'china', '--room', 'routing', '--user', 'li'], '/ping\n');
+      expect(china.stderr).toBe('');
+      expect(china.stdout).toContain(`connected through the China proxy at ${sandbox.state.china?.url}`);
+      expect(china.stdout).toMatch(new RegExp(`^pong from ${topology.china.originRegion} in \\d+ ms$`, 'm'));
+    },
+    SPAWN_TEST_MS,
+  );
 
-    const china = await chatctl(['chat', '--via', 'china', '--room', 'routing', '--user', 'li'], '/ping\n');
-    expect(china.stderr).toBe('');
-    expect(china.stdout).toContain(`connected to through the China proxy (${sandbox.state.china?.url})`);
-    expect(china.stdout).toMatch(new RegExp(`^pong from ${topology.china.originRegion} in \\d+ ms$`, 'm'));
-  });
-
-  it('chat: a bad region or a stray --from is a clear error with exit code 1', async () => {
-    const mars = await chatctl(['chat', '--region', 'mars', '--user', 'alice'], '');
-    expect(mars.code).toBe(1);
-    expect(mars.stderr).toContain('no region "mars" in the topology (regions: seoul, tokyo, na)');
-    const stray = await chatctl(['chat', '--from', 'tokyo', '--user', 'alice'], '');
-    expect(stray.code).toBe(1);
-    expect(stray.stderr).toContain('--from only applies with --via dns');
-  });
+  it(
+    'chat: a bad region or a stray --from is a clear error with exit code 1',
+    async () => {
+      const mars = await chatctl(['chat', '--region', 'mars', '--user', 'alice'], '');
+      expect(mars.code).toBe(1);
+      expect(mars.stderr).toContain('no region "mars" in the topology (regions: seoul, tokyo, na)');
+      const stray = await chatctl(['chat', '--from', 'tokyo', '--user', 'alice'], '');
+      expect(stray.code).toBe(1);
+      expect(stray.stderr).toContain('--from only applies with --via dns');
+    },
+    SPAWN_TEST_MS,
+  );
 });

@@ -78,7 +78,7 @@ async function moveOrigin(key: string): Promise<string | undefined> {
   return updated.ETag;
 }
 
-describe('cloudfront', () => {
+describe('cloudfront', { timeout: 90_000 }, () => {
   it('cloudfront: lists the China proxy distribution, found by its comment, Deployed, with the origin region', async () => {
     const list = await cf.send(new ListDistributionsCommand({}));
     expect(list.DistributionList?.Quantity).toBe(1);

@@ -89,7 +89,7 @@ async function answerFor(subnetOfKey: string): Promise<string | undefined> {
   )?.SetIdentifier;
 }
 
-describe('route53', () => {
+describe('route53', { timeout: 90_000 }, () => {
   it('route53: lists the public hosted zone of the topology and gets it with its name servers', async () => {
     const list = await r53.send(new ListHostedZonesCommand({}));
     expect(list.HostedZones).toHaveLength(1);

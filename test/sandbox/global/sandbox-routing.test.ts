@@ -76,7 +76,7 @@ async function checkStatus(key: string): Promise<string | undefined> {
 
 const token = (userId: string) => signDevToken({ userId, ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });
 
-describe('sandbox routing', () => {
+describe('sandbox routing', { timeout: 90_000 }, () => {
   it('sandbox routing: sandbox.json lists the hosted zone and the China proxy', () => {
     expect(sandbox.state.hostedZoneId).toBe(topology.hostedZone.id);
     expect(sandbox.state.china?.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/prod$/);
@@ -109,8 +109,13 @@ describe('sandbox routing', () => {
     const local = await ChatClient.connect({
       url: sandbox.regions.get(origin)?.websocketUrl ?? '',
       token: token('minsu'),
+      timeoutMs: 30_000,
     });
-    const viaProxy = await ChatClient.connect({ url: sandbox.state.china?.url ?? '', token: token('li') });
+    const viaProxy = await ChatClient.connect({
+      url: sandbox.state.china?.url ?? '',
+      token: token('li'),
+      timeoutMs: 30_000,
+    });
     try {
       expect((await viaProxy.ping()).region).toBe(origin);
       await local.join(room);
@@ -137,6 +142,7 @@ describe('sandbox routing', () => {
       const afterMove = await ChatClient.connect({
         url: sandbox.state.china?.url ?? '',
         token: token('wei'),
+        timeoutMs: 30_000,
       });
       try {
         expect((await afterMove.ping()).region).toBe('tokyo');

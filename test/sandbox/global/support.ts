@@ -128,7 +128,7 @@ export async function startFakeGateway(key: string, awsRegion: string): Promise<
 /** Polls until `check` returns true (a safety timeout, not a speed assertion). */
 export async function eventually(
   check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
   stepMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
