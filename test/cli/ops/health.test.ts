@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetHealthCheckStatusCommand,
@@ -136,6 +138,35 @@ describe('health against the sandbox', () => {
       expect(elapsed).toBeLessThan(timeoutMs + 4000);
     } finally {
       sandbox.faults.heal('tokyo');
+    }
+  });
+
+  it('health: a region that accepts connections but never answers costs the timeout, not a hang', async () => {
+    // A black hole: TCP accepted, nothing ever written back (a wedged load balancer, a dead host behind NAT).
+    const accepted = new Set<Socket>();
+    const silent = createServer((socket) => accepted.add(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as AddressInfo).port;
+    const state = structuredClone(sandbox.state) as typeof sandbox.state & {
+      regions: Record<string, { websocketUrl: string; healthUrl: string }>;
+    };
+    state.regions.tokyo.websocketUrl = `ws://127.0.0.1:${port}/prod`;
+    state.regions.tokyo.healthUrl = `http://127.0.0.1:${port}/health`;
+    try {
+      const timeoutMs = 1500;
+      const started = performance.now();
+      const result = await runHealth(sandboxTarget(topology, state), { timeoutMs, replication: false });
+      const elapsed = performance.now() - started;
+      expect(checkOf(result, 'tokyo', 'websocket')).toMatchObject({ status: 'fail' });
+      expect(checkOf(result, 'tokyo', 'websocket').detail).toMatch(/within 1500 ms/);
+      expect(checkOf(result, 'tokyo', 'health').detail).toMatch(/within 1500 ms/);
+      expect(regionOf(result, 'tokyo').status).toBe('down');
+      expect(result.verdict).toBe('critical');
+      expect(elapsed).toBeLessThan(timeoutMs + 4000);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      silent.close();
     }
   });
 
