@@ -1,31 +1,43 @@
 /**
  * The seam between the topology and the running system: after `region add` / `region remove` changed
- * chatctl.json, bring the change about on the target (the running sandbox, or AWS through a deploy).
+ * chatctl.json, bring the change about on the target: the running sandbox, or AWS through a deploy.
+ * Both are imported lazily: the sandbox control client is small, the deploy path loads the CDK.
  */
-import type { Topology } from '../../core/topology.js';
+import { names } from '../../core/names.js';
+import type { RegionSpec, Topology } from '../../core/topology.js';
 
 export interface ProvisionOutcome {
   applied: boolean;
   detail: string;
+  /** Stacks deployed, in order (target aws). */
+  deployed?: readonly string[];
 }
 
 export async function provisionRegion(
   topology: Topology,
   key: string,
-  options: { yes?: boolean } = {},
+  options: { yes?: boolean; quiet?: boolean } = {},
 ): Promise<ProvisionOutcome> {
-  void options;
-  void key;
-  return {
-    applied: false,
-    detail: `provisioning for target ${topology.target} lands with the sandbox and deploy issues; the topology is updated`,
-  };
+  const spec = topology.regions.find((r) => r.key === key) as RegionSpec;
+  if (topology.target === 'sandbox') {
+    const { addRegionToRunningSandbox } = await import('./sandbox.js');
+    const { applied, detail } = await addRegionToRunningSandbox(spec);
+    return { applied, detail };
+  }
+  const { deployRegionAddition } = await import('./deploy/index.js');
+  const outcome = await deployRegionAddition(topology, key, { yes: options.yes, quiet: options.quiet });
+  return { applied: outcome.applied, detail: outcome.detail, deployed: outcome.deployed };
 }
 
 export async function unprovisionRegion(topology: Topology, key: string): Promise<ProvisionOutcome> {
-  void key;
+  if (topology.target === 'sandbox') {
+    const { removeRegionFromRunningSandbox } = await import('./sandbox.js');
+    const { applied, detail } = await removeRegionFromRunningSandbox(key);
+    return { applied, detail };
+  }
+  // Tearing a region down on AWS deletes its stack and its replica: a deliberate, separate step.
   return {
     applied: false,
-    detail: `de-provisioning for target ${topology.target} lands with the sandbox and deploy issues; the topology is updated`,
+    detail: `removed from chatctl.json only; to tear ${key} down on AWS run: chatctl deploy (the replica goes), then delete stack ${names.regionStack(topology, key)}`,
   };
 }

@@ -45,7 +45,7 @@ export default class RegionAdd extends ChatctlCommand<typeof RegionAdd, RegionAd
     });
     const effective = this.flags.target ? { ...topology, target: this.flags.target } : topology;
     const provisioning = this.flags.deploy
-      ? await provisionRegion(effective, region.key, { yes: this.flags.yes })
+      ? await provisionRegion(effective, region.key, { yes: this.flags.yes, quiet: this.jsonEnabled() })
       : { applied: false, detail: 'skipped (--no-deploy)' };
     return { added: region, regions: topology.regions.map((r) => r.key), provisioning };
   }
