@@ -96,6 +96,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const connections = new Map<string, Connection>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: frameBytes });
   let port = 0;
+  // Handler calls still running (awaited on stop, so nothing runs against a stopped sandbox).
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work)).catch(() => {});
+    return work;
+  };
   const report = (error: unknown, where: string) => options.onError?.(error as Error, where);
 
   function baseContext(conn: Connection, at: number) {
@@ -291,12 +298,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       conn.maxTimer = setTimeout(() => ws.close(1001, 'Going away'), maxConnectionMs);
       conn.maxTimer.unref();
       ws.on('message', (data, isBinary) => {
-        void onMessage(conn, data, isBinary);
+        void track(onMessage(conn, data, isBinary));
       });
       ws.on('ping', () => resetIdle(conn));
       ws.on('error', () => {});
       ws.on('close', (code, reason) => {
-        void disconnect(conn, code, reason.toString());
+        void track(disconnect(conn, code, reason.toString()));
       });
     });
   }
@@ -488,7 +495,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async stop() {
       const open = [...connections.values()];
       for (const conn of open) conn.socket.terminate();
-      await Promise.all(open.map((conn) => disconnect(conn, 1001, 'Going away')));
+      await Promise.all(open.map((conn) => track(disconnect(conn, 1001, 'Going away'))));
+      await Promise.race([Promise.allSettled([...inflight]), sleep(3000)]);
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

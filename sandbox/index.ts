@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { DeleteTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CHAT_TABLE_SHAPE } from '../core/datamodel.js';
 import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
@@ -16,6 +16,7 @@ import type { GlobalServices, GlobalServicesOptions, RegionRuntimeInfo } from '.
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { dynamoService, engineClient, ensureChatTable } from './dynamodb-service.js';
 import { type ControlHandler, type Edge, startEdge } from './edge.js';
+import { EngineClient } from './engine-client.js';
 import {
   type ActiveFault,
   type Fault,
@@ -173,6 +174,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
   let global: GlobalServices | undefined;
   let stopping: Promise<void> | undefined;
   const engineClients = new Map<string, DynamoDBClient>();
+  const invocations = new Set<Promise<unknown>>();
 
   const stopAll = async () => {
     await global?.stop().catch((e: Error) => onError(e, 'stopping global services'));
@@ -181,6 +183,10 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
         r.gateway.stop().catch((e: Error) => onError(e, `stopping ${r.spec.key}`)),
       ),
     );
+    await Promise.race([
+      Promise.allSettled([...invocations]),
+      new Promise((resolve) => setTimeout(resolve, 3000)),
+    ]);
     await replicator?.stop().catch((e: Error) => onError(e, 'stopping replication'));
     for (const client of engineClients.values()) client.destroy();
     await edge?.stop().catch((e: Error) => onError(e, 'stopping the edge'));
@@ -285,6 +291,10 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
         find: functions,
         failing: (fn) => faults.has(fn.regionKey, 'relay-error'),
         onError,
+        track: (work) => {
+          invocations.add(work);
+          void work.finally(() => invocations.delete(work));
+        },
       }),
     );
     edge.services.set('sts', stsService(SANDBOX_ACCOUNT));
@@ -348,7 +358,10 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
       await rep.addRegion(spec.key, spec.awsRegion, { fromStart: created });
       if (copyFrom) {
         const source = regions.get(copyFrom);
-        if (source) await copyItems(engine(source.spec.awsRegion), rep, spec.key, tableName);
+        if (source) {
+          const raw = new EngineClient(engineEndpoint, instanceId, source.spec.awsRegion);
+          await copyItems(raw, rep, spec.key, tableName);
+        }
       }
       const gateway = await startRegionGateway(spec);
       const region: RegionRuntime = {
@@ -608,21 +621,22 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
 
 /** Copies every item of the chat table in one region into a new replica (through replication's apply). */
 async function copyItems(
-  source: DynamoDBClient,
+  source: EngineClient,
   replicator: Replicator,
   to: string,
   tableName: string,
 ): Promise<void> {
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await source.send(
-      new ScanCommand({
-        TableName: tableName,
-        ConsistentRead: true,
-        ExclusiveStartKey: start as never,
-      }),
-    );
-    await replicator.copyInto(to, (page.Items ?? []) as never, [
+    const page: {
+      Items?: Record<string, Record<string, unknown>>[];
+      LastEvaluatedKey?: Record<string, unknown>;
+    } = await source.call('DynamoDB_20120810.Scan', {
+      TableName: tableName,
+      ConsistentRead: true,
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    });
+    await replicator.copyInto(to, page.Items ?? [], [
       CHAT_TABLE_SHAPE.partitionKey,
       CHAT_TABLE_SHAPE.sortKey,
     ]);

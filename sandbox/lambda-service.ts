@@ -22,6 +22,8 @@ export interface LambdaServiceOptions {
   /** A fault makes the function's Invoke fail (relay-error). */
   failing(fn: LambdaFunction): boolean;
   readonly onError?: (error: Error, where: string) => void;
+  /** Event invocations run after the 202; the sandbox awaits them on stop. */
+  readonly track?: (work: Promise<unknown>) => void;
 }
 
 const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
@@ -88,9 +90,10 @@ export function lambdaService(options: LambdaServiceOptions): EdgeServiceHandler
     const version = { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId };
     if (type === 'DryRun') return { status: 204, headers: version };
     if (type === 'Event') {
-      setImmediate(() => {
-        fn.invoke(payload).catch((error: Error) => options.onError?.(error, `async invoke of ${fn.name}`));
-      });
+      const work = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => fn.invoke(payload))
+        .catch((error: Error) => options.onError?.(error, `async invoke of ${fn.name}`));
+      options.track?.(work);
       return { status: 202, headers: { 'x-amzn-requestid': requestId } };
     }
     try {

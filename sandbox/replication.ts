@@ -10,31 +10,26 @@
  * an older replicated one), the region's winner is written back, so it converges too. Versions live in a
  * side map, never in the items, so items read the same in every region.
  */
-import {
-  DeleteItemCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-  type AttributeValue as TableAttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  ExpiredIteratorException,
-  GetRecordsCommand,
-  type GetRecordsCommandOutput,
-  GetShardIteratorCommand,
-  type _Record as StreamRecord,
-  TrimmedDataAccessException,
-} from '@aws-sdk/client-dynamodb-streams';
-import { engineClient } from './dynamodb-service.js';
+import { EngineClient } from './engine-client.js';
+
+/** DynamoDB JSON attribute values, as the wire carries them (B as base64 text). */
+type AttributeValue = Record<string, unknown>;
+
+interface StreamRecord {
+  eventName?: 'INSERT' | 'MODIFY' | 'REMOVE';
+  dynamodb?: {
+    Keys?: Record<string, AttributeValue>;
+    NewImage?: Record<string, AttributeValue>;
+    SequenceNumber?: string;
+  };
+}
 
 export interface Version {
   readonly ts: number;
   readonly origin: string;
 }
 
-type Image = Record<string, TableAttributeValue>;
+type Image = Record<string, AttributeValue>;
 
 interface Change {
   readonly key: string;
@@ -105,8 +100,7 @@ export function canonical(value: unknown): string {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class RegionReplica {
-  readonly client: DynamoDBClient;
-  readonly streams: DynamoDBStreamsClient;
+  readonly client: EngineClient;
   readonly held = new Map<string, Held>();
   readonly pending = new Map<string, Pending[]>();
   readonly locks = new Map<string, Promise<void>>();
@@ -129,13 +123,7 @@ class RegionReplica {
     instanceId: string,
     readonly fromStart: boolean,
   ) {
-    this.client = engineClient(endpoint, instanceId, awsRegion);
-    this.streams = new DynamoDBStreamsClient({
-      region: awsRegion,
-      endpoint,
-      credentials: { accessKeyId: instanceId, secretAccessKey: 'sandbox' },
-      maxAttempts: 3,
-    });
+    this.client = new EngineClient(endpoint, instanceId, awsRegion);
   }
 
   private kicked = false;
@@ -240,7 +228,10 @@ export class Replicator {
       this.options.instanceId,
       options.fromStart,
     );
-    const table = await replica.client.send(new DescribeTableCommand({ TableName: this.options.tableName }));
+    const table = await replica.client.call<{ Table?: { LatestStreamArn?: string } }>(
+      'DynamoDB_20120810.DescribeTable',
+      { TableName: this.options.tableName },
+    );
     replica.streamArn = table.Table?.LatestStreamArn;
     if (!replica.streamArn) throw new Error(`the chat table in ${key} has no stream`);
     await this.discoverShards(replica, true);
@@ -263,8 +254,6 @@ export class Replicator {
     }
     await replica.loop;
     replica.releaseWaiters();
-    replica.client.destroy();
-    replica.streams.destroy();
   }
 
   pause(key: string): void {
@@ -327,11 +316,7 @@ export class Replicator {
       replica.kick();
     }
     await Promise.all(regions.map((r) => r.loop));
-    for (const replica of regions) {
-      replica.releaseWaiters();
-      replica.client.destroy();
-      replica.streams.destroy();
-    }
+    for (const replica of regions) replica.releaseWaiters();
     this.regions.clear();
   }
 
@@ -343,18 +328,22 @@ export class Replicator {
   private async discoverShards(replica: RegionReplica, initial: boolean): Promise<void> {
     let exclusiveStart: string | undefined;
     do {
-      const described = await replica.streams.send(
-        new DescribeStreamCommand({ StreamArn: replica.streamArn, ExclusiveStartShardId: exclusiveStart }),
-      );
+      const described = await replica.client.call<{
+        StreamDescription?: { Shards?: { ShardId?: string }[]; LastEvaluatedShardId?: string };
+      }>('DynamoDBStreams_20120810.DescribeStream', {
+        StreamArn: replica.streamArn,
+        ...(exclusiveStart ? { ExclusiveStartShardId: exclusiveStart } : {}),
+      });
       for (const shard of described.StreamDescription?.Shards ?? []) {
         if (!shard.ShardId || replica.shards.has(shard.ShardId)) continue;
         const fromStart = replica.fromStart || !initial;
-        const iterator = await replica.streams.send(
-          new GetShardIteratorCommand({
+        const iterator = await replica.client.call<{ ShardIterator?: string }>(
+          'DynamoDBStreams_20120810.GetShardIterator',
+          {
             StreamArn: replica.streamArn,
             ShardId: shard.ShardId,
             ShardIteratorType: fromStart ? 'TRIM_HORIZON' : 'LATEST',
-          }),
+          },
         );
         replica.shards.set(shard.ShardId, {
           iterator: iterator.ShardIterator,
@@ -396,21 +385,24 @@ export class Replicator {
   }
 
   private async readShard(replica: RegionReplica, shardId: string, shard: Shard): Promise<number> {
-    let result: GetRecordsCommandOutput;
+    let result: { Records?: StreamRecord[]; NextShardIterator?: string };
     try {
-      result = await replica.streams.send(
-        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
-      );
+      result = await replica.client.call('DynamoDBStreams_20120810.GetRecords', {
+        ShardIterator: shard.iterator,
+        Limit: 1000,
+      });
     } catch (error) {
-      if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException) {
-        const iterator = await replica.streams.send(
-          new GetShardIteratorCommand({
+      const name = (error as Error).name;
+      if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') {
+        const iterator = await replica.client.call<{ ShardIterator?: string }>(
+          'DynamoDBStreams_20120810.GetShardIterator',
+          {
             StreamArn: replica.streamArn,
             ShardId: shardId,
             ...(shard.lastSequence
               ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastSequence }
               : { ShardIteratorType: 'TRIM_HORIZON' }),
-          }),
+          },
         );
         shard.iterator = iterator.ShardIterator;
         return 0;
@@ -569,15 +561,19 @@ export class Replicator {
     };
     try {
       if (image) {
-        const result = await target.client.send(
-          new PutItemCommand({ TableName: this.options.tableName, Item: image, ReturnValues: 'ALL_OLD' }),
-        );
+        const result = await target.client.call<{ Attributes?: Image }>('DynamoDB_20120810.PutItem', {
+          TableName: this.options.tableName,
+          Item: image,
+          ReturnValues: 'ALL_OLD',
+        });
         // An identical put writes no stream record.
         if (result.Attributes && canonical(result.Attributes) === canon) drop();
       } else {
-        const result = await target.client.send(
-          new DeleteItemCommand({ TableName: this.options.tableName, Key: keys, ReturnValues: 'ALL_OLD' }),
-        );
+        const result = await target.client.call<{ Attributes?: Image }>('DynamoDB_20120810.DeleteItem', {
+          TableName: this.options.tableName,
+          Key: keys,
+          ReturnValues: 'ALL_OLD',
+        });
         if (!result.Attributes) drop();
       }
     } catch (error) {

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { Flags } from '@oclif/core';
 import type { SandboxState } from '../../../sandbox/state.js';
 import { ChatctlCommand } from '../../base.js';
@@ -55,7 +56,9 @@ export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxU
     if (result.detached) {
       this.log(endpointsTable(result.state));
       this.log(
-        color.dim(`Running in the background (log: ${result.log}); stop it with: chatctl sandbox down`),
+        color.dim(
+          `Running in the background (log: ${relative(process.cwd(), result.log ?? '')}); stop it with: chatctl sandbox down`,
+        ),
       );
     } else {
       this.log('sandbox stopped');
