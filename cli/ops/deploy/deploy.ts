@@ -73,7 +73,8 @@ function requireAwsTarget(topology: Topology, doing: string): void {
   }
 }
 
-function summarize(diffs: Record<string, TemplateDiffLike>): StackChange[] {
+/** Per stack: how many changes, whether IAM changes, and which resources would be deleted. */
+export function summarizeDiffs(diffs: Record<string, TemplateDiffLike>): StackChange[] {
   return Object.entries(diffs).map(([stackName, diff]) => {
     const removals: string[] = [];
     diff.resources.forEachDifference((logicalId, change) => {
@@ -82,6 +83,11 @@ function summarize(diffs: Record<string, TemplateDiffLike>): StackChange[] {
     });
     return { stackName, changes: diff.differenceCount, iamChanges: diff.permissionsAnyChanges, removals };
   });
+}
+
+/** The stacks whose changes need a yes before deploying: IAM changes or deletions. */
+export function needsConfirmation(changes: readonly StackChange[]): StackChange[] {
+  return changes.filter((c) => c.iamChanges || c.removals.length > 0);
 }
 
 async function askOnTerminal(question: string): Promise<boolean> {
@@ -116,7 +122,7 @@ async function prepare(
           permissionChangeType?: string;
           templateDiffs?: Record<string, TemplateDiffLike>;
         };
-        const sensitive = summarize(data.templateDiffs ?? {}).some(
+        const sensitive = summarizeDiffs(data.templateDiffs ?? {}).some(
           (c) => c.iamChanges || c.removals.length > 0,
         );
         return data.permissionChangeType === 'none' && !sensitive;
@@ -151,7 +157,7 @@ async function prepare(
     toolkit,
     assembly,
     select,
-    changes: summarize(diffs),
+    changes: summarizeDiffs(diffs),
     setReporter: (fn: (line: string) => void) => {
       report = fn;
     },
@@ -180,7 +186,7 @@ export async function deployStacks(
   const prepared = await prepare(topology, plan, 'deploy', options);
   const { toolkit, assembly, changes } = prepared;
   try {
-    const sensitive = changes.filter((c) => c.iamChanges || c.removals.length > 0);
+    const sensitive = needsConfirmation(changes);
     if (sensitive.length > 0 && !options.yes) {
       const lines = sensitive.map(
         (c) =>
