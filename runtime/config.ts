@@ -36,6 +36,24 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+function relayTargetsFrom(raw: string | undefined): Record<string, RelayTarget> {
+  const problem = `environment variable ${RUNTIME_ENV.relayTargets} must be JSON {"<region key>": {"awsRegion": "...", "functionName": "..."}}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw || '{}');
+  } catch {
+    throw new Error(`${problem}; it is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(problem);
+  for (const [key, target] of Object.entries(parsed)) {
+    const t = target as Partial<RelayTarget> | null;
+    if (typeof t?.awsRegion !== 'string' || typeof t?.functionName !== 'string') {
+      throw new Error(`${problem}; the entry for "${key}" is not`);
+    }
+  }
+  return parsed as Record<string, RelayTarget>;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const mode = env[RUNTIME_ENV.authMode] ?? 'dev';
   const auth: AuthConfig =
@@ -50,7 +68,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     tableName: required(env, RUNTIME_ENV.tableName),
     regionKey: required(env, RUNTIME_ENV.regionKey),
     awsRegion: required(env, 'AWS_REGION'),
-    relayTargets: JSON.parse(env[RUNTIME_ENV.relayTargets] ?? '{}'),
+    relayTargets: relayTargetsFrom(env[RUNTIME_ENV.relayTargets]),
     managementEndpoint: env[RUNTIME_ENV.managementEndpoint] || undefined,
     awsEndpoint: env[RUNTIME_ENV.awsEndpoint] || undefined,
     auth,
