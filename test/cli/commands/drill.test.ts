@@ -1,0 +1,161 @@
+// Runs the built CLI (`npm test` builds first) against a sandbox started in this process: a drill interrupted
+// with SIGINT restores its region; one killed with SIGKILL is shown by `drill status` and restored by
+// `drill abort`; `drain --force` refuses without a terminal; traffic and drain print what changed.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { whereUsersGo } from '../../../cli/ops/drill/failover.js';
+import { listJournals } from '../../../cli/ops/drill/journal.js';
+import type { Target } from '../../../cli/ops/target.js';
+import { serializeTopology } from '../../../core/topology.js';
+import type { Sandbox } from '../../../sandbox/index.js';
+import { writeSandboxState } from '../../../sandbox/state.js';
+import { resetRouting, startDrillSandbox } from '../ops/drill/support.js';
+
+const bin = resolve('bin/run.js');
+let sandbox: Sandbox;
+let target: Target;
+let cwd: string;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  delete env.CHATCTL_CONFIG;
+  // stdin is a pipe, not a terminal: what a script or CI sees.
+  const child = spawn('node', [bin, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const done = new Promise<Run>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+const chatctl = (...args: string[]) => start(args).done;
+
+const journalIds = async () =>
+  new Set((await listJournals(join(cwd, '.chatctl', 'drills'))).map((j) => j.id));
+
+/** Waits until the new drill's journal (one not in `before`) says the hold step is running. */
+async function waitForHold(before: Set<string>, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const journals = (await listJournals(join(cwd, '.chatctl', 'drills'))).filter((j) => !before.has(j.id));
+    const running = journals.find(
+      (j) => j.state === 'running' && j.steps.some((s) => s.name === 'hold' && s.status === 'running'),
+    );
+    if (running) return running.id;
+    const failed = journals.find((j) => j.state === 'finished');
+    if (failed) throw new Error(`the drill ended before its hold: ${JSON.stringify(failed.steps)}`);
+    if (Date.now() > deadline) throw new Error('the drill did not reach its hold');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  ({ sandbox, target } = await startDrillSandbox());
+  cwd = await mkdtemp(join(tmpdir(), 'chatctl-drill-cli-'));
+  await writeFile(join(cwd, 'chatctl.json'), serializeTopology(sandbox.topology));
+  await writeSandboxState(sandbox.state, join(cwd, '.chatctl', 'sandbox.json'));
+});
+afterAll(async () => {
+  await sandbox?.stop();
+  if (cwd) await rm(cwd, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await resetRouting(target);
+});
+
+describe('cli drill, drain and traffic commands', { timeout: 120_000 }, () => {
+  it('drill failover: SIGINT during the hold restores the region and exits non-zero', async () => {
+    const before = await journalIds();
+    const { child, done } = start(['drill', 'failover', 'tokyo', '--hold', '5m', '--json']);
+    await waitForHold(before);
+    expect(await whereUsersGo(target, 'tokyo')).not.toBe('tokyo');
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code, run.stderr).toBe(130);
+    const result = JSON.parse(run.stdout);
+    expect(result.verdict).toBe('aborted');
+    const status = Object.fromEntries(
+      result.steps.map((s: { name: string; status: string }) => [s.name, s.status]),
+    );
+    expect(status).toMatchObject({ hold: 'aborted', restore: 'passed', 'verify-replication': 'skipped' });
+    expect(result.timeToRestoreMs).toBeGreaterThanOrEqual(0);
+    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
+  });
+
+  it('drill failover: after SIGKILL, drill status shows the drill and drill abort restores the region', async () => {
+    const before = await journalIds();
+    const { child, done } = start(['drill', 'failover', 'na', '--hold', '5m', '--json']);
+    const id = await waitForHold(before);
+    child.kill('SIGKILL');
+    await done;
+    expect(await whereUsersGo(target, 'na')).not.toBe('na');
+
+    const refused = await chatctl('drill', 'failover', 'tokyo', '--hold', '1s');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/did not finish: its process is gone/);
+
+    const status = await chatctl('drill', 'status', '--json');
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout);
+    expect(parsed.unfinished).toEqual([
+      expect.objectContaining({
+        id,
+        region: 'na',
+        state: 'interrupted',
+        currentStep: 'hold',
+        pending: ['na drained'],
+      }),
+    ]);
+    const human = await chatctl('drill', 'status');
+    expect(human.stdout).toMatch(new RegExp(`${id}\\s+na\\s+interrupted\\s+hold\\s+na drained`));
+    expect(human.stdout).toMatch(/chatctl drill abort/);
+
+    const abort = await chatctl('drill', 'abort', '--json');
+    expect(abort.code, abort.stderr).toBe(0);
+    expect(JSON.parse(abort.stdout)).toMatchObject({ id, how: 'restored', restored: ['na drained'] });
+    expect(await whereUsersGo(target, 'na')).toBe('na');
+    expect(JSON.parse((await chatctl('drill', 'status', '--json')).stdout).unfinished).toEqual([]);
+  });
+
+  it('drain: --force without a terminal refuses and changes nothing', async () => {
+    const run = await chatctl('drain', 'seoul', '--force');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--force needs the region key typed back at a terminal/);
+    expect(await whereUsersGo(target, 'seoul')).toBe('seoul');
+  });
+
+  it('drain and restore: print what changed and the DNS answer before and after', async () => {
+    const drain = await chatctl('drain', 'tokyo');
+    expect(drain.code, drain.stderr).toBe(0);
+    expect(drain.stdout).toMatch(/tokyo: drained: health check \S+ Inverted false -> true/);
+    expect(drain.stdout).toMatch(/DNS from tokyo's subnet: tokyo -> (seoul|na) \(time to shift/);
+    const restore = await chatctl('restore', 'tokyo', '--json');
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(JSON.parse(restore.stdout)).toMatchObject({
+      action: 'restore',
+      changed: true,
+      dns: { after: 'tokyo' },
+    });
+  });
+});
