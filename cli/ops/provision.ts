@@ -3,6 +3,7 @@
  * chatctl.json, bring the change about on the target: the running sandbox, or AWS through a deploy.
  * Both are imported lazily: the sandbox control client is small, the deploy path loads the CDK.
  */
+import { isUserError, UserError } from '../../core/errors.js';
 import { names } from '../../core/names.js';
 import type { RegionSpec, Topology } from '../../core/topology.js';
 
@@ -25,8 +26,17 @@ export async function provisionRegion(
     return { applied, detail };
   }
   const { deployRegionAddition } = await import('./deploy/index.js');
-  const outcome = await deployRegionAddition(topology, key, { yes: options.yes, quiet: options.quiet });
-  return { applied: outcome.applied, detail: outcome.detail, deployed: outcome.deployed };
+  try {
+    const outcome = await deployRegionAddition(topology, key, { yes: options.yes, quiet: options.quiet });
+    return { applied: outcome.applied, detail: outcome.detail, deployed: outcome.deployed };
+  } catch (error) {
+    // chatctl.json keeps the region (it is the source of truth); say so, and how to finish the job.
+    if (!isUserError(error)) throw error;
+    throw new UserError(`${key} was added to chatctl.json, but it was not deployed: ${error.message}`, {
+      hint: `${error.hint ? `${error.hint}; then ` : ''}run: chatctl deploy`,
+      cause: error,
+    });
+  }
 }
 
 export async function unprovisionRegion(topology: Topology, key: string): Promise<ProvisionOutcome> {

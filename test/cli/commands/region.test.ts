@@ -9,7 +9,11 @@ const bin = resolve('bin/run.js');
 let cwd: string;
 
 function chatctl(...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  return chatctlWith({}, ...args);
+}
+
+function chatctlWith(extra: NodeJS.ProcessEnv, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
   delete env.CHATCTL_CONFIG;
   const result = spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8', env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -117,5 +121,36 @@ describe('cli region commands', () => {
     expect(plain.stderr).not.toMatch(/ {4}at /);
     const debug = chatctl('region', 'list', '--config', dir, '--debug');
     expect(debug.stderr).toMatch(/ {4}at /);
+  });
+
+  it('region add: with target aws and no credentials, keeps the region in chatctl.json and says how to deploy', async () => {
+    chatctl('init', '--aws');
+    const empty = join(cwd, 'empty');
+    await writeFile(empty, '');
+    const noCredentials: NodeJS.ProcessEnv = {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+      AWS_CONFIG_FILE: empty,
+      AWS_SHARED_CREDENTIALS_FILE: empty,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      CHATCTL_DEV_TOKEN_SECRET: 'a-test-secret-of-some-length',
+    };
+    const result = chatctlWith(
+      noCredentials,
+      'region',
+      'add',
+      'sydney',
+      '--aws-region',
+      'ap-southeast-2',
+      '--yes',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/sydney was added to chatctl\.json, but it was not deployed/);
+    expect(result.stderr).toMatch(/credentials/i);
+    expect(result.stderr).toMatch(/run: chatctl deploy/);
+    const topology = JSON.parse(await readFile(join(cwd, 'chatctl.json'), 'utf8'));
+    expect(topology.regions.map((r: { key: string }) => r.key)).toContain('sydney');
   });
 });
