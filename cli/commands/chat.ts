@@ -96,6 +96,11 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
     }
   }
 
+  /** 1 when the server closed the connection (e.g. the region went down); 0 after /quit or the end of input. */
+  protected override exitCodeFor(result: ChatResult): number {
+    return result.ended === 'closed' ? 1 : 0;
+  }
+
   protected override render(result: ChatResult): void {
     this.output(
       color.dim(
