@@ -6,8 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../core/errors.js';
+import type { ChatClient } from './chat-client.js';
 import { exitCodeOf, type Problem, type Verdict } from './health-verdict.js';
-import { openProbe, type ProbeSocket, percentile, round } from './probe.js';
+import { percentile, round } from './probe.js';
 import type { Target } from './target.js';
 
 export interface RelayTestOptions {
@@ -49,39 +50,32 @@ export interface RelayTestResult {
 
 interface Receiver {
   region: string;
-  socket: ProbeSocket;
-  /** clientMsgId -> arrival times. */
+  client: ChatClient;
+  /** clientMsgId -> arrival times (performance.now()). */
   arrivals: Map<string, number[]>;
 }
 
-function receiver(region: string, socket: ProbeSocket): Receiver {
+function receiver(region: string, client: ChatClient): Receiver {
   const arrivals = new Map<string, number[]>();
-  socket.onFrame((frame, at) => {
+  client.onFrame((frame, at) => {
     if (frame.type !== 'message') return;
     const id = frame.message.clientMsgId;
     arrivals.set(id, [...(arrivals.get(id) ?? []), at]);
   });
-  return { region, socket, arrivals };
+  return { region, client, arrivals };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends one message and waits for its ack; an error frame for it fails the test with its reason. */
+/** Sends one message and waits for its ack (an error frame rejects); resolves with the time it was sent. */
 async function sendAndAck(
-  socket: ProbeSocket,
+  client: ChatClient,
   roomId: string,
   clientMsgId: string,
   text: string,
-  timeoutMs: number,
 ): Promise<number> {
   const sentAt = performance.now();
-  socket.send({ action: 'send', roomId, clientMsgId, text });
-  const answer = await socket.next(
-    (f) => (f.type === 'ack' && f.clientMsgId === clientMsgId) || (f.type === 'error' && f.action === 'send'),
-    timeoutMs,
-  );
-  if (answer.type === 'error')
-    throw new Error(`send ${clientMsgId} refused: ${answer.code} ${answer.message}`);
+  await client.send(roomId, text, { clientMsgId });
   return sentAt;
 }
 
@@ -135,20 +129,18 @@ export async function relayTest(target: Target, options: RelayTestOptions): Prom
   const to = target.region(options.to);
   const run = randomBytes(4).toString('hex');
   const roomId = `relaytest-${Date.now().toString(36)}-${run}`;
-  const sockets: ProbeSocket[] = [];
+  const { ChatClient } = await import('./chat-client.js');
+  const clients: ChatClient[] = [];
   const open = async (region: typeof from, role: string) => {
-    const socket = await openProbe(region.websocketUrl, target.token(`probe-relay-${role}`, 600), {
+    const client = await ChatClient.connect({
+      url: region.websocketUrl,
+      token: target.token(`probe-relay-${role}`, 600),
       timeoutMs,
+      connectTimeoutMs: timeoutMs,
     });
-    sockets.push(socket);
-    socket.send({ action: 'join', roomId });
-    const joined = await socket.next(
-      (f) => (f.type === 'joined' && f.roomId === roomId) || (f.type === 'error' && f.action === 'join'),
-      timeoutMs,
-    );
-    if (joined.type === 'error')
-      throw new Error(`join in ${region.spec.key} refused: ${joined.code} ${joined.message}`);
-    return receiver(region.spec.key, socket);
+    clients.push(client);
+    await client.join(roomId);
+    return receiver(region.spec.key, client);
   };
   try {
     let a: Receiver;
@@ -192,7 +184,7 @@ export async function relayTest(target: Target, options: RelayTestOptions): Prom
       const deadline = performance.now() + timeoutMs;
       for (let i = 0; performance.now() < deadline; i++) {
         const id = `warm-${tag}-${run}-${i}`;
-        await sendAndAck(sender.socket, roomId, id, 'relay test warm-up', timeoutMs);
+        await sendAndAck(sender.client, roomId, id, 'relay test warm-up');
         const wait = performance.now() + 250;
         while (performance.now() < wait) {
           if ([...listener.arrivals.keys()].some((k) => k.startsWith(`warm-${tag}-`))) return true;
@@ -209,7 +201,7 @@ export async function relayTest(target: Target, options: RelayTestOptions): Prom
     const sendAll = async (sender: Receiver, sent: Map<string, number>, tag: string) => {
       for (let i = 0; i < messages; i++) {
         const id = `rt-${tag}-${run}-${i}`;
-        sent.set(id, await sendAndAck(sender.socket, roomId, id, `relay test ${tag} ${i}`, timeoutMs));
+        sent.set(id, await sendAndAck(sender.client, roomId, id, `relay test ${tag} ${i}`));
       }
     };
     await Promise.all([sendAll(a, sentA, 'ab'), sendAll(b, sentB, 'ba')]);
@@ -271,7 +263,7 @@ export async function relayTest(target: Target, options: RelayTestOptions): Prom
       problems,
     };
   } finally {
-    for (const socket of sockets) socket.close();
+    await Promise.all(clients.map((client) => client.close().catch(() => {})));
   }
 }
 

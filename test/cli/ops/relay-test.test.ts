@@ -72,6 +72,19 @@ describe('relay test against the sandbox', () => {
     }
   });
 
+  it('relay test: a region that refuses connections makes the verdict critical', async () => {
+    sandbox.faults.inject('na', 'gateway-down');
+    try {
+      const result = await relayTest(target, { from: 'seoul', to: 'na', messages: 2, timeoutMs: 3000 });
+      expect(result.verdict).toBe('critical');
+      expect(result.deliveries).toEqual([]);
+      expect(result.problems[0]).toMatchObject({ check: 'connect', status: 'fail' });
+      expect(result.problems[0].message).toMatch(/503|unavailable/i);
+    } finally {
+      sandbox.faults.heal('na');
+    }
+  });
+
   it('relay test: the same region twice is a user error', async () => {
     const error = await relayTest(target, { from: 'seoul', to: 'seoul' }).catch((e: unknown) => e);
     expect(isUserError(error)).toBe(true);
