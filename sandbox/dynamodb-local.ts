@@ -83,7 +83,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   });
   exited.catch(() => {});
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
   const ready = (async () => {
     while (Date.now() < deadline) {
       if (await answers(endpoint)) return;

@@ -42,7 +42,12 @@ interface Change {
 interface Held {
   readonly version: Version;
   readonly image: Image | undefined;
+  /** The image was dropped to bound memory (only the version is needed once the item is old). */
+  readonly pruned?: boolean;
 }
+
+/** Images of items older than this are dropped from the side map; their versions stay. */
+const PRUNE_AFTER_MS = 5 * 60_000;
 
 interface Pending {
   readonly canon: string;
@@ -358,7 +363,17 @@ export class Replicator {
     const active = this.options.pollIntervalMs ?? 25;
     const idle = this.options.idlePollIntervalMs ?? 200;
     let lastDiscovery = Date.now();
+    let lastPrune = Date.now();
     while (!replica.stopped && !this.stopped) {
+      if (Date.now() - lastPrune > 30_000) {
+        lastPrune = Date.now();
+        const cutoff = lastPrune - PRUNE_AFTER_MS;
+        for (const [key, held] of replica.held) {
+          if (!held.pruned && held.version.ts < cutoff && !replica.pending.has(key)) {
+            replica.held.set(key, { version: held.version, image: undefined, pruned: true });
+          }
+        }
+      }
       replica.pollStartedAt = Date.now();
       let count = 0;
       try {
@@ -436,6 +451,7 @@ export class Replicator {
       const held = replica.held.get(key);
       if (
         held &&
+        !held.pruned &&
         compareVersions(held.version, echo.version) > 0 &&
         (held.image ? canonical(held.image) : 'DELETE') !== canon
       ) {

@@ -59,15 +59,24 @@ describe('replication', () => {
     expect(sandbox.replication.stats.queued).toBe(0);
   });
 
-  it('replication: concurrent writes to one item from two regions converge on one winner everywhere', async () => {
-    for (let round = 0; round < 5; round++) {
-      const sk = `conflict-${round}`;
-      await Promise.all([
-        clients.seoul.send(
-          new PutItemCommand({ TableName: table(), Item: { ...key(sk), from: { S: 'seoul' } } }),
+  it('replication: concurrent writes to one item from every region converge on one winner everywhere', async () => {
+    // Two rounds of writes per item, from every region at once, so replicated changes cross local ones.
+    for (let wave = 0; wave < 2; wave++) {
+      await Promise.all(
+        Array.from({ length: 5 }, (_, round) =>
+          Promise.all(
+            ['seoul', 'tokyo', 'na'].map((from) =>
+              clients[from].send(
+                new PutItemCommand({
+                  TableName: table(),
+                  Item: { ...key(`conflict-${round}`), from: { S: `${from}-${wave}` } },
+                }),
+              ),
+            ),
+          ),
         ),
-        clients.na.send(new PutItemCommand({ TableName: table(), Item: { ...key(sk), from: { S: 'na' } } })),
-      ]);
+      );
+      await new Promise((r) => setTimeout(r, 35));
     }
     await sandbox.replication.settle();
     for (let round = 0; round < 5; round++) {
