@@ -155,6 +155,41 @@ describe('chatctl chat', () => {
   );
 
   it(
+    'chat: when the region goes down mid-session the session says so and exits 1',
+    async () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+      delete env.CHATCTL_CONFIG;
+      const child = spawn('node', [bin, 'chat', '--region', 'na', '--room', 'outage', '--user', 'dana'], {
+        cwd,
+        env,
+      });
+      let stdout = '';
+      let stderr = '';
+      const joined = new Promise<void>((resolve) => {
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          if (stdout.includes('joined outage as dana')) resolve();
+        });
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      try {
+        await joined; // stdin stays open: the session waits for input
+        sandbox.faults.inject('na', 'gateway-down');
+        expect(await exited).toBe(1);
+        expect(stdout).toMatch(/^connection closed \(\d+/m);
+        expect(stderr).toBe('');
+      } finally {
+        sandbox.faults.heal('na');
+        child.kill();
+      }
+    },
+    SPAWN_TEST_MS,
+  );
+
+  it(
     'chat: a bad region or a stray --from is a clear error with exit code 1',
     async () => {
       const mars = await chatctl(['chat', '--region', 'mars', '--user', 'alice'], '');
