@@ -82,6 +82,38 @@ describe('cli on-call commands', { timeout: 120_000 }, () => {
     }
   });
 
+  it('health --watch --json: one JSON document per line per run, nothing else', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.CHATCTL_CONFIG;
+    const child = spawn(
+      'node',
+      [bin, 'health', '--watch', '1', '--json', '--region', 'seoul', '--skip-replication'],
+      {
+        cwd,
+        env,
+      },
+    );
+    let stdout = '';
+    try {
+      await new Promise<void>((done, fail) => {
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk;
+          if (stdout.split('\n').filter(Boolean).length >= 2) done();
+        });
+        child.once('close', () => fail(new Error(`exited early: ${stdout}`)));
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const lines = stdout.split('\n').filter(Boolean).slice(0, 2);
+    for (const line of lines) {
+      const result = JSON.parse(line);
+      expect(result.regions.map((r: { key: string }) => r.key)).toEqual(['seoul']);
+      expect(result.verdict).toBe('healthy');
+    }
+    expect(stdout).not.toMatch(/\u001b/);
+  });
+
   it('health --region: an unknown key is a user error with a hint, exit 1', async () => {
     const run = await chatctl('health', '--region', 'mars');
     expect(run.code).toBe(1);
