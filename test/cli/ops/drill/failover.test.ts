@@ -2,7 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chatBothWays, chinaStatus, chinaUrl } from '../../../../cli/ops/china/index.js';
+import {
+  chatBothWays,
+  chinaStatus,
+  chinaTest,
+  chinaUrl,
+  moveChinaOrigin,
+} from '../../../../cli/ops/china/index.js';
 import { drainRegion, restoreRegion } from '../../../../cli/ops/drain/index.js';
 import {
   abortDrill,
@@ -181,5 +187,29 @@ describe('failover drill against the sandbox', { timeout: 90_000 }, () => {
     expect(await whereUsersGo(target, 'na')).toBe('na');
     expect((await drillStatus({ dir })).unfinished).toEqual([]);
     expect((await readJournal(dir, 'zz-crashed'))?.verdict).toBe('aborted');
+  });
+});
+
+describe('China proxy against the sandbox', { timeout: 90_000 }, () => {
+  it('china: status names the origin, test chats through the proxy, origin moves and records it in chatctl.json', async () => {
+    const status = await chinaStatus(target);
+    expect(status).toMatchObject({ origin: 'seoul', configuredOrigin: 'seoul', enabled: true });
+    expect(status.url).toBe(target.sandbox?.china?.url);
+    const test = await chinaTest(target, { pings: 3 });
+    expect(test.answeredBy).toMatch(/^(seoul|ap-northeast-2)$/);
+    expect(test.chat.aToBMs).toBeGreaterThan(0);
+    expect(test.chat.bToAMs).toBeGreaterThan(0);
+
+    const { serializeTopology } = await import('../../../../core/topology.js');
+    const { writeFile, readFile: read } = await import('node:fs/promises');
+    const path = join(dir, 'chatctl.json');
+    await writeFile(path, serializeTopology(target.topology));
+    const moved = await moveChinaOrigin(target, 'na', { topologyPath: path });
+    expect(moved).toMatchObject({ from: 'seoul', to: 'na', changed: true, topologyUpdated: true });
+    expect(moved.servedAfterMs).toBeGreaterThanOrEqual(0);
+    expect((await chinaStatus(target)).origin).toBe('na');
+    expect(JSON.parse(await read(path, 'utf8')).china.originRegion).toBe('na');
+    const again = await moveChinaOrigin(target, 'na', { wait: false });
+    expect(again.changed).toBe(false);
   });
 });
