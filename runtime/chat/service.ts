@@ -294,6 +294,15 @@ export class ChatService {
     if (typeof frame !== 'object' || frame === null || !RELAYED_FRAMES.has(frame.type)) {
       return bad('frame must be a message, reaction or notice frame');
     }
+    const frameRoom =
+      frame.type === 'message'
+        ? frame.message?.roomId
+        : frame.type === 'notice'
+          ? frame.notice?.roomId
+          : frame.type === 'reaction'
+            ? frame.roomId
+            : undefined;
+    if (frameRoom !== roomId) return bad(`the frame is for room ${String(frameRoom)}, not ${roomId}`);
     const relayId =
       payload.relayId ?? (frame.type === 'message' ? `m-${frame.message?.messageId}` : undefined);
     if (typeof relayId !== 'string' || !RELAY_ID.test(relayId)) return bad('relayId is missing or invalid');

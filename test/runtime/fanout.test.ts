@@ -175,6 +175,12 @@ describe('runtime fan-out and relay', () => {
     ).toMatchObject({
       ok: false,
     });
+    const forged = {
+      roomId: 'global',
+      relayId: 'x1',
+      frame: { type: 'notice', notice: { roomId: 'other', text: 't', userId: 'u', setAt: 1 } },
+    };
+    expect(await tokyo.app.relay(forged as RelayPayload)).toMatchObject({ ok: false, error: /room other/ });
     expect(connections.posts.length).toBe(before);
   });
 });
