@@ -1,9 +1,15 @@
-// Small, cheap apps: the Global Table for 3 and 4 regions, and the props each construct refuses.
-import { App } from 'aws-cdk-lib';
+// Small apps, one construct at a time: the Global Table for 3 and 4 regions, the props each construct refuses,
+// and one route bundled for real with the local esbuild (no Docker), as `chatctl synth` does for every route.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_ENV } from '../../core/runtime-env.js';
 import { defaultTopology, type Topology } from '../../core/topology.js';
+import { ChatFunction } from '../../stacks/chat-function.js';
 import { ChinaProxyStack } from '../../stacks/china-proxy-stack.js';
 import { GlobalDataStack } from '../../stacks/global-data-stack.js';
 import { RegionStack } from '../../stacks/region-stack.js';
@@ -20,7 +26,7 @@ function replicasOf(topology: Topology): string[] {
   return table.Properties.Replicas.map((r) => r.Region);
 }
 
-describe('stacks: global data and props validation', { timeout: 180_000 }, () => {
+describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
   it('global data: a 3-region topology gets 3 replicas, the home region last', () => {
     expect(replicasOf(base())).toEqual(['ap-northeast-1', 'us-west-2', 'ap-northeast-2']);
   });
@@ -77,5 +83,36 @@ describe('stacks: global data and props validation', { timeout: 180_000 }, () =>
     expect(
       () => new ChinaProxyStack(new App(), 'c', { topology: base(), env: { region: 'eu-west-1' } }),
     ).toThrow(/must be in us-east-1/);
+  });
+
+  it('chat function: bundles runtime/handlers/<route>.ts into an ESM bundle that loads in Node and exports handler', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'chatctl-bundle-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'bundle-test', {
+      env: { account: '123456789012', region: 'ap-northeast-2' },
+    });
+    new ChatFunction(stack, 'Ping', {
+      functionName: 'chat-seoul-ping',
+      route: 'ping',
+      code: { kind: 'bundle', projectRoot: resolve('.') },
+      environment: {},
+      timeout: Duration.seconds(29),
+      description: 'bundling test',
+    });
+    const assembly = app.synth();
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+    });
+    const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+    expect(assets).toHaveLength(1);
+    const bundle = join(assembly.directory, assets[0], 'index.mjs');
+    expect(existsSync(bundle)).toBe(true);
+    expect(readFileSync(bundle, 'utf8')).toMatch(/createRequire/);
+    const loaded = (await import(pathToFileURL(bundle).href)) as { handler?: unknown };
+    expect(typeof loaded.handler).toBe('function');
+    rmSync(outdir, { recursive: true, force: true });
   });
 });
