@@ -97,3 +97,12 @@ export function parseIntField(
   }
   return n;
 }
+
+/** A percent-encoded path segment; a malformed encoding is the caller's error (400), not the sandbox's. */
+export function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new AwsXmlError(400, 'InvalidInput', `The path segment "${part}" is not valid percent-encoding.`);
+  }
+}

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { names } from '../../core/names.js';
 import type { Topology } from '../../core/topology.js';
 import type { EdgeRequest, EdgeResponse } from '../contracts.js';
-import { AwsXmlError, answer, xmlResponse } from './aws-xml.js';
+import { AwsXmlError, answer, decodePathPart, xmlResponse } from './aws-xml.js';
 import { normalizeName } from './route53.js';
 import {
   child,
@@ -222,7 +222,7 @@ export class CloudFrontService {
       const parts = path
         .slice(API.length + 1)
         .split('/')
-        .map((p) => decodeURIComponent(p));
+        .map((p) => decodePathPart(p));
       if (parts.length === 1 && method === 'GET') return this.listDistributions(request.query);
       if (parts.length === 2 && method === 'GET') return this.getDistribution(parts[1]);
       if (parts.length === 3 && parts[2] === 'config' && method === 'GET')

@@ -7,7 +7,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { names } from '../../core/names.js';
 import type { Topology } from '../../core/topology.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../contracts.js';
-import { AwsXmlError, answer, bool, parseBool, parseIntField, xmlResponse } from './aws-xml.js';
+import {
+  AwsXmlError,
+  answer,
+  bool,
+  decodePathPart,
+  parseBool,
+  parseIntField,
+  xmlResponse,
+} from './aws-xml.js';
 import { CHECKER_REGION, HealthChecker } from './health-checker.js';
 import { ipv4ToNumber, locateClient, regionLatencyMs } from './latency.js';
 import {
@@ -238,7 +246,7 @@ export class Route53Service {
     const parts = path
       .slice(API.length + 1)
       .split('/')
-      .map((p) => decodeURIComponent(p));
+      .map((p) => decodePathPart(p));
     const [resource, id, sub] = parts;
     const method = request.method.toUpperCase();
     const q = request.query;

@@ -236,6 +236,22 @@ describe('route53', { timeout: 90_000 }, () => {
     ).rejects.toMatchObject({ name: 'InvalidInput' });
     const after = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
     expect(after.ResourceRecordSets).toEqual(before.ResourceRecordSets);
+    const badPath = await fetch(`${edge.url}/2013-04-01/healthcheck/%zz`, {
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
+      },
+    });
+    expect(badPath.status).toBe(400);
+    expect(await badPath.text()).toContain('<Code>InvalidInput</Code>');
+    const unknown = await fetch(`${edge.url}/2013-04-01/trafficpolicies`, {
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
+      },
+    });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('<Code>InvalidAction</Code>');
   });
 
   it('route53: health checks are created idempotently by CallerReference, listed, got and deleted', async () => {
