@@ -3,6 +3,7 @@
  * the replica status of every region, and `--verify ROOM` (a room's partition compared across replicas).
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { ATTR, keys } from '../../core/datamodel.js';
 import { names } from '../../core/names.js';
 import {
@@ -69,6 +70,9 @@ export async function canaryRound(
   const samples: LagSample[] = [];
   const writeErrors: Record<string, string> = {};
   const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  // No SDK call may outlive the round, even against a region that accepts and never answers.
+  const signal = options.signal ?? AbortSignal.timeout(options.timeoutMs + 1000);
+  setMaxListeners(1000, signal);
   await Promise.all(
     options.sources.map(async (source) => {
       const sk = keys.canarySk(source, id);
@@ -86,10 +90,12 @@ export async function canaryRound(
               [ATTR.ttl]: { N: String(Math.floor(Date.now() / 1000) + CANARY_TTL_SECONDS) },
             },
           }),
-          { abortSignal: options.signal },
+          { abortSignal: signal },
         );
       } catch (error) {
-        writeErrors[source] = describeError(error);
+        writeErrors[source] = signal.aborted
+          ? `no answer within ${options.timeoutMs} ms`
+          : describeError(error);
         return;
       }
       const written = performance.now();
@@ -102,7 +108,7 @@ export async function canaryRound(
               !options.involving || options.involving.includes(source) || options.involving.includes(to),
           )
           .map(async (to) => {
-            const lagMs = await pollUntilSeen(clients, to, table, sk, written, deadline, options.signal);
+            const lagMs = await pollUntilSeen(clients, to, table, sk, written, deadline, signal);
             samples.push({ from: source, to, lagMs });
           }),
       );
