@@ -68,18 +68,21 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
     if (result.dryRun) {
       this.log(
         table([
-          ['#', 'STEP', 'PLAN'],
+          ['#', 'STEP', 'WHAT IT DOES', 'DRY RUN'],
           ...result.steps.map((s, i) => [
             String(i + 1),
             s.name,
-            s.status === 'passed' || s.status === 'failed'
-              ? statusWord(s.status === 'passed' ? 'ok' : 'fail', s.detail ?? s.status)
+            s.title,
+            s.name === 'preflight'
+              ? statusWord(s.status === 'passed' ? 'ok' : 'fail', s.status)
               : (s.detail ?? s.status),
           ]),
         ]),
       );
+      const preflight = result.steps[0];
+      this.log(`\nPreflight: ${preflight?.detail ?? '-'}`);
       this.log(
-        `\nDry run of ${result.region}: preflight ${result.verdict === 'passed' ? statusWord('ok', 'passed') : statusWord('fail', 'failed')}; nothing was changed.`,
+        `Dry run of ${result.region}: preflight ${result.verdict === 'passed' ? statusWord('ok', 'passed') : statusWord('fail', 'failed')}; nothing was changed.`,
       );
       return;
     }

@@ -6,6 +6,7 @@
  * the journal lets `drill status` / `drill abort` deal with one that crashed.
  */
 import { hostname } from 'node:os';
+import { isAbsolute, relative } from 'node:path';
 import { UserError } from '../../../core/errors.js';
 import { findRegion } from '../../../core/topology.js';
 import { chatBothWays, moveChinaOrigin } from '../china/index.js';
@@ -392,7 +393,12 @@ export async function runFailoverDrill(target: Target, options: FailoverDrillOpt
   } finally {
     if (!journal.dryRun) await releaseDrillLock(dir, id);
   }
-  let result = resultOf(journal, { floorMs: shiftFloorMs(target), journalFile: journalPath(dir, id) });
+  const file = journalPath(dir, id);
+  const shown = relative(process.cwd(), file);
+  let result = resultOf(journal, {
+    floorMs: shiftFloorMs(target),
+    journalFile: shown.startsWith('..') || isAbsolute(shown) ? file : shown,
+  });
   if (options.reportFile) result = { ...result, report: await writeReport(options.reportFile, result) };
   return result;
 }

@@ -9,6 +9,8 @@ import type { DrillJournal, StepStatus, Verdict } from './journal.js';
 
 export interface DrillStepResult {
   readonly name: string;
+  /** What the step does, in words. */
+  readonly title: string;
   readonly status: StepStatus;
   readonly startedAt: string | null;
   readonly endedAt: string | null;
@@ -46,6 +48,7 @@ export function resultOf(
     verdict: journal.verdict ?? 'aborted',
     steps: journal.steps.map((s) => ({
       name: s.name,
+      title: s.title,
       status: s.status,
       startedAt: s.startedAt ?? null,
       endedAt: s.endedAt ?? null,

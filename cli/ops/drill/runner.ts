@@ -143,7 +143,7 @@ export async function runSteps<C>(
             task.output = text;
           });
           if (record.detail && record.status === 'passed') task.title = `${step.title}: ${record.detail}`;
-          if (record.status === 'skipped') task.skip(`${step.title}: ${record.detail ?? 'skipped'}`);
+          if (record.status === 'skipped') task.skip(record.detail ?? 'skipped');
           if (record.status === 'failed' || record.status === 'aborted') {
             throw new Error(`${step.title}: ${record.detail ?? record.status}`);
           }

@@ -120,6 +120,7 @@ describe('drill journal and lock', () => {
     });
     expect(json.steps[0]).toEqual({
       name: 'preflight',
+      title: 'Preflight',
       status: 'passed',
       startedAt: '2026-01-01T00:00:00.000Z',
       endedAt: '2026-01-01T00:00:01.500Z',
