@@ -17,6 +17,11 @@ export interface EdgeRequest {
   readonly service: string;
   /** From the SigV4 credential scope: e.g. ap-northeast-2 (us-east-1 for Route 53 and CloudFront). */
   readonly region: string;
+  /**
+   * The sandbox region key of the caller when the request came from a region's handlers (their endpoint is
+   * the edge URL + /_from/<key>, a prefix the edge strips), so cross-region calls can take that pair's lag.
+   */
+  readonly caller?: string;
 }
 
 export interface EdgeResponse {

@@ -62,6 +62,12 @@ export async function startEdge(options: { port: number; host?: string }): Promi
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://edge');
+    let caller: string | undefined;
+    const from = /^\/_from\/([a-z][a-z0-9]{1,11})(\/.*)?$/.exec(url.pathname);
+    if (from) {
+      caller = from[1];
+      url.pathname = from[2] ?? '/';
+    }
     let body: Buffer;
     try {
       body = await readBody(req);
@@ -125,6 +131,7 @@ export async function startEdge(options: { port: number; host?: string }): Promi
       body,
       service,
       region,
+      ...(caller ? { caller } : {}),
     };
     send(res, await handler(request));
   }

@@ -290,6 +290,11 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
         account: SANDBOX_ACCOUNT,
         find: functions,
         failing: (fn) => faults.has(fn.regionKey, 'relay-error'),
+        // A cross-region Invoke crosses the network between the regions: the pair's lag, plus latency faults.
+        delayMs: (caller, fn) =>
+          caller && caller !== fn.regionKey && regions.has(caller)
+            ? lagMs(caller, fn.regionKey) + faults.latencyMs(caller) + faults.latencyMs(fn.regionKey)
+            : 0,
         onError,
         track: (work) => {
           invocations.add(work);

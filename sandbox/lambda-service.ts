@@ -22,9 +22,13 @@ export interface LambdaServiceOptions {
   /** A fault makes the function's Invoke fail (relay-error). */
   failing(fn: LambdaFunction): boolean;
   readonly onError?: (error: Error, where: string) => void;
+  /** One-way network delay from the calling region to the function's region, ms (0 within a region). */
+  readonly delayMs?: (caller: string | undefined, fn: LambdaFunction) => number;
   /** Event invocations run after the 202; the sandbox awaits them on stop. */
   readonly track?: (work: Promise<unknown>) => void;
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 const ARN = /^arn:aws:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/;
@@ -86,6 +90,8 @@ export function lambdaService(options: LambdaServiceOptions): EdgeServiceHandler
     if (options.failing(fn)) {
       return awsError('rest-json', 500, 'ServiceException', `injected fault: relay-error in ${fn.regionKey}`);
     }
+    const delay = options.delayMs?.(request.caller, fn) ?? 0;
+    if (delay > 0) await sleep(delay);
     const requestId = randomUUID();
     const version = { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId };
     if (type === 'DryRun') return { status: 204, headers: version };
@@ -98,6 +104,7 @@ export function lambdaService(options: LambdaServiceOptions): EdgeServiceHandler
     }
     try {
       const result = await fn.invoke(payload);
+      if (delay > 0) await sleep(delay);
       return {
         status: 200,
         headers: { ...version, 'content-type': 'application/json' },

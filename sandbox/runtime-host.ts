@@ -46,7 +46,8 @@ export function runtimeConfigFor(
     awsRegion: region.awsRegion,
     relayTargets,
     managementEndpoint: `http://127.0.0.1:${endpoints.gatewayPort}/${WEBSOCKET_STAGE}`,
-    awsEndpoint: endpoints.edgeUrl,
+    // The prefix tells the edge which region calls (stripped there), so cross-region Invokes take the lag.
+    awsEndpoint: `${endpoints.edgeUrl}/_from/${region.key}`,
     credentials: { ...SANDBOX_CREDENTIALS },
     auth: { mode: 'dev', secret: SANDBOX_DEV_TOKEN_SECRET },
   };
