@@ -110,7 +110,16 @@ export class ChinaProxyStack extends Stack {
           priority: 1,
           overrideAction: { none: {} },
           statement: {
-            managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' },
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name: 'AWSManagedRulesCommonRuleSet',
+              // Counted, not blocked: the $connect token travels in the query string (a Cognito ID token can
+              // pass the rule's 2 KB limit), and WebSocket clients need not send a User-Agent.
+              ruleActionOverrides: [
+                { name: 'SizeRestrictions_QUERYSTRING', actionToUse: { count: {} } },
+                { name: 'NoUserAgent_HEADER', actionToUse: { count: {} } },
+              ],
+            },
           },
           visibilityConfig: {
             cloudWatchMetricsEnabled: true,

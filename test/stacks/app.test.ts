@@ -291,6 +291,10 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
         }),
       ],
     });
+    // The token in the $connect query string must not trip the common rules' 2 KB query-string limit.
+    expect(JSON.stringify(t.findResources('AWS::WAFv2::WebACL'))).toContain(
+      '{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_QUERYSTRING"}',
+    );
     expect(proxy.region).toBe('us-east-1');
   });
 
