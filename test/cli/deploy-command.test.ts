@@ -89,6 +89,15 @@ describe('cli synth and deploy', () => {
     expect(existsSync(join(dir, 'cdk.out', 'chat-global-data.assets.json'))).toBe(false);
   }, 60_000);
 
+  it('diff: with no AWS credentials it fails at once with the same clear message and exit 1', () => {
+    const result = chatctl(
+      ['diff', '--region', 'tokyo', '--config', config],
+      credentialFreeEnv({ CHATCTL_DEV_TOKEN_SECRET: 'a-test-secret-of-enough-length' }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/diff: no AWS credentials found/);
+  }, 60_000);
+
   it('deploy: auth mode dev without a dev-token secret is refused before anything else', () => {
     const result = chatctl(['deploy', '--yes', '--config', config], credentialFreeEnv());
     expect(result.code).toBe(1);
