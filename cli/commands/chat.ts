@@ -78,6 +78,10 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
       throw error;
     }
     this.output(color.dim(`connected ${endpoint.how} at ${endpoint.url}; /help for commands`));
+    // Ctrl-C leaves as /quit does: the socket is closed cleanly (1000) and the summary printed.
+    const interrupt = new AbortController();
+    const onSigint = () => interrupt.abort();
+    process.once('SIGINT', onSigint);
     try {
       const result = await runChatSession({
         client,
@@ -85,12 +89,14 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
         userId: user,
         input: process.stdin,
         print: this.output,
+        signal: interrupt.signal,
       });
       return { ...result, url: endpoint.url, region: endpoint.region, via: endpoint.via, userId: user };
     } catch (error) {
       if (error instanceof ChatClientError) throw new UserError(error.message, { cause: error });
       throw error;
     } finally {
+      process.off('SIGINT', onSigint);
       await client.close();
       process.stdin.pause();
     }

@@ -163,6 +163,8 @@ export interface ChatSessionOptions {
   readonly print: (line: string) => void;
   /** How long to wait, at the end of input, for the broadcasts of what was sent. Default 3 s. */
   readonly drainMs?: number;
+  /** Ends the session as /quit does (the command aborts it on Ctrl-C). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ChatSessionResult {
@@ -372,6 +374,8 @@ export async function runChatSession(options: ChatSessionOptions): Promise<ChatS
         if (!working) finish('eof');
       });
       void client.closed.then(() => finish('closed'));
+      if (options.signal?.aborted) finish('quit');
+      options.signal?.addEventListener('abort', () => finish('quit'), { once: true });
     });
 
     // What was sent is shown when its broadcast comes back; wait a little for the last ones.

@@ -190,6 +190,35 @@ describe('chatctl chat', () => {
   );
 
   it(
+    'chat: Ctrl-C leaves cleanly with the summary and exit code 0',
+    async () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+      delete env.CHATCTL_CONFIG;
+      const child = spawn('node', [bin, 'chat', '--region', 'seoul', '--room', 'sigint', '--user', 'erin'], {
+        cwd,
+        env,
+      });
+      let stdout = '';
+      const joined = new Promise<void>((resolve) => {
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          if (stdout.includes('joined sigint as erin')) resolve();
+        });
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      try {
+        await joined;
+        child.kill('SIGINT');
+        expect(await exited).toBe(0);
+        expect(stdout).toContain('left sigint: sent 0, received 0');
+      } finally {
+        child.kill();
+      }
+    },
+    SPAWN_TEST_MS,
+  );
+
+  it(
     'chat: a bad region or a stray --from is a clear error with exit code 1',
     async () => {
       const mars = await chatctl(['chat', '--region', 'mars', '--user', 'alice'], '');
