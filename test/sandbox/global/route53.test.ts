@@ -252,6 +252,29 @@ describe('route53', { timeout: 90_000 }, () => {
     });
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('<Code>InvalidAction</Code>');
+    const auth = {
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
+    };
+    const id = await healthCheckIdOf('seoul');
+    for (const [path, body] of [
+      ['/2013-04-01/healthcheck', '<CreateHealthCheckRequest><CallerReference>x</CallerReference>'],
+      [
+        '/2013-04-01/healthcheck',
+        '<CreateHealthCheckRequest><CallerReference>x</CallerReference></CreateHealthCheckRequest>',
+      ],
+      [
+        `/2013-04-01/healthcheck/${id}`,
+        '<UpdateHealthCheckRequest><Inverted>maybe</Inverted></UpdateHealthCheckRequest>',
+      ],
+      [`/2013-04-01/healthcheck/${id}`, '<NotAnUpdate/>'],
+    ]) {
+      const response = await fetch(`${edge.url}${path}`, { method: 'POST', headers: auth, body });
+      expect(response.status, body).toBe(400);
+      expect(await response.text(), body).toContain('<Code>InvalidInput</Code>');
+    }
+    const check = await r53.send(new GetHealthCheckCommand({ HealthCheckId: id }));
+    expect(check.HealthCheck?.HealthCheckConfig?.Inverted).toBe(false);
   });
 
   it('route53: health checks are created idempotently by CallerReference, listed, got and deleted', async () => {
