@@ -19,7 +19,7 @@ import {
   verdictOf,
 } from './health-verdict.js';
 import { pingOnce, round, TimeoutError, withTimeout } from './probe.js';
-import { describeError, type ProbeClients, probeClients } from './probe-clients.js';
+import { assertCredentials, describeError, type ProbeClients, probeClients } from './probe-clients.js';
 import { canaryRound, crossCheckReplicas, replicaCheck } from './replication.js';
 import { blameRegions, type LagPair, type LagSample, lagMatrix } from './replication-model.js';
 import type { RegionEndpoints, Target } from './target.js';
@@ -600,6 +600,12 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
       const checks = region.checks.map((c) => (c.name === 'replica' ? crossed[index] : c));
       return { ...region, checks, status: regionStatus(checks) };
     });
+    await assertCredentials(
+      [...regionResults.flatMap((r) => r.checks), ...chinaResult.checks]
+        .filter((c) => c.status === 'fail')
+        .map((c) => c.detail),
+      'chatctl health',
+    );
     return {
       target: target.kind,
       verdict: verdictOf(regionResults, chinaResult),

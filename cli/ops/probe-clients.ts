@@ -84,3 +84,17 @@ export function describeError(error: unknown): string {
   }
   return message;
 }
+
+const CREDENTIALS = /CredentialsProviderError|Could not load credentials|ExpiredToken|TokenRefreshRequired/i;
+
+/**
+ * When a check failed because there are no (or expired) AWS credentials, the whole run is moot: throw the
+ * sentence that says how to sign in, instead of a table in which every region looks down.
+ */
+export async function assertCredentials(details: readonly string[], doing: string): Promise<void> {
+  const detail = details.find((d) => CREDENTIALS.test(d));
+  if (!detail) return;
+  const { explainAwsError } = await import('./aws-errors.js');
+  const name = /^(\w+):/.exec(detail)?.[1] ?? 'CredentialsProviderError';
+  throw explainAwsError({ name, message: detail }, doing);
+}

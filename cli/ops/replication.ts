@@ -14,7 +14,7 @@ import {
   type Verdict,
 } from './health-verdict.js';
 import { round, withTimeout } from './probe.js';
-import { describeError, type ProbeClients, probeClients } from './probe-clients.js';
+import { assertCredentials, describeError, type ProbeClients, probeClients } from './probe-clients.js';
 import {
   blameRegions,
   comparePartitions,
@@ -366,6 +366,10 @@ export async function checkReplication(
       replica: replicas[index],
       suspect: blamed.has(key),
     }));
+    await assertCredentials(
+      [...Object.values(writeErrors), ...regions.map((r) => r.replica.detail)],
+      'chatctl replication check',
+    );
     const problems = replicationProblems(regions, pairs, writeErrors, verify);
     return {
       target: target.kind,

@@ -16,7 +16,14 @@ let cwd: string;
 let sandbox: Sandbox;
 
 function chatctl(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  return chatctlWith({}, ...args);
+}
+
+function chatctlWith(
+  extraEnv: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extraEnv };
   delete env.CHATCTL_CONFIG;
   return new Promise((done, fail) => {
     const child = spawn('node', [bin, ...args], { cwd, env });
@@ -119,6 +126,26 @@ describe('cli on-call commands', { timeout: 120_000 }, () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no region "mars"/);
     expect(run.stderr).toMatch(/chatctl region list/);
+  });
+
+  it('health --target aws without AWS credentials: one sentence on how to sign in, exit 1', async () => {
+    const noCredentials: NodeJS.ProcessEnv = {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+      AWS_CONFIG_FILE: join(cwd, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
+      AWS_WEB_IDENTITY_TOKEN_FILE: '',
+    };
+    const run = await chatctlWith(noCredentials, 'health', '--target', 'aws', '--timeout', '3000', '--json');
+    expect(run.code).toBe(1);
+    const { error } = JSON.parse(run.stdout);
+    expect(error.message).toMatch(/no AWS credentials found/);
+    expect(error.hint).toMatch(/sign in/);
   });
 
   it('replication check --json: exit 0 with a full lag matrix', async () => {
