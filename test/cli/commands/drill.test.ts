@@ -138,6 +138,23 @@ describe('cli drill, drain and traffic commands', { timeout: 120_000 }, () => {
     expect(JSON.parse((await chatctl('drill', 'status', '--json')).stdout).unfinished).toEqual([]);
   });
 
+  it('drill abort: a running drill gets SIGTERM, restores its region itself and ends aborted', async () => {
+    const before = await journalIds();
+    const { done } = start(['drill', 'failover', 'tokyo', '--hold', '5m', '--json']);
+    const id = await waitForHold(before);
+    const abort = await chatctl('drill', 'abort', '--json');
+    expect(abort.code, abort.stderr).toBe(0);
+    expect(JSON.parse(abort.stdout)).toMatchObject({ id, how: 'signalled', restored: ['tokyo drained'] });
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      id,
+      verdict: 'aborted',
+      endReason: 'interrupted (SIGTERM)',
+    });
+    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
+  });
+
   it('drain: --force without a terminal refuses and changes nothing', async () => {
     const run = await chatctl('drain', 'seoul', '--force');
     expect(run.code).toBe(1);
