@@ -141,7 +141,8 @@ export async function startEdge(options: { port: number; host?: string }): Promi
       send(res, awsError('rest-json', 500, 'InternalFailure', `sandbox edge error: ${error.message}`));
     });
   });
-  server.keepAliveTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.listen(options.port, host);
   await Promise.race([
     once(server, 'listening'),

@@ -470,6 +470,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       socket.destroy();
     });
   });
+  // Longer than any client's keep-alive, so a client never reuses a socket the server is just closing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.listen(options.port ?? 0, '127.0.0.1');
   await Promise.race([
     once(server, 'listening'),
