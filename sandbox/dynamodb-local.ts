@@ -97,6 +97,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     child.kill('SIGKILL');
     throw error;
   }
+  // If this process exits without stop() (a crash), the JVM goes with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let stopped: Promise<void> | undefined;
   return {
     endpoint,
@@ -104,6 +107,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     pid: child.pid ?? -1,
     stop() {
       stopped ??= (async () => {
+        process.off('exit', killOnExit);
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exit = once(child, 'exit');
         child.kill('SIGTERM');
