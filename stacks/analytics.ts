@@ -22,16 +22,32 @@ export const ANALYTICS_PREFIX =
 export const ANALYTICS_ERROR_PREFIX =
   'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
 
-/** Columns of one flattened chat event (what runtime/handlers/stream.ts writes, one JSON object per line). */
+/**
+ * The columns of the rows runtime/analytics/stream.ts writes: the item's keys plus its NewImage as plain
+ * key/values. The OpenX JSON SerDe matches JSON keys to columns case-insensitively (roomId -> roomid).
+ */
 export const ANALYTICS_COLUMNS = [
-  { name: 'event', type: 'string', comment: 'INSERT, MODIFY or REMOVE' },
-  { name: 'kind', type: 'string', comment: 'message, member, notice, presence, connection, ...' },
-  { name: 'room_id', type: 'string' },
-  { name: 'message_id', type: 'string' },
-  { name: 'user_id', type: 'string' },
-  { name: 'region', type: 'string' },
-  { name: 'at', type: 'bigint', comment: 'epoch milliseconds' },
-  { name: 'text_length', type: 'int' },
+  {
+    name: 'pk',
+    type: 'string',
+    comment: 'partition key: ROOM#<roomId>, CONN#<region>#<connectionId>, CONFIG...',
+  },
+  { name: 'sk', type: 'string', comment: 'sort key: MSG#<id>, NOTICE, MEMBER#<userId>, CONN#..., META...' },
+  { name: 'type', type: 'string', comment: 'message, notice, member, presence, connection, ...' },
+  { name: 'roomid', type: 'string' },
+  { name: 'messageid', type: 'string' },
+  { name: 'userid', type: 'string' },
+  { name: 'region', type: 'string', comment: 'region key where it happened' },
+  { name: 'text', type: 'string' },
+  { name: 'clientmsgid', type: 'string' },
+  { name: 'parentid', type: 'string', comment: 'set on replies' },
+  { name: 'reactions', type: 'map<string,array<string>>', comment: 'emoji -> user ids' },
+  { name: 'connectionid', type: 'string' },
+  { name: 'sentat', type: 'bigint', comment: 'epoch milliseconds' },
+  { name: 'joinedat', type: 'bigint', comment: 'epoch milliseconds' },
+  { name: 'connectedat', type: 'bigint', comment: 'epoch milliseconds' },
+  { name: 'setat', type: 'bigint', comment: 'when a notice was pinned, epoch milliseconds' },
+  { name: 'expiresat', type: 'bigint', comment: 'TTL, epoch seconds' },
 ] as const;
 
 export interface AnalyticsProps {
