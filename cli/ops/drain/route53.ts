@@ -41,15 +41,23 @@ export async function listHealthChecks(client: Route53Client): Promise<HealthChe
   }
 }
 
-/** The region key of each health check of this topology, found by caller reference. */
+/**
+ * The health check of each region. Found by caller reference (the sandbox and checks made by hand carry
+ * names.healthCheckReference), else by the HealthCheckId of the region's latency record: CloudFormation
+ * gives its checks random caller references, and the record's check is the one that steers traffic anyway.
+ */
 export function healthChecksByRegion(
   target: Target,
   checks: readonly HealthCheck[],
+  records: readonly ResourceRecordSet[] = [],
 ): Map<string, HealthCheck> {
   const out = new Map<string, HealthCheck>();
   for (const region of target.topology.regions) {
     const reference = names.healthCheckReference(target.topology, region.key);
-    const check = checks.find((c) => c.CallerReference === reference);
+    const recordCheckId = records.find((r) => r.SetIdentifier === region.key)?.HealthCheckId;
+    const check =
+      checks.find((c) => c.CallerReference === reference) ??
+      (recordCheckId ? checks.find((c) => c.Id === recordCheckId) : undefined);
     if (check) out.set(region.key, check);
   }
   return out;
@@ -61,10 +69,11 @@ export async function findHealthCheck(
   key: string,
 ): Promise<HealthCheck> {
   findRegion(target.topology, key);
-  const check = healthChecksByRegion(target, await listHealthChecks(client)).get(key);
+  const [checks, records] = await Promise.all([listHealthChecks(client), chatRecordSets(target, client)]);
+  const check = healthChecksByRegion(target, checks, records).get(key);
   if (!check?.Id) {
     throw new UserError(
-      `no Route 53 health check for region "${key}" (caller reference ${names.healthCheckReference(target.topology, key)})`,
+      `no Route 53 health check for region "${key}" (neither caller reference ${names.healthCheckReference(target.topology, key)} nor one on its latency record)`,
       { hint: 'is the region deployed? run: chatctl health (or chatctl deploy)' },
     );
   }
@@ -88,7 +97,8 @@ export interface RegionRouting extends RegionRoutingState {
 
 /** Every region's routing state, read in parallel. A region without a health check is reported unhealthy. */
 export async function readRoutingStates(target: Target, client = route53(target)): Promise<RegionRouting[]> {
-  const checks = healthChecksByRegion(target, await listHealthChecks(client));
+  const [all, records] = await Promise.all([listHealthChecks(client), chatRecordSets(target, client)]);
+  const checks = healthChecksByRegion(target, all, records);
   return Promise.all(
     target.topology.regions.map(async (region): Promise<RegionRouting> => {
       const check = checks.get(region.key);
