@@ -129,12 +129,16 @@ export async function relayTest(target: Target, options: RelayTestOptions): Prom
   const to = target.region(options.to);
   const run = randomBytes(4).toString('hex');
   const roomId = `relaytest-${Date.now().toString(36)}-${run}`;
+  // A missing probe identity is the user's to fix (a UserError), not a region that is down.
+  const tokens = Object.fromEntries(
+    ['a', 'a2', 'b', 'b2'].map((role) => [role, target.token(`probe-relay-${role}`, 600)]),
+  );
   const { ChatClient } = await import('./chat-client.js');
   const clients: ChatClient[] = [];
   const open = async (region: typeof from, role: string) => {
     const client = await ChatClient.connect({
       url: region.websocketUrl,
-      token: target.token(`probe-relay-${role}`, 600),
+      token: tokens[role],
       timeoutMs,
       connectTimeoutMs: timeoutMs,
     });
@@ -148,12 +152,17 @@ export async function relayTest(target: Target, options: RelayTestOptions): Prom
     let b: Receiver;
     let bListener: Receiver;
     try {
-      [a, aListener, b, bListener] = await Promise.all([
+      // Settle every open before going on, so that a client still connecting when another fails is not left
+      // open behind the test (the finally below closes every client that did connect).
+      const opened = await Promise.allSettled([
         open(from, 'a'),
         open(from, 'a2'),
         open(to, 'b'),
         open(to, 'b2'),
       ]);
+      const failed = opened.find((o) => o.status === 'rejected');
+      if (failed) throw failed.reason;
+      [a, aListener, b, bListener] = opened.map((o) => (o as PromiseFulfilledResult<Receiver>).value);
     } catch (error) {
       const message = (error as Error).message;
       return {
