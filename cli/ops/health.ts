@@ -142,7 +142,7 @@ function summarize(body: unknown): string | undefined {
 }
 
 interface Route53View {
-  /** By caller reference. */
+  /** By caller reference, and by `id:<HealthCheckId>` (CloudFormation gives checks random caller references). */
   healthChecks: Map<string, { id: string; inverted: boolean; disabled: boolean }>;
   records: { name: string; setIdentifier?: string; region?: string; healthCheckId?: string }[];
 }
@@ -160,12 +160,14 @@ async function loadRoute53(clients: ProbeClients, signal: AbortSignal): Promise<
       abortSignal: signal,
     });
     for (const hc of out.HealthChecks ?? []) {
-      if (!hc.CallerReference || !hc.Id) continue;
-      healthChecks.set(hc.CallerReference, {
+      if (!hc.Id) continue;
+      const entry = {
         id: hc.Id,
         inverted: Boolean(hc.HealthCheckConfig?.Inverted),
         disabled: Boolean(hc.HealthCheckConfig?.Disabled),
-      });
+      };
+      healthChecks.set(`id:${hc.Id}`, entry);
+      if (hc.CallerReference) healthChecks.set(hc.CallerReference, entry);
     }
     marker = out.IsTruncated ? out.NextMarker : undefined;
   } while (marker);
@@ -213,14 +215,17 @@ function route53Check(
     const topology = clients.target.topology;
     const { healthChecks, records } = await view();
     const reference = names.healthCheckReference(topology, region.spec.key);
-    const hc = healthChecks.get(reference);
     const record = records.find(
       (r) => r.setIdentifier === region.spec.key || r.region === region.spec.awsRegion,
     );
+    // The sandbox names checks by caller reference; on AWS the latency record's check is the one that steers.
+    const hc =
+      healthChecks.get(reference) ??
+      (record?.healthCheckId ? healthChecks.get(`id:${record.healthCheckId}`) : undefined);
     if (!hc) {
       return {
         status: 'fail',
-        detail: `no health check with caller reference ${reference}`,
+        detail: `no health check (caller reference ${reference}, or on its latency record)`,
         action: `recreate it: chatctl deploy --region ${region.spec.key}`,
         data: { recordPresent: Boolean(record) },
       };
