@@ -502,7 +502,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await Promise.race([Promise.allSettled([...inflight]), sleep(3000)]);
       wss.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // A socket still in its $connect (upgrading, so not yet a connection) would hold close() forever.
+      await Promise.race([new Promise<void>((resolve) => server.close(() => resolve())), sleep(3000)]);
     },
   };
 }
