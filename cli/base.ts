@@ -2,8 +2,10 @@
  * The one base command: owns --json, --target, --config, --debug, error formatting and exit codes.
  * Subclasses implement `execute()` returning a typed result, and `render()` for human output.
  */
+
+import { existsSync } from 'node:fs';
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { isUserError } from '../core/errors.js';
+import { isUserError, UserError } from '../core/errors.js';
 import { loadTopology, resolveTopologyPath, type Topology } from '../core/topology.js';
 import { color } from './output.js';
 
@@ -64,10 +66,23 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
     return resolveTopologyPath(this.flags.config);
   }
 
-  /** The topology, with --target applied. */
-  protected async topology(options: { allowMissing?: boolean } = {}): Promise<Topology> {
-    const topology = await loadTopology(this.topologyPath, options);
-    return this.flags.target ? { ...topology, target: this.flags.target } : topology;
+  /**
+   * The topology, with --target applied. Without a chatctl.json, commands run on the default topology
+   * against the sandbox (so `sandbox up`, `chat` and `health` work on a fresh clone); AWS needs a real file.
+   */
+  protected async topology(): Promise<Topology> {
+    const missing = !existsSync(this.topologyPath);
+    const topology = await loadTopology(this.topologyPath, { allowMissing: true });
+    const effective = this.flags.target ? { ...topology, target: this.flags.target } : topology;
+    if (missing && effective.target === 'aws') {
+      throw new UserError(
+        `no topology at ${this.topologyPath}: AWS needs your account, domain and hosted zone`,
+        {
+          hint: 'run: chatctl init --aws, then edit chatctl.json',
+        },
+      );
+    }
+    return effective;
   }
 
   async run(): Promise<Result> {

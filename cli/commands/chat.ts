@@ -59,7 +59,7 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
     ]);
     const { region, via, from, room, user } = this.flags;
     if (from && via !== 'dns') throw new UserError('--from only applies with --via dns');
-    const target = await openTarget(await this.topology({ allowMissing: true }));
+    const target = await openTarget(await this.topology());
     if (region) target.region(region);
     const endpoint = await resolveChatEndpoint(target, { via, region, from });
     const token = this.flags.token ?? target.token(user);

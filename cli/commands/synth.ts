@@ -27,7 +27,7 @@ export default class Synth extends ChatctlCommand<typeof Synth, SynthSummary> {
 
   protected async execute(): Promise<SynthSummary> {
     const { synthesize } = await import('../ops/deploy/synth.js');
-    const topology = await this.topology({ allowMissing: true });
+    const topology = await this.topology();
     return synthesize(topology, {
       outDir: this.flags.out,
       bundle: this.flags.bundle,

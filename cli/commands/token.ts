@@ -18,7 +18,7 @@ export default class Token extends ChatctlCommand<typeof Token, TokenResult> {
 
   protected async execute(): Promise<TokenResult> {
     const { issueToken } = await import('../ops/sandbox-token.js');
-    return issueToken(await this.topology({ allowMissing: true }), {
+    return issueToken(await this.topology(), {
       userId: this.flags.user,
       ttl: this.flags.ttl,
     });

@@ -8,7 +8,7 @@ export default class RegionList extends ChatctlCommand<typeof RegionList, { regi
 
   protected async execute() {
     // Read-only, so it works before `chatctl init`: without a file it shows the default topology.
-    return { regions: listRegions(await this.topology({ allowMissing: true })) };
+    return { regions: listRegions(await this.topology()) };
   }
 
   protected override render(result: { regions: RegionRow[] }): void {

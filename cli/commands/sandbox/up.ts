@@ -26,7 +26,7 @@ export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxU
 
   protected async execute(): Promise<SandboxUpResult> {
     const ops = await import('../../ops/sandbox.js');
-    const topology = await this.topology({ allowMissing: true });
+    const topology = await this.topology();
     if (this.flags.detach) {
       return ops.sandboxUpDetached({
         topology,

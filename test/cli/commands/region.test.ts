@@ -153,4 +153,18 @@ describe('cli region commands', () => {
     const topology = JSON.parse(await readFile(join(cwd, 'chatctl.json'), 'utf8'));
     expect(topology.regions.map((r: { key: string }) => r.key)).toContain('sydney');
   });
+
+  it('cli: without chatctl.json, commands run on the default topology against the sandbox, but AWS needs the file', () => {
+    const defaults = chatctl('region', 'list', '--json');
+    expect(defaults.code).toBe(0);
+    expect(JSON.parse(defaults.stdout).regions.map((r: { key: string }) => r.key)).toEqual([
+      'seoul',
+      'tokyo',
+      'na',
+    ]);
+    const aws = chatctl('region', 'list', '--target', 'aws');
+    expect(aws.code).toBe(1);
+    expect(aws.stderr).toMatch(/no topology at .*AWS needs your account/);
+    expect(aws.stderr).toMatch(/chatctl init --aws/);
+  });
 });
