@@ -26,6 +26,8 @@ export const names = {
     `${regionKey}-health.chat.${t.domain}`,
   /** Route 53 health checks are found by this caller reference (unique per region). */
   healthCheckReference: (t: Named, regionKey: string) => `${t.app}-${regionKey}-health`,
+  /** The China proxy's own name (a custom domain, so that the viewer TLS policy can be TLS 1.2 or newer). */
+  chinaProxyDomain: (t: Pick<Topology, 'domain'>) => `cn.chat.${t.domain}`,
   /** The China proxy's distribution is found by this comment. */
   chinaDistributionComment: (t: Named) => `${t.app} China proxy`,
   firehoseStream: (t: Named) => `${t.app}-chat-analytics`,

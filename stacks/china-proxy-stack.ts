@@ -32,9 +32,6 @@ export const CHINA_PROXY_REGION = 'us-east-1';
 /** Requests per IP per 5 minutes before the web ACL blocks that IP (reconnect storms stay well below). */
 export const CHINA_RATE_LIMIT = 2000;
 
-/** The China proxy's own name (a custom domain, so that the viewer TLS policy can be TLS 1.2 or newer). */
-export const chinaProxyDomain = (t: Pick<Topology, 'domain'>) => `cn.${names.chatRecord(t)}`;
-
 export interface ChinaProxyStackProps extends StackProps {
   readonly topology: Topology;
 }
@@ -134,7 +131,7 @@ export class ChinaProxyStack extends Stack {
       hostedZoneId: topology.hostedZone.id,
       zoneName: topology.hostedZone.name,
     });
-    const domainName = chinaProxyDomain(topology);
+    const domainName = names.chinaProxyDomain(topology);
     this.certificate = new Certificate(this, 'Certificate', {
       domainName,
       validation: CertificateValidation.fromDns(zone),

@@ -12,7 +12,6 @@ import { RUNTIME_ENV } from '../../core/runtime-env.js';
 import { defaultTopology, type Topology } from '../../core/topology.js';
 import { ANALYTICS_ERROR_PREFIX, ANALYTICS_PREFIX } from '../../stacks/analytics.js';
 import { addChatStacks, type ChatStacks } from '../../stacks/app.js';
-import { chinaProxyDomain } from '../../stacks/china-proxy-stack.js';
 import { WEBSOCKET_ROUTES } from '../../stacks/region-stack.js';
 
 let app: App;
@@ -259,7 +258,7 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
     t.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         Comment: names.chinaDistributionComment(topology),
-        Aliases: [chinaProxyDomain(topology)],
+        Aliases: [names.chinaProxyDomain(topology)],
         Origins: [
           Match.objectLike({
             DomainName: 'seoul.chat.example.com',
