@@ -102,6 +102,8 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): ChatApp {
   const now = deps.now ?? Date.now;
   const awsClientConfig = {
+    // Resolve each command's middleware stack once, not on every call (no middleware is added later).
+    cacheMiddleware: true,
     ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
     ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
   };

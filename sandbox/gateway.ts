@@ -3,6 +3,7 @@
  * management API, all on one port. The runtime's handlers get API Gateway's exact event shapes; API
  * Gateway's limits apply (32 KB frame -> close 1009, idle timeout, maximum connection time).
  */
+import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -322,10 +323,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     reply(res, 410, JSON.stringify({ message: null }), { 'x-amzn-errortype': 'GoneException' });
   }
 
-  async function readBody(req: IncomingMessage): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+  function readBody(req: IncomingMessage): Promise<Buffer> {
+    // Listeners rather than an async iterator: one @connections post per member, so this path is hot.
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+      req.on('error', reject);
+      req.on('close', () => {
+        if (!req.complete) reject(new Error('the request was aborted'));
+      });
+    });
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -362,10 +370,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         gone(res);
         return;
       }
-      const text = body.toString('utf8');
-      const isText = Buffer.from(text, 'utf8').equals(body);
+      // Valid UTF-8 goes out as a text frame, anything else as binary; the bytes are sent as they came.
       await new Promise<void>((resolve) => {
-        conn.socket.send(isText ? text : body, { binary: !isText }, () => resolve());
+        conn.socket.send(body, { binary: !isUtf8(body) }, () => resolve());
       });
       reply(res, 200, '');
       return;

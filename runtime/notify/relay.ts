@@ -55,6 +55,7 @@ export function defaultLambdaFactory(clientConfig: {
       const { LambdaClient } = await loadSdk();
       client = new LambdaClient({
         region: awsRegion,
+        cacheMiddleware: true,
         ...(clientConfig.endpoint ? { endpoint: clientConfig.endpoint } : {}),
         ...(clientConfig.credentials ? { credentials: clientConfig.credentials } : {}),
       });
