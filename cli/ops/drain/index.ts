@@ -83,51 +83,7 @@ export async function drainRegion(
   key: string,
   options: DrainOptions = {},
 ): Promise<DrainResult> {
-  const client = options.client ?? route53(target);
-  try {
-    const check = await findHealthCheck(target, client, key);
-    const before = check.HealthCheckConfig?.Inverted === true;
-    let overridden: SafetyProblem[] = [];
-    if (!before) {
-      const verdict = await drainSafety(target, key, { client });
-      if (!verdict.ok && !options.force) assertSafe(verdict, key, { forceHint: true });
-      overridden = [...verdict.problems];
-    }
-    const index = await answerIndex(target, client);
-    const initial = await testDnsFrom(target, client, key, index);
-    const since = performance.now();
-    if (!before) await setInverted(client, check, true);
-    let dns: DnsShift | undefined;
-    if (options.verify !== false) {
-      const moved = await waitForAnswer(target, client, {
-        from: key,
-        accept: (a: DnsAnswer) => a.region !== undefined && a.region !== key,
-        describe: `move ${key}'s users to another region`,
-        since,
-        timeoutMs: options.timeoutMs ?? shiftTimeoutMs(target),
-        signal: options.signal,
-        index,
-      });
-      dns = {
-        from: key,
-        before: initial.region,
-        after: moved.answer.region,
-        elapsedMs: Math.round(moved.elapsedMs),
-        records: moved.answer.records,
-      };
-    }
-    return {
-      action: 'drain',
-      region: key,
-      healthCheckId: check.Id!,
-      changed: !before,
-      inverted: { before, after: true },
-      overridden,
-      dns,
-    };
-  } finally {
-    if (!options.client) client.destroy();
-  }
+  return setRegionRouting(target, key, 'drain', options);
 }
 
 export async function restoreRegion(
@@ -135,20 +91,45 @@ export async function restoreRegion(
   key: string,
   options: DrainOptions = {},
 ): Promise<DrainResult> {
+  return setRegionRouting(target, key, 'restore', options);
+}
+
+/**
+ * Drain (invert the region's health check) or restore (revert it), then, unless `verify` is false, poll
+ * TestDNSAnswer from the region's probe subnet until the answer shows the change. Only a drain that changes
+ * something runs the safety rules.
+ */
+async function setRegionRouting(
+  target: Target,
+  key: string,
+  action: 'drain' | 'restore',
+  options: DrainOptions,
+): Promise<DrainResult> {
+  const inverted = action === 'drain';
   const client = options.client ?? route53(target);
   try {
     const check = await findHealthCheck(target, client, key);
     const before = check.HealthCheckConfig?.Inverted === true;
+    const changed = before !== inverted;
+    let overridden: SafetyProblem[] = [];
+    if (inverted && changed) {
+      const verdict = await drainSafety(target, key, { client });
+      if (!verdict.ok && !options.force) assertSafe(verdict, key, { forceHint: true });
+      overridden = [...verdict.problems];
+    }
+    const verify = options.verify !== false;
     const index = await answerIndex(target, client);
-    const initial = options.verify === false ? undefined : await testDnsFrom(target, client, key, index);
+    const initial = verify ? await testDnsFrom(target, client, key, index) : undefined;
     const since = performance.now();
-    if (before) await setInverted(client, check, false);
+    if (changed) await setInverted(client, check, inverted);
     let dns: DnsShift | undefined;
-    if (options.verify !== false) {
-      const back = await waitForAnswer(target, client, {
+    if (verify) {
+      const shifted = await waitForAnswer(target, client, {
         from: key,
-        accept: (a: DnsAnswer) => a.region === key,
-        describe: `send ${key}'s users back to ${key}`,
+        accept: inverted
+          ? (a: DnsAnswer) => a.region !== undefined && a.region !== key
+          : (a: DnsAnswer) => a.region === key,
+        describe: inverted ? `move ${key}'s users to another region` : `send ${key}'s users back to ${key}`,
         since,
         timeoutMs: options.timeoutMs ?? shiftTimeoutMs(target),
         signal: options.signal,
@@ -157,18 +138,18 @@ export async function restoreRegion(
       dns = {
         from: key,
         before: initial?.region,
-        after: back.answer.region,
-        elapsedMs: Math.round(back.elapsedMs),
-        records: back.answer.records,
+        after: shifted.answer.region,
+        elapsedMs: Math.round(shifted.elapsedMs),
+        records: shifted.answer.records,
       };
     }
     return {
-      action: 'restore',
+      action,
       region: key,
       healthCheckId: check.Id!,
-      changed: before,
-      inverted: { before, after: false },
-      overridden: [],
+      changed,
+      inverted: { before, after: inverted },
+      overridden,
       dns,
     };
   } finally {

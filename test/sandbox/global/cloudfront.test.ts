@@ -9,25 +9,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { names } from '../../../core/names.js';
 import { defaultTopology } from '../../../core/topology.js';
-import { type SandboxGlobalServices, startGlobalServices } from '../../../sandbox/global/index.js';
-import { type Edge, type FakeGateway, startEdge, startFakeGateway, TEST_CREDENTIALS } from './support.js';
+import type { SandboxGlobalServices } from '../../../sandbox/global/index.js';
+import {
+  type Edge,
+  type FakeGateway,
+  type GlobalTestbed,
+  startGlobalTestbed,
+  TEST_CREDENTIALS,
+} from './support.js';
 
 const topology = defaultTopology();
+let testbed: GlobalTestbed;
 let gateways: FakeGateway[];
 let global: SandboxGlobalServices;
 let edge: Edge;
 let cf: CloudFrontClient;
 
 beforeAll(async () => {
-  gateways = await Promise.all(topology.regions.map((r) => startFakeGateway(r.key, r.awsRegion)));
-  global = await startGlobalServices({
-    topology,
-    regions: gateways.map((g) => g.info),
-    account: topology.account,
-    healthCheckIntervalMs: 1000,
-    failureThreshold: 2,
-  });
-  edge = await startEdge(global.services);
+  testbed = await startGlobalTestbed(topology, 1000);
+  ({ gateways, global, edge } = testbed);
   cf = new CloudFrontClient({
     region: 'us-east-1',
     endpoint: edge.url,
@@ -38,9 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   cf?.destroy();
-  await edge?.stop();
-  await global?.stop();
-  await Promise.all(gateways?.map((g) => g.stop()) ?? []);
+  await testbed?.stop();
 });
 
 function gateway(key: string): FakeGateway {

@@ -18,34 +18,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { names } from '../../../core/names.js';
 import { defaultTopology } from '../../../core/topology.js';
 import type { GlobalServices } from '../../../sandbox/contracts.js';
-import { startGlobalServices } from '../../../sandbox/global/index.js';
 import {
   type Edge,
   eventually,
   type FakeGateway,
-  startEdge,
+  type GlobalTestbed,
   startFakeGateway,
+  startGlobalTestbed,
   TEST_CREDENTIALS,
 } from './support.js';
 
 const topology = { ...defaultTopology(), china: { enabled: false, originRegion: 'seoul' } };
 const zoneId = topology.hostedZone.id;
 const chat = names.chatRecord(topology);
+let testbed: GlobalTestbed;
 let gateways: FakeGateway[];
 let global: GlobalServices;
 let edge: Edge;
 let r53: Route53Client;
 
 beforeAll(async () => {
-  gateways = await Promise.all(topology.regions.map((r) => startFakeGateway(r.key, r.awsRegion)));
-  global = await startGlobalServices({
-    topology,
-    regions: gateways.map((g) => g.info),
-    account: topology.account,
-    healthCheckIntervalMs: 100,
-    failureThreshold: 2,
-  });
-  edge = await startEdge(global.services);
+  testbed = await startGlobalTestbed(topology, 100);
+  ({ gateways, global, edge } = testbed);
   r53 = new Route53Client({
     region: 'us-east-1',
     endpoint: edge.url,
@@ -56,9 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   r53?.destroy();
-  await edge?.stop();
-  await global?.stop();
-  await Promise.all(gateways?.map((g) => g.stop()) ?? []);
+  await testbed?.stop();
 });
 
 async function healthCheckIdOf(key: string): Promise<string> {

@@ -6,7 +6,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import type { Topology } from '../../../core/topology.js';
 import type { EdgeServiceHandler, RegionRuntimeInfo } from '../../../sandbox/contracts.js';
+import { type SandboxGlobalServices, startGlobalServices } from '../../../sandbox/global/index.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -137,4 +139,37 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+export interface GlobalTestbed {
+  readonly gateways: FakeGateway[];
+  readonly global: SandboxGlobalServices;
+  readonly edge: Edge;
+  stop(): Promise<void>;
+}
+
+/** Fake gateways for every region of the topology, the global services over them, and an edge in front. */
+export async function startGlobalTestbed(
+  topology: Topology,
+  healthCheckIntervalMs: number,
+): Promise<GlobalTestbed> {
+  const gateways = await Promise.all(topology.regions.map((r) => startFakeGateway(r.key, r.awsRegion)));
+  const global = await startGlobalServices({
+    topology,
+    regions: gateways.map((g) => g.info),
+    account: topology.account,
+    healthCheckIntervalMs,
+    failureThreshold: 2,
+  });
+  const edge = await startEdge(global.services);
+  return {
+    gateways,
+    global,
+    edge,
+    async stop() {
+      await edge.stop();
+      await global.stop();
+      await Promise.all(gateways.map((g) => g.stop()));
+    },
+  };
 }
