@@ -2,7 +2,7 @@
  * The chat app: one object per region whose methods are the Lambda handlers of every route
  * (runtime/handlers/<route>.ts export them one by one). The sandbox calls the same methods in-process.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type {
   APIGatewayProxyEventV2,
@@ -80,7 +80,15 @@ export interface ChatAppDeps {
   /** How long a read load level is trusted (default 5 s). */
   readonly loadCacheMs?: number;
   readonly poster?: Omit<PosterOptions, 'clientConfig'>;
+  /**
+   * The HTTP transport of every AWS client the app makes (the SDK's `requestHandler` option). The sandbox
+   * passes one that hands each signed request to its own router in-process instead of through a socket.
+   */
+  readonly requestHandler?: AwsRequestHandler;
 }
+
+/** What the SDK clients accept as `requestHandler`. */
+export type AwsRequestHandler = NonNullable<DynamoDBClientConfig['requestHandler']>;
 
 /** The @connections endpoint: the override (sandbox) or the API's own, built from the event. */
 export function managementEndpoint(config: RuntimeConfig, context: WebSocketEvent['requestContext']): string {
@@ -106,6 +114,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
     cacheMiddleware: true,
     ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
     ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
+    ...(deps.requestHandler ? { requestHandler: deps.requestHandler } : {}),
   };
   const dynamodb = deps.dynamodb ?? new DynamoDBClient({ region: config.awsRegion, ...awsClientConfig });
   const store = new ChatStore(dynamodb, config.tableName, now);
@@ -120,6 +129,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
       region: config.awsRegion,
       ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
     },
+    ...(deps.requestHandler ? { requestHandler: deps.requestHandler } : {}),
   });
   const service = new ChatService({
     config,

@@ -24,6 +24,19 @@ export interface EdgeRequest {
   readonly caller?: string;
 }
 
+/** An HTTP request as the edge and gateways answer it, whether it came through their port or in-process. */
+export interface LocalRequest {
+  readonly method: string;
+  /** Path and query string, as on the request line. */
+  readonly url: string;
+  /** Lower-case names. */
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** The peer's address (127.0.0.1 in-process). */
+  readonly remoteAddress?: string;
+  readonly httpVersion?: string;
+}
+
 export interface EdgeResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { awsError, detectProtocol, parseCredentialScope } from './aws-wire.js';
-import type { EdgeRequest, EdgeResponse, EdgeServiceHandler } from './contracts.js';
+import type { EdgeResponse, EdgeServiceHandler, LocalRequest } from './contracts.js';
 
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
@@ -24,6 +24,8 @@ export interface Edge {
   /** Handlers by SigV4 service name; may change while running (global services register later). */
   readonly services: Map<string, EdgeServiceHandler>;
   setControl(handler: ControlHandler): void;
+  /** The same answers as the port, without a socket (the sandbox's own handlers call it in-process). */
+  dispatch(request: LocalRequest): Promise<EdgeResponse>;
   stop(): Promise<void>;
 }
 
@@ -60,14 +62,65 @@ export async function startEdge(options: { port: number; host?: string }): Promi
   let control: ControlHandler | undefined;
   const host = options.host ?? '127.0.0.1';
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://edge');
+  /** Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it. */
+  async function dispatch(request: LocalRequest): Promise<EdgeResponse> {
+    const url = new URL(request.url || '/', 'http://edge');
     let caller: string | undefined;
     const from = /^\/_from\/([a-z][a-z0-9]{1,11})(\/.*)?$/.exec(url.pathname);
     if (from) {
       caller = from[1];
       url.pathname = from[2] ?? '/';
     }
+    const { body } = request;
+    if (body.length > MAX_BODY_BYTES) {
+      return awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large');
+    }
+    if (url.pathname.startsWith('/_chatctl/')) {
+      if (!control) return { status: 503, body: JSON.stringify({ error: 'starting' }) };
+      let parsed: unknown;
+      try {
+        parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
+      } catch {
+        return { status: 400, body: JSON.stringify({ error: 'body is not JSON' }) };
+      }
+      const result = await control(request.method, url.pathname.slice('/_chatctl'.length), parsed);
+      return {
+        status: result.status,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(result.body),
+      };
+    }
+    const scope = parseCredentialScope(request.headers, url.searchParams);
+    const guessed = detectProtocol(request.headers, body);
+    if (!scope.ok) {
+      return scope.missing
+        ? awsError(guessed, 403, 'MissingAuthenticationTokenException', scope.reason)
+        : awsError(guessed, 400, 'IncompleteSignatureException', scope.reason);
+    }
+    const { service, region } = scope.scope;
+    const protocol = detectProtocol(request.headers, body, service);
+    const handler = services.get(service);
+    if (!handler) {
+      return awsError(
+        protocol,
+        400,
+        'UnknownOperationException',
+        `the chatctl sandbox does not emulate the service "${service}"`,
+      );
+    }
+    return handler({
+      method: request.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      body,
+      service,
+      region,
+      ...(caller ? { caller } : {}),
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: Buffer;
     try {
       body = await readBody(req);
@@ -77,63 +130,10 @@ export async function startEdge(options: { port: number; host?: string }): Promi
       }
       return;
     }
-    if (url.pathname.startsWith('/_chatctl/')) {
-      if (!control) {
-        send(res, { status: 503, body: JSON.stringify({ error: 'starting' }) });
-        return;
-      }
-      let parsed: unknown;
-      try {
-        parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
-      } catch {
-        send(res, { status: 400, body: JSON.stringify({ error: 'body is not JSON' }) });
-        return;
-      }
-      const result = await control(req.method ?? 'GET', url.pathname.slice('/_chatctl'.length), parsed);
-      send(res, {
-        status: result.status,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(result.body),
-      });
-      return;
-    }
-    const scope = parseCredentialScope(req.headers, url.searchParams);
-    const guessed = detectProtocol(req.headers, body);
-    if (!scope.ok) {
-      send(
-        res,
-        scope.missing
-          ? awsError(guessed, 403, 'MissingAuthenticationTokenException', scope.reason)
-          : awsError(guessed, 400, 'IncompleteSignatureException', scope.reason),
-      );
-      return;
-    }
-    const { service, region } = scope.scope;
-    const protocol = detectProtocol(req.headers, body, service);
-    const handler = services.get(service);
-    if (!handler) {
-      send(
-        res,
-        awsError(
-          protocol,
-          400,
-          'UnknownOperationException',
-          `the chatctl sandbox does not emulate the service "${service}"`,
-        ),
-      );
-      return;
-    }
-    const request: EdgeRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      service,
-      region,
-      ...(caller ? { caller } : {}),
-    };
-    send(res, await handler(request));
+    send(
+      res,
+      await dispatch({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }),
+    );
   }
 
   const server: Server = createServer((req, res) => {
@@ -158,6 +158,7 @@ export async function startEdge(options: { port: number; host?: string }): Promi
     setControl(handler) {
       control = handler;
     },
+    dispatch,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

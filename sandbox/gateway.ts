@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { ACTIONS, LIMITS } from '../core/protocol.js';
+import type { EdgeResponse, LocalRequest } from './contracts.js';
 import type { HostedChatApp } from './runtime-host.js';
 
 export interface GatewayOptions {
@@ -50,6 +51,8 @@ export interface Gateway {
   readonly healthUrl: string;
   readonly apiId: string;
   connectionCount(): number;
+  /** The same answers as the port (@connections, /health), without a socket. */
+  dispatch(request: LocalRequest): Promise<EdgeResponse>;
   /** Drops every open connection (gateway-down). */
   dropAll(): void;
   stop(): Promise<void>;
@@ -309,19 +312,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  function reply(res: ServerResponse, status: number, body = '', headers: Record<string, string> = {}): void {
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'x-amzn-requestid': randomUUID(),
-      'content-length': String(Buffer.byteLength(body)),
-      ...headers,
-    });
-    res.end(body);
+  function reply(status: number, body = '', headers: Record<string, string> = {}): EdgeResponse {
+    return {
+      status,
+      headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...headers },
+      body,
+    };
   }
 
-  function gone(res: ServerResponse): void {
-    reply(res, 410, JSON.stringify({ message: null }), { 'x-amzn-errortype': 'GoneException' });
-  }
+  const gone = () => reply(410, JSON.stringify({ message: null }), { 'x-amzn-errortype': 'GoneException' });
 
   function readBody(req: IncomingMessage): Promise<Buffer> {
     // Listeners rather than an async iterator: one @connections post per member, so this path is hot.
@@ -336,54 +335,42 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    const body = await readBody(req);
-    const method = req.method ?? 'GET';
-    if (url.pathname === '/health') {
-      await health(req, res, url, method);
-      return;
-    }
+  /** @connections and /health; the HTTP server and the in-process transport (local-transport.ts) call it. */
+  async function dispatch(request: LocalRequest): Promise<EdgeResponse> {
+    const url = new URL(request.url || '/', 'http://gateway');
+    const { body, method } = request;
+    if (url.pathname === '/health') return health(request, url);
     const prefix = `/${stage}/@connections/`;
     if (!url.pathname.startsWith(prefix)) {
-      reply(res, 403, JSON.stringify({ message: 'Forbidden' }), { 'x-amzn-errortype': 'ForbiddenException' });
-      return;
+      return reply(403, JSON.stringify({ message: 'Forbidden' }), {
+        'x-amzn-errortype': 'ForbiddenException',
+      });
     }
     let id: string;
     try {
       id = decodeURIComponent(url.pathname.slice(prefix.length));
     } catch {
-      reply(res, 400, JSON.stringify({ message: 'Invalid connection id' }), {
+      return reply(400, JSON.stringify({ message: 'Invalid connection id' }), {
         'x-amzn-errortype': 'BadRequestException',
       });
-      return;
     }
     const conn = connections.get(id);
     if (method === 'POST') {
       if (body.length > LIMITS.messageBytes) {
-        reply(res, 413, JSON.stringify({ message: 'Request entity too large' }), {
+        return reply(413, JSON.stringify({ message: 'Request entity too large' }), {
           'x-amzn-errortype': 'PayloadTooLargeException',
         });
-        return;
       }
-      if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
-        gone(res);
-        return;
-      }
+      if (!conn || conn.socket.readyState !== WebSocket.OPEN) return gone();
       // Valid UTF-8 goes out as a text frame, anything else as binary; the bytes are sent as they came.
       await new Promise<void>((resolve) => {
         conn.socket.send(body, { binary: !isUtf8(body) }, () => resolve());
       });
-      reply(res, 200, '');
-      return;
+      return reply(200, '');
     }
     if (method === 'GET') {
-      if (!conn) {
-        gone(res);
-        return;
-      }
-      reply(
-        res,
+      if (!conn) return gone();
+      return reply(
         200,
         JSON.stringify({
           connectedAt: new Date(conn.connectedAt).toISOString(),
@@ -391,37 +378,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
         }),
       );
-      return;
     }
     if (method === 'DELETE') {
-      if (!conn) {
-        gone(res);
-        return;
-      }
+      if (!conn) return gone();
       conn.socket.close(1000, 'Connection closed by the server');
-      reply(res, 204, '');
-      return;
+      return reply(204, '');
     }
-    reply(res, 405, JSON.stringify({ message: 'Method not allowed' }), {
+    return reply(405, JSON.stringify({ message: 'Method not allowed' }), {
       'x-amzn-errortype': 'MethodNotAllowedException',
     });
   }
 
-  async function health(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
-    if (options.isDown()) {
-      reply(res, 503, JSON.stringify({ message: 'Service Unavailable' }));
-      return;
-    }
+  async function health(request: LocalRequest, url: URL): Promise<EdgeResponse> {
+    if (options.isDown()) return reply(503, JSON.stringify({ message: 'Service Unavailable' }));
     const delay = options.delayMs();
     if (delay > 0) await sleep(delay);
     const at = Date.now();
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
+    for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
     const id = requestId();
-    const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
-    const host = req.headers.host ?? `127.0.0.1:${port}`;
+    const sourceIp = request.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+    const host = String(request.headers.host ?? `127.0.0.1:${port}`);
     const event = {
       version: '2.0',
       routeKey: 'GET /health',
@@ -435,11 +414,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         domainName: host,
         domainPrefix: host.split('.')[0],
         http: {
-          method,
+          method: request.method,
           path: url.pathname,
-          protocol: `HTTP/${req.httpVersion}`,
+          protocol: `HTTP/${request.httpVersion ?? '1.1'}`,
           sourceIp,
-          userAgent: String(req.headers['user-agent'] ?? ''),
+          userAgent: String(request.headers['user-agent'] ?? ''),
         },
         requestId: id,
         routeKey: 'GET /health',
@@ -451,23 +430,42 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     };
     try {
       const result = await options.app().health(event);
-      if (typeof result === 'string' || result === undefined) {
-        reply(res, 200, result ?? '');
-        return;
-      }
+      if (typeof result === 'string' || result === undefined) return reply(200, result ?? '');
       const out: Record<string, string> = {};
       for (const [name, value] of Object.entries(result.headers ?? {})) out[name] = String(value);
-      reply(res, result.statusCode ?? 200, result.body ?? '', out);
+      return reply(result.statusCode ?? 200, result.body ?? '', out);
     } catch (error) {
       report(error, `/health in ${options.regionKey}`);
-      reply(res, 500, JSON.stringify({ message: 'Internal Server Error' }));
+      return reply(500, JSON.stringify({ message: 'Internal Server Error' }));
     }
+  }
+
+  function send(res: ServerResponse, response: EdgeResponse): void {
+    const body = response.body ?? '';
+    res.writeHead(response.status, {
+      ...response.headers,
+      'content-length': String(Buffer.byteLength(body)),
+    });
+    res.end(body);
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const response = await dispatch({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body,
+      remoteAddress: req.socket.remoteAddress,
+      httpVersion: req.httpVersion,
+    });
+    send(res, response);
   }
 
   const server: Server = createServer((req, res) => {
     onRequest(req, res).catch((error: Error) => {
       report(error, `HTTP ${req.method} ${req.url} in ${options.regionKey}`);
-      if (!res.headersSent) reply(res, 500, JSON.stringify({ message: 'Internal server error' }));
+      if (!res.headersSent) send(res, reply(500, JSON.stringify({ message: 'Internal server error' })));
       else res.destroy();
     });
   });
@@ -496,6 +494,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     managementUrl: `http://127.0.0.1:${port}/${stage}`,
     healthUrl: `http://127.0.0.1:${port}/health`,
     connectionCount: () => connections.size,
+    dispatch,
     dropAll() {
       for (const conn of [...connections.values()]) {
         conn.socket.terminate();

@@ -11,6 +11,7 @@ import { CHAT_TABLE_SHAPE } from '../core/datamodel.js';
 import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
+import type { AwsRequestHandler } from '../runtime/app.js';
 import type { RuntimeConfig } from '../runtime/config.js';
 import type { GlobalServices, GlobalServicesOptions, RegionRuntimeInfo } from './contracts.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -28,6 +29,7 @@ import {
 import { type Gateway, startGateway } from './gateway.js';
 import { type LagSetting, lagFor } from './lag.js';
 import { type LambdaFunction, lambdaService, stsService } from './lambda-service.js';
+import { LocalTransport } from './local-transport.js';
 import { type ReplicationStats, Replicator } from './replication.js';
 import {
   type ChatAppFactory,
@@ -80,6 +82,11 @@ export interface SandboxOptions {
   readonly statePath?: string;
   /** Recorded in sandbox.json as the process that runs the sandbox. Default: this process. */
   readonly pid?: number;
+  /**
+   * How the handlers' AWS clients reach the edge and the gateways: 'in-process' (default) hands each signed
+   * request to the router the port serves, 'http' goes through the loopback ports as any outside client does.
+   */
+  readonly transport?: 'in-process' | 'http';
   /** The runtime's app factory; default runtime/app.js createChatApp. */
   readonly createApp?: ChatAppFactory;
   /** Called by the control API's stop request (the CLI exits its process there). Default: stop(). */
@@ -133,6 +140,11 @@ export interface Sandbox {
   readonly global?: GlobalServices;
   readonly faults: SandboxFaults;
   readonly replication: SandboxReplication;
+  /**
+   * An SDK `requestHandler` that reaches the edge and the gateways in-process, as the handlers' clients do
+   * (see local-transport.ts); clients elsewhere use the ports.
+   */
+  readonly requestHandler: AwsRequestHandler;
   addRegion(spec: RegionSpec): Promise<SandboxRegion>;
   removeRegion(key: string): Promise<void>;
   stop(): Promise<void>;
@@ -175,6 +187,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
   let stopping: Promise<void> | undefined;
   const engineClients = new Map<string, DynamoDBClient>();
   const invocations = new Set<Promise<unknown>>();
+  const local = new LocalTransport();
 
   const stopAll = async () => {
     await global?.stop().catch((e: Error) => onError(e, 'stopping global services'));
@@ -219,6 +232,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
     const edgePort = options.port ?? topology.sandbox.port;
     try {
       edge = await startEdge({ port: edgePort });
+      local.route(edge.port, edge.dispatch);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new UserError(`port ${edgePort} is already in use, so the sandbox's edge cannot listen there`, {
@@ -305,6 +319,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
     edge.services.set('sts', stsService(SANDBOX_ACCOUNT));
 
     const createApp = await appFactory;
+    const hostDeps = options.transport === 'http' ? {} : { requestHandler: local.requestHandler };
     const gatewayPorts = options.gatewayPorts ?? 'auto';
     let nextPort = edge.port + 1;
 
@@ -342,7 +357,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
         gatewayPort: region.gateway.port,
         edgeUrl,
       });
-      region.app = await createApp(region.config);
+      region.app = await createApp(region.config, hostDeps);
     };
 
     const reconfigureAll = async () => {
@@ -369,6 +384,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
         }
       }
       const gateway = await startRegionGateway(spec);
+      local.route(gateway.port, gateway.dispatch);
       const region: RegionRuntime = {
         spec,
         gateway,
@@ -505,6 +521,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
         await global?.removeRegion(key);
         regions.delete(key);
         faults.clearRegion(key);
+        local.unroute(region.gateway.port);
         await region.gateway.stop();
         await rep.removeRegion(key);
         await engine(region.spec.awsRegion)
@@ -612,6 +629,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
         },
         lagMs,
       },
+      requestHandler: local.requestHandler,
       addRegion,
       removeRegion,
       stop,

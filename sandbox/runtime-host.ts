@@ -5,6 +5,7 @@
 import { names, WEBSOCKET_STAGE } from '../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
+import type { AwsRequestHandler } from '../runtime/app.js';
 import type { RuntimeConfig } from '../runtime/config.js';
 import { SANDBOX_CREDENTIALS } from './state.js';
 
@@ -19,14 +20,23 @@ export interface HostedChatApp {
   ): Promise<{ statusCode?: number; body?: string; headers?: Record<string, unknown> } | string | undefined>;
 }
 
-export type ChatAppFactory = (config: RuntimeConfig) => HostedChatApp | Promise<HostedChatApp>;
+/** What the sandbox hands the app besides its config. */
+export interface HostDeps {
+  /** The in-process transport for the app's AWS clients (absent: they use the network). */
+  readonly requestHandler?: AwsRequestHandler;
+}
+
+export type ChatAppFactory = (
+  config: RuntimeConfig,
+  deps: HostDeps,
+) => HostedChatApp | Promise<HostedChatApp>;
 
 /** Loads runtime/app.js lazily (the sandbox's only dependency on the runtime's code). */
 export async function defaultChatAppFactory(): Promise<ChatAppFactory> {
   const module = (await import('../runtime/app.js')) as {
-    createChatApp: (config: RuntimeConfig) => HostedChatApp;
+    createChatApp: (config: RuntimeConfig, deps: HostDeps) => HostedChatApp;
   };
-  return (config) => module.createChatApp(config);
+  return (config, deps) => module.createChatApp(config, deps);
 }
 
 export function runtimeConfigFor(

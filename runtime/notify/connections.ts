@@ -2,7 +2,10 @@
  * Posting frames to WebSocket connections through the @connections management API (PostToConnection),
  * with bounded concurrency and retries. A 410 GoneException marks the connection stale; the caller cleans it.
  */
-import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type {
+  ApiGatewayManagementApiClient,
+  ApiGatewayManagementApiClientConfig,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { backoffMs, errorName, mapLimit, sleep } from '../util.js';
 
 export type PostOutcome = 'ok' | 'gone' | 'failed';
@@ -29,6 +32,8 @@ export interface PosterOptions {
   /** Attempts per post for errors other than GoneException. */
   readonly attempts?: number;
   readonly retryBaseMs?: number;
+  /** The SDK's HTTP transport (the sandbox's in-process one); the SDK's default otherwise. */
+  readonly requestHandler?: ApiGatewayManagementApiClientConfig['requestHandler'];
 }
 
 // Loaded on first post: $connect, $disconnect, health and stream never pay for it at cold start.
@@ -73,6 +78,7 @@ export class ConnectionPoster {
         ...(this.options.clientConfig?.credentials
           ? { credentials: this.options.clientConfig.credentials }
           : {}),
+        ...(this.options.requestHandler ? { requestHandler: this.options.requestHandler } : {}),
       });
       this.clients.set(endpoint, client);
     }

@@ -1,5 +1,5 @@
 /** The cross-region relay: what one region sends another (Lambda Invoke, InvocationType Event). */
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient, LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { ChatMessage, ServerFrame } from '../../core/protocol.js';
 import type { RelayTarget } from '../config.js';
 import { errorName } from '../util.js';
@@ -47,6 +47,7 @@ const loadSdk = () => {
 export function defaultLambdaFactory(clientConfig: {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  requestHandler?: LambdaClientConfig['requestHandler'];
 }): LambdaClientFactory {
   const clients = new Map<string, LambdaClient>();
   return async (awsRegion) => {
@@ -58,6 +59,7 @@ export function defaultLambdaFactory(clientConfig: {
         cacheMiddleware: true,
         ...(clientConfig.endpoint ? { endpoint: clientConfig.endpoint } : {}),
         ...(clientConfig.credentials ? { credentials: clientConfig.credentials } : {}),
+        ...(clientConfig.requestHandler ? { requestHandler: clientConfig.requestHandler } : {}),
       });
       clients.set(awsRegion, client);
     }

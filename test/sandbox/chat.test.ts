@@ -3,24 +3,25 @@ import type { Sandbox } from '../../sandbox/index.js';
 import { startTestSandbox } from './support.js';
 import { connect, type TestClient } from './ws-client.js';
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox({ lag: { 'seoul:tokyo': 30, '*': 100 } });
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-const url = (region: string) => sandbox.regions.get(region)!.websocketUrl;
-
 async function join(client: TestClient, roomId: string) {
   client.send({ action: 'join', roomId });
   return client.next((f) => f.type === 'joined' && f.roomId === roomId);
 }
 
-describe('sandbox chat', () => {
+// The handlers' AWS clients reach the edge and gateways in-process by default; over HTTP they must work alike.
+describe.each(['in-process', 'http'] as const)('sandbox chat (%s transport)', (transport) => {
+  let sandbox: Sandbox;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox({ lag: { 'seoul:tokyo': 30, '*': 100 }, transport });
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  const url = (region: string) => sandbox.regions.get(region)!.websocketUrl;
+
   it('sandbox chat: users in seoul and tokyo talk through the relay; a fresh join anywhere shows every message once', async () => {
     const room = `room-${Date.now()}`;
     const minsu = await connect(url('seoul'), 'minsu');
