@@ -22,7 +22,21 @@ export interface DynamoServiceOptions {
   readonly tableName: string;
   /** AWS region codes holding a replica of the chat table, in topology order. */
   replicaRegions(): readonly string[];
+  /** A write succeeded in this AWS region (replication reads that region's stream at once). */
+  onWrite?(awsRegion: string): void;
 }
+
+/** Operations that may change items, so put a record in the table's stream. */
+const WRITES = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+  'ExecuteStatement',
+  'BatchExecuteStatement',
+  'ExecuteTransaction',
+]);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -106,6 +120,8 @@ export function dynamoService(options: DynamoServiceOptions): EdgeServiceHandler
         jsonNamespace: 'com.amazonaws.dynamodb.v20120810',
       });
     }
+    const operation = target.slice(target.indexOf('.') + 1);
+    if (response.status === 200 && WRITES.has(operation)) options.onWrite?.(request.region);
     if (target === 'DynamoDB_20120810.DescribeTable' && response.status === 200) {
       return withReplicas(response, request.region, options);
     }

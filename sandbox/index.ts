@@ -274,6 +274,7 @@ export async function start(topologyIn: Topology, options: SandboxOptions = {}):
         instanceId,
         tableName,
         replicaRegions: () => [...regions.values()].map((r) => r.spec.awsRegion),
+        onWrite: (awsRegion) => rep.noteWrite(awsRegion),
       }),
     );
     const functions = (awsRegion: string, name: string): LambdaFunction | undefined => {

@@ -71,10 +71,19 @@ export interface ReplicatorOptions {
   extraDelayMs(region: string): number;
   /** True when a fault pauses the region's replication. */
   faultPaused(region: string): boolean;
+  /** Shortest gap between two polls of a stream while writes are arriving (default 10 ms). */
   readonly pollIntervalMs?: number;
+  /** Poll period of a stream no write was noted for: replication's own writes, TTL expiries (default 100 ms). */
   readonly idlePollIntervalMs?: number;
   readonly onError?: (error: Error, where: string) => void;
 }
+
+/** GetRecords page size; a full page is followed by another read at once. */
+const RECORDS_PER_READ = 1000;
+/** After a noted write, empty reads are retried this long: a record shows in the stream a few ms late. */
+const WRITE_FOLLOW_MS = 50;
+/** BatchWriteItem's limit. */
+const BATCH_ITEMS = 25;
 
 export interface ReplicationStats {
   readonly observed: number;
@@ -82,6 +91,8 @@ export interface ReplicationStats {
   readonly superseded: number;
   readonly restored: number;
   readonly queued: number;
+  /** PutItem, DeleteItem and BatchWriteItem requests replication made (one batch carries many changes). */
+  readonly writeRequests: number;
 }
 
 export function compareVersions(a: Version, b: Version): number {
@@ -116,7 +127,6 @@ class RegionReplica {
   pollStartedAt = 0;
   pollDoneAt = 0;
   lastPollHadRecords = false;
-  emptyPolls = 0;
   private wake?: () => void;
   private waiters: { after: number; resolve: () => void }[] = [];
   loop?: Promise<void>;
@@ -132,6 +142,8 @@ class RegionReplica {
   }
 
   private kicked = false;
+  /** When a client's write to this region was last noted (the edge tells: see Replicator.noteWrite). */
+  writeNotedAt = 0;
 
   kick(): void {
     if (this.wake) this.wake();
@@ -177,6 +189,14 @@ class RegionReplica {
     this.waiters = [];
   }
 
+  /** Serialises work on several items (locks taken in one order, so two batches never wait on each other). */
+  withKeys<T>(keys: readonly string[], work: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const hold = (index: number): Promise<T> =>
+      index === sorted.length ? work() : this.withKey(sorted[index], () => hold(index + 1));
+    return hold(0);
+  }
+
   /** Serialises work on one item of this region. */
   async withKey<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(key) ?? Promise.resolve();
@@ -210,7 +230,7 @@ export class Replicator {
   private readonly paused = new Set<string>();
   private inflight = 0;
   private stopped = false;
-  private counters = { observed: 0, applied: 0, superseded: 0, restored: 0 };
+  private counters = { observed: 0, applied: 0, superseded: 0, restored: 0, writeRequests: 0 };
 
   constructor(private readonly options: ReplicatorOptions) {}
 
@@ -272,6 +292,19 @@ export class Replicator {
 
   isPaused(key: string): boolean {
     return this.paused.has(key) || this.options.faultPaused(key);
+  }
+
+  /**
+   * A client wrote to the table in this AWS region (the edge calls it): its stream is read now, not at the
+   * idle period. Streams nobody writes to through the edge (replication's own writes) are read at the idle
+   * period, which keeps the engine's CPU for the requests.
+   */
+  noteWrite(awsRegion: string): void {
+    for (const replica of this.regions.values()) {
+      if (replica.awsRegion !== awsRegion) continue;
+      replica.writeNotedAt = Date.now();
+      replica.kick();
+    }
   }
 
   /** Call when faults change (a heal may release held queues). */
@@ -360,8 +393,8 @@ export class Replicator {
   }
 
   private async pollLoop(replica: RegionReplica): Promise<void> {
-    const active = this.options.pollIntervalMs ?? 25;
-    const idle = this.options.idlePollIntervalMs ?? 200;
+    const minGap = this.options.pollIntervalMs ?? 10;
+    const idle = this.options.idlePollIntervalMs ?? 100;
     let lastDiscovery = Date.now();
     let lastPrune = Date.now();
     while (!replica.stopped && !this.stopped) {
@@ -376,6 +409,7 @@ export class Replicator {
       }
       replica.pollStartedAt = Date.now();
       let count = 0;
+      let fullPage = false;
       try {
         if (Date.now() - lastDiscovery > 5000 || [...replica.shards.values()].some((s) => s.closed)) {
           for (const [id, shard] of replica.shards) if (shard.closed) replica.shards.delete(id);
@@ -384,18 +418,24 @@ export class Replicator {
         }
         for (const [shardId, shard] of replica.shards) {
           if (shard.closed || !shard.iterator) continue;
-          count += await this.readShard(replica, shardId, shard);
+          const read = await this.readShard(replica, shardId, shard);
+          count += read;
+          if (read >= RECORDS_PER_READ) fullPage = true;
         }
       } catch (error) {
         this.report(error, `reading the stream of ${replica.key}`);
       }
       replica.lastPollHadRecords = count > 0;
       replica.finishPoll();
-      if (count > 0) replica.emptyPolls = 0;
-      else replica.emptyPolls++;
       if (replica.stopped || this.stopped) break;
-      const wait = count > 0 ? 0 : replica.emptyPolls > 40 ? idle : active;
-      if (wait > 0) await replica.sleep(wait);
+      if (fullPage) continue;
+      // Writes arriving: poll again soon, but never more often than minGap (each read costs the engine about
+      // as much as a write); no write noted lately: the idle period, unless the edge notes one (kick).
+      const sinceStart = Date.now() - replica.pollStartedAt;
+      const following = Date.now() - replica.writeNotedAt < WRITE_FOLLOW_MS;
+      await replica.sleep(following ? Math.max(1, minGap - sinceStart) : idle);
+      const gap = minGap - (Date.now() - replica.pollStartedAt);
+      if (gap > 0) await sleep(gap);
     }
   }
 
@@ -404,7 +444,7 @@ export class Replicator {
     try {
       result = await replica.client.call('DynamoDBStreams_20120810.GetRecords', {
         ShardIterator: shard.iterator,
-        Limit: 1000,
+        Limit: RECORDS_PER_READ,
       });
     } catch (error) {
       const name = (error as Error).name;
@@ -514,9 +554,11 @@ export class Replicator {
             queue.items.length = 0;
             break;
           }
+          const batch = dueBatch(queue.items, Date.now());
           try {
-            await this.apply(target, next.change);
-            queue.items.shift();
+            if (batch.length > 1) await this.applyPuts(target, batch);
+            else await this.apply(target, next.change);
+            queue.items.splice(0, batch.length || 1);
           } catch (error) {
             this.report(error, `applying a change from ${queue.from} to ${queue.to}`);
             await sleep(200);
@@ -538,9 +580,69 @@ export class Replicator {
         return;
       }
       target.held.set(change.key, { version: change.version, image: change.image });
-      await this.write(target, change.key, change.keys, change.image, change.version);
+      try {
+        await this.write(target, change.key, change.keys, change.image, change.version);
+      } catch (error) {
+        // Not written: the retry must not find its own version held and skip it.
+        if (held) target.held.set(change.key, held);
+        else target.held.delete(change.key);
+        throw error;
+      }
       this.counters.applied++;
     });
+  }
+
+  /**
+   * Applies several puts of distinct items in one BatchWriteItem: one engine request instead of one per item
+   * (a chat message is two items, and every region receives both).
+   */
+  private async applyPuts(target: RegionReplica, changes: readonly Change[]): Promise<void> {
+    await target.withKeys(
+      changes.map((c) => c.key),
+      async () => {
+        const writes: { change: Change; previous: Held | undefined; entry: Pending }[] = [];
+        for (const change of changes) {
+          const held = target.held.get(change.key);
+          if (held && compareVersions(held.version, change.version) >= 0) {
+            this.counters.superseded++;
+            continue;
+          }
+          target.held.set(change.key, { version: change.version, image: change.image });
+          const canon = canonical(change.image);
+          // The item already reads so: an identical put would write no stream record (no echo to expect).
+          if (held?.image && !held.pruned && canonical(held.image) === canon) {
+            this.counters.applied++;
+            continue;
+          }
+          writes.push({
+            change,
+            previous: held,
+            entry: this.expectEcho(target, change.key, canon, change.version),
+          });
+        }
+        if (writes.length === 0) return;
+        try {
+          let requests = writes.map((w) => ({ PutRequest: { Item: w.change.image } }));
+          for (let attempt = 1; requests.length > 0; attempt++) {
+            this.counters.writeRequests++;
+            const result = await target.client.call<{
+              UnprocessedItems?: Record<string, { PutRequest: { Item: Image } }[]>;
+            }>('DynamoDB_20120810.BatchWriteItem', { RequestItems: { [this.options.tableName]: requests } });
+            requests = result.UnprocessedItems?.[this.options.tableName] ?? [];
+            if (requests.length > 0 && attempt >= 5) throw new Error('BatchWriteItem left items unprocessed');
+            if (requests.length > 0) await sleep(10 * attempt);
+          }
+        } catch (error) {
+          for (const w of writes) {
+            this.forgetEcho(target, w.change.key, w.entry);
+            if (w.previous) target.held.set(w.change.key, w.previous);
+            else target.held.delete(w.change.key);
+          }
+          throw error;
+        }
+        this.counters.applied += writes.length;
+      },
+    );
   }
 
   private async restore(replica: RegionReplica, key: string, keys: Image, held: Held): Promise<void> {
@@ -555,6 +657,24 @@ export class Replicator {
     }
   }
 
+  /** Notes that a write replication makes will show in the target's stream (not to be re-replicated). */
+  private expectEcho(target: RegionReplica, key: string, canon: string, version: Version): Pending {
+    const entry: Pending = { canon, version, at: Date.now() };
+    const list = target.pending.get(key) ?? [];
+    // Forget expectations that never showed up in the stream (should not happen; keeps the map bounded).
+    const fresh = list.filter((p) => entry.at - p.at < 60_000);
+    fresh.push(entry);
+    target.pending.set(key, fresh);
+    return entry;
+  }
+
+  private forgetEcho(target: RegionReplica, key: string, entry: Pending): void {
+    const current = target.pending.get(key);
+    const index = current?.indexOf(entry) ?? -1;
+    if (current && index >= 0) current.splice(index, 1);
+    if (current?.length === 0) target.pending.delete(key);
+  }
+
   private async write(
     target: RegionReplica,
     key: string,
@@ -563,18 +683,9 @@ export class Replicator {
     version: Version,
   ): Promise<void> {
     const canon = image ? canonical(image) : 'DELETE';
-    const entry: Pending = { canon, version, at: Date.now() };
-    const list = target.pending.get(key) ?? [];
-    // Forget expectations that never showed up in the stream (should not happen; keeps the map bounded).
-    const fresh = list.filter((p) => entry.at - p.at < 60_000);
-    fresh.push(entry);
-    target.pending.set(key, fresh);
-    const drop = () => {
-      const current = target.pending.get(key);
-      const index = current?.indexOf(entry) ?? -1;
-      if (current && index >= 0) current.splice(index, 1);
-      if (current?.length === 0) target.pending.delete(key);
-    };
+    const entry = this.expectEcho(target, key, canon, version);
+    const drop = () => this.forgetEcho(target, key, entry);
+    this.counters.writeRequests++;
     try {
       if (image) {
         const result = await target.client.call<{ Attributes?: Image }>('DynamoDB_20120810.PutItem', {
@@ -597,4 +708,20 @@ export class Replicator {
       throw error;
     }
   }
+}
+
+/**
+ * The due puts at the head of a pair's queue that can share one BatchWriteItem: distinct items, in order,
+ * up to the first delete (deletes go one by one: only DeleteItem says whether there was an item to delete).
+ */
+function dueBatch(items: readonly { due: number; change: Change }[], now: number): Change[] {
+  const batch: Change[] = [];
+  const keys = new Set<string>();
+  for (const item of items) {
+    if (batch.length >= BATCH_ITEMS || item.due > now || !item.change.image || keys.has(item.change.key))
+      break;
+    keys.add(item.change.key);
+    batch.push(item.change);
+  }
+  return batch;
 }

@@ -129,6 +129,26 @@ describe('replication', () => {
     for (const region of ['seoul', 'tokyo', 'na']) await waitFor(region, 'ttl', false, 20_000);
   });
 
+  it('replication: changes due together reach a region in batches, far fewer engine writes than items', async () => {
+    sandbox.replication.pause('tokyo');
+    const items = Array.from({ length: 30 }, (_, i) => `batch-${i}`);
+    await Promise.all(
+      items.map((sk) =>
+        clients.seoul.send(new PutItemCommand({ TableName: table(), Item: { ...key(sk), v: { S: 'b' } } })),
+      ),
+    );
+    await sandbox.replication.settle();
+    const before = sandbox.replication.stats;
+    sandbox.replication.resume('tokyo');
+    await sandbox.replication.settle();
+    const after = sandbox.replication.stats;
+    for (const sk of items) expect((await get('tokyo', sk))?.v?.S, sk).toBe('b');
+    expect(after.applied - before.applied).toBeGreaterThanOrEqual(items.length);
+    // 30 puts of distinct items, all due at resume: two BatchWriteItems of at most 25 (a few more if a poll
+    // split them), never one request per item.
+    expect(after.writeRequests - before.writeRequests).toBeLessThanOrEqual(6);
+  });
+
   it('replication: every replica holds the same items afterwards', async () => {
     await sandbox.replication.settle();
     const scans = await Promise.all(
@@ -141,5 +161,41 @@ describe('replication', () => {
     );
     expect(scans[1]).toBe(scans[0]);
     expect(scans[2]).toBe(scans[0]);
+  });
+});
+
+describe('replication reads', () => {
+  let quiet: Sandbox;
+
+  beforeAll(async () => {
+    // Streams nobody writes to through the edge are read every 20 s here: only the edge's note of a write
+    // can make a change arrive sooner.
+    quiet = await startTestSandbox({ lag: 0, idlePollIntervalMs: 20_000 });
+  });
+
+  afterAll(async () => {
+    await quiet?.stop();
+  });
+
+  it('replication: a client write through the edge is read from the stream at once, not at the idle period', async () => {
+    const seoul = new DynamoDBClient(clientConfig(quiet, 'ap-northeast-2'));
+    const tokyo = new DynamoDBClient(clientConfig(quiet, 'ap-northeast-1'));
+    await new Promise((r) => setTimeout(r, 200)); // every stream's first read is done; the next is 20 s away
+    await seoul.send(
+      new PutItemCommand({ TableName: quiet.tableName, Item: { ...key('noted'), v: { S: 'now' } } }),
+    );
+    const deadline = Date.now() + 3000;
+    let item: Record<string, unknown> | undefined;
+    while (!item && Date.now() < deadline) {
+      item = (
+        await tokyo.send(
+          new GetItemCommand({ TableName: quiet.tableName, Key: key('noted'), ConsistentRead: true }),
+        )
+      ).Item;
+      if (!item) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(item, 'the write reached tokyo within 3 s').toBeDefined();
+    seoul.destroy();
+    tokyo.destroy();
   });
 });
