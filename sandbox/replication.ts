@@ -71,10 +71,12 @@ export interface ReplicatorOptions {
   extraDelayMs(region: string): number;
   /** True when a fault pauses the region's replication. */
   faultPaused(region: string): boolean;
-  /** Shortest gap between two polls of a stream while writes are arriving (default 10 ms). */
+  /** Shortest gap between two polls of a stream while writes are arriving (default 20 ms). */
   readonly pollIntervalMs?: number;
   /** Poll period of a stream no write was noted for: replication's own writes, TTL expiries (default 100 ms). */
   readonly idlePollIntervalMs?: number;
+  /** How long a change may wait past its due time for others to share its write (default 10 ms). */
+  readonly batchWindowMs?: number;
   readonly onError?: (error: Error, where: string) => void;
 }
 
@@ -82,6 +84,8 @@ export interface ReplicatorOptions {
 const RECORDS_PER_READ = 1000;
 /** After a noted write, empty reads are retried this long: a record shows in the stream a few ms late. */
 const WRITE_FOLLOW_MS = 50;
+/** Changes wait this long past their due time for others to share the write (cuts engine CPU under load). */
+const BATCH_WINDOW_MS = 10;
 /** BatchWriteItem's limit. */
 const BATCH_ITEMS = 25;
 
@@ -144,6 +148,8 @@ class RegionReplica {
   private kicked = false;
   /** When a client's write to this region was last noted (the edge tells: see Replicator.noteWrite). */
   writeNotedAt = 0;
+  /** When the last poll that found records started (it saw every write noted before then). */
+  recordsSeenFrom = 0;
 
   kick(): void {
     if (this.wake) this.wake();
@@ -393,7 +399,7 @@ export class Replicator {
   }
 
   private async pollLoop(replica: RegionReplica): Promise<void> {
-    const minGap = this.options.pollIntervalMs ?? 10;
+    const minGap = this.options.pollIntervalMs ?? 20;
     const idle = this.options.idlePollIntervalMs ?? 100;
     let lastDiscovery = Date.now();
     let lastPrune = Date.now();
@@ -426,13 +432,17 @@ export class Replicator {
         this.report(error, `reading the stream of ${replica.key}`);
       }
       replica.lastPollHadRecords = count > 0;
+      if (count > 0) replica.recordsSeenFrom = replica.pollStartedAt;
       replica.finishPoll();
       if (replica.stopped || this.stopped) break;
       if (fullPage) continue;
       // Writes arriving: poll again soon, but never more often than minGap (each read costs the engine about
       // as much as a write); no write noted lately: the idle period, unless the edge notes one (kick).
       const sinceStart = Date.now() - replica.pollStartedAt;
-      const following = Date.now() - replica.writeNotedAt < WRITE_FOLLOW_MS;
+      // A noted write whose record no poll has shown yet (it may show a few ms after the write returns).
+      const following =
+        replica.writeNotedAt >= replica.recordsSeenFrom &&
+        Date.now() - replica.writeNotedAt < WRITE_FOLLOW_MS;
       await replica.sleep(following ? Math.max(1, minGap - sinceStart) : idle);
       const gap = minGap - (Date.now() - replica.pollStartedAt);
       if (gap > 0) await sleep(gap);
@@ -533,7 +543,8 @@ export class Replicator {
     }
     if (queue.items.length === 0 || this.isPaused(queue.from) || this.isPaused(queue.to)) return;
     const head = queue.items[0];
-    const wait = head.due - Date.now();
+    // Held a little past the head's due time, so the changes due meanwhile share its BatchWriteItem.
+    const wait = head.due + (this.options.batchWindowMs ?? BATCH_WINDOW_MS) - Date.now();
     if (wait > 0) {
       queue.timer = setTimeout(() => {
         queue.timer = undefined;
