@@ -29,6 +29,16 @@ export const keys = {
   relaySk: (region: string, relayId: string) => `RELAY#${region}#${relayId}`,
 } as const;
 
+/**
+ * The sort-key range holding exactly the keys that start with `prefix` (every key above is ASCII after its
+ * prefix), for a Query's `#sk BETWEEN :lo AND :hi`. On DynamoDB it reads the same items as begins_with, and as
+ * cheaply; DynamoDB Local, though, answers begins_with by scanning the whole partition (a room's entire
+ * history on every send) and a BETWEEN through its index.
+ */
+export function prefixRange(prefix: string): { readonly lo: string; readonly hi: string } {
+  return { lo: prefix, hi: `${prefix}\u{10FFFF}` };
+}
+
 export const PREFIX = {
   message: 'MSG#',
   presence: 'CONN#',

@@ -12,7 +12,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ATTR, CONNECTION_TTL_SECONDS, keys, PREFIX } from '../../core/datamodel.js';
+import { ATTR, CONNECTION_TTL_SECONDS, keys, PREFIX, prefixRange } from '../../core/datamodel.js';
 import type { ChatMessage, Notice } from '../../core/protocol.js';
 import { errorName } from '../util.js';
 
@@ -258,16 +258,18 @@ export class ChatStore {
   async listPresence(roomId: string, region?: string): Promise<PresenceRecord[]> {
     const out: PresenceRecord[] = [];
     const nowS = this.nowSeconds();
+    const range = prefixRange(region ? PREFIX.presenceOf(region) : PREFIX.presence);
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
           ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
           ExpressionAttributeValues: {
             ':pk': S(keys.roomPk(roomId)),
-            ':prefix': S(region ? PREFIX.presenceOf(region) : PREFIX.presence),
+            ':lo': S(range.lo),
+            ':hi': S(range.hi),
           },
           ExclusiveStartKey: start,
         }),
@@ -346,21 +348,26 @@ export class ChatStore {
     limit: number,
     before?: string,
   ): Promise<{ messages: ChatMessage[]; next: string | null }> {
+    const messages = prefixRange(PREFIX.message);
     const page = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
         ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-        ExpressionAttributeValues: { ':pk': S(keys.roomPk(roomId)), ':prefix': S(PREFIX.message) },
+        ExpressionAttributeValues: {
+          ':pk': S(keys.roomPk(roomId)),
+          ':lo': S(messages.lo),
+          ':hi': S(messages.hi),
+        },
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: before ? key(keys.roomPk(roomId), keys.messageSk(before)) : undefined,
       }),
     );
-    const messages = (page.Items ?? []).map(messageFromItem);
-    const oldest = messages.at(-1);
+    const items = (page.Items ?? []).map(messageFromItem);
+    const oldest = items.at(-1);
     const next = page.LastEvaluatedKey && oldest ? oldest.messageId : null;
-    return { messages: messages.reverse(), next };
+    return { messages: items.reverse(), next };
   }
 
   /** Adds or removes one user's emoji on a message (a set: once per user per emoji). False: no such message. */
