@@ -117,6 +117,18 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** canonical() of an item image, computed once per image object (a change's image goes to every region). */
+const imageCanons = new WeakMap<Image, string>();
+function canonicalImage(image: Image | undefined): string {
+  if (!image) return 'DELETE';
+  let canon = imageCanons.get(image);
+  if (canon === undefined) {
+    canon = canonical(image);
+    imageCanons.set(image, canon);
+  }
+  return canon;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class RegionReplica {
@@ -491,8 +503,9 @@ export class Replicator {
     const keys = data.Keys as Image;
     const key = canonical(keys);
     const image = record.eventName === 'REMOVE' ? undefined : (data.NewImage as Image | undefined);
-    const canon = image ? canonical(image) : 'DELETE';
     const pending = replica.pending.get(key);
+    // Only an item replication wrote here can be an echo: the image is compared only then.
+    const canon = pending ? canonicalImage(image) : '';
     const index = pending?.findIndex((p) => p.canon === canon) ?? -1;
     if (pending && index >= 0) {
       // The echo of a change replication applied: not re-replicated.
@@ -503,7 +516,7 @@ export class Replicator {
         held &&
         !held.pruned &&
         compareVersions(held.version, echo.version) > 0 &&
-        (held.image ? canonical(held.image) : 'DELETE') !== canon
+        canonicalImage(held.image) !== canon
       ) {
         // A newer change (local or replicated) is the winner here but this older one landed after it.
         this.counters.restored++;
@@ -619,9 +632,9 @@ export class Replicator {
             continue;
           }
           target.held.set(change.key, { version: change.version, image: change.image });
-          const canon = canonical(change.image);
+          const canon = canonicalImage(change.image);
           // The item already reads so: an identical put would write no stream record (no echo to expect).
-          if (held?.image && !held.pruned && canonical(held.image) === canon) {
+          if (held?.image && !held.pruned && canonicalImage(held.image) === canon) {
             this.counters.applied++;
             continue;
           }
@@ -693,7 +706,7 @@ export class Replicator {
     image: Image | undefined,
     version: Version,
   ): Promise<void> {
-    const canon = image ? canonical(image) : 'DELETE';
+    const canon = canonicalImage(image);
     const entry = this.expectEcho(target, key, canon, version);
     const drop = () => this.forgetEcho(target, key, entry);
     this.counters.writeRequests++;
