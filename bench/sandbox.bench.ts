@@ -24,9 +24,6 @@ import { defaultLagMs } from '../sandbox/lag.js';
 import { readSandboxState, type SandboxState, sandboxStatePath } from '../sandbox/state.js';
 import { fmt, percentile, row } from './support.js';
 
-// The bench's own SDK clients: no Node version notice in the middle of the figures.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const runJs = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run.js');
 const exec = promisify(execFile);
 
