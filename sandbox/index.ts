@@ -75,7 +75,10 @@ export interface SandboxOptions {
   readonly globalServices?: boolean;
   readonly healthCheckIntervalMs?: number;
   readonly failureThreshold?: number;
-  /** Replication stream polling (ms) while busy and when idle. */
+  /**
+   * Replication's stream reads: at most every pollIntervalMs (20) while the edge notes writes in the region,
+   * and every idlePollIntervalMs (100) otherwise.
+   */
   readonly pollIntervalMs?: number;
   readonly idlePollIntervalMs?: number;
   /** Where to write sandbox.json (kept up to date; removed on stop). Default: not written. */
