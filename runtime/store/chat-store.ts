@@ -46,6 +46,16 @@ const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
 const key = (pk: string, sk: string) => ({ [ATTR.pk]: S(pk), [ATTR.sk]: S(sk) });
 
+/** Query parameters for the items of one room whose sort key starts with `prefix` (see prefixRange). */
+function roomItems(roomId: string, prefix: string) {
+  const range = prefixRange(prefix);
+  return {
+    KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+    ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+    ExpressionAttributeValues: { ':pk': S(keys.roomPk(roomId)), ':lo': S(range.lo), ':hi': S(range.hi) },
+  };
+}
+
 function messageItem(message: ChatMessage): Record<string, AttributeValue> {
   return {
     ...key(keys.roomPk(message.roomId), keys.messageSk(message.messageId)),
@@ -258,19 +268,13 @@ export class ChatStore {
   async listPresence(roomId: string, region?: string): Promise<PresenceRecord[]> {
     const out: PresenceRecord[] = [];
     const nowS = this.nowSeconds();
-    const range = prefixRange(region ? PREFIX.presenceOf(region) : PREFIX.presence);
+    const query = roomItems(roomId, region ? PREFIX.presenceOf(region) : PREFIX.presence);
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-          ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-          ExpressionAttributeValues: {
-            ':pk': S(keys.roomPk(roomId)),
-            ':lo': S(range.lo),
-            ':hi': S(range.hi),
-          },
+          ...query,
           ExclusiveStartKey: start,
         }),
       );
@@ -348,26 +352,19 @@ export class ChatStore {
     limit: number,
     before?: string,
   ): Promise<{ messages: ChatMessage[]; next: string | null }> {
-    const messages = prefixRange(PREFIX.message);
     const page = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-        ExpressionAttributeValues: {
-          ':pk': S(keys.roomPk(roomId)),
-          ':lo': S(messages.lo),
-          ':hi': S(messages.hi),
-        },
+        ...roomItems(roomId, PREFIX.message),
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: before ? key(keys.roomPk(roomId), keys.messageSk(before)) : undefined,
       }),
     );
-    const items = (page.Items ?? []).map(messageFromItem);
-    const oldest = items.at(-1);
+    const messages = (page.Items ?? []).map(messageFromItem);
+    const oldest = messages.at(-1);
     const next = page.LastEvaluatedKey && oldest ? oldest.messageId : null;
-    return { messages: items.reverse(), next };
+    return { messages: messages.reverse(), next };
   }
 
   /** Adds or removes one user's emoji on a message (a set: once per user per emoji). False: no such message. */
