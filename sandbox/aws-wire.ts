@@ -4,7 +4,7 @@
  * can parse, never a crash or a hang.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { EdgeResponse } from './contracts.js';
 
 export interface CredentialScope {
@@ -117,3 +117,11 @@ export function awsError(
 }
 
 export { escapeXml };
+
+/** Writes an answer (of the edge, a gateway, a global service) to an HTTP response, once. */
+export function writeResponse(res: ServerResponse, response: EdgeResponse): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = response.body ?? '';
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}

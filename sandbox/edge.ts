@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { awsError, detectProtocol, parseCredentialScope } from './aws-wire.js';
+import { awsError, detectProtocol, parseCredentialScope, writeResponse } from './aws-wire.js';
 import type { EdgeResponse, EdgeServiceHandler, LocalRequest } from './contracts.js';
 
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
@@ -45,16 +45,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-function send(res: ServerResponse, response: EdgeResponse): void {
-  if (res.headersSent || res.destroyed) return;
-  const body = response.body ?? '';
-  res.writeHead(response.status, {
-    ...response.headers,
-    'content-length': String(Buffer.byteLength(body)),
-  });
-  res.end(body);
 }
 
 export async function startEdge(options: { port: number; host?: string }): Promise<Edge> {
@@ -126,11 +116,14 @@ export async function startEdge(options: { port: number; host?: string }): Promi
       body = await readBody(req);
     } catch (error) {
       if ((error as { tooLarge?: boolean }).tooLarge) {
-        send(res, awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large'));
+        writeResponse(
+          res,
+          awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large'),
+        );
       }
       return;
     }
-    send(
+    writeResponse(
       res,
       await dispatch({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }),
     );
@@ -138,7 +131,10 @@ export async function startEdge(options: { port: number; host?: string }): Promi
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
-      send(res, awsError('rest-json', 500, 'InternalFailure', `sandbox edge error: ${error.message}`));
+      writeResponse(
+        res,
+        awsError('rest-json', 500, 'InternalFailure', `sandbox edge error: ${error.message}`),
+      );
     });
   });
   server.keepAliveTimeout = 65_000;

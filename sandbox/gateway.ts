@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { ACTIONS, LIMITS } from '../core/protocol.js';
+import { writeResponse } from './aws-wire.js';
 import type { EdgeResponse, LocalRequest } from './contracts.js';
 import type { HostedChatApp } from './runtime-host.js';
 
@@ -440,15 +441,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   }
 
-  function send(res: ServerResponse, response: EdgeResponse): void {
-    const body = response.body ?? '';
-    res.writeHead(response.status, {
-      ...response.headers,
-      'content-length': String(Buffer.byteLength(body)),
-    });
-    res.end(body);
-  }
-
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const response = await dispatch({
@@ -459,13 +451,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       remoteAddress: req.socket.remoteAddress,
       httpVersion: req.httpVersion,
     });
-    send(res, response);
+    writeResponse(res, response);
   }
 
   const server: Server = createServer((req, res) => {
     onRequest(req, res).catch((error: Error) => {
       report(error, `HTTP ${req.method} ${req.url} in ${options.regionKey}`);
-      if (!res.headersSent) send(res, reply(500, JSON.stringify({ message: 'Internal server error' })));
+      if (!res.headersSent)
+        writeResponse(res, reply(500, JSON.stringify({ message: 'Internal server error' })));
       else res.destroy();
     });
   });

@@ -1,11 +1,13 @@
 import {
   DeleteItemCommand,
+  DeleteTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureChatTable } from '../../sandbox/dynamodb-service.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { clientConfig, startTestSandbox } from './support.js';
 
@@ -197,5 +199,60 @@ describe('replication reads', () => {
     expect(item, 'the write reached tokyo within 3 s').toBeDefined();
     seoul.destroy();
     tokyo.destroy();
+  });
+});
+
+describe('replication retries', () => {
+  let broken: Sandbox;
+
+  beforeAll(async () => {
+    // The failures below are expected; they are reported through onError, not printed.
+    broken = await startTestSandbox({ lag: 0, onError: () => {} });
+  });
+
+  afterAll(async () => {
+    await broken?.stop();
+  });
+
+  it('replication: changes whose write failed are written on the retry, not skipped', async () => {
+    const seoul = new DynamoDBClient(clientConfig(broken, 'ap-northeast-2'));
+    // Straight to the engine, as the sandbox's own database of tokyo (the edge would refuse nothing here).
+    const tokyoEngine = new DynamoDBClient({
+      region: 'ap-northeast-1',
+      endpoint: broken.state.dynamodb.endpoint,
+      credentials: { accessKeyId: broken.instanceId, secretAccessKey: 'x' },
+    });
+    broken.replication.pause('tokyo');
+    const items = ['retry-1', 'retry-2', 'retry-3'];
+    for (const sk of items) {
+      await seoul.send(
+        new PutItemCommand({ TableName: broken.tableName, Item: { ...key(sk), v: { S: 'r' } } }),
+      );
+    }
+    await broken.replication.settle();
+    // Tokyo's table disappears: every write replication makes there fails until it is back.
+    await tokyoEngine.send(new DeleteTableCommand({ TableName: broken.tableName }));
+    broken.replication.resume('tokyo');
+    await new Promise((r) => setTimeout(r, 500));
+    await ensureChatTable(tokyoEngine, broken.tableName);
+    const deadline = Date.now() + 5000;
+    const present = async () => {
+      const reads = await Promise.all(
+        items.map((sk) =>
+          tokyoEngine.send(
+            new GetItemCommand({ TableName: broken.tableName, Key: key(sk), ConsistentRead: true }),
+          ),
+        ),
+      );
+      return reads.every((r) => r.Item?.v?.S === 'r');
+    };
+    let arrived = await present();
+    while (!arrived && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      arrived = await present();
+    }
+    expect(arrived, 'every change reached tokyo once its table was back').toBe(true);
+    seoul.destroy();
+    tokyoEngine.destroy();
   });
 });
