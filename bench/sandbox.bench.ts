@@ -1,16 +1,18 @@
 /**
  * Sandbox benchmark: start time and memory; the DynamoDB Local PutItem round trip (the floor); same-region
  * delivery latency to every member of a room of 10 and of 100; cross-region delivery through the relay with
- * the default lag; sustained messages/s. The sandbox runs as its own process, as `chatctl sandbox up` runs it
- * (the built CLI, `sandbox up --detach` in a temporary directory), so the benchmark's WebSocket clients do not
- * share its thread. The latencies and the rate are measured after a warm-up at load (a sandbox that has been
- * up a while); the start time is a cold start. Run `npm run build` first, then: npm run bench -- sandbox
+ * the default lag; sustained messages/s; then the floors under them (cpu-floor.ts: the AWS SDK's CPU per
+ * call, DynamoDB Local's per operation, and the rate the measured CPU per message allows). The sandbox runs
+ * as its own process, as `chatctl sandbox up` runs it (the built CLI, `sandbox up --detach` in a temporary
+ * directory), so the benchmark's WebSocket clients do not share its thread. The latencies and the rate are
+ * measured after a warm-up at load (a sandbox that has been up a while); the start time is a cold start.
+ * Run `npm run build` first, then: npm run bench -- sandbox
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -22,6 +24,7 @@ import { defaultTopology } from '../core/topology.js';
 import { signDevToken } from '../runtime/auth/dev-token.js';
 import { defaultLagMs } from '../sandbox/lag.js';
 import { readSandboxState, type SandboxState, sandboxStatePath } from '../sandbox/state.js';
+import { engineOpCost, processCpuMs, sdkCallCost } from './cpu-floor.js';
 import { fmt, percentile, row } from './support.js';
 
 const runJs = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run.js');
@@ -74,15 +77,13 @@ function rssMiB(pid: number): number {
   }
 }
 
-/** CPU time (user + system) a process has used so far, ms. */
-function cpuMs(pid: number): number {
+const cpuMs = (pid: number) => {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return processCpuMs(pid);
   } catch {
     return Number.NaN;
   }
-}
+};
 
 async function connect(url: string, userId: string): Promise<Client> {
   const token = signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET });
@@ -298,21 +299,55 @@ async function measure(sandbox: SandboxState, startMs: number): Promise<void> {
     }
 
     // Sustained throughput: 10 members of one room each send back to back (next after the ack) for 10 s.
+    let cpuPerMessageMs = Number.NaN;
     {
       const cpuBefore = { node: cpuMs(sandbox.pid), engine: cpuMs(sandbox.dynamodb.pid) };
       const { sent, delivered, seconds } = await sustained(sandbox, 10_000);
-      const perMessage = (pid: number, before: number) => ((cpuMs(pid) - before) / sent).toFixed(1);
+      const node = (cpuMs(sandbox.pid) - cpuBefore.node) / sent;
+      const engine = (cpuMs(sandbox.dynamodb.pid) - cpuBefore.engine) / sent;
+      cpuPerMessageMs = node + engine;
       row(
         'sustained messages/s (room of 10, 10 senders)',
         `${(sent / seconds).toFixed(0)} msg/s sent, ${(delivered / seconds).toFixed(0)} deliveries/s`,
       );
       row(
         'CPU per message at that rate',
-        `node ${perMessage(sandbox.pid, cpuBefore.node)} ms + DynamoDB Local ${perMessage(sandbox.dynamodb.pid, cpuBefore.engine)} ms`,
+        `node ${node.toFixed(1)} ms + DynamoDB Local ${engine.toFixed(1)} ms`,
       );
       row(
         'resident memory after the run',
         `node ${rssMiB(sandbox.pid).toFixed(0)} MiB + DynamoDB Local ${rssMiB(sandbox.dynamodb.pid).toFixed(0)} MiB`,
+      );
+    }
+
+    // The floors under those figures: what the required engines cost per call on this machine.
+    {
+      const sdk = await sdkCallCost();
+      const engine = await engineOpCost(sandbox.dynamodb.endpoint, sandbox.dynamodb.pid);
+      row(
+        'AWS SDK v3 CPU per call (no network, no engine)',
+        `PostToConnection ${sdk.postMs.toFixed(2)} ms, Query ${sdk.queryMs.toFixed(2)} ms, TransactWriteItems ${sdk.transactMs.toFixed(2)} ms`,
+      );
+      row(
+        'DynamoDB Local CPU per operation',
+        `PutItem ${engine.putMs.toFixed(2)} ms, Query ${engine.queryMs.toFixed(2)} ms, TransactWriteItems ${engine.transactMs.toFixed(2)} ms, BatchWriteItem of 2 ${engine.batchOfTwoMs.toFixed(2)} ms`,
+      );
+      // A message to a room of 10: Query + TransactWriteItems + the ack + 10 posts through the SDK; in the
+      // engine Query + TransactWriteItems here and the replicated pair in each of the other two regions.
+      const sdkPerMessage = sdk.queryMs + sdk.transactMs + 11 * sdk.postMs;
+      const enginePerMessage = engine.queryMs + engine.transactMs + 2 * engine.batchOfTwoMs;
+      const cores = availableParallelism();
+      row(
+        'engines alone per message (room of 10)',
+        `SDK ${sdkPerMessage.toFixed(1)} ms + DynamoDB Local ${enginePerMessage.toFixed(1)} ms: at most ${((cores * 1000) / (sdkPerMessage + enginePerMessage)).toFixed(0)} msg/s on ${cores} cores`,
+      );
+      row(
+        'measured CPU per message: ceiling',
+        `${((cores * 1000) / cpuPerMessageMs).toFixed(0)} msg/s on ${cores} cores (30x Architect: 300-390)`,
+      );
+      row(
+        'room of 100: SDK CPU of its 101 posts alone',
+        `${(101 * sdk.postMs).toFixed(1)} ms on one thread (3x two PutItems: ${(6 * percentile(floor, 50)).toFixed(1)} ms)`,
       );
     }
     direct.destroy();
