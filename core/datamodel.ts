@@ -1,4 +1,4 @@
-/** Keys of the single chat table (DESIGN.md, Data model). Runtime, sandbox and CLI all build keys here. */
+/** Keys of the single chat table (docs/architecture.md, Data model). Runtime, sandbox and CLI all build keys here. */
 
 export const ATTR = {
   pk: 'pk',

@@ -1,4 +1,4 @@
-/** The WebSocket protocol between chat clients and the gateway (DESIGN.md, WebSocket protocol). */
+/** The WebSocket protocol between chat clients and the gateway (docs/architecture.md, The WebSocket protocol). */
 
 /** Client actions, selected by `$request.body.action`. */
 export const ACTIONS = ['join', 'leave', 'send', 'history', 'react', 'notice', 'ping'] as const;
@@ -114,7 +114,7 @@ export type ServerFrame =
   | { type: 'pong'; region: string; time: number }
   | { type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number; action?: string };
 
-/** Load levels for surges (DESIGN.md, issue "Runtime"): what each level sheds; `send` is never shed. */
+/** Load levels for surges (README, Traffic levels): what each level sheds; `send` is never shed. */
 export const LOAD_LEVELS = {
   0: 'normal: everything served',
   1: 'history paging limited to 20 per page, join history to 20',

@@ -1,5 +1,5 @@
 /**
- * Faults a region can be given (DESIGN.md, The sandbox): its gateway down, its replication paused, extra
+ * Faults a region can be given (docs/architecture.md, The sandbox): its gateway down, its replication paused, extra
  * latency on its gateway and replication, its relay Invoke failing. Each is healed on its own.
  */
 import { UserError } from '../core/errors.js';

@@ -1,4 +1,4 @@
-// Enforces the layer rule of DESIGN.md: core <- runtime <- sandbox <- cli and core <- stacks <- cli.
+// Enforces the layer rule of docs/architecture.md: core <- runtime <- sandbox <- cli and core <- stacks <- cli.
 // Also keeps aws-cdk-lib out of every layer but stacks/ and the commands that synthesize or deploy.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -57,7 +57,7 @@ for (const layer of Object.keys(allowed)) {
   }
 }
 if (problems.length > 0) {
-  console.error(`Layer rule broken (see DESIGN.md, Layout):\n  ${problems.join('\n  ')}`);
+  console.error(`Layer rule broken (see docs/architecture.md, Layers):\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
 console.log('layers ok');

@@ -1,5 +1,5 @@
 /**
- * A chat client over the WebSocket protocol (DESIGN.md): connect with a token, then join, send, reply,
+ * A chat client over the WebSocket protocol (docs/architecture.md): connect with a token, then join, send, reply,
  * react, set a notice, page history and ping, each returning a promise of the server's answer frame.
  * Every request has a timeout, an error frame for an action rejects that action's oldest request, and
  * close() is clean (pending requests are rejected, the socket is closed with 1000). `chatctl chat` is

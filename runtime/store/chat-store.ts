@@ -1,5 +1,5 @@
 /**
- * The chat's storage port over the one DynamoDB table (DESIGN.md, Data model). Every read is a Query on one
+ * The chat's storage port over the one DynamoDB table (docs/architecture.md, Data model). Every read is a Query on one
  * room partition or a GetItem: never a Scan.
  */
 import {
