@@ -22,7 +22,7 @@ import { names } from '../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import { defaultTopology } from '../core/topology.js';
 import { signDevToken } from '../runtime/auth/dev-token.js';
-import { defaultLagMs } from '../sandbox/lag.js';
+import { defaultLagMs } from '../sandbox/latency.js';
 import { readSandboxState, type SandboxState, sandboxStatePath } from '../sandbox/state.js';
 import { engineOpCost, processCpuMs, sdkCallCost } from './cpu-floor.js';
 import { fmt, percentile, row } from './support.js';

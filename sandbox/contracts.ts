@@ -1,10 +1,8 @@
 /**
- * Contracts between the sandbox's parts: the edge endpoint routes each request (by the service in its SigV4
- * credential scope) to an EdgeServiceHandler. Regional services (DynamoDB, Streams, Lambda, STS) and global
- * ones (Route 53, CloudFront: see global/) implement it.
+ * Contracts between the sandbox's parts: the requests the edge and the gateways answer (from a port or
+ * in-process), the request the edge hands a service (services/service.ts), and a running region's endpoints.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Topology } from '../core/topology.js';
 
 export interface EdgeRequest {
   readonly method: string;
@@ -43,9 +41,7 @@ export interface EdgeResponse {
   readonly body?: string | Buffer;
 }
 
-export type EdgeServiceHandler = (request: EdgeRequest) => Promise<EdgeResponse>;
-
-/** What the global services need to know of each running region. */
+/** What the services need to know of each running region. */
 export interface RegionRuntimeInfo {
   readonly key: string;
   readonly awsRegion: string;
@@ -54,24 +50,4 @@ export interface RegionRuntimeInfo {
   /** http://127.0.0.1:PORT/health */
   readonly healthUrl: string;
   readonly gatewayPort: number;
-}
-
-export interface GlobalServicesOptions {
-  readonly topology: Topology;
-  readonly regions: readonly RegionRuntimeInfo[];
-  readonly account: string;
-  /** Route 53 health-check probing in the sandbox (short, so a drill takes seconds). */
-  readonly healthCheckIntervalMs: number;
-  readonly failureThreshold: number;
-}
-
-/** Route 53, health checkers, CloudFront and the China proxy (sandbox/global/). */
-export interface GlobalServices {
-  /** Keyed by SigV4 service name: route53, cloudfront. */
-  readonly services: Readonly<Record<string, EdgeServiceHandler>>;
-  readonly hostedZoneId: string;
-  readonly china?: { readonly url: string; readonly distributionId: string };
-  addRegion(region: RegionRuntimeInfo): Promise<void>;
-  removeRegion(key: string): Promise<void>;
-  stop(): Promise<void>;
 }

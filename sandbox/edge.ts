@@ -1,14 +1,15 @@
 /**
  * The AWS-compatible edge endpoint: one HTTP port that routes each request by the service in its SigV4
- * credential scope to a handler (DynamoDB, Streams, Lambda, STS here; Route 53 and CloudFront from global/).
- * Anything it cannot serve gets the AWS error shape of the request's protocol, never a crash or a hang.
- * A private control API for the CLI lives under /_chatctl/.
+ * credential scope to the service of that name (services/registry.ts lists them). Anything it cannot serve
+ * gets the AWS error shape of the request's protocol, never a crash or a hang. The control API for the CLI
+ * (control-api.ts) lives under /_chatctl/.
  */
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { awsError, detectProtocol, parseCredentialScope, writeResponse } from './aws-wire.js';
-import type { EdgeResponse, EdgeServiceHandler, LocalRequest } from './contracts.js';
+import type { EdgeResponse, LocalRequest } from './contracts.js';
+import { CONTROL_PREFIX } from './control-api.js';
+import { BodyTooLargeError, closeServer, listen, readBody, writeResponse } from './http.js';
+import type { SandboxService } from './services/service.js';
+import { awsError, detectProtocol, parseCredentialScope } from './wire/aws-wire.js';
 
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
@@ -21,35 +22,21 @@ export type ControlHandler = (
 export interface Edge {
   readonly url: string;
   readonly port: number;
-  /** Handlers by SigV4 service name; may change while running (global services register later). */
-  readonly services: Map<string, EdgeServiceHandler>;
-  setControl(handler: ControlHandler): void;
   /** The same answers as the port, without a socket (the sandbox's own handlers call it in-process). */
   dispatch(request: LocalRequest): Promise<EdgeResponse>;
   stop(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(Object.assign(new Error('request body too large'), { tooLarge: true }));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+export interface EdgeOptions {
+  readonly port: number;
+  readonly host?: string;
+  /** The running service of a SigV4 signing name (undefined: not emulated, or not started yet). */
+  service(name: string): SandboxService | undefined;
+  /** The control API (answers 503 until the sandbox has started). */
+  readonly control: ControlHandler;
 }
 
-export async function startEdge(options: { port: number; host?: string }): Promise<Edge> {
-  const services = new Map<string, EdgeServiceHandler>();
-  let control: ControlHandler | undefined;
+export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const host = options.host ?? '127.0.0.1';
 
   /** Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it. */
@@ -65,15 +52,14 @@ export async function startEdge(options: { port: number; host?: string }): Promi
     if (body.length > MAX_BODY_BYTES) {
       return awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large');
     }
-    if (url.pathname.startsWith('/_chatctl/')) {
-      if (!control) return { status: 503, body: JSON.stringify({ error: 'starting' }) };
+    if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
       let parsed: unknown;
       try {
         parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
       } catch {
         return { status: 400, body: JSON.stringify({ error: 'body is not JSON' }) };
       }
-      const result = await control(request.method, url.pathname.slice('/_chatctl'.length), parsed);
+      const result = await options.control(request.method, url.pathname.slice(CONTROL_PREFIX.length), parsed);
       return {
         status: result.status,
         headers: { 'content-type': 'application/json' },
@@ -89,7 +75,7 @@ export async function startEdge(options: { port: number; host?: string }): Promi
     }
     const { service, region } = scope.scope;
     const protocol = detectProtocol(request.headers, body, service);
-    const handler = services.get(service);
+    const handler = options.service(service);
     if (!handler) {
       return awsError(
         protocol,
@@ -98,7 +84,7 @@ export async function startEdge(options: { port: number; host?: string }): Promi
         `the chatctl sandbox does not emulate the service "${service}"`,
       );
     }
-    return handler({
+    return handler.handle({
       method: request.method,
       path: url.pathname,
       query: url.searchParams,
@@ -113,9 +99,9 @@ export async function startEdge(options: { port: number; host?: string }): Promi
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: Buffer;
     try {
-      body = await readBody(req);
+      body = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
-      if ((error as { tooLarge?: boolean }).tooLarge) {
+      if (error instanceof BodyTooLargeError) {
         writeResponse(
           res,
           awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large'),
@@ -137,27 +123,11 @@ export async function startEdge(options: { port: number; host?: string }): Promi
       );
     });
   });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.listen(options.port, host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([error]) => {
-      throw error;
-    }),
-  ]);
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port, host);
   return {
     url: `http://${host}:${port}`,
     port,
-    services,
-    setControl(handler) {
-      control = handler;
-    },
     dispatch,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => closeServer(server),
   };
 }

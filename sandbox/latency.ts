@@ -1,6 +1,9 @@
 /**
- * Where each commercial AWS region is, and how far apart two are: the one geography behind the sandbox's
- * replication lag (sandbox/lag.ts) and its latency-based routing (sandbox/global/latency.ts).
+ * The sandbox's one model of distance between AWS regions, behind both its latency-based routing (Route 53
+ * picks the region with the lowest round trip) and its replication lag (a change reaches another region
+ * after the one-way network time plus the replication's own work). A few pairs are set from published
+ * inter-region measurements; the rest follow the great-circle distance between the regions' cities (light
+ * in fibre is ~200 km/ms, and real paths run ~1.6x the straight line).
  */
 
 /** Latitude, longitude of each commercial region's city. */
@@ -47,4 +50,72 @@ export function distanceKm(a: readonly [number, number], b: readonly [number, nu
   const dLon = (b[1] - a[1]) * rad;
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[0] * rad) * Math.cos(b[0] * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * 6371 * Math.asin(Math.sqrt(h));
+}
+
+/** Measured round trips (ms) that the distance model would get noticeably wrong. */
+const MEASURED: Readonly<Record<string, number>> = {
+  'ap-northeast-1|ap-northeast-2': 33,
+  'ap-northeast-1|ap-northeast-3': 9,
+  'ap-northeast-2|ap-northeast-3': 25,
+  'ap-northeast-1|us-west-2': 120,
+  'ap-northeast-2|us-west-2': 128,
+  'ap-northeast-1|us-west-1': 110,
+  'ap-northeast-2|us-west-1': 135,
+  'ap-northeast-1|us-east-1': 160,
+  'ap-northeast-2|us-east-1': 185,
+  'ap-northeast-1|ap-southeast-1': 70,
+  'ap-northeast-2|ap-southeast-1': 75,
+  'us-east-1|us-west-2': 65,
+  'us-east-1|eu-west-1': 70,
+  'eu-central-1|eu-west-1': 25,
+};
+
+/** The latency within one region (client to its nearest region). */
+const SAME_REGION_MS = 2;
+const FALLBACK_MS = 250;
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/** Round-trip latency in ms between two AWS regions (symmetric). */
+export function roundTripMs(from: string, to: string): number {
+  if (from === to) return SAME_REGION_MS;
+  const measured = MEASURED[pairKey(from, to)];
+  if (measured !== undefined) return measured;
+  const a = COORDINATES[from];
+  const b = COORDINATES[to];
+  if (!a || !b) return FALLBACK_MS;
+  return Math.round(5 + (2 * distanceKm(a, b) * 1.6) / 200);
+}
+
+/** What a Global Table replica adds to the network time: reading the stream and writing the change. */
+const REPLICATION_WORK_MS = 15;
+
+/**
+ * Default one-way replication lag in ms between two AWS region codes: half the round trip plus the
+ * replication's work (Seoul-Tokyo 32 ms, Seoul-Oregon 79 ms, Seoul-Virginia 108 ms).
+ */
+export function defaultLagMs(fromAwsRegion: string, toAwsRegion: string): number {
+  if (fromAwsRegion === toAwsRegion) return 0;
+  return Math.round(roundTripMs(fromAwsRegion, toAwsRegion) / 2 + REPLICATION_WORK_MS);
+}
+
+/**
+ * Lag settings: a number for every pair, or a map of "from:to" region keys (either direction applies to
+ * both unless the reverse is also given) with an optional "*" default.
+ */
+export type LagSetting = number | Readonly<Record<string, number>>;
+
+export function lagFor(
+  setting: LagSetting | undefined,
+  from: { key: string; awsRegion: string },
+  to: { key: string; awsRegion: string },
+): number {
+  if (typeof setting === 'number') return setting;
+  if (setting) {
+    const direct = setting[`${from.key}:${to.key}`] ?? setting[`${to.key}:${from.key}`] ?? setting['*'];
+    if (direct !== undefined) return direct;
+  }
+  return defaultLagMs(from.awsRegion, to.awsRegion);
 }

@@ -8,8 +8,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AwsRequestHandler } from '../runtime/app.js';
-import { awsError } from './aws-wire.js';
 import type { EdgeResponse, LocalRequest } from './contracts.js';
+import { awsError } from './wire/aws-wire.js';
 
 type Dispatch = (request: LocalRequest) => Promise<EdgeResponse>;
 

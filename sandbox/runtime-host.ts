@@ -5,26 +5,15 @@
 import { names, WEBSOCKET_STAGE } from '../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
-import type { AwsRequestHandler } from '../runtime/app.js';
+import type { ChatApp, ChatAppDeps } from '../runtime/app.js';
 import type { RuntimeConfig } from '../runtime/config.js';
 import { SANDBOX_CREDENTIALS } from './state.js';
 
-/** The part of the runtime's ChatApp (runtime/app.ts) the sandbox calls. */
-export interface HostedChatApp {
-  connect(event: unknown): Promise<{ statusCode: number; body?: string }>;
-  disconnect(event: unknown): Promise<unknown>;
-  message(event: unknown): Promise<{ statusCode: number; body?: string } | undefined | unknown>;
-  relay(payload: never): Promise<unknown>;
-  health(
-    event: unknown,
-  ): Promise<{ statusCode?: number; body?: string; headers?: Record<string, unknown> } | string | undefined>;
-}
+/** The part of the runtime's ChatApp the sandbox calls: its handlers, typed as the runtime types them. */
+export type HostedChatApp = Pick<ChatApp, 'connect' | 'disconnect' | 'message' | 'relay' | 'health'>;
 
-/** What the sandbox hands the app besides its config. */
-export interface HostDeps {
-  /** The in-process transport for the app's AWS clients (absent: they use the network). */
-  readonly requestHandler?: AwsRequestHandler;
-}
+/** What the sandbox hands the app besides its config: the in-process transport of its AWS clients. */
+export type HostDeps = Pick<ChatAppDeps, 'requestHandler'>;
 
 export type ChatAppFactory = (
   config: RuntimeConfig,
@@ -33,10 +22,8 @@ export type ChatAppFactory = (
 
 /** Loads runtime/app.js lazily (the sandbox's only dependency on the runtime's code). */
 export async function defaultChatAppFactory(): Promise<ChatAppFactory> {
-  const module = (await import('../runtime/app.js')) as {
-    createChatApp: (config: RuntimeConfig, deps: HostDeps) => HostedChatApp;
-  };
-  return (config, deps) => module.createChatApp(config, deps);
+  const { createChatApp } = await import('../runtime/app.js');
+  return (config, deps) => createChatApp(config, deps);
 }
 
 export function runtimeConfigFor(

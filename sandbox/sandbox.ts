@@ -1,8 +1,9 @@
 /**
  * The sandbox: every region of a topology on this machine, in one Node process plus one DynamoDB Local JVM.
- * `start(topology, options)` runs the edge endpoint (DynamoDB, Streams, Lambda, STS, and Route 53 /
- * CloudFront from global/), a gateway per region running the runtime's handlers, and Global Table
- * replication between the regions' databases. The CLI only wraps it.
+ * A Sandbox has a lifecycle: `start()` brings up the engine, the edge (every service of
+ * services/registry.ts), each region (its table, its replication, its gateway and handlers) and the
+ * services' own parts; `ready()` waits until every region's gateway answers; `addRegion` / `removeRegion`
+ * change a running sandbox; `stop()` ends everything it started. The CLI only wraps it.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,31 +13,26 @@ import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { AwsRequestHandler } from '../runtime/app.js';
-import type { RuntimeConfig } from '../runtime/config.js';
-import type { GlobalServices, GlobalServicesOptions, RegionRuntimeInfo } from './contracts.js';
+import { engineClient, ensureChatTable } from './chat-table.js';
+import { controlHandler } from './control.js';
+import type { StatusReply } from './control-api.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import { dynamoService, engineClient, ensureChatTable } from './dynamodb-service.js';
-import { type ControlHandler, type Edge, startEdge } from './edge.js';
+import { type Edge, startEdge } from './edge.js';
 import { EngineClient } from './engine-client.js';
-import {
-  type ActiveFault,
-  type Fault,
-  type FaultKind,
-  FaultRegistry,
-  parseFault,
-  parseFaultKind,
-} from './faults.js';
-import { type Gateway, startGateway } from './gateway.js';
-import { type LagSetting, lagFor } from './lag.js';
-import { type LambdaFunction, lambdaService, stsService } from './lambda-service.js';
+import { FaultRegistry, parseFault, parseFaultKind } from './faults.js';
+import { lagFor } from './latency.js';
 import { LocalTransport } from './local-transport.js';
-import { type ReplicationStats, Replicator } from './replication.js';
 import {
-  type ChatAppFactory,
-  defaultChatAppFactory,
-  type HostedChatApp,
-  runtimeConfigFor,
-} from './runtime-host.js';
+  defaultOnError,
+  type SandboxFaults,
+  type SandboxOptions,
+  type SandboxReplication,
+} from './options.js';
+import { type AppBuilder, RunningRegion, type SandboxRegion } from './region.js';
+import { Replicator } from './replication.js';
+import { defaultChatAppFactory } from './runtime-host.js';
+import { SERVICES } from './services/registry.js';
+import type { SandboxService, ServiceContext, ServiceFactory } from './services/service.js';
 import {
   removeSandboxState,
   SANDBOX_ACCOUNT,
@@ -46,101 +42,20 @@ import {
   writeSandboxState,
 } from './state.js';
 
-export type { ActiveFault, Fault, FaultKind } from './faults.js';
-export { formatFault, parseFault, parseFaultKind } from './faults.js';
-export type { LagSetting } from './lag.js';
-export { defaultLagMs } from './lag.js';
+type Phase = 'new' | 'starting' | 'running' | 'stopping';
 
-export interface SandboxOptions {
-  /** Edge port; 0 picks any free port. Default: topology.sandbox.port. */
-  readonly port?: number;
-  /** Keep DynamoDB data on disk across restarts (in `dataDir`, default .chatctl/data). */
-  readonly persist?: boolean;
-  readonly dataDir?: string;
-  /** Reuse a running DynamoDB Local instead of starting one (tests share one engine). */
-  readonly dynamoEndpoint?: string;
-  /**
-   * The access key every DynamoDB request is rewritten to: DynamoDB Local keeps one database per access key
-   * and region, so sandboxes sharing one engine stay apart. Default: random with dynamoEndpoint, else fixed.
-   */
-  readonly instanceId?: string;
-  /** Replication lag: ms for every pair, or per pair "from:to" of region keys (and "*"). Default: geographic. */
-  readonly lag?: LagSetting;
-  /** API Gateway's idle timeout (10 min) and maximum connection time (2 h), shorter for tests. */
-  readonly idleTimeoutMs?: number;
-  readonly maxConnectionMs?: number;
-  /** Gateway ports: 'auto' = edge port + 1, + 2, ... when the edge port is fixed, else any free port. */
-  readonly gatewayPorts?: 'auto' | 'any';
-  /** Start Route 53 / CloudFront / the China proxy (sandbox/global) when available. Default true. */
-  readonly globalServices?: boolean;
-  readonly healthCheckIntervalMs?: number;
-  readonly failureThreshold?: number;
-  /**
-   * Replication's stream reads: at most every pollIntervalMs (20) while the edge notes writes in the region,
-   * and every idlePollIntervalMs (100) otherwise.
-   */
-  readonly pollIntervalMs?: number;
-  readonly idlePollIntervalMs?: number;
-  /** Where to write sandbox.json (kept up to date; removed on stop). Default: not written. */
-  readonly statePath?: string;
-  /** Recorded in sandbox.json as the process that runs the sandbox. Default: this process. */
-  readonly pid?: number;
-  /**
-   * How the handlers' AWS clients reach the edge and the gateways: 'in-process' (default) hands each signed
-   * request to the router the port serves, 'http' goes through the loopback ports as any outside client does.
-   */
-  readonly transport?: 'in-process' | 'http';
-  /** The runtime's app factory; default runtime/app.js createChatApp. */
-  readonly createApp?: ChatAppFactory;
-  /** Called by the control API's stop request (the CLI exits its process there). Default: stop(). */
-  readonly onStopRequest?: () => void;
-  /** Errors of background work (replication, handlers). Default: printed to stderr. */
-  readonly onError?: (error: Error, where: string) => void;
+/** What start() brings up, held for the running sandbox. */
+interface Running {
+  readonly engineEndpoint: string;
+  readonly edge: Edge;
+  readonly replicator: Replicator;
+  readonly builder: AppBuilder;
+  readonly startedAt: string;
 }
 
-export interface SandboxRegion {
-  readonly key: string;
-  readonly awsRegion: string;
-  readonly spec: RegionSpec;
-  readonly websocketUrl: string;
-  readonly managementUrl: string;
-  readonly healthUrl: string;
-  readonly gatewayPort: number;
-  readonly config: RuntimeConfig;
-  readonly app: HostedChatApp;
-  /** Open WebSocket connections on its gateway. */
-  connectionCount(): number;
-}
-
-export interface SandboxFaults {
-  /** gateway-down | replication-pause | latency=MS | relay-error (a string as the CLI takes it, or a Fault). */
-  inject(region: string, fault: Fault | string): ActiveFault;
-  /** Heals one fault kind, or every fault of the region; returns what was healed. */
-  heal(region: string, kind?: FaultKind | string): ActiveFault[];
-  list(region?: string): ActiveFault[];
-}
-
-export interface SandboxReplication {
-  pause(region: string): void;
-  resume(region: string): void;
-  isPaused(region: string): boolean;
-  /** Waits until every change made so far is applied in every region that is not paused. */
-  settle(timeoutMs?: number): Promise<void>;
-  waitIdle(timeoutMs?: number): Promise<void>;
-  readonly stats: ReplicationStats;
-  /** The configured one-way lag between two region keys, ms (without latency faults). */
-  lagMs(from: string, to: string): number;
-}
-
-export interface Sandbox {
-  readonly state: SandboxState;
-  /** The AWS-compatible endpoint. */
-  readonly edge: string;
-  readonly topology: Topology;
+export class Sandbox {
   readonly instanceId: string;
   readonly tableName: string;
-  readonly regions: ReadonlyMap<string, SandboxRegion>;
-  readonly global?: GlobalServices;
   readonly faults: SandboxFaults;
   readonly replication: SandboxReplication;
   /**
@@ -148,501 +63,448 @@ export interface Sandbox {
    * (see local-transport.ts); clients elsewhere use the ports.
    */
   readonly requestHandler: AwsRequestHandler;
-  addRegion(spec: RegionSpec): Promise<SandboxRegion>;
-  removeRegion(key: string): Promise<void>;
-  stop(): Promise<void>;
-}
 
-interface RegionRuntime {
-  spec: RegionSpec;
-  gateway: Gateway;
-  config: RuntimeConfig;
-  app: HostedChatApp;
-}
+  private currentTopology: Topology;
+  private phase: Phase = 'new';
+  private run: Running | undefined;
+  private dynamo: DynamoDbLocal | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly onError: (error: Error, where: string) => void;
+  private readonly faultRegistry = new FaultRegistry();
+  private readonly regionMap = new Map<string, RunningRegion>();
+  private readonly services = new Map<string, SandboxService>();
+  private readonly engineClients = new Map<string, DynamoDBClient>();
+  private readonly invocations = new Set<Promise<unknown>>();
+  private readonly local = new LocalTransport();
+  private changing: Promise<unknown> = Promise.resolve();
+  private writing: Promise<void> = Promise.resolve();
+  private nextGatewayPort = 0;
 
-const defaultOnError = (error: Error, where: string) => {
-  process.stderr.write(`sandbox: ${where}: ${error?.message ?? String(error)}\n`);
-};
-
-async function loadGlobalServices(): Promise<(options: GlobalServicesOptions) => Promise<GlobalServices>> {
-  const module = await import('./global/index.js');
-  return module.startGlobalServices;
-}
-
-export async function start(topologyIn: Topology, options: SandboxOptions = {}): Promise<Sandbox> {
-  let topology: Topology = structuredClone(topologyIn);
-  const onError = options.onError ?? defaultOnError;
-  const tableName = names.table(topology);
-  const faults = new FaultRegistry();
-  const regions = new Map<string, RegionRuntime>();
-  const cleanups: (() => Promise<void>)[] = [];
-  const persist = Boolean(options.persist);
-  const instanceId =
-    options.instanceId ?? (options.dynamoEndpoint ? `sbx${randomBytes(6).toString('hex')}` : 'chatctl');
-  if (!/^[A-Za-z0-9]{1,64}$/.test(instanceId)) {
-    throw new UserError(`instanceId "${instanceId}" must be 1-64 letters or digits`);
+  constructor(
+    topology: Topology,
+    private readonly options: SandboxOptions = {},
+  ) {
+    this.currentTopology = structuredClone(topology);
+    this.onError = options.onError ?? defaultOnError;
+    this.tableName = names.table(topology);
+    this.instanceId =
+      options.instanceId ?? (options.dynamoEndpoint ? `sbx${randomBytes(6).toString('hex')}` : 'chatctl');
+    if (!/^[A-Za-z0-9]{1,64}$/.test(this.instanceId)) {
+      throw new UserError(`instanceId "${this.instanceId}" must be 1-64 letters or digits`);
+    }
+    this.requestHandler = this.local.requestHandler;
+    this.faults = this.faultsView();
+    this.replication = this.replicationView();
   }
 
-  let dynamo: DynamoDbLocal | undefined;
-  let edge: Edge | undefined;
-  let replicator: Replicator | undefined;
-  let global: GlobalServices | undefined;
-  let stopping: Promise<void> | undefined;
-  const engineClients = new Map<string, DynamoDBClient>();
-  const invocations = new Set<Promise<unknown>>();
-  const local = new LocalTransport();
+  // ---- lifecycle ----
 
-  const stopAll = async () => {
-    await global?.stop().catch((e: Error) => onError(e, 'stopping global services'));
-    await Promise.all(
-      [...regions.values()].map((r) =>
-        r.gateway.stop().catch((e: Error) => onError(e, `stopping ${r.spec.key}`)),
-      ),
+  /** Brings everything up; on a failure, stops what had started and throws. */
+  async start(): Promise<this> {
+    if (this.phase !== 'new') throw new Error('a Sandbox starts once');
+    this.phase = 'starting';
+    // The JVM starts while the handlers' and the services' modules load.
+    const dynamoStarting = this.options.dynamoEndpoint ? undefined : startDynamoDbLocal(this.dynamoOptions());
+    const appFactory = this.options.createApp
+      ? Promise.resolve(this.options.createApp)
+      : defaultChatAppFactory();
+    const factories = Promise.all(
+      SERVICES.filter((s) => this.options.globalServices !== false || !s.global).map((s) => s.load()),
     );
-    await Promise.race([
-      Promise.allSettled([...invocations]),
-      new Promise((resolve) => setTimeout(resolve, 3000)),
-    ]);
-    await replicator?.stop().catch((e: Error) => onError(e, 'stopping replication'));
-    for (const client of engineClients.values()) client.destroy();
-    await edge?.stop().catch((e: Error) => onError(e, 'stopping the edge'));
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-    await dynamo?.stop();
-    if (options.statePath) await removeSandboxState(options.statePath);
-  };
-
-  // The JVM starts while the handlers' modules load.
-  const dynamoStarting = options.dynamoEndpoint
-    ? undefined
-    : startDynamoDbLocal(persist ? { dataDir: options.dataDir ?? join(stateDir(), 'data') } : {});
-  dynamoStarting?.catch(() => {});
-  const appFactory = options.createApp ? Promise.resolve(options.createApp) : defaultChatAppFactory();
-  appFactory.catch(() => {});
-  const globalFactory = options.globalServices === false ? Promise.resolve(undefined) : loadGlobalServices();
-  globalFactory.catch(() => {});
-
-  try {
-    if (dynamoStarting) dynamo = await dynamoStarting;
-    const engineEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
-    const engine = (awsRegion: string) => {
-      let client = engineClients.get(awsRegion);
-      if (!client) {
-        client = engineClient(engineEndpoint, instanceId, awsRegion);
-        engineClients.set(awsRegion, client);
-      }
-      return client;
-    };
-    const edgePort = options.port ?? topology.sandbox.port;
+    for (const work of [dynamoStarting, appFactory, factories]) work?.catch(() => {});
     try {
-      edge = await startEdge({ port: edgePort });
-      local.route(edge.port, edge.dispatch);
+      if (dynamoStarting) this.dynamo = await dynamoStarting;
+      const engineEndpoint = this.options.dynamoEndpoint ?? (this.dynamo as DynamoDbLocal).endpoint;
+      const edge = await this.startEdge();
+      const replicator = this.startReplication(engineEndpoint);
+      const deps = this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
+      const builder: AppBuilder = { createApp: await appFactory, deps, edgeUrl: edge.url };
+      this.run = { engineEndpoint, edge, replicator, builder, startedAt: new Date().toISOString() };
+      this.nextGatewayPort = edge.port + 1;
+      // Every region's table and replication first, then its gateway and handlers.
+      for (const spec of this.currentTopology.regions) await this.prepareTable(spec);
+      for (const spec of this.currentTopology.regions)
+        await this.startRegion(spec, this.currentTopology.regions);
+      await this.startServices(await factories);
+      this.phase = 'running';
+      await this.writeState();
+      return this;
+    } catch (error) {
+      await this.stopAll().catch(() => {});
+      if (!this.dynamo) await dynamoStarting?.then((d) => d.stop()).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Resolves once every region's gateway answers GET /health through its port, as outside clients reach it. */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    await Promise.all(
+      [...this.regionMap.values()].map(async (region) => {
+        const response = await fetch(region.healthUrl, { signal: AbortSignal.timeout(timeoutMs) });
+        await response.arrayBuffer();
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.phase === 'running';
+  }
+
+  addRegion(specIn: RegionSpec): Promise<SandboxRegion & { endpoints(): SandboxRegionEndpoints }> {
+    return this.serial(async () => {
+      const spec = { ...specIn };
+      if (this.regionMap.has(spec.key)) {
+        throw new UserError(`region "${spec.key}" is already running in the sandbox`);
+      }
+      const clash = [...this.regionMap.values()].find((r) => r.awsRegion === spec.awsRegion);
+      if (clash) throw new UserError(`AWS region ${spec.awsRegion} is already used by "${clash.key}"`);
+      const topology = this.currentTopology;
+      const source = this.regionMap.has(topology.homeRegion)
+        ? topology.homeRegion
+        : [...this.regionMap.keys()][0];
+      const all = [...[...this.regionMap.values()].map((r) => r.spec), spec];
+      await this.prepareTable(spec, source);
+      const region = await this.startRegion(spec, all);
+      this.currentTopology = {
+        ...topology,
+        regions: [...topology.regions.filter((r) => r.key !== spec.key), spec],
+      };
+      await this.reconfigure(spec.key);
+      for (const service of this.services.values()) await service.addRegion?.(region.info());
+      await this.writeState();
+      return region;
+    });
+  }
+
+  removeRegion(key: string): Promise<void> {
+    return this.serial(async () => {
+      const region = this.requireRegion(key);
+      if (this.regionMap.size === 1) {
+        throw new UserError('cannot remove the last region of the sandbox', {
+          hint: 'stop it instead: chatctl sandbox down',
+        });
+      }
+      const run = this.started();
+      for (const service of this.services.values()) await service.removeRegion?.(key);
+      this.regionMap.delete(key);
+      this.faultRegistry.clearRegion(key);
+      this.local.unroute(region.gatewayPort);
+      await region.gateway.stop();
+      await run.replicator.removeRegion(key);
+      await this.engine(region.awsRegion)
+        .send(new DeleteTableCommand({ TableName: this.tableName }))
+        .catch((e: Error) => this.onError(e, `deleting the table of ${key}`));
+      this.currentTopology = {
+        ...this.currentTopology,
+        regions: this.currentTopology.regions.filter((r) => r.key !== key),
+      };
+      await this.reconfigure();
+      await this.writeState();
+    });
+  }
+
+  /** Stops everything it started (after any region change and state write in progress); idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.changing;
+      await this.writing;
+      this.phase = 'stopping';
+      await this.stopAll();
+    })();
+    return this.stopping;
+  }
+
+  // ---- views ----
+
+  get state(): SandboxState {
+    const run = this.started();
+    const endpoints: Record<string, SandboxRegionEndpoints> = {};
+    for (const region of this.regionMap.values()) endpoints[region.key] = region.endpoints();
+    const fields = Object.assign({}, ...[...this.services.values()].map((s) => s.stateFields?.() ?? {}));
+    return {
+      pid: this.options.pid ?? process.pid,
+      startedAt: run.startedAt,
+      edge: run.edge.url,
+      account: SANDBOX_ACCOUNT,
+      regions: endpoints,
+      ...fields,
+      dynamodb: { endpoint: run.engineEndpoint, pid: this.dynamo?.pid ?? -1 },
+      persist: Boolean(this.options.persist),
+      instanceId: this.instanceId,
+      faults: this.faultRegistry.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
+    };
+  }
+
+  /** The control API's status reply. */
+  status(): StatusReply {
+    return {
+      state: this.state,
+      faults: this.faultRegistry.list(),
+      replication: this.started().replicator.stats,
+    };
+  }
+
+  /** The AWS-compatible endpoint. */
+  get edge(): string {
+    return this.started().edge.url;
+  }
+
+  get topology(): Topology {
+    return this.currentTopology;
+  }
+
+  get regions(): ReadonlyMap<string, SandboxRegion> {
+    return new Map(this.regionMap);
+  }
+
+  /** A running service by its SigV4 signing name (undefined when it is not running). */
+  service(name: string): SandboxService | undefined {
+    return this.services.get(name);
+  }
+
+  // ---- start-up steps ----
+
+  private dynamoOptions() {
+    return this.options.persist ? { dataDir: this.options.dataDir ?? join(stateDir(), 'data') } : {};
+  }
+
+  private async startEdge(): Promise<Edge> {
+    const port = this.options.port ?? this.currentTopology.sandbox.port;
+    try {
+      const edge = await startEdge({
+        port,
+        service: (name) => this.services.get(name),
+        control: controlHandler(this, () =>
+          this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
+        ),
+      });
+      this.local.route(edge.port, edge.dispatch);
+      return edge;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new UserError(`port ${edgePort} is already in use, so the sandbox's edge cannot listen there`, {
+        throw new UserError(`port ${port} is already in use, so the sandbox's edge cannot listen there`, {
           hint: 'pick another with --port N (or stop what uses it)',
         });
       }
       throw error;
     }
-    const edgeUrl = edge.url;
-    const lagSetting = options.lag;
-    const specOf = (key: string) => regions.get(key)?.spec ?? topology.regions.find((r) => r.key === key);
-    const lagMs = (from: string, to: string) => {
-      const a = specOf(from);
-      const b = specOf(to);
-      return a && b ? lagFor(lagSetting, a, b) : 100;
-    };
-    replicator = new Replicator({
+  }
+
+  private startReplication(engineEndpoint: string): Replicator {
+    const faults = this.faultRegistry;
+    const replicator = new Replicator({
       endpoint: engineEndpoint,
-      instanceId,
-      tableName,
-      lagMs,
+      instanceId: this.instanceId,
+      tableName: this.tableName,
+      lagMs: (from, to) => this.lagMs(from, to),
       extraDelayMs: (region) => faults.latencyMs(region),
       faultPaused: (region) => faults.has(region, 'replication-pause'),
-      pollIntervalMs: options.pollIntervalMs,
-      idlePollIntervalMs: options.idlePollIntervalMs,
-      onError,
+      pollIntervalMs: this.options.pollIntervalMs,
+      idlePollIntervalMs: this.options.idlePollIntervalMs,
+      onError: this.onError,
     });
-    const rep = replicator;
     faults.onChange((region) => {
-      if (faults.has(region, 'gateway-down')) regions.get(region)?.gateway.dropAll();
-      rep.pumpAll();
-      void writeState();
+      if (faults.has(region, 'gateway-down')) this.regionMap.get(region)?.gateway.dropAll();
+      replicator.pumpAll();
+      void this.writeState();
     });
+    return replicator;
+  }
 
-    edge.services.set(
-      'dynamodb',
-      dynamoService({
-        endpoint: engineEndpoint,
-        instanceId,
-        tableName,
-        replicaRegions: () => [...regions.values()].map((r) => r.spec.awsRegion),
-        onWrite: (awsRegion) => rep.noteWrite(awsRegion),
-      }),
-    );
-    const functions = (awsRegion: string, name: string): LambdaFunction | undefined => {
-      for (const region of regions.values()) {
-        if (region.spec.awsRegion !== awsRegion) continue;
-        if (name === names.relayFunction(topology, region.spec.key)) {
-          return {
-            awsRegion,
-            regionKey: region.spec.key,
-            name,
-            invoke: (payload) => region.app.relay(payload as never),
-          };
-        }
-        if (name === names.function(topology, region.spec.key, 'health')) {
-          return {
-            awsRegion,
-            regionKey: region.spec.key,
-            name,
-            invoke: (payload) => region.app.health(payload),
-          };
-        }
-      }
-      return undefined;
-    };
-    edge.services.set(
-      'lambda',
-      lambdaService({
+  /** The region's table (created unless it exists) and its replication; a new region copies `copyFrom`'s items. */
+  private async prepareTable(spec: RegionSpec, copyFrom?: string): Promise<void> {
+    const run = this.started();
+    const created = await ensureChatTable(this.engine(spec.awsRegion), this.tableName);
+    await run.replicator.addRegion(spec.key, spec.awsRegion, { fromStart: created });
+    const source = copyFrom ? this.regionMap.get(copyFrom) : undefined;
+    if (source) {
+      const raw = new EngineClient(run.engineEndpoint, this.instanceId, source.awsRegion);
+      await copyItems(raw, run.replicator, spec.key, this.tableName);
+    }
+  }
+
+  private async startRegion(spec: RegionSpec, all: readonly RegionSpec[]): Promise<RunningRegion> {
+    const run = this.started();
+    const faults = this.faultRegistry;
+    const region = await RunningRegion.start(
+      this.currentTopology,
+      spec,
+      all,
+      run.builder,
+      {
         account: SANDBOX_ACCOUNT,
-        find: functions,
-        failing: (fn) => faults.has(fn.regionKey, 'relay-error'),
-        // A cross-region Invoke crosses the network between the regions: the pair's lag, plus latency faults.
-        delayMs: (caller, fn) =>
-          caller && caller !== fn.regionKey && regions.has(caller)
-            ? lagMs(caller, fn.regionKey) + faults.latencyMs(caller) + faults.latencyMs(fn.regionKey)
-            : 0,
-        onError,
-        track: (work) => {
-          invocations.add(work);
-          void work.finally(() => invocations.delete(work));
-        },
-      }),
-    );
-    edge.services.set('sts', stsService(SANDBOX_ACCOUNT));
-
-    const createApp = await appFactory;
-    const hostDeps = options.transport === 'http' ? {} : { requestHandler: local.requestHandler };
-    const gatewayPorts = options.gatewayPorts ?? 'auto';
-    let nextPort = edge.port + 1;
-
-    const startRegionGateway = async (spec: RegionSpec): Promise<Gateway> => {
-      const gatewayOptions = {
-        regionKey: spec.key,
-        awsRegion: spec.awsRegion,
-        account: SANDBOX_ACCOUNT,
-        idleTimeoutMs: options.idleTimeoutMs,
-        maxConnectionMs: options.maxConnectionMs,
-        app: () => {
-          const region = regions.get(spec.key);
-          if (!region) throw new Error(`region ${spec.key} is not running`);
-          return region.app;
-        },
+        idleTimeoutMs: this.options.idleTimeoutMs,
+        maxConnectionMs: this.options.maxConnectionMs,
         isDown: () => faults.has(spec.key, 'gateway-down'),
         delayMs: () => faults.latencyMs(spec.key),
-        onError,
-      };
-      if (gatewayPorts === 'auto' && edgePort !== 0) {
-        for (let attempt = 0; attempt < 20; attempt++) {
-          const port = nextPort++;
-          try {
-            return await startGateway({ ...gatewayOptions, port });
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-          }
-        }
-      }
-      return startGateway({ ...gatewayOptions, port: 0 });
-    };
+        onError: this.onError,
+      },
+      this.gatewayPorts(),
+    );
+    this.local.route(region.gatewayPort, region.gateway.dispatch);
+    this.regionMap.set(spec.key, region);
+    return region;
+  }
 
-    const configure = async (region: RegionRuntime, all: readonly RegionSpec[]) => {
-      region.config = runtimeConfigFor(topology, region.spec, all, {
-        gatewayPort: region.gateway.port,
-        edgeUrl,
-      });
-      region.app = await createApp(region.config, hostDeps);
-    };
+  /** 'auto' with a fixed edge port: the next 20 ports after the last one tried; else any free port. */
+  private *gatewayPorts(): Generator<number> {
+    const fixed = (this.options.port ?? this.currentTopology.sandbox.port) !== 0;
+    if ((this.options.gatewayPorts ?? 'auto') !== 'auto' || !fixed) return;
+    for (let attempt = 0; attempt < 20; attempt++) yield this.nextGatewayPort++;
+  }
 
-    const reconfigureAll = async () => {
-      const all = [...regions.values()].map((r) => r.spec);
-      for (const region of regions.values()) await configure(region, all);
-    };
-
-    const info = (region: RegionRuntime): RegionRuntimeInfo => ({
-      key: region.spec.key,
-      awsRegion: region.spec.awsRegion,
-      websocketUrl: region.gateway.websocketUrl,
-      healthUrl: region.gateway.healthUrl,
-      gatewayPort: region.gateway.port,
-    });
-
-    const bringUpRegion = async (spec: RegionSpec, copyFrom?: string): Promise<RegionRuntime> => {
-      const created = await ensureChatTable(engine(spec.awsRegion), tableName);
-      await rep.addRegion(spec.key, spec.awsRegion, { fromStart: created });
-      if (copyFrom) {
-        const source = regions.get(copyFrom);
-        if (source) {
-          const raw = new EngineClient(engineEndpoint, instanceId, source.spec.awsRegion);
-          await copyItems(raw, rep, spec.key, tableName);
-        }
-      }
-      const gateway = await startRegionGateway(spec);
-      local.route(gateway.port, gateway.dispatch);
-      const region: RegionRuntime = {
-        spec,
-        gateway,
-        config: undefined as unknown as RuntimeConfig,
-        app: undefined as unknown as HostedChatApp,
-      };
-      return region;
-    };
-
-    // Every region's table and replication first, then gateways and apps.
-    for (const spec of topology.regions) {
-      const region = await bringUpRegion(spec);
-      regions.set(spec.key, region);
+  /** Builds each service of the registry, tells it of every region, and starts it. */
+  private async startServices(factories: readonly ServiceFactory[]): Promise<void> {
+    const context = this.serviceContext();
+    for (const create of factories) {
+      const service = create(context);
+      if (!service) continue;
+      this.services.set(service.name, service);
+      for (const region of this.regionMap.values()) await service.addRegion?.(region.info());
+      await service.start?.();
     }
-    await reconfigureAll();
+  }
 
-    const startGlobal = await globalFactory;
-    if (startGlobal) {
-      global = await startGlobal({
-        topology,
-        regions: [...regions.values()].map(info),
-        account: SANDBOX_ACCOUNT,
-        healthCheckIntervalMs:
-          options.healthCheckIntervalMs ?? topology.sandbox.healthCheckIntervalSeconds * 1000,
-        failureThreshold: options.failureThreshold ?? topology.sandbox.failureThreshold,
-      });
-      for (const [service, handler] of Object.entries(global.services)) edge.services.set(service, handler);
+  private serviceContext(): ServiceContext {
+    const run = this.started();
+    const faults = this.faultRegistry;
+    const topology = this.currentTopology;
+    return {
+      topology: () => this.currentTopology,
+      account: SANDBOX_ACCOUNT,
+      tableName: this.tableName,
+      engine: { endpoint: run.engineEndpoint, instanceId: this.instanceId },
+      regions: () => [...this.regionMap.values()].map((r) => Object.assign(r.info(), { app: r.app })),
+      faultActive: (region, kind) => faults.has(region, kind),
+      latencyFaultMs: (region) => faults.latencyMs(region),
+      lagMs: (from, to) => this.lagMs(from, to),
+      noteWrite: (awsRegion) => run.replicator.noteWrite(awsRegion),
+      track: (work) => {
+        this.invocations.add(work);
+        void work.finally(() => this.invocations.delete(work));
+      },
+      healthCheckIntervalMs:
+        this.options.healthCheckIntervalMs ?? topology.sandbox.healthCheckIntervalSeconds * 1000,
+      failureThreshold: this.options.failureThreshold ?? topology.sandbox.failureThreshold,
+      onError: this.onError,
+    };
+  }
+
+  // ---- helpers ----
+
+  private started(): Running {
+    if (!this.run) throw new Error('the sandbox has not started');
+    return this.run;
+  }
+
+  private engine(awsRegion: string): DynamoDBClient {
+    let client = this.engineClients.get(awsRegion);
+    if (!client) {
+      client = engineClient(this.started().engineEndpoint, this.instanceId, awsRegion);
+      this.engineClients.set(awsRegion, client);
     }
+    return client;
+  }
 
-    const startedAt = new Date().toISOString();
-    const dynamoPid = dynamo?.pid ?? -1;
-    const buildState = (): SandboxState => {
-      const endpoints: Record<string, SandboxRegionEndpoints> = {};
-      for (const region of regions.values()) {
-        endpoints[region.spec.key] = {
-          awsRegion: region.spec.awsRegion,
-          websocketUrl: region.gateway.websocketUrl,
-          managementUrl: region.gateway.managementUrl,
-          healthUrl: region.gateway.healthUrl,
-        };
-      }
-      return {
-        pid: options.pid ?? process.pid,
-        startedAt,
-        edge: edgeUrl,
-        account: SANDBOX_ACCOUNT,
-        regions: endpoints,
-        ...(global?.china ? { china: global.china } : {}),
-        ...(global ? { hostedZoneId: global.hostedZoneId } : {}),
-        dynamodb: { endpoint: engineEndpoint, pid: dynamoPid },
-        persist,
-        instanceId,
-        faults: faults.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
-      };
-    };
-    let writing: Promise<void> = Promise.resolve();
-    const writeState = () => {
-      const path = options.statePath;
-      if (!path || stopping) return writing;
-      writing = writing
-        .then(() => writeSandboxState(buildState(), path))
-        .catch((e: Error) => onError(e, 'writing sandbox.json'));
-      return writing;
-    };
+  private lagMs(from: string, to: string): number {
+    const specOf = (key: string) =>
+      this.regionMap.get(key)?.spec ?? this.currentTopology.regions.find((r) => r.key === key);
+    const a = specOf(from);
+    const b = specOf(to);
+    return a && b ? lagFor(this.options.lag, a, b) : 100;
+  }
 
-    const checkRegion = (key: string) => {
-      if (!regions.has(key)) {
-        throw new UserError(
-          `no region "${key}" in the running sandbox (regions: ${[...regions.keys()].join(', ')})`,
-          {
-            hint: 'run: chatctl sandbox status',
-          },
-        );
-      }
-    };
+  /** Rebuilds the handlers of every region (but `except`) for the current region set. */
+  private async reconfigure(except?: string): Promise<void> {
+    const all = [...this.regionMap.values()].map((r) => r.spec);
+    for (const region of this.regionMap.values()) {
+      if (region.key !== except) await region.reconfigure(this.currentTopology, all, this.started().builder);
+    }
+  }
 
-    const publicRegion = (key: string): SandboxRegion => {
-      const region = regions.get(key);
-      if (!region) throw new Error(`no region ${key}`);
-      return {
-        key,
-        awsRegion: region.spec.awsRegion,
-        spec: region.spec,
-        websocketUrl: region.gateway.websocketUrl,
-        managementUrl: region.gateway.managementUrl,
-        healthUrl: region.gateway.healthUrl,
-        gatewayPort: region.gateway.port,
-        get config() {
-          return regions.get(key)?.config ?? region.config;
-        },
-        get app() {
-          return regions.get(key)?.app ?? region.app;
-        },
-        connectionCount: () => region.gateway.connectionCount(),
-      };
-    };
+  private requireRegion(key: string): RunningRegion {
+    const region = this.regionMap.get(key);
+    if (!region) {
+      throw new UserError(
+        `no region "${key}" in the running sandbox (regions: ${[...this.regionMap.keys()].join(', ')})`,
+        { hint: 'run: chatctl sandbox status' },
+      );
+    }
+    return region;
+  }
 
-    let changing: Promise<unknown> = Promise.resolve();
-    const serial = <T>(work: () => Promise<T>): Promise<T> => {
-      const next = changing.then(work, work);
-      changing = next.catch(() => {});
-      return next;
-    };
+  /** Region changes run one at a time. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.changing.then(work, work);
+    this.changing = next.catch(() => {});
+    return next;
+  }
 
-    const addRegion = (specIn: RegionSpec) =>
-      serial(async () => {
-        const spec = { ...specIn };
-        if (regions.has(spec.key)) {
-          throw new UserError(`region "${spec.key}" is already running in the sandbox`);
-        }
-        const clash = [...regions.values()].find((r) => r.spec.awsRegion === spec.awsRegion);
-        if (clash) {
-          throw new UserError(`AWS region ${spec.awsRegion} is already used by "${clash.spec.key}"`);
-        }
-        const source = regions.has(topology.homeRegion) ? topology.homeRegion : [...regions.keys()][0];
-        const region = await bringUpRegion(spec, source);
-        regions.set(spec.key, region);
-        topology = { ...topology, regions: [...topology.regions.filter((r) => r.key !== spec.key), spec] };
-        await reconfigureAll();
-        await global?.addRegion(info(region));
-        await writeState();
-        return publicRegion(spec.key);
-      });
+  private writeState(): Promise<void> {
+    const path = this.options.statePath;
+    if (!path || this.phase !== 'running' || this.stopping) return this.writing;
+    this.writing = this.writing
+      .then(() => writeSandboxState(this.state, path))
+      .catch((e: Error) => this.onError(e, 'writing sandbox.json'));
+    return this.writing;
+  }
 
-    const removeRegion = (key: string) =>
-      serial(async () => {
-        checkRegion(key);
-        if (regions.size === 1) {
-          throw new UserError('cannot remove the last region of the sandbox', {
-            hint: 'stop it instead: chatctl sandbox down',
-          });
-        }
-        const region = regions.get(key)!;
-        await global?.removeRegion(key);
-        regions.delete(key);
-        faults.clearRegion(key);
-        local.unroute(region.gateway.port);
-        await region.gateway.stop();
-        await rep.removeRegion(key);
-        await engine(region.spec.awsRegion)
-          .send(new DeleteTableCommand({ TableName: tableName }))
-          .catch((e: Error) => onError(e, `deleting the table of ${key}`));
-        topology = { ...topology, regions: topology.regions.filter((r) => r.key !== key) };
-        await reconfigureAll();
-        await writeState();
-      });
-
-    const sandboxFaults: SandboxFaults = {
-      inject(region, fault) {
-        checkRegion(region);
+  private faultsView(): SandboxFaults {
+    const faults = this.faultRegistry;
+    return {
+      inject: (region, fault) => {
+        this.requireRegion(region);
         return faults.inject(region, typeof fault === 'string' ? parseFault(fault) : fault);
       },
-      heal(region, kind) {
-        checkRegion(region);
+      heal: (region, kind) => {
+        this.requireRegion(region);
         return faults.heal(region, kind === undefined ? undefined : parseFaultKind(kind));
       },
       list: (region) => faults.list(region),
     };
+  }
 
-    const stop = () => {
-      stopping ??= (async () => {
-        await changing;
-        await writing;
-        await stopAll();
-      })();
-      return stopping;
+  private replicationView(): SandboxReplication {
+    const replicator = () => this.started().replicator;
+    return {
+      pause: (region) => {
+        this.requireRegion(region);
+        replicator().pause(region);
+      },
+      resume: (region) => {
+        this.requireRegion(region);
+        replicator().resume(region);
+      },
+      isPaused: (region) => replicator().isPaused(region),
+      settle: (timeoutMs) => replicator().waitIdle(timeoutMs),
+      waitIdle: (timeoutMs) => replicator().waitIdle(timeoutMs),
+      get stats() {
+        return replicator().stats;
+      },
+      lagMs: (from, to) => this.lagMs(from, to),
     };
+  }
 
-    const control: ControlHandler = async (method, path, body) => {
-      const input = (body ?? {}) as Record<string, unknown>;
-      try {
-        if (method === 'GET' && path === '/status') {
-          return {
-            status: 200,
-            body: { state: buildState(), faults: faults.list(), replication: rep.stats },
-          };
-        }
-        if (method === 'POST' && path === '/faults') {
-          const fault = sandboxFaults.inject(String(input.region), String(input.fault));
-          return { status: 200, body: { fault } };
-        }
-        if (method === 'POST' && path === '/heal') {
-          const healed = sandboxFaults.heal(
-            String(input.region),
-            input.fault === undefined || input.fault === null ? undefined : String(input.fault),
-          );
-          return { status: 200, body: { healed } };
-        }
-        if (method === 'POST' && path === '/regions') {
-          const region = await addRegion(input.spec as RegionSpec);
-          return { status: 200, body: { region: buildState().regions[region.key], key: region.key } };
-        }
-        if (method === 'DELETE' && path.startsWith('/regions/')) {
-          await removeRegion(decodeURIComponent(path.slice('/regions/'.length)));
-          return { status: 200, body: { removed: true } };
-        }
-        if (method === 'POST' && path === '/stop') {
-          setImmediate(() => (options.onStopRequest ? options.onStopRequest() : void stop()));
-          return { status: 202, body: { stopping: true } };
-        }
-        return { status: 404, body: { error: `no control route ${method} ${path}` } };
-      } catch (error) {
-        const e = error as Error & { hint?: string };
-        return {
-          status: e.name === 'UserError' ? 400 : 500,
-          body: { error: e.message, ...(e.hint ? { hint: e.hint } : {}) },
-        };
-      }
-    };
-    edge.setControl(control);
-    await writeState();
-
-    const sandbox: Sandbox = {
-      get state() {
-        return buildState();
-      },
-      edge: edgeUrl,
-      get topology() {
-        return topology;
-      },
-      instanceId,
-      tableName,
-      get regions() {
-        return new Map([...regions.keys()].map((key) => [key, publicRegion(key)]));
-      },
-      global,
-      faults: sandboxFaults,
-      replication: {
-        pause: (region) => {
-          checkRegion(region);
-          rep.pause(region);
-        },
-        resume: (region) => {
-          checkRegion(region);
-          rep.resume(region);
-        },
-        isPaused: (region) => rep.isPaused(region),
-        settle: (timeoutMs) => rep.waitIdle(timeoutMs),
-        waitIdle: (timeoutMs) => rep.waitIdle(timeoutMs),
-        get stats() {
-          return rep.stats;
-        },
-        lagMs,
-      },
-      requestHandler: local.requestHandler,
-      addRegion,
-      removeRegion,
-      stop,
-    };
-    return sandbox;
-  } catch (error) {
-    await stopAll().catch(() => {});
-    if (!dynamo) await dynamoStarting?.then((d) => d.stop()).catch(() => {});
-    throw error;
+  /** Services (last started first), gateways, the work still running, replication, the edge, the engine. */
+  private async stopAll(): Promise<void> {
+    const onError = this.onError;
+    for (const service of [...this.services.values()].reverse()) {
+      await service.stop?.().catch((e: Error) => onError(e, `stopping ${service.name}`));
+    }
+    await Promise.all(
+      [...this.regionMap.values()].map((r) =>
+        r.gateway.stop().catch((e: Error) => onError(e, `stopping ${r.key}`)),
+      ),
+    );
+    await Promise.race([
+      Promise.allSettled([...this.invocations]),
+      new Promise((resolve) => setTimeout(resolve, 3000)),
+    ]);
+    await this.run?.replicator.stop().catch((e: Error) => onError(e, 'stopping replication'));
+    for (const client of this.engineClients.values()) client.destroy();
+    await this.run?.edge.stop().catch((e: Error) => onError(e, 'stopping the edge'));
+    await this.dynamo?.stop();
+    if (this.options.statePath) await removeSandboxState(this.options.statePath);
   }
 }
 

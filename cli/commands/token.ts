@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
-import type { TokenResult } from '../ops/sandbox-token.js';
+import type { TokenResult } from '../ops/sandbox/token.js';
 
 export default class Token extends ChatctlCommand<typeof Token, TokenResult> {
   static override summary = "Print a development token that the sandbox's $connect accepts.";
@@ -17,7 +17,7 @@ export default class Token extends ChatctlCommand<typeof Token, TokenResult> {
   };
 
   protected async execute(): Promise<TokenResult> {
-    const { issueToken } = await import('../ops/sandbox-token.js');
+    const { issueToken } = await import('../ops/sandbox/token.js');
     return issueToken(await this.topology(), {
       userId: this.flags.user,
       ttl: this.flags.ttl,

@@ -21,7 +21,7 @@ export async function provisionRegion(
 ): Promise<ProvisionOutcome> {
   const spec = topology.regions.find((r) => r.key === key) as RegionSpec;
   if (topology.target === 'sandbox') {
-    const { addRegionToRunningSandbox } = await import('./sandbox.js');
+    const { addRegionToRunningSandbox } = await import('./sandbox/regions.js');
     const { applied, detail } = await addRegionToRunningSandbox(spec);
     return { applied, detail };
   }
@@ -41,7 +41,7 @@ export async function provisionRegion(
 
 export async function unprovisionRegion(topology: Topology, key: string): Promise<ProvisionOutcome> {
   if (topology.target === 'sandbox') {
-    const { removeRegionFromRunningSandbox } = await import('./sandbox.js');
+    const { removeRegionFromRunningSandbox } = await import('./sandbox/regions.js');
     const { applied, detail } = await removeRegionFromRunningSandbox(key);
     return { applied, detail };
   }

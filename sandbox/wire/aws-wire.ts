@@ -1,11 +1,12 @@
 /**
- * AWS wire helpers for the edge: SigV4 credential scope parsing and the error shapes of each protocol
- * (JSON 1.0/1.1 with X-Amz-Target, REST-JSON, query and REST-XML), so that every AWS client sees an error it
- * can parse, never a crash or a hang.
+ * AWS wire helpers for the edge and every service: SigV4 credential scope parsing and the error shapes of
+ * each protocol (JSON 1.0/1.1 with X-Amz-Target, REST-JSON, query and REST-XML), so that every AWS client
+ * sees an error it can parse, never a crash or a hang. The one builder of each error shape lives here.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { EdgeResponse } from './contracts.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { EdgeResponse } from '../contracts.js';
+import { renderDocument } from './xml.js';
 
 export interface CredentialScope {
   readonly accessKeyId: string;
@@ -81,9 +82,36 @@ export function detectProtocol(headers: IncomingHttpHeaders, body: Buffer, servi
   return 'rest-json';
 }
 
-const escapeXml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/**
+ * AWS's XML ErrorResponse (query and REST-XML protocols): Type, Code, Message and the RequestId. REST-XML
+ * services (Route 53, CloudFront) put their namespace on the root; query services answer without one.
+ */
+export function xmlErrorResponse(
+  status: number,
+  code: string,
+  message: string,
+  options: { type?: 'Sender' | 'Receiver'; xmlns?: string } = {},
+): EdgeResponse {
+  const requestId = randomUUID();
+  const type = options.type ?? (status >= 500 ? 'Receiver' : 'Sender');
+  return {
+    status,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'x-amzn-errortype': code },
+    body: renderDocument('ErrorResponse', options.xmlns, [
+      [
+        'Error',
+        [
+          ['Type', type],
+          ['Code', code],
+          ['Message', message],
+        ],
+      ],
+      ['RequestId', requestId],
+    ]),
+  };
+}
 
+/** An error in the shape the request's protocol parses (JSON ones carry `__type`, XML ones ErrorResponse). */
 export function awsError(
   protocol: WireProtocol,
   status: number,
@@ -91,37 +119,18 @@ export function awsError(
   message: string,
   options: { jsonNamespace?: string; sender?: boolean } = {},
 ): EdgeResponse {
-  const requestId = randomUUID();
   if (protocol === 'query' || protocol === 'rest-xml') {
     const type = options.sender === false || status >= 500 ? 'Receiver' : 'Sender';
-    const body =
-      protocol === 'query'
-        ? `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
-        : `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-    return {
-      status,
-      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
-      body,
-    };
+    return xmlErrorResponse(status, code, message, { type });
   }
   const type = options.jsonNamespace ? `${options.jsonNamespace}#${code}` : code;
   return {
     status,
     headers: {
       'content-type': protocol === 'json' ? 'application/x-amz-json-1.0' : 'application/json',
-      'x-amzn-requestid': requestId,
+      'x-amzn-requestid': randomUUID(),
       'x-amzn-errortype': code,
     },
     body: JSON.stringify({ __type: type, message }),
   };
-}
-
-export { escapeXml };
-
-/** Writes an answer (of the edge, a gateway, a global service) to an HTTP response, once. */
-export function writeResponse(res: ServerResponse, response: EdgeResponse): void {
-  if (res.headersSent || res.destroyed) return;
-  const body = response.body ?? '';
-  res.writeHead(response.status, { ...response.headers, 'content-length': String(Buffer.byteLength(body)) });
-  res.end(body);
 }

@@ -1,7 +1,8 @@
-/** Response helpers shared by the sandbox's REST-XML services (Route 53, CloudFront). */
+/** Request and response helpers shared by the sandbox's REST-XML services (Route 53, CloudFront). */
 import { randomUUID } from 'node:crypto';
 import type { EdgeResponse } from '../contracts.js';
-import { renderDocument, type XmlNode } from './xml.js';
+import { xmlErrorResponse } from './aws-wire.js';
+import { parseXml, renderDocument, type XmlElement, XmlError, type XmlNode } from './xml.js';
 
 /** An error the service answers with AWS's ErrorResponse shape. */
 export class AwsXmlError extends Error {
@@ -31,22 +32,7 @@ export function xmlResponse(
 }
 
 export function errorResponse(error: AwsXmlError, xmlns: string): EdgeResponse {
-  const requestId = randomUUID();
-  return {
-    status: error.status,
-    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'x-amzn-errortype': error.code },
-    body: renderDocument('ErrorResponse', xmlns, [
-      [
-        'Error',
-        [
-          ['Type', error.type],
-          ['Code', error.code],
-          ['Message', error.message],
-        ],
-      ],
-      ['RequestId', requestId],
-    ]),
-  };
+  return xmlErrorResponse(error.status, error.code, error.message, { type: error.type, xmlns });
 }
 
 /** Runs a service's router, turning AwsXmlError (and bugs) into AWS-shaped error responses. */
@@ -105,4 +91,24 @@ export function decodePathPart(part: string): string {
   } catch {
     throw new AwsXmlError(400, 'InvalidInput', `The path segment "${part}" is not valid percent-encoding.`);
   }
+}
+
+/** How a service words a body that is not its XML document (Route 53 and CloudFront word it differently). */
+export interface DocumentErrors {
+  readonly code: string;
+  malformed(problem: string): string;
+  wrongRoot(found: string): string;
+}
+
+/** Parses a request body that must be one XML document with this root; anything else is the caller's 400. */
+export function parseRequestDocument(body: Buffer, root: string, errors: DocumentErrors): XmlElement {
+  let element: XmlElement;
+  try {
+    element = parseXml(body.toString('utf8'));
+  } catch (error) {
+    if (error instanceof XmlError) throw new AwsXmlError(400, errors.code, errors.malformed(error.message));
+    throw error;
+  }
+  if (element.name !== root) throw new AwsXmlError(400, errors.code, errors.wrongRoot(element.name));
+  return element;
 }

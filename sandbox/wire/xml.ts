@@ -1,5 +1,6 @@
 /**
- * A small XML reader and writer for the REST-XML services of the sandbox (Route 53, CloudFront).
+ * A small XML reader and writer for the sandbox's XML services (Route 53, CloudFront, STS's query answers)
+ * and error shapes; the one escapeXml of the sandbox.
  * Element order is kept, attributes are read but not needed, text is unescaped. Enough for AWS request
  * bodies; anything that is not well-formed raises XmlError, which the services answer as a 400.
  */
@@ -159,8 +160,10 @@ export function renderNodes(nodes: readonly XmlNode[]): string {
   return out;
 }
 
-export function renderDocument(root: string, xmlns: string, nodes: readonly XmlNode[]): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${xmlns}">${renderNodes(nodes)}</${root}>`;
+/** A whole document; the root carries the namespace when one is given. */
+export function renderDocument(root: string, xmlns: string | undefined, nodes: readonly XmlNode[]): string {
+  const ns = xmlns ? ` xmlns="${xmlns}"` : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${ns}>${renderNodes(nodes)}</${root}>`;
 }
 
 /** Writes a parsed element back (used to store and return a whole config, such as a DistributionConfig). */

@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addRegionToRunningSandbox, removeRegionFromRunningSandbox } from '../../cli/ops/sandbox.js';
+import { addRegionToRunningSandbox, removeRegionFromRunningSandbox } from '../../cli/ops/sandbox/regions.js';
 import { defaultTopology } from '../../core/topology.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { clientConfig, startTestSandbox } from './support.js';

@@ -7,7 +7,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureChatTable } from '../../sandbox/dynamodb-service.js';
+import { ensureChatTable } from '../../sandbox/chat-table.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { clientConfig, startTestSandbox } from './support.js';
 

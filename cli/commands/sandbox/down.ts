@@ -1,12 +1,12 @@
 import { ChatctlCommand } from '../../base.js';
-import type { SandboxDownResult } from '../../ops/sandbox.js';
+import type { SandboxDownResult } from '../../ops/sandbox/lifecycle.js';
 
 export default class SandboxDown extends ChatctlCommand<typeof SandboxDown, SandboxDownResult> {
   static override summary = 'Stop the running sandbox (DynamoDB Local included).';
   static override examples = ['<%= config.bin %> sandbox down'];
 
   protected async execute(): Promise<SandboxDownResult> {
-    const { sandboxDown } = await import('../../ops/sandbox.js');
+    const { sandboxDown } = await import('../../ops/sandbox/lifecycle.js');
     return sandboxDown();
   }
 

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
-import type { FaultResult } from '../../ops/sandbox.js';
+import type { FaultResult } from '../../ops/sandbox/faults.js';
 import { color } from '../../output.js';
 
 export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, FaultResult> {
@@ -20,7 +20,7 @@ export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, Fa
   };
 
   protected async execute(): Promise<FaultResult> {
-    const { injectFault } = await import('../../ops/sandbox.js');
+    const { injectFault } = await import('../../ops/sandbox/faults.js');
     return injectFault(this.args.region, this.args.fault);
   }
 

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
-import type { HealResult } from '../../ops/sandbox.js';
+import type { HealResult } from '../../ops/sandbox/faults.js';
 import { color } from '../../output.js';
 
 export default class SandboxHeal extends ChatctlCommand<typeof SandboxHeal, HealResult> {
@@ -17,7 +17,7 @@ export default class SandboxHeal extends ChatctlCommand<typeof SandboxHeal, Heal
   };
 
   protected async execute(): Promise<HealResult> {
-    const { healFault } = await import('../../ops/sandbox.js');
+    const { healFault } = await import('../../ops/sandbox/faults.js');
     return healFault(this.args.region, this.args.fault);
   }
 

@@ -1,5 +1,5 @@
 import { ChatctlCommand } from '../../base.js';
-import type { SandboxStatus } from '../../ops/sandbox.js';
+import type { SandboxStatus } from '../../ops/sandbox/lifecycle.js';
 import { color, statusWord, table } from '../../output.js';
 
 type StatusResult = SandboxStatus;
@@ -9,7 +9,7 @@ export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxS
   static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json'];
 
   protected async execute(): Promise<StatusResult> {
-    const { sandboxStatus } = await import('../../ops/sandbox.js');
+    const { sandboxStatus } = await import('../../ops/sandbox/lifecycle.js');
     return sandboxStatus();
   }
 

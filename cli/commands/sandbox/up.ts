@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { Flags } from '@oclif/core';
 import type { SandboxState } from '../../../sandbox/state.js';
 import { ChatctlCommand } from '../../base.js';
-import type { SandboxUpResult } from '../../ops/sandbox.js';
+import type { SandboxUpResult } from '../../ops/sandbox/lifecycle.js';
 import { color, table } from '../../output.js';
 
 export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxUpResult> {
@@ -25,7 +25,7 @@ export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxU
   };
 
   protected async execute(): Promise<SandboxUpResult> {
-    const ops = await import('../../ops/sandbox.js');
+    const ops = await import('../../ops/sandbox/lifecycle.js');
     const topology = await this.topology();
     if (this.flags.detach) {
       return ops.sandboxUpDetached({

@@ -8,6 +8,7 @@ import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../../core/errors.js';
+import { pidAlive } from '../../../core/process.js';
 import { writeFileAtomic } from '../../../core/topology.js';
 
 export type StepStatus = 'pending' | 'running' | 'passed' | 'failed' | 'skipped' | 'aborted';
@@ -102,15 +103,7 @@ export async function listJournals(dir: string): Promise<DrillJournal[]> {
   return out;
 }
 
-/** Whether a process with this id runs on this host (signal 0 probes without touching it). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive };
 
 /** A journal whose process is gone while it still says running: a drill that crashed or was killed. */
 export function isOrphaned(journal: DrillJournal): boolean {

@@ -1,8 +1,8 @@
 /** `chatctl token`: a development token that the sandbox's $connect accepts (or an AWS dev-mode stack's). */
-import { UserError } from '../../core/errors.js';
-import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
-import type { Topology } from '../../core/topology.js';
-import { InvalidTokenError, signDevToken } from '../../runtime/auth/dev-token.js';
+import { UserError } from '../../../core/errors.js';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
+import type { Topology } from '../../../core/topology.js';
+import { InvalidTokenError, signDevToken } from '../../../runtime/auth/dev-token.js';
 
 export interface TokenResult {
   readonly token: string;

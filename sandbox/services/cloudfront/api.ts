@@ -1,26 +1,30 @@
 /**
- * CloudFront for the sandbox (REST-XML, 2020-05-31): the China proxy's one distribution, with
+ * CloudFront's REST-XML API (2020-05-31) in the sandbox: the China proxy's one distribution, with
  * ListDistributions, GetDistribution, GetDistributionConfig and UpdateDistribution (ETag / If-Match as
  * AWS does). The distribution's default cache behaviour's origin decides where the China proxy forwards.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { names } from '../../core/names.js';
-import type { Topology } from '../../core/topology.js';
-import type { EdgeRequest, EdgeResponse } from '../contracts.js';
-import { AwsXmlError, answer, decodePathPart, xmlResponse } from './aws-xml.js';
-import { normalizeName } from './route53.js';
+import { names } from '../../../core/names.js';
+import type { Topology } from '../../../core/topology.js';
+import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import { hostName } from '../../dns-name.js';
 import {
   child,
   children,
   childText,
   cloneElement,
   elementNodes,
-  parseXml,
   toElement,
   type XmlElement,
-  XmlError,
   type XmlNode,
-} from './xml.js';
+} from '../../wire/xml.js';
+import {
+  AwsXmlError,
+  answer,
+  decodePathPart,
+  parseRequestDocument,
+  xmlResponse,
+} from '../../wire/xml-api.js';
 
 export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 const API = '/2020-05-31';
@@ -58,7 +62,7 @@ function invalid(message: string): never {
   throw new AwsXmlError(400, 'InvalidArgument', message);
 }
 
-export class CloudFrontService {
+export class CloudFrontApi {
   private readonly distribution: Distribution;
 
   constructor(private readonly options: CloudFrontOptions) {
@@ -209,7 +213,7 @@ export class CloudFrontService {
       (o) => childText(o, 'Id') === target,
     );
     const domain = childText(origin, 'DomainName');
-    return domain ? normalizeName(domain).replace(/\.$/, '') : undefined;
+    return domain ? hostName(domain) : undefined;
   }
 
   handle = (request: EdgeRequest): Promise<EdgeResponse> =>
@@ -358,16 +362,11 @@ export class CloudFrontService {
         'The precondition given in one or more of the request-header fields evaluated to false.',
       );
     }
-    let config: XmlElement;
-    try {
-      config = parseXml(body.toString('utf8'));
-    } catch (error) {
-      if (error instanceof XmlError)
-        invalid(`The XML document you provided was not well-formed: ${error.message}`);
-      throw error;
-    }
-    if (config.name !== 'DistributionConfig')
-      invalid(`Expected a DistributionConfig document, got <${config.name}>`);
+    const config = parseRequestDocument(body, 'DistributionConfig', {
+      code: 'InvalidArgument',
+      malformed: (problem) => `The XML document you provided was not well-formed: ${problem}`,
+      wrongRoot: (found) => `Expected a DistributionConfig document, got <${found}>`,
+    });
     validateConfig(config, d.config);
     d.config = cloneElement(config);
     d.etag = newEtag();

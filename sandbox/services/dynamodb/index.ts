@@ -5,26 +5,9 @@
  * engine stay apart). DescribeTable of the chat table shows its replicas as a Global Table's does.
  */
 import { Agent, request as httpRequest } from 'node:http';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import { CHAT_TABLE_SHAPE } from '../core/datamodel.js';
-import { awsError, rewriteAccessKey } from './aws-wire.js';
-import type { EdgeRequest, EdgeResponse, EdgeServiceHandler } from './contracts.js';
-
-export interface DynamoServiceOptions {
-  readonly endpoint: string;
-  readonly instanceId: string;
-  readonly tableName: string;
-  /** AWS region codes holding a replica of the chat table, in topology order. */
-  replicaRegions(): readonly string[];
-  /** A write succeeded in this AWS region (replication reads that region's stream at once). */
-  onWrite?(awsRegion: string): void;
-}
+import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import { awsError, rewriteAccessKey } from '../../wire/aws-wire.js';
+import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
 
 /** Operations that may change items, so put a record in the table's stream. */
 const WRITES = new Set([
@@ -81,9 +64,17 @@ function forward(endpoint: URL, request: EdgeRequest, instanceId: string): Promi
   });
 }
 
-export function dynamoService(options: DynamoServiceOptions): EdgeServiceHandler {
-  const endpoint = new URL(options.endpoint);
-  return async (request) => {
+export const createService: ServiceFactory = (context) => new DynamoDbService(context);
+
+class DynamoDbService implements SandboxService {
+  readonly name = 'dynamodb';
+  private readonly endpoint: URL;
+
+  constructor(private readonly context: ServiceContext) {
+    this.endpoint = new URL(context.engine.endpoint);
+  }
+
+  handle = async (request: EdgeRequest): Promise<EdgeResponse> => {
     const target = String(request.headers['x-amz-target'] ?? '');
     if (!/^(DynamoDB_20120810|DynamoDBStreams_20120810)\.\w+$/.test(target)) {
       return awsError(
@@ -114,27 +105,28 @@ export function dynamoService(options: DynamoServiceOptions): EdgeServiceHandler
     }
     let response: EdgeResponse;
     try {
-      response = await forward(endpoint, request, options.instanceId);
+      response = await forward(this.endpoint, request, this.context.engine.instanceId);
     } catch (error) {
       return awsError('json', 500, 'InternalServerError', `DynamoDB Local: ${(error as Error).message}`, {
         jsonNamespace: 'com.amazonaws.dynamodb.v20120810',
       });
     }
     const operation = target.slice(target.indexOf('.') + 1);
-    if (response.status === 200 && WRITES.has(operation)) options.onWrite?.(request.region);
+    if (response.status === 200 && WRITES.has(operation)) this.context.noteWrite(request.region);
     if (target === 'DynamoDB_20120810.DescribeTable' && response.status === 200) {
-      return withReplicas(response, request.region, options);
+      return withReplicas(response, request.region, this.context);
     }
     return response;
   };
 }
 
-function withReplicas(response: EdgeResponse, region: string, options: DynamoServiceOptions): EdgeResponse {
+/** DescribeTable of the chat table lists every running region's replica, as a Global Table's does. */
+function withReplicas(response: EdgeResponse, region: string, context: ServiceContext): EdgeResponse {
   try {
     const parsed = JSON.parse(String(response.body)) as { Table?: Record<string, unknown> };
     const table = parsed.Table;
-    if (!table || table.TableName !== options.tableName) return response;
-    const regions = options.replicaRegions();
+    if (!table || table.TableName !== context.tableName) return response;
+    const regions = context.regions().map((r) => r.awsRegion);
     if (!regions.includes(region)) return response;
     table.GlobalTableVersion = '2019.11.21';
     table.Replicas = regions.map((RegionName) => ({ RegionName, ReplicaStatus: 'ACTIVE' }));
@@ -142,50 +134,4 @@ function withReplicas(response: EdgeResponse, region: string, options: DynamoSer
   } catch {
     return response;
   }
-}
-
-/** A client straight to DynamoDB Local for one region of this sandbox (replication and setup use it). */
-export function engineClient(endpoint: string, instanceId: string, awsRegion: string): DynamoDBClient {
-  return new DynamoDBClient({
-    region: awsRegion,
-    endpoint,
-    credentials: { accessKeyId: instanceId, secretAccessKey: 'sandbox' },
-    maxAttempts: 3,
-  });
-}
-
-/** Creates the chat table (streams on, TTL on) unless it exists; true when it was created now. */
-export async function ensureChatTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  let created = false;
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [
-          { AttributeName: CHAT_TABLE_SHAPE.partitionKey, AttributeType: 'S' },
-          { AttributeName: CHAT_TABLE_SHAPE.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: CHAT_TABLE_SHAPE.partitionKey, KeyType: 'HASH' },
-          { AttributeName: CHAT_TABLE_SHAPE.sortKey, KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-        StreamSpecification: { StreamEnabled: true, StreamViewType: CHAT_TABLE_SHAPE.streamView },
-      }),
-    );
-    created = true;
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
-  if (created) {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { Enabled: true, AttributeName: CHAT_TABLE_SHAPE.ttlAttribute },
-      }),
-    );
-  }
-  const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  if (!described.Table?.LatestStreamArn) throw new Error(`table ${tableName} has no stream`);
-  return created;
 }

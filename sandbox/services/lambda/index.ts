@@ -2,30 +2,21 @@
  * Lambda Invoke on the edge (REST-JSON: POST /2015-03-31/functions/<name or ARN>/invocations): runs a
  * region's function in-process. RequestResponse answers 200 with the result; Event answers 202 and runs it
  * after; DryRun answers 204. A handler error answers 200 with `x-amz-function-error: Unhandled`, as Lambda
- * does. STS GetCallerIdentity answers for the sandbox's fixed account.
+ * does. The functions are each running region's relay and health handlers, found by their stack names.
  */
 import { randomUUID } from 'node:crypto';
-import { awsError, escapeXml } from './aws-wire.js';
-import type { EdgeResponse, EdgeServiceHandler } from './contracts.js';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { names } from '../../../core/names.js';
+import type { RelayPayload } from '../../../runtime/app.js';
+import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import { awsError } from '../../wire/aws-wire.js';
+import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
 
 export interface LambdaFunction {
   readonly awsRegion: string;
   readonly regionKey: string;
   readonly name: string;
   invoke(payload: unknown): Promise<unknown>;
-}
-
-export interface LambdaServiceOptions {
-  readonly account: string;
-  /** The function of that name in that AWS region, if any. */
-  find(awsRegion: string, name: string): LambdaFunction | undefined;
-  /** A fault makes the function's Invoke fail (relay-error). */
-  failing(fn: LambdaFunction): boolean;
-  readonly onError?: (error: Error, where: string) => void;
-  /** One-way network delay from the calling region to the function's region, ms (0 within a region). */
-  readonly delayMs?: (caller: string | undefined, fn: LambdaFunction) => number;
-  /** Event invocations run after the 202; the sandbox awaits them on stop. */
-  readonly track?: (work: Promise<unknown>) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -38,8 +29,42 @@ function lambdaError(status: number, type: string, message: string): EdgeRespons
   return { ...response, body: JSON.stringify({ Type: 'User', message }) };
 }
 
-export function lambdaService(options: LambdaServiceOptions): EdgeServiceHandler {
-  return async (request) => {
+export const createService: ServiceFactory = (context) => new LambdaService(context);
+
+class LambdaService implements SandboxService {
+  readonly name = 'lambda';
+
+  constructor(private readonly context: ServiceContext) {}
+
+  /** The function of that name in that AWS region, if any: a running region's relay or health handler. */
+  private find(awsRegion: string, name: string): LambdaFunction | undefined {
+    const topology = this.context.topology();
+    for (const region of this.context.regions()) {
+      if (region.awsRegion !== awsRegion) continue;
+      const fn = { awsRegion, regionKey: region.key, name };
+      if (name === names.relayFunction(topology, region.key)) {
+        return { ...fn, invoke: (payload) => region.app.relay(payload as RelayPayload) };
+      }
+      if (name === names.function(topology, region.key, 'health')) {
+        return { ...fn, invoke: (payload) => region.app.health(payload as APIGatewayProxyEventV2) };
+      }
+    }
+    return undefined;
+  }
+
+  /** A cross-region Invoke crosses the network between the regions: the pair's lag, plus latency faults. */
+  private delayMs(caller: string | undefined, fn: LambdaFunction): number {
+    const context = this.context;
+    if (!caller || caller === fn.regionKey || !context.regions().some((r) => r.key === caller)) return 0;
+    return (
+      context.lagMs(caller, fn.regionKey) +
+      context.latencyFaultMs(caller) +
+      context.latencyFaultMs(fn.regionKey)
+    );
+  }
+
+  handle = async (request: EdgeRequest): Promise<EdgeResponse> => {
+    const options = this.context;
     const match = INVOKE.exec(request.path);
     if (!match || request.method !== 'POST') {
       return awsError(
@@ -63,7 +88,7 @@ export function lambdaService(options: LambdaServiceOptions): EdgeServiceHandler
       region = arn[1];
       name = arn[3];
     }
-    const fn = options.find(region, name);
+    const fn = this.find(region, name);
     if (!fn) {
       return lambdaError(
         404,
@@ -87,10 +112,10 @@ export function lambdaService(options: LambdaServiceOptions): EdgeServiceHandler
         );
       }
     }
-    if (options.failing(fn)) {
+    if (options.faultActive(fn.regionKey, 'relay-error')) {
       return awsError('rest-json', 500, 'ServiceException', `injected fault: relay-error in ${fn.regionKey}`);
     }
-    const delay = options.delayMs?.(request.caller, fn) ?? 0;
+    const delay = this.delayMs(request.caller, fn);
     if (delay > 0) await sleep(delay);
     const requestId = randomUUID();
     const version = { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId };
@@ -98,8 +123,8 @@ export function lambdaService(options: LambdaServiceOptions): EdgeServiceHandler
     if (type === 'Event') {
       const work = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => fn.invoke(payload))
-        .catch((error: Error) => options.onError?.(error, `async invoke of ${fn.name}`));
-      options.track?.(work);
+        .catch((error: Error) => options.onError(error, `async invoke of ${fn.name}`));
+      options.track(work);
       return { status: 202, headers: { 'x-amzn-requestid': requestId } };
     }
     try {
@@ -122,48 +147,5 @@ export function lambdaService(options: LambdaServiceOptions): EdgeServiceHandler
         }),
       };
     }
-  };
-}
-
-export function stsService(account: string): EdgeServiceHandler {
-  return async (request) => {
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const params = new URLSearchParams(request.body.toString('utf8'));
-    const action = target ? target.split('.').pop() : (params.get('Action') ?? request.query.get('Action'));
-    const requestId = randomUUID();
-    const identity = {
-      UserId: 'AIDACHATCTLSANDBOX0000',
-      Account: account,
-      Arn: `arn:aws:iam::${account}:user/chatctl-sandbox`,
-    };
-    if (action !== 'GetCallerIdentity') {
-      return awsError(
-        target ? 'json' : 'query',
-        400,
-        target ? 'UnknownOperationException' : 'InvalidAction',
-        `the chatctl sandbox's STS serves GetCallerIdentity only (got ${action ?? 'no Action'})`,
-      );
-    }
-    if (target) {
-      return {
-        status: 200,
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId },
-        body: JSON.stringify(identity),
-      };
-    }
-    return {
-      status: 200,
-      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
-      body: `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-  <GetCallerIdentityResult>
-    <Arn>${escapeXml(identity.Arn)}</Arn>
-    <UserId>${identity.UserId}</UserId>
-    <Account>${identity.Account}</Account>
-  </GetCallerIdentityResult>
-  <ResponseMetadata>
-    <RequestId>${requestId}</RequestId>
-  </ResponseMetadata>
-</GetCallerIdentityResponse>`,
-    };
   };
 }

@@ -7,8 +7,15 @@
 import { request } from 'node:http';
 
 export interface ProbeTarget {
+  /** The check's Type: HTTP, HTTPS, HTTP_STR_MATCH, HTTPS_STR_MATCH or TCP. */
+  readonly type: string;
+  /** What an *_STR_MATCH check looks for in the response body. */
+  readonly searchString?: string;
   /** http://127.0.0.1:PORT/health, or undefined when the endpoint cannot be resolved. */
   readonly url?: string;
+  /** Where a TCP check connects (with url). */
+  readonly host?: string;
+  readonly port?: number;
   /** The address the checker connects to (reported as the observation's IPAddress). */
   readonly ipAddress: string;
   /** Why the endpoint has no URL (e.g. a name that does not resolve). */

@@ -1,47 +1,9 @@
 /**
- * Round-trip latency between AWS regions, for the sandbox's latency-based routing. A few pairs are set
- * from published inter-region measurements; the rest follow the great-circle distance between the
- * regions' cities (light in fibre is ~200 km/ms, and real paths run ~1.6x the straight line).
+ * Latency-based routing as Route 53 answers it: where a client address is (a region's probe subnet, else the
+ * longest shared prefix), and which healthy latency record is nearest to it by the sandbox's one latency
+ * model (sandbox/latency.ts).
  */
-
-import { COORDINATES, distanceKm } from '../geography.js';
-
-/** Measured round trips (ms) that the distance model would get noticeably wrong. */
-const MEASURED: Readonly<Record<string, number>> = {
-  'ap-northeast-1|ap-northeast-2': 33,
-  'ap-northeast-1|ap-northeast-3': 9,
-  'ap-northeast-2|ap-northeast-3': 25,
-  'ap-northeast-1|us-west-2': 120,
-  'ap-northeast-2|us-west-2': 128,
-  'ap-northeast-1|us-west-1': 110,
-  'ap-northeast-2|us-west-1': 135,
-  'ap-northeast-1|us-east-1': 160,
-  'ap-northeast-2|us-east-1': 185,
-  'ap-northeast-1|ap-southeast-1': 70,
-  'ap-northeast-2|ap-southeast-1': 75,
-  'us-east-1|us-west-2': 65,
-  'us-east-1|eu-west-1': 70,
-  'eu-central-1|eu-west-1': 25,
-};
-
-/** The latency within one region (client to its nearest region). */
-const SAME_REGION_MS = 2;
-const FALLBACK_MS = 250;
-
-function pairKey(a: string, b: string): string {
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
-}
-
-/** Round-trip latency in ms between two AWS regions (symmetric). */
-export function regionLatencyMs(from: string, to: string): number {
-  if (from === to) return SAME_REGION_MS;
-  const measured = MEASURED[pairKey(from, to)];
-  if (measured !== undefined) return measured;
-  const a = COORDINATES[from];
-  const b = COORDINATES[to];
-  if (!a || !b) return FALLBACK_MS;
-  return Math.round(5 + (2 * distanceKm(a, b) * 1.6) / 200);
-}
+import { roundTripMs } from '../../latency.js';
 
 /** An IPv4 address as a 32-bit unsigned number, or undefined if it is not one. */
 export function ipv4ToNumber(ip: string): number | undefined {
@@ -95,4 +57,36 @@ export function locateClient(ip: string, locations: readonly Location[]): Locati
     if (shared >= 8 && (!best || shared > best.bits)) best = { location, bits: shared };
   }
   return best?.location;
+}
+
+/**
+ * The AWS region a client address is in: a region's probe subnet, else the nearest one by prefix, else
+ * `fallback` (Route 53 answers for the resolver's location when it cannot place the client).
+ */
+export function clientRegion(
+  ip: string | undefined,
+  locations: readonly Location[],
+  fallback: string,
+): string {
+  if (!ip) return fallback;
+  return locateClient(ip, locations)?.awsRegion ?? fallback;
+}
+
+/**
+ * The latency record Route 53 answers with: of the healthy records the one with the lowest round trip
+ * from the client's region; when none is healthy, Route 53 considers them all (fail open).
+ */
+export function nearestRecord<T extends { readonly region: string }>(
+  records: readonly T[],
+  healthy: (record: T) => boolean,
+  fromAwsRegion: string,
+): T | undefined {
+  const up = records.filter(healthy);
+  const candidates = up.length > 0 ? up : records;
+  let best = candidates[0];
+  for (const candidate of candidates) {
+    if (roundTripMs(fromAwsRegion, candidate.region) < roundTripMs(fromAwsRegion, best.region))
+      best = candidate;
+  }
+  return best;
 }

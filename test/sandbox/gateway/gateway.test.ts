@@ -6,16 +6,16 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../sandbox/index.js';
-import type { HostedChatApp } from '../../sandbox/runtime-host.js';
-import { startTestSandbox, TEST_CREDENTIALS } from './support.js';
-import { connect } from './ws-client.js';
+import type { Sandbox } from '../../../sandbox/index.js';
+import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
+import { startTestSandbox, TEST_CREDENTIALS } from '../support.js';
+import { connect } from '../ws-client.js';
 
 let sandbox: Sandbox;
 const events: { route: string; event: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  const { createChatApp } = await import('../../runtime/app.js');
+  const { createChatApp } = await import('../../../runtime/app.js');
   sandbox = await startTestSandbox({
     idleTimeoutMs: 600,
     createApp: (config) => {

@@ -1,14 +1,19 @@
 /**
- * Test support for the global services: puts EdgeServiceHandlers behind a small local HTTP server that routes
- * by the SigV4 credential scope (as the sandbox's edge does), and stands up plain HTTP "gateways" whose
- * /health can be switched between 200, 503 and closed.
+ * Test support for the global services (Route 53, CloudFront): builds them from the registry, as the
+ * Sandbox does, over plain HTTP "gateways" whose /health can be switched between 200, 503 and closed, with
+ * the sandbox's edge in front.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Topology } from '../../../core/topology.js';
-import type { EdgeServiceHandler, RegionRuntimeInfo } from '../../../sandbox/contracts.js';
-import { type SandboxGlobalServices, startGlobalServices } from '../../../sandbox/global/index.js';
+import type { RegionRuntimeInfo } from '../../../sandbox/contracts.js';
+import { type Edge, startEdge } from '../../../sandbox/edge.js';
+import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
+import type { CloudFrontService } from '../../../sandbox/services/cloudfront/index.js';
+import { SERVICES } from '../../../sandbox/services/registry.js';
+import type { Route53Service } from '../../../sandbox/services/route53/index.js';
+import type { SandboxService, ServiceContext } from '../../../sandbox/services/service.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -20,41 +25,6 @@ async function listen(server: Server): Promise<number> {
 function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-export interface Edge {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-export async function startEdge(services: Readonly<Record<string, EdgeServiceHandler>>): Promise<Edge> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
-        req.headers.authorization ?? '',
-      );
-      const handler = scope ? services[scope[2]] : undefined;
-      if (!scope || !handler) {
-        res.writeHead(400, { 'content-type': 'text/plain' }).end('no handler');
-        return;
-      }
-      const url = new URL(req.url ?? '/', 'http://edge');
-      const response = await handler({
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-        service: scope[2],
-        region: scope[1],
-      });
-      res.writeHead(response.status, response.headers ?? {}).end(response.body ?? '');
-    });
-  });
-  const port = await listen(server);
-  return { url: `http://127.0.0.1:${port}`, stop: () => close(server) };
 }
 
 export interface FakeGateway {
@@ -141,34 +111,93 @@ export async function eventually(
   }
 }
 
+export type { Edge } from '../../../sandbox/edge.js';
+
+/** The global services as the Sandbox runs them, with the hooks it calls. */
+export interface GlobalServices {
+  readonly route53: Route53Service;
+  readonly cloudfront?: CloudFrontService;
+  readonly china?: { readonly url: string; readonly distributionId: string };
+  chinaOrigin(): string | undefined;
+  addRegion(region: RegionRuntimeInfo): Promise<void>;
+  removeRegion(key: string): Promise<void>;
+}
+
 export interface GlobalTestbed {
   readonly gateways: FakeGateway[];
-  readonly global: SandboxGlobalServices;
+  readonly global: GlobalServices;
   readonly edge: Edge;
   stop(): Promise<void>;
 }
 
-/** Fake gateways for every region of the topology, the global services over them, and an edge in front. */
+const noApp = new Proxy({} as HostedChatApp, {
+  get: () => () => Promise.reject(new Error('the global services do not call the handlers')),
+});
+
+/** Fake gateways for every region of the topology, the global services over them, and the edge in front. */
 export async function startGlobalTestbed(
   topology: Topology,
   healthCheckIntervalMs: number,
 ): Promise<GlobalTestbed> {
   const gateways = await Promise.all(topology.regions.map((r) => startFakeGateway(r.key, r.awsRegion)));
-  const global = await startGlobalServices({
-    topology,
-    regions: gateways.map((g) => g.info),
+  const regions: RegionRuntimeInfo[] = gateways.map((g) => g.info);
+  const context: ServiceContext = {
+    topology: () => topology,
     account: topology.account,
+    tableName: 'unused',
+    engine: { endpoint: 'http://127.0.0.1:1', instanceId: 'unused' },
+    regions: () => regions.map((r) => ({ ...r, app: noApp })),
+    faultActive: () => false,
+    latencyFaultMs: () => 0,
+    lagMs: () => 0,
+    noteWrite: () => {},
+    track: () => {},
     healthCheckIntervalMs,
     failureThreshold: 2,
+    onError: (error) => {
+      throw error;
+    },
+  };
+  const services = new Map<string, SandboxService>();
+  for (const definition of SERVICES.filter((s) => s.global)) {
+    const service = (await definition.load())(context);
+    if (!service) continue;
+    for (const region of regions) await service.addRegion?.(region);
+    await service.start?.();
+    services.set(service.name, service);
+  }
+  const edge = await startEdge({
+    port: 0,
+    service: (name) => services.get(name),
+    control: async () => ({ status: 404, body: {} }),
   });
-  const edge = await startEdge(global.services);
+  const cloudfront = services.get('cloudfront') as CloudFrontService | undefined;
+  const global: GlobalServices = {
+    route53: services.get('route53') as Route53Service,
+    cloudfront,
+    get china() {
+      return cloudfront?.china;
+    },
+    chinaOrigin: () => cloudfront?.chinaOrigin(),
+    async addRegion(region) {
+      regions.push(region);
+      for (const service of services.values()) await service.addRegion?.(region);
+    },
+    async removeRegion(key) {
+      regions.splice(
+        regions.findIndex((r) => r.key === key),
+        1,
+      );
+      for (const service of services.values()) await service.removeRegion?.(key);
+    },
+  };
   return {
     gateways,
     global,
     edge,
     async stop() {
       await edge.stop();
-      await global.stop();
+      for (const service of services.values()) await service.stop?.();
       await Promise.all(gateways.map((g) => g.stop()));
     },
   };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { issueToken, parseTtl } from '../../cli/ops/sandbox-token.js';
-import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
-import { defaultTopology } from '../../core/topology.js';
-import { verifyDevToken } from '../../runtime/auth/dev-token.js';
+import { issueToken, parseTtl } from '../../../../cli/ops/sandbox/token.js';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../../../../core/runtime-env.js';
+import { defaultTopology } from '../../../../core/topology.js';
+import { verifyDevToken } from '../../../../runtime/auth/dev-token.js';
 
 describe('token', () => {
   it('token: signs a development token the sandbox $connect accepts, for the given user and lifetime', () => {

@@ -7,21 +7,21 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { names } from '../../../core/names.js';
-import { defaultTopology } from '../../../core/topology.js';
-import type { SandboxGlobalServices } from '../../../sandbox/global/index.js';
+import { names } from '../../../../core/names.js';
+import { defaultTopology } from '../../../../core/topology.js';
 import {
   type Edge,
   type FakeGateway,
+  type GlobalServices,
   type GlobalTestbed,
   startGlobalTestbed,
   TEST_CREDENTIALS,
-} from './support.js';
+} from '../support.js';
 
 const topology = defaultTopology();
 let testbed: GlobalTestbed;
 let gateways: FakeGateway[];
-let global: SandboxGlobalServices;
+let global: GlobalServices;
 let edge: Edge;
 let cf: CloudFrontClient;
 

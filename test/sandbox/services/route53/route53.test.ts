@@ -15,18 +15,18 @@ import {
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { names } from '../../../core/names.js';
-import { defaultTopology } from '../../../core/topology.js';
-import type { GlobalServices } from '../../../sandbox/contracts.js';
+import { names } from '../../../../core/names.js';
+import { defaultTopology } from '../../../../core/topology.js';
 import {
   type Edge,
   eventually,
   type FakeGateway,
+  type GlobalServices,
   type GlobalTestbed,
   startFakeGateway,
   startGlobalTestbed,
   TEST_CREDENTIALS,
-} from './support.js';
+} from '../support.js';
 
 const topology = { ...defaultTopology(), china: { enabled: false, originRegion: 'seoul' } };
 const zoneId = topology.hostedZone.id;

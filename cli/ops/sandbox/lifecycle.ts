@@ -1,23 +1,23 @@
 /**
- * The sandbox from the CLI: `sandbox up` (foreground, or --detach: a detached child runs the foreground mode),
- * `status`, `down`, `fault`, `heal`, and the hooks `region add/remove` call to change a running sandbox.
- * A running sandbox is found through .chatctl/sandbox.json and talked to through its edge's control API.
+ * The sandbox's lifecycle from the CLI: `sandbox up` (foreground, or --detach: a detached child runs the
+ * foreground mode), `status` and `down`. A running sandbox is found through .chatctl/sandbox.json and
+ * talked to through its edge's control API (./control.ts); faults and regions have modules of their own.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../core/errors.js';
-import type { RegionSpec, Topology } from '../../core/topology.js';
+import { UserError } from '../../../core/errors.js';
+import { pidAlive } from '../../../core/process.js';
+import type { Topology } from '../../../core/topology.js';
 import {
   readSandboxState,
   removeSandboxState,
-  type SandboxRegionEndpoints,
   type SandboxState,
   sandboxStatePath,
   stateDir,
-} from '../../sandbox/state.js';
+} from '../../../sandbox/state.js';
 
 export interface SandboxStatus {
   readonly running: boolean;
@@ -28,53 +28,14 @@ export interface SandboxStatus {
   readonly replication?: { observed: number; applied: number; queued: number };
 }
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function control<T>(
-  state: SandboxState,
-  method: string,
-  path: string,
-  body?: unknown,
-  timeoutMs = 30_000,
-): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(`${state.edge}/_chatctl${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    throw new UserError(`the sandbox at ${state.edge} does not answer (${(error as Error).message})`, {
-      hint: 'run: chatctl sandbox status (restart it with chatctl sandbox down && chatctl sandbox up --detach)',
-    });
-  }
-  const json = (await response.json().catch(() => ({}))) as T & { error?: string; hint?: string };
-  if (!response.ok) {
-    throw new UserError(json.error ?? `the sandbox answered ${response.status}`, { hint: json.hint });
-  }
-  return json;
-}
+import { control } from './control.js';
 
 export async function sandboxStatus(statePath = sandboxStatePath()): Promise<SandboxStatus> {
   const state = await readSandboxState(statePath);
   if (!state) return { running: false, alive: false, faults: [] };
   if (!pidAlive(state.pid)) return { running: false, alive: false, state, faults: [] };
   try {
-    const live = await control<{
-      state: SandboxState;
-      faults: { region: string; spec: string; since: string }[];
-      replication: { observed: number; applied: number; queued: number };
-    }>(state, 'GET', '/status', undefined, 3000);
+    const live = await control<'status'>(state, 'GET', '/status', undefined, 3000);
     return {
       running: true,
       alive: true,
@@ -116,6 +77,7 @@ export interface SandboxUpResult {
   readonly log?: string;
 }
 
+/** Every region's /health answers (the detached child's sandbox, seen from this process). */
 async function waitForRegions(state: SandboxState): Promise<void> {
   await Promise.all(
     Object.values(state.regions).map(async (region) => {
@@ -130,7 +92,7 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
   const cwd = options.cwd ?? process.cwd();
   const statePath = sandboxStatePath(cwd);
   await ensureNoSandbox(statePath);
-  const { start } = await import('../../sandbox/index.js');
+  const { start } = await import('../../../sandbox/index.js');
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => {
     requestStop = resolve;
@@ -147,28 +109,27 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.once('SIGHUP', onSignal);
+  const state = sandbox.state;
   try {
-    await waitForRegions(sandbox.state);
-    options.onReady?.(sandbox.state);
+    await sandbox.ready();
+    options.onReady?.(state);
     await stopRequested;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
-    const state = sandbox.state;
     await sandbox.stop();
-    void state;
   }
-  return { state: sandbox.state, detached: false, stopped: true };
+  return { state, detached: false, stopped: true };
 }
 
 function runScript(): string {
   const argv1 = process.argv[1];
   if (argv1 && /run\.js$/.test(argv1)) return resolve(argv1);
-  // dist/cli/ops/sandbox.js or cli/ops/sandbox.ts -> bin/run.js
+  // dist/cli/ops/sandbox/lifecycle.js or cli/ops/sandbox/lifecycle.ts -> bin/run.js
   const here = dirname(fileURLToPath(import.meta.url));
-  const fromDist = resolve(here, '../../../bin/run.js');
-  const fromSource = resolve(here, '../../bin/run.js');
+  const fromDist = resolve(here, '../../../../bin/run.js');
+  const fromSource = resolve(here, '../../../bin/run.js');
   try {
     readFileSync(fromDist);
     return fromDist;
@@ -251,7 +212,7 @@ export async function sandboxDown(
     };
   }
   try {
-    await control(state, 'POST', '/stop', {}, 5000);
+    await control<'stop'>(state, 'POST', '/stop', {}, 5000);
   } catch {
     process.kill(state.pid, 'SIGTERM');
   }
@@ -262,100 +223,4 @@ export async function sandboxDown(
   }
   await removeSandboxState(statePath);
   return { stopped: true, pid: state.pid, detail: `stopped the sandbox (pid ${state.pid})` };
-}
-
-async function requireRunning(statePath = sandboxStatePath()): Promise<SandboxState> {
-  const state = await readSandboxState(statePath);
-  if (!state || !pidAlive(state.pid)) {
-    throw new UserError('the sandbox is not running', { hint: 'run: chatctl sandbox up --detach' });
-  }
-  return state;
-}
-
-export interface FaultResult {
-  readonly region: string;
-  readonly fault: string;
-  readonly active: readonly { region: string; fault: string }[];
-}
-
-export async function injectFault(
-  region: string,
-  fault: string,
-  statePath = sandboxStatePath(),
-): Promise<FaultResult> {
-  const { parseFault, formatFault } = await import('../../sandbox/faults.js');
-  const parsed = parseFault(fault);
-  const state = await requireRunning(statePath);
-  await control(state, 'POST', '/faults', { region, fault: formatFault(parsed) });
-  const status = await sandboxStatus(statePath);
-  return { region, fault: formatFault(parsed), active: status.faults };
-}
-
-export interface HealResult {
-  readonly region: string;
-  readonly healed: readonly string[];
-  readonly active: readonly { region: string; fault: string }[];
-}
-
-export async function healFault(
-  region: string,
-  fault?: string,
-  statePath = sandboxStatePath(),
-): Promise<HealResult> {
-  if (fault !== undefined) {
-    const { parseFaultKind } = await import('../../sandbox/faults.js');
-    parseFaultKind(fault);
-  }
-  const state = await requireRunning(statePath);
-  const result = await control<{ healed: { spec: string }[] }>(state, 'POST', '/heal', { region, fault });
-  const status = await sandboxStatus(statePath);
-  return { region, healed: result.healed.map((h) => h.spec), active: status.faults };
-}
-
-export interface RunningSandboxChange {
-  readonly applied: boolean;
-  readonly detail: string;
-  readonly endpoints?: SandboxRegionEndpoints;
-}
-
-/** `region add` with target sandbox: starts the region in the running sandbox; a no-op when none runs. */
-export async function addRegionToRunningSandbox(
-  spec: RegionSpec,
-  statePath = sandboxStatePath(),
-): Promise<RunningSandboxChange> {
-  const state = await readSandboxState(statePath);
-  if (!state || !pidAlive(state.pid)) {
-    return {
-      applied: false,
-      detail: 'no sandbox is running; the region starts with the next chatctl sandbox up',
-    };
-  }
-  const result = await control<{ region: SandboxRegionEndpoints }>(
-    state,
-    'POST',
-    '/regions',
-    { spec },
-    60_000,
-  );
-  return {
-    applied: true,
-    detail: `started ${spec.key} in the running sandbox (${result.region.websocketUrl}), existing items copied in`,
-    endpoints: result.region,
-  };
-}
-
-/** `region remove` with target sandbox: stops the region in the running sandbox; a no-op when none runs. */
-export async function removeRegionFromRunningSandbox(
-  key: string,
-  statePath = sandboxStatePath(),
-): Promise<RunningSandboxChange> {
-  const state = await readSandboxState(statePath);
-  if (!state || !pidAlive(state.pid)) {
-    return { applied: false, detail: 'no sandbox is running' };
-  }
-  if (!state.regions[key]) {
-    return { applied: false, detail: `region ${key} is not running in the sandbox` };
-  }
-  await control(state, 'DELETE', `/regions/${encodeURIComponent(key)}`, undefined, 60_000);
-  return { applied: true, detail: `stopped ${key} in the running sandbox and removed its replica` };
 }

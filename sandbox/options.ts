@@ -1,0 +1,76 @@
+/** What `new Sandbox(topology, options)` takes, and the views it hands out of its faults and replication. */
+import type { ActiveFault, Fault, FaultKind } from './faults.js';
+import type { LagSetting } from './latency.js';
+import type { ReplicationStats } from './replication.js';
+import type { ChatAppFactory } from './runtime-host.js';
+
+export interface SandboxOptions {
+  /** Edge port; 0 picks any free port. Default: topology.sandbox.port. */
+  readonly port?: number;
+  /** Keep DynamoDB data on disk across restarts (in `dataDir`, default .chatctl/data). */
+  readonly persist?: boolean;
+  readonly dataDir?: string;
+  /** Reuse a running DynamoDB Local instead of starting one (tests share one engine). */
+  readonly dynamoEndpoint?: string;
+  /**
+   * The access key every DynamoDB request is rewritten to: DynamoDB Local keeps one database per access key
+   * and region, so sandboxes sharing one engine stay apart. Default: random with dynamoEndpoint, else fixed.
+   */
+  readonly instanceId?: string;
+  /** Replication lag: ms for every pair, or per pair "from:to" of region keys (and "*"). Default: geographic. */
+  readonly lag?: LagSetting;
+  /** API Gateway's idle timeout (10 min) and maximum connection time (2 h), shorter for tests. */
+  readonly idleTimeoutMs?: number;
+  readonly maxConnectionMs?: number;
+  /** Gateway ports: 'auto' = edge port + 1, + 2, ... when the edge port is fixed, else any free port. */
+  readonly gatewayPorts?: 'auto' | 'any';
+  /** Run the global services (Route 53, CloudFront and the China proxy). Default true. */
+  readonly globalServices?: boolean;
+  readonly healthCheckIntervalMs?: number;
+  readonly failureThreshold?: number;
+  /**
+   * Replication's stream reads: at most every pollIntervalMs (20) while the edge notes writes in the region,
+   * and every idlePollIntervalMs (100) otherwise.
+   */
+  readonly pollIntervalMs?: number;
+  readonly idlePollIntervalMs?: number;
+  /** Where to write sandbox.json (kept up to date; removed on stop). Default: not written. */
+  readonly statePath?: string;
+  /** Recorded in sandbox.json as the process that runs the sandbox. Default: this process. */
+  readonly pid?: number;
+  /**
+   * How the handlers' AWS clients reach the edge and the gateways: 'in-process' (default) hands each signed
+   * request to the router the port serves, 'http' goes through the loopback ports as any outside client does.
+   */
+  readonly transport?: 'in-process' | 'http';
+  /** The runtime's app factory; default runtime/app.js createChatApp. */
+  readonly createApp?: ChatAppFactory;
+  /** Called by the control API's stop request (the CLI exits its process there). Default: stop(). */
+  readonly onStopRequest?: () => void;
+  /** Errors of background work (replication, handlers). Default: printed to stderr. */
+  readonly onError?: (error: Error, where: string) => void;
+}
+
+export interface SandboxFaults {
+  /** gateway-down | replication-pause | latency=MS | relay-error (a string as the CLI takes it, or a Fault). */
+  inject(region: string, fault: Fault | string): ActiveFault;
+  /** Heals one fault kind, or every fault of the region; returns what was healed. */
+  heal(region: string, kind?: FaultKind | string): ActiveFault[];
+  list(region?: string): ActiveFault[];
+}
+
+export interface SandboxReplication {
+  pause(region: string): void;
+  resume(region: string): void;
+  isPaused(region: string): boolean;
+  /** Waits until every change made so far is applied in every region that is not paused. */
+  settle(timeoutMs?: number): Promise<void>;
+  waitIdle(timeoutMs?: number): Promise<void>;
+  readonly stats: ReplicationStats;
+  /** The configured one-way lag between two region keys, ms (without latency faults). */
+  lagMs(from: string, to: string): number;
+}
+
+export const defaultOnError = (error: Error, where: string) => {
+  process.stderr.write(`sandbox: ${where}: ${error?.message ?? String(error)}\n`);
+};

@@ -1,0 +1,147 @@
+/**
+ * One running region of the sandbox: its API Gateway (a port of its own) and its handlers, built from a
+ * RuntimeConfig that points at that gateway and the sandbox's edge. The handlers are rebuilt when the set of
+ * regions changes (their relay targets do); the gateway always calls the current ones.
+ */
+import type { RegionSpec, Topology } from '../core/topology.js';
+import type { RuntimeConfig } from '../runtime/config.js';
+import type { RegionRuntimeInfo } from './contracts.js';
+import { type Gateway, type GatewayOptions, startGateway } from './gateway/server.js';
+import { type ChatAppFactory, type HostDeps, type HostedChatApp, runtimeConfigFor } from './runtime-host.js';
+import type { SandboxRegionEndpoints } from './state.js';
+
+/** What building a region's handlers needs besides the region. */
+export interface AppBuilder {
+  readonly createApp: ChatAppFactory;
+  readonly deps: HostDeps;
+  readonly edgeUrl: string;
+}
+
+/** A region as the sandbox's users see it (tests, the CLI in-process). */
+export interface SandboxRegion {
+  readonly key: string;
+  readonly awsRegion: string;
+  readonly spec: RegionSpec;
+  readonly websocketUrl: string;
+  readonly managementUrl: string;
+  readonly healthUrl: string;
+  readonly gatewayPort: number;
+  readonly config: RuntimeConfig;
+  readonly app: HostedChatApp;
+  /** Open WebSocket connections on its gateway. */
+  connectionCount(): number;
+}
+
+export class RunningRegion implements SandboxRegion {
+  private constructor(
+    readonly spec: RegionSpec,
+    readonly gateway: Gateway,
+    public config: RuntimeConfig,
+    public app: HostedChatApp,
+  ) {}
+
+  /**
+   * Starts the region's gateway (on one of `ports`, else any free port), then its handlers for the region
+   * set `all`. The gateway asks for the handlers through `current`, so it never sees a half-built region.
+   */
+  static async start(
+    topology: Topology,
+    spec: RegionSpec,
+    all: readonly RegionSpec[],
+    builder: AppBuilder,
+    gateway: Omit<GatewayOptions, 'app' | 'port' | 'regionKey' | 'awsRegion'>,
+    ports: Iterable<number>,
+  ): Promise<RunningRegion> {
+    let region: RunningRegion | undefined;
+    const options: GatewayOptions = {
+      ...gateway,
+      regionKey: spec.key,
+      awsRegion: spec.awsRegion,
+      app: () => {
+        if (!region) throw new Error(`region ${spec.key} is not running`);
+        return region.app;
+      },
+    };
+    const started = await startOnFreePort(options, ports);
+    try {
+      const config = RunningRegion.configFor(topology, spec, all, started.port, builder);
+      region = new RunningRegion(spec, started, config, await builder.createApp(config, builder.deps));
+      return region;
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+  }
+
+  private static configFor(
+    topology: Topology,
+    spec: RegionSpec,
+    all: readonly RegionSpec[],
+    gatewayPort: number,
+    builder: AppBuilder,
+  ): RuntimeConfig {
+    return runtimeConfigFor(topology, spec, all, { gatewayPort, edgeUrl: builder.edgeUrl });
+  }
+
+  /** Rebuilds the handlers for a new region set (new relay targets). */
+  async reconfigure(topology: Topology, all: readonly RegionSpec[], builder: AppBuilder): Promise<void> {
+    const config = RunningRegion.configFor(topology, this.spec, all, this.gateway.port, builder);
+    const app = await builder.createApp(config, builder.deps);
+    this.config = config;
+    this.app = app;
+  }
+
+  get key(): string {
+    return this.spec.key;
+  }
+  get awsRegion(): string {
+    return this.spec.awsRegion;
+  }
+  get websocketUrl(): string {
+    return this.gateway.websocketUrl;
+  }
+  get managementUrl(): string {
+    return this.gateway.managementUrl;
+  }
+  get healthUrl(): string {
+    return this.gateway.healthUrl;
+  }
+  get gatewayPort(): number {
+    return this.gateway.port;
+  }
+
+  connectionCount(): number {
+    return this.gateway.connectionCount();
+  }
+
+  info(): RegionRuntimeInfo {
+    return {
+      key: this.key,
+      awsRegion: this.awsRegion,
+      websocketUrl: this.websocketUrl,
+      healthUrl: this.healthUrl,
+      gatewayPort: this.gatewayPort,
+    };
+  }
+
+  endpoints(): SandboxRegionEndpoints {
+    return {
+      awsRegion: this.awsRegion,
+      websocketUrl: this.websocketUrl,
+      managementUrl: this.managementUrl,
+      healthUrl: this.healthUrl,
+    };
+  }
+}
+
+/** Tries each port in turn (skipping those in use), then any free port. */
+async function startOnFreePort(options: GatewayOptions, ports: Iterable<number>): Promise<Gateway> {
+  for (const port of ports) {
+    try {
+      return await startGateway({ ...options, port });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+  return startGateway({ ...options, port: 0 });
+}

@@ -1,0 +1,321 @@
+/**
+ * Route 53's state in the sandbox: one public hosted zone's record sets, the health checks with their
+ * checkers, and the changes made. Each running region is seeded as the stacks create it: a health check
+ * (found by its CallerReference) on the region's /health, and a latency A record for the chat name whose
+ * loopback address stands for that region's gateway.
+ */
+import { randomUUID } from 'node:crypto';
+import { names } from '../../../core/names.js';
+import type { Topology } from '../../../core/topology.js';
+import type { RegionRuntimeInfo } from '../../contracts.js';
+import { normalizeName } from '../../dns-name.js';
+import {
+  child,
+  children,
+  childText,
+  cloneElement,
+  toElement,
+  type XmlElement,
+  type XmlNode,
+} from '../../wire/xml.js';
+import { AwsXmlError } from '../../wire/xml-api.js';
+import { HealthChecker, type ProbeTarget } from './health-checker.js';
+
+export const NAME_SERVERS = [
+  'ns-1.awsdns-00.com',
+  'ns-513.awsdns-00.net',
+  'ns-1025.awsdns-00.org',
+  'ns-1537.awsdns-00.co.uk',
+];
+
+export interface RecordSet {
+  readonly element: XmlElement;
+  readonly name: string;
+  readonly type: string;
+  readonly setIdentifier?: string;
+  readonly region?: string;
+  readonly healthCheckId?: string;
+  readonly values: readonly string[];
+  readonly aliasDnsName?: string;
+}
+
+export interface HealthCheckConfig {
+  IPAddress?: string;
+  Port?: number;
+  Type: string;
+  ResourcePath?: string;
+  FullyQualifiedDomainName?: string;
+  SearchString?: string;
+  RequestInterval: number;
+  FailureThreshold: number;
+  MeasureLatency: boolean;
+  Inverted: boolean;
+  Disabled: boolean;
+  EnableSNI?: boolean;
+  Regions?: string[];
+}
+
+export interface HealthCheckEntry {
+  readonly id: string;
+  readonly callerReference: string;
+  readonly config: HealthCheckConfig;
+  version: number;
+  readonly checker: HealthChecker;
+}
+
+interface SeededRegion {
+  readonly info: RegionRuntimeInfo;
+  /** The A record's value: a loopback address that stands for this region's gateway. */
+  readonly address: string;
+  readonly healthCheckId: string;
+}
+
+export interface Route53StoreOptions {
+  readonly topology: () => Topology;
+  /** How often the checkers probe (the sandbox's short interval, whatever RequestInterval says). */
+  readonly healthCheckIntervalMs: number;
+  readonly failureThreshold: number;
+  readonly probeTimeoutMs?: number;
+}
+
+/** Route 53 lists record sets by name with its labels reversed (com.example.chat), then type, then identifier. */
+export function sortKey(record: { name: string; type: string; setIdentifier?: string }): string {
+  const reversed = record.name.replace(/\.$/, '').split('.').reverse().join('.');
+  return `${reversed}\u0000${record.type}\u0000${record.setIdentifier ?? ''}`;
+}
+
+export function identity(record: { name: string; type: string; setIdentifier?: string }): string {
+  return `${record.name}|${record.type}|${record.setIdentifier ?? ''}`;
+}
+
+export function bad(message: string): never {
+  throw new AwsXmlError(400, 'InvalidInput', message);
+}
+
+export class Route53Store {
+  readonly hostedZoneId: string;
+  readonly zoneName: string;
+  readonly records = new Map<string, RecordSet>();
+  readonly healthChecks = new Map<string, HealthCheckEntry>();
+  readonly changes = new Map<string, Date>();
+  private readonly regions = new Map<string, SeededRegion>();
+  private nextAddress = 2;
+
+  constructor(private readonly options: Route53StoreOptions) {
+    const topology = options.topology();
+    this.hostedZoneId = topology.hostedZone.id;
+    this.zoneName = normalizeName(topology.hostedZone.name);
+    const soa = `${NAME_SERVERS[0]}. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400`;
+    const ns = NAME_SERVERS.map((name) => `${name}.`);
+    this.putRecord(recordFromNodes(this.zoneName, 'NS', undefined, 172800, ns));
+    this.putRecord(recordFromNodes(this.zoneName, 'SOA', undefined, 900, [soa]));
+  }
+
+  get topology(): Topology {
+    return this.options.topology();
+  }
+
+  /** Creates the region's health check (found by its CallerReference), its latency record, and starts checking. */
+  addRegion(info: RegionRuntimeInfo): void {
+    if (this.regions.has(info.key)) this.removeRegion(info.key);
+    const topology = this.topology;
+    const reference = names.healthCheckReference(topology, info.key);
+    const existing = [...this.healthChecks.values()].find((h) => h.callerReference === reference);
+    if (existing) this.deleteHealthCheck(existing.id);
+    const check = this.createHealthCheck(reference, {
+      IPAddress: '127.0.0.1',
+      Port: info.gatewayPort,
+      Type: 'HTTP',
+      ResourcePath: new URL(info.healthUrl).pathname,
+      FullyQualifiedDomainName: names.regionalHealthDomain(topology, info.key),
+      RequestInterval: 10,
+      FailureThreshold: this.options.failureThreshold,
+      MeasureLatency: false,
+      Inverted: false,
+      Disabled: false,
+      EnableSNI: false,
+    });
+    const address = `127.0.0.${this.nextAddress++}`;
+    this.regions.set(info.key, { info, address, healthCheckId: check.id });
+    const chat = normalizeName(names.chatRecord(topology));
+    this.putRecord(
+      recordFromNodes(chat, 'A', info.key, 60, [address], {
+        region: info.awsRegion,
+        healthCheckId: check.id,
+      }),
+    );
+  }
+
+  removeRegion(key: string): void {
+    const region = this.regions.get(key);
+    if (!region) return;
+    this.regions.delete(key);
+    for (const [id, record] of this.records) {
+      if (record.healthCheckId === region.healthCheckId || (record.setIdentifier === key && record.region)) {
+        this.records.delete(id);
+      }
+    }
+    this.deleteHealthCheck(region.healthCheckId);
+  }
+
+  /** Where clients are: each seeded region's probe subnet and AWS region. */
+  locations(): { subnet: string; awsRegion: string }[] {
+    const specs = this.topology.regions;
+    return [...this.regions.values()].map((r) => ({
+      subnet: specs.find((s) => s.key === r.info.key)?.probeSubnet ?? '',
+      awsRegion: r.info.awsRegion,
+    }));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.healthChecks.values()].map((h) => h.checker.stop()));
+  }
+
+  /** Throws NoSuchHostedZone unless the id (bare or /hostedzone/ID) is the sandbox's zone. */
+  requireZone(id: string): void {
+    const bare = id.replace(/^\/?hostedzone\//, '');
+    if (bare !== this.hostedZoneId) {
+      throw new AwsXmlError(404, 'NoSuchHostedZone', `No hosted zone found with ID: ${bare}`);
+    }
+  }
+
+  putRecord(record: RecordSet): void {
+    this.records.set(identity(record), record);
+  }
+
+  sortedRecords(): RecordSet[] {
+    return [...this.records.values()].sort((a, b) =>
+      sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0,
+    );
+  }
+
+  healthCheck(id: string): HealthCheckEntry {
+    const entry = this.healthChecks.get(id);
+    if (!entry) {
+      throw new AwsXmlError(404, 'NoSuchHealthCheck', `A health check with id ${id} does not exist.`);
+    }
+    return entry;
+  }
+
+  /** A record without a health check is healthy; one whose check is gone too (Route 53 fails open). */
+  isRecordHealthy(record: RecordSet): boolean {
+    if (!record.healthCheckId) return true;
+    const check = this.healthChecks.get(record.healthCheckId);
+    return check ? check.checker.healthy : true;
+  }
+
+  createHealthCheck(callerReference: string, config: HealthCheckConfig): HealthCheckEntry {
+    const id = randomUUID();
+    const checker = new HealthChecker({
+      intervalMs: this.options.healthCheckIntervalMs,
+      timeoutMs: this.options.probeTimeoutMs,
+      target: () => this.probeTarget(config),
+      settings: () => ({
+        failureThreshold: config.FailureThreshold,
+        inverted: config.Inverted,
+        disabled: config.Disabled,
+      }),
+    });
+    const entry: HealthCheckEntry = { id, callerReference, config, version: 1, checker };
+    this.healthChecks.set(id, entry);
+    checker.start();
+    return entry;
+  }
+
+  deleteHealthCheck(id: string): void {
+    const entry = this.healthChecks.get(id);
+    if (!entry) return;
+    this.healthChecks.delete(id);
+    void entry.checker.stop();
+  }
+
+  /**
+   * Where a check's endpoint is on this machine: each region's domains and record address stand for its
+   * gateway; 127.0.0.1 is probed at the configured Port; anything else cannot be reached from the sandbox.
+   */
+  probeTarget(config: HealthCheckConfig): ProbeTarget {
+    const path = config.ResourcePath ?? '/';
+    const check = { type: config.Type, searchString: config.SearchString };
+    const at = (port: number, ipAddress: string): ProbeTarget => ({
+      ...check,
+      url: `http://127.0.0.1:${port}${path}`,
+      host: '127.0.0.1',
+      port,
+      ipAddress,
+    });
+    const byHost = (host: string | undefined) => {
+      if (!host) return undefined;
+      const h = normalizeName(host);
+      for (const region of this.regions.values()) {
+        const domains = [
+          names.regionalDomain(this.topology, region.info.key),
+          names.regionalHealthDomain(this.topology, region.info.key),
+        ].map(normalizeName);
+        if (domains.includes(h) || host === region.address) return region.info.gatewayPort;
+      }
+      return undefined;
+    };
+    if (config.IPAddress) {
+      if (config.IPAddress === '127.0.0.1') {
+        return at(config.Port ?? (config.Type.startsWith('HTTPS') ? 443 : 80), '127.0.0.1');
+      }
+      const port = byHost(config.IPAddress);
+      if (port !== undefined) return at(port, config.IPAddress);
+      return {
+        ...check,
+        ipAddress: config.IPAddress,
+        unresolved:
+          'Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.',
+      };
+    }
+    const port = byHost(config.FullyQualifiedDomainName);
+    if (port !== undefined) return at(port, '127.0.0.1');
+    return {
+      ...check,
+      ipAddress: '0.0.0.0',
+      unresolved: `Resolved IP: none. ${config.FullyQualifiedDomainName ?? ''} does not resolve in the sandbox.`,
+    };
+  }
+}
+
+export function recordFromNodes(
+  name: string,
+  type: string,
+  setIdentifier: string | undefined,
+  ttl: number,
+  values: string[],
+  extra: { region?: string; healthCheckId?: string } = {},
+): RecordSet {
+  const element = toElement('ResourceRecordSet', [
+    ['Name', name],
+    ['Type', type],
+    ['SetIdentifier', setIdentifier],
+    ['Region', extra.region],
+    ['TTL', ttl],
+    ['ResourceRecords', values.map((v) => ['ResourceRecord', [['Value', v]]] as XmlNode)],
+    ['HealthCheckId', extra.healthCheckId],
+  ]);
+  return recordFromElement(element);
+}
+
+export function recordFromElement(element: XmlElement): RecordSet {
+  const name = childText(element, 'Name');
+  const type = childText(element, 'Type');
+  if (!name) bad('Invalid request: a ResourceRecordSet has no Name');
+  if (!type) bad('Invalid request: a ResourceRecordSet has no Type');
+  const stored = cloneElement(element);
+  const nameElement = child(stored, 'Name');
+  if (nameElement) nameElement.text = normalizeName(name as string);
+  return {
+    element: stored,
+    name: normalizeName(name as string),
+    type: (type as string).trim(),
+    setIdentifier: childText(element, 'SetIdentifier'),
+    region: childText(element, 'Region'),
+    healthCheckId: childText(element, 'HealthCheckId'),
+    values: children(child(element, 'ResourceRecords'), 'ResourceRecord').map(
+      (r) => childText(r, 'Value') ?? '',
+    ),
+    aliasDnsName: childText(element, 'AliasTarget', 'DNSName'),
+  };
+}

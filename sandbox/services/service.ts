@@ -1,0 +1,68 @@
+/**
+ * The one shape every service on the sandbox's edge has (DynamoDB, Lambda, STS, Route 53, CloudFront):
+ * a SigV4 signing name, request handling, and the lifecycle hooks the Sandbox calls (start, add and remove
+ * region, stop). Services are listed in ./registry.ts; the Sandbox builds each from a ServiceContext and
+ * never wires one by hand.
+ */
+import type { Topology } from '../../core/topology.js';
+import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../contracts.js';
+import type { HostedChatApp } from '../runtime-host.js';
+import type { SandboxState } from '../state.js';
+
+/** What a service may add to sandbox.json (the CLI finds its endpoints there). */
+export type ServiceStateFields = Partial<Pick<SandboxState, 'china' | 'hostedZoneId'>>;
+
+export interface SandboxService {
+  /** The SigV4 signing name the edge routes on (the service in the request's credential scope). */
+  readonly name: string;
+  handle(request: EdgeRequest): Promise<EdgeResponse>;
+  /** Called once before the edge routes to it (a listener of its own, say), with every region running. */
+  start?(): Promise<void>;
+  /** A region started (at start-up, every region is added before start). */
+  addRegion?(region: RegionRuntimeInfo): Promise<void> | void;
+  removeRegion?(key: string): Promise<void> | void;
+  /** Fields this service adds to sandbox.json. */
+  stateFields?(): ServiceStateFields;
+  stop?(): Promise<void>;
+}
+
+/** The running region as the services see it: its endpoints and its handlers. */
+export interface ServiceRegion extends RegionRuntimeInfo {
+  readonly app: HostedChatApp;
+}
+
+/** What the Sandbox gives each service: read-only views of its state, and the few ways to act on it. */
+export interface ServiceContext {
+  /** The topology as it runs now (regions come and go). */
+  topology(): Topology;
+  readonly account: string;
+  readonly tableName: string;
+  /** DynamoDB Local and the access key every DynamoDB request is rewritten to. */
+  readonly engine: { readonly endpoint: string; readonly instanceId: string };
+  /** The running regions, in start order. */
+  regions(): readonly ServiceRegion[];
+  /** Faults a service honours: relay-error (Lambda), latency (cross-region calls). */
+  faultActive(region: string, kind: 'relay-error'): boolean;
+  latencyFaultMs(region: string): number;
+  /** The configured one-way lag between two region keys, ms. */
+  lagMs(from: string, to: string): number;
+  /** A write succeeded in this AWS region (replication reads that region's stream at once). */
+  noteWrite(awsRegion: string): void;
+  /** Work that outlives its request (an Event invoke): the Sandbox awaits it on stop. */
+  track(work: Promise<unknown>): void;
+  /** Route 53's probing in the sandbox (short, so a drill takes seconds). */
+  readonly healthCheckIntervalMs: number;
+  readonly failureThreshold: number;
+  onError(error: Error, where: string): void;
+}
+
+export interface ServiceDefinition {
+  readonly name: string;
+  /** Global services (Route 53, CloudFront) are left out with the `globalServices: false` option. */
+  readonly global?: boolean;
+  /** Loaded while the JVM starts (a service's code is imported only when the sandbox runs it). */
+  load(): Promise<ServiceFactory>;
+}
+
+/** Builds the service; undefined when the topology does not use it (CloudFront without the China proxy). */
+export type ServiceFactory = (context: ServiceContext) => SandboxService | undefined;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { defaultLagMs, roundTripMs } from '../../sandbox/latency.js';
+
+describe('latency model', () => {
+  it('roundTripMs: resembles real inter-region round trips and is symmetric', () => {
+    expect(roundTripMs('ap-northeast-2', 'ap-northeast-1')).toBeGreaterThanOrEqual(20);
+    expect(roundTripMs('ap-northeast-2', 'ap-northeast-1')).toBeLessThanOrEqual(40);
+    expect(roundTripMs('ap-northeast-2', 'us-west-2')).toBeGreaterThanOrEqual(110);
+    expect(roundTripMs('ap-northeast-1', 'us-west-2')).toBeLessThanOrEqual(140);
+    expect(roundTripMs('us-west-2', 'ap-northeast-2')).toBe(roundTripMs('ap-northeast-2', 'us-west-2'));
+    expect(roundTripMs('eu-west-1', 'ap-southeast-2')).toBeGreaterThan(
+      roundTripMs('eu-west-1', 'eu-central-1'),
+    );
+    expect(roundTripMs('us-east-1', 'us-east-1')).toBeLessThan(roundTripMs('us-east-1', 'us-east-2'));
+  });
+
+  it('defaultLagMs: half the round trip plus the replication work, so near pairs replicate sooner', () => {
+    expect(defaultLagMs('ap-northeast-2', 'ap-northeast-2')).toBe(0);
+    expect(defaultLagMs('ap-northeast-2', 'ap-northeast-1')).toBe(32);
+    expect(defaultLagMs('ap-northeast-2', 'us-west-2')).toBe(79);
+    expect(defaultLagMs('ap-northeast-2', 'ap-northeast-1')).toBeLessThan(
+      defaultLagMs('ap-northeast-2', 'us-west-2'),
+    );
+    expect(defaultLagMs('us-west-2', 'ap-northeast-2')).toBe(defaultLagMs('ap-northeast-2', 'us-west-2'));
+  });
+});
