@@ -16,6 +16,12 @@ export const RUNTIME_ENV = {
   userPoolId: 'CHAT_USER_POOL_ID',
   userPoolClientId: 'CHAT_USER_POOL_CLIENT_ID',
   firehoseStream: 'CHAT_FIREHOSE_STREAM',
+  /** Namespace of the custom metrics the handlers write in embedded metric format (core/observability.ts). */
+  metricsNamespace: 'CHAT_METRICS_NAMESPACE',
+  /** The canary: the region's WebSocket URL it probes (wss://.../prod). */
+  canaryUrl: 'CHAT_CANARY_URL',
+  /** The surge controller: JSON { [route]: { functionName, reserved } } for every lane it measures. */
+  surgeLanes: 'CHAT_SURGE_LANES',
 } as const;
 
 /** The development-token secret the sandbox uses; never used on AWS, where auth mode is cognito or a real secret. */

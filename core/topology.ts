@@ -43,6 +43,25 @@ const laneSchema = z.partialRecord(
   z.int().min(1, 'reserved concurrency is at least 1').max(1000),
 );
 
+const pagingSchema = z
+  .strictObject({
+    email: z
+      .array(z.email('an email address such as oncall@example.com'))
+      .max(20, 'at most 20 email subscriptions')
+      .optional(),
+    https: z
+      .array(
+        z
+          .url({ protocol: /^https$/, message: 'an https:// URL (SNS posts each alarm to it)' })
+          .refine((url) => !/^https:\/\/[^/]*@/.test(url), {
+            message: 'no user:password@ in the URL: it would land in the CloudFormation template',
+          }),
+      )
+      .max(20, 'at most 20 HTTPS subscriptions')
+      .optional(),
+  })
+  .describe("Who the alarms page: each region's SNS topic gets these subscriptions");
+
 export const topologySchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -84,6 +103,7 @@ export const topologySchema = z
       userPoolClientId: z.string().optional(),
     }),
     analytics: z.strictObject({ enabled: z.boolean() }),
+    paging: pagingSchema.optional(),
     replication: z.strictObject({
       lagThresholdMs: z.int().min(1).max(600_000),
     }),

@@ -14,6 +14,8 @@ import type { ServerFrame } from '../core/protocol.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import { ChatService } from './chat/service.js';
 import type { RuntimeConfig } from './config.js';
+import { defaultMetricSink, type MetricSink } from './metrics/emf.js';
+import { withRelayMetrics } from './metrics/relay.js';
 import { ConnectionPoster, type PosterOptions } from './notify/connections.js';
 import {
   defaultLambdaFactory,
@@ -85,6 +87,8 @@ export interface ChatAppDeps {
    * passes one that hands each signed request to its own router in-process instead of through a socket.
    */
   readonly requestHandler?: AwsRequestHandler;
+  /** Where embedded-metric lines go (default: stdout on Lambda, nowhere elsewhere). */
+  readonly metrics?: MetricSink;
 }
 
 /** What the SDK clients accept as `requestHandler`. */
@@ -139,6 +143,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
     loadLevel,
     now,
   });
+  const metrics = deps.metrics ?? defaultMetricSink();
   let verifier = deps.verifier;
   let firehose = deps.firehose;
 
@@ -195,7 +200,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
       return { statusCode: result.ok ? 200 : 500 };
     },
 
-    relay: (payload) => service.relay(payload),
+    relay: (payload) => withRelayMetrics(config, metrics, () => service.relay(payload)),
 
     async health(event) {
       const method = event?.requestContext?.http?.method ?? 'GET';

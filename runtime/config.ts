@@ -27,6 +27,8 @@ export interface RuntimeConfig {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly auth: AuthConfig;
   readonly firehoseStream?: string;
+  /** Namespace of the custom metrics (embedded metric format); default chatctl/chat. */
+  readonly metricsNamespace?: string;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -73,5 +75,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     awsEndpoint: env[RUNTIME_ENV.awsEndpoint] || undefined,
     auth,
     firehoseStream: env[RUNTIME_ENV.firehoseStream] || undefined,
+    metricsNamespace: env[RUNTIME_ENV.metricsNamespace] || undefined,
   };
 }

@@ -1,8 +1,15 @@
 /**
  * The per-region load level (0-3) stored in the chat table at CONFIG / LOAD#<region>.
- * `chatctl traffic level` writes it with setLoadLevel; the handlers read it through a short cache.
+ * `chatctl traffic level` writes it with setLoadLevel; the handlers read it through a short cache. The same
+ * item keeps who set it (the operator or the surge controller), the figures that decided it, and the auto
+ * settings (runtime/surge/state.ts writes those): every write is an UpdateItem of its own attributes.
  */
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { ATTR, keys } from '../../core/datamodel.js';
 import { UserError } from '../../core/errors.js';
 import type { LoadLevel } from '../../core/protocol.js';
@@ -13,12 +20,24 @@ export interface LoadLevelRecord {
   /** Epoch ms of the last change; null when never set (level 0). */
   readonly updatedAt: number | null;
   readonly reason?: string;
+  /** Who set the level; null when never set. An operator's level holds until `chatctl traffic auto on`. */
+  readonly setBy: 'operator' | 'auto' | null;
+  /** The surge controller's figures behind an auto level (runtime/surge/controller.ts Figures), as stored. */
+  readonly figures?: Readonly<Record<string, unknown>>;
+  /** Automatic load levels: off unless `chatctl traffic auto on`; the max defaults to 3. */
+  readonly auto: { readonly enabled: boolean; readonly maxLevel: LoadLevel };
 }
 
 export function isLoadLevel(value: unknown): value is LoadLevel {
   return value === 0 || value === 1 || value === 2 || value === 3;
 }
 
+export const loadLevelKey = (region: string) => ({
+  [ATTR.pk]: { S: keys.configPk },
+  [ATTR.sk]: { S: keys.loadSk(region) },
+});
+
+/** The operator's level: it holds (auto does not touch it) until the operator runs `chatctl traffic auto on`. */
 export async function setLoadLevel(
   client: DynamoDBClient,
   table: string,
@@ -32,19 +51,47 @@ export async function setLoadLevel(
     });
   }
   const updatedAt = options.now ?? Date.now();
-  await client.send(
-    new PutItemCommand({
+  const { Attributes } = await client.send(
+    new UpdateItemCommand({
       TableName: table,
-      Item: {
-        [ATTR.pk]: { S: keys.configPk },
-        [ATTR.sk]: { S: keys.loadSk(region) },
-        level: { N: String(level) },
-        updatedAt: { N: String(updatedAt) },
-        ...(options.reason ? { reason: { S: options.reason } } : {}),
+      Key: loadLevelKey(region),
+      UpdateExpression: `SET #level = :level, updatedAt = :at, setBy = :operator${options.reason ? ', reason = :reason' : ''} REMOVE figures${options.reason ? '' : ', reason'}`,
+      ExpressionAttributeNames: { '#level': 'level' },
+      ExpressionAttributeValues: {
+        ':level': { N: String(level) },
+        ':at': { N: String(updatedAt) },
+        ':operator': { S: 'operator' },
+        ...(options.reason ? { ':reason': { S: options.reason } } : {}),
       },
+      ReturnValues: 'ALL_NEW',
     }),
   );
-  return { region, level, updatedAt, ...(options.reason ? { reason: options.reason } : {}) };
+  return parseLoadLevelItem(region, Attributes);
+}
+
+/** Reads the stored item (any subset of its attributes) into a record; what is missing takes its default. */
+export function parseLoadLevelItem(
+  region: string,
+  item: Record<string, AttributeValue> | undefined,
+): LoadLevelRecord {
+  const level = Number(item?.level?.N ?? 0);
+  const maxLevel = Number(item?.maxLevel?.N ?? 3);
+  const setBy = item?.setBy?.S;
+  let figures: Record<string, unknown> | undefined;
+  try {
+    figures = item?.figures?.S ? (JSON.parse(item.figures.S) as Record<string, unknown>) : undefined;
+  } catch {
+    figures = undefined;
+  }
+  return {
+    region,
+    level: isLoadLevel(level) ? level : 0,
+    updatedAt: item?.updatedAt?.N ? Number(item.updatedAt.N) : null,
+    ...(item?.reason?.S ? { reason: item.reason.S } : {}),
+    setBy: setBy === 'operator' || setBy === 'auto' ? setBy : null,
+    ...(figures ? { figures } : {}),
+    auto: { enabled: item?.autoEnabled?.BOOL === true, maxLevel: isLoadLevel(maxLevel) ? maxLevel : 3 },
+  };
 }
 
 export async function getLoadLevelRecord(
@@ -53,19 +100,9 @@ export async function getLoadLevelRecord(
   region: string,
 ): Promise<LoadLevelRecord> {
   const { Item } = await client.send(
-    new GetItemCommand({
-      TableName: table,
-      Key: { [ATTR.pk]: { S: keys.configPk }, [ATTR.sk]: { S: keys.loadSk(region) } },
-      ConsistentRead: true,
-    }),
+    new GetItemCommand({ TableName: table, Key: loadLevelKey(region), ConsistentRead: true }),
   );
-  const level = Number(Item?.level?.N ?? 0);
-  return {
-    region,
-    level: isLoadLevel(level) ? level : 0,
-    updatedAt: Item?.updatedAt?.N ? Number(Item.updatedAt.N) : null,
-    ...(Item?.reason?.S ? { reason: Item.reason.S } : {}),
-  };
+  return parseLoadLevelItem(region, Item);
 }
 
 export async function getLoadLevel(

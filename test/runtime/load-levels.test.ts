@@ -88,6 +88,8 @@ describe('runtime load levels', () => {
       level: 2,
       updatedAt: 1000,
       reason: 'world cup final',
+      setBy: 'operator',
+      auto: { enabled: false, maxLevel: 3 },
     });
     await expect(setLoadLevel(client, table, 'tokyo', 7 as LoadLevel)).rejects.toThrow(/does not exist/);
   });

@@ -1,0 +1,35 @@
+/**
+ * The custom metrics the runtime publishes (CloudWatch embedded metric format) and the stacks alarm on, so
+ * that both sides agree on one namespace, one dimension and one name per figure. See docs/observability.md.
+ */
+
+/** Every custom metric carries this one dimension: the region key of the topology (`seoul`, not ap-northeast-2). */
+export const METRIC_DIMENSION = 'Region';
+
+export const CUSTOM_METRICS = {
+  /** 1 when a canary run connected, joined, sent and received its own message; 0 otherwise. */
+  canarySuccess: 'CanarySuccess',
+  /** Milliseconds from the canary's send to its own message coming back (only on success). */
+  canaryLatency: 'CanaryLatency',
+  /** 1 per relay invocation that failed (threw, or could not post to any connection it should have). */
+  relayErrors: 'RelayErrors',
+  /** 1 per relay invocation (the denominator of the relay error rate). */
+  relayInvocations: 'RelayInvocations',
+  /** The load level the surge controller left the region at after each run. */
+  loadLevel: 'LoadLevel',
+} as const;
+
+/** The namespace of the app's custom metrics: one per app, so two apps in one account never mix. */
+export function metricsNamespace(app: string): string {
+  return `chatctl/${app}`;
+}
+
+/** The room the canary joins in every region (one per region, so canaries never see each other). */
+export function canaryRoom(regionKey: string): string {
+  return `canary-${regionKey}`;
+}
+
+/** The canary's probe user (a dev-token identity; it never owns anything but its canary room's messages). */
+export function canaryUser(regionKey: string): string {
+  return `canary-${regionKey}`;
+}
