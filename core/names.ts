@@ -31,4 +31,11 @@ export const names = {
   /** The China proxy's distribution is found by this comment. */
   chinaDistributionComment: (t: Named) => `${t.app} China proxy`,
   firehoseStream: (t: Named) => `${t.app}-chat-analytics`,
+  /** The region's operations functions: the chat canary and the surge controller (not chat routes, no lane). */
+  opsFunction: (t: Named, regionKey: string, kind: 'canary' | 'surge') => `${t.app}-${regionKey}-${kind}`,
+  /** Every alarm of a region starts with this, so `chatctl health` can list the app's alarms by prefix. */
+  alarmPrefix: (t: Named, regionKey: string) => `${t.app}-${regionKey}-`,
+  alarmTopic: (t: Named, regionKey: string) => `${t.app}-${regionKey}-alarms`,
+  regionDashboard: (t: Named, regionKey: string) => `${t.app}-${regionKey}`,
+  globalDashboard: (t: Named) => `${t.app}-global`,
 } as const;

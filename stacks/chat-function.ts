@@ -30,9 +30,12 @@ const ESM_REQUIRE_SHIM =
 const PLACEHOLDER_SOURCE =
   "exports.handler = async () => ({ statusCode: 503, body: 'placeholder: synthesized without bundling' });";
 
+/** The operations functions that are not chat routes: their handlers are runtime/handlers/<kind>.ts too. */
+export type OpsHandler = 'canary' | 'surge';
+
 export interface ChatFunctionProps {
   readonly functionName: string;
-  readonly route: Route;
+  readonly route: Route | OpsHandler;
   readonly code: HandlerCode;
   readonly environment: Readonly<Record<string, string>>;
   /** Reserved concurrency (the route's lane); undefined draws from the unreserved pool. */

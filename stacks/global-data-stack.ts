@@ -10,6 +10,7 @@ import { names } from '../core/names.js';
 import type { Topology } from '../core/topology.js';
 import { Analytics } from './analytics.js';
 import type { HandlerCode } from './chat-function.js';
+import { GlobalDashboard } from './global-dashboard.js';
 import type { StackAuth } from './runtime-environment.js';
 import { StackPropsError, validateTopology } from './validate.js';
 
@@ -24,6 +25,7 @@ export class GlobalDataStack extends Stack {
   /** AWS region codes of the replicas, the home region last (as CloudFormation lists them). */
   readonly replicaRegions: readonly string[];
   readonly analytics?: Analytics;
+  readonly dashboard: GlobalDashboard;
 
   constructor(scope: Construct, id: string, props: GlobalDataStackProps) {
     const topology = validateTopology('GlobalDataStack', props.topology);
@@ -59,6 +61,7 @@ export class GlobalDataStack extends Stack {
       })),
     });
     this.replicaRegions = [...others.map((r) => r.awsRegion), home.awsRegion];
+    this.dashboard = new GlobalDashboard(this, 'Dashboard', { topology });
 
     if (topology.analytics.enabled) {
       this.analytics = new Analytics(this, 'Analytics', {

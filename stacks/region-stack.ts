@@ -33,8 +33,11 @@ import type { Construct } from 'constructs';
 import { names, WEBSOCKET_STAGE } from '../core/names.js';
 import type { Route } from '../core/protocol.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
+import { ChatCanary } from './canary.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
+import { RegionObservability } from './observability.js';
 import { runtimeEnvironment, type StackAuth } from './runtime-environment.js';
+import { SurgeController } from './surge-controller.js';
 import { StackPropsError, validateRegionKey, validateTopology } from './validate.js';
 
 /** The routes served by the WebSocket API, with their API Gateway route keys. */
@@ -85,6 +88,12 @@ export class RegionStack extends Stack {
   readonly webSocketDomain: DomainName;
   readonly healthDomain: DomainName;
   readonly healthCheck: CfnHealthCheck;
+  /** The check the latency record carries (and drain inverts): the canary's CALCULATED check, else healthCheck. */
+  readonly routingCheck: CfnHealthCheck;
+  readonly observability: RegionObservability;
+  /** Absent in auth mode cognito (no probe user yet; docs/observability.md). */
+  readonly canary?: ChatCanary;
+  readonly surge: SurgeController;
   readonly latencyRecord: ARecord;
   readonly tableArn: string;
 
@@ -350,18 +359,39 @@ export class RegionStack extends Stack {
       },
       // CloudFormation does not let a stack set a health check's caller reference: the ops code finds it by
       // this Name tag (names.healthCheckReference) or by the stack output below.
-      healthCheckTags: [{ key: 'Name', value: names.healthCheckReference(topology, key) }],
+      healthCheckTags: [
+        {
+          key: 'Name',
+          value: `${names.healthCheckReference(topology, key)}${topology.auth.mode === 'dev' ? '-http' : ''}`,
+        },
+      ],
     });
+    // Alarms, paging and dashboard; the canary and its calculated check; the surge controller.
+    this.observability = new RegionObservability(this, 'Observability', {
+      topology,
+      spec,
+      webSocketApiId: this.webSocketApi.apiId,
+      stageName: WEBSOCKET_STAGE,
+      routes: Object.keys(functions) as Route[],
+      tableName: names.table(topology),
+    });
+    const ops = { topology, spec, code: props.code, environment, topic: this.observability.topic };
+    if (topology.auth.mode === 'dev') {
+      const url = `wss://${names.regionalDomain(topology, key)}/${WEBSOCKET_STAGE}`;
+      this.canary = new ChatCanary(this, 'Canary', { ...ops, url, httpCheck: this.healthCheck });
+    }
+    this.routingCheck = this.canary?.routingCheck ?? this.healthCheck;
+    this.surge = new SurgeController(this, 'Surge', { ...ops, tableArn: this.tableArn });
     this.latencyRecord = new ARecord(this, 'LatencyRecord', {
       zone,
       recordName: names.chatRecord(topology),
       target: wsTarget,
       region: spec.awsRegion,
       setIdentifier: key,
-      healthCheck: HealthCheck.fromHealthCheckId(this, 'HealthCheckRef', this.healthCheck.attrHealthCheckId),
+      healthCheck: HealthCheck.fromHealthCheckId(this, 'HealthCheckRef', this.routingCheck.attrHealthCheckId),
     });
 
-    new CfnOutput(this, 'HealthCheckId', { value: this.healthCheck.attrHealthCheckId });
+    new CfnOutput(this, 'HealthCheckId', { value: this.routingCheck.attrHealthCheckId });
     new CfnOutput(this, 'WebSocketUrl', {
       value: `wss://${names.regionalDomain(topology, key)}/${WEBSOCKET_STAGE}`,
     });

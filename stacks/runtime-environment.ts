@@ -1,5 +1,6 @@
 /** The environment every chat function gets (names from core/runtime-env.ts), built from the topology. */
 import { names } from '../core/names.js';
+import { metricsNamespace } from '../core/observability.js';
 import { RUNTIME_ENV } from '../core/runtime-env.js';
 import type { Topology } from '../core/topology.js';
 
@@ -30,6 +31,7 @@ export function runtimeEnvironment(
     [RUNTIME_ENV.regionKey]: regionKey,
     [RUNTIME_ENV.relayTargets]: JSON.stringify(relayTargets(topology, regionKey)),
     [RUNTIME_ENV.authMode]: auth.mode,
+    [RUNTIME_ENV.metricsNamespace]: metricsNamespace(topology.app),
   };
   if (auth.mode === 'dev') env[RUNTIME_ENV.devTokenSecret] = auth.devTokenSecret;
   else {

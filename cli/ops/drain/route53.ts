@@ -55,12 +55,25 @@ export function healthChecksByRegion(
   for (const region of target.topology.regions) {
     const reference = names.healthCheckReference(target.topology, region.key);
     const recordCheckId = records.find((r) => r.SetIdentifier === region.key)?.HealthCheckId;
-    const check =
+    const found =
       checks.find((c) => c.CallerReference === reference) ??
       (recordCheckId ? checks.find((c) => c.Id === recordCheckId) : undefined);
-    if (check) out.set(region.key, check);
+    if (found) out.set(region.key, routingParent(found, checks));
   }
   return out;
+}
+
+/**
+ * The check that steers traffic: a check that is a child of a CALCULATED one (the /health check under the
+ * canary's calculated check, stacks/canary.ts) gives way to its parent, so drain inverts the parent.
+ */
+export function routingParent(check: HealthCheck, checks: readonly HealthCheck[]): HealthCheck {
+  const parent = checks.find(
+    (c) =>
+      c.HealthCheckConfig?.Type === 'CALCULATED' &&
+      c.HealthCheckConfig.ChildHealthChecks?.includes(check.Id ?? ''),
+  );
+  return parent ? routingParent(parent, checks) : check;
 }
 
 export async function findHealthCheck(
@@ -78,6 +91,28 @@ export async function findHealthCheck(
     );
   }
   return check;
+}
+
+/**
+ * A CALCULATED check has no status of its own to read (GetHealthCheckStatus refuses it): it is healthy when at
+ * least HealthThreshold of its children are. Other checks: healthCheckHealthy.
+ */
+export async function checkHealthy(
+  client: Route53Client,
+  check: HealthCheck,
+  all: readonly HealthCheck[],
+): Promise<boolean> {
+  const config = check.HealthCheckConfig;
+  if (config?.Type !== 'CALCULATED') return healthCheckHealthy(client, check.Id!);
+  const children = (config.ChildHealthChecks ?? []).map((id) => all.find((c) => c.Id === id));
+  const healthy = await Promise.all(
+    children.map(async (child) => {
+      if (!child?.Id) return false;
+      if (child.HealthCheckConfig?.Disabled) return true;
+      return (await checkHealthy(client, child, all)) !== (child.HealthCheckConfig?.Inverted === true);
+    }),
+  );
+  return healthy.filter(Boolean).length >= (config.HealthThreshold ?? children.length);
 }
 
 /** Most checkers' latest observation succeeds (Route 53 counts a region healthy when > 18% agree; we ask for most). */
@@ -106,7 +141,7 @@ export async function readRoutingStates(target: Target, client = route53(target)
       return {
         key: region.key,
         healthCheckId: check.Id,
-        healthy: await healthCheckHealthy(client, check.Id),
+        healthy: await checkHealthy(client, check, all),
         inverted: check.HealthCheckConfig?.Inverted === true,
         disabled: check.HealthCheckConfig?.Disabled === true,
       };

@@ -1,6 +1,7 @@
 /**
- * `chatctl traffic level|status`: the per-region load level the runtime reads (CONFIG / LOAD#<region>), written
- * in each region's own replica so it takes effect there at once (the Global Table copies it to the others).
+ * `chatctl traffic level|auto|status`: the per-region load level the runtime reads (CONFIG / LOAD#<region>),
+ * written in each region's own replica so it takes effect there at once (the Global Table copies it to the
+ * others), with who set it (the operator or the surge controller), why, and the auto settings.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UserError } from '../../../core/errors.js';
@@ -13,6 +14,7 @@ import {
   type LoadLevelRecord,
   setLoadLevel,
 } from '../../../runtime/store/load-level.js';
+import { setAutoSettings } from '../../../runtime/surge/state.js';
 import { explainAwsError } from '../aws-errors.js';
 import type { Target } from '../target.js';
 
@@ -24,6 +26,16 @@ export interface TrafficRegionLevel {
   readonly sheds: string;
   readonly updatedAt: string | null;
   readonly reason?: string;
+  /** Who set the level: the operator (holds until `traffic auto on`), auto (the surge controller), or nobody yet. */
+  readonly setBy: 'operator' | 'auto' | null;
+  /** The surge controller's figures behind an auto level. */
+  readonly figures?: Readonly<Record<string, unknown>>;
+  readonly auto: { readonly enabled: boolean; readonly maxLevel: LoadLevel };
+}
+
+export interface TrafficAutoResult {
+  readonly enabled: boolean;
+  readonly regions: readonly TrafficRegionLevel[];
 }
 
 export interface TrafficLevelResult {
@@ -58,6 +70,9 @@ function describe(record: LoadLevelRecord, awsRegion: string): TrafficRegionLeve
     sheds: LOAD_LEVELS[record.level],
     updatedAt: record.updatedAt === null ? null : new Date(record.updatedAt).toISOString(),
     ...(record.reason ? { reason: record.reason } : {}),
+    setBy: record.setBy,
+    ...(record.figures ? { figures: record.figures } : {}),
+    auto: record.auto,
   };
 }
 
@@ -88,6 +103,36 @@ export async function setTrafficLevel(
     }),
   );
   return { level, sheds: LOAD_LEVELS[level], regions };
+}
+
+/**
+ * Turns automatic load levels on or off in one region or all. On releases an operator's level (the controller
+ * decides from its next run); off leaves the level where it is. `maxLevel` caps what auto may set.
+ */
+export async function setTrafficAuto(
+  target: Target,
+  enabled: boolean,
+  options: { region?: string; maxLevel?: LoadLevel } = {},
+): Promise<TrafficAutoResult> {
+  if (options.maxLevel !== undefined && !isLoadLevel(options.maxLevel)) parseLevel(String(options.maxLevel));
+  const table = names.table(target.topology);
+  const regions = await Promise.all(
+    regionsOf(target, options.region).map(async (spec) => {
+      const client = new DynamoDBClient(target.clientConfig(spec.awsRegion));
+      try {
+        const record = await setAutoSettings(client, table, spec.key, {
+          enabled,
+          maxLevel: options.maxLevel,
+        });
+        return describe(record, spec.awsRegion);
+      } catch (error) {
+        throw explainAwsError(error, `turning auto load levels ${enabled ? 'on' : 'off'} in ${spec.key}`);
+      } finally {
+        client.destroy();
+      }
+    }),
+  );
+  return { enabled, regions };
 }
 
 /** Each region's level, read from its own replica (what its handlers see). */
