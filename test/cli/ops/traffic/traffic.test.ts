@@ -1,9 +1,18 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProbe, type ProbeSocket } from '../../../../cli/ops/probe.js';
 import type { Target } from '../../../../cli/ops/target.js';
-import { parseLevel, setTrafficLevel, trafficStatus } from '../../../../cli/ops/traffic/index.js';
+import {
+  parseLevel,
+  setTrafficAuto,
+  setTrafficLevel,
+  trafficStatus,
+} from '../../../../cli/ops/traffic/index.js';
+import { names } from '../../../../core/names.js';
 import { LOAD_LEVELS, type ServerFrame } from '../../../../core/protocol.js';
 import { createChatApp } from '../../../../runtime/app.js';
+import type { Utilization } from '../../../../runtime/surge/controller.js';
+import { dynamoLevelStore, runController } from '../../../../runtime/surge/run.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { startDrillSandbox } from '../drill/support.js';
 
@@ -92,5 +101,57 @@ describe('traffic levels against the sandbox', { timeout: 90_000 }, () => {
     expect(() => parseLevel('4')).toThrow(/"4" is not a load level/);
     expect(() => parseLevel('two')).toThrow(/not a load level/);
     expect(parseLevel('3')).toBe(3);
+  });
+
+  it('traffic auto: on with a max, the controller raises within it, the operator overrides, auto on releases, off holds', async () => {
+    const spec = target.topology.regions.find((r) => r.key === 'na')!;
+    const client = new DynamoDBClient(target.clientConfig(spec.awsRegion));
+    // The sandbox's own lane counters are not wired yet: the controller runs in-process on a given reading.
+    const hot = async (now: number): Promise<Utilization> => ({
+      at: now,
+      lanes: [
+        { route: 'connect', concurrency: 95, reserved: 100, throttles: 3, invocations: 400, errors: 0 },
+      ],
+    });
+    const controller = () =>
+      runController('na', {
+        store: dynamoLevelStore(client, names.table(target.topology), 'na'),
+        readUtilization: hot,
+      });
+    try {
+      const on = await setTrafficAuto(target, true, { region: 'na', maxLevel: 2 });
+      expect(on.regions).toEqual([
+        expect.objectContaining({
+          region: 'na',
+          auto: { enabled: true, maxLevel: 2 },
+          setBy: 'auto',
+          level: 0,
+        }),
+      ]);
+      expect((await controller()).written).toBe(true);
+      let na = (await trafficStatus(target, { region: 'na' })).regions[0];
+      expect(na).toMatchObject({ level: 2, setBy: 'auto', auto: { enabled: true, maxLevel: 2 } });
+      expect(na.reason).toMatch(
+        /^auto: connect at 100% of its lane, errors 0%, 3 throttled \(wanted 3, capped/,
+      );
+      expect(na.figures).toMatchObject({ hottest: 'connect', pressure: 1, throttles: 3 });
+      // The other regions were not touched.
+      expect((await trafficStatus(target, { region: 'seoul' })).regions[0].auto.enabled).toBe(false);
+
+      await setTrafficLevel(target, 1, { region: 'na', reason: 'on-call: hold at 1' });
+      expect((await controller()).written).toBe(false);
+      na = (await trafficStatus(target, { region: 'na' })).regions[0];
+      expect(na).toMatchObject({ level: 1, setBy: 'operator', reason: 'on-call: hold at 1' });
+      expect(na.figures).toBeUndefined();
+
+      await setTrafficAuto(target, true, { region: 'na' });
+      expect((await controller()).decision).toMatchObject({ action: 'raise', level: 2 });
+      const off = await setTrafficAuto(target, false, { region: 'na' });
+      expect(off.regions[0]).toMatchObject({ level: 2, auto: { enabled: false, maxLevel: 2 } });
+      expect((await controller()).decision).toMatchObject({ action: 'hold', level: 2 });
+    } finally {
+      await setTrafficLevel(target, 0, { region: 'na' });
+      client.destroy();
+    }
   });
 });

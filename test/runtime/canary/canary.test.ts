@@ -1,0 +1,108 @@
+// The chat canary against a running sandbox: the same probe the canary Lambda runs, through a region's real
+// WebSocket gateway and handlers, and what it publishes (embedded metric format) when the chat path works and
+// when $connect is broken while the region's /health still answers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Target } from '../../../cli/ops/target.js';
+import { canaryRoom, SANDBOX_DEV_TOKEN_SECRET } from '../../../core/index.js';
+import { createChatApp, type WebSocketEvent } from '../../../runtime/app.js';
+import { signDevToken } from '../../../runtime/auth/dev-token.js';
+import { runCanary } from '../../../runtime/canary/lambda.js';
+import type { Sandbox } from '../../../sandbox/index.js';
+import { startDrillSandbox } from '../../cli/ops/drill/support.js';
+
+let sandbox: Sandbox;
+let target: Target;
+/** When true, tokyo's $connect fails the way a broken deploy would (500 from the integration). */
+let tokyoConnectBroken = false;
+
+beforeAll(async () => {
+  ({ sandbox, target } = await startDrillSandbox({
+    globalServices: false,
+    createApp: (config, deps) => {
+      const app = createChatApp(config, deps);
+      if (config.regionKey !== 'tokyo') return app;
+      return {
+        ...app,
+        connect: (event: WebSocketEvent) =>
+          tokyoConnectBroken ? Promise.resolve({ statusCode: 500 }) : app.connect(event),
+      };
+    },
+  }));
+});
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+function canary(region: string) {
+  const lines: string[] = [];
+  const config = {
+    regionKey: region,
+    url: target.region(region).websocketUrl,
+    namespace: 'chatctl/chat',
+    token: () =>
+      signDevToken({ userId: `canary-${region}`, ttlSeconds: 60, secret: SANDBOX_DEV_TOKEN_SECRET }),
+    timeoutMs: 5000,
+  };
+  return { run: () => runCanary(config, (line) => lines.push(line)), lines };
+}
+
+describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
+  it('canary: connects, joins its room, gets the ack and its own message back, and publishes success and latency', async () => {
+    const { run, lines } = canary('seoul');
+    const result = await run();
+    expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(result.latencyMs).toBeLessThanOrEqual(result.totalMs);
+    expect(lines).toHaveLength(1);
+    const emf = JSON.parse(lines[0]);
+    expect(emf._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'chatctl/chat',
+        Dimensions: [['Region']],
+        Metrics: [
+          { Name: 'CanarySuccess', Unit: 'Count' },
+          { Name: 'CanaryLatency', Unit: 'Milliseconds' },
+        ],
+      },
+    ]);
+    expect(emf).toMatchObject({ Region: 'seoul', CanarySuccess: 1, CanaryLatency: result.latencyMs });
+    expect(canaryRoom('seoul')).toBe('canary-seoul');
+  });
+
+  it('canary: a broken $connect fails the canary at the connect step while /health still answers 200', async () => {
+    tokyoConnectBroken = true;
+    try {
+      const health = await fetch(target.region('tokyo').healthUrl);
+      expect(health.status).toBe(200);
+      const { run, lines } = canary('tokyo');
+      const result = await run();
+      expect(result).toMatchObject({ ok: false, stage: 'connect' });
+      expect(result.error).toMatch(/refused with HTTP 500/);
+      const emf = JSON.parse(lines[0]);
+      expect(emf).toMatchObject({ Region: 'tokyo', CanarySuccess: 0, stage: 'connect' });
+      expect(emf.CanaryLatency).toBeUndefined();
+      expect(emf._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'CanarySuccess', Unit: 'Count' }]);
+    } finally {
+      tokyoConnectBroken = false;
+    }
+    expect((await canary('tokyo').run()).ok).toBe(true);
+  });
+
+  it('canary: a region that does not answer fails within the deadline, never hangs', async () => {
+    const lines: string[] = [];
+    const started = Date.now();
+    const result = await runCanary(
+      {
+        regionKey: 'na',
+        url: 'ws://127.0.0.1:9/prod',
+        namespace: 'chatctl/chat',
+        token: () => 'unused',
+        timeoutMs: 2000,
+      },
+      (line) => lines.push(line),
+    );
+    expect(result).toMatchObject({ ok: false, stage: 'connect' });
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(JSON.parse(lines[0])).toMatchObject({ CanarySuccess: 0 });
+  });
+});
