@@ -49,6 +49,11 @@ export interface SandboxOptions {
   readonly onStopRequest?: () => void;
   /** Errors of background work (replication, handlers). Default: printed to stderr. */
   readonly onError?: (error: Error, where: string) => void;
+  /**
+   * The surge controller run in-process for every region (surge.ts); it changes a level only where
+   * `chatctl traffic auto on`. Default: every second, with a 10 s cool-down; false: not run.
+   */
+  readonly surge?: false | { readonly intervalMs?: number; readonly coolDownMs?: number };
 }
 
 export interface SandboxFaults {

@@ -41,6 +41,7 @@ import {
   stateDir,
   writeSandboxState,
 } from './state.js';
+import { countingApp, LaneCounters, type SurgeLoop, startSurgeLoop } from './surge.js';
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping';
 
@@ -79,6 +80,8 @@ export class Sandbox {
   private changing: Promise<unknown> = Promise.resolve();
   private writing: Promise<void> = Promise.resolve();
   private nextGatewayPort = 0;
+  private readonly laneCounters = new Map<string, LaneCounters>();
+  private surgeLoop: SurgeLoop | undefined;
 
   constructor(
     topology: Topology,
@@ -118,7 +121,14 @@ export class Sandbox {
       const edge = await this.startEdge();
       const replicator = this.startReplication(engineEndpoint);
       const deps = this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
-      const builder: AppBuilder = { createApp: await appFactory, deps, edgeUrl: edge.url };
+      // Every handler call is counted per route, for the surge controller (surge.ts).
+      const createApp = await appFactory;
+      const builder: AppBuilder = {
+        createApp: async (config, hostDeps) =>
+          countingApp(await createApp(config, hostDeps), this.counters(config.regionKey)),
+        deps,
+        edgeUrl: edge.url,
+      };
       this.run = { engineEndpoint, edge, replicator, builder, startedAt: new Date().toISOString() };
       this.nextGatewayPort = edge.port + 1;
       // Every region's table and replication first, then its gateway and handlers.
@@ -126,6 +136,7 @@ export class Sandbox {
       for (const spec of this.currentTopology.regions)
         await this.startRegion(spec, this.currentTopology.regions);
       await this.startServices(await factories);
+      this.startSurge(edge.url);
       this.phase = 'running';
       await this.writeState();
       return this;
@@ -255,6 +266,21 @@ export class Sandbox {
 
   get regions(): ReadonlyMap<string, SandboxRegion> {
     return new Map(this.regionMap);
+  }
+
+  /** The in-process surge controller (absent with `surge: false`): one run of every region on demand. */
+  get surge(): Pick<SurgeLoop, 'runOnce'> | undefined {
+    return this.surgeLoop;
+  }
+
+  /** The handler counters of a region, which the surge controller reads (each reading starts a new window). */
+  counters(regionKey: string): LaneCounters {
+    let counters = this.laneCounters.get(regionKey);
+    if (!counters) {
+      counters = new LaneCounters();
+      this.laneCounters.set(regionKey, counters);
+    }
+    return counters;
   }
 
   /** A running service by its SigV4 signing name (undefined when it is not running). */
@@ -390,6 +416,22 @@ export class Sandbox {
     };
   }
 
+  private startSurge(edgeUrl: string): void {
+    const surge = this.options.surge;
+    if (surge === false) return;
+    this.surgeLoop = startSurgeLoop({
+      topology: () => this.currentTopology,
+      regions: () => [...this.regionMap.values()].map((r) => r.spec),
+      counters: (key) => this.counters(key),
+      tableName: this.tableName,
+      edgeUrl,
+      requestHandler: this.local.requestHandler,
+      intervalMs: surge?.intervalMs ?? 1000,
+      coolDownMs: surge?.coolDownMs ?? 10_000,
+      onError: this.onError,
+    });
+  }
+
   // ---- helpers ----
 
   private started(): Running {
@@ -488,6 +530,7 @@ export class Sandbox {
   /** Services (last started first), gateways, the work still running, replication, the edge, the engine. */
   private async stopAll(): Promise<void> {
     const onError = this.onError;
+    this.surgeLoop?.stop();
     for (const service of [...this.services.values()].reverse()) {
       await service.stop?.().catch((e: Error) => onError(e, `stopping ${service.name}`));
     }

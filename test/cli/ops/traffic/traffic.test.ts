@@ -22,6 +22,8 @@ let target: Target;
 beforeAll(async () => {
   ({ sandbox, target } = await startDrillSandbox({
     globalServices: false,
+    // The test runs the controller itself, on a given reading; the sandbox's own loop stays out of the way.
+    surge: false,
     // The handlers read the level through a short cache, so the test sees a change quickly.
     createApp: (config) => createChatApp(config, { loadCacheMs: 100 }),
   }));

@@ -1,0 +1,141 @@
+// The surge controller run in-process by the sandbox, on the sandbox's own handler counters: a burst of slow
+// requests fills a small lane, auto raises the level (and the handlers shed), the burst ends, and auto lowers
+// it back to 0 step by step after each cool-down. Lanes are not enforced in the sandbox yet: no throttles.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openProbe } from '../../cli/ops/probe.js';
+import { sandboxTarget, type Target } from '../../cli/ops/target.js';
+import { setTrafficAuto, trafficStatus } from '../../cli/ops/traffic/index.js';
+import type { LoadLevel } from '../../core/protocol.js';
+import { defaultTopology } from '../../core/topology.js';
+import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
+import type { Sandbox } from '../../sandbox/index.js';
+import { countingApp, LaneCounters } from '../../sandbox/surge.js';
+import { startTestSandbox } from './support.js';
+
+let sandbox: Sandbox;
+let target: Target;
+const PING_MS = 300;
+
+beforeAll(async () => {
+  // A lane of 2 for ping, and pings that take 300 ms: four at once fill it twice over.
+  const topology = { ...defaultTopology(), lanes: { ...defaultTopology().lanes, ping: 2 } };
+  sandbox = await startTestSandbox(
+    {
+      surge: { intervalMs: 150, coolDownMs: 400 },
+      createApp: (config, deps) => {
+        const app = createChatApp(config, { ...deps, loadCacheMs: 50 });
+        return {
+          ...app,
+          message: async (event: WebSocketEvent) => {
+            if (event.requestContext.routeKey === 'ping') await new Promise((r) => setTimeout(r, PING_MS));
+            return app.message(event);
+          },
+        };
+      },
+    },
+    topology,
+  );
+  target = sandboxTarget(sandbox.topology, sandbox.state);
+});
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+async function levelOf(region: string): Promise<{ level: LoadLevel; setBy: string | null; reason?: string }> {
+  return (await trafficStatus(target, { region })).regions[0];
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('sandbox surge controller (in-process, on handler counters)', { timeout: 60_000 }, () => {
+  it('counters: each handler call is counted in its route with its peak concurrency; a reading starts a new window', async () => {
+    const counters = new LaneCounters();
+    const slow = (result: unknown) => () => new Promise((r) => setTimeout(() => r(result), 30));
+    const app = countingApp(
+      {
+        connect: slow({ statusCode: 200 }),
+        disconnect: slow({ statusCode: 200 }),
+        message: slow({ statusCode: 500 }),
+        relay: slow({ ok: true }),
+        health: slow({ statusCode: 200 }),
+      } as never,
+      counters,
+    );
+    const ping = { requestContext: { routeKey: 'ping' } } as never;
+    await Promise.all([app.message(ping), app.message(ping), app.message(ping), app.connect({} as never)]);
+    const lanes = { ping: 2, connect: 10, send: 5 };
+    const reading = counters.read(lanes, 1000);
+    expect(reading).toEqual({
+      at: 1000,
+      lanes: [
+        { route: 'ping', concurrency: 3, reserved: 2, throttles: 0, invocations: 3, errors: 3 },
+        { route: 'connect', concurrency: 1, reserved: 10, throttles: 0, invocations: 1, errors: 0 },
+        { route: 'send', concurrency: 0, reserved: 5, throttles: 0, invocations: 0, errors: 0 },
+      ],
+    });
+    expect(counters.read(lanes, 2000).lanes[0]).toMatchObject({ concurrency: 0, invocations: 0, errors: 0 });
+  });
+
+  it('auto: a full lane raises the level in that region only; when the burst ends it comes back to 0', async () => {
+    await setTrafficAuto(target, true, { region: 'tokyo' });
+    expect(await levelOf('tokyo')).toMatchObject({ level: 0 });
+    const sockets = await Promise.all(
+      [0, 1].map((i) =>
+        openProbe(target.region('tokyo').websocketUrl, target.token(`u-burst-${i}`, 60), { timeoutMs: 5000 }),
+      ),
+    );
+    let bursting = true;
+    const burst = Promise.all(
+      sockets.map(async (socket) => {
+        while (bursting) {
+          socket.send({ action: 'ping' });
+          socket.send({ action: 'ping' });
+          await socket.next((f) => f.type === 'pong', 5000);
+          await socket.next((f) => f.type === 'pong', 5000);
+        }
+      }),
+    );
+    try {
+      const raised = await until(
+        () => levelOf('tokyo'),
+        (r) => r.level === 3,
+        15_000,
+      );
+      expect(raised).toMatchObject({ level: 3, setBy: 'auto' });
+      expect(raised.reason).toMatch(/^auto: ping at 100% of its lane/);
+      // Level 3 sheds new connections (the handlers read the level through a 50 ms cache); only tokyo has auto on.
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(
+        openProbe(target.region('tokyo').websocketUrl, target.token('u-late', 60), { timeoutMs: 5000 }),
+      ).rejects.toThrow(/HTTP 429/);
+      expect(await levelOf('seoul')).toMatchObject({ level: 0, setBy: null });
+    } finally {
+      bursting = false;
+      await burst.catch(() => {});
+      for (const socket of sockets) socket.close();
+    }
+    // 3 -> 2 -> 1 -> 0, one step per cool-down (400 ms) once the lane is calm.
+    const seen: number[] = [];
+    const back = await until(
+      async () => {
+        const r = await levelOf('tokyo');
+        if (seen.at(-1) !== r.level) seen.push(r.level);
+        return r;
+      },
+      (r) => r.level === 0,
+      15_000,
+    );
+    expect(back).toMatchObject({ level: 0, setBy: 'auto' });
+    expect(back.reason).toMatch(/^auto: calm for the cool-down/);
+    // Never back up once the burst is over: the levels seen only go down.
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    await setTrafficAuto(target, false, { region: 'tokyo' });
+  });
+});
