@@ -1,6 +1,7 @@
 /**
  * Names derived from the topology, so stacks, runtime, sandbox and CLI agree without passing strings around.
  */
+import type { OpsHandler } from './observability.js';
 import type { Route } from './protocol.js';
 import type { Topology } from './topology.js';
 
@@ -32,7 +33,7 @@ export const names = {
   chinaDistributionComment: (t: Named) => `${t.app} China proxy`,
   firehoseStream: (t: Named) => `${t.app}-chat-analytics`,
   /** The region's operations functions: the chat canary and the surge controller (not chat routes, no lane). */
-  opsFunction: (t: Named, regionKey: string, kind: 'canary' | 'surge') => `${t.app}-${regionKey}-${kind}`,
+  opsFunction: (t: Named, regionKey: string, kind: OpsHandler) => `${t.app}-${regionKey}-${kind}`,
   /** Every alarm of a region starts with this, so `chatctl health` can list the app's alarms by prefix. */
   alarmPrefix: (t: Named, regionKey: string) => `${t.app}-${regionKey}-`,
   alarmTopic: (t: Named, regionKey: string) => `${t.app}-${regionKey}-alarms`,

@@ -19,6 +19,10 @@ export const CUSTOM_METRICS = {
   loadLevel: 'LoadLevel',
 } as const;
 
+/** The operations functions that are not chat routes; their entries are runtime/handlers/<name>.ts too. */
+export const OPS_HANDLERS = ['canary', 'surge'] as const;
+export type OpsHandler = (typeof OPS_HANDLERS)[number];
+
 /** The namespace of the app's custom metrics: one per app, so two apps in one account never mix. */
 export function metricsNamespace(app: string): string {
   return `chatctl/${app}`;

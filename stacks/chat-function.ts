@@ -9,6 +9,7 @@ import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { OpsHandler } from '../core/observability.js';
 import type { Route } from '../core/protocol.js';
 import { StackPropsError } from './validate.js';
 
@@ -29,9 +30,6 @@ const ESM_REQUIRE_SHIM =
 
 const PLACEHOLDER_SOURCE =
   "exports.handler = async () => ({ statusCode: 503, body: 'placeholder: synthesized without bundling' });";
-
-/** The operations functions that are not chat routes: their handlers are runtime/handlers/<kind>.ts too. */
-export type OpsHandler = 'canary' | 'surge';
 
 export interface ChatFunctionProps {
   readonly functionName: string;

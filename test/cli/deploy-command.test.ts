@@ -70,9 +70,10 @@ describe('cli synth and deploy', () => {
     expect(summary.bundled).toBe(false);
     const tokyo = summary.stacks.find((s) => s.stackName === 'chat-region-tokyo')!;
     expect(tokyo.awsRegion).toBe('ap-northeast-1');
-    expect(tokyo.resources['AWS::Lambda::Function']).toBe(12);
+    // 12 chat functions, the canary and the surge controller; /health, the canary alarm and their parent.
+    expect(tokyo.resources['AWS::Lambda::Function']).toBe(14);
     expect(tokyo.resources['AWS::ApiGatewayV2::Route']).toBe(11);
-    expect(tokyo.resources['AWS::Route53::HealthCheck']).toBe(1);
+    expect(tokyo.resources['AWS::Route53::HealthCheck']).toBe(3);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(existsSync(join(out, 'chat-region-tokyo.template.json'))).toBe(true);
   }, 300_000);

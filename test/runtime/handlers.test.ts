@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { OPS_HANDLERS } from '../../core/observability.js';
 import { ROUTES } from '../../core/protocol.js';
 import { RUNTIME_ENV } from '../../core/runtime-env.js';
 import { configFromEnv } from '../../runtime/config.js';
@@ -43,11 +44,11 @@ const env = () => ({
 });
 
 describe('runtime handler entries', () => {
-  it('handlers: there is one entry file per route of core/protocol.ts, each exporting handler', async () => {
+  it('handlers: there is one entry file per route of core/protocol.ts and per ops function, each exporting handler', async () => {
     const dir = fileURLToPath(new URL('../../runtime/handlers/', import.meta.url));
     const files = readdirSync(dir).filter((f) => f !== 'instance.ts');
-    expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual([...ROUTES].sort());
-    for (const route of ROUTES) {
+    expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual([...ROUTES, ...OPS_HANDLERS].sort());
+    for (const route of [...ROUTES, ...OPS_HANDLERS]) {
       const module = (await import(`../../runtime/handlers/${route}.ts`)) as { handler?: unknown };
       expect(typeof module.handler, route).toBe('function');
     }
