@@ -6,7 +6,7 @@ import type { Target } from '../../../cli/ops/target.js';
 import { canaryRoom, SANDBOX_DEV_TOKEN_SECRET } from '../../../core/index.js';
 import { createChatApp, type WebSocketEvent } from '../../../runtime/app.js';
 import { signDevToken } from '../../../runtime/auth/dev-token.js';
-import { runCanary } from '../../../runtime/canary/lambda.js';
+import { canaryConfigFromEnv, runCanary } from '../../../runtime/canary/lambda.js';
 import type { Sandbox } from '../../../sandbox/index.js';
 import { startDrillSandbox } from '../../cli/ops/drill/support.js';
 
@@ -104,5 +104,29 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
     expect(result).toMatchObject({ ok: false, stage: 'connect' });
     expect(Date.now() - started).toBeLessThan(4000);
     expect(JSON.parse(lines[0])).toMatchObject({ CanarySuccess: 0 });
+  });
+
+  it('canaryConfigFromEnv: signs dev tokens for its probe user; refuses cognito mode and a missing URL', () => {
+    const env = {
+      CHAT_TABLE: 'chat-chat',
+      CHAT_REGION_KEY: 'seoul',
+      AWS_REGION: 'ap-northeast-2',
+      CHAT_AUTH_MODE: 'dev',
+      CHAT_DEV_TOKEN_SECRET: SANDBOX_DEV_TOKEN_SECRET,
+      CHAT_CANARY_URL: 'wss://seoul.chat.example.com/prod',
+    };
+    const config = canaryConfigFromEnv(env);
+    expect(config).toMatchObject({ regionKey: 'seoul', url: env.CHAT_CANARY_URL, namespace: 'chatctl/chat' });
+    const [, payload] = config.token().split('.');
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({ sub: 'canary-seoul' });
+    expect(() => canaryConfigFromEnv({ ...env, CHAT_CANARY_URL: '' })).toThrow(/CHAT_CANARY_URL is not set/);
+    expect(() =>
+      canaryConfigFromEnv({
+        ...env,
+        CHAT_AUTH_MODE: 'cognito',
+        CHAT_USER_POOL_ID: 'p',
+        CHAT_USER_POOL_CLIENT_ID: 'c',
+      }),
+    ).toThrow(/cognito mode/);
   });
 });
