@@ -41,7 +41,7 @@ import {
   stateDir,
   writeSandboxState,
 } from './state.js';
-import { countingApp, LaneCounters, type SurgeLoop, startSurgeLoop } from './surge.js';
+import { SandboxSurge } from './surge.js';
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping';
 
@@ -64,6 +64,8 @@ export class Sandbox {
    * (see local-transport.ts); clients elsewhere use the ports.
    */
   readonly requestHandler: AwsRequestHandler;
+  /** The surge controller run in-process (surge.ts) and the handler counters it reads. */
+  readonly surge = new SandboxSurge();
 
   private currentTopology: Topology;
   private phase: Phase = 'new';
@@ -80,8 +82,6 @@ export class Sandbox {
   private changing: Promise<unknown> = Promise.resolve();
   private writing: Promise<void> = Promise.resolve();
   private nextGatewayPort = 0;
-  private readonly laneCounters = new Map<string, LaneCounters>();
-  private surgeLoop: SurgeLoop | undefined;
 
   constructor(
     topology: Topology,
@@ -121,11 +121,9 @@ export class Sandbox {
       const edge = await this.startEdge();
       const replicator = this.startReplication(engineEndpoint);
       const deps = this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
-      // Every handler call is counted per route, for the surge controller (surge.ts).
-      const createApp = await appFactory;
+      // Every handler call is counted per route, for the surge controller.
       const builder: AppBuilder = {
-        createApp: async (config, hostDeps) =>
-          countingApp(await createApp(config, hostDeps), this.counters(config.regionKey)),
+        createApp: this.surge.counting(await appFactory),
         deps,
         edgeUrl: edge.url,
       };
@@ -268,21 +266,6 @@ export class Sandbox {
     return new Map(this.regionMap);
   }
 
-  /** The in-process surge controller (absent with `surge: false`): one run of every region on demand. */
-  get surge(): Pick<SurgeLoop, 'runOnce'> | undefined {
-    return this.surgeLoop;
-  }
-
-  /** The handler counters of a region, which the surge controller reads (each reading starts a new window). */
-  counters(regionKey: string): LaneCounters {
-    let counters = this.laneCounters.get(regionKey);
-    if (!counters) {
-      counters = new LaneCounters();
-      this.laneCounters.set(regionKey, counters);
-    }
-    return counters;
-  }
-
   /** A running service by its SigV4 signing name (undefined when it is not running). */
   service(name: string): SandboxService | undefined {
     return this.services.get(name);
@@ -419,10 +402,9 @@ export class Sandbox {
   private startSurge(edgeUrl: string): void {
     const surge = this.options.surge;
     if (surge === false) return;
-    this.surgeLoop = startSurgeLoop({
+    this.surge.start({
       topology: () => this.currentTopology,
       regions: () => [...this.regionMap.values()].map((r) => r.spec),
-      counters: (key) => this.counters(key),
       tableName: this.tableName,
       edgeUrl,
       requestHandler: this.local.requestHandler,
@@ -530,7 +512,7 @@ export class Sandbox {
   /** Services (last started first), gateways, the work still running, replication, the edge, the engine. */
   private async stopAll(): Promise<void> {
     const onError = this.onError;
-    this.surgeLoop?.stop();
+    this.surge.stop();
     for (const service of [...this.services.values()].reverse()) {
       await service.stop?.().catch((e: Error) => onError(e, `stopping ${service.name}`));
     }

@@ -10,7 +10,7 @@ import type { AwsRequestHandler } from '../runtime/app.js';
 import type { ControllerPolicy, LaneReading, Utilization } from '../runtime/surge/controller.js';
 import { DEFAULT_POLICY } from '../runtime/surge/controller.js';
 import { type ControllerRun, dynamoLevelStore, runController } from '../runtime/surge/run.js';
-import type { HostedChatApp } from './runtime-host.js';
+import type { ChatAppFactory, HostedChatApp } from './runtime-host.js';
 import { SANDBOX_CREDENTIALS } from './state.js';
 
 interface RouteCount {
@@ -159,4 +159,40 @@ export function startSurgeLoop(options: SurgeLoopOptions): SurgeLoop {
       for (const c of clients.values()) c.destroy();
     },
   };
+}
+
+/** The sandbox's surge controller: the counters of every region's handlers, and the loop that reads them. */
+export class SandboxSurge {
+  private readonly byRegion = new Map<string, LaneCounters>();
+  private loop: SurgeLoop | undefined;
+
+  /** A region's counters (each reading starts a new window). */
+  counters(regionKey: string): LaneCounters {
+    let counters = this.byRegion.get(regionKey);
+    if (!counters) {
+      counters = new LaneCounters();
+      this.byRegion.set(regionKey, counters);
+    }
+    return counters;
+  }
+
+  /** The app factory with every handler call counted in its region. */
+  counting(createApp: ChatAppFactory): ChatAppFactory {
+    return async (config, deps) =>
+      countingApp(await createApp(config, deps), this.counters(config.regionKey));
+  }
+
+  start(options: Omit<SurgeLoopOptions, 'counters'>): void {
+    this.loop ??= startSurgeLoop({ ...options, counters: (key) => this.counters(key) });
+  }
+
+  /** One run of every region's controller now; none when the loop was not started. */
+  runOnce(): Promise<ControllerRun[]> {
+    return this.loop ? this.loop.runOnce() : Promise.resolve([]);
+  }
+
+  stop(): void {
+    this.loop?.stop();
+    this.loop = undefined;
+  }
 }
