@@ -8,7 +8,8 @@ export default class TrafficLevel extends ChatctlCommand<typeof TrafficLevel, Tr
     "Set the runtime's load level (0-3) for one region or all, and print what it sheds.";
   static override description =
     'Level 0 serves everything; each level above sheds more low-priority work (history depth, reactions and notices, ' +
-    'new connections). Sending messages and their fan-out are never shed. Handlers pick the change up within seconds.';
+    'new connections). Sending messages and their fan-out are never shed. Handlers pick the change up within seconds. ' +
+    'A level set here holds against automatic load levels until `chatctl traffic auto on` releases it.';
   static override examples = [
     '<%= config.bin %> traffic level 2 --region seoul',
     '<%= config.bin %> traffic level 0',
