@@ -357,8 +357,9 @@ export class RegionStack extends Stack {
         requestInterval: topology.healthCheck.intervalSeconds,
         failureThreshold: topology.healthCheck.failureThreshold,
       },
-      // CloudFormation does not let a stack set a health check's caller reference: the ops code finds it by
-      // this Name tag (names.healthCheckReference) or by the stack output below.
+      // CloudFormation does not let a stack set a health check's caller reference: the ops code finds the
+      // routing check by the latency record or the stack output below. The Name tag names.healthCheckReference
+      // goes on the routing check: this one, or with the canary its calculated parent (this one gets -http).
       healthCheckTags: [
         {
           key: 'Name',
