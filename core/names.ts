@@ -39,4 +39,8 @@ export const names = {
   alarmTopic: (t: Named, regionKey: string) => `${t.app}-${regionKey}-alarms`,
   regionDashboard: (t: Named, regionKey: string) => `${t.app}-${regionKey}`,
   globalDashboard: (t: Named) => `${t.app}-global`,
+  /** Auth mode "dev" on AWS: the Secrets Manager secret the dev tokens are signed with (home region + replicas). */
+  devTokenSecret: (t: Named) => `${t.app}/chat/dev-token-secret`,
+  /** Analytics: the SQS queue that keeps the stream records the flattener could not deliver. */
+  analyticsDeadLetters: (t: Named) => `${t.app}-chat-analytics-failed`,
 } as const;

@@ -12,6 +12,9 @@ export const RUNTIME_ENV = {
   /** Override of every AWS endpoint (the sandbox's edge). */
   awsEndpoint: 'CHAT_AWS_ENDPOINT',
   authMode: 'CHAT_AUTH_MODE',
+  /** Auth mode "dev" on AWS: the Secrets Manager secret (name or ARN) holding the token secret; never the value. */
+  devTokenSecretId: 'CHAT_DEV_TOKEN_SECRET_ID',
+  /** Auth mode "dev" off AWS (tests, benchmarks): the secret itself. The stacks never set it. */
   devTokenSecret: 'CHAT_DEV_TOKEN_SECRET',
   userPoolId: 'CHAT_USER_POOL_ID',
   userPoolClientId: 'CHAT_USER_POOL_CLIENT_ID',

@@ -11,6 +11,7 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import type { ServerFrame } from '../core/protocol.js';
+import { secretsManagerSecret } from './auth/secret-source.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import { ChatService } from './chat/service.js';
 import type { RuntimeConfig } from './config.js';
@@ -57,6 +58,11 @@ export interface StreamResult {
   readonly rows: number;
   /** Rows Firehose accepted (0 when no delivery stream is configured). */
   readonly sent: number;
+  /**
+   * With ReportBatchItemFailures: the first record not delivered (Lambda retries it and every later one, then
+   * sends them to the on-failure queue). Empty when everything was delivered.
+   */
+  readonly batchItemFailures: readonly { readonly itemIdentifier: string }[];
 }
 
 export interface ChatApp {
@@ -156,7 +162,9 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
     async connect(event) {
       const token = event.queryStringParameters?.token;
       if (!token) return { statusCode: 401, body: 'missing token: connect with ?token=...' };
-      verifier ??= await createTokenVerifier(config.auth, now);
+      verifier ??= await createTokenVerifier(config.auth, now, (secretId) =>
+        secretsManagerSecret(secretId, { region: config.awsRegion, ...awsClientConfig }),
+      );
       let userId: string;
       try {
         ({ userId } = await verifier.verify(token));
@@ -234,15 +242,29 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
     },
 
     async stream(event) {
-      const { flattenRecords, sendToFirehose } = await import('./analytics/stream.js');
-      const rows = flattenRecords(event.Records ?? []);
-      if (!config.firehoseStream || rows.length === 0) return { rows: rows.length, sent: 0 };
+      const { flattenWithSources, sendToFirehose, FirehoseDeliveryError } = await import(
+        './analytics/stream.js'
+      );
+      const { rows, sources } = flattenWithSources(event.Records ?? []);
+      if (!config.firehoseStream || rows.length === 0) {
+        return { rows: rows.length, sent: 0, batchItemFailures: [] };
+      }
       if (!firehose) {
         const { FirehoseClient } = await import('@aws-sdk/client-firehose');
         firehose = new FirehoseClient({ region: config.awsRegion, ...awsClientConfig });
       }
-      const { sent } = await sendToFirehose(firehose, config.firehoseStream, rows);
-      return { rows: rows.length, sent };
+      try {
+        const { sent } = await sendToFirehose(firehose, config.firehoseStream, rows);
+        return { rows: rows.length, sent, batchItemFailures: [] };
+      } catch (error) {
+        if (!(error instanceof FirehoseDeliveryError)) throw error;
+        // Lambda checkpoints before the first failure reported: that record and all later ones come again.
+        const record = sources[error.undeliveredFrom];
+        const itemIdentifier = record?.dynamodb?.SequenceNumber;
+        if (!itemIdentifier) throw error;
+        console.warn(`analytics: ${error.message}; retrying from record ${itemIdentifier}`);
+        return { rows: rows.length, sent: error.sent, batchItemFailures: [{ itemIdentifier }] };
+      }
     },
   };
 }

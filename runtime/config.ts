@@ -10,8 +10,13 @@ export interface RelayTarget {
 }
 
 export type AuthConfig =
+  /** Development tokens signed with `secret` (the sandbox passes it in-process). */
   | { readonly mode: 'dev'; readonly secret: string }
-  | { readonly mode: 'cognito'; readonly userPoolId: string; readonly clientId: string };
+  /** Development tokens signed with the Secrets Manager secret `secretId`, read at run time (AWS). */
+  | { readonly mode: 'dev'; readonly secretId: string }
+  | { readonly mode: 'cognito'; readonly userPoolId: string; readonly clientId: string }
+  /** Functions that never see a connection (the analytics flattener): every token is refused. */
+  | { readonly mode: 'none' };
 
 export interface RuntimeConfig {
   readonly tableName: string;
@@ -58,14 +63,26 @@ function relayTargetsFrom(raw: string | undefined): Record<string, RelayTarget> 
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const mode = env[RUNTIME_ENV.authMode] ?? 'dev';
-  const auth: AuthConfig =
-    mode === 'cognito'
-      ? {
-          mode: 'cognito',
-          userPoolId: required(env, RUNTIME_ENV.userPoolId),
-          clientId: required(env, RUNTIME_ENV.userPoolClientId),
-        }
-      : { mode: 'dev', secret: required(env, RUNTIME_ENV.devTokenSecret) };
+  let auth: AuthConfig;
+  if (mode === 'cognito') {
+    auth = {
+      mode: 'cognito',
+      userPoolId: required(env, RUNTIME_ENV.userPoolId),
+      clientId: required(env, RUNTIME_ENV.userPoolClientId),
+    };
+  } else if (mode === 'none') {
+    auth = { mode: 'none' };
+  } else if (env[RUNTIME_ENV.devTokenSecretId]) {
+    // On AWS only the secret's id is in the environment (and so in the template); the value is read at run time.
+    auth = { mode: 'dev', secretId: env[RUNTIME_ENV.devTokenSecretId] as string };
+  } else {
+    if (!env[RUNTIME_ENV.devTokenSecret]) {
+      throw new Error(
+        `environment variable ${RUNTIME_ENV.devTokenSecretId} is not set; the stack sets it on every chat function in auth mode "dev"`,
+      );
+    }
+    auth = { mode: 'dev', secret: env[RUNTIME_ENV.devTokenSecret] as string };
+  }
   return {
     tableName: required(env, RUNTIME_ENV.tableName),
     regionKey: required(env, RUNTIME_ENV.regionKey),

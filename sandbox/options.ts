@@ -54,6 +54,11 @@ export interface SandboxOptions {
    * `chatctl traffic auto on`. Default: every second, with a 10 s cool-down; false: not run.
    */
   readonly surge?: false | { readonly intervalMs?: number; readonly coolDownMs?: number };
+  /**
+   * The Lambda concurrency quota GetAccountSettings reports in every region (default 1000, AWS's default; a new
+   * account can have far less), so a deploy's preflight can be exercised against the sandbox.
+   */
+  readonly lambdaConcurrency?: number;
 }
 
 export interface SandboxFaults {

@@ -395,6 +395,7 @@ export class Sandbox {
       healthCheckIntervalMs:
         this.options.healthCheckIntervalMs ?? topology.sandbox.healthCheckIntervalSeconds * 1000,
       failureThreshold: this.options.failureThreshold ?? topology.sandbox.failureThreshold,
+      lambdaConcurrency: this.options.lambdaConcurrency,
       onError: this.onError,
     };
   }

@@ -9,12 +9,14 @@ import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Compression, DeliveryStream, S3Bucket, StreamEncryption } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { EventSourceMapping, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { names } from '../core/names.js';
 import type { Topology } from '../core/topology.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
-import { runtimeEnvironment, type StackAuth } from './runtime-environment.js';
+import { runtimeEnvironment } from './runtime-environment.js';
 import { StackPropsError } from './validate.js';
 
 export const ANALYTICS_PREFIX =
@@ -54,7 +56,6 @@ export interface AnalyticsProps {
   readonly topology: Topology;
   readonly table: TableV2;
   readonly code: HandlerCode;
-  readonly auth: StackAuth;
 }
 
 export class Analytics extends Construct {
@@ -62,6 +63,8 @@ export class Analytics extends Construct {
   readonly accessLogs: Bucket;
   readonly deliveryStream: DeliveryStream;
   readonly flattener: ChatFunction;
+  /** Stream records the flattener still failed on after its retries (metadata of the batch, kept 14 days). */
+  readonly failedRecords: Queue;
   readonly database: CfnDatabase;
   readonly glueTable: CfnTable;
 
@@ -121,7 +124,8 @@ export class Analytics extends Construct {
       functionName: names.function(topology, topology.homeRegion, 'stream'),
       route: 'stream',
       code: props.code,
-      environment: runtimeEnvironment(topology, topology.homeRegion, props.auth),
+      // The flattener never sees a connection: no auth settings (and no dependency on the auth stack).
+      environment: runtimeEnvironment(topology, topology.homeRegion, { mode: 'none' }),
       reservedConcurrency: topology.lanes.stream,
       timeout: Duration.seconds(60),
       description: `${topology.app}: flattens chat table changes into analytics events`,
@@ -145,6 +149,17 @@ export class Analytics extends Construct {
         resources: [this.deliveryStream.deliveryStreamArn],
       }),
     );
+    this.failedRecords = new Queue(this, 'FailedRecords', {
+      queueName: names.analyticsDeadLetters(topology),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failedRecords).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "this queue is the stream mapping's on-failure destination: it is where failed records end, it needs no queue of its own",
+    });
     new EventSourceMapping(this, 'StreamSource', {
       target: this.flattener.function,
       eventSourceArn: streamArn,
@@ -153,7 +168,9 @@ export class Analytics extends Construct {
       maxBatchingWindow: Duration.seconds(5),
       bisectBatchOnError: true,
       retryAttempts: 3,
+      // The handler answers batchItemFailures (runtime/app.ts); what still fails goes to the queue, not away.
       reportBatchItemFailures: true,
+      onFailure: new SqsDlq(this.failedRecords),
     });
 
     const databaseName = `${topology.app.replaceAll('-', '_')}_chat_analytics`;

@@ -12,15 +12,17 @@ import { ChinaProxyStack } from './china-proxy-stack.js';
 import { GlobalDataStack } from './global-data-stack.js';
 import { RegionStack } from './region-stack.js';
 import type { StackAuth } from './runtime-environment.js';
-import { StackPropsError, validateTopology } from './validate.js';
-
-/** Stands in for the dev-token secret when none was given; `chatctl deploy` refuses to deploy it. */
-export const DEV_SECRET_PLACEHOLDER = 'unset-set-CHATCTL_DEV_TOKEN_SECRET-before-deploying';
+import { validateTopology } from './validate.js';
 
 export interface ChatAppOptions {
   readonly code: HandlerCode;
-  /** auth.mode "dev": the secret dev tokens are signed with (given by the caller; stacks read no env). */
-  readonly devTokenSecret?: string;
+  /**
+   * The Global Table's replicas as AWS region codes (default: one per region), and those deployed with deletion
+   * protection off (a replica about to be removed). A deploy that changes several replicas synthesizes one step
+   * at a time (DynamoDB takes one replica change per update).
+   */
+  readonly replicaRegions?: readonly string[];
+  readonly unprotectedReplicas?: readonly string[];
 }
 
 export interface ChatStacks {
@@ -28,21 +30,22 @@ export interface ChatStacks {
   readonly auth?: AuthStack;
   readonly regions: ReadonlyMap<string, RegionStack>;
   readonly chinaProxy?: ChinaProxyStack;
-  /** Every stack, in deploy order: global data, auth, regions (home first), China proxy. */
+  /**
+   * Every stack: global data, auth, regions (home first), China proxy. `chatctl deploy` orders them by the cloud
+   * assembly's dependencies (cli/ops/deploy/plan.ts), which this order satisfies.
+   */
   readonly ordered: readonly (GlobalDataStack | AuthStack | RegionStack | ChinaProxyStack)[];
 }
 
 /** Construct ids (= artifact ids in the cloud assembly) are the stack names. */
 export function addChatStacks(app: App, input: Topology, options: ChatAppOptions): ChatStacks {
   const topology = validateTopology('ChatApp', input);
-  if (options.devTokenSecret !== undefined && options.devTokenSecret.length < 16) {
-    throw new StackPropsError('ChatApp', 'devTokenSecret must be at least 16 characters');
-  }
 
   let auth: AuthStack | undefined;
   let stackAuth: StackAuth;
   if (topology.auth.mode === 'dev') {
-    stackAuth = { mode: 'dev', devTokenSecret: options.devTokenSecret ?? DEV_SECRET_PLACEHOLDER };
+    // The handlers read the secret (created by the global data stack) at run time: only its name is passed.
+    stackAuth = { mode: 'dev', secretName: names.devTokenSecret(topology) };
   } else if (topology.auth.userPoolId && topology.auth.userPoolClientId) {
     stackAuth = {
       mode: 'cognito',
@@ -57,7 +60,8 @@ export function addChatStacks(app: App, input: Topology, options: ChatAppOptions
   const globalData = new GlobalDataStack(app, names.globalDataStack(topology), {
     topology,
     code: options.code,
-    auth: stackAuth,
+    replicaRegions: options.replicaRegions,
+    unprotectedReplicas: options.unprotectedReplicas,
   });
   const ordered: ChatStacks['ordered'][number][] = [globalData];
   if (auth) ordered.push(auth);

@@ -24,6 +24,11 @@ export type HandlerCode =
 
 export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
 
+/** A path as one word of a bash command (local bundling runs its hooks with bash -c). */
+function shellQuote(path: string): string {
+  return `'${path.replaceAll("'", "'\\''")}'`;
+}
+
 /** Makes an ESM bundle able to `require()` the CommonJS parts of its dependencies. */
 const ESM_REQUIRE_SHIM =
   "import { createRequire as __chatctlCreateRequire } from 'node:module'; const require = __chatctlCreateRequire(import.meta.url);";
@@ -113,6 +118,14 @@ export class ChatFunction extends Construct {
           banner: ESM_REQUIRE_SHIM,
           forceDockerBundling: false,
           logLevel: LogLevel.WARNING,
+          // Same code, same asset hash, from any checkout folder or cdk.out (scripts/normalize-sourcemap.mjs).
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => [
+              `node ${shellQuote(join(root, 'scripts', 'normalize-sourcemap.mjs'))} ${shellQuote(outputDir)} ${shellQuote(root)}`,
+            ],
+          },
         },
       });
     } else {

@@ -19,12 +19,12 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { names } from '../core/names.js';
+import { names, WEBSOCKET_STAGE } from '../core/names.js';
 import type { Topology } from '../core/topology.js';
 import { StackPropsError, validateTopology } from './validate.js';
 
@@ -174,9 +174,16 @@ export class ChinaProxyStack extends Stack {
       recordName: domainName,
       target: RecordTarget.fromAlias(new CloudFrontTarget(this.distribution)),
     });
+    // CloudFront answers on IPv6 too (enableIpv6 defaults to true): IPv6 viewers need the AAAA alias.
+    new AaaaRecord(this, 'ProxyRecordIpv6', {
+      zone,
+      recordName: domainName,
+      target: RecordTarget.fromAlias(new CloudFrontTarget(this.distribution)),
+    });
 
     new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName });
     new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
-    new CfnOutput(this, 'ProxyUrl', { value: `wss://${domainName}/` });
+    // The stage is part of the URL: wss://<proxy>/ alone answers 403.
+    new CfnOutput(this, 'ProxyUrl', { value: `wss://${domainName}/${WEBSOCKET_STAGE}` });
   }
 }

@@ -2,6 +2,10 @@
  * One region of the chat: the WebSocket API and its per-route functions (each with its concurrency lane), the
  * relay function, the HTTP /health API, the region's custom domains and certificate, its Route 53 health check
  * and its latency record for the chat name. The table is referenced by name (its replica lives in this region).
+ *
+ * Users connect to the global name chat.<domain>: latency routing sends them to one region, whose API Gateway
+ * must then hold a custom domain of that very name (TLS and Host), so every region has one, mapped to its own
+ * stage (AWS's pattern for latency-based failover of API Gateway). <key>.chat.<domain> reaches one region.
  */
 import {
   ArnFormat,
@@ -15,6 +19,7 @@ import {
 } from 'aws-cdk-lib';
 import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
   DomainName,
   HttpApi,
   HttpMethod,
@@ -86,6 +91,8 @@ export class RegionStack extends Stack {
   readonly healthApi: HttpApi;
   readonly certificate: Certificate;
   readonly webSocketDomain: DomainName;
+  /** The global name chat.<domain>, mapped to this region's stage: the target of the latency record. */
+  readonly globalDomain: DomainName;
   readonly healthDomain: DomainName;
   readonly healthCheck: CfnHealthCheck;
   /** The check the latency record carries (and drain inverts): the canary's CALCULATED check, else healthCheck. */
@@ -185,7 +192,7 @@ export class RegionStack extends Stack {
 
     this.certificate = new Certificate(this, 'Certificate', {
       domainName: names.regionalDomain(topology, key),
-      subjectAlternativeNames: [names.regionalHealthDomain(topology, key)],
+      subjectAlternativeNames: [names.regionalHealthDomain(topology, key), names.chatRecord(topology)],
       validation: CertificateValidation.fromDns(
         HostedZone.fromHostedZoneAttributes(this, 'ZoneForValidation', {
           hostedZoneId: topology.hostedZone.id,
@@ -197,6 +204,10 @@ export class RegionStack extends Stack {
       domainName: names.regionalDomain(topology, key),
       certificate: this.certificate,
     });
+    this.globalDomain = new DomainName(this, 'GlobalChatDomain', {
+      domainName: names.chatRecord(topology),
+      certificate: this.certificate,
+    });
     this.healthDomain = new DomainName(this, 'HealthDomain', {
       domainName: names.regionalHealthDomain(topology, key),
       certificate: this.certificate,
@@ -206,7 +217,9 @@ export class RegionStack extends Stack {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // WebSocket stages log to CloudWatch through the account's API Gateway role (one per account and region).
+    // WebSocket stages log to CloudWatch through API Gateway's logging role, one setting per account and region:
+    // this stack (the only chat stack in its region) sets it, replacing whatever role another app of the account
+    // had set there, which keeps working (same AWS managed policy). docs/deploying.md tells the operator.
     const apiGatewayLogsRole = new Role(this, 'ApiGatewayLogsRole', {
       assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
       managedPolicies: [
@@ -232,6 +245,12 @@ export class RegionStack extends Stack {
     });
 
     this.webSocketStage.node.addDependency(apiGatewayAccount);
+    new ApiMapping(this, 'GlobalChatMapping', {
+      api: this.webSocketApi,
+      domainName: this.globalDomain,
+      stage: this.webSocketStage,
+      apiMappingKey: WEBSOCKET_STAGE,
+    });
 
     // HTTP API for GET /health (a custom domain cannot map a WebSocket and an HTTP API together).
     this.healthApi = new HttpApi(this, 'HealthApi', {
@@ -264,7 +283,8 @@ export class RegionStack extends Stack {
 
     // Least privilege. Every chat function: the table (its replica here) and its indexes.
     for (const fn of Object.values(functions)) fn.role.addToPolicy(tableStatement());
-    // WebSocket route functions and the relay post to this API's connections only.
+    // The routes that answer or fan out, and the relay, post to this API's connections only ($connect and
+    // $disconnect never post).
     const manageConnections = new PolicyStatement({
       actions: ['execute-api:ManageConnections'],
       resources: [
@@ -276,14 +296,43 @@ export class RegionStack extends Stack {
         }),
       ],
     });
-    for (const [route] of WEBSOCKET_ROUTES) functions[route].role.addToPolicy(manageConnections);
+    for (const [route] of WEBSOCKET_ROUTES) {
+      if (route === 'connect' || route === 'disconnect') continue;
+      functions[route].role.addToPolicy(manageConnections);
+    }
     functions.relay.role.addToPolicy(manageConnections);
+    // Auth mode "dev": the functions that need the token secret read this region's replica at run time.
+    const readDevSecret = (role: Role) => {
+      if (props.auth.mode !== 'dev') return;
+      const secretArn = this.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        // Secrets Manager appends 6 random characters to a secret's ARN.
+        resourceName: `${props.auth.secretName}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      role.addToPolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+      );
+      for (const partition of ['<AWS::Partition>', 'aws']) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:${partition}:secretsmanager:${spec.awsRegion}:${topology.account}:secret:${props.auth.secretName}-??????]`,
+          reason:
+            "the six characters are the suffix Secrets Manager gives the secret's ARN; the grant is this one secret, read only",
+        });
+      }
+    };
+    // $connect verifies tokens (the canary, below, signs its own).
+    readDevSecret(functions.connect.role);
     const apiLogicalId = this.resolve((this.webSocketApi.node.defaultChild as CfnResource).logicalId);
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${spec.awsRegion}:${topology.account}:<${apiLogicalId}>/${WEBSOCKET_STAGE}/*/@connections/*]`,
-      reason:
-        "connection ids are only known at run time: the grant is this API's own stage and its @connections path (POST, GET, DELETE), nothing else",
-    });
+    // The partition is a literal ("aws") where the stack's region names it (feature flag enablePartitionLiterals).
+    for (const partition of ['<AWS::Partition>', 'aws']) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${partition}:execute-api:${spec.awsRegion}:${topology.account}:<${apiLogicalId}>/${WEBSOCKET_STAGE}/*/@connections/*]`,
+        reason:
+          "connection ids are only known at run time: the grant is this API's own stage and its @connections path (POST, GET, DELETE), nothing else",
+      });
+    }
     for (const [, routeKey] of WEBSOCKET_ROUTES) {
       const route = this.webSocketApi.node.findChild(`${routeKey}-Route`);
       Validations.of(route).acknowledge({
@@ -294,7 +343,7 @@ export class RegionStack extends Stack {
             : 'reachable only on a connection whose $connect was authorized; the identity comes from the connection record, never from the body',
       });
     }
-    // Route functions invoke the other regions' relays, by exact ARN; health also checks this region's relay.
+    // Route functions invoke the other regions' relays, by exact ARN.
     const relayArn = (r: RegionSpec) =>
       this.formatArn({
         service: 'lambda',
@@ -314,12 +363,6 @@ export class RegionStack extends Stack {
         functions[route].role.addToPolicy(invokeRelays);
       }
     }
-    functions.health.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: topology.regions.map(relayArn),
-      }),
-    );
 
     // DNS: the region's own names, its health check, and its latency record for the chat name.
     const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', {
@@ -380,13 +423,20 @@ export class RegionStack extends Stack {
     if (topology.auth.mode === 'dev') {
       const url = `wss://${names.regionalDomain(topology, key)}/${WEBSOCKET_STAGE}`;
       this.canary = new ChatCanary(this, 'Canary', { ...ops, url, httpCheck: this.healthCheck });
+      readDevSecret(this.canary.function.role);
     }
     this.routingCheck = this.canary?.routingCheck ?? this.healthCheck;
     this.surge = new SurgeController(this, 'Surge', { ...ops, tableArn: this.tableArn });
     this.latencyRecord = new ARecord(this, 'LatencyRecord', {
       zone,
       recordName: names.chatRecord(topology),
-      target: wsTarget,
+      // This region's chat.<domain> custom domain: the name the client asked for is the one API Gateway holds.
+      target: RecordTarget.fromAlias(
+        new ApiGatewayv2DomainProperties(
+          this.globalDomain.regionalDomainName,
+          this.globalDomain.regionalHostedZoneId,
+        ),
+      ),
       region: spec.awsRegion,
       setIdentifier: key,
       healthCheck: HealthCheck.fromHealthCheckId(this, 'HealthCheckRef', this.routingCheck.attrHealthCheckId),
@@ -395,6 +445,9 @@ export class RegionStack extends Stack {
     new CfnOutput(this, 'HealthCheckId', { value: this.routingCheck.attrHealthCheckId });
     new CfnOutput(this, 'WebSocketUrl', {
       value: `wss://${names.regionalDomain(topology, key)}/${WEBSOCKET_STAGE}`,
+    });
+    new CfnOutput(this, 'GlobalWebSocketUrl', {
+      value: `wss://${names.chatRecord(topology)}/${WEBSOCKET_STAGE}`,
     });
     new CfnOutput(this, 'HealthUrl', {
       value: `https://${names.regionalHealthDomain(topology, key)}/health`,

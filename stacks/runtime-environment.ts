@@ -4,10 +4,15 @@ import { metricsNamespace } from '../core/observability.js';
 import { RUNTIME_ENV } from '../core/runtime-env.js';
 import type { Topology } from '../core/topology.js';
 
-/** How $connect verifies identities, as the stacks pass it to the handlers. */
+/**
+ * How $connect verifies identities, as the stacks pass it to the handlers. Auth mode "dev" passes the name of
+ * the Secrets Manager secret (the handlers read its value at run time), never a secret: a template is not
+ * a place for one. "none" is for functions that never see a connection.
+ */
 export type StackAuth =
-  | { readonly mode: 'dev'; readonly devTokenSecret: string }
-  | { readonly mode: 'cognito'; readonly userPoolId: string; readonly userPoolClientId: string };
+  | { readonly mode: 'dev'; readonly secretName: string }
+  | { readonly mode: 'cognito'; readonly userPoolId: string; readonly userPoolClientId: string }
+  | { readonly mode: 'none' };
 
 /** The relay functions of every region but `regionKey`: { key: { awsRegion, functionName } }. */
 export function relayTargets(
@@ -33,8 +38,8 @@ export function runtimeEnvironment(
     [RUNTIME_ENV.authMode]: auth.mode,
     [RUNTIME_ENV.metricsNamespace]: metricsNamespace(topology.app),
   };
-  if (auth.mode === 'dev') env[RUNTIME_ENV.devTokenSecret] = auth.devTokenSecret;
-  else {
+  if (auth.mode === 'dev') env[RUNTIME_ENV.devTokenSecretId] = auth.secretName;
+  else if (auth.mode === 'cognito') {
     env[RUNTIME_ENV.userPoolId] = auth.userPoolId;
     env[RUNTIME_ENV.userPoolClientId] = auth.userPoolClientId;
   }

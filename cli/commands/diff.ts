@@ -19,13 +19,9 @@ export default class Diff extends ChatctlCommand<typeof Diff, DiffResult> {
   };
 
   protected async execute(): Promise<DiffResult> {
-    const [{ deployPlan }, { diffStacks }] = await Promise.all([
-      import('../ops/deploy/plan.js'),
-      import('../ops/deploy/deploy.js'),
-    ]);
+    const { diffStacks } = await import('../ops/deploy/deploy.js');
     const topology = await this.topology();
-    const plan = deployPlan(topology, { region: this.flags.region });
-    return { changes: await diffStacks(topology, plan, { quiet: this.jsonEnabled() }) };
+    return { changes: await diffStacks(topology, { region: this.flags.region }) };
   }
 
   protected override render(result: DiffResult): void {

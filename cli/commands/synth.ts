@@ -31,7 +31,6 @@ export default class Synth extends ChatctlCommand<typeof Synth, SynthSummary> {
     return synthesize(topology, {
       outDir: this.flags.out,
       bundle: this.flags.bundle,
-      devTokenSecret: process.env.CHATCTL_DEV_TOKEN_SECRET || undefined,
       onMessage: (text) => process.stderr.write(`${color.yellow(text)}\n`),
     });
   }

@@ -42,7 +42,35 @@ export function flattenRecord(record: DynamoDBRecord): FlatRow | undefined {
 }
 
 export function flattenRecords(records: readonly DynamoDBRecord[]): FlatRow[] {
-  return records.map(flattenRecord).filter((row): row is FlatRow => row !== undefined);
+  return flattenWithSources(records).rows;
+}
+
+/** The rows, and for each row the stream record it came from (to report that record as failed). */
+export function flattenWithSources(records: readonly DynamoDBRecord[]): {
+  rows: FlatRow[];
+  sources: DynamoDBRecord[];
+} {
+  const rows: FlatRow[] = [];
+  const sources: DynamoDBRecord[] = [];
+  for (const record of records) {
+    const row = flattenRecord(record);
+    if (row === undefined) continue;
+    rows.push(row);
+    sources.push(record);
+  }
+  return { rows, sources };
+}
+
+/** Some rows were still rejected after every attempt; rows before `undeliveredFrom` were all delivered. */
+export class FirehoseDeliveryError extends Error {
+  override name = 'FirehoseDeliveryError';
+  constructor(
+    message: string,
+    readonly undeliveredFrom: number,
+    readonly sent: number,
+  ) {
+    super(message);
+  }
 }
 
 /** Firehose's PutRecordBatch limits. */
@@ -68,8 +96,9 @@ function batches(rows: readonly FlatRow[]): Buffer[][] {
 }
 
 /**
- * Sends rows in PutRecordBatch calls, retrying only the records Firehose reports as failed. Throws when some
- * still fail after `attempts`, so that Lambda retries the stream batch.
+ * Sends rows in PutRecordBatch calls (in order), retrying only the records Firehose reports as failed. Throws a
+ * FirehoseDeliveryError when some still fail after `attempts`, naming the first row of the batch that failed
+ * (the stream handler reports that row's record, so Lambda retries from there).
  */
 export async function sendToFirehose(
   client: FirehoseClient,
@@ -80,12 +109,15 @@ export async function sendToFirehose(
   const attempts = options.attempts ?? 4;
   let sent = 0;
   let calls = 0;
+  let firstRow = 0;
   for (const batch of batches(rows)) {
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= attempts) {
-        throw new Error(
+        throw new FirehoseDeliveryError(
           `Firehose rejected ${pending.length} records of ${rows.length} after ${attempts} attempts`,
+          firstRow,
+          sent,
         );
       }
       if (attempt > 0) await sleep(backoffMs(attempt - 1, options.retryBaseMs ?? 100));
@@ -101,6 +133,7 @@ export async function sendToFirehose(
       sent += pending.length - failed.length;
       pending = (result.FailedPutCount ?? 0) > 0 ? failed : [];
     }
+    firstRow += batch.length;
   }
   return { sent, calls };
 }

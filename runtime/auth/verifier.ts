@@ -4,6 +4,7 @@
  */
 import type { AuthConfig } from '../config.js';
 import { verifyDevToken } from './dev-token.js';
+import type { SecretSource } from './secret-source.js';
 
 export interface VerifiedIdentity {
   readonly userId: string;
@@ -19,12 +20,42 @@ export function devTokenVerifier(secret: string, now: () => number = Date.now): 
   return { verify: async (token) => verifyDevToken(token, secret, now()) };
 }
 
-/** The verifier the config asks for; aws-jwt-verify is loaded only in cognito mode. */
+/** Verifies against a secret read at run time; a failure with a value over a minute old re-reads it once. */
+export function rotatingDevTokenVerifier(source: SecretSource, now: () => number = Date.now): TokenVerifier {
+  return {
+    async verify(token) {
+      try {
+        return verifyDevToken(token, await source.get(), now());
+      } catch (error) {
+        const fresh = await source.refresh(60_000);
+        if (fresh === undefined) throw error;
+        return verifyDevToken(token, fresh, now());
+      }
+    },
+  };
+}
+
+const refuseAll: TokenVerifier = {
+  verify: async () => {
+    throw new Error('this function accepts no connections');
+  },
+};
+
+/**
+ * The verifier the config asks for; aws-jwt-verify is loaded only in cognito mode. `secrets` reads a
+ * Secrets Manager secret (auth mode "dev" on AWS).
+ */
 export async function createTokenVerifier(
   auth: AuthConfig,
   now: () => number = Date.now,
+  secrets?: (secretId: string) => SecretSource,
 ): Promise<TokenVerifier> {
-  if (auth.mode !== 'cognito') return devTokenVerifier(auth.secret, now);
+  if (auth.mode === 'none') return refuseAll;
+  if (auth.mode === 'dev') {
+    if ('secret' in auth) return devTokenVerifier(auth.secret, now);
+    if (!secrets) throw new Error('auth mode "dev" with a secret id needs a Secrets Manager reader');
+    return rotatingDevTokenVerifier(secrets(auth.secretId), now);
+  }
   const { cognitoTokenVerifier } = await import('./cognito.js');
   return cognitoTokenVerifier(auth.userPoolId, auth.clientId);
 }

@@ -6,6 +6,7 @@
 import { CUSTOM_METRICS, canaryRoom, canaryUser, metricsNamespace } from '../../core/observability.js';
 import { RUNTIME_ENV } from '../../core/runtime-env.js';
 import { signDevToken } from '../auth/dev-token.js';
+import { secretsManagerSecret } from '../auth/secret-source.js';
 import { configFromEnv } from '../config.js';
 import { defaultMetricSink, emfLine, type MetricSink, type MetricValue } from '../metrics/emf.js';
 import { type CanaryResult, runCanaryProbe } from './probe.js';
@@ -14,8 +15,11 @@ export interface CanaryConfig {
   readonly regionKey: string;
   readonly url: string;
   readonly namespace: string;
-  /** Signs a short-lived token for the probe user (dev tokens; see docs/observability.md for Cognito). */
-  readonly token: () => string;
+  /**
+   * Signs a short-lived token for the probe user (dev tokens; see docs/observability.md for Cognito). On AWS
+   * the secret is read from Secrets Manager at run time (cached), so this may be asynchronous.
+   */
+  readonly token: () => string | Promise<string>;
   readonly timeoutMs?: number;
 }
 
@@ -30,12 +34,16 @@ export function canaryConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Canar
   if (auth.mode !== 'dev') {
     throw new Error('the canary signs dev tokens; in cognito mode the stacks do not deploy it');
   }
+  const sign = (secret: string) =>
+    signDevToken({ userId: canaryUser(runtime.regionKey), ttlSeconds: 120, secret });
+  // On AWS the template holds the secret's id only; the value comes from Secrets Manager (cached).
+  const source =
+    'secretId' in auth ? secretsManagerSecret(auth.secretId, { region: runtime.awsRegion }) : undefined;
   return {
     regionKey: runtime.regionKey,
     url,
     namespace: env[RUNTIME_ENV.metricsNamespace] || metricsNamespace('chat'),
-    token: () =>
-      signDevToken({ userId: canaryUser(runtime.regionKey), ttlSeconds: 120, secret: auth.secret }),
+    token: source ? async () => sign(await source.get()) : () => sign((auth as { secret: string }).secret),
   };
 }
 
@@ -59,7 +67,7 @@ export async function runCanary(
   try {
     result = await runCanaryProbe({
       url: config.url,
-      token: config.token(),
+      token: await config.token(),
       roomId: canaryRoom(config.regionKey),
       timeoutMs: config.timeoutMs,
     });

@@ -2,4 +2,8 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { chatApp } from './instance.js';
 
-export const handler = (event: DynamoDBStreamEvent) => chatApp().stream(event);
+/** Answers Lambda's ReportBatchItemFailures contract: only `batchItemFailures`. */
+export const handler = async (event: DynamoDBStreamEvent) => {
+  const { batchItemFailures } = await chatApp().stream(event);
+  return { batchItemFailures };
+};

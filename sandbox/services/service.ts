@@ -53,6 +53,8 @@ export interface ServiceContext {
   /** Route 53's probing in the sandbox (short, so a drill takes seconds). */
   readonly healthCheckIntervalMs: number;
   readonly failureThreshold: number;
+  /** The account's Lambda concurrency quota in each region (GetAccountSettings); default 1000. */
+  readonly lambdaConcurrency?: number;
   onError(error: Error, where: string): void;
 }
 

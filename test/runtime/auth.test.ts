@@ -2,6 +2,8 @@ import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cognitoTokenVerifier } from '../../runtime/auth/cognito.js';
 import { signDevToken } from '../../runtime/auth/dev-token.js';
+import { cachedSecret } from '../../runtime/auth/secret-source.js';
+import { rotatingDevTokenVerifier } from '../../runtime/auth/verifier.js';
 import {
   type ConnectionsServer,
   connectEvent,
@@ -142,5 +144,66 @@ describe('runtime auth (Cognito user-pool JWTs)', () => {
     expect((await seoul.store.getConnection('seoul', 'cog-ok'))?.userId).toBe(
       'f81d4fae-7dec-11d0-a765-00a0c91e6bf6',
     );
+  });
+});
+
+describe('dev-token secret read at run time', () => {
+  it('secret source: one read serves every $connect within the cache time, then it is read again', async () => {
+    let reads = 0;
+    let clock = 1_000_000;
+    const source = cachedSecret(
+      async () => {
+        reads++;
+        return `secret-number-${reads}-of-enough-length`;
+      },
+      { ttlMs: 300_000, now: () => clock },
+    );
+    const [a, b] = await Promise.all([source.get(), source.get()]);
+    expect([a, b, reads]).toEqual([
+      'secret-number-1-of-enough-length',
+      'secret-number-1-of-enough-length',
+      1,
+    ]);
+    clock += 299_000;
+    expect(await source.get()).toBe('secret-number-1-of-enough-length');
+    clock += 2_000;
+    expect(await source.get()).toBe('secret-number-2-of-enough-length');
+    expect(reads).toBe(2);
+  });
+
+  it('secret source: a failed read is not cached, and an empty secret is an error', async () => {
+    let calls = 0;
+    const source = cachedSecret(async () => {
+      calls++;
+      if (calls === 1) throw new Error('AccessDeniedException');
+      return calls === 2 ? '' : 'the-secret-of-enough-length';
+    });
+    await expect(source.get()).rejects.toThrow(/AccessDenied/);
+    await expect(source.get()).rejects.toThrow(/empty/);
+    expect(await source.get()).toBe('the-secret-of-enough-length');
+  });
+
+  it('verifier: a token signed with a rotated secret verifies after one re-read; a fresh cache is not re-read', async () => {
+    let current = 'old-secret-of-enough-length';
+    let reads = 0;
+    let clock = 5_000_000;
+    const source = cachedSecret(
+      async () => {
+        reads++;
+        return current;
+      },
+      { now: () => clock },
+    );
+    const verifier = rotatingDevTokenVerifier(source, () => clock);
+    const sign = (secret: string) => signDevToken({ userId: 'amy', ttlSeconds: 600, secret, now: clock });
+    expect((await verifier.verify(sign(current))).userId).toBe('amy');
+    current = 'new-secret-of-enough-length';
+    // Under a minute old: the bad token is refused without another read.
+    await expect(verifier.verify(sign(current))).rejects.toThrow();
+    expect(reads).toBe(1);
+    clock += 61_000;
+    expect((await verifier.verify(sign(current))).userId).toBe('amy');
+    expect(reads).toBe(2);
+    await expect(verifier.verify(sign('someone-elses-secret-value'))).rejects.toThrow();
   });
 });

@@ -101,5 +101,12 @@ describe('runtime handler entries', () => {
       userPoolId: 'p',
       clientId: 'c',
     });
+    // On AWS the stacks pass the secret's id only; it wins over a value.
+    expect(
+      configFromEnv({ ...env(), [RUNTIME_ENV.devTokenSecretId]: 'chat/chat/dev-token-secret' }).auth,
+    ).toEqual({ mode: 'dev', secretId: 'chat/chat/dev-token-secret' });
+    const { [RUNTIME_ENV.devTokenSecret]: _value, ...withoutSecret } = env();
+    expect(() => configFromEnv(withoutSecret)).toThrow(/CHAT_DEV_TOKEN_SECRET_ID is not set/);
+    expect(configFromEnv({ ...env(), [RUNTIME_ENV.authMode]: 'none' }).auth).toEqual({ mode: 'none' });
   });
 });

@@ -22,8 +22,11 @@ let table: string;
 let seoul: Region;
 const { client, calls } = dynamoClient();
 
-/** Stands for Kinesis Data Firehose (JSON 1.1): records PutRecordBatch calls, failing the first N records once. */
-async function startFirehose(failFirst: number) {
+/**
+ * Stands for Kinesis Data Firehose (JSON 1.1; the sandbox has no Firehose): records PutRecordBatch calls,
+ * failing the first N records once (or on every call with `always`).
+ */
+async function startFirehose(failFirst: number, options: { always?: boolean } = {}) {
   const batches: string[][] = [];
   let toFail = failFirst;
   const server = createServer((req, res) => {
@@ -46,7 +49,7 @@ async function startFirehose(failFirst: number) {
           : { RecordId: `r${i}` },
       );
       const failed = Math.min(toFail, records.length);
-      toFail = 0;
+      if (!options.always) toFail = 0;
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(JSON.stringify({ FailedPutCount: failed, Encrypted: false, RequestResponses: responses }));
     });
@@ -173,7 +176,7 @@ describe('runtime stream', () => {
       second.dynamodb!.Keys = { pk: { S: 'ROOM#r' }, sk: { S: 'MSG#2' } };
       event.Records.push(second);
       const result = await app.stream(event);
-      expect(result).toEqual({ rows: 2, sent: 2 });
+      expect(result).toEqual({ rows: 2, sent: 2, batchItemFailures: [] });
       expect(firehose.batches).toHaveLength(2);
       expect(firehose.batches[0]).toEqual([
         '{"pk":"my_partition_key","sk":"my_sort_key","attr1":"new_attr1"}\n',
@@ -183,6 +186,36 @@ describe('runtime stream', () => {
       expect(firehose.batches[1]).toEqual([
         '{"pk":"my_partition_key","sk":"my_sort_key","attr1":"new_attr1"}\n',
       ]);
+    } finally {
+      await firehose.close();
+    }
+  });
+
+  it('stream: records Firehose keeps rejecting are reported as batch item failures, from the first undelivered one', async () => {
+    const firehose = await startFirehose(1_000_000, { always: true });
+    try {
+      const app = createChatApp(
+        { ...seoul.config, firehoseStream: 'chatctl-chat-analytics' },
+        {
+          dynamodb: client,
+          firehose: new FirehoseClient({
+            region: 'ap-northeast-2',
+            endpoint: firehose.endpoint,
+            credentials: CREDENTIALS,
+          }),
+        },
+      );
+      const event = streamEvent();
+      const first = event.Records[0];
+      first.dynamodb!.SequenceNumber = '111';
+      const second = structuredClone(first);
+      second.dynamodb!.Keys = { pk: { S: 'ROOM#r' }, sk: { S: 'MSG#2' } };
+      second.dynamodb!.SequenceNumber = '222';
+      event.Records.push(second);
+      const result = await app.stream(event);
+      // Both rows travel in one PutRecordBatch: the batch's first record is where Lambda must resume.
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: '111' }]);
+      expect(result.sent).toBe(0);
     } finally {
       await firehose.close();
     }

@@ -6,15 +6,18 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deployPlan } from '../../cli/ops/deploy/plan.js';
+import { cdkJsonContext } from '../../cli/ops/deploy/assembly.js';
+import { assemblyStacks, planFromAssembly } from '../../cli/ops/deploy/plan.js';
 import { names } from '../../core/names.js';
 import { RUNTIME_ENV } from '../../core/runtime-env.js';
 import { defaultTopology, type Topology } from '../../core/topology.js';
 import { ANALYTICS_ERROR_PREFIX, ANALYTICS_PREFIX } from '../../stacks/analytics.js';
 import { addChatStacks, type ChatStacks } from '../../stacks/app.js';
 import { WEBSOCKET_ROUTES } from '../../stacks/region-stack.js';
+import { insecureAwsSynthProblems } from '../../stacks/secure-synth.js';
 
 let app: App;
+let assembly: ReturnType<App['synth']>;
 let stacks: ChatStacks;
 let topology: Topology;
 const templates = new Map<Stack, Template>();
@@ -43,9 +46,10 @@ beforeAll(() => {
     analytics: { enabled: true },
     auth: { mode: 'cognito' },
   };
-  app = new App();
+  // cdk.json's feature flags, as the CDK CLI and chatctl synthesize with them.
+  app = new App({ context: cdkJsonContext() });
   stacks = addChatStacks(app, topology, { code: { kind: 'placeholder' } });
-  app.synth();
+  assembly = app.synth();
 }, 300_000);
 
 describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 120_000 }, () => {
@@ -68,11 +72,31 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
     ]);
   });
 
-  it('app: the pure deploy plan lists the same stacks in the same order as the CDK app', () => {
-    const plan = deployPlan(topology);
+  it("app: the deploy plan from the assembly's dependency graph lists every stack, each after its dependencies", () => {
+    const plan = planFromAssembly(topology, assemblyStacks(assembly));
     expect(plan.map((p) => [p.stackName, p.awsRegion])).toEqual(
       stacks.ordered.map((s) => [s.stackName, s.region]),
     );
+    expect([...(plan.find((p) => p.stackName === 'chat-region-tokyo')?.dependsOn ?? [])].sort()).toEqual([
+      'chat-auth',
+      'chat-global-data',
+    ]);
+    // The analytics function needs no pool ids: global data does not wait for (or import from) auth.
+    expect(plan[0]).toMatchObject({ stackName: 'chat-global-data', dependsOn: [] });
+    expect(JSON.stringify(template(stacks.globalData).toJSON())).not.toMatch(
+      /ImportValue|UserPool|ExportsReader/,
+    );
+  });
+
+  it('app: no template carries a token secret, and the feature flags of cdk.json are set', () => {
+    expect(insecureAwsSynthProblems(app, topology)).toEqual([]);
+    for (const stack of stacks.ordered) {
+      expect(JSON.stringify(template(stack).toJSON())).not.toContain(`"${RUNTIME_ENV.devTokenSecret}"`);
+    }
+    const flags = cdkJsonContext();
+    expect(Object.keys(flags).length).toBeGreaterThan(80);
+    expect(app.node.tryGetContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy')).toBe(true);
+    expect(app.node.tryGetContext('@aws-cdk/core:defaultCrossStackReferences')).toBe('strong');
   });
 
   it('global data: a GlobalTable with on-demand billing, stream, TTL, PITR, deletion protection and 3 replicas', () => {
@@ -172,7 +196,7 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
     }
   });
 
-  it('region: the stage has access logging and throttling, and is mapped at /prod on the regional domain', () => {
+  it('region: the stage has access logging and throttling, and is mapped at /prod on the regional domain and on chat.<domain>', () => {
     const t = template(stacks.regions.get('seoul')!);
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: 'prod',
@@ -181,10 +205,23 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
     });
     t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'seoul.chat.example.com' });
     t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'seoul-health.chat.example.com' });
-    t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiMappingKey: 'prod', Stage: 'prod' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'chat.example.com' });
+    const stack = stacks.regions.get('seoul')!;
+    const mappings = Object.values(t.findResources('AWS::ApiGatewayV2::ApiMapping')) as {
+      Properties: { ApiMappingKey: string; DomainName: unknown; Stage: unknown; ApiId: unknown };
+    }[];
+    const domainOf = (m: (typeof mappings)[number]) => JSON.stringify(m.Properties.DomainName);
+    expect(mappings.map((m) => m.Properties.ApiMappingKey)).toEqual(['prod', 'prod', undefined]);
+    const global = mappings.find((m) =>
+      domainOf(m).includes(stack.getLogicalId(stack.globalDomain.node.defaultChild as never)),
+    );
+    expect(global, 'an API mapping of chat.<domain>').toBeDefined();
+    expect(global!.Properties.ApiId).toEqual({
+      Ref: stack.getLogicalId(stack.webSocketApi.node.defaultChild as never),
+    });
     t.hasResourceProperties('AWS::CertificateManager::Certificate', {
       DomainName: 'seoul.chat.example.com',
-      SubjectAlternativeNames: ['seoul-health.chat.example.com'],
+      SubjectAlternativeNames: ['seoul-health.chat.example.com', 'chat.example.com'],
       ValidationMethod: 'DNS',
     });
   });
@@ -204,6 +241,15 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
         SetIdentifier: key,
         HostedZoneId: 'Z0SANDBOX00000000000',
         HealthCheckId: { 'Fn::GetAtt': [stack.getLogicalId(stack.healthCheck), 'HealthCheckId'] },
+        // The alias is this region's chat.<domain> custom domain, not <key>.chat.<domain>.
+        AliasTarget: Match.objectLike({
+          DNSName: {
+            'Fn::GetAtt': [
+              stack.getLogicalId(stack.globalDomain.node.defaultChild as never),
+              'RegionalDomainName',
+            ],
+          },
+        }),
       });
       t.hasResourceProperties('AWS::Route53::HealthCheck', {
         HealthCheckConfig: {
@@ -239,20 +285,20 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
     expect(json).toContain(':dynamodb:ap-northeast-1:123456789012:table/chat-chat');
     expect(json).not.toContain('dynamodb:*');
     const manage = all.filter((s) => s.Action === 'execute-api:ManageConnections');
-    expect(manage.length).toBe(11); // 10 route functions + the relay
+    expect(manage.length).toBe(9); // 8 route functions ($connect and $disconnect never post) + the relay
     expect(JSON.stringify(manage[0].Resource)).toContain('/prod/*/@connections/*');
     const invoke = all.filter((s) => s.Action === 'lambda:InvokeFunction');
     const invoked = new Set(
       invoke.flatMap((s) => JSON.stringify(s.Resource).match(/function:[a-z0-9-]+/g) ?? []),
     );
-    expect([...invoked].sort()).toEqual([
-      'function:chat-na-relay',
-      'function:chat-seoul-relay',
-      'function:chat-tokyo-relay',
-    ]);
-    // Only the health function may invoke its own region's relay.
-    const selfInvokers = invoke.filter((s) => JSON.stringify(s.Resource).includes('chat-tokyo-relay'));
-    expect(selfInvokers).toHaveLength(1);
+    // The other regions' relays only: health invokes nothing, nor do $connect and $disconnect.
+    expect([...invoked].sort()).toEqual(['function:chat-na-relay', 'function:chat-seoul-relay']);
+    expect(invoke).toHaveLength(8);
+    const policies = template(stack).findResources('AWS::IAM::Policy');
+    for (const [id, policy] of Object.entries(policies)) {
+      if (!/^Fn(health|connect|disconnect)/.test(id)) continue;
+      expect(JSON.stringify(policy), id).not.toMatch(/lambda:InvokeFunction|ManageConnections/);
+    }
   });
 
   it('china proxy: origin is the origin region domain, all viewer headers but Host, no caching, TLS 1.2, logs, WAF', () => {
@@ -298,6 +344,11 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
       '{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_QUERYSTRING"}',
     );
     expect(proxy.region).toBe('us-east-1');
+    // CloudFront answers IPv6 too: an A and an AAAA alias; the output URL has the stage (without it: 403).
+    for (const type of ['A', 'AAAA']) {
+      t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'cn.chat.example.com.', Type: type });
+    }
+    t.hasOutput('ProxyUrl', { Value: 'wss://cn.chat.example.com/prod' });
   });
 
   it('analytics: Firehose writes GZIP to S3 with 128 MiB / 60 s buffers and hour-partitioned prefixes', () => {
@@ -312,9 +363,19 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
       }),
     });
     expect(ANALYTICS_PREFIX).toMatch(/year=.*\/month=.*\/day=.*\/hour=/);
+    const queue = t.findResources('AWS::SQS::Queue');
+    const [queueId] = Object.keys(queue);
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: Match.anyValue(),
       StartingPosition: 'LATEST',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 3,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', { QueueName: names.analyticsDeadLetters(topology) });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'chat-seoul-stream',
+      Environment: { Variables: Match.objectLike({ [RUNTIME_ENV.authMode]: 'none' }) },
     });
     t.hasResourceProperties('AWS::Glue::Table', {
       TableInput: Match.objectLike({

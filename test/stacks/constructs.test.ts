@@ -15,15 +15,20 @@ import { GlobalDataStack } from '../../stacks/global-data-stack.js';
 import { RegionStack } from '../../stacks/region-stack.js';
 
 const base = (): Topology => ({ ...defaultTopology({ target: 'aws' }), account: '123456789012' });
-const auth = { mode: 'dev', devTokenSecret: 'a-test-secret-of-enough-length' } as const;
+const auth = { mode: 'dev', secretName: 'chat/chat/dev-token-secret' } as const;
 const code = { kind: 'placeholder' } as const;
 
-function replicasOf(topology: Topology): string[] {
-  const stack = new GlobalDataStack(new App(), 'data', { topology, code, auth });
+function replicasOf(
+  topology: Topology,
+  options: { replicaRegions?: string[]; unprotectedReplicas?: string[] } = {},
+): string[] {
+  const stack = new GlobalDataStack(new App(), 'data', { topology, code, ...options });
   const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::GlobalTable')) as {
-    Properties: { Replicas: { Region: string }[] };
+    Properties: { Replicas: { Region: string; DeletionProtectionEnabled: boolean }[] };
   }[];
-  return table.Properties.Replicas.map((r) => r.Region);
+  return table.Properties.Replicas.map(
+    (r) => `${r.Region}${r.DeletionProtectionEnabled ? '' : ' (unprotected)'}`,
+  );
 }
 
 describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
@@ -37,16 +42,31 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
     expect(replicasOf(topology)).toEqual(['ap-northeast-1', 'us-west-2', 'ap-southeast-2', 'ap-northeast-2']);
   });
 
+  it('global data: a replica step names its replicas by AWS region code, and one can go unprotected before removal', () => {
+    expect(
+      replicasOf(base(), {
+        replicaRegions: ['ap-northeast-2', 'ap-northeast-1', 'eu-west-3'],
+        unprotectedReplicas: ['eu-west-3'],
+      }),
+    ).toEqual(['ap-northeast-1', 'eu-west-3 (unprotected)', 'ap-northeast-2']);
+    expect(() => replicasOf(base(), { replicaRegions: ['ap-northeast-1'] })).toThrow(
+      /must include the home region/,
+    );
+    expect(() => replicasOf(base(), { replicaRegions: ['ap-northeast-2', 'mars-1'] })).toThrow(
+      /not an AWS region/,
+    );
+  });
+
   it('global data: lives in the home region and has no analytics resources when analytics is off', () => {
     const topology = { ...base(), homeRegion: 'na' };
-    const stack = new GlobalDataStack(new App(), 'data', { topology, code, auth });
+    const stack = new GlobalDataStack(new App(), 'data', { topology, code });
     expect(stack.region).toBe('us-west-2');
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 0);
     t.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
-  it('region stack: dev auth puts the secret in the environment and a 1-region app has no relay targets', () => {
+  it('region stack: dev auth passes the secret name only (never a value), $connect alone may read it, a 1-region app has no relay targets', () => {
     const one: Topology = {
       ...base(),
       regions: [base().regions[0]],
@@ -58,12 +78,22 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
       Environment: {
         Variables: Match.objectLike({
           [RUNTIME_ENV.authMode]: 'dev',
-          [RUNTIME_ENV.devTokenSecret]: auth.devTokenSecret,
+          [RUNTIME_ENV.devTokenSecretId]: auth.secretName,
           [RUNTIME_ENV.relayTargets]: '{}',
         }),
       },
     });
-    expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain(RUNTIME_ENV.firehoseStream);
+    const json = JSON.stringify(Template.fromStack(stack).toJSON());
+    expect(json).not.toContain(RUNTIME_ENV.firehoseStream);
+    expect(json).not.toContain(`"${RUNTIME_ENV.devTokenSecret}"`);
+    const readers = Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'))
+      .map(([id]) => id);
+    // $connect verifies tokens; the canary signs its own.
+    expect(readers.map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'FnconnectRoleDefaultPolicy',
+      'CanaryFnRoleDefaultPolicy',
+    ]);
   });
 
   it('props: a region key that is not in the topology is refused with the known keys', () => {
@@ -74,7 +104,7 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
 
   it('props: an invalid topology is refused with the field at fault, before anything is built', () => {
     const bad = { ...base(), account: '12' };
-    expect(() => new GlobalDataStack(new App(), 'd', { topology: bad, code, auth })).toThrow(/account/);
+    expect(() => new GlobalDataStack(new App(), 'd', { topology: bad, code })).toThrow(/account/);
   });
 
   it('props: the China proxy refuses a disabled proxy and any region but us-east-1', () => {
@@ -85,21 +115,32 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
     ).toThrow(/must be in us-east-1/);
   });
 
-  it('chat function: bundles runtime/handlers/<route>.ts into an ESM bundle that loads in Node and exports handler', async () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'chatctl-bundle-'));
-    const app = new App({ outdir });
-    const stack = new Stack(app, 'bundle-test', {
-      env: { account: '123456789012', region: 'ap-northeast-2' },
-    });
-    new ChatFunction(stack, 'Ping', {
-      functionName: 'chat-seoul-ping',
-      route: 'ping',
-      code: { kind: 'bundle', projectRoot: resolve('.') },
-      environment: {},
-      timeout: Duration.seconds(29),
-      description: 'bundling test',
-    });
-    const assembly = app.synth();
+  it('chat function: bundles runtime/handlers/<route>.ts into an ESM bundle that loads in Node and exports handler; the same code gives the same asset wherever it is bundled', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'chatctl-bundle-'));
+    const bundleInto = (outdir: string) => {
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'bundle-test', {
+        env: { account: '123456789012', region: 'ap-northeast-2' },
+      });
+      new ChatFunction(stack, 'Ping', {
+        functionName: 'chat-seoul-ping',
+        route: 'ping',
+        code: { kind: 'bundle', projectRoot: resolve('.') },
+        environment: {},
+        timeout: Duration.seconds(29),
+        description: 'bundling test',
+      });
+      return { stack, assembly: app.synth() };
+    };
+    const { stack, assembly } = bundleInto(join(root, 'a'));
+    // esbuild writes source-map paths relative to its output folder: another folder must not change the asset.
+    const elsewhere = bundleInto(join(root, 'deeper', 'and', 'elsewhere'));
+    const assetsOf = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('asset.'));
+    expect(assetsOf(elsewhere.assembly.directory)).toEqual(assetsOf(assembly.directory));
+    const map = JSON.parse(
+      readFileSync(join(assembly.directory, assetsOf(assembly.directory)[0], 'index.mjs.map'), 'utf8'),
+    ) as { sources: string[] };
+    expect(map.sources).toContain('runtime/handlers/ping.ts');
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
@@ -113,6 +154,6 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
     expect(readFileSync(bundle, 'utf8')).toMatch(/createRequire/);
     const loaded = (await import(pathToFileURL(bundle).href)) as { handler?: unknown };
     expect(typeof loaded.handler).toBe('function');
-    rmSync(outdir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   });
 });

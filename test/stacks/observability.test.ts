@@ -66,10 +66,7 @@ beforeAll(() => {
     paging: { email: ['oncall@example.com'], https: ['https://pager.example.com/hook'] },
   };
   app = new App();
-  stacks = addChatStacks(app, topology, {
-    code: { kind: 'placeholder' },
-    devTokenSecret: 'a-test-secret-of-enough-length',
-  });
+  stacks = addChatStacks(app, topology, { code: { kind: 'placeholder' } });
   app.synth();
 }, 300_000);
 

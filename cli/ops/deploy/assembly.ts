@@ -21,9 +21,21 @@ export interface AssemblyOptions {
   /** Bundle runtime/handlers with esbuild (true), or use placeholder code to check the infrastructure only. */
   readonly bundle: boolean;
   readonly outDir: string;
-  /** auth.mode "dev": the secret tokens are signed with; a placeholder stands in when absent (synth only). */
-  readonly devTokenSecret?: string;
   readonly projectRoot?: string;
+  /** The Global Table's replicas (AWS region codes) for one step of a stepwise replica change. */
+  readonly replicaRegions?: readonly string[];
+  readonly unprotectedReplicas?: readonly string[];
+}
+
+/**
+ * The feature flags and settings of cdk.json's "context": the plain CDK CLI reads them from there, and chatctl
+ * passes the same ones, so both synthesize the same templates.
+ */
+export function cdkJsonContext(projectRoot = findProjectRoot()): Record<string, unknown> {
+  const path = join(projectRoot, 'cdk.json');
+  if (!existsSync(path)) return {};
+  return ((JSON.parse(readFileSync(path, 'utf8')) as { context?: Record<string, unknown> }).context ??
+    {}) as Record<string, unknown>;
 }
 
 /** The folder holding chatctl's package.json (sources and dist/ alike). */
@@ -73,11 +85,13 @@ export async function createToolkit(ioHost: IIoHost): Promise<Toolkit> {
  * source is produced (by synth, diff or deploy).
  */
 export async function chatAssemblySource(toolkit: Toolkit, topology: Topology, options: AssemblyOptions) {
-  const [{ App }, { AwsSolutionsChecks }, { addChatStacks }] = await Promise.all([
-    import('aws-cdk-lib'),
-    import('cdk-nag'),
-    import('../../../stacks/app.js'),
-  ]);
+  const [{ App }, { AwsSolutionsChecks }, { addChatStacks }, { insecureAwsSynthProblems }] =
+    await Promise.all([
+      import('aws-cdk-lib'),
+      import('cdk-nag'),
+      import('../../../stacks/app.js'),
+      import('../../../stacks/secure-synth.js'),
+    ]);
   const findings: NagFinding[] = [];
   const projectRoot = options.projectRoot ?? findProjectRoot();
   if (options.bundle) {
@@ -92,11 +106,23 @@ export async function chatAssemblySource(toolkit: Toolkit, topology: Topology, o
   }
   const source = await toolkit.fromAssemblyBuilder(
     async (props) => {
-      const app = new App({ outdir: props.outdir, context: props.context });
+      const app = new App({
+        outdir: props.outdir,
+        context: { ...cdkJsonContext(projectRoot), ...props.context },
+      });
       addChatStacks(app, topology, {
         code: options.bundle ? { kind: 'bundle', projectRoot } : { kind: 'placeholder' },
-        devTokenSecret: options.devTokenSecret,
+        replicaRegions: options.replicaRegions,
+        unprotectedReplicas: options.unprotectedReplicas,
       });
+      if (topology.target === 'aws') {
+        const problems = insecureAwsSynthProblems(app, topology);
+        if (problems.length > 0) {
+          throw new UserError(`refusing to synthesize for AWS: ${problems.join('; ')}`, {
+            hint: 'no secret belongs in a template: auth mode "dev" keeps its secret in Secrets Manager',
+          });
+        }
+      }
       const report = new AwsSolutionsChecks(app).validateScope(app);
       findings.length = 0;
       for (const violation of report.violations ?? []) {

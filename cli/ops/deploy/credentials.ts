@@ -5,6 +5,7 @@
 import { UserError } from '../../../core/errors.js';
 import type { Topology } from '../../../core/topology.js';
 import { explainAwsError } from '../aws-errors.js';
+import type { AwsClientConfig } from '../target.js';
 
 export interface CallerIdentity {
   readonly account: string;
@@ -14,10 +15,17 @@ export interface CallerIdentity {
 const NO_CREDENTIALS_HINT =
   'sign in (aws sso login, or set AWS_PROFILE / AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), then run again';
 
-/** Resolves credentials with the default chain and checks they belong to the topology's account. */
-export async function requireAwsCredentials(topology: Topology, doing: string): Promise<CallerIdentity> {
+/**
+ * Resolves credentials with the default chain (or the target's client settings, e.g. the sandbox's) and checks
+ * they belong to the topology's account.
+ */
+export async function requireAwsCredentials(
+  topology: Topology,
+  doing: string,
+  config: AwsClientConfig = { region: 'us-east-1', maxAttempts: 2 },
+): Promise<CallerIdentity> {
   const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-  const client = new STSClient({ region: 'us-east-1', maxAttempts: 2 });
+  const client = new STSClient(config);
   try {
     try {
       await client.config.credentials();

@@ -7,21 +7,19 @@ import type { DeployOptions, DeployOutcome } from './deploy.js';
 
 export type { DeployOptions, DeployOutcome, StackChange } from './deploy.js';
 export type { PlannedStack, StackKind } from './plan.js';
+export type { DeployPlan, DeployStep } from './prepare.js';
 
 /**
- * `chatctl region add <key>` with target aws: deploys the new replica (global data stack), the new region's
- * stack (its API, functions, domain, health check and latency record), then every other region's stack (their
- * relay targets and relay-invoke permissions now include the new region). Credentials are checked first.
+ * `chatctl region add <key>` with target aws: the whole deploy plan, which reads the replicas deployed and adds
+ * the new one (one table update), checks the new region's CDK bootstrap and Lambda quota first, then deploys the
+ * stacks in dependency order (the new region's after its replica; the others for their new relay targets).
  * Returns { applied, detail, plan, changes, deployed }; throws a UserError with a hint on failure.
  */
 export async function deployRegionAddition(
   topology: Topology,
-  key: string,
+  _key: string,
   options: DeployOptions = {},
 ): Promise<DeployOutcome> {
-  const [{ regionAdditionPlan }, { deployStacks }] = await Promise.all([
-    import('./plan.js'),
-    import('./deploy.js'),
-  ]);
-  return deployStacks(topology, regionAdditionPlan(topology, key), options);
+  const { deployChat } = await import('./deploy.js');
+  return deployChat(topology, options);
 }

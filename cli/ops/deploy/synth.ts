@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Topology } from '../../../core/topology.js';
 import { CallbackIoHost, chatAssemblySource, createToolkit, type NagFinding } from './assembly.js';
-import { deployPlan } from './plan.js';
+import { assemblyStacks, type CloudAssemblyLike, planFromAssembly } from './plan.js';
 
 export interface SynthStackSummary {
   readonly stackName: string;
@@ -24,7 +24,6 @@ export interface SynthSummary {
 export interface SynthOptions {
   readonly outDir?: string;
   readonly bundle?: boolean;
-  readonly devTokenSecret?: string;
   readonly onMessage?: (text: string) => void;
 }
 
@@ -40,7 +39,6 @@ export async function synthesize(topology: Topology, options: SynthOptions = {})
   const { source, findings } = await chatAssemblySource(toolkit, topology, {
     bundle,
     outDir,
-    devTokenSecret: options.devTokenSecret,
   });
   const assembly = await toolkit.synth(source);
   try {
@@ -57,7 +55,11 @@ export async function synthesize(topology: Topology, options: SynthOptions = {})
         resources: Object.fromEntries(Object.entries(resources).sort(([a], [b]) => a.localeCompare(b))),
       };
     });
-    const order = deployPlan(topology).map((p) => p.stackName);
+    // Listed in deploy order: the assembly's dependency graph (cli/ops/deploy/plan.ts).
+    const order = planFromAssembly(
+      topology,
+      assemblyStacks(assembly.cloudAssembly as unknown as CloudAssemblyLike),
+    ).map((p) => p.stackName);
     stacks.sort((a, b) => order.indexOf(a.stackName) - order.indexOf(b.stackName));
     return {
       outDir,

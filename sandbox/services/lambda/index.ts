@@ -3,6 +3,8 @@
  * region's function in-process. RequestResponse answers 200 with the result; Event answers 202 and runs it
  * after; DryRun answers 204. A handler error answers 200 with `x-amz-function-error: Unhandled`, as Lambda
  * does. The functions are each running region's relay and health handlers, found by their stack names.
+ * GetAccountSettings (GET /2016-08-19/account-settings) answers the account's concurrency quota (the
+ * `lambdaConcurrency` option) and what the running regions' lanes leave unreserved, for a deploy's preflight.
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -22,6 +24,7 @@ export interface LambdaFunction {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+const ACCOUNT_SETTINGS = /^\/2016-08-19\/account-settings\/?$/;
 const ARN = /^arn:aws:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/;
 
 function lambdaError(status: number, type: string, message: string): EdgeResponse {
@@ -63,15 +66,40 @@ class LambdaService implements SandboxService {
     );
   }
 
+  /** GetAccountSettings: the quota, and what the running regions' functions reserve of it (their lanes). */
+  private accountSettings(awsRegion: string): EdgeResponse {
+    const topology = this.context.topology();
+    const here = this.context.regions().filter((r) => r.awsRegion === awsRegion).length;
+    const lanes = Object.values(topology.lanes).reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    const quota = this.context.lambdaConcurrency ?? 1000;
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() },
+      body: JSON.stringify({
+        AccountLimit: {
+          TotalCodeSize: 80_530_636_800,
+          CodeSizeUnzipped: 262_144_000,
+          CodeSizeZipped: 52_428_800,
+          ConcurrentExecutions: quota,
+          UnreservedConcurrentExecutions: Math.max(0, quota - here * lanes),
+        },
+        AccountUsage: { TotalCodeSize: 0, FunctionCount: here * 12 },
+      }),
+    };
+  }
+
   handle = async (request: EdgeRequest): Promise<EdgeResponse> => {
     const options = this.context;
+    if (request.method === 'GET' && ACCOUNT_SETTINGS.test(request.path)) {
+      return this.accountSettings(request.region);
+    }
     const match = INVOKE.exec(request.path);
     if (!match || request.method !== 'POST') {
       return awsError(
         'rest-json',
         400,
         'UnknownOperationException',
-        `the chatctl sandbox's Lambda serves Invoke only (got ${request.method} ${request.path})`,
+        `the chatctl sandbox's Lambda serves Invoke and GetAccountSettings only (got ${request.method} ${request.path})`,
       );
     }
     let name = decodeURIComponent(match[1]);

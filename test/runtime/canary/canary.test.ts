@@ -106,7 +106,7 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
     expect(JSON.parse(lines[0])).toMatchObject({ CanarySuccess: 0 });
   });
 
-  it('canaryConfigFromEnv: signs dev tokens for its probe user; refuses cognito mode and a missing URL', () => {
+  it('canaryConfigFromEnv: signs dev tokens for its probe user; refuses cognito mode and a missing URL', async () => {
     const env = {
       CHAT_TABLE: 'chat-chat',
       CHAT_REGION_KEY: 'seoul',
@@ -117,7 +117,7 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
     };
     const config = canaryConfigFromEnv(env);
     expect(config).toMatchObject({ regionKey: 'seoul', url: env.CHAT_CANARY_URL, namespace: 'chatctl/chat' });
-    const [, payload] = config.token().split('.');
+    const [, payload] = (await config.token()).split('.');
     expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({ sub: 'canary-seoul' });
     expect(() => canaryConfigFromEnv({ ...env, CHAT_CANARY_URL: '' })).toThrow(/CHAT_CANARY_URL is not set/);
     expect(() =>
