@@ -1,7 +1,7 @@
 // Runs the built CLI (`npm test` builds first): synth as a command, deploy without credentials, and the rule
 // that only synth/diff/deploy load the CDK.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -79,10 +79,7 @@ describe('cli synth and deploy', () => {
   }, 300_000);
 
   it('deploy: with no AWS credentials it fails at once with a clear message and exit 1', () => {
-    const result = chatctl(
-      ['deploy', '--yes', '--config', config],
-      credentialFreeEnv({ CHATCTL_DEV_TOKEN_SECRET: 'a-test-secret-of-enough-length' }),
-    );
+    const result = chatctl(['deploy', '--yes', '--config', config], credentialFreeEnv());
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/deploy: no AWS credentials found/);
     expect(result.stderr).toMatch(/aws sso login|AWS_PROFILE/);
@@ -91,19 +88,30 @@ describe('cli synth and deploy', () => {
   }, 60_000);
 
   it('diff: with no AWS credentials it fails at once with the same clear message and exit 1', () => {
-    const result = chatctl(
-      ['diff', '--region', 'tokyo', '--config', config],
-      credentialFreeEnv({ CHATCTL_DEV_TOKEN_SECRET: 'a-test-secret-of-enough-length' }),
-    );
+    const result = chatctl(['diff', '--region', 'tokyo', '--config', config], credentialFreeEnv());
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/diff: no AWS credentials found/);
   }, 60_000);
 
-  it('deploy: auth mode dev without a dev-token secret is refused before anything else', () => {
-    const result = chatctl(['deploy', '--yes', '--config', config], credentialFreeEnv());
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/CHATCTL_DEV_TOKEN_SECRET/);
-  }, 60_000);
+  it('cdk app: bin/cdk.ts refuses to synthesize an AWS target still on the sandbox account, and writes nothing', () => {
+    // chatctl.json in the working folder (as the CDK CLI runs the app): target aws, the sandbox's account.
+    const folder = join(dir, 'sandbox-account');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'chatctl.json'), serializeTopology(defaultTopology({ target: 'aws' })));
+    const out = join(dir, 'refused.out');
+    const result = spawnSync(resolve('node_modules/.bin/tsx'), [resolve('bin/cdk.ts')], {
+      cwd: folder,
+      encoding: 'utf8',
+      env: credentialFreeEnv({
+        CDK_OUTDIR: out,
+        CDK_CONTEXT_JSON: '{"chatctl:bundle":"false"}',
+      }),
+      timeout: 120_000,
+    });
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/refusing to synthesize for AWS:\n.*"account" is 000000000000/);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+  }, 120_000);
 
   it('deploy: the sandbox target is refused with a hint to pass --target aws', () => {
     const result = chatctl(['deploy', '--target', 'sandbox', '--config', config], credentialFreeEnv());
