@@ -347,6 +347,12 @@ export class Sandbox {
         isDown: () => faults.has(spec.key, 'gateway-down'),
         delayMs: () => faults.latencyMs(spec.key),
         onError: this.onError,
+        // As each region's API Gateway holds them: its own names and the global chat.<domain>.
+        domainNames: [
+          names.regionalDomain(this.currentTopology, spec.key),
+          names.regionalHealthDomain(this.currentTopology, spec.key),
+          names.chatRecord(this.currentTopology),
+        ],
       },
       this.gatewayPorts(),
     );

@@ -65,7 +65,12 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
     const token = this.flags.token ?? target.token(user);
     let client: Awaited<ReturnType<typeof ChatClient.connect>>;
     try {
-      client = await ChatClient.connect({ url: endpoint.url, token, timeoutMs: this.flags.timeout });
+      client = await ChatClient.connect({
+        url: endpoint.url,
+        address: endpoint.address,
+        token,
+        timeoutMs: this.flags.timeout,
+      });
     } catch (error) {
       if (error instanceof ChatClientError) {
         throw new UserError(`could not connect ${endpoint.how}: ${error.message}`, {

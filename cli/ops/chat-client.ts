@@ -45,6 +45,26 @@ export interface ChatClientOptions {
   readonly connectTimeoutMs?: number;
   /** Extra headers on the upgrade request. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The IP address to reach the URL's host at (a DNS answer), so that TLS, the certificate and Host all carry the
+   * URL's name: how a client reaches chat.<domain> in the region latency DNS picked for someone else.
+   */
+  readonly address?: string;
+}
+
+/** ws/https `lookup` that resolves every name to `address` (undefined: the system resolver). */
+export function fixedLookup(address: string | undefined) {
+  if (!address) return undefined;
+  const family = address.includes(':') ? 6 : 4;
+  return (
+    _host: string,
+    options: { all?: boolean },
+    callback: (
+      error: Error | null,
+      address: string | { address: string; family: number }[],
+      family?: number,
+    ) => void,
+  ) => (options?.all ? callback(null, [{ address, family }]) : callback(null, address, family));
 }
 
 interface Pending {
@@ -135,6 +155,7 @@ export class ChatClient {
         handshakeTimeout: connectTimeoutMs,
         headers: { ...options.headers },
         maxPayload: 256 * 1024,
+        ...(options.address ? { lookup: fixedLookup(options.address) as never } : {}),
       });
       let settled = false;
       const fail = (error: ChatClientError) => {

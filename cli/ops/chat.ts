@@ -17,6 +17,8 @@ export type ChatVia = 'direct' | 'dns' | 'china';
 
 export interface ChatEndpoint {
   readonly url: string;
+  /** Where the URL's host is reached (a DNS answer); the URL keeps the name, as a user's client does. */
+  readonly address?: string;
   /** The region key that serves the connection (undefined when unknown, e.g. behind the China proxy on AWS). */
   readonly region?: string;
   readonly via: ChatVia;
@@ -94,6 +96,25 @@ export async function resolveByDns(target: Target, fromKey: string): Promise<Dns
   }
 }
 
+/**
+ * The global name, wss://chat.<domain>/prod, as a client that latency DNS sent to region `key` reaches it: the
+ * URL carries the global name (TLS, certificate and Host check are those of chat.<domain>, which every region's
+ * API Gateway holds), and the address is DNS's answer. In the sandbox each region's gateway is a port of
+ * 127.0.0.1 that answers for chat.<domain> by Host.
+ */
+export function globalNameEndpoint(
+  target: Target,
+  key: string,
+  answered: readonly string[] = [],
+): { url: string; address?: string } {
+  const name = names.chatRecord(target.topology);
+  if (target.kind === 'sandbox') {
+    const port = new URL(target.region(key).websocketUrl).port;
+    return { url: `ws://${name}:${port}/${WEBSOCKET_STAGE}`, address: '127.0.0.1' };
+  }
+  return { url: `wss://${name}/${WEBSOCKET_STAGE}`, address: answered[0] };
+}
+
 /** The China proxy's WebSocket URL: sandbox.json in the sandbox, the distribution's domain on AWS. */
 export async function chinaUrl(target: Target): Promise<string> {
   if (!target.topology.china.enabled) {
@@ -142,7 +163,7 @@ export async function resolveChatEndpoint(
     const from = options.from ?? options.region ?? target.topology.homeRegion;
     const answer = await resolveByDns(target, from);
     return {
-      url: target.region(answer.region).websocketUrl,
+      ...globalNameEndpoint(target, answer.region, answer.recordData),
       region: answer.region,
       via: 'dns',
       how: `to ${answer.region} (latency DNS for users in ${from}, ${answer.clientSubnet}, answered ${answer.recordData.join(', ')})`,

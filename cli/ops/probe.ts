@@ -58,16 +58,25 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-/** Opens a WebSocket to `url` with `token` in the query string; rejects on refusal, timeout or abort. */
+/**
+ * Opens a WebSocket to `url` with `token` in the query string; rejects on refusal, timeout or abort. `address`:
+ * reach the URL's host there (a DNS answer), keeping its name for TLS and Host.
+ */
 export async function openProbe(
   url: string,
   token: string,
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: { timeoutMs: number; signal?: AbortSignal; address?: string },
 ): Promise<ProbeSocket> {
-  const { default: WebSocket } = await import('ws');
+  const [{ default: WebSocket }, { fixedLookup }] = await Promise.all([
+    import('ws'),
+    import('./chat-client.js'),
+  ]);
   const full = `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
   const started = performance.now();
-  const socket = new WebSocket(full, { handshakeTimeout: options.timeoutMs });
+  const socket = new WebSocket(full, {
+    handshakeTimeout: options.timeoutMs,
+    ...(options.address ? { lookup: fixedLookup(options.address) as never } : {}),
+  });
   const buffered: ServerFrame[] = [];
   const waiters = new Set<Waiter>();
   const listeners: ((frame: ServerFrame, at: number) => void)[] = [];

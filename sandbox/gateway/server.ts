@@ -17,6 +17,7 @@ import type { HostedChatApp } from '../runtime-host.js';
 import { type Connection, disconnect, type GatewayContext, sleep } from './connections.js';
 import { answerHealth } from './health.js';
 import { manageConnection, reply } from './management.js';
+import { servesHost } from './host.js';
 import { onUpgrade } from './upgrade.js';
 
 export interface GatewayOptions {
@@ -35,6 +36,11 @@ export interface GatewayOptions {
   /** Extra delay (latency fault) in ms. */
   delayMs(): number;
   readonly onError?: (error: Error, where: string) => void;
+  /**
+   * The custom domain names this gateway holds (./host.ts): the region's own and the global chat.<domain>; a
+   * request for any other Host answers 403. Absent: every Host is served.
+   */
+  readonly domainNames?: readonly string[];
 }
 
 export interface Gateway {
@@ -80,6 +86,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!servesHost(options.domainNames, req.headers.host)) {
+      writeResponse(res, reply(403, JSON.stringify({ message: 'Forbidden' })));
+      return;
+    }
     const body = await readBody(req);
     const response = await dispatch({
       method: req.method ?? 'GET',

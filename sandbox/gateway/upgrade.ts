@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { WebSocketServer } from 'ws';
 import { type Connection, disconnect, type GatewayContext, open, resetIdle, sleep } from './connections.js';
 import { type ConnectionInfo, connectEvent, connectionId } from './events.js';
+import { servesHost } from './host.js';
 import { onMessage } from './messages.js';
 
 function rejectUpgrade(socket: Socket, status: number, body = ''): void {
@@ -28,6 +29,10 @@ export async function onUpgrade(
   const url = new URL(req.url ?? '/', 'http://gateway');
   if (options.isDown()) {
     rejectUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
+    return;
+  }
+  if (!servesHost(options.domainNames, req.headers.host)) {
+    rejectUpgrade(socket, 403, JSON.stringify({ message: 'Forbidden' }));
     return;
   }
   if (url.pathname !== `/${api.stage}` && url.pathname !== `/${api.stage}/`) {

@@ -145,6 +145,8 @@ describe('chatctl chat', () => {
         /connected to tokyo \(latency DNS for users in tokyo, 133\.242\.0\.0\/24, answered 127\.0\.0\.\d+\)/,
       );
       expect(dns.stdout).toMatch(/^pong from tokyo in \d+ ms$/m);
+      // By the global name, as a user's client connects: the gateway answers for chat.<domain> by Host.
+      expect(dns.stdout).toMatch(/ at ws:\/\/chat\.example\.com:\d+\/prod;/);
 
       const china = await chatctl(['chat', '--via', 'china', '--room', 'routing', '--user', 'li'], '/ping\n');
       expect(china.stderr).toBe('');

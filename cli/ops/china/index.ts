@@ -351,13 +351,18 @@ export async function chinaTest(
  */
 export async function chatBothWays(
   target: Target,
-  urlA: string,
+  urlA: string | { readonly url: string; readonly address?: string },
   urlB: string,
   options: { timeoutMs: number; signal?: AbortSignal; roomId?: string },
 ): Promise<{ roomId: string; aToBMs: number; bToAMs: number }> {
   const roomId =
     options.roomId ?? `chatctl-test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const a = await openProbe(urlA, target.token('chatctl-test-a', 600), options);
+  // A's endpoint may name a host reached at a DNS answer (the global name, as a user's client reaches it).
+  const endpointA = typeof urlA === 'string' ? { url: urlA } : urlA;
+  const a = await openProbe(endpointA.url, target.token('chatctl-test-a', 600), {
+    ...options,
+    address: endpointA.address,
+  });
   try {
     const b = await openProbe(urlB, target.token('chatctl-test-b', 600), options);
     try {

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import { UserError } from '../../../core/errors.js';
 import { findRegion } from '../../../core/topology.js';
+import { globalNameEndpoint } from '../chat.js';
 import { chatBothWays, moveChinaOrigin } from '../china/index.js';
 import { drainSafety } from '../drain/index.js';
 import {
@@ -76,6 +77,8 @@ interface Ctx {
   chinaTo?: string;
   drainedAt?: number;
   peer?: string;
+  /** What DNS answered for the drained region's users (the address their clients reach chat.<domain> at). */
+  shiftedRecords?: readonly string[];
 }
 
 const save = (ctx: Ctx) => writeJournal(ctx.dir, ctx.journal);
@@ -192,6 +195,7 @@ function steps(): StepDef<Ctx>[] {
           });
           journal.timeToShiftMs = Math.round(moved.elapsedMs);
           journal.shiftedTo = moved.answer.region;
+          ctx.shiftedRecords = moved.answer.records;
           const serving = ctx.safety?.remaining ?? [];
           if (serving.length > 0 && !serving.includes(moved.answer.region!)) {
             throw new Error(
@@ -218,9 +222,10 @@ function steps(): StepDef<Ctx>[] {
         journal.roomId = roomId;
         await save(ctx);
         step.progress(`a ${journal.region} user at ${to} and a user in ${ctx.peer} chat in ${roomId}`);
+        // The drained region's user connects as a user's client does: to chat.<domain>, at DNS's answer.
         const chat = await chatBothWays(
           target,
-          target.region(to).websocketUrl,
+          globalNameEndpoint(target, to, ctx.shiftedRecords),
           target.region(ctx.peer).websocketUrl,
           {
             timeoutMs: chatTimeoutMs(target),
