@@ -48,6 +48,6 @@ export async function unprovisionRegion(topology: Topology, key: string): Promis
   // Tearing a region down on AWS deletes its stack and its replica: a deliberate, separate step.
   return {
     applied: false,
-    detail: `removed from chatctl.json only; to tear ${key} down on AWS run: chatctl deploy (the replica goes), then delete stack ${names.regionStack(topology, key)}`,
+    detail: `removed from chatctl.json only; to tear ${key} down on AWS run: chatctl deploy (it deletes stack ${names.regionStack(topology, key)} first, then the replica, one table update at a time; --dry-run shows the plan)`,
   };
 }
