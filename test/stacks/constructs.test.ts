@@ -13,6 +13,7 @@ import { ChatFunction } from '../../stacks/chat-function.js';
 import { ChinaProxyStack } from '../../stacks/china-proxy-stack.js';
 import { GlobalDataStack } from '../../stacks/global-data-stack.js';
 import { RegionStack } from '../../stacks/region-stack.js';
+import { insecureAwsSynthProblems } from '../../stacks/secure-synth.js';
 
 const base = (): Topology => ({ ...defaultTopology({ target: 'aws' }), account: '123456789012' });
 const auth = { mode: 'dev', secretName: 'chat/chat/dev-token-secret' } as const;
@@ -94,6 +95,35 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
       'FnconnectRoleDefaultPolicy',
       'CanaryFnRoleDefaultPolicy',
     ]);
+  });
+
+  it('secure synth: a secret in a function environment, or the sandbox account on an AWS target, is named', () => {
+    const app = new App();
+    const stack = new Stack(app, 'leaky', { env: { account: '123456789012', region: 'ap-northeast-2' } });
+    new ChatFunction(stack, 'Leaky', {
+      functionName: 'chat-seoul-leaky',
+      route: 'connect',
+      code,
+      environment: { [RUNTIME_ENV.devTokenSecret]: 'a-secret-value-of-some-length' },
+      timeout: Duration.seconds(29),
+      description: 'a function that carries its secret',
+    });
+    new ChatFunction(stack, 'Echo', {
+      functionName: 'chat-seoul-echo',
+      route: 'ping',
+      code,
+      environment: { SOMETHING: 'prefix-another-known-secret' },
+      timeout: Duration.seconds(29),
+      description: 'a function whose environment holds a known secret value',
+    });
+    expect(insecureAwsSynthProblems(app, base(), ['another-known-secret'])).toEqual([
+      `leaky/Leaky/Function/Resource: ${RUNTIME_ENV.devTokenSecret} puts the token secret in the template`,
+      'leaky/Echo/Function/Resource: its environment holds a dev-token secret value',
+    ]);
+    expect(insecureAwsSynthProblems(new App(), { ...base(), account: '000000000000' })).toEqual([
+      'chatctl.json "account" is 000000000000, the sandbox\'s: set the 12-digit account to deploy to',
+    ]);
+    expect(insecureAwsSynthProblems(new App(), base())).toEqual([]);
   });
 
   it('props: a region key that is not in the topology is refused with the known keys', () => {
