@@ -16,8 +16,8 @@ import { closeServer, listen, readBody, writeResponse } from '../http.js';
 import type { HostedChatApp } from '../runtime-host.js';
 import { type Connection, disconnect, type GatewayContext, sleep } from './connections.js';
 import { answerHealth } from './health.js';
-import { manageConnection, reply } from './management.js';
 import { servesHost } from './host.js';
+import { manageConnection, reply } from './management.js';
 import { onUpgrade } from './upgrade.js';
 
 export interface GatewayOptions {

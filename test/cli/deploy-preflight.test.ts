@@ -16,7 +16,7 @@ import {
 import { type DeployPlan, formatPlan } from '../../cli/ops/deploy/prepare.js';
 import { defaultTopology, serializeTopology, type Topology } from '../../core/topology.js';
 import type { Sandbox } from '../../sandbox/index.js';
-import { SANDBOX_BOOTSTRAP_VERSION } from '../../sandbox/ssm-service.js';
+import { SANDBOX_BOOTSTRAP_VERSION } from '../../sandbox/services/ssm/index.js';
 import { clientConfig, startTestSandbox } from '../sandbox/support.js';
 
 const bin = resolve('bin/run.js');
