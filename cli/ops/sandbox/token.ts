@@ -1,5 +1,7 @@
 /** `chatctl token`: a development token that the sandbox's $connect accepts (or an AWS dev-mode stack's). */
+
 import { UserError } from '../../../core/errors.js';
+import { names } from '../../../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
 import type { Topology } from '../../../core/topology.js';
 import { InvalidTokenError, signDevToken } from '../../../runtime/auth/dev-token.js';
@@ -43,7 +45,7 @@ export function issueToken(
     const fromEnv = env.CHATCTL_DEV_TOKEN_SECRET;
     if (!fromEnv) {
       throw new UserError('no development-token secret for target aws', {
-        hint: 'set CHATCTL_DEV_TOKEN_SECRET to the secret the stacks were deployed with, or use --target sandbox',
+        hint: `set CHATCTL_DEV_TOKEN_SECRET to the value of the Secrets Manager secret ${names.devTokenSecret(topology)} in the home region (aws secretsmanager get-secret-value --secret-id ${names.devTokenSecret(topology)} --query SecretString --output text), or use --target sandbox`,
       });
     }
     secret = fromEnv;
