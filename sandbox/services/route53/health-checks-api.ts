@@ -200,6 +200,15 @@ function parseHealthCheckConfig(element: XmlElement): HealthCheckConfig {
       `Invalid value for Type: ${type}; the sandbox checks HTTP, HTTPS, HTTP_STR_MATCH, HTTPS_STR_MATCH and TCP endpoints`,
     );
   }
+  const search = text('SearchString');
+  if ((type as string).endsWith('_STR_MATCH') && !search) {
+    bad(`Invalid request: SearchString is required for a ${type} health check`);
+  }
+  if (search !== undefined && search.length > 255)
+    bad('Invalid value for SearchString: at most 255 characters');
+  if (type === 'TCP' && text('ResourcePath') !== undefined) {
+    bad('Invalid request: a TCP health check takes no ResourcePath');
+  }
   const ip = text('IPAddress');
   if (ip !== undefined && ipv4ToNumber(ip) === undefined) bad(`Invalid value for IPAddress: "${ip}"`);
   const fqdn = text('FullyQualifiedDomainName');
@@ -214,7 +223,7 @@ function parseHealthCheckConfig(element: XmlElement): HealthCheckConfig {
     Type: type as string,
     ResourcePath: text('ResourcePath'),
     FullyQualifiedDomainName: fqdn,
-    SearchString: text('SearchString'),
+    SearchString: search,
     RequestInterval: interval,
     FailureThreshold: parseIntField(text('FailureThreshold'), 'FailureThreshold', [1, 10]) ?? 3,
     MeasureLatency: parseBool(text('MeasureLatency'), 'MeasureLatency') ?? false,

@@ -19,7 +19,8 @@ import {
   type XmlNode,
 } from '../../wire/xml.js';
 import { AwsXmlError } from '../../wire/xml-api.js';
-import { HealthChecker, type ProbeTarget } from './health-checker.js';
+import { HealthChecker } from './health-checker.js';
+import type { ProbeTarget, ProbeTiming } from './probe.js';
 
 export const NAME_SERVERS = [
   'ns-1.awsdns-00.com',
@@ -75,7 +76,7 @@ export interface Route53StoreOptions {
   /** How often the checkers probe (the sandbox's short interval, whatever RequestInterval says). */
   readonly healthCheckIntervalMs: number;
   readonly failureThreshold: number;
-  readonly probeTimeoutMs?: number;
+  readonly probeTiming?: ProbeTiming;
 }
 
 /** Route 53 lists record sets by name with its labels reversed (com.example.chat), then type, then identifier. */
@@ -208,7 +209,7 @@ export class Route53Store {
     const id = randomUUID();
     const checker = new HealthChecker({
       intervalMs: this.options.healthCheckIntervalMs,
-      timeoutMs: this.options.probeTimeoutMs,
+      timing: this.options.probeTiming,
       target: () => this.probeTarget(config),
       settings: () => ({
         failureThreshold: config.FailureThreshold,

@@ -6,6 +6,7 @@ import {
   GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
   GetHostedZoneCommand,
+  type HealthCheckConfig,
   ListHealthChecksCommand,
   ListHostedZonesByNameCommand,
   ListHostedZonesCommand,
@@ -317,6 +318,68 @@ describe('route53', { timeout: 90_000 }, () => {
       name: 'NoSuchHealthCheck',
       $metadata: { httpStatusCode: 404 },
     });
+  });
+
+  it('route53: a string-matching check fails on a 200 without its SearchString, and a TCP check only connects', async () => {
+    const base = {
+      IPAddress: '127.0.0.1',
+      Port: gateways[0].info.gatewayPort,
+      RequestInterval: 10,
+      FailureThreshold: 1,
+    };
+    await expect(
+      r53.send(
+        new CreateHealthCheckCommand({
+          CallerReference: 'test-str-none',
+          HealthCheckConfig: { ...base, Type: 'HTTP_STR_MATCH', ResourcePath: '/health' },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/SearchString is required/),
+    });
+    const create = async (
+      reference: string,
+      config: Pick<HealthCheckConfig, 'Type'> & Partial<HealthCheckConfig>,
+    ) => {
+      const created = await r53.send(
+        new CreateHealthCheckCommand({
+          CallerReference: reference,
+          HealthCheckConfig: { ...base, ...config },
+        }),
+      );
+      return created.HealthCheck?.Id as string;
+    };
+    const statusOf = async (id: string) =>
+      (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations?.[0]
+        ?.StatusReport?.Status ?? '';
+    // The fake gateway's /health answers 200 with {"region":"seoul","ok":true}.
+    const found = await create('test-str-found', {
+      Type: 'HTTP_STR_MATCH',
+      ResourcePath: '/health',
+      SearchString: '"ok":true',
+    });
+    const missing = await create('test-str-missing', {
+      Type: 'HTTP_STR_MATCH',
+      ResourcePath: '/health',
+      SearchString: 'degraded',
+    });
+    const tcp = await create('test-tcp', { Type: 'TCP' });
+    try {
+      await eventually(
+        async () => (await statusOf(found)).startsWith('Success') && (await statusOf(missing)) !== '',
+      );
+      expect(await statusOf(missing)).toMatch(/^Failure: .*search string was not in the first 5120 bytes/);
+      await eventually(async () => (await statusOf(tcp)).startsWith('Success'));
+      // A 503 fails the string match but not the TCP check, which never sends a request.
+      await gateways[0].setHealth(503);
+      await eventually(async () => (await statusOf(found)).startsWith('Failure'));
+      expect(await statusOf(tcp)).toMatch(/^Success/);
+    } finally {
+      await gateways[0].setHealth(200);
+      for (const id of [found, missing, tcp])
+        await r53.send(new DeleteHealthCheckCommand({ HealthCheckId: id }));
+    }
   });
 
   it('route53: an unknown health check is NoSuchHealthCheck for get, status and update', async () => {
