@@ -4,7 +4,7 @@
  */
 import type { RegionSpec } from '../core/topology.js';
 import type { ActiveFault } from './faults.js';
-import type { ReplicationStats } from './replication.js';
+import type { ReplicationStats } from './replication/replicator.js';
 import type { SandboxRegionEndpoints, SandboxState } from './state.js';
 
 /** The edge path every control route is under. */

@@ -1,7 +1,7 @@
 /** What `new Sandbox(topology, options)` takes, and the views it hands out of its faults and replication. */
 import type { ActiveFault, Fault, FaultKind } from './faults.js';
 import type { LagSetting } from './latency.js';
-import type { ReplicationStats } from './replication.js';
+import type { ReplicationStats } from './replication/replicator.js';
 import type { ChatAppFactory } from './runtime-host.js';
 
 export interface SandboxOptions {

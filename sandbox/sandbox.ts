@@ -29,7 +29,7 @@ import {
   type SandboxReplication,
 } from './options.js';
 import { type AppBuilder, RunningRegion, type SandboxRegion } from './region.js';
-import { Replicator } from './replication.js';
+import { Replicator } from './replication/replicator.js';
 import { defaultChatAppFactory } from './runtime-host.js';
 import { SERVICES } from './services/registry.js';
 import type { SandboxService, ServiceContext, ServiceFactory } from './services/service.js';
