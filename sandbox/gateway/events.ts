@@ -30,8 +30,14 @@ export function connectionId(): string {
   return randomBytes(11).toString('base64').replace(/\+/g, 'A').replace(/\//g, 'B');
 }
 
+/** requestId, extendedRequestId and messageId: 16 characters of base64 ending in '=', as connection ids. */
 export function requestId(): string {
-  return randomBytes(12).toString('base64').replace(/\+/g, 'C').replace(/\//g, 'D');
+  return randomBytes(11).toString('base64').replace(/\+/g, 'C').replace(/\//g, 'D');
+}
+
+/** An X-Ray trace header as API Gateway adds it to a request that has none. */
+function traceId(at: number): string {
+  return `Root=1-${Math.floor(at / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 }
 
 /** API Gateway's requestTime: 01/Dec/2026:09:00:00 +0000. */
@@ -167,6 +173,8 @@ export interface HttpRequestInfo {
   readonly httpVersion: string;
   /** The Host the client asked for. */
   readonly host: string;
+  /** The gateway's port (x-forwarded-port). */
+  readonly port: number;
 }
 
 /** The HTTP API's payload format 2.0 event of `GET /health` (stage $default). */
@@ -179,8 +187,15 @@ export function healthEvent(
   const { url } = request;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    // The connection is API Gateway's own, not the client's.
+    if (value !== undefined && name !== 'connection') {
+      headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
   }
+  headers['x-amzn-trace-id'] ??= traceId(at);
+  headers['x-forwarded-for'] ??= request.sourceIp;
+  headers['x-forwarded-port'] ??= String(request.port);
+  headers['x-forwarded-proto'] ??= 'http';
   return {
     version: '2.0',
     routeKey: 'GET /health',

@@ -20,6 +20,7 @@ export async function answerHealth(
     sourceIp: request.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
     httpVersion: request.httpVersion ?? '1.1',
     host: String(request.headers.host ?? `127.0.0.1:${context.port()}`),
+    port: context.port(),
   });
   try {
     const result = await options.app().health(event);

@@ -11,6 +11,9 @@ import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
 import { startTestSandbox, TEST_CREDENTIALS } from '../support.js';
 import { connect } from '../ws-client.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: events are read field by field in the assertions
+type Event = Record<string, any>;
+
 let sandbox: Sandbox;
 const events: { route: string; event: Record<string, unknown> }[] = [];
 
@@ -21,14 +24,16 @@ beforeAll(async () => {
     createApp: (config) => {
       // The real runtime, with every event it receives recorded.
       const app = createChatApp(config);
-      const record = (route: string, event: unknown) =>
+      const seen = <E>(route: string, event: E): E => {
         events.push({ route, event: structuredClone(event) as Record<string, unknown> });
+        return event;
+      };
       return {
-        connect: (e) => (record('connect', e), app.connect(e as never)),
-        disconnect: (e) => (record('disconnect', e), app.disconnect(e as never)),
-        message: (e) => (record('message', e), app.message(e as never)),
+        connect: (e) => app.connect(seen('connect', e)),
+        disconnect: (e) => app.disconnect(seen('disconnect', e)),
+        message: (e) => app.message(seen('message', e)),
         relay: (p) => app.relay(p),
-        health: (e) => (record('health', e), app.health(e as never)),
+        health: (e) => app.health(seen('health', e)),
       } satisfies HostedChatApp;
     },
   });
@@ -64,7 +69,7 @@ describe('gateway', () => {
   it('gateway: $connect, MESSAGE and $disconnect events have API Gateway shapes', async () => {
     const url = sandbox.regions.get('seoul')!.websocketUrl;
     const client = await connect(url, 'alice');
-    const connectEvent = events.findLast((e) => e.route === 'connect')!.event as Record<string, any>;
+    const connectEvent = events.findLast((e) => e.route === 'connect')!.event as Event;
     expect(connectEvent.requestContext).toMatchObject({
       routeKey: '$connect',
       eventType: 'CONNECT',
@@ -80,13 +85,13 @@ describe('gateway', () => {
     expect(pong.region).toBe('seoul');
     client.send('not json at all');
     await client.next((f) => f.type === 'error');
-    const messages = events.filter((e) => e.route === 'message').map((e) => e.event as Record<string, any>);
+    const messages = events.filter((e) => e.route === 'message').map((e) => e.event as Event);
     expect(messages.map((m) => m.requestContext.routeKey)).toEqual(['ping', '$default']);
     expect(messages[0].requestContext).toMatchObject({ eventType: 'MESSAGE', messageDirection: 'IN' });
     expect(messages[0].requestContext.connectionId).toBe(connectEvent.requestContext.connectionId);
     await client.close();
     await expect.poll(() => events.some((e) => e.route === 'disconnect')).toBe(true);
-    const disconnect = events.findLast((e) => e.route === 'disconnect')!.event as Record<string, any>;
+    const disconnect = events.findLast((e) => e.route === 'disconnect')!.event as Event;
     expect(disconnect.requestContext).toMatchObject({ routeKey: '$disconnect', eventType: 'DISCONNECT' });
     expect(disconnect.requestContext.disconnectStatusCode).toBe(1005);
   });
@@ -131,7 +136,7 @@ describe('gateway', () => {
     const response = await fetch(sandbox.regions.get('seoul')!.healthUrl);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ region: 'seoul', healthy: true });
-    const event = events.findLast((e) => e.route === 'health')!.event as Record<string, any>;
+    const event = events.findLast((e) => e.route === 'health')!.event as Event;
     expect(event).toMatchObject({ version: '2.0', routeKey: 'GET /health', rawPath: '/health' });
     expect(event.requestContext.http).toMatchObject({ method: 'GET', path: '/health' });
   });
