@@ -27,7 +27,11 @@ type Reply =
 export function controlHandler(sandbox: Sandbox, requestStop: () => void): ControlHandler {
   const route = async (method: string, path: string, input: Record<string, unknown>) => {
     if (method === 'GET' && path === '/status') {
-      return { status: 200, body: sandbox.status() satisfies StatusReply };
+      const { state, faults, replication } = sandbox;
+      return {
+        status: 200,
+        body: { state, faults: faults.list(), replication: replication.stats } satisfies StatusReply,
+      };
     }
     if (method === 'POST' && path === '/faults') {
       const fault = sandbox.faults.inject(String(input.region), String(input.fault));

@@ -5,6 +5,7 @@
  * (control-api.ts) lives under /_chatctl/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { UserError } from '../core/errors.js';
 import type { EdgeResponse, LocalRequest } from './contracts.js';
 import { CONTROL_PREFIX } from './control-api.js';
 import { BodyTooLargeError, closeServer, listen, readBody, writeResponse } from './http.js';
@@ -36,11 +37,9 @@ export interface EdgeOptions {
   readonly control: ControlHandler;
 }
 
-export async function startEdge(options: EdgeOptions): Promise<Edge> {
-  const host = options.host ?? '127.0.0.1';
-
-  /** Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it. */
-  async function dispatch(request: LocalRequest): Promise<EdgeResponse> {
+/** Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it. */
+function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<EdgeResponse> {
+  return async function dispatch(request: LocalRequest): Promise<EdgeResponse> {
     const url = new URL(request.url || '/', 'http://edge');
     let caller: string | undefined;
     const from = /^\/_from\/([a-z][a-z0-9]{1,11})(\/.*)?$/.exec(url.pathname);
@@ -94,7 +93,12 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       region,
       ...(caller ? { caller } : {}),
     });
-  }
+  };
+}
+
+export async function startEdge(options: EdgeOptions): Promise<Edge> {
+  const host = options.host ?? '127.0.0.1';
+  const dispatch = dispatcher(options);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: Buffer;
@@ -123,7 +127,15 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       );
     });
   });
-  const port = await listen(server, options.port, host);
+  let port: number;
+  try {
+    port = await listen(server, options.port, host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new UserError(`port ${options.port} is already in use, so the sandbox's edge cannot listen there`, {
+      hint: 'pick another with --port N (or stop what uses it)',
+    });
+  }
   return {
     url: `http://${host}:${port}`,
     port,

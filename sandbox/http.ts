@@ -76,3 +76,13 @@ export async function closeServer(server: Server, timeoutMs = 3000): Promise<voi
   ]);
   clearTimeout(timer);
 }
+
+/** Resolves once each URL answers a GET (any status), as an outside client reaches it; rejects on a timeout. */
+export async function waitForAnswers(urls: readonly string[], timeoutMs = 10_000): Promise<void> {
+  await Promise.all(
+    urls.map(async (url) => {
+      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      await response.arrayBuffer();
+    }),
+  );
+}

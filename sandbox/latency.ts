@@ -119,3 +119,12 @@ export function lagFor(
   }
   return defaultLagMs(from.awsRegion, to.awsRegion);
 }
+
+/** The lag between two regions when both are known, else 100 ms (a region being added or removed). */
+export function lagBetween(
+  setting: LagSetting | undefined,
+  from: { key: string; awsRegion: string } | undefined,
+  to: { key: string; awsRegion: string } | undefined,
+): number {
+  return from && to ? lagFor(setting, from, to) : 100;
+}

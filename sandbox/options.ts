@@ -1,7 +1,16 @@
 /** What `new Sandbox(topology, options)` takes, and the views it hands out of its faults and replication. */
-import type { ActiveFault, Fault, FaultKind } from './faults.js';
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../core/errors.js';
+import {
+  type ActiveFault,
+  type Fault,
+  type FaultKind,
+  type FaultRegistry,
+  parseFault,
+  parseFaultKind,
+} from './faults.js';
 import type { LagSetting } from './latency.js';
-import type { ReplicationStats } from './replication/replicator.js';
+import type { ReplicationStats, Replicator } from './replication/replicator.js';
 import type { ChatAppFactory } from './runtime-host.js';
 
 export interface SandboxOptions {
@@ -84,3 +93,51 @@ export interface SandboxReplication {
 export const defaultOnError = (error: Error, where: string) => {
   process.stderr.write(`sandbox: ${where}: ${error?.message ?? String(error)}\n`);
 };
+
+/** The faults as tests and the control API change them; `requireRegion` throws for a region not running. */
+export function faultsView(faults: FaultRegistry, requireRegion: (key: string) => void): SandboxFaults {
+  return {
+    inject: (region, fault) => {
+      requireRegion(region);
+      return faults.inject(region, typeof fault === 'string' ? parseFault(fault) : fault);
+    },
+    heal: (region, kind) => {
+      requireRegion(region);
+      return faults.heal(region, kind === undefined ? undefined : parseFaultKind(kind));
+    },
+    list: (region) => faults.list(region),
+  };
+}
+
+export function replicationView(
+  replicator: () => Replicator,
+  requireRegion: (key: string) => void,
+  lagMs: (from: string, to: string) => number,
+): SandboxReplication {
+  return {
+    pause: (region) => {
+      requireRegion(region);
+      replicator().pause(region);
+    },
+    resume: (region) => {
+      requireRegion(region);
+      replicator().resume(region);
+    },
+    isPaused: (region) => replicator().isPaused(region),
+    settle: (timeoutMs) => replicator().waitIdle(timeoutMs),
+    waitIdle: (timeoutMs) => replicator().waitIdle(timeoutMs),
+    get stats() {
+      return replicator().stats;
+    },
+    lagMs,
+  };
+}
+
+/** The access key DynamoDB requests are rewritten to: as given, random with a shared engine, else fixed. */
+export function instanceIdOf(options: SandboxOptions): string {
+  const id =
+    options.instanceId ?? (options.dynamoEndpoint ? `sbx${randomBytes(6).toString('hex')}` : 'chatctl');
+  if (!/^[A-Za-z0-9]{1,64}$/.test(id))
+    throw new UserError(`instanceId "${id}" must be 1-64 letters or digits`);
+  return id;
+}

@@ -3,9 +3,11 @@
  * RuntimeConfig that points at that gateway and the sandbox's edge. The handlers are rebuilt when the set of
  * regions changes (their relay targets do); the gateway always calls the current ones.
  */
+import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { RuntimeConfig } from '../runtime/config.js';
 import type { RegionRuntimeInfo } from './contracts.js';
+import type { FaultRegistry } from './faults.js';
 import { type Gateway, type GatewayOptions, startGateway } from './gateway/server.js';
 import { type ChatAppFactory, type HostDeps, type HostedChatApp, runtimeConfigFor } from './runtime-host.js';
 import type { SandboxRegionEndpoints } from './state.js';
@@ -41,7 +43,7 @@ export class RunningRegion implements SandboxRegion {
   ) {}
 
   /**
-   * Starts the region's gateway (on one of `ports`, else any free port), then its handlers for the region
+   * Starts the region's gateway (on one of `how.ports`, else any free port), then its handlers for the region
    * set `all`. The gateway asks for the handlers through `current`, so it never sees a half-built region.
    */
   static async start(
@@ -49,12 +51,25 @@ export class RunningRegion implements SandboxRegion {
     spec: RegionSpec,
     all: readonly RegionSpec[],
     builder: AppBuilder,
-    gateway: Omit<GatewayOptions, 'app' | 'port' | 'regionKey' | 'awsRegion'>,
-    ports: Iterable<number>,
+    how: {
+      readonly gateway: Pick<GatewayOptions, 'account' | 'idleTimeoutMs' | 'maxConnectionMs' | 'onError'>;
+      /** gateway-down refuses upgrades and /health; latency delays both. */
+      readonly faults: FaultRegistry;
+      /** Ports to try first (any free port after them). */
+      readonly ports: Iterable<number>;
+    },
   ): Promise<RunningRegion> {
     let region: RunningRegion | undefined;
     const options: GatewayOptions = {
-      ...gateway,
+      ...how.gateway,
+      isDown: () => how.faults.has(spec.key, 'gateway-down'),
+      delayMs: () => how.faults.latencyMs(spec.key),
+      // As each region's API Gateway holds them: its own names and the global chat.<domain>.
+      domainNames: [
+        names.regionalDomain(topology, spec.key),
+        names.regionalHealthDomain(topology, spec.key),
+        names.chatRecord(topology),
+      ],
       regionKey: spec.key,
       awsRegion: spec.awsRegion,
       app: () => {
@@ -62,7 +77,7 @@ export class RunningRegion implements SandboxRegion {
         return region.app;
       },
     };
-    const started = await startOnFreePort(options, ports);
+    const started = await startOnFreePort(options, how.ports);
     try {
       const config = RunningRegion.configFor(topology, spec, all, started.port, builder);
       region = new RunningRegion(spec, started, config, await builder.createApp(config, builder.deps));

@@ -5,25 +5,24 @@
  * services' own parts; `ready()` waits until every region's gateway answers; `addRegion` / `removeRegion`
  * change a running sandbox; `stop()` ends everything it started. The CLI only wraps it.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CHAT_TABLE_SHAPE } from '../core/datamodel.js';
 import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { AwsRequestHandler } from '../runtime/app.js';
-import { engineClient, ensureChatTable } from './chat-table.js';
+import { ChatTables } from './chat-table.js';
 import { controlHandler } from './control.js';
-import type { StatusReply } from './control-api.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Edge, startEdge } from './edge.js';
-import { EngineClient } from './engine-client.js';
-import { FaultRegistry, parseFault, parseFaultKind } from './faults.js';
-import { lagFor } from './latency.js';
+import { FaultRegistry } from './faults.js';
+import { waitForAnswers } from './http.js';
+import { lagBetween } from './latency.js';
 import { LocalTransport } from './local-transport.js';
 import {
   defaultOnError,
+  faultsView,
+  instanceIdOf,
+  replicationView,
   type SandboxFaults,
   type SandboxOptions,
   type SandboxReplication,
@@ -31,8 +30,9 @@ import {
 import { type AppBuilder, RunningRegion, type SandboxRegion } from './region.js';
 import { Replicator } from './replication/replicator.js';
 import { defaultChatAppFactory } from './runtime-host.js';
-import { SERVICES } from './services/registry.js';
-import type { SandboxService, ServiceContext, ServiceFactory } from './services/service.js';
+import { serviceContext } from './services/context.js';
+import { loadServices, startServices } from './services/registry.js';
+import type { SandboxService } from './services/service.js';
 import {
   removeSandboxState,
   SANDBOX_ACCOUNT,
@@ -48,6 +48,7 @@ type Phase = 'new' | 'starting' | 'running' | 'stopping';
 /** What start() brings up, held for the running sandbox. */
 interface Running {
   readonly engineEndpoint: string;
+  readonly tables: ChatTables;
   readonly edge: Edge;
   readonly replicator: Replicator;
   readonly builder: AppBuilder;
@@ -59,10 +60,7 @@ export class Sandbox {
   readonly tableName: string;
   readonly faults: SandboxFaults;
   readonly replication: SandboxReplication;
-  /**
-   * An SDK `requestHandler` that reaches the edge and the gateways in-process, as the handlers' clients do
-   * (see local-transport.ts); clients elsewhere use the ports.
-   */
+  /** An SDK `requestHandler` reaching the edge and gateways in-process, as the handlers' clients do. */
   readonly requestHandler: AwsRequestHandler;
   /** The surge controller run in-process (surge.ts) and the handler counters it reads. */
   readonly surge = new SandboxSurge();
@@ -76,7 +74,6 @@ export class Sandbox {
   private readonly faultRegistry = new FaultRegistry();
   private readonly regionMap = new Map<string, RunningRegion>();
   private readonly services = new Map<string, SandboxService>();
-  private readonly engineClients = new Map<string, DynamoDBClient>();
   private readonly invocations = new Set<Promise<unknown>>();
   private readonly local = new LocalTransport();
   private changing: Promise<unknown> = Promise.resolve();
@@ -90,14 +87,15 @@ export class Sandbox {
     this.currentTopology = structuredClone(topology);
     this.onError = options.onError ?? defaultOnError;
     this.tableName = names.table(topology);
-    this.instanceId =
-      options.instanceId ?? (options.dynamoEndpoint ? `sbx${randomBytes(6).toString('hex')}` : 'chatctl');
-    if (!/^[A-Za-z0-9]{1,64}$/.test(this.instanceId)) {
-      throw new UserError(`instanceId "${this.instanceId}" must be 1-64 letters or digits`);
-    }
+    this.instanceId = instanceIdOf(options);
     this.requestHandler = this.local.requestHandler;
-    this.faults = this.faultsView();
-    this.replication = this.replicationView();
+    const requireRegion = (key: string) => void this.requireRegion(key);
+    this.faults = faultsView(this.faultRegistry, requireRegion);
+    this.replication = replicationView(
+      () => this.started().replicator,
+      requireRegion,
+      (a, b) => this.lagMs(a, b),
+    );
   }
 
   // ---- lifecycle ----
@@ -107,13 +105,15 @@ export class Sandbox {
     if (this.phase !== 'new') throw new Error('a Sandbox starts once');
     this.phase = 'starting';
     // The JVM starts while the handlers' and the services' modules load.
-    const dynamoStarting = this.options.dynamoEndpoint ? undefined : startDynamoDbLocal(this.dynamoOptions());
+    const dynamoStarting = this.options.dynamoEndpoint
+      ? undefined
+      : startDynamoDbLocal(
+          this.options.persist ? { dataDir: this.options.dataDir ?? join(stateDir(), 'data') } : {},
+        );
     const appFactory = this.options.createApp
       ? Promise.resolve(this.options.createApp)
       : defaultChatAppFactory();
-    const factories = Promise.all(
-      SERVICES.filter((s) => this.options.globalServices !== false || !s.global).map((s) => s.load()),
-    );
+    const factories = loadServices({ global: this.options.globalServices !== false });
     for (const work of [dynamoStarting, appFactory, factories]) work?.catch(() => {});
     try {
       if (dynamoStarting) this.dynamo = await dynamoStarting;
@@ -127,13 +127,27 @@ export class Sandbox {
         deps,
         edgeUrl: edge.url,
       };
-      this.run = { engineEndpoint, edge, replicator, builder, startedAt: new Date().toISOString() };
+      const tables = new ChatTables(engineEndpoint, this.instanceId, this.tableName);
+      this.run = { engineEndpoint, tables, edge, replicator, builder, startedAt: new Date().toISOString() };
       this.nextGatewayPort = edge.port + 1;
       // Every region's table and replication first, then its gateway and handlers.
       for (const spec of this.currentTopology.regions) await this.prepareTable(spec);
       for (const spec of this.currentTopology.regions)
         await this.startRegion(spec, this.currentTopology.regions);
-      await this.startServices(await factories);
+      const regionInfos = [...this.regionMap.values()].map((r) => r.info());
+      const context = serviceContext({
+        topology: () => this.currentTopology,
+        tableName: this.tableName,
+        engine: { endpoint: engineEndpoint, instanceId: this.instanceId },
+        regions: () => this.regionMap.values(),
+        faults: this.faultRegistry,
+        lagMs: (from, to) => this.lagMs(from, to),
+        replicator,
+        invocations: this.invocations,
+        options: this.options,
+        onError: this.onError,
+      });
+      await startServices(await factories, context, regionInfos, this.services);
       this.startSurge(edge.url);
       this.phase = 'running';
       await this.writeState();
@@ -146,12 +160,10 @@ export class Sandbox {
   }
 
   /** Resolves once every region's gateway answers GET /health through its port, as outside clients reach it. */
-  async ready(timeoutMs = 10_000): Promise<void> {
-    await Promise.all(
-      [...this.regionMap.values()].map(async (region) => {
-        const response = await fetch(region.healthUrl, { signal: AbortSignal.timeout(timeoutMs) });
-        await response.arrayBuffer();
-      }),
+  ready(timeoutMs = 10_000): Promise<void> {
+    return waitForAnswers(
+      [...this.regionMap.values()].map((r) => r.healthUrl),
+      timeoutMs,
     );
   }
 
@@ -200,8 +212,8 @@ export class Sandbox {
       this.local.unroute(region.gatewayPort);
       await region.gateway.stop();
       await run.replicator.removeRegion(key);
-      await this.engine(region.awsRegion)
-        .send(new DeleteTableCommand({ TableName: this.tableName }))
+      await run.tables
+        .remove(region.awsRegion)
         .catch((e: Error) => this.onError(e, `deleting the table of ${key}`));
       this.currentTopology = {
         ...this.currentTopology,
@@ -244,15 +256,6 @@ export class Sandbox {
     };
   }
 
-  /** The control API's status reply. */
-  status(): StatusReply {
-    return {
-      state: this.state,
-      faults: this.faultRegistry.list(),
-      replication: this.started().replicator.stats,
-    };
-  }
-
   /** The AWS-compatible endpoint. */
   get edge(): string {
     return this.started().edge.url;
@@ -273,30 +276,16 @@ export class Sandbox {
 
   // ---- start-up steps ----
 
-  private dynamoOptions() {
-    return this.options.persist ? { dataDir: this.options.dataDir ?? join(stateDir(), 'data') } : {};
-  }
-
   private async startEdge(): Promise<Edge> {
-    const port = this.options.port ?? this.currentTopology.sandbox.port;
-    try {
-      const edge = await startEdge({
-        port,
-        service: (name) => this.services.get(name),
-        control: controlHandler(this, () =>
-          this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
-        ),
-      });
-      this.local.route(edge.port, edge.dispatch);
-      return edge;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new UserError(`port ${port} is already in use, so the sandbox's edge cannot listen there`, {
-          hint: 'pick another with --port N (or stop what uses it)',
-        });
-      }
-      throw error;
-    }
+    const edge = await startEdge({
+      port: this.options.port ?? this.currentTopology.sandbox.port,
+      service: (name) => this.services.get(name),
+      control: controlHandler(this, () =>
+        this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
+      ),
+    });
+    this.local.route(edge.port, edge.dispatch);
+    return edge;
   }
 
   private startReplication(engineEndpoint: string): Replicator {
@@ -322,40 +311,20 @@ export class Sandbox {
 
   /** The region's table (created unless it exists) and its replication; a new region copies `copyFrom`'s items. */
   private async prepareTable(spec: RegionSpec, copyFrom?: string): Promise<void> {
-    const run = this.started();
-    const created = await ensureChatTable(this.engine(spec.awsRegion), this.tableName);
-    await run.replicator.addRegion(spec.key, spec.awsRegion, { fromStart: created });
+    const { tables, replicator } = this.started();
+    const created = await tables.ensure(spec.awsRegion);
+    await replicator.addRegion(spec.key, spec.awsRegion, { fromStart: created });
     const source = copyFrom ? this.regionMap.get(copyFrom) : undefined;
-    if (source) {
-      const raw = new EngineClient(run.engineEndpoint, this.instanceId, source.awsRegion);
-      await copyItems(raw, run.replicator, spec.key, this.tableName);
-    }
+    if (source) await tables.copyInto(source.awsRegion, replicator, spec.key);
   }
 
   private async startRegion(spec: RegionSpec, all: readonly RegionSpec[]): Promise<RunningRegion> {
-    const run = this.started();
-    const faults = this.faultRegistry;
-    const region = await RunningRegion.start(
-      this.currentTopology,
-      spec,
-      all,
-      run.builder,
-      {
-        account: SANDBOX_ACCOUNT,
-        idleTimeoutMs: this.options.idleTimeoutMs,
-        maxConnectionMs: this.options.maxConnectionMs,
-        isDown: () => faults.has(spec.key, 'gateway-down'),
-        delayMs: () => faults.latencyMs(spec.key),
-        onError: this.onError,
-        // As each region's API Gateway holds them: its own names and the global chat.<domain>.
-        domainNames: [
-          names.regionalDomain(this.currentTopology, spec.key),
-          names.regionalHealthDomain(this.currentTopology, spec.key),
-          names.chatRecord(this.currentTopology),
-        ],
-      },
-      this.gatewayPorts(),
-    );
+    const { idleTimeoutMs, maxConnectionMs } = this.options;
+    const region = await RunningRegion.start(this.currentTopology, spec, all, this.started().builder, {
+      gateway: { account: SANDBOX_ACCOUNT, idleTimeoutMs, maxConnectionMs, onError: this.onError },
+      faults: this.faultRegistry,
+      ports: this.gatewayPorts(),
+    });
     this.local.route(region.gatewayPort, region.gateway.dispatch);
     this.regionMap.set(spec.key, region);
     return region;
@@ -366,44 +335,6 @@ export class Sandbox {
     const fixed = (this.options.port ?? this.currentTopology.sandbox.port) !== 0;
     if ((this.options.gatewayPorts ?? 'auto') !== 'auto' || !fixed) return;
     for (let attempt = 0; attempt < 20; attempt++) yield this.nextGatewayPort++;
-  }
-
-  /** Builds each service of the registry, tells it of every region, and starts it. */
-  private async startServices(factories: readonly ServiceFactory[]): Promise<void> {
-    const context = this.serviceContext();
-    for (const create of factories) {
-      const service = create(context);
-      if (!service) continue;
-      this.services.set(service.name, service);
-      for (const region of this.regionMap.values()) await service.addRegion?.(region.info());
-      await service.start?.();
-    }
-  }
-
-  private serviceContext(): ServiceContext {
-    const run = this.started();
-    const faults = this.faultRegistry;
-    const topology = this.currentTopology;
-    return {
-      topology: () => this.currentTopology,
-      account: SANDBOX_ACCOUNT,
-      tableName: this.tableName,
-      engine: { endpoint: run.engineEndpoint, instanceId: this.instanceId },
-      regions: () => [...this.regionMap.values()].map((r) => Object.assign(r.info(), { app: r.app })),
-      faultActive: (region, kind) => faults.has(region, kind),
-      latencyFaultMs: (region) => faults.latencyMs(region),
-      lagMs: (from, to) => this.lagMs(from, to),
-      noteWrite: (awsRegion) => run.replicator.noteWrite(awsRegion),
-      track: (work) => {
-        this.invocations.add(work);
-        void work.finally(() => this.invocations.delete(work));
-      },
-      healthCheckIntervalMs:
-        this.options.healthCheckIntervalMs ?? topology.sandbox.healthCheckIntervalSeconds * 1000,
-      failureThreshold: this.options.failureThreshold ?? topology.sandbox.failureThreshold,
-      lambdaConcurrency: this.options.lambdaConcurrency,
-      onError: this.onError,
-    };
   }
 
   private startSurge(edgeUrl: string): void {
@@ -428,21 +359,9 @@ export class Sandbox {
     return this.run;
   }
 
-  private engine(awsRegion: string): DynamoDBClient {
-    let client = this.engineClients.get(awsRegion);
-    if (!client) {
-      client = engineClient(this.started().engineEndpoint, this.instanceId, awsRegion);
-      this.engineClients.set(awsRegion, client);
-    }
-    return client;
-  }
-
   private lagMs(from: string, to: string): number {
-    const specOf = (key: string) =>
-      this.regionMap.get(key)?.spec ?? this.currentTopology.regions.find((r) => r.key === key);
-    const a = specOf(from);
-    const b = specOf(to);
-    return a && b ? lagFor(this.options.lag, a, b) : 100;
+    const specOf = (key: string) => this.currentTopology.regions.find((r) => r.key === key);
+    return lagBetween(this.options.lag, specOf(from), specOf(to));
   }
 
   /** Rebuilds the handlers of every region (but `except`) for the current region set. */
@@ -480,42 +399,6 @@ export class Sandbox {
     return this.writing;
   }
 
-  private faultsView(): SandboxFaults {
-    const faults = this.faultRegistry;
-    return {
-      inject: (region, fault) => {
-        this.requireRegion(region);
-        return faults.inject(region, typeof fault === 'string' ? parseFault(fault) : fault);
-      },
-      heal: (region, kind) => {
-        this.requireRegion(region);
-        return faults.heal(region, kind === undefined ? undefined : parseFaultKind(kind));
-      },
-      list: (region) => faults.list(region),
-    };
-  }
-
-  private replicationView(): SandboxReplication {
-    const replicator = () => this.started().replicator;
-    return {
-      pause: (region) => {
-        this.requireRegion(region);
-        replicator().pause(region);
-      },
-      resume: (region) => {
-        this.requireRegion(region);
-        replicator().resume(region);
-      },
-      isPaused: (region) => replicator().isPaused(region),
-      settle: (timeoutMs) => replicator().waitIdle(timeoutMs),
-      waitIdle: (timeoutMs) => replicator().waitIdle(timeoutMs),
-      get stats() {
-        return replicator().stats;
-      },
-      lagMs: (from, to) => this.lagMs(from, to),
-    };
-  }
-
   /** Services (last started first), gateways, the work still running, replication, the edge, the engine. */
   private async stopAll(): Promise<void> {
     const onError = this.onError;
@@ -533,34 +416,9 @@ export class Sandbox {
       new Promise((resolve) => setTimeout(resolve, 3000)),
     ]);
     await this.run?.replicator.stop().catch((e: Error) => onError(e, 'stopping replication'));
-    for (const client of this.engineClients.values()) client.destroy();
+    this.run?.tables.destroy();
     await this.run?.edge.stop().catch((e: Error) => onError(e, 'stopping the edge'));
     await this.dynamo?.stop();
     if (this.options.statePath) await removeSandboxState(this.options.statePath);
   }
-}
-
-/** Copies every item of the chat table in one region into a new replica (through replication's apply). */
-async function copyItems(
-  source: EngineClient,
-  replicator: Replicator,
-  to: string,
-  tableName: string,
-): Promise<void> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page: {
-      Items?: Record<string, Record<string, unknown>>[];
-      LastEvaluatedKey?: Record<string, unknown>;
-    } = await source.call('DynamoDB_20120810.Scan', {
-      TableName: tableName,
-      ConsistentRead: true,
-      ...(start ? { ExclusiveStartKey: start } : {}),
-    });
-    await replicator.copyInto(to, page.Items ?? [], [
-      CHAT_TABLE_SHAPE.partitionKey,
-      CHAT_TABLE_SHAPE.sortKey,
-    ]);
-    start = page.LastEvaluatedKey;
-  } while (start);
 }

@@ -28,6 +28,7 @@ export interface SandboxStatus {
   readonly replication?: { observed: number; applied: number; queued: number };
 }
 
+import { waitForAnswers } from '../../../sandbox/http.js';
 import { control } from './control.js';
 
 export async function sandboxStatus(statePath = sandboxStatePath()): Promise<SandboxStatus> {
@@ -78,13 +79,8 @@ export interface SandboxUpResult {
 }
 
 /** Every region's /health answers (the detached child's sandbox, seen from this process). */
-async function waitForRegions(state: SandboxState): Promise<void> {
-  await Promise.all(
-    Object.values(state.regions).map(async (region) => {
-      const response = await fetch(region.healthUrl, { signal: AbortSignal.timeout(10_000) });
-      await response.arrayBuffer();
-    }),
-  );
+function waitForRegions(state: SandboxState): Promise<void> {
+  return waitForAnswers(Object.values(state.regions).map((r) => r.healthUrl));
 }
 
 /** Runs the sandbox in this process until SIGINT/SIGTERM or `sandbox down`; stops it cleanly, JVM included. */

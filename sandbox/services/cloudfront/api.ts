@@ -4,7 +4,6 @@
  * AWS does). The distribution's default cache behaviour's origin decides where the China proxy forwards.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { names } from '../../../core/names.js';
 import type { Topology } from '../../../core/topology.js';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { hostName } from '../../dns-name.js';
@@ -14,7 +13,6 @@ import {
   childText,
   cloneElement,
   elementNodes,
-  toElement,
   type XmlElement,
   type XmlNode,
 } from '../../wire/xml.js';
@@ -25,13 +23,10 @@ import {
   parseRequestDocument,
   xmlResponse,
 } from '../../wire/xml-api.js';
+import { defaultDistributionConfig } from './distribution-config.js';
 
 export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 const API = '/2020-05-31';
-
-/** Managed policies CloudFront documents: CachingDisabled and AllViewerExceptHostHeader (what a WebSocket origin needs). */
-const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
-const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
 export interface CloudFrontOptions {
   readonly topology: Topology;
@@ -52,12 +47,6 @@ function newEtag(): string {
   return `E${randomBytes(10).toString('hex').toUpperCase().slice(0, 13)}`;
 }
 
-function quantity(items: XmlNode[], quantityFirst = true): XmlNode[] {
-  const list: XmlNode[] = [['Quantity', items.length]];
-  if (items.length > 0) list.push(['Items', items]);
-  return quantityFirst ? list : list.reverse();
-}
-
 function invalid(message: string): never {
   throw new AwsXmlError(400, 'InvalidArgument', message);
 }
@@ -72,126 +61,7 @@ export class CloudFrontApi {
       .toUpperCase()
       .padStart(13, '0')
       .slice(0, 13)}`;
-    const originDomain = names.regionalDomain(options.topology, options.originRegion);
-    const config = toElement('DistributionConfig', [
-      ['CallerReference', `${options.topology.app}-china-proxy`],
-      ['Aliases', quantity([])],
-      ['DefaultRootObject', ''],
-      [
-        'Origins',
-        quantity([
-          [
-            'Origin',
-            [
-              ['Id', 'regional-api'],
-              ['DomainName', originDomain],
-              ['OriginPath', ''],
-              ['CustomHeaders', quantity([])],
-              [
-                'CustomOriginConfig',
-                [
-                  ['HTTPPort', 80],
-                  ['HTTPSPort', 443],
-                  ['OriginProtocolPolicy', 'https-only'],
-                  ['OriginSslProtocols', quantity([['SslProtocol', 'TLSv1.2']])],
-                  ['OriginReadTimeout', 30],
-                  ['OriginKeepaliveTimeout', 5],
-                ],
-              ],
-              ['ConnectionAttempts', 3],
-              ['ConnectionTimeout', 10],
-              ['OriginShield', [['Enabled', 'false']]],
-              ['OriginAccessControlId', ''],
-            ],
-          ],
-        ]),
-      ],
-      ['OriginGroups', quantity([])],
-      [
-        'DefaultCacheBehavior',
-        [
-          ['TargetOriginId', 'regional-api'],
-          [
-            'TrustedSigners',
-            [
-              ['Enabled', 'false'],
-              ['Quantity', 0],
-            ],
-          ],
-          [
-            'TrustedKeyGroups',
-            [
-              ['Enabled', 'false'],
-              ['Quantity', 0],
-            ],
-          ],
-          ['ViewerProtocolPolicy', 'https-only'],
-          [
-            'AllowedMethods',
-            [
-              ...quantity(
-                ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'].map(
-                  (m) => ['Method', m] as XmlNode,
-                ),
-              ),
-              [
-                'CachedMethods',
-                quantity([
-                  ['Method', 'GET'],
-                  ['Method', 'HEAD'],
-                ]),
-              ],
-            ],
-          ],
-          ['SmoothStreaming', 'false'],
-          ['Compress', 'false'],
-          ['LambdaFunctionAssociations', quantity([])],
-          ['FunctionAssociations', quantity([])],
-          ['FieldLevelEncryptionId', ''],
-          ['CachePolicyId', CACHING_DISABLED],
-          ['OriginRequestPolicyId', ALL_VIEWER_EXCEPT_HOST],
-        ],
-      ],
-      ['CacheBehaviors', quantity([])],
-      ['CustomErrorResponses', quantity([])],
-      ['Comment', names.chinaDistributionComment(options.topology)],
-      [
-        'Logging',
-        [
-          ['Enabled', 'false'],
-          ['IncludeCookies', 'false'],
-          ['Bucket', ''],
-          ['Prefix', ''],
-        ],
-      ],
-      ['PriceClass', 'PriceClass_All'],
-      ['Enabled', 'true'],
-      [
-        'ViewerCertificate',
-        [
-          ['CloudFrontDefaultCertificate', 'true'],
-          ['SSLSupportMethod', 'vip'],
-          ['MinimumProtocolVersion', 'TLSv1'],
-          ['CertificateSource', 'cloudfront'],
-        ],
-      ],
-      [
-        'Restrictions',
-        [
-          [
-            'GeoRestriction',
-            [
-              ['RestrictionType', 'none'],
-              ['Quantity', 0],
-            ],
-          ],
-        ],
-      ],
-      ['WebACLId', ''],
-      ['HttpVersion', 'http2'],
-      ['IsIPV6Enabled', 'true'],
-      ['Staging', 'false'],
-    ]);
+    const config = defaultDistributionConfig(options.topology, options.originRegion);
     this.distribution = {
       id,
       domainName: `d${hash.slice(16, 29)}.cloudfront.net`,

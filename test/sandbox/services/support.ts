@@ -11,7 +11,7 @@ import type { RegionRuntimeInfo } from '../../../sandbox/contracts.js';
 import { type Edge, startEdge } from '../../../sandbox/edge.js';
 import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
 import type { CloudFrontService } from '../../../sandbox/services/cloudfront/index.js';
-import { SERVICES } from '../../../sandbox/services/registry.js';
+import { SERVICES, startServices } from '../../../sandbox/services/registry.js';
 import type { Route53Service } from '../../../sandbox/services/route53/index.js';
 import type { SandboxService, ServiceContext } from '../../../sandbox/services/service.js';
 
@@ -159,13 +159,8 @@ export async function startGlobalTestbed(
     },
   };
   const services = new Map<string, SandboxService>();
-  for (const definition of SERVICES.filter((s) => s.global)) {
-    const service = (await definition.load())(context);
-    if (!service) continue;
-    for (const region of regions) await service.addRegion?.(region);
-    await service.start?.();
-    services.set(service.name, service);
-  }
+  const globalOnly = await Promise.all(SERVICES.filter((s) => s.global).map((s) => s.load()));
+  await startServices(globalOnly, context, regions, services);
   const edge = await startEdge({
     port: 0,
     service: (name) => services.get(name),

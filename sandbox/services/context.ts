@@ -1,0 +1,46 @@
+/** The ServiceContext the Sandbox gives its services, built from its parts. */
+import type { Topology } from '../../core/topology.js';
+import type { FaultRegistry } from '../faults.js';
+import type { SandboxOptions } from '../options.js';
+import type { RunningRegion } from '../region.js';
+import type { Replicator } from '../replication/replicator.js';
+import { SANDBOX_ACCOUNT } from '../state.js';
+import type { ServiceContext } from './service.js';
+
+export interface SandboxParts {
+  topology(): Topology;
+  readonly tableName: string;
+  readonly engine: ServiceContext['engine'];
+  regions(): Iterable<RunningRegion>;
+  readonly faults: FaultRegistry;
+  lagMs(from: string, to: string): number;
+  readonly replicator: Replicator;
+  /** Work that outlives its request, awaited on stop. */
+  readonly invocations: Set<Promise<unknown>>;
+  readonly options: Pick<SandboxOptions, 'healthCheckIntervalMs' | 'failureThreshold' | 'lambdaConcurrency'>;
+  onError(error: Error, where: string): void;
+}
+
+export function serviceContext(parts: SandboxParts): ServiceContext {
+  const { faults, replicator, invocations, options } = parts;
+  const sandbox = parts.topology().sandbox;
+  return {
+    topology: parts.topology,
+    account: SANDBOX_ACCOUNT,
+    tableName: parts.tableName,
+    engine: parts.engine,
+    regions: () => [...parts.regions()].map((r) => Object.assign(r.info(), { app: r.app })),
+    faultActive: (region, kind) => faults.has(region, kind),
+    latencyFaultMs: (region) => faults.latencyMs(region),
+    lagMs: parts.lagMs,
+    noteWrite: (awsRegion) => replicator.noteWrite(awsRegion),
+    track: (work) => {
+      invocations.add(work);
+      void work.finally(() => invocations.delete(work));
+    },
+    healthCheckIntervalMs: options.healthCheckIntervalMs ?? sandbox.healthCheckIntervalSeconds * 1000,
+    failureThreshold: options.failureThreshold ?? sandbox.failureThreshold,
+    lambdaConcurrency: options.lambdaConcurrency,
+    onError: parts.onError,
+  };
+}
