@@ -15,7 +15,7 @@ import { EngineClient } from './engine-client.js';
 import type { Replicator } from './replication/replicator.js';
 
 /** A client straight to DynamoDB Local for one region of this sandbox (replication and setup use it). */
-export function engineClient(endpoint: string, instanceId: string, awsRegion: string): DynamoDBClient {
+function engineClient(endpoint: string, instanceId: string, awsRegion: string): DynamoDBClient {
   return new DynamoDBClient({
     region: awsRegion,
     endpoint,

@@ -71,7 +71,5 @@ export interface ControlRoutes {
   stop: { method: 'POST'; path: '/stop'; request: Record<string, never>; reply: StopReply };
 }
 
-export type ControlRoute = keyof ControlRoutes;
-
 /** The path of removeRegion for one region key. */
 export const regionPath = (key: string): `/regions/${string}` => `/regions/${encodeURIComponent(key)}`;

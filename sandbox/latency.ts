@@ -7,7 +7,7 @@
  */
 
 /** Latitude, longitude of each commercial region's city. */
-export const COORDINATES: Readonly<Record<string, readonly [number, number]>> = {
+const COORDINATES: Readonly<Record<string, readonly [number, number]>> = {
   'us-east-1': [38.9, -77.4],
   'us-east-2': [40.0, -83.0],
   'us-west-1': [37.4, -122.0],
@@ -44,7 +44,7 @@ export const COORDINATES: Readonly<Record<string, readonly [number, number]>> = 
 };
 
 /** Great-circle distance in km. */
-export function distanceKm(a: readonly [number, number], b: readonly [number, number]): number {
+function distanceKm(a: readonly [number, number], b: readonly [number, number]): number {
   const rad = Math.PI / 180;
   const dLat = (b[0] - a[0]) * rad;
   const dLon = (b[1] - a[1]) * rad;
@@ -107,7 +107,7 @@ export function defaultLagMs(fromAwsRegion: string, toAwsRegion: string): number
  */
 export type LagSetting = number | Readonly<Record<string, number>>;
 
-export function lagFor(
+function lagFor(
   setting: LagSetting | undefined,
   from: { key: string; awsRegion: string },
   to: { key: string; awsRegion: string },

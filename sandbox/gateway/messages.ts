@@ -9,7 +9,7 @@ import { type Connection, type GatewayContext, resetIdle, sleep } from './connec
 import { messageEvent } from './events.js';
 
 /** The route a text frame selects. */
-export function routeKeyOf(text: string): string {
+function routeKeyOf(text: string): string {
   try {
     const parsed = JSON.parse(text) as { action?: unknown };
     if (

@@ -31,7 +31,7 @@ export function xmlResponse(
   };
 }
 
-export function errorResponse(error: AwsXmlError, xmlns: string): EdgeResponse {
+function errorResponse(error: AwsXmlError, xmlns: string): EdgeResponse {
   return xmlErrorResponse(error.status, error.code, error.message, { type: error.type, xmlns });
 }
 

@@ -150,7 +150,7 @@ export type XmlValue = string | number | boolean | XmlNode[] | undefined | null;
 export type XmlNode = readonly [name: string, value: XmlValue];
 
 /** Writes nodes as XML; undefined/null values are left out, arrays nest. */
-export function renderNodes(nodes: readonly XmlNode[]): string {
+function renderNodes(nodes: readonly XmlNode[]): string {
   let out = '';
   for (const [name, value] of nodes) {
     if (value === undefined || value === null) continue;

@@ -14,7 +14,7 @@ const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
 /** CloudFront's list shape: Quantity, then Items when there are any. */
-export function quantity(items: XmlNode[], quantityFirst = true): XmlNode[] {
+function quantity(items: XmlNode[], quantityFirst = true): XmlNode[] {
   const list: XmlNode[] = [['Quantity', items.length]];
   if (items.length > 0) list.push(['Items', items]);
   return quantityFirst ? list : list.reverse();

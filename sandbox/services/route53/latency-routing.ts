@@ -19,7 +19,7 @@ export function ipv4ToNumber(ip: string): number | undefined {
   return value;
 }
 
-export function parseCidr(cidr: string): { base: number; bits: number } | undefined {
+function parseCidr(cidr: string): { base: number; bits: number } | undefined {
   const [ip, bits] = cidr.split('/');
   const base = ipv4ToNumber(ip ?? '');
   const n = Number(bits ?? 32);

@@ -279,7 +279,7 @@ export class Route53Store {
   }
 }
 
-export function recordFromNodes(
+function recordFromNodes(
   name: string,
   type: string,
   setIdentifier: string | undefined,
