@@ -1,9 +1,8 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addRegionToRunningSandbox, removeRegionFromRunningSandbox } from '../../cli/ops/sandbox/regions.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultTopology } from '../../core/topology.js';
-import type { Sandbox } from '../../sandbox/index.js';
-import { clientConfig, startTestSandbox } from './support.js';
+import { Sandbox } from '../../sandbox/index.js';
+import { clientConfig, startTestSandbox, uniqueInstanceId } from './support.js';
 import { connect } from './ws-client.js';
 
 let sandbox: Sandbox;
@@ -19,7 +18,7 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-describe('sandbox regions', () => {
+describe('Sandbox lifecycle', () => {
   it('addRegion: a new region gets a gateway and a replica with the existing items, then replicates', async () => {
     const table = sandbox.tableName;
     const seoul = new DynamoDBClient(clientConfig(sandbox, 'ap-northeast-2'));
@@ -66,11 +65,34 @@ describe('sandbox regions', () => {
     expect((await fetch(sandbox.regions.get('tokyo')!.healthUrl)).status).toBe(200);
     await expect(sandbox.removeRegion('sydney')).rejects.toThrow(/no region "sydney"/);
   });
+});
 
-  it('addRegionToRunningSandbox: a no-op when no sandbox runs', async () => {
-    const missing = '/nonexistent-chatctl/sandbox.json';
-    const spec = { key: 'paris', awsRegion: 'eu-west-3', probeSubnet: '90.0.0.0/24' };
-    expect(await addRegionToRunningSandbox(spec, missing)).toMatchObject({ applied: false });
-    expect(await removeRegionFromRunningSandbox('paris', missing)).toMatchObject({ applied: false });
+describe('Sandbox lifecycle: start, ready, stop', () => {
+  it('Sandbox: ready() answers once started, start() runs once, stop() is idempotent and frees the ports', async () => {
+    const topology = defaultTopology();
+    topology.regions = topology.regions.slice(0, 1);
+    topology.china.enabled = false;
+    const one = new Sandbox(topology, {
+      port: 0,
+      dynamoEndpoint: inject('dynamoEndpoint'),
+      instanceId: uniqueInstanceId(),
+      globalServices: false,
+    });
+    expect(one.running).toBe(false);
+    expect(() => one.state).toThrow(/has not started/);
+    await one.start();
+    await one.ready();
+    expect(one.running).toBe(true);
+    expect(one.service('dynamodb')?.name).toBe('dynamodb');
+    expect(one.service('route53')).toBeUndefined();
+    await expect(one.start()).rejects.toThrow(/starts once/);
+    const health = one.regions.get('seoul')!.healthUrl;
+    await Promise.all([one.stop(), one.stop()]);
+    await expect(fetch(health)).rejects.toThrow();
+    await expect(fetch(`${one.edge}/_chatctl/status`)).rejects.toThrow();
+  });
+
+  it('Sandbox: a bad instance id is refused before anything starts', () => {
+    expect(() => new Sandbox(defaultTopology(), { instanceId: 'not ok!' })).toThrow(/1-64 letters or digits/);
   });
 });

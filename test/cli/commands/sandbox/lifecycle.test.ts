@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pidAlive } from '../../../../core/process.js';
 
 const bin = resolve('bin/run.js');
 const cwd = mkdtempSync(join(tmpdir(), 'chatctl-sandbox-'));
@@ -18,14 +19,7 @@ function chatctl(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = pidAlive;
 
 afterAll(() => {
   chatctl('sandbox', 'down');
