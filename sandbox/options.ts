@@ -1,5 +1,6 @@
 /** What `new Sandbox(topology, options)` takes, and the views it hands out of its faults and replication. */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import {
   type ActiveFault,
@@ -12,6 +13,7 @@ import {
 import type { LagSetting } from './latency.js';
 import type { ReplicationStats, Replicator } from './replication/replicator.js';
 import type { ChatAppFactory } from './runtime-host.js';
+import { stateDir } from './state.js';
 
 export interface SandboxOptions {
   /** Edge port; 0 picks any free port. Default: topology.sandbox.port. */
@@ -140,4 +142,9 @@ export function instanceIdOf(options: SandboxOptions): string {
   if (!/^[A-Za-z0-9]{1,64}$/.test(id))
     throw new UserError(`instanceId "${id}" must be 1-64 letters or digits`);
   return id;
+}
+
+/** DynamoDB Local's options: its data on disk (in dataDir, default .chatctl/data) with `persist`. */
+export function dynamoOptionsOf(options: SandboxOptions): { dataDir?: string } {
+  return options.persist ? { dataDir: options.dataDir ?? join(stateDir(), 'data') } : {};
 }

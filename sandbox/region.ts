@@ -3,6 +3,7 @@
  * RuntimeConfig that points at that gateway and the sandbox's edge. The handlers are rebuilt when the set of
  * regions changes (their relay targets do); the gateway always calls the current ones.
  */
+import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { RuntimeConfig } from '../runtime/config.js';
@@ -159,4 +160,34 @@ async function startOnFreePort(options: GatewayOptions, ports: Iterable<number>)
     }
   }
   return startGateway({ ...options, port: 0 });
+}
+
+/** Refuses a new region whose key or AWS region already runs. */
+export function refuseClash(running: Iterable<RunningRegion>, spec: RegionSpec): void {
+  const regions = [...running];
+  if (regions.some((r) => r.key === spec.key)) {
+    throw new UserError(`region "${spec.key}" is already running in the sandbox`);
+  }
+  const clash = regions.find((r) => r.awsRegion === spec.awsRegion);
+  if (clash) throw new UserError(`AWS region ${spec.awsRegion} is already used by "${clash.key}"`);
+}
+
+/** The running region of that key, or a UserError naming the running ones. */
+export function requireRegion(regions: ReadonlyMap<string, RunningRegion>, key: string): RunningRegion {
+  const region = regions.get(key);
+  if (!region) {
+    throw new UserError(
+      `no region "${key}" in the running sandbox (regions: ${[...regions.keys()].join(', ')})`,
+      { hint: 'run: chatctl sandbox status' },
+    );
+  }
+  return region;
+}
+
+export function withRegion(topology: Topology, spec: RegionSpec): Topology {
+  return { ...topology, regions: [...topology.regions.filter((r) => r.key !== spec.key), spec] };
+}
+
+export function withoutRegion(topology: Topology, key: string): Topology {
+  return { ...topology, regions: topology.regions.filter((r) => r.key !== key) };
 }

@@ -1,11 +1,3 @@
-/**
- * The sandbox: every region of a topology on this machine, in one Node process plus one DynamoDB Local JVM.
- * A Sandbox has a lifecycle: `start()` brings up the engine, the edge (every service of
- * services/registry.ts), each region (its table, its replication, its gateway and handlers) and the
- * services' own parts; `ready()` waits until every region's gateway answers; `addRegion` / `removeRegion`
- * change a running sandbox; `stop()` ends everything it started. The CLI only wraps it.
- */
-import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
@@ -20,6 +12,7 @@ import { lagBetween } from './latency.js';
 import { LocalTransport } from './local-transport.js';
 import {
   defaultOnError,
+  dynamoOptionsOf,
   faultsView,
   instanceIdOf,
   replicationView,
@@ -27,7 +20,15 @@ import {
   type SandboxOptions,
   type SandboxReplication,
 } from './options.js';
-import { type AppBuilder, RunningRegion, type SandboxRegion } from './region.js';
+import {
+  type AppBuilder,
+  RunningRegion,
+  refuseClash,
+  requireRegion,
+  type SandboxRegion,
+  withoutRegion,
+  withRegion,
+} from './region.js';
 import { Replicator } from './replication/replicator.js';
 import { defaultChatAppFactory } from './runtime-host.js';
 import { serviceContext } from './services/context.js';
@@ -38,7 +39,6 @@ import {
   SANDBOX_ACCOUNT,
   type SandboxRegionEndpoints,
   type SandboxState,
-  stateDir,
   writeSandboxState,
 } from './state.js';
 import { SandboxSurge } from './surge.js';
@@ -91,14 +91,8 @@ export class Sandbox {
     this.requestHandler = this.local.requestHandler;
     const requireRegion = (key: string) => void this.requireRegion(key);
     this.faults = faultsView(this.faultRegistry, requireRegion);
-    this.replication = replicationView(
-      () => this.started().replicator,
-      requireRegion,
-      (a, b) => this.lagMs(a, b),
-    );
+    this.replication = replicationView(() => this.started().replicator, requireRegion, this.lagMs);
   }
-
-  // ---- lifecycle ----
 
   /** Brings everything up; on a failure, stops what had started and throws. */
   async start(): Promise<this> {
@@ -107,9 +101,7 @@ export class Sandbox {
     // The JVM starts while the handlers' and the services' modules load.
     const dynamoStarting = this.options.dynamoEndpoint
       ? undefined
-      : startDynamoDbLocal(
-          this.options.persist ? { dataDir: this.options.dataDir ?? join(stateDir(), 'data') } : {},
-        );
+      : startDynamoDbLocal(dynamoOptionsOf(this.options));
     const appFactory = this.options.createApp
       ? Promise.resolve(this.options.createApp)
       : defaultChatAppFactory();
@@ -141,7 +133,7 @@ export class Sandbox {
         engine: { endpoint: engineEndpoint, instanceId: this.instanceId },
         regions: () => this.regionMap.values(),
         faults: this.faultRegistry,
-        lagMs: (from, to) => this.lagMs(from, to),
+        lagMs: this.lagMs,
         replicator,
         invocations: this.invocations,
         options: this.options,
@@ -174,11 +166,7 @@ export class Sandbox {
   addRegion(specIn: RegionSpec): Promise<SandboxRegion & { endpoints(): SandboxRegionEndpoints }> {
     return this.serial(async () => {
       const spec = { ...specIn };
-      if (this.regionMap.has(spec.key)) {
-        throw new UserError(`region "${spec.key}" is already running in the sandbox`);
-      }
-      const clash = [...this.regionMap.values()].find((r) => r.awsRegion === spec.awsRegion);
-      if (clash) throw new UserError(`AWS region ${spec.awsRegion} is already used by "${clash.key}"`);
+      refuseClash(this.regionMap.values(), spec);
       const topology = this.currentTopology;
       const source = this.regionMap.has(topology.homeRegion)
         ? topology.homeRegion
@@ -186,10 +174,7 @@ export class Sandbox {
       const all = [...[...this.regionMap.values()].map((r) => r.spec), spec];
       await this.prepareTable(spec, source);
       const region = await this.startRegion(spec, all);
-      this.currentTopology = {
-        ...topology,
-        regions: [...topology.regions.filter((r) => r.key !== spec.key), spec],
-      };
+      this.currentTopology = withRegion(topology, spec);
       await this.reconfigure(spec.key);
       for (const service of this.services.values()) await service.addRegion?.(region.info());
       await this.writeState();
@@ -215,10 +200,7 @@ export class Sandbox {
       await run.tables
         .remove(region.awsRegion)
         .catch((e: Error) => this.onError(e, `deleting the table of ${key}`));
-      this.currentTopology = {
-        ...this.currentTopology,
-        regions: this.currentTopology.regions.filter((r) => r.key !== key),
-      };
+      this.currentTopology = withoutRegion(this.currentTopology, key);
       await this.reconfigure();
       await this.writeState();
     });
@@ -234,8 +216,6 @@ export class Sandbox {
     })();
     return this.stopping;
   }
-
-  // ---- views ----
 
   get state(): SandboxState {
     const run = this.started();
@@ -274,8 +254,6 @@ export class Sandbox {
     return this.services.get(name);
   }
 
-  // ---- start-up steps ----
-
   private async startEdge(): Promise<Edge> {
     const edge = await startEdge({
       port: this.options.port ?? this.currentTopology.sandbox.port,
@@ -294,7 +272,7 @@ export class Sandbox {
       endpoint: engineEndpoint,
       instanceId: this.instanceId,
       tableName: this.tableName,
-      lagMs: (from, to) => this.lagMs(from, to),
+      lagMs: this.lagMs,
       extraDelayMs: (region) => faults.latencyMs(region),
       faultPaused: (region) => faults.has(region, 'replication-pause'),
       pollIntervalMs: this.options.pollIntervalMs,
@@ -352,17 +330,16 @@ export class Sandbox {
     });
   }
 
-  // ---- helpers ----
-
   private started(): Running {
     if (!this.run) throw new Error('the sandbox has not started');
     return this.run;
   }
 
-  private lagMs(from: string, to: string): number {
+  /** The configured lag between two running regions' keys. */
+  private readonly lagMs = (from: string, to: string): number => {
     const specOf = (key: string) => this.currentTopology.regions.find((r) => r.key === key);
     return lagBetween(this.options.lag, specOf(from), specOf(to));
-  }
+  };
 
   /** Rebuilds the handlers of every region (but `except`) for the current region set. */
   private async reconfigure(except?: string): Promise<void> {
@@ -373,14 +350,7 @@ export class Sandbox {
   }
 
   private requireRegion(key: string): RunningRegion {
-    const region = this.regionMap.get(key);
-    if (!region) {
-      throw new UserError(
-        `no region "${key}" in the running sandbox (regions: ${[...this.regionMap.keys()].join(', ')})`,
-        { hint: 'run: chatctl sandbox status' },
-      );
-    }
-    return region;
+    return requireRegion(this.regionMap, key);
   }
 
   /** Region changes run one at a time. */
