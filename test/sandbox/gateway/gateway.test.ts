@@ -7,36 +7,18 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../sandbox/index.js';
-import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
 import { startTestSandbox, TEST_CREDENTIALS } from '../support.js';
 import { connect } from '../ws-client.js';
+import { type RecordedEvent, recordingApp } from './support.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: events are read field by field in the assertions
 type Event = Record<string, any>;
 
 let sandbox: Sandbox;
-const events: { route: string; event: Record<string, unknown> }[] = [];
+const events: RecordedEvent[] = [];
 
 beforeAll(async () => {
-  const { createChatApp } = await import('../../../runtime/app.js');
-  sandbox = await startTestSandbox({
-    idleTimeoutMs: 600,
-    createApp: (config) => {
-      // The real runtime, with every event it receives recorded.
-      const app = createChatApp(config);
-      const seen = <E>(route: string, event: E): E => {
-        events.push({ route, event: structuredClone(event) as Record<string, unknown> });
-        return event;
-      };
-      return {
-        connect: (e) => app.connect(seen('connect', e)),
-        disconnect: (e) => app.disconnect(seen('disconnect', e)),
-        message: (e) => app.message(seen('message', e)),
-        relay: (p) => app.relay(p),
-        health: (e) => app.health(seen('health', e)),
-      } satisfies HostedChatApp;
-    },
-  });
+  sandbox = await startTestSandbox({ idleTimeoutMs: 600, createApp: await recordingApp(events) });
 });
 
 afterAll(async () => {

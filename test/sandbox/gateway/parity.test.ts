@@ -9,35 +9,19 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../sandbox/index.js';
-import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
 import { startTestSandbox } from '../support.js';
 import { connect } from '../ws-client.js';
+import { type RecordedEvent, recordingApp } from './support.js';
 
 type Json = Record<string, unknown>;
 const fixture = (name: string): Json =>
   JSON.parse(readFileSync(new URL(`../../runtime/fixtures/${name}`, import.meta.url), 'utf8')) as Json;
 
 let sandbox: Sandbox;
-const events: { route: string; event: Json }[] = [];
+const events: RecordedEvent[] = [];
 
 beforeAll(async () => {
-  const { createChatApp } = await import('../../../runtime/app.js');
-  sandbox = await startTestSandbox({
-    createApp: (config) => {
-      const app = createChatApp(config);
-      const seen = <E>(route: string, event: E): E => {
-        events.push({ route, event: structuredClone(event) as Json });
-        return event;
-      };
-      return {
-        connect: (e) => app.connect(seen('connect', e)),
-        disconnect: (e) => app.disconnect(seen('disconnect', e)),
-        message: (e) => app.message(seen('message', e)),
-        relay: (p) => app.relay(p),
-        health: (e) => app.health(seen('health', e)),
-      } satisfies HostedChatApp;
-    },
-  });
+  sandbox = await startTestSandbox({ createApp: await recordingApp(events) });
 });
 
 afterAll(async () => {
