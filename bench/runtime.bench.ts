@@ -258,13 +258,13 @@ export async function run(): Promise<void> {
           ...['tokyo', 'na'].slice(0, m).map((region) => ({ region, id: `${region}-1` })),
         ];
         for (const member of members) {
-          const connection = await store.putConnection({
+          const connection = await store.presence.putConnection({
             region: member.region,
             connectionId: `${roomId}-${member.id}`,
             userId: member.id,
             connectedAt: Date.now(),
           });
-          await store.addPresence(connection, roomId);
+          await store.presence.addPresence(connection, roomId);
         }
         calls.length = 0;
         const posts = sink.counts.posts;

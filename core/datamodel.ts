@@ -10,9 +10,20 @@ export const ATTR = {
 export const keys = {
   roomPk: (roomId: string) => `ROOM#${roomId}`,
   messageSk: (messageId: string) => `MSG#${messageId}`,
+  /**
+   * One user's emoji on a message: its own item, so concurrent reactions from any regions never overwrite
+   * each other under last-writer-wins. It sorts right after its message, so a page's Query reads both.
+   */
+  reactionSk: (messageId: string, emoji: string, userId: string) => `MSG#${messageId}#R#${emoji}#${userId}`,
   noticeSk: 'NOTICE',
   memberSk: (userId: string) => `MEMBER#${userId}`,
   presenceSk: (region: string, connectionId: string) => `CONN#${region}#${connectionId}`,
+  /**
+   * A region's presence epoch in a room, bumped by every join that region records (its own or one relayed
+   * from another region). Only that region writes it. It sorts inside the presence range, so the send's
+   * presence Query reads it, and the send's write is conditioned on it (docs/protocol.md, Joins).
+   */
+  presenceEpochSk: (region: string) => `CONN#${region}`,
   connectionPk: (region: string, connectionId: string) => `CONN#${region}#${connectionId}`,
   connectionSk: 'META',
   /** A send's idempotency record: one per room and client message id. */
@@ -47,6 +58,8 @@ export const PREFIX = {
   presenceOf: (region: string) => `CONN#${region}#`,
   relay: 'RELAY#',
   clientMsg: 'CMID#',
+  /** A message's reaction items: `MSG#<messageId>#R#`. */
+  reactionsOf: (messageId: string) => `MSG#${messageId}#R#`,
 } as const;
 
 /** Connections and presence expire after API Gateway's 2 h maximum connection time, plus slack. */

@@ -23,6 +23,24 @@ export const LIMITS = {
   historyPageDefault: 50,
   joinHistory: 50,
   emojiMaxChars: 16,
+  /**
+   * Every answer and push is built to fit `messageBytes`: a page of messages stops at `pageBytes` of
+   * serialized messages (the envelope, the notice included, fits in the rest), with a cursor for the rest.
+   */
+  pageBytes: 100 * 1024,
+  /** Reactions on one message: distinct emoji, (user, emoji) pairs in all, and per user. */
+  reactionEmojiPerMessage: 20,
+  reactionsPerMessage: 200,
+  reactionsPerUser: 10,
+  /**
+   * A clientMsgId that is a ULID names its message in every region (docs/protocol.md, Message ids): its time
+   * may be at most this far ahead of the server's clock...
+   */
+  clientIdAheadMs: 5 * 60 * 1000,
+  /** ...and at most this far behind it (the dedupe window of a retry after failover). */
+  clientIdBehindMs: 24 * 60 * 60 * 1000,
+  /** A send that names the sender's previous unacked send (`after`) waits at most this long for it. */
+  orderWaitMs: 2000,
 } as const;
 
 export interface JoinRequest {
@@ -37,8 +55,14 @@ export interface SendRequest {
   action: 'send';
   roomId: string;
   text: string;
+  /**
+   * A ULID (26 Crockford base-32 characters, time first, strictly increasing per sender) for cross-region
+   * dedupe and order; any other 1-64 [A-Za-z0-9_-] dedupes in the receiving region only.
+   */
   clientMsgId: string;
   parentId?: string;
+  /** The clientMsgId of this sender's previous send in the room when it is not acked yet: kept in order. */
+  after?: string;
 }
 export interface HistoryRequest {
   action: 'history';
@@ -81,6 +105,11 @@ export interface ChatMessage {
   region: string;
   clientMsgId: string;
   parentId?: string;
+  /**
+   * The newest message the sending region held in the room when it wrote this one (absent for the first):
+   * a client that has not seen it, and has seen messages since it joined, pages `history` to fill the gap.
+   */
+  prevId?: string;
   /** emoji -> user ids */
   reactions?: Record<string, string[]>;
 }
@@ -98,6 +127,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'NOT_MEMBER',
   'TOO_LARGE',
+  /** A cap was reached (reactions per message or per user). */
+  'LIMIT',
   'OVERLOADED',
   'INTERNAL',
 ] as const;

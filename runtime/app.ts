@@ -181,7 +181,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
         };
         return { statusCode: 429, body: JSON.stringify(frame) };
       }
-      await store.putConnection({
+      await store.presence.putConnection({
         region: config.regionKey,
         connectionId: event.requestContext.connectionId,
         userId,
@@ -193,7 +193,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
 
     async disconnect(event) {
       try {
-        await store.deleteConnection(config.regionKey, event.requestContext.connectionId);
+        await store.presence.deleteConnection(config.regionKey, event.requestContext.connectionId);
       } catch (error) {
         // Best effort: TTL and the 410 clean-up on the next post remove what is left.
         console.warn(`disconnect clean-up of ${event.requestContext.connectionId} failed: ${String(error)}`);

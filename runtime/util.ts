@@ -1,23 +1,5 @@
-/** Small helpers of the runtime: time-sortable ids, bounded concurrency, backoff. */
-import { randomBytes } from 'node:crypto';
-
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** A ULID: 10 characters of millisecond time, then 16 random ones; sorts by time as a string. */
-export function newId(now = Date.now()): string {
-  let time = '';
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  const bytes = randomBytes(16);
-  let random = '';
-  for (let i = 0; i < 16; i++) random += CROCKFORD[bytes[i] % 32];
-  return time + random;
-}
-
-export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Small helpers of the runtime: time-sortable ids (core/message-id.ts), bounded concurrency, backoff. */
+export { ID_PATTERN, newId } from '../core/message-id.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -23,11 +23,15 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-/** Bookkeeping items that are not chat activity: health probes, relay dedupe markers, send idempotency records. */
+/**
+ * Bookkeeping items that are not chat activity: health probes, relay dedupe markers, send idempotency
+ * records, presence epochs (`CONN#<region>` in a room).
+ */
 function isBookkeeping(keys: Record<string, { S?: string }>): boolean {
   const pk = keys[ATTR.pk]?.S ?? '';
   const sk = keys[ATTR.sk]?.S ?? '';
-  return pk === KEYS.healthPk || sk.startsWith(PREFIX.relay) || sk.startsWith(PREFIX.clientMsg);
+  const epoch = pk.startsWith(KEYS.roomPk('')) && /^CONN#[^#]+$/.test(sk);
+  return pk === KEYS.healthPk || sk.startsWith(PREFIX.relay) || sk.startsWith(PREFIX.clientMsg) || epoch;
 }
 
 export function flattenRecord(record: DynamoDBRecord): FlatRow | undefined {

@@ -2,25 +2,30 @@
  * The chat service: what each route does, over the store (DynamoDB), the poster (@connections) and the
  * relay (Lambda Invoke). Handlers in app.ts only adapt API Gateway's events to these calls.
  */
+import { derivedMessageId, idTime } from '../../core/message-id.js';
 import {
   type ChatMessage,
   LIMITS,
   type LoadLevel,
   type Notice,
+  type SendRequest,
   type ServerFrame,
 } from '../../core/protocol.js';
 import type { RuntimeConfig } from '../config.js';
 import type { ConnectionPoster, FanOutResult, PostTarget } from '../notify/connections.js';
 import {
+  invokeJoinRelays,
   invokeRelays,
   type LambdaClientFactory,
   type RelayInvokeResult,
   type RelayPayload,
   type RelayResult,
 } from '../notify/relay.js';
-import type { ChatStore, PresenceRecord } from '../store/chat-store.js';
+import type { ChatStore, PresenceRecord, ReactOutcome, RoomPresence } from '../store/chat-store.js';
 import { type LoadLevelCache, retryAfterMs, SHEDDING } from '../store/load-level.js';
-import { newId } from '../util.js';
+import { newId, sleep } from '../util.js';
+import { mergePages } from './pages.js';
+import { postTarget, RelayHandler } from './relay-handler.js';
 import { encodeCursor, FrameError, parseFrame } from './validate.js';
 
 /** The connection a frame came from, and the @connections endpoint that reaches it. */
@@ -42,8 +47,16 @@ export interface ChatServiceDeps {
   readonly now: () => number;
 }
 
-const RELAYED_FRAMES = new Set(['message', 'reaction', 'notice']);
-const RELAY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+/** How long a join waits for each other region to record it. */
+const JOIN_RELAY_TIMEOUT_MS = 3000;
+/** A send whose presence epoch changed while it wrote re-reads presence at most this often. */
+const ORDER_POLL_MS = 10;
+
+const REACT_REFUSALS: Record<Exclude<ReactOutcome, 'ok' | 'no-message'>, string> = {
+  'emoji-cap': `a message takes at most ${LIMITS.reactionEmojiPerMessage} distinct emoji`,
+  'message-cap': `a message takes at most ${LIMITS.reactionsPerMessage} reactions`,
+  'user-cap': `one user puts at most ${LIMITS.reactionsPerUser} reactions on a message`,
+};
 
 export class OverloadedError extends FrameError {
   constructor(
@@ -61,15 +74,29 @@ export class OverloadedError extends FrameError {
 
 export class ChatService {
   private readonly region: string;
+  private readonly relays: RelayHandler;
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.region = deps.config.regionKey;
+    this.relays = new RelayHandler(deps);
   }
 
-  /** Sends a frame to the caller; a caller that is gone is cleaned up. */
+  /**
+   * Sends a frame to the caller; a caller that is gone is cleaned up. A frame larger than API Gateway posts
+   * is never attempted: the caller gets a TOO_LARGE error frame instead of silence.
+   */
   async reply(caller: Caller, frame: ServerFrame): Promise<void> {
-    const outcome = await this.deps.poster.post(caller, JSON.stringify(frame));
-    if (outcome === 'gone') await this.deps.store.deleteConnection(this.region, caller.connectionId);
+    let data = JSON.stringify(frame);
+    if (Buffer.byteLength(data) > LIMITS.messageBytes) {
+      console.error(`a ${frame.type} frame of ${Buffer.byteLength(data)} bytes was not posted`);
+      data = JSON.stringify({
+        type: 'error',
+        code: 'TOO_LARGE',
+        message: `the answer would exceed ${LIMITS.messageBytes} bytes; ask for a smaller page`,
+      } satisfies ServerFrame);
+    }
+    const outcome = await this.deps.poster.post(caller, data);
+    if (outcome === 'gone') await this.deps.store.presence.deleteConnection(this.region, caller.connectionId);
   }
 
   private async shed(action: string, shed: (level: LoadLevel) => boolean): Promise<LoadLevel> {
@@ -79,14 +106,9 @@ export class ChatService {
   }
 
   private async member(roomId: string, caller: Caller, action: string): Promise<PresenceRecord> {
-    const presence = await this.deps.store.getPresence(roomId, this.region, caller.connectionId);
+    const presence = await this.deps.store.presence.getPresence(roomId, this.region, caller.connectionId);
     if (!presence) throw new FrameError('NOT_MEMBER', `join room ${roomId} first`, action);
     return presence;
-  }
-
-  private target(presence: PresenceRecord, fallback?: string): PostTarget | undefined {
-    const endpoint = this.deps.config.managementEndpoint ?? presence.endpoint ?? fallback;
-    return endpoint ? { connectionId: presence.connectionId, endpoint } : undefined;
   }
 
   /** Posts to this region's members in the room and relays to every other region that has members there. */
@@ -104,7 +126,7 @@ export class ChatService {
         remote.add(p.region);
         continue;
       }
-      const target = this.target(p, fallbackEndpoint);
+      const target = postTarget(this.deps.config, p, fallbackEndpoint);
       if (target) local.push(target);
       else unreachable++;
     }
@@ -115,9 +137,15 @@ export class ChatService {
       frame,
       ...(frame.type === 'message' ? { message: frame.message } : {}),
     };
+    const data = JSON.stringify(frame);
+    if (Buffer.byteLength(data) > LIMITS.messageBytes) {
+      // Unreachable with the text and reaction caps; a push API Gateway would refuse is never attempted.
+      console.error(`a ${frame.type} frame for ${roomId} exceeds ${LIMITS.messageBytes} bytes: not pushed`);
+      return { delivered: 0, gone: [], failed: local.map((t) => t.connectionId), relayed: [] };
+    }
     const [fan, relayed] = await Promise.all([
-      this.deps.poster.fanOut(local, JSON.stringify(frame), async (t) => {
-        await this.deps.store.deleteConnection(this.region, t.connectionId, roomId);
+      this.deps.poster.fanOut(local, data, async (t) => {
+        await this.deps.store.presence.deleteConnection(this.region, t.connectionId, roomId);
       }),
       remote.size > 0
         ? invokeRelays(this.deps.lambda, this.deps.config.relayTargets, [...remote].sort(), payload)
@@ -142,7 +170,7 @@ export class ChatService {
           await this.join(caller, frame.roomId);
           break;
         case 'leave':
-          await this.deps.store.removePresence(frame.roomId, this.region, caller.connectionId);
+          await this.deps.store.presence.removePresence(frame.roomId, this.region, caller.connectionId);
           await this.reply(caller, { type: 'left', roomId: frame.roomId });
           break;
         case 'send':
@@ -183,69 +211,145 @@ export class ChatService {
     }
   }
 
+  /**
+   * Joins a room: the presence is recorded here and, before `joined` is answered, in every other region
+   * (through the relay, each waiting for the answer), so that every message acked after `joined` anywhere is
+   * pushed to the new member. The history merges this replica's newest page with theirs (messages not yet
+   * replicated here). docs/protocol.md, Joins.
+   */
   private async join(caller: Caller, roomId: string): Promise<void> {
     const [level, connection] = await Promise.all([
       this.deps.loadLevel.get(),
-      this.deps.store.getConnection(this.region, caller.connectionId),
+      this.deps.store.presence.getConnection(this.region, caller.connectionId),
     ]);
     if (!connection) {
       throw new FrameError('NOT_FOUND', 'this connection is not registered (it expired); reconnect', 'join');
     }
-    const [added, page, notice] = await Promise.all([
-      this.deps.store.addPresence(
-        { ...connection, endpoint: connection.endpoint ?? caller.endpoint },
-        roomId,
-      ),
-      this.deps.store.pageMessages(roomId, SHEDDING.historyLimit(level, LIMITS.joinHistory)),
+    const presence = await this.deps.store.presence.addPresence(
+      { ...connection, endpoint: connection.endpoint ?? caller.endpoint },
+      roomId,
+    );
+    if (!presence) throw new FrameError('NOT_FOUND', 'this connection is gone; reconnect', 'join');
+    const limit = SHEDDING.historyLimit(level, LIMITS.joinHistory);
+    const told = Object.keys(this.deps.config.relayTargets).length > 0;
+    const [page, notice, remote] = await Promise.all([
+      this.deps.store.messages.page(roomId, limit),
       this.deps.store.getNotice(roomId),
+      told
+        ? invokeJoinRelays(
+            this.deps.lambda,
+            this.deps.config.relayTargets,
+            {
+              roomId,
+              originRegion: this.region,
+              join: {
+                connectionId: presence.connectionId,
+                userId: presence.userId,
+                ...(presence.endpoint ? { endpoint: presence.endpoint } : {}),
+                joinedAt: presence.joinedAt ?? this.deps.now(),
+                expiresAt: presence.expiresAt ?? 0,
+              },
+            },
+            JOIN_RELAY_TIMEOUT_MS,
+          )
+        : Promise.resolve([]),
     ]);
-    if (!added) throw new FrameError('NOT_FOUND', 'this connection is gone; reconnect', 'join');
+    const noticeBytes = notice ? Buffer.byteLength(JSON.stringify(notice)) : 0;
+    const merged = mergePages(
+      page,
+      remote.flatMap((r) => r.messages),
+      limit,
+      LIMITS.pageBytes - noticeBytes,
+    );
     await this.reply(caller, {
       type: 'joined',
       roomId,
-      history: page.messages,
+      history: merged.messages,
       notice,
-      cursor: page.next ? encodeCursor(page.next) : null,
+      cursor: merged.next ? encodeCursor(merged.next) : null,
     });
   }
 
-  private async send(
-    caller: Caller,
-    frame: { roomId: string; text: string; clientMsgId: string; parentId?: string },
-  ): Promise<void> {
-    // One Query gives both the sender's own presence (membership and user id) and every member to reach.
-    const presence = await this.deps.store.listPresence(frame.roomId);
-    const own = presence.find((p) => p.region === this.region && p.connectionId === caller.connectionId);
-    if (!own) throw new FrameError('NOT_MEMBER', `join room ${frame.roomId} first`, 'send');
-    if (frame.parentId && !(await this.deps.store.getMessage(frame.roomId, frame.parentId))) {
-      throw new FrameError(
-        'NOT_FOUND',
-        `parentId ${frame.parentId} is not a message of room ${frame.roomId}`,
-        'send',
-      );
+  /** Waits (bounded) until the sender's previous send `after` has been pushed, so pushes keep its order. */
+  private async waitForPrevious(own: PresenceRecord, after: string): Promise<void> {
+    const deadline = this.deps.now() + LIMITS.orderWaitMs;
+    let through = own.sentThrough;
+    while (!(through !== undefined && through >= after) && this.deps.now() < deadline) {
+      await sleep(ORDER_POLL_MS);
+      through = await this.deps.store.presence.sentThrough(own.roomId, own.region, own.connectionId);
     }
+  }
+
+  private async send(caller: Caller, frame: SendRequest): Promise<void> {
     const sentAt = this.deps.now();
-    const message: ChatMessage = {
-      messageId: newId(sentAt),
-      roomId: frame.roomId,
-      userId: own.userId,
-      text: frame.text,
-      sentAt,
-      region: this.region,
-      clientMsgId: frame.clientMsgId,
-      ...(frame.parentId ? { parentId: frame.parentId } : {}),
-    };
-    const { messageId, duplicate } = await this.deps.store.putMessage(message);
-    await this.reply(caller, { type: 'ack', clientMsgId: frame.clientMsgId, messageId, duplicate });
-    // A retry is acknowledged with the first id and not broadcast again: members got it the first time.
-    if (duplicate) return;
-    await this.broadcast(frame.roomId, { type: 'message', message }, presence, caller.endpoint);
+    // One Query gives the sender's own presence (membership and user id), every member to reach and this
+    // region's presence epoch; the newest message before this one is read alongside (the push's prevId).
+    const clientTime = idTime(frame.clientMsgId);
+    const [room, prevId] = await Promise.all([
+      this.deps.store.presence.listPresence(frame.roomId, undefined, this.region),
+      this.deps.store.messages.latestIdThrough(frame.roomId, Number.isNaN(clientTime) ? sentAt : clientTime),
+    ]);
+    const own = room.presence.find((p) => p.region === this.region && p.connectionId === caller.connectionId);
+    if (!own) throw new FrameError('NOT_MEMBER', `join room ${frame.roomId} first`, 'send');
+    const derived = derivedMessageId(frame.roomId, own.userId, frame.clientMsgId, sentAt, {
+      aheadMs: LIMITS.clientIdAheadMs,
+      behindMs: LIMITS.clientIdBehindMs,
+    });
+    try {
+      if (frame.parentId && !(await this.deps.store.messages.getMessage(frame.roomId, frame.parentId))) {
+        throw new FrameError(
+          'NOT_FOUND',
+          `parentId ${frame.parentId} is not a message of room ${frame.roomId}`,
+          'send',
+        );
+      }
+      const messageId = derived ?? newId(sentAt);
+      const message: ChatMessage = {
+        messageId,
+        roomId: frame.roomId,
+        userId: own.userId,
+        text: frame.text,
+        sentAt,
+        region: this.region,
+        clientMsgId: frame.clientMsgId,
+        ...(frame.parentId ? { parentId: frame.parentId } : {}),
+        ...(prevId && prevId !== messageId ? { prevId } : {}),
+      };
+      const written = derived
+        ? await this.deps.store.messages.putDerived(message)
+        : await this.deps.store.messages.putWithRecord(message);
+      await this.reply(caller, {
+        type: 'ack',
+        clientMsgId: frame.clientMsgId,
+        messageId: written.messageId,
+        duplicate: written.duplicate,
+      });
+      // A retry is acknowledged with the first id and not pushed again: members got it the first time.
+      if (written.duplicate) return;
+      const members = await this.membersAfterWrite(frame.roomId, room);
+      if (derived && frame.after) await this.waitForPrevious(own, frame.after);
+      await this.broadcast(frame.roomId, { type: 'message', message }, members, caller.endpoint);
+    } finally {
+      // Recorded even for a refused send, so that the sender's next send does not wait for it.
+      if (derived) await this.deps.store.presence.markSent(own, frame.clientMsgId).catch(() => {});
+    }
+  }
+
+  /**
+   * The members to push a just-written message to. A join recorded in this region between the send's
+   * presence read and its write bumped the epoch: then presence is read again and includes the new member
+   * (a join recorded after the write finds the message in its history instead).
+   */
+  private async membersAfterWrite(roomId: string, before: RoomPresence): Promise<PresenceRecord[]> {
+    const epoch = await this.deps.store.presence.epoch(roomId, this.region);
+    if (epoch === before.epoch) return before.presence;
+    return (await this.deps.store.presence.listPresence(roomId)).presence;
   }
 
   private async history(caller: Caller, roomId: string, before?: string, limit?: number): Promise<void> {
     const level = await this.shed('history', SHEDDING.historyPaging);
     await this.member(roomId, caller, 'history');
-    const page = await this.deps.store.pageMessages(
+    const page = await this.deps.store.messages.page(
       roomId,
       SHEDDING.historyLimit(level, limit ?? LIMITS.historyPageDefault),
       before,
@@ -261,10 +365,12 @@ export class ChatService {
   private async react(caller: Caller, roomId: string, messageId: string, emoji: string, add: boolean) {
     await this.shed('react', SHEDDING.reactions);
     const me = await this.member(roomId, caller, 'react');
-    if (!(await this.deps.store.react(roomId, messageId, emoji, me.userId, add))) {
+    const outcome = await this.deps.store.reactions.react(roomId, messageId, emoji, me.userId, add);
+    if (outcome === 'no-message') {
       throw new FrameError('NOT_FOUND', `message ${messageId} is not in room ${roomId}`, 'react');
     }
-    const presence = await this.deps.store.listPresence(roomId);
+    if (outcome !== 'ok') throw new FrameError('LIMIT', REACT_REFUSALS[outcome], 'react');
+    const { presence } = await this.deps.store.presence.listPresence(roomId);
     await this.broadcast(
       roomId,
       { type: 'reaction', roomId, messageId, emoji, userId: me.userId, added: add },
@@ -278,56 +384,12 @@ export class ChatService {
     const me = await this.member(roomId, caller, 'notice');
     const notice: Notice = { roomId, text, userId: me.userId, setAt: this.deps.now() };
     await this.deps.store.putNotice(notice);
-    const presence = await this.deps.store.listPresence(roomId);
+    const { presence } = await this.deps.store.presence.listPresence(roomId);
     await this.broadcast(roomId, { type: 'notice', notice }, presence, caller.endpoint);
   }
 
-  /** A room broadcast from another region: posted once to this region's members in the room. */
-  async relay(payload: RelayPayload): Promise<RelayResult> {
-    const region = this.region;
-    const bad = (error: string): RelayResult => ({ ok: false, region, error });
-    if (typeof payload !== 'object' || payload === null) return bad('the payload is not an object');
-    if (payload.dryRun === true) return { ok: true, region, dryRun: true };
-    const { roomId, frame } = payload;
-    if (typeof roomId !== 'string' || !LIMITS.roomIdPattern.test(roomId))
-      return bad('roomId is missing or invalid');
-    if (typeof frame !== 'object' || frame === null || !RELAYED_FRAMES.has(frame.type)) {
-      return bad('frame must be a message, reaction or notice frame');
-    }
-    const frameRoom =
-      frame.type === 'message'
-        ? frame.message?.roomId
-        : frame.type === 'notice'
-          ? frame.notice?.roomId
-          : frame.type === 'reaction'
-            ? frame.roomId
-            : undefined;
-    if (frameRoom !== roomId) return bad(`the frame is for room ${String(frameRoom)}, not ${roomId}`);
-    const relayId =
-      payload.relayId ?? (frame.type === 'message' ? `m-${frame.message?.messageId}` : undefined);
-    if (typeof relayId !== 'string' || !RELAY_ID.test(relayId)) return bad('relayId is missing or invalid');
-    if (!(await this.deps.store.claimRelay(roomId, region, relayId))) {
-      return { ok: true, region, duplicate: true, delivered: 0, gone: 0, failed: 0 };
-    }
-    try {
-      const presence = await this.deps.store.listPresence(roomId, region);
-      const data = JSON.stringify(frame);
-      const targets = presence.map((p) => this.target(p)).filter((t): t is PostTarget => t !== undefined);
-      const fan = await this.deps.poster.fanOut(targets, data, async (t) => {
-        await this.deps.store.deleteConnection(region, t.connectionId, roomId);
-      });
-      return {
-        ok: true,
-        region,
-        duplicate: false,
-        delivered: fan.delivered,
-        gone: fan.gone.length,
-        failed: fan.failed.length,
-      };
-    } catch (error) {
-      // Let Lambda's retry of this event deliver it: the marker must not block that retry.
-      await this.deps.store.releaseRelay(roomId, region, relayId).catch(() => {});
-      throw error;
-    }
+  /** A frame or a join relayed from another region (relay-handler.ts). */
+  relay(payload: RelayPayload): Promise<RelayResult> {
+    return this.relays.handle(payload);
   }
 }

@@ -16,16 +16,21 @@ export class FrameError extends Error {
 const FIELDS: Record<Action, readonly string[]> = {
   join: ['roomId'],
   leave: ['roomId'],
-  send: ['roomId', 'text', 'clientMsgId', 'parentId'],
+  send: ['roomId', 'text', 'clientMsgId', 'parentId', 'after'],
   history: ['roomId', 'before', 'limit'],
   react: ['roomId', 'messageId', 'emoji', 'add'],
   notice: ['roomId', 'text'],
   ping: [],
 };
 
-// Control characters other than tab and newline; also lone surrogates are refused by the UTF-8 check below.
+// Control characters other than tab and newline, C1 included; lone surrogates are refused by the UTF-8 check.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+/**
+ * What renders as nothing: white space, default-ignorable code points (U+200B zero width space, U+3164 Hangul
+ * filler, U+FEFF...), format characters and the Braille blank. A text of only these is empty.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}\u2800]/gu;
 const EMOJI =
   /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{Emoji_Modifier}|\u200D|\uFE0F|\u20E3)+$/u;
 const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
@@ -38,7 +43,9 @@ function text(frame: Record<string, unknown>, action: Action, field: string, max
   const value = frame[field];
   if (typeof value !== 'string') throw new FrameError('BAD_REQUEST', `${field} must be a string`, action);
   const chars = [...value].length;
-  if (value.trim().length === 0) throw new FrameError('BAD_REQUEST', `${field} is empty`, action);
+  if (value.replace(INVISIBLE, '').length === 0) {
+    throw new FrameError('BAD_REQUEST', `${field} is empty (it has no visible character)`, action);
+  }
   if (chars > max)
     throw new FrameError('TOO_LARGE', `${field} is ${chars} characters; the limit is ${max}`, action);
   if (CONTROL.test(value) || !isWellFormed(value)) {
@@ -133,6 +140,15 @@ export function parseFrame(body: string | undefined | null): ClientFrame {
         ),
       };
       if (f.parentId !== undefined) frame.parentId = messageId(f, action, 'parentId');
+      if (f.after !== undefined) {
+        frame.after = pattern(
+          f,
+          action,
+          'after',
+          ID_PATTERN,
+          'the clientMsgId (a ULID) of your previous send',
+        );
+      }
       return frame;
     }
     case 'history': {

@@ -4,7 +4,19 @@ import type { ChatMessage, ServerFrame } from '../../core/protocol.js';
 import type { RelayTarget } from '../config.js';
 import { errorName } from '../util.js';
 
-/** A room broadcast from another region: message, reaction or notice frames. */
+/** A join recorded in another region, relayed so this region reaches the new member at once. */
+export interface RelayedJoin {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly endpoint?: string;
+  readonly joinedAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * A room broadcast from another region (message, reaction or notice frames), or a join (`join`): the
+ * receiving region records the presence before it answers, with its newest messages.
+ */
 export interface RelayPayload {
   /** Unique per relayed frame: the receiving region posts a frame once however often it is invoked. */
   readonly relayId?: string;
@@ -15,6 +27,7 @@ export interface RelayPayload {
   readonly message?: ChatMessage;
   /** Health probe: validate and answer without delivering anything. */
   readonly dryRun?: boolean;
+  readonly join?: RelayedJoin;
 }
 
 export interface RelayResult {
@@ -27,6 +40,8 @@ export interface RelayResult {
   readonly gone?: number;
   readonly failed?: number;
   readonly error?: string;
+  /** For a join: the receiving region's newest messages (one history page), oldest first. */
+  readonly messages?: ChatMessage[];
 }
 
 export interface RelayInvokeResult {
@@ -93,6 +108,52 @@ export async function invokeRelays(
       } catch (error) {
         console.warn(`relay to ${region} failed (${errorName(error)}): ${String(error)}`);
         return { region, ok: false, error: `${errorName(error)}: ${(error as Error).message}` };
+      }
+    }),
+  );
+}
+
+/** A relayed join answered by one region: its newest messages, or why it could not be told. */
+export interface JoinRelayResult {
+  readonly region: string;
+  readonly ok: boolean;
+  readonly messages: readonly ChatMessage[];
+  readonly error?: string;
+}
+
+/**
+ * Tells each region of a join and waits for its answer (InvocationType RequestResponse), at most `timeoutMs`
+ * each: a region that cannot be told is reported, and learns of the member through replication instead.
+ */
+export async function invokeJoinRelays(
+  lambda: LambdaClientFactory,
+  targets: Readonly<Record<string, RelayTarget>>,
+  payload: RelayPayload,
+  timeoutMs: number,
+): Promise<JoinRelayResult[]> {
+  const body = Buffer.from(JSON.stringify(payload));
+  const { InvokeCommand } = await loadSdk();
+  return Promise.all(
+    Object.entries(targets).map(async ([region, target]): Promise<JoinRelayResult> => {
+      const failed = (error: string): JoinRelayResult => {
+        console.warn(`telling ${region} of a join in ${payload.roomId} failed: ${error}`);
+        return { region, ok: false, messages: [], error };
+      };
+      try {
+        const answer = await (await lambda(target.awsRegion)).send(
+          new InvokeCommand({
+            FunctionName: target.functionName,
+            InvocationType: 'RequestResponse',
+            Payload: body,
+          }),
+          { abortSignal: AbortSignal.timeout(timeoutMs) },
+        );
+        if (answer.FunctionError) return failed(`the relay failed (${answer.FunctionError})`);
+        const result = JSON.parse(Buffer.from(answer.Payload ?? []).toString('utf8') || '{}') as RelayResult;
+        if (!result.ok) return failed(result.error ?? 'the relay refused the join');
+        return { region, ok: true, messages: Array.isArray(result.messages) ? result.messages : [] };
+      } catch (error) {
+        return failed(`${errorName(error)}: ${(error as Error).message}`);
       }
     }),
   );

@@ -34,7 +34,7 @@ describe('runtime app', () => {
   it('connect: a valid dev token records the connection with the user from the token', async () => {
     const result = await seoul.app.connect(connectEvent('c-alice', token('alice')));
     expect(result.statusCode).toBe(200);
-    const connection = await seoul.store.getConnection('seoul', 'c-alice');
+    const connection = await seoul.store.presence.getConnection('seoul', 'c-alice');
     expect(connection?.userId).toBe('alice');
     expect(connection?.endpoint).toBe(connections.endpoint);
     expect(connection!.expiresAt).toBeGreaterThan(Date.now() / 1000 + 7000);
@@ -64,11 +64,11 @@ describe('runtime app', () => {
 
   it('disconnect: removes the connection and its presence items', async () => {
     await connectAndJoin(seoul, 'c-d1', 'dan', ['r1', 'r2']);
-    expect(await seoul.store.getPresence('r1', 'seoul', 'c-d1')).toBeDefined();
+    expect(await seoul.store.presence.getPresence('r1', 'seoul', 'c-d1')).toBeDefined();
     expect((await seoul.app.disconnect(disconnectEvent('c-d1'))).statusCode).toBe(200);
-    expect(await seoul.store.getConnection('seoul', 'c-d1')).toBeUndefined();
-    expect(await seoul.store.getPresence('r1', 'seoul', 'c-d1')).toBeUndefined();
-    expect(await seoul.store.getPresence('r2', 'seoul', 'c-d1')).toBeUndefined();
+    expect(await seoul.store.presence.getConnection('seoul', 'c-d1')).toBeUndefined();
+    expect(await seoul.store.presence.getPresence('r1', 'seoul', 'c-d1')).toBeUndefined();
+    expect(await seoul.store.presence.getPresence('r2', 'seoul', 'c-d1')).toBeUndefined();
     // idempotent
     expect((await seoul.app.disconnect(disconnectEvent('c-d1'))).statusCode).toBe(200);
   });

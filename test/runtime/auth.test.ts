@@ -55,7 +55,7 @@ describe('runtime auth (dev tokens)', () => {
       const result = await seoul.app.connect(connectEvent(id, value));
       expect(result.statusCode).toBe(401);
       expect(calls.slice(before).filter((c) => WRITES.includes(c))).toEqual([]);
-      expect(await seoul.store.getConnection('seoul', id)).toBeUndefined();
+      expect(await seoul.store.presence.getConnection('seoul', id)).toBeUndefined();
     });
   }
 
@@ -64,7 +64,7 @@ describe('runtime auth (dev tokens)', () => {
       connectEvent('auth-ok', signDevToken({ userId: 'alice', ttlSeconds: 60, secret: SECRET })),
     );
     expect(result.statusCode).toBe(200);
-    expect((await seoul.store.getConnection('seoul', 'auth-ok'))?.userId).toBe('alice');
+    expect((await seoul.store.presence.getConnection('seoul', 'auth-ok'))?.userId).toBe('alice');
   });
 });
 
@@ -141,7 +141,7 @@ describe('runtime auth (Cognito user-pool JWTs)', () => {
     expect(
       (await app.connect(connectEvent('cog-ok', jwt(good.privateKey, 'kid-1', claims())))).statusCode,
     ).toBe(200);
-    expect((await seoul.store.getConnection('seoul', 'cog-ok'))?.userId).toBe(
+    expect((await seoul.store.presence.getConnection('seoul', 'cog-ok'))?.userId).toBe(
       'f81d4fae-7dec-11d0-a765-00a0c91e6bf6',
     );
   });

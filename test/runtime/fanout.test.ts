@@ -54,12 +54,16 @@ describe('runtime fan-out and relay', () => {
     );
     for (const id of ['f-1', 'f-3', 'f-5'])
       expect(messages(id).map((m) => m.message.text)).toEqual(['still here?']);
-    const left = (await seoul.store.listPresence('stale')).map((p) => p.connectionId).sort();
+    const left = (await seoul.store.presence.listPresence('stale')).presence
+      .map((p) => p.connectionId)
+      .sort();
     expect(left).toEqual(['f-1', 'f-3', 'f-5']);
     // The stale connections are gone everywhere: their connection item and presence in every room.
-    expect(await seoul.store.getConnection('seoul', 'f-2')).toBeUndefined();
-    expect(await seoul.store.getConnection('seoul', 'f-3')).toBeDefined();
-    expect((await seoul.store.listPresence('elsewhere')).map((p) => p.connectionId).sort()).toEqual(left);
+    expect(await seoul.store.presence.getConnection('seoul', 'f-2')).toBeUndefined();
+    expect(await seoul.store.presence.getConnection('seoul', 'f-3')).toBeDefined();
+    expect(
+      (await seoul.store.presence.listPresence('elsewhere')).presence.map((p) => p.connectionId).sort(),
+    ).toEqual(left);
     // All members are local: no relay.
     expect(invoke.invokes.length).toBe(before);
   });
@@ -77,7 +81,7 @@ describe('runtime fan-out and relay', () => {
     expect(connections.attempts('e-3')).toBe(1 + 3); // its joined post, then 3 attempts of the message
     expect(messages('e-4')).toHaveLength(1);
     // A failing (not gone) connection is kept.
-    expect(await seoul.store.getPresence('flaky', 'seoul', 'e-3')).toBeDefined();
+    expect(await seoul.store.presence.getPresence('flaky', 'seoul', 'e-3')).toBeDefined();
     connections.failures.delete('e-3');
   });
 
@@ -100,9 +104,10 @@ describe('runtime fan-out and relay', () => {
     // Only seoul's members got a post from seoul; the remote ones wait for their relay.
     expect(messages('s-2')).toHaveLength(1);
     expect(messages('t-1')).toHaveLength(0);
-    // send = 1 Query (presence) + 1 TransactWriteItems, and never a Scan.
+    // send = 2 Queries (presence and epoch; the newest message, for prevId) + 1 TransactWriteItems (a
+    // clientMsgId that is not a ULID) + 1 GetItem (the epoch after the write), and never a Scan.
     const used = calls.slice(callsBefore);
-    expect(used).toEqual(['QueryCommand', 'TransactWriteItemsCommand']);
+    expect(used).toEqual(['QueryCommand', 'QueryCommand', 'TransactWriteItemsCommand', 'GetItemCommand']);
     expect(calls).not.toContain('ScanCommand');
 
     // The tokyo relay, invoked with that payload, posts to tokyo's members only.
@@ -119,7 +124,7 @@ describe('runtime fan-out and relay', () => {
     const again = await tokyo.app.relay(payload);
     expect(again).toMatchObject({ ok: true, duplicate: true, delivered: 0 });
     expect(messages('t-1')).toHaveLength(1);
-    expect((await tokyo.store.pageMessages('global', 10)).messages).toHaveLength(1);
+    expect((await tokyo.store.messages.page('global', 10)).messages).toHaveLength(1);
     expect(calls).not.toContain('ScanCommand');
   });
 
@@ -163,8 +168,8 @@ describe('runtime fan-out and relay', () => {
     const payload = invoke.invokes.filter((i) => i.functionName === 'chatctl-tokyo-relay').at(-1)!
       .payload as RelayPayload;
     expect(await tokyo.app.relay(payload)).toMatchObject({ ok: true, delivered: 1, gone: 1 });
-    expect(await tokyo.store.getPresence('global', 'tokyo', 't-2')).toBeUndefined();
-    expect(await tokyo.store.getPresence('global', 'tokyo', 't-1')).toBeDefined();
+    expect(await tokyo.store.presence.getPresence('global', 'tokyo', 't-2')).toBeUndefined();
+    expect(await tokyo.store.presence.getPresence('global', 'tokyo', 't-1')).toBeDefined();
   });
 
   it('relay: a malformed payload is refused without posting', async () => {

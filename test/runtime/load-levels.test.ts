@@ -130,7 +130,7 @@ describe('runtime load levels', () => {
     expect(out.history).toMatchObject({ ...overloaded, action: 'history' });
     expect(out.react).toMatchObject(overloaded);
     expect(out.connect).toMatchObject({ type: 'error', code: 'OVERLOADED' });
-    expect(await seoul.store.getConnection('seoul', 'lv-new-3')).toBeUndefined();
+    expect(await seoul.store.presence.getConnection('seoul', 'lv-new-3')).toBeUndefined();
   });
 
   it('load level: retry-after is jittered around a base that grows with the level', () => {

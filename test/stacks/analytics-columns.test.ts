@@ -19,15 +19,15 @@ describe('analytics columns', () => {
     const table = `analytics-${Date.now()}`;
     await createChatTable(db, table);
     const store = new ChatStore(db, table);
-    const connection = await store.putConnection({
+    const connection = await store.presence.putConnection({
       connectionId: 'c1',
       region: 'seoul',
       userId: 'ana',
       connectedAt: Date.now(),
-    } as Parameters<ChatStore['putConnection']>[0]);
-    await store.addPresence(connection, 'lobby');
+    } as Parameters<ChatStore['presence']['putConnection']>[0]);
+    await store.presence.addPresence(connection, 'lobby');
     const sentAt = Date.now();
-    await store.putMessage({
+    await store.messages.putWithRecord({
       messageId: 'm1',
       roomId: 'lobby',
       userId: 'ana',
@@ -37,7 +37,7 @@ describe('analytics columns', () => {
       clientMsgId: 'c-1',
       parentId: 'm0',
     });
-    await store.react('lobby', 'm1', '👍', 'ana', true);
+    await store.reactions.react('lobby', 'm1', '👍', 'ana', true);
     await store.putNotice({ roomId: 'lobby', text: 'be kind', userId: 'ana', setAt: sentAt });
 
     const { Items = [] } = await db.send(
@@ -54,7 +54,13 @@ describe('analytics columns', () => {
         dynamodb: { Keys: { pk: item.pk, sk: item.sk }, NewImage: item },
       } as unknown as DynamoDBRecord),
     ).filter((row) => row !== undefined);
-    expect(rows.map((row) => row.type).sort()).toEqual(['member', 'message', 'notice', 'presence']);
+    expect(rows.map((row) => row.type).sort()).toEqual([
+      'member',
+      'message',
+      'notice',
+      'presence',
+      'reaction',
+    ]);
     const missing = rows.flatMap((row) =>
       Object.keys(row).filter((field) => !columns.has(field.toLowerCase())),
     );

@@ -1,0 +1,120 @@
+/**
+ * The relay's receiving end: a frame another region broadcast, posted once to this region's members in the
+ * room; or a join recorded in another region, recorded here too (presence and this region's epoch) before
+ * it answers with this replica's newest messages (docs/protocol.md, Joins).
+ */
+import { LIMITS } from '../../core/protocol.js';
+import type { RuntimeConfig } from '../config.js';
+import type { PostTarget } from '../notify/connections.js';
+import type { RelayedJoin, RelayPayload, RelayResult } from '../notify/relay.js';
+import type { PresenceRecord } from '../store/chat-store.js';
+import type { ChatServiceDeps } from './service.js';
+
+const RELAYED_FRAMES = new Set(['message', 'reaction', 'notice']);
+const RELAY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+const CONNECTION_ID = /^[A-Za-z0-9_=+/-]{1,128}$/;
+const USER_ID = /^[^\s]{1,128}$/;
+const REGION_KEY = /^[a-z0-9]{2,12}$/;
+
+/** Where a presence is posted: the configured @connections endpoint, the presence's own, or a fallback. */
+export function postTarget(
+  config: RuntimeConfig,
+  presence: PresenceRecord,
+  fallback?: string,
+): PostTarget | undefined {
+  const endpoint = config.managementEndpoint ?? presence.endpoint ?? fallback;
+  return endpoint ? { connectionId: presence.connectionId, endpoint } : undefined;
+}
+
+function joinProblem(join: RelayedJoin, origin: unknown): string | undefined {
+  if (typeof origin !== 'string' || !REGION_KEY.test(origin)) return 'originRegion is missing or invalid';
+  if (typeof join.connectionId !== 'string' || !CONNECTION_ID.test(join.connectionId))
+    return 'join.connectionId is missing or invalid';
+  if (typeof join.userId !== 'string' || !USER_ID.test(join.userId))
+    return 'join.userId is missing or invalid';
+  if (join.endpoint !== undefined && typeof join.endpoint !== 'string')
+    return 'join.endpoint must be a string';
+  if (!Number.isFinite(join.joinedAt) || !Number.isFinite(join.expiresAt))
+    return 'join.joinedAt and join.expiresAt must be numbers';
+  return undefined;
+}
+
+export class RelayHandler {
+  private readonly region: string;
+
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.region = deps.config.regionKey;
+  }
+
+  async handle(payload: RelayPayload): Promise<RelayResult> {
+    const region = this.region;
+    const bad = (error: string): RelayResult => ({ ok: false, region, error });
+    if (typeof payload !== 'object' || payload === null) return bad('the payload is not an object');
+    if (payload.dryRun === true) return { ok: true, region, dryRun: true };
+    const { roomId, frame } = payload;
+    if (typeof roomId !== 'string' || !LIMITS.roomIdPattern.test(roomId))
+      return bad('roomId is missing or invalid');
+    if (typeof payload.join === 'object' && payload.join !== null) {
+      const problem = joinProblem(payload.join, payload.originRegion);
+      return problem ? bad(problem) : this.join(roomId, payload.originRegion!, payload.join);
+    }
+    if (typeof frame !== 'object' || frame === null || !RELAYED_FRAMES.has(frame.type)) {
+      return bad('frame must be a message, reaction or notice frame');
+    }
+    const frameRoom =
+      frame.type === 'message'
+        ? frame.message?.roomId
+        : frame.type === 'notice'
+          ? frame.notice?.roomId
+          : frame.type === 'reaction'
+            ? frame.roomId
+            : undefined;
+    if (frameRoom !== roomId) return bad(`the frame is for room ${String(frameRoom)}, not ${roomId}`);
+    const relayId =
+      payload.relayId ?? (frame.type === 'message' ? `m-${frame.message?.messageId}` : undefined);
+    if (typeof relayId !== 'string' || !RELAY_ID.test(relayId)) return bad('relayId is missing or invalid');
+    if (!(await this.deps.store.claimRelay(roomId, region, relayId))) {
+      return { ok: true, region, duplicate: true, delivered: 0, gone: 0, failed: 0 };
+    }
+    try {
+      const { presence } = await this.deps.store.presence.listPresence(roomId, region);
+      const data = JSON.stringify(frame);
+      const targets = presence
+        .map((p) => postTarget(this.deps.config, p))
+        .filter((t): t is PostTarget => t !== undefined);
+      const fan = await this.deps.poster.fanOut(targets, data, async (t) => {
+        await this.deps.store.presence.deleteConnection(region, t.connectionId, roomId);
+      });
+      return {
+        ok: true,
+        region,
+        duplicate: false,
+        delivered: fan.delivered,
+        gone: fan.gone.length,
+        failed: fan.failed.length,
+      };
+    } catch (error) {
+      // Let Lambda's retry of this event deliver it: the marker must not block that retry.
+      await this.deps.store.releaseRelay(roomId, region, relayId).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Records another region's join here, then answers with this replica's newest page. */
+  private async join(roomId: string, origin: string, join: RelayedJoin): Promise<RelayResult> {
+    await this.deps.store.presence.recordPresence(
+      {
+        roomId,
+        region: origin,
+        connectionId: join.connectionId,
+        userId: join.userId,
+        ...(join.endpoint ? { endpoint: join.endpoint } : {}),
+        joinedAt: join.joinedAt,
+        expiresAt: join.expiresAt,
+      },
+      this.region,
+    );
+    const page = await this.deps.store.messages.page(roomId, LIMITS.joinHistory);
+    return { ok: true, region: this.region, messages: page.messages };
+  }
+}

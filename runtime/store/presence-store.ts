@@ -1,0 +1,350 @@
+/**
+ * Connections, and their presence in rooms (docs/protocol.md, Joins). A connection lives in one region and only
+ * that region writes its items, except a presence copy: a join relayed from another region is recorded in
+ * this one too, with the same key and content, so it is safe under last-writer-wins. Every join a region
+ * records bumps that region's presence epoch in the room, which a send reads before it writes and again
+ * after, so that no send acked after a `joined` misses the new member.
+ */
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { ATTR, CONNECTION_TTL_SECONDS, keys, PREFIX } from '../../core/datamodel.js';
+import { errorName } from '../util.js';
+import { type Item, key, N, num, optStr, readOrSkip, roomItems, S, type StoreContext, str } from './items.js';
+
+export interface ConnectionRecord {
+  readonly region: string;
+  readonly connectionId: string;
+  readonly userId: string;
+  /** Epoch ms. */
+  readonly connectedAt: number;
+  /** Epoch s (TTL). */
+  readonly expiresAt: number;
+  /** The @connections endpoint that reaches this connection (from the $connect event). */
+  readonly endpoint?: string;
+  readonly rooms: readonly string[];
+}
+
+export interface PresenceRecord {
+  readonly roomId: string;
+  readonly region: string;
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly endpoint?: string;
+  /** Epoch ms (absent on items written before joins were relayed). */
+  readonly joinedAt?: number;
+  /** Epoch s (TTL). */
+  readonly expiresAt?: number;
+  /** The newest ULID clientMsgId this connection's sends have pushed in the room (docs/protocol.md, Order). */
+  readonly sentThrough?: string;
+}
+
+/** A room's presence as one region's replica holds it, with that region's presence epoch. */
+export interface RoomPresence {
+  readonly presence: PresenceRecord[];
+  /** This region's epoch in the room: 0 before its first join. */
+  readonly epoch: number;
+}
+
+function presenceFromItem(roomId: string, item: Item): PresenceRecord {
+  const joinedAt = item.joinedAt?.N ? Number(item.joinedAt.N) : undefined;
+  const expiresAt = item[ATTR.ttl]?.N ? Number(item[ATTR.ttl].N) : undefined;
+  const endpoint = optStr(item, 'endpoint');
+  const sentThrough = optStr(item, 'sentThrough');
+  return {
+    roomId,
+    region: str(item, 'region'),
+    connectionId: str(item, 'connectionId'),
+    userId: str(item, 'userId'),
+    ...(endpoint ? { endpoint } : {}),
+    ...(joinedAt !== undefined ? { joinedAt } : {}),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    ...(sentThrough ? { sentThrough } : {}),
+  };
+}
+
+function presenceItem(record: PresenceRecord, joinedAt: number, expiresAt: number): Item {
+  return {
+    ...key(keys.roomPk(record.roomId), keys.presenceSk(record.region, record.connectionId)),
+    type: S('presence'),
+    region: S(record.region),
+    connectionId: S(record.connectionId),
+    userId: S(record.userId),
+    joinedAt: N(joinedAt),
+    [ATTR.ttl]: N(expiresAt),
+    ...(record.endpoint ? { endpoint: S(record.endpoint) } : {}),
+  };
+}
+
+export class PresenceStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private nowSeconds(): number {
+    return Math.floor(this.ctx.now() / 1000);
+  }
+
+  async putConnection(record: Omit<ConnectionRecord, 'rooms' | 'expiresAt'>): Promise<ConnectionRecord> {
+    const expiresAt = Math.floor(record.connectedAt / 1000) + CONNECTION_TTL_SECONDS;
+    await this.ctx.db.send(
+      new PutItemCommand({
+        TableName: this.ctx.table,
+        Item: {
+          ...key(keys.connectionPk(record.region, record.connectionId), keys.connectionSk),
+          type: S('connection'),
+          region: S(record.region),
+          connectionId: S(record.connectionId),
+          userId: S(record.userId),
+          connectedAt: N(record.connectedAt),
+          [ATTR.ttl]: N(expiresAt),
+          ...(record.endpoint ? { endpoint: S(record.endpoint) } : {}),
+        },
+      }),
+    );
+    return { ...record, expiresAt, rooms: [] };
+  }
+
+  async getConnection(region: string, connectionId: string): Promise<ConnectionRecord | undefined> {
+    const { Item } = await this.ctx.db.send(
+      new GetItemCommand({
+        TableName: this.ctx.table,
+        Key: key(keys.connectionPk(region, connectionId), keys.connectionSk),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    return readOrSkip(Item, (item) => ({
+      region,
+      connectionId,
+      userId: str(item, 'userId'),
+      connectedAt: num(item, 'connectedAt'),
+      expiresAt: Number(item[ATTR.ttl]?.N ?? 0),
+      ...(item.endpoint?.S ? { endpoint: item.endpoint.S } : {}),
+      rooms: item.rooms?.SS ?? [],
+    }));
+  }
+
+  /**
+   * Removes a connection and its presence in every room it joined (and in `alsoRoom`, for a presence whose
+   * connection item is already gone). Best effort and idempotent.
+   */
+  async deleteConnection(region: string, connectionId: string, alsoRoom?: string): Promise<string[]> {
+    const connection = await this.getConnection(region, connectionId);
+    const rooms = new Set(connection?.rooms ?? []);
+    if (alsoRoom) rooms.add(alsoRoom);
+    await Promise.all([
+      ...[...rooms].map((roomId) => this.deletePresence(roomId, region, connectionId)),
+      this.ctx.db.send(
+        new DeleteItemCommand({
+          TableName: this.ctx.table,
+          Key: key(keys.connectionPk(region, connectionId), keys.connectionSk),
+        }),
+      ),
+    ]);
+    return [...rooms];
+  }
+
+  /**
+   * Registers a connection's presence in a room (and the user as a member), bumping this region's epoch in
+   * the same transaction. Returns the presence, or undefined when the connection is gone.
+   */
+  async addPresence(connection: ConnectionRecord, roomId: string): Promise<PresenceRecord | undefined> {
+    const joinedAt = this.ctx.now();
+    try {
+      await this.ctx.db.send(
+        new UpdateItemCommand({
+          TableName: this.ctx.table,
+          Key: key(keys.connectionPk(connection.region, connection.connectionId), keys.connectionSk),
+          UpdateExpression: 'ADD rooms :room',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+          ExpressionAttributeValues: { ':room': { SS: [roomId] } },
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+    const record: PresenceRecord = {
+      roomId,
+      region: connection.region,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
+      joinedAt,
+      expiresAt: connection.expiresAt || this.nowSeconds() + CONNECTION_TTL_SECONDS,
+    };
+    await Promise.all([
+      this.recordPresence(record, connection.region),
+      this.ctx.db.send(
+        new PutItemCommand({
+          TableName: this.ctx.table,
+          Item: {
+            ...key(keys.roomPk(roomId), keys.memberSk(connection.userId)),
+            type: S('member'),
+            userId: S(connection.userId),
+            joinedAt: N(joinedAt),
+          },
+        }),
+      ),
+    ]);
+    return record;
+  }
+
+  /**
+   * Writes a presence (this region's own, or a copy of one relayed from another region) and bumps `region`'s
+   * epoch in the room, in one transaction: a send that read the epoch before this write sees it changed.
+   */
+  async recordPresence(record: PresenceRecord, region: string): Promise<void> {
+    await this.ctx.db.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.ctx.table,
+              Item: presenceItem(
+                record,
+                record.joinedAt ?? this.ctx.now(),
+                record.expiresAt ?? this.nowSeconds() + CONNECTION_TTL_SECONDS,
+              ),
+            },
+          },
+          {
+            Update: {
+              TableName: this.ctx.table,
+              Key: key(keys.roomPk(record.roomId), keys.presenceEpochSk(region)),
+              UpdateExpression: 'SET #type = :type, #region = :region ADD epoch :one',
+              ExpressionAttributeNames: { '#type': 'type', '#region': 'region' },
+              ExpressionAttributeValues: { ':type': S('presenceEpoch'), ':region': S(region), ':one': N(1) },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  /** This region's presence epoch in a room, read after a send's write (consistent). */
+  async epoch(roomId: string, region: string): Promise<number> {
+    const { Item } = await this.ctx.db.send(
+      new GetItemCommand({
+        TableName: this.ctx.table,
+        Key: key(keys.roomPk(roomId), keys.presenceEpochSk(region)),
+        ConsistentRead: true,
+        ProjectionExpression: 'epoch',
+      }),
+    );
+    return Number(Item?.epoch?.N ?? 0);
+  }
+
+  /**
+   * Records that the sender's send `clientMsgId` is done (pushed, or refused): its next send, which names
+   * it in `after`, may push now. Only moves forward (ULIDs of one sender increase).
+   */
+  async markSent(presence: PresenceRecord, clientMsgId: string): Promise<void> {
+    try {
+      await this.ctx.db.send(
+        new UpdateItemCommand({
+          TableName: this.ctx.table,
+          Key: key(keys.roomPk(presence.roomId), keys.presenceSk(presence.region, presence.connectionId)),
+          UpdateExpression: 'SET sentThrough = :id',
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(sentThrough) OR sentThrough < :id)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+          ExpressionAttributeValues: { ':id': S(clientMsgId) },
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async sentThrough(roomId: string, region: string, connectionId: string): Promise<string | undefined> {
+    const { Item } = await this.ctx.db.send(
+      new GetItemCommand({
+        TableName: this.ctx.table,
+        Key: key(keys.roomPk(roomId), keys.presenceSk(region, connectionId)),
+        ConsistentRead: true,
+        ProjectionExpression: 'sentThrough',
+      }),
+    );
+    return Item?.sentThrough?.S;
+  }
+
+  async getPresence(
+    roomId: string,
+    region: string,
+    connectionId: string,
+  ): Promise<PresenceRecord | undefined> {
+    const { Item } = await this.ctx.db.send(
+      new GetItemCommand({
+        TableName: this.ctx.table,
+        Key: key(keys.roomPk(roomId), keys.presenceSk(region, connectionId)),
+      }),
+    );
+    return Item ? readOrSkip(Item, (item) => presenceFromItem(roomId, item)) : undefined;
+  }
+
+  async deletePresence(roomId: string, region: string, connectionId: string): Promise<void> {
+    await this.ctx.db.send(
+      new DeleteItemCommand({
+        TableName: this.ctx.table,
+        Key: key(keys.roomPk(roomId), keys.presenceSk(region, connectionId)),
+      }),
+    );
+  }
+
+  /** Leaves a room: the presence goes, and the room leaves the connection's list. */
+  async removePresence(roomId: string, region: string, connectionId: string): Promise<void> {
+    await Promise.all([
+      this.deletePresence(roomId, region, connectionId),
+      this.ctx.db
+        .send(
+          new UpdateItemCommand({
+            TableName: this.ctx.table,
+            Key: key(keys.connectionPk(region, connectionId), keys.connectionSk),
+            UpdateExpression: 'DELETE rooms :room',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': ATTR.pk },
+            ExpressionAttributeValues: { ':room': { SS: [roomId] } },
+          }),
+        )
+        .catch((error) => {
+          if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+        }),
+    ]);
+  }
+
+  /**
+   * Every live presence in a room (one region's when `only` is given), and `epochOf`'s epoch there: one
+   * Query on the room partition (the epochs sort inside the presence range).
+   */
+  async listPresence(roomId: string, only?: string, epochOf?: string): Promise<RoomPresence> {
+    const presence: PresenceRecord[] = [];
+    let epoch = 0;
+    const nowS = this.nowSeconds();
+    const query = roomItems(roomId, only ? PREFIX.presenceOf(only) : PREFIX.presence);
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.ctx.db.send(
+        new QueryCommand({ TableName: this.ctx.table, ...query, ExclusiveStartKey: start }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.type?.S === 'presenceEpoch') {
+          if (item[ATTR.sk]?.S === keys.presenceEpochSk(epochOf ?? '')) epoch = Number(item.epoch?.N ?? 0);
+          continue;
+        }
+        // TTL deletion lags (up to days on AWS): an expired presence is as good as gone.
+        if (Number(item[ATTR.ttl]?.N ?? Number.POSITIVE_INFINITY) <= nowS) continue;
+        const record = readOrSkip(item, (i) => presenceFromItem(roomId, i));
+        if (record) presence.push(record);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { presence, epoch };
+  }
+}
