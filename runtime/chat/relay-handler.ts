@@ -3,7 +3,7 @@
  * room; or a join recorded in another region, recorded here too (presence and this region's epoch) before
  * it answers with this replica's newest messages (docs/protocol.md, Joins).
  */
-import { LIMITS } from '../../core/protocol.js';
+import { LIMITS, type ServerFrame } from '../../core/protocol.js';
 import type { RuntimeConfig } from '../config.js';
 import type { PostTarget } from '../notify/connections.js';
 import type { RelayedJoin, RelayPayload, RelayResult } from '../notify/relay.js';
@@ -15,6 +15,8 @@ const RELAY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const CONNECTION_ID = /^[A-Za-z0-9_=+/-]{1,128}$/;
 const USER_ID = /^[^\s]{1,128}$/;
 const REGION_KEY = /^[a-z0-9]{2,12}$/;
+/** A sender's queued sends relayed at once. */
+const MAX_FRAMES = 100;
 
 /** Where a presence is posted: the configured @connections endpoint, the presence's own, or a fallback. */
 export function postTarget(
@@ -39,6 +41,32 @@ function joinProblem(join: RelayedJoin, origin: unknown): string | undefined {
   return undefined;
 }
 
+/** Why a relayed frame cannot be posted for `roomId`, or undefined. */
+function frameProblem(
+  roomId: string,
+  frame: ServerFrame | undefined,
+  messageOnly: boolean,
+): string | undefined {
+  if (typeof frame !== 'object' || frame === null || !RELAYED_FRAMES.has(frame.type)) {
+    return messageOnly
+      ? 'frames must be message frames'
+      : 'frame must be a message, reaction or notice frame';
+  }
+  const frameRoom =
+    frame.type === 'message'
+      ? frame.message?.roomId
+      : frame.type === 'notice'
+        ? frame.notice?.roomId
+        : frame.type === 'reaction'
+          ? frame.roomId
+          : undefined;
+  if (frameRoom !== roomId) return `the frame is for room ${String(frameRoom)}, not ${roomId}`;
+  if (frame.type === 'message' && !RELAY_ID.test(`m-${frame.message?.messageId}`)) {
+    return 'the message has no valid messageId';
+  }
+  return undefined;
+}
+
 export class RelayHandler {
   private readonly region: string;
 
@@ -58,21 +86,34 @@ export class RelayHandler {
       const problem = joinProblem(payload.join, payload.originRegion);
       return problem ? bad(problem) : this.join(roomId, payload.originRegion!, payload.join);
     }
-    if (typeof frame !== 'object' || frame === null || !RELAYED_FRAMES.has(frame.type)) {
-      return bad('frame must be a message, reaction or notice frame');
+    if (Array.isArray(payload.frames)) {
+      if (payload.frames.length === 0 || payload.frames.length > MAX_FRAMES) {
+        return bad(`frames must hold 1-${MAX_FRAMES} message frames`);
+      }
+      const problems = payload.frames.map((f) => frameProblem(roomId, f, f?.type === 'message'));
+      const problem = problems.find((p) => p !== undefined);
+      if (problem) return bad(problem);
+      const totals = { ok: true, region, duplicate: false, delivered: 0, gone: 0, failed: 0 };
+      // One after another: they are one sender's messages in its order.
+      for (const f of payload.frames as Extract<ServerFrame, { type: 'message' }>[]) {
+        const result = await this.deliver(roomId, f, `m-${f.message.messageId}`);
+        totals.delivered += result.delivered ?? 0;
+        totals.gone += result.gone ?? 0;
+        totals.failed += result.failed ?? 0;
+      }
+      return totals;
     }
-    const frameRoom =
-      frame.type === 'message'
-        ? frame.message?.roomId
-        : frame.type === 'notice'
-          ? frame.notice?.roomId
-          : frame.type === 'reaction'
-            ? frame.roomId
-            : undefined;
-    if (frameRoom !== roomId) return bad(`the frame is for room ${String(frameRoom)}, not ${roomId}`);
+    const problem = frameProblem(roomId, frame, false);
+    if (problem || !frame) return bad(problem ?? 'frame is missing');
     const relayId =
       payload.relayId ?? (frame.type === 'message' ? `m-${frame.message?.messageId}` : undefined);
     if (typeof relayId !== 'string' || !RELAY_ID.test(relayId)) return bad('relayId is missing or invalid');
+    return this.deliver(roomId, frame, relayId);
+  }
+
+  /** Posts one relayed frame to this region's members in the room, once however often it is relayed. */
+  private async deliver(roomId: string, frame: ServerFrame, relayId: string): Promise<RelayResult> {
+    const region = this.region;
     if (!(await this.deps.store.claimRelay(roomId, region, relayId))) {
       return { ok: true, region, duplicate: true, delivered: 0, gone: 0, failed: 0 };
     }

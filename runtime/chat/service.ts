@@ -23,7 +23,7 @@ import {
 } from '../notify/relay.js';
 import type { ChatStore, PresenceRecord, ReactOutcome, RoomPresence } from '../store/chat-store.js';
 import { type LoadLevelCache, retryAfterMs, SHEDDING } from '../store/load-level.js';
-import { newId, sleep } from '../util.js';
+import { newId } from '../util.js';
 import { mergePages } from './pages.js';
 import { postTarget, RelayHandler } from './relay-handler.js';
 import { encodeCursor, FrameError, parseFrame } from './validate.js';
@@ -49,8 +49,24 @@ export interface ChatServiceDeps {
 
 /** How long a join waits for each other region to record it. */
 const JOIN_RELAY_TIMEOUT_MS = 3000;
-/** A send whose presence epoch changed while it wrote re-reads presence at most this often. */
-const ORDER_POLL_MS = 10;
+/** How long an ordered push waits for each other region to post it. */
+const ORDERED_RELAY_TIMEOUT_MS = 3000;
+
+/** Re-deriving the id of a send already accepted: its own time is in the window. */
+const NO_WINDOW = { aheadMs: 0, behindMs: 0 };
+
+/** The chain of queued entries (`<clientMsgId>|<after>`) that follows send `done`, in order. */
+function queuedBehind(pending: readonly string[], done: string): string[] {
+  const byAfter = new Map(pending.map((entry) => [entry.slice(entry.indexOf('|') + 1), entry]));
+  const chain: string[] = [];
+  let entry = byAfter.get(done);
+  // At most a relay payload's worth per round (relay-handler.ts takes 100 frames).
+  while (entry && chain.length < 50) {
+    chain.push(entry);
+    entry = byAfter.get(entry.slice(0, entry.indexOf('|')));
+  }
+  return chain;
+}
 
 const REACT_REFUSALS: Record<Exclude<ReactOutcome, 'ok' | 'no-message'>, string> = {
   'emoji-cap': `a message takes at most ${LIMITS.reactionEmojiPerMessage} distinct emoji`,
@@ -112,11 +128,27 @@ export class ChatService {
   }
 
   /** Posts to this region's members in the room and relays to every other region that has members there. */
-  async broadcast(
+  broadcast(
     roomId: string,
     frame: ServerFrame,
     presence: readonly PresenceRecord[],
     fallbackEndpoint?: string,
+    ordered = false,
+  ): Promise<BroadcastResult> {
+    return this.broadcastFrames(roomId, [frame], presence, fallbackEndpoint, ordered);
+  }
+
+  /**
+   * Posts frames, in order, to this region's members and relays them to every other region with members.
+   * `ordered`: the relays are waited for (each region has posted before this returns), so that the
+   * sender's next message cannot overtake these anywhere.
+   */
+  async broadcastFrames(
+    roomId: string,
+    frames: readonly ServerFrame[],
+    presence: readonly PresenceRecord[],
+    fallbackEndpoint?: string,
+    ordered = false,
   ): Promise<BroadcastResult> {
     const local: PostTarget[] = [];
     let unreachable = 0;
@@ -130,29 +162,44 @@ export class ChatService {
       if (target) local.push(target);
       else unreachable++;
     }
-    const payload: RelayPayload = {
-      relayId: frame.type === 'message' ? `m-${frame.message.messageId}` : `f-${newId(this.deps.now())}`,
-      roomId,
-      originRegion: this.region,
-      frame,
-      ...(frame.type === 'message' ? { message: frame.message } : {}),
-    };
-    const data = JSON.stringify(frame);
-    if (Buffer.byteLength(data) > LIMITS.messageBytes) {
-      // Unreachable with the text and reaction caps; a push API Gateway would refuse is never attempted.
-      console.error(`a ${frame.type} frame for ${roomId} exceeds ${LIMITS.messageBytes} bytes: not pushed`);
-      return { delivered: 0, gone: [], failed: local.map((t) => t.connectionId), relayed: [] };
-    }
-    const [fan, relayed] = await Promise.all([
-      this.deps.poster.fanOut(local, data, async (t) => {
-        await this.deps.store.presence.deleteConnection(this.region, t.connectionId, roomId);
-      }),
-      remote.size > 0
-        ? invokeRelays(this.deps.lambda, this.deps.config.relayTargets, [...remote].sort(), payload)
-        : Promise.resolve([]),
-    ]);
     if (unreachable > 0)
       console.warn(`${unreachable} presence items in ${roomId} have no @connections endpoint`);
+    const sendable = frames.filter((frame) => {
+      // Unreachable with the text and reaction caps; a push API Gateway would refuse is never attempted.
+      const fits = Buffer.byteLength(JSON.stringify(frame)) <= LIMITS.messageBytes;
+      if (!fits) console.error(`a ${frame.type} frame for ${roomId} exceeds ${LIMITS.messageBytes} bytes`);
+      return fits;
+    });
+    const [first] = sendable;
+    if (!first) return { delivered: 0, gone: [], failed: [], relayed: [] };
+    const payload: RelayPayload = {
+      relayId: first.type === 'message' ? `m-${first.message.messageId}` : `f-${newId(this.deps.now())}`,
+      roomId,
+      originRegion: this.region,
+      ...(sendable.length === 1 ? { frame: first } : { frames: sendable }),
+      ...(sendable.length === 1 && first.type === 'message' ? { message: first.message } : {}),
+    };
+    const posting = (async () => {
+      const totals = { delivered: 0, gone: [] as string[], failed: [] as string[] };
+      for (const frame of sendable) {
+        const fan = await this.deps.poster.fanOut(local, JSON.stringify(frame), async (t) => {
+          await this.deps.store.presence.deleteConnection(this.region, t.connectionId, roomId);
+        });
+        totals.delivered += fan.delivered;
+        totals.gone.push(...fan.gone);
+        totals.failed.push(...fan.failed);
+      }
+      return totals;
+    })();
+    const [fan, relayed] = await Promise.all([
+      posting,
+      remote.size > 0
+        ? invokeRelays(this.deps.lambda, this.deps.config.relayTargets, [...remote].sort(), payload, {
+            wait: ordered,
+            timeoutMs: ORDERED_RELAY_TIMEOUT_MS,
+          })
+        : Promise.resolve([]),
+    ]);
     return { ...fan, relayed };
   }
 
@@ -270,16 +317,6 @@ export class ChatService {
     });
   }
 
-  /** Waits (bounded) until the sender's previous send `after` has been pushed, so pushes keep its order. */
-  private async waitForPrevious(own: PresenceRecord, after: string): Promise<void> {
-    const deadline = this.deps.now() + LIMITS.orderWaitMs;
-    let through = own.sentThrough;
-    while (!(through !== undefined && through >= after) && this.deps.now() < deadline) {
-      await sleep(ORDER_POLL_MS);
-      through = await this.deps.store.presence.sentThrough(own.roomId, own.region, own.connectionId);
-    }
-  }
-
   private async send(caller: Caller, frame: SendRequest): Promise<void> {
     const sentAt = this.deps.now();
     // One Query gives the sender's own presence (membership and user id), every member to reach and this
@@ -295,6 +332,7 @@ export class ChatService {
       aheadMs: LIMITS.clientIdAheadMs,
       behindMs: LIMITS.clientIdBehindMs,
     });
+    let queued = false;
     try {
       if (frame.parentId && !(await this.deps.store.messages.getMessage(frame.roomId, frame.parentId))) {
         throw new FrameError(
@@ -327,11 +365,53 @@ export class ChatService {
       // A retry is acknowledged with the first id and not pushed again: members got it the first time.
       if (written.duplicate) return;
       const members = await this.membersAfterWrite(frame.roomId, room);
-      if (derived && frame.after) await this.waitForPrevious(own, frame.after);
-      await this.broadcast(frame.roomId, { type: 'message', message }, members, caller.endpoint);
+      const behind = derived && frame.after && !(own.sentThrough && own.sentThrough >= frame.after);
+      if (behind && (await this.deps.store.presence.queueAfter(own, frame.after!, frame.clientMsgId))) {
+        queued = true;
+        return;
+      }
+      await this.broadcast(
+        frame.roomId,
+        { type: 'message', message },
+        members,
+        caller.endpoint,
+        Boolean(derived),
+      );
     } finally {
-      // Recorded even for a refused send, so that the sender's next send does not wait for it.
-      if (derived) await this.deps.store.presence.markSent(own, frame.clientMsgId).catch(() => {});
+      // Done even when refused, so that a send queued behind this one is not held.
+      if (derived && !queued) await this.doneAndDrain(own, frame.clientMsgId, caller.endpoint);
+    }
+  }
+
+  /**
+   * Marks the sender's send done and pushes the sends queued behind it, in its order, in one ordered
+   * broadcast per round (docs/protocol.md, Order). A failure is logged: the queued sends are in history,
+   * and the next message names them in prevId.
+   */
+  private async doneAndDrain(own: PresenceRecord, clientMsgId: string, endpoint: string): Promise<void> {
+    try {
+      let done = clientMsgId;
+      let taken: string[] = [];
+      for (;;) {
+        const pending = await this.deps.store.presence.doneAndPending(own, done, taken);
+        taken = queuedBehind(pending, done);
+        if (taken.length === 0) return;
+        const ids = taken.map((entry) => entry.slice(0, entry.indexOf('|')));
+        done = ids.at(-1)!;
+        const messages = await Promise.all(
+          ids.map((id) => {
+            const messageId = derivedMessageId(own.roomId, own.userId, id, idTime(id), NO_WINDOW);
+            return messageId ? this.deps.store.messages.getMessage(own.roomId, messageId) : undefined;
+          }),
+        );
+        const frames = messages
+          .filter((m): m is ChatMessage => m !== undefined)
+          .map((message): ServerFrame => ({ type: 'message', message }));
+        const { presence } = await this.deps.store.presence.listPresence(own.roomId);
+        await this.broadcastFrames(own.roomId, frames, presence, endpoint, true);
+      }
+    } catch (error) {
+      console.error(`pushing the sends queued behind ${clientMsgId} in ${own.roomId} failed:`, error);
     }
   }
 

@@ -23,6 +23,8 @@ export interface RelayPayload {
   readonly roomId?: string;
   readonly originRegion?: string;
   readonly frame?: ServerFrame;
+  /** Several message frames of one sender, posted in this order (a sender's queued sends). */
+  readonly frames?: readonly ServerFrame[];
   /** The message, when the frame is a message (the relay never writes it: replication brings the item). */
   readonly message?: ChatMessage;
   /** Health probe: validate and answer without delivering anything. */
@@ -82,12 +84,17 @@ export function defaultLambdaFactory(clientConfig: {
   };
 }
 
-/** Invokes each region's relay once (asynchronously); a failure is reported, never thrown. */
+/**
+ * Invokes each region's relay once, asynchronously (InvocationType Event), or with `wait` until it has
+ * posted (RequestResponse, at most `timeoutMs`): a frame that must not be overtaken by the sender's next.
+ * A failure is reported, never thrown.
+ */
 export async function invokeRelays(
   lambda: LambdaClientFactory,
   targets: Readonly<Record<string, RelayTarget>>,
   regions: readonly string[],
   payload: RelayPayload,
+  options: { wait?: boolean; timeoutMs?: number } = {},
 ): Promise<RelayInvokeResult[]> {
   const body = Buffer.from(JSON.stringify(payload));
   const { InvokeCommand } = await loadSdk();
@@ -101,9 +108,15 @@ export async function invokeRelays(
         return { region, ok: false, error: 'no relay target configured' };
       }
       try {
-        await (await lambda(target.awsRegion)).send(
-          new InvokeCommand({ FunctionName: target.functionName, InvocationType: 'Event', Payload: body }),
+        const answer = await (await lambda(target.awsRegion)).send(
+          new InvokeCommand({
+            FunctionName: target.functionName,
+            InvocationType: options.wait ? 'RequestResponse' : 'Event',
+            Payload: body,
+          }),
+          options.wait ? { abortSignal: AbortSignal.timeout(options.timeoutMs ?? 3000) } : {},
         );
+        if (answer.FunctionError) throw new Error(`the relay failed (${answer.FunctionError})`);
         return { region, ok: true };
       } catch (error) {
         console.warn(`relay to ${region} failed (${errorName(error)}): ${String(error)}`);

@@ -242,37 +242,66 @@ export class PresenceStore {
   }
 
   /**
-   * Records that the sender's send `clientMsgId` is done (pushed, or refused): its next send, which names
-   * it in `after`, may push now. Only moves forward (ULIDs of one sender increase).
+   * Queues send `clientMsgId` behind the sender's previous send `after` while that one is not pushed yet:
+   * its handler pushes this one next (drainAfter). False when `after` is already done: push it now. One
+   * conditional update on the sender's presence item decides it, so a send is never left unpushed by a race.
    */
-  async markSent(presence: PresenceRecord, clientMsgId: string): Promise<void> {
+  async queueAfter(presence: PresenceRecord, after: string, clientMsgId: string): Promise<boolean> {
     try {
       await this.ctx.db.send(
         new UpdateItemCommand({
           TableName: this.ctx.table,
           Key: key(keys.roomPk(presence.roomId), keys.presenceSk(presence.region, presence.connectionId)),
-          UpdateExpression: 'SET sentThrough = :id',
+          UpdateExpression: 'ADD pendingSends :entry',
           ConditionExpression:
-            'attribute_exists(#pk) AND (attribute_not_exists(sentThrough) OR sentThrough < :id)',
+            'attribute_exists(#pk) AND (attribute_not_exists(sentThrough) OR sentThrough < :after)',
           ExpressionAttributeNames: { '#pk': ATTR.pk },
-          ExpressionAttributeValues: { ':id': S(clientMsgId) },
+          ExpressionAttributeValues: { ':entry': { SS: [`${clientMsgId}|${after}`] }, ':after': S(after) },
         }),
       );
+      return true;
     } catch (error) {
-      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      if (errorName(error) === 'ConditionalCheckFailedException') return false;
+      throw error;
     }
   }
 
-  async sentThrough(roomId: string, region: string, connectionId: string): Promise<string | undefined> {
-    const { Item } = await this.ctx.db.send(
-      new GetItemCommand({
-        TableName: this.ctx.table,
-        Key: key(keys.roomPk(roomId), keys.presenceSk(region, connectionId)),
-        ConsistentRead: true,
-        ProjectionExpression: 'sentThrough',
-      }),
-    );
-    return Item?.sentThrough?.S;
+  /**
+   * Records send `clientMsgId` as done (pushed, or refused), drops the `taken` entries (pushed by the
+   * caller) and returns the sends still queued: the caller pushes those behind `clientMsgId`, then calls
+   * again. ULIDs of one sender increase, so `sentThrough` only moves forward.
+   */
+  async doneAndPending(
+    presence: PresenceRecord,
+    clientMsgId: string,
+    taken: readonly string[],
+  ): Promise<string[]> {
+    const Key = key(keys.roomPk(presence.roomId), keys.presenceSk(presence.region, presence.connectionId));
+    const takenEntry: Record<string, AttributeValue> =
+      taken.length > 0 ? { ':taken': { SS: [...taken] } } : {};
+    let pending: string[] = [];
+    try {
+      const { Attributes } = await this.ctx.db.send(
+        new UpdateItemCommand({
+          TableName: this.ctx.table,
+          Key,
+          UpdateExpression: `SET sentThrough = :id${taken.length > 0 ? ' DELETE pendingSends :taken' : ''}`,
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(sentThrough) OR sentThrough < :id)',
+          ExpressionAttributeNames: { '#pk': ATTR.pk },
+          ExpressionAttributeValues: { ':id': S(clientMsgId), ...takenEntry },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      pending = Attributes?.pendingSends?.SS ?? [];
+    } catch (error) {
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      const { Item } = await this.ctx.db.send(
+        new GetItemCommand({ TableName: this.ctx.table, Key, ConsistentRead: true }),
+      );
+      pending = Item?.pendingSends?.SS ?? [];
+    }
+    return pending;
   }
 
   async getPresence(
