@@ -70,6 +70,15 @@ export interface HistoryRequest {
   before?: string;
   limit?: number;
 }
+/**
+ * The history cursor (opaque to clients) that pages from just before `messageId`: `history` answers with
+ * the messages older than it. A client that notices a gap (a push whose prevId it has not seen) pages
+ * from the push's own id back to that prevId (docs/protocol.md, Gaps).
+ */
+export function cursorBefore(messageId: string): string {
+  return Buffer.from(`m1:${messageId}`).toString('base64url');
+}
+
 export interface ReactRequest {
   action: 'react';
   roomId: string;

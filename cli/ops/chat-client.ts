@@ -5,15 +5,16 @@
  * close() is clean (pending requests are rejected, the socket is closed with 1000). `chatctl chat` is
  * built on it; probes and drills can reuse it.
  */
-import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import type {
-  Action,
-  ChatMessage,
-  ClientFrame,
-  ErrorCode,
-  Notice,
-  ServerFrame,
+import { clientIdClock } from '../../core/message-id.js';
+import {
+  type Action,
+  type ChatMessage,
+  type ClientFrame,
+  cursorBefore,
+  type ErrorCode,
+  type Notice,
+  type ServerFrame,
 } from '../../core/protocol.js';
 
 export type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
@@ -84,9 +85,28 @@ interface Waiter {
 
 export type FrameListener = (frame: ServerFrame, receivedAt: number) => void;
 
-export function newClientMsgId(): string {
-  return `c${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+/**
+ * A send's clientMsgId: a ULID whose millisecond time strictly increases, so that every region names the
+ * message alike (a retry after failover is one message) and one sender's messages keep their order.
+ */
+export const newClientMsgId = clientIdClock();
+
+/** A gap filled from history: messages a push's prevId showed were missed. */
+export type GapListener = (roomId: string, messages: readonly ChatMessage[]) => void;
+
+/** What the client knows of a joined room, to notice gaps (docs/protocol.md, Gaps). */
+interface RoomView {
+  readonly known: Set<string>;
+  /** Ids from here on are all known, but for gaps; '' when the joined history reached the room's start. */
+  readonly from: string;
+  /** The clientMsgIds of sends not acked yet, in the order sent: the next send names the last (`after`). */
+  readonly unacked: string[];
 }
+
+/** A gap is filled only if the missing message has not arrived this long after the push that named it. */
+const GAP_GRACE_MS = 300;
+/** At most this many history pages are read to fill one gap. */
+const GAP_PAGES = 5;
 
 function describeSocketError(error: Error & { code?: string }, url: string): string {
   if (error.code === 'ECONNREFUSED') return `nothing listens at ${url} (connection refused)`;
@@ -98,6 +118,8 @@ export class ChatClient {
   private readonly pending: Pending[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly listeners = new Set<FrameListener>();
+  private readonly gapListeners = new Set<GapListener>();
+  private readonly rooms = new Map<string, RoomView>();
   private readonly timeoutMs: number;
   private closeInfo: { code: number; reason: string } | undefined;
   private readonly closedPromise: Promise<{ code: number; reason: string }>;
@@ -231,6 +253,15 @@ export class ChatClient {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Gaps this client noticed and filled from history: a push whose prevId it has not seen (and that is
+   * newer than the joined history) means a message was missed; its listeners get the missing messages.
+   */
+  onGapFilled(listener: GapListener): () => void {
+    this.gapListeners.add(listener);
+    return () => this.gapListeners.delete(listener);
+  }
+
   /** The next frame that matches (arriving from now on); rejects on timeout or close. */
   waitFor<T extends ServerFrame>(
     match: (frame: ServerFrame) => frame is T,
@@ -277,16 +308,27 @@ export class ChatClient {
     options: { parentId?: string; clientMsgId?: string } = {},
   ): Promise<FrameOf<'ack'>> {
     const clientMsgId = options.clientMsgId ?? newClientMsgId();
-    return this.request(
+    const unacked = this.rooms.get(roomId)?.unacked;
+    const after = unacked?.at(-1);
+    unacked?.push(clientMsgId);
+    const sent = this.request<FrameOf<'ack'>>(
       {
         action: 'send',
         roomId,
         text,
         clientMsgId,
         ...(options.parentId ? { parentId: options.parentId } : {}),
+        // The previous send is not acked yet: the server keeps the two in this order.
+        ...(after && after < clientMsgId ? { after } : {}),
       },
       (f) => f.type === 'ack' && f.clientMsgId === clientMsgId,
     );
+    const settle = () => {
+      const index = unacked?.indexOf(clientMsgId) ?? -1;
+      if (index >= 0) unacked?.splice(index, 1);
+    };
+    sent.then(settle, settle);
+    return sent;
   }
 
   reply(roomId: string, parentId: string, text: string): Promise<FrameOf<'ack'>> {
@@ -373,8 +415,52 @@ export class ChatClient {
     });
   }
 
+  /** Keeps each joined room's view and fills a gap a push reveals. */
+  private observe(frame: ServerFrame): void {
+    if (frame.type === 'joined') {
+      const view: RoomView = {
+        known: new Set(frame.history.map((m) => m.messageId)),
+        from: frame.cursor ? (frame.history[0]?.messageId ?? '') : '',
+        unacked: this.rooms.get(frame.roomId)?.unacked ?? [],
+      };
+      this.rooms.set(frame.roomId, view);
+    } else if (frame.type === 'history') {
+      const view = this.rooms.get(frame.roomId);
+      for (const m of frame.messages) view?.known.add(m.messageId);
+    } else if (frame.type === 'message') {
+      const { roomId, messageId, prevId } = frame.message;
+      const view = this.rooms.get(roomId);
+      if (!view) return;
+      view.known.add(messageId);
+      if (prevId && !view.known.has(prevId) && prevId >= view.from) {
+        setTimeout(() => void this.fillGap(roomId, messageId, prevId), GAP_GRACE_MS).unref();
+      }
+    }
+  }
+
+  /** Pages history back from `messageId` until `prevId` (the gap) is covered; reports what was missing. */
+  private async fillGap(roomId: string, messageId: string, prevId: string): Promise<void> {
+    const view = this.rooms.get(roomId);
+    if (!view || view.known.has(prevId) || !this.isOpen) return;
+    const before = new Set(view.known);
+    const missing: ChatMessage[] = [];
+    let cursor: string | null = cursorBefore(messageId);
+    try {
+      for (let page = 0; cursor && page < GAP_PAGES; page++) {
+        const answer = await this.history(roomId, { before: cursor });
+        missing.unshift(...answer.messages.filter((m) => !before.has(m.messageId)));
+        if (answer.messages.some((m) => m.messageId <= prevId)) break;
+        cursor = answer.cursor;
+      }
+    } catch {
+      return; // The connection closed or history is shed: the next push names the gap again.
+    }
+    if (missing.length > 0) for (const listener of this.gapListeners) listener(roomId, missing);
+  }
+
   private dispatch(frame: ServerFrame): void {
     const at = performance.now();
+    this.observe(frame);
     if (frame.type === 'error') {
       // An error answers the oldest request of its action (or, without an action, the oldest request).
       const index = this.pending.findIndex((p) => (frame.action ? p.action === frame.action : true));

@@ -282,6 +282,12 @@ export async function runChatSession(options: ChatSessionOptions): Promise<ChatS
     }
   });
 
+  const unsubscribeGaps = client.onGapFilled((room, messages) => {
+    if (room !== roomId) return;
+    print(`(missed ${messages.length} message${messages.length === 1 ? '' : 's'}; filled from history)`);
+    for (const m of messages) showMessage(m);
+  });
+
   try {
     const joined = await client.join(roomId);
     cursor = joined.cursor;
@@ -411,5 +417,6 @@ export async function runChatSession(options: ChatSessionOptions): Promise<ChatS
     return { roomId, sent, received, errors, ended };
   } finally {
     unsubscribe();
+    unsubscribeGaps();
   }
 }

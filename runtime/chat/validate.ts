@@ -1,5 +1,12 @@
 /** Parsing and validation of client frames: a rejected frame gets an error code and message, and writes nothing. */
-import { ACTIONS, type Action, type ClientFrame, type ErrorCode, LIMITS } from '../../core/protocol.js';
+import {
+  ACTIONS,
+  type Action,
+  type ClientFrame,
+  cursorBefore,
+  type ErrorCode,
+  LIMITS,
+} from '../../core/protocol.js';
 import { ID_PATTERN } from '../util.js';
 
 export class FrameError extends Error {
@@ -73,10 +80,8 @@ const roomId = (frame: Record<string, unknown>, action: Action) =>
 const messageId = (frame: Record<string, unknown>, action: Action, field: string) =>
   pattern(frame, action, field, ID_PATTERN, 'a message id (26 characters, as sent in "ack")');
 
-/** The opaque history cursor: the id of the oldest message already seen. */
-export function encodeCursor(messageId: string): string {
-  return Buffer.from(`m1:${messageId}`).toString('base64url');
-}
+/** The opaque history cursor: the id of the oldest message already seen (core/protocol.ts). */
+export const encodeCursor = cursorBefore;
 
 export function decodeCursor(cursor: string): string {
   const raw = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';

@@ -6,7 +6,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../core/datamodel.js';
 import { clientIdClock, newId } from '../../core/message-id.js';
-import { LIMITS } from '../../core/protocol.js';
+import { cursorBefore, LIMITS } from '../../core/protocol.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { clientConfig, startTestSandbox } from './support.js';
 import { connect, type TestClient } from './ws-client.js';
@@ -239,7 +239,7 @@ describe('chat across regions', () => {
     const prevId = (frame.message as { prevId?: string }).prevId;
     expect(prevId).toBe(lost.messageId);
     // The client notices prevId is unknown, and pages history from the new message back to it.
-    const cursor = Buffer.from(`m1:${after.messageId}`).toString('base64url');
+    const cursor = cursorBefore(after.messageId as string);
     remote.send({ action: 'history', roomId, before: cursor, limit: 10 });
     const page = await remote.next((f) => f.type === 'history' && f.roomId === roomId);
     expect((page.messages as Message[]).map((m) => m.messageId)).toContain(prevId);
