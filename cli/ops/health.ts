@@ -18,7 +18,7 @@ import {
   route53State,
   verdictOf,
 } from './health-verdict.js';
-import { pingOnce, round, TimeoutError, withTimeout } from './probe.js';
+import { ConnectionShedError, pingOnce, round, TimeoutError, withTimeout } from './probe.js';
 import { assertCredentials, describeError, type ProbeClients, probeClients } from './probe-clients.js';
 import { canaryRound, crossCheckReplicas, replicaCheck } from './replication.js';
 import { blameRegions, type LagPair, type LagSample, lagMatrix } from './replication-model.js';
@@ -64,10 +64,39 @@ function regionNames(region: RegionEndpoints): string[] {
   return [region.spec.key, region.spec.awsRegion];
 }
 
+/** A shedding region (load level 3) refuses new connections but serves chat: degraded, never drained. */
+const SHEDDING_ADVICE = (key: string) =>
+  `the region sheds load but still serves its members: do not drain it; when the surge has passed: chatctl traffic level 0 --region ${key}`;
+
+/** The ping of a probe, or, when the region sheds new connections (HTTP 429), a warn saying so. */
+async function pingOrShed(
+  url: string,
+  token: string,
+  options: { timeoutMs: number; signal: AbortSignal },
+  shedding: { detail: string; action: string },
+) {
+  try {
+    return { ping: await pingOnce(url, token, options) };
+  } catch (error) {
+    if (!(error instanceof ConnectionShedError)) throw error;
+    return { shed: { status: 'warn' as const, ...shedding, data: { shedding: true } } };
+  }
+}
+
 function websocketCheck(target: Target, region: RegionEndpoints, timeoutMs: number): Check<'websocket'> {
   return timed('websocket', timeoutMs, async (signal) => {
     const token = target.token(`probe-${region.spec.key}`, 300);
-    const ping = await pingOnce(region.websocketUrl, token, { timeoutMs, signal });
+    const { ping, shed } = await pingOrShed(
+      region.websocketUrl,
+      token,
+      { timeoutMs, signal },
+      {
+        detail:
+          'new connections refused with HTTP 429: the region sheds load (level 3); connected members still chat',
+        action: SHEDDING_ADVICE(region.spec.key),
+      },
+    );
+    if (shed) return shed;
     const latencyMs = round(ping.totalMs);
     if (!regionNames(region).includes(ping.region)) {
       return {
@@ -350,7 +379,10 @@ function loadCheck(clients: ProbeClients, region: RegionEndpoints, timeoutMs: nu
       return {
         status: 'warn',
         detail: `level ${level}: ${LOAD_LEVELS[level]}`,
-        action: `the region sheds work; when the surge is over: chatctl traffic level 0 --region ${region.spec.key}`,
+        action:
+          level === 3
+            ? SHEDDING_ADVICE(region.spec.key)
+            : `the region sheds work; when the surge is over: chatctl traffic level 0 --region ${region.spec.key}`,
         data: { level },
       };
     }
@@ -482,7 +514,16 @@ async function checkChina(clients: ProbeClients, timeoutMs: number): Promise<Chi
     if (!url) {
       return { status: 'fail', detail: 'no proxy address (distribution not found)' };
     }
-    const ping = await pingOnce(url, target.token('probe-china', 300), { timeoutMs, signal });
+    const { ping, shed } = await pingOrShed(
+      url,
+      target.token('probe-china', 300),
+      { timeoutMs, signal },
+      {
+        detail: `new connections refused with HTTP 429: the origin ${expected} sheds load (level 3); connected users still chat`,
+        action: `do not move the origin for this; when the surge has passed: chatctl traffic level 0 --region ${expected}`,
+      },
+    );
+    if (shed) return shed;
     const expectedNames = [expected, target.region(expected).spec.awsRegion];
     if (!expectedNames.includes(ping.region)) {
       return {

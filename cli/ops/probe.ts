@@ -59,6 +59,14 @@ interface Waiter {
 }
 
 /**
+ * A connect refused with HTTP 429: the region (or the China proxy's origin) sheds new connections (load
+ * level 3, or API Gateway throttling). It still serves the members already connected.
+ */
+export class ConnectionShedError extends Error {
+  override name = 'ConnectionShedError';
+}
+
+/**
  * Opens a WebSocket to `url` with `token` in the query string; rejects on refusal, timeout or abort. `address`:
  * reach the URL's host there (a DNS answer), keeping its name for TLS and Host.
  */
@@ -131,7 +139,8 @@ export async function openProbe(
     });
     socket.once('unexpected-response', (_request, response) => {
       clearTimeout(timer);
-      reject(new Error(`connect to ${url}: refused with HTTP ${response.statusCode}`));
+      const message = `connect to ${url}: refused with HTTP ${response.statusCode}`;
+      reject(response.statusCode === 429 ? new ConnectionShedError(message) : new Error(message));
       socket.terminate();
     });
     socket.once('error', (error) => {

@@ -243,4 +243,36 @@ describe('health against the sandbox', () => {
       dynamo.destroy();
     }
   });
+
+  it('health: a region at load level 3 (shedding new connections) is degraded, not down, and no advice says drain', async () => {
+    const dynamo = new DynamoDBClient({
+      region: 'ap-northeast-2',
+      endpoint: sandbox.edge,
+      credentials: { ...SANDBOX_CREDENTIALS },
+    });
+    const table = names.table(topology);
+    await setLoadLevel(dynamo, table, 'seoul', 3);
+    try {
+      // The handlers trust a read level for a few seconds: wait until seoul refuses new connections.
+      let result = await runHealth(target, { timeoutMs: TIMEOUT, replication: false });
+      for (let i = 0; i < 40 && checkOf(result, 'seoul', 'websocket').status === 'ok'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        result = await runHealth(target, { timeoutMs: TIMEOUT, replication: false });
+      }
+      expect(checkOf(result, 'seoul', 'websocket')).toMatchObject({
+        status: 'warn',
+        data: { shedding: true },
+      });
+      expect(regionOf(result, 'seoul').status).toBe('degraded');
+      expect(result.verdict).toBe('degraded');
+      // seoul is the China proxy's origin: the proxy is degraded too, not down.
+      expect(result.china.status).toBe('degraded');
+      const actions = result.problems.map((p) => p.action);
+      expect(actions.some((a) => a.includes('traffic level 0 --region seoul'))).toBe(true);
+      expect(actions.filter((a) => /chatctl drain/.test(a))).toEqual([]);
+    } finally {
+      await setLoadLevel(dynamo, table, 'seoul', 0);
+      dynamo.destroy();
+    }
+  });
 });
