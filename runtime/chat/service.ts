@@ -1,16 +1,4 @@
-/**
- * The chat service: what each route does, over the store (DynamoDB), the poster (@connections) and the
- * relay (Lambda Invoke). Handlers in app.ts only adapt API Gateway's events to these calls.
- */
-import { derivedMessageId, idTime } from '../../core/message-id.js';
-import {
-  type ChatMessage,
-  LIMITS,
-  type LoadLevel,
-  type Notice,
-  type SendRequest,
-  type ServerFrame,
-} from '../../core/protocol.js';
+import { LIMITS, type LoadLevel, type Notice, type ServerFrame } from '../../core/protocol.js';
 import type { RuntimeConfig } from '../config.js';
 import type { ConnectionPoster, FanOutResult, PostTarget } from '../notify/connections.js';
 import {
@@ -21,11 +9,12 @@ import {
   type RelayPayload,
   type RelayResult,
 } from '../notify/relay.js';
-import type { ChatStore, PresenceRecord, ReactOutcome, RoomPresence } from '../store/chat-store.js';
+import type { ChatStore, PresenceRecord, ReactOutcome } from '../store/chat-store.js';
 import { type LoadLevelCache, retryAfterMs, SHEDDING } from '../store/load-level.js';
 import { newId } from '../util.js';
 import { mergePages } from './pages.js';
 import { postTarget, RelayHandler } from './relay-handler.js';
+import { ORDERED_RELAY_TIMEOUT_MS, SendFlow } from './send.js';
 import { encodeCursor, FrameError, parseFrame } from './validate.js';
 
 /** The connection a frame came from, and the @connections endpoint that reaches it. */
@@ -49,24 +38,6 @@ export interface ChatServiceDeps {
 
 /** How long a join waits for each other region to record it. */
 const JOIN_RELAY_TIMEOUT_MS = 3000;
-/** How long an ordered push waits for each other region to post it. */
-const ORDERED_RELAY_TIMEOUT_MS = 3000;
-
-/** Re-deriving the id of a send already accepted: its own time is in the window. */
-const NO_WINDOW = { aheadMs: 0, behindMs: 0 };
-
-/** The chain of queued entries (`<clientMsgId>|<after>`) that follows send `done`, in order. */
-function queuedBehind(pending: readonly string[], done: string): string[] {
-  const byAfter = new Map(pending.map((entry) => [entry.slice(entry.indexOf('|') + 1), entry]));
-  const chain: string[] = [];
-  let entry = byAfter.get(done);
-  // At most a relay payload's worth per round (relay-handler.ts takes 100 frames).
-  while (entry && chain.length < 50) {
-    chain.push(entry);
-    entry = byAfter.get(entry.slice(0, entry.indexOf('|')));
-  }
-  return chain;
-}
 
 const REACT_REFUSALS: Record<Exclude<ReactOutcome, 'ok' | 'no-message'>, string> = {
   'emoji-cap': `a message takes at most ${LIMITS.reactionEmojiPerMessage} distinct emoji`,
@@ -91,10 +62,12 @@ export class OverloadedError extends FrameError {
 export class ChatService {
   private readonly region: string;
   private readonly relays: RelayHandler;
+  private readonly sends: SendFlow;
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.region = deps.config.regionKey;
     this.relays = new RelayHandler(deps);
+    this.sends = new SendFlow(deps, this);
   }
 
   /**
@@ -221,7 +194,7 @@ export class ChatService {
           await this.reply(caller, { type: 'left', roomId: frame.roomId });
           break;
         case 'send':
-          await this.send(caller, frame);
+          await this.sends.send(caller, frame);
           break;
         case 'history':
           await this.history(caller, frame.roomId, frame.before, frame.limit);
@@ -315,115 +288,6 @@ export class ChatService {
       notice,
       cursor: merged.next ? encodeCursor(merged.next) : null,
     });
-  }
-
-  private async send(caller: Caller, frame: SendRequest): Promise<void> {
-    const sentAt = this.deps.now();
-    // One Query gives the sender's own presence (membership and user id), every member to reach and this
-    // region's presence epoch; the newest message before this one is read alongside (the push's prevId).
-    const clientTime = idTime(frame.clientMsgId);
-    const [room, prevId] = await Promise.all([
-      this.deps.store.presence.listPresence(frame.roomId, undefined, this.region),
-      this.deps.store.messages.latestIdThrough(frame.roomId, Number.isNaN(clientTime) ? sentAt : clientTime),
-    ]);
-    const own = room.presence.find((p) => p.region === this.region && p.connectionId === caller.connectionId);
-    if (!own) throw new FrameError('NOT_MEMBER', `join room ${frame.roomId} first`, 'send');
-    const derived = derivedMessageId(frame.roomId, own.userId, frame.clientMsgId, sentAt, {
-      aheadMs: LIMITS.clientIdAheadMs,
-      behindMs: LIMITS.clientIdBehindMs,
-    });
-    let queued = false;
-    try {
-      if (frame.parentId && !(await this.deps.store.messages.getMessage(frame.roomId, frame.parentId))) {
-        throw new FrameError(
-          'NOT_FOUND',
-          `parentId ${frame.parentId} is not a message of room ${frame.roomId}`,
-          'send',
-        );
-      }
-      const messageId = derived ?? newId(sentAt);
-      const message: ChatMessage = {
-        messageId,
-        roomId: frame.roomId,
-        userId: own.userId,
-        text: frame.text,
-        sentAt,
-        region: this.region,
-        clientMsgId: frame.clientMsgId,
-        ...(frame.parentId ? { parentId: frame.parentId } : {}),
-        ...(prevId && prevId !== messageId ? { prevId } : {}),
-      };
-      const written = derived
-        ? await this.deps.store.messages.putDerived(message)
-        : await this.deps.store.messages.putWithRecord(message);
-      await this.reply(caller, {
-        type: 'ack',
-        clientMsgId: frame.clientMsgId,
-        messageId: written.messageId,
-        duplicate: written.duplicate,
-      });
-      // A retry is acknowledged with the first id and not pushed again: members got it the first time.
-      if (written.duplicate) return;
-      const members = await this.membersAfterWrite(frame.roomId, room);
-      const behind = derived && frame.after && !(own.sentThrough && own.sentThrough >= frame.after);
-      if (behind && (await this.deps.store.presence.queueAfter(own, frame.after!, frame.clientMsgId))) {
-        queued = true;
-        return;
-      }
-      await this.broadcast(
-        frame.roomId,
-        { type: 'message', message },
-        members,
-        caller.endpoint,
-        Boolean(derived),
-      );
-    } finally {
-      // Done even when refused, so that a send queued behind this one is not held.
-      if (derived && !queued) await this.doneAndDrain(own, frame.clientMsgId, caller.endpoint);
-    }
-  }
-
-  /**
-   * Marks the sender's send done and pushes the sends queued behind it, in its order, in one ordered
-   * broadcast per round (docs/protocol.md, Order). A failure is logged: the queued sends are in history,
-   * and the next message names them in prevId.
-   */
-  private async doneAndDrain(own: PresenceRecord, clientMsgId: string, endpoint: string): Promise<void> {
-    try {
-      let done = clientMsgId;
-      let taken: string[] = [];
-      for (;;) {
-        const pending = await this.deps.store.presence.doneAndPending(own, done, taken);
-        taken = queuedBehind(pending, done);
-        if (taken.length === 0) return;
-        const ids = taken.map((entry) => entry.slice(0, entry.indexOf('|')));
-        done = ids.at(-1)!;
-        const messages = await Promise.all(
-          ids.map((id) => {
-            const messageId = derivedMessageId(own.roomId, own.userId, id, idTime(id), NO_WINDOW);
-            return messageId ? this.deps.store.messages.getMessage(own.roomId, messageId) : undefined;
-          }),
-        );
-        const frames = messages
-          .filter((m): m is ChatMessage => m !== undefined)
-          .map((message): ServerFrame => ({ type: 'message', message }));
-        const { presence } = await this.deps.store.presence.listPresence(own.roomId);
-        await this.broadcastFrames(own.roomId, frames, presence, endpoint, true);
-      }
-    } catch (error) {
-      console.error(`pushing the sends queued behind ${clientMsgId} in ${own.roomId} failed:`, error);
-    }
-  }
-
-  /**
-   * The members to push a just-written message to. A join recorded in this region between the send's
-   * presence read and its write bumped the epoch: then presence is read again and includes the new member
-   * (a join recorded after the write finds the message in its history instead).
-   */
-  private async membersAfterWrite(roomId: string, before: RoomPresence): Promise<PresenceRecord[]> {
-    const epoch = await this.deps.store.presence.epoch(roomId, this.region);
-    if (epoch === before.epoch) return before.presence;
-    return (await this.deps.store.presence.listPresence(roomId)).presence;
   }
 
   private async history(caller: Caller, roomId: string, before?: string, limit?: number): Promise<void> {
