@@ -178,6 +178,27 @@ describe('chat across regions', () => {
     expect((await historyIn('tokyo', roomId)).map((m) => m.text)).toEqual(texts);
   });
 
+  it('order: 30 sends without waiting for acks (and without after) keep the sender order in history', async () => {
+    const roomId = room('order-h');
+    const sender = await member('seoul', 'hasty', roomId);
+    const ids = Array.from({ length: 30 }, () => nextClientId());
+    ids.forEach((clientMsgId, i) => {
+      sender.send({ action: 'send', roomId, text: `h${i}`, clientMsgId });
+    });
+    const acked = () =>
+      ids.every((id) => sender.frames.some((f) => f.type === 'ack' && f.clientMsgId === id));
+    for (let i = 0; i < 400 && !acked(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(acked()).toBe(true);
+    await sandbox.replication.settle();
+    const texts = ids.map((_, i) => `h${i}`);
+    for (const region of ['seoul', 'na']) {
+      expect(
+        (await historyIn(region, roomId)).map((m) => m.text),
+        region,
+      ).toEqual(texts);
+    }
+  });
+
   it('join: a member joining in tokyo while seoul sends gets every message acked after its joined pushed, and none is lost', async () => {
     const roomId = room('join');
     const sender = await member('seoul', 'talker', roomId);

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { clientIdClock, derivedMessageId, ID_PATTERN, idTime, newId } from '../../core/message-id.js';
+
+const WINDOW = { aheadMs: 5 * 60_000, behindMs: 24 * 3_600_000 };
+const NOW = Date.UTC(2026, 11, 1, 9, 0, 0);
+
+describe('message ids', () => {
+  it('message-id: an id keeps its millisecond time, and ids sort by it', () => {
+    const a = newId(NOW);
+    const b = newId(NOW + 1);
+    expect(a).toMatch(ID_PATTERN);
+    expect(idTime(a)).toBe(NOW);
+    expect(a < b).toBe(true);
+    expect(idTime('not-an-id')).toBeNaN();
+  });
+
+  it('message-id: a ULID clientMsgId names the same message in every region, per room and per user', () => {
+    const cmid = newId(NOW - 1000);
+    const id = derivedMessageId('lobby', 'ann', cmid, NOW, WINDOW);
+    expect(id).toMatch(ID_PATTERN);
+    expect(idTime(id!)).toBe(NOW - 1000);
+    // Another region, later: the same id.
+    expect(derivedMessageId('lobby', 'ann', cmid, NOW + 60_000, WINDOW)).toBe(id);
+    // Another user or room reusing the clientMsgId: another message.
+    expect(derivedMessageId('lobby', 'bob', cmid, NOW, WINDOW)).not.toBe(id);
+    expect(derivedMessageId('other', 'ann', cmid, NOW, WINDOW)).not.toBe(id);
+  });
+
+  it('message-id: outside the window (5 min ahead, 24 h behind) or not a ULID, no id is derived', () => {
+    expect(derivedMessageId('r', 'u', newId(NOW + 5 * 60_000 + 1), NOW, WINDOW)).toBeUndefined();
+    expect(derivedMessageId('r', 'u', newId(NOW - 24 * 3_600_000 - 1), NOW, WINDOW)).toBeUndefined();
+    expect(derivedMessageId('r', 'u', newId(NOW - 24 * 3_600_000 + 1), NOW, WINDOW)).toBeDefined();
+    expect(derivedMessageId('r', 'u', 'm1', NOW, WINDOW)).toBeUndefined();
+  });
+
+  it('message-id: the client clock steps to the next millisecond, so one sender ids keep its order', () => {
+    const next = clientIdClock(() => NOW);
+    const ids = Array.from({ length: 50 }, next);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids.map(idTime)).size).toBe(50);
+    const derived = ids.map((c) => derivedMessageId('r', 'u', c, NOW, WINDOW)!);
+    expect([...derived].sort()).toEqual(derived);
+  });
+});
