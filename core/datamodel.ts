@@ -24,6 +24,11 @@ export const keys = {
    * presence Query reads it, and the send's write is conditioned on it (docs/protocol.md, Joins).
    */
   presenceEpochSk: (region: string) => `CONN#${region}`,
+  /**
+   * The same epoch again, sorting above every message (`~` follows every id character), bumped in the same
+   * transaction: the send's one Query after its write reads it together with the newest messages (prevId).
+   */
+  messageEpochSk: (region: string) => `MSG#~EPOCH#${region}`,
   connectionPk: (region: string, connectionId: string) => `CONN#${region}#${connectionId}`,
   connectionSk: 'META',
   /** A send's idempotency record: one per room and client message id. */

@@ -115,8 +115,8 @@ export interface ChatMessage {
   clientMsgId: string;
   parentId?: string;
   /**
-   * The newest message the sending region held in the room when it wrote this one (absent for the first):
-   * a client that has not seen it, and has seen messages since it joined, pages `history` to fill the gap.
+   * On pushes: the newest message below this one that the sending region held right after writing it. A
+   * client that has not seen it (and it is newer than its joined history) pages `history` to fill the gap.
    */
   prevId?: string;
   /** emoji -> user ids */

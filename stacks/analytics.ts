@@ -43,7 +43,6 @@ export const ANALYTICS_COLUMNS = [
   { name: 'text', type: 'string' },
   { name: 'clientmsgid', type: 'string' },
   { name: 'parentid', type: 'string', comment: 'set on replies' },
-  { name: 'previd', type: 'string', comment: 'the newest message the sending region held before this one' },
   {
     name: 'reactions',
     type: 'map<string,array<string>>',

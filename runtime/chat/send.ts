@@ -32,24 +32,22 @@ const WINDOW = { aheadMs: LIMITS.clientIdAheadMs, behindMs: LIMITS.clientIdBehin
 
 export class SendFlow {
   private readonly region: string;
+  /** How many region keys sort before this one: their epoch items lie between this one's and the messages. */
+  private readonly regionsBelow: number;
 
   constructor(
     private readonly deps: ChatServiceDeps,
     private readonly chat: Pick<ChatService, 'reply' | 'broadcast' | 'broadcastFrames'>,
   ) {
     this.region = deps.config.regionKey;
+    this.regionsBelow = Object.keys(deps.config.relayTargets).filter((k) => k < this.region).length;
   }
 
   async send(caller: Caller, frame: SendRequest): Promise<void> {
     const sentAt = this.deps.now();
     // One Query gives the sender's own presence (membership and user id), every member to reach and this
-    // region's presence epoch; the newest message before this one is read alongside (the push's prevId).
-    const clientTime = idTime(frame.clientMsgId);
-    const inWindow = clientTime <= sentAt + WINDOW.aheadMs && clientTime >= sentAt - WINDOW.behindMs;
-    const [room, prevId] = await Promise.all([
-      this.deps.store.presence.listPresence(frame.roomId, undefined, this.region),
-      this.deps.store.messages.latestIdThrough(frame.roomId, inWindow ? clientTime : sentAt),
-    ]);
+    // region's presence epoch.
+    const room = await this.deps.store.presence.listPresence(frame.roomId, undefined, this.region);
     const own = room.presence.find((p) => p.region === this.region && p.connectionId === caller.connectionId);
     if (!own) throw new FrameError('NOT_MEMBER', `join room ${frame.roomId} first`, 'send');
     const derived = derivedMessageId(frame.roomId, own.userId, frame.clientMsgId, sentAt, WINDOW);
@@ -72,23 +70,23 @@ export class SendFlow {
         region: this.region,
         clientMsgId: frame.clientMsgId,
         ...(frame.parentId ? { parentId: frame.parentId } : {}),
-        ...(prevId && prevId !== messageId ? { prevId } : {}),
       };
       const written = derived
         ? await this.deps.store.messages.putDerived(message)
         : await this.deps.store.messages.putWithRecord(message);
-      // The ack and the epoch's second read go together: the push waits for neither longer than before.
-      const [, members] = await Promise.all([
+      // The ack and the read after the write go together: the push waits for neither longer than before.
+      const [, after] = await Promise.all([
         this.chat.reply(caller, {
           type: 'ack',
           clientMsgId: frame.clientMsgId,
           messageId: written.messageId,
           duplicate: written.duplicate,
         }),
-        written.duplicate ? undefined : this.membersAfterWrite(frame.roomId, room),
+        written.duplicate ? undefined : this.afterWrite(frame.roomId, messageId, room),
       ]);
       // A retry is acknowledged with the first id and not pushed again: members got it the first time.
-      if (written.duplicate || !members) return;
+      if (written.duplicate || !after) return;
+      const { members, prevId } = after;
       const behind = derived && frame.after && !(own.sentThrough && own.sentThrough >= frame.after);
       if (behind && (await this.deps.store.presence.queueAfter(own, frame.after!, frame.clientMsgId))) {
         queued = true;
@@ -96,7 +94,7 @@ export class SendFlow {
       }
       await this.chat.broadcast(
         frame.roomId,
-        { type: 'message', message },
+        { type: 'message', message: prevId ? { ...message, prevId } : message },
         members,
         caller.endpoint,
         Boolean(derived),
@@ -140,13 +138,26 @@ export class SendFlow {
   }
 
   /**
-   * The members to push a just-written message to. A join recorded in this region between the send's
-   * presence read and its write bumped the epoch: then presence is read again and includes the new member
-   * (a join recorded after the write finds the message in its history instead).
+   * One read after the write: the members to push to, and the push's prevId (the newest message below this
+   * one). A join recorded in this region between the send's presence read and its write bumped the epoch:
+   * then presence is read again and includes the new member (a join recorded after the write finds the
+   * message in its history instead).
    */
-  private async membersAfterWrite(roomId: string, before: RoomPresence): Promise<PresenceRecord[]> {
-    const epoch = await this.deps.store.presence.epoch(roomId, this.region);
-    if (epoch === before.epoch) return before.presence;
-    return (await this.deps.store.presence.listPresence(roomId)).presence;
+  private async afterWrite(
+    roomId: string,
+    messageId: string,
+    before: RoomPresence,
+  ): Promise<{ members: PresenceRecord[]; prevId?: string }> {
+    const { epoch, prevId } = await this.deps.store.messages.afterWrite(
+      roomId,
+      messageId,
+      this.region,
+      this.regionsBelow,
+    );
+    const members =
+      epoch === before.epoch
+        ? before.presence
+        : (await this.deps.store.presence.listPresence(roomId)).presence;
+    return { members, ...(prevId ? { prevId } : {}) };
   }
 }

@@ -13,7 +13,6 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ATTR, keys, PREFIX } from '../../core/datamodel.js';
-import { encodeTime } from '../../core/message-id.js';
 import type { ChatMessage } from '../../core/protocol.js';
 import { LIMITS } from '../../core/protocol.js';
 import { errorName } from '../util.js';
@@ -49,7 +48,6 @@ function messageItem(message: ChatMessage): Item {
     region: S(message.region),
     clientMsgId: S(message.clientMsgId),
     ...(message.parentId ? { parentId: S(message.parentId) } : {}),
-    ...(message.prevId ? { prevId: S(message.prevId) } : {}),
   };
 }
 
@@ -61,7 +59,6 @@ interface StoredMessage {
 
 function storedMessage(item: Item): StoredMessage {
   const parentId = optStr(item, 'parentId');
-  const prevId = optStr(item, 'prevId');
   const legacyReactions = new Map<string, Set<string>>();
   for (const [emoji, users] of Object.entries(item.reactions?.M ?? {})) {
     if (users.SS && users.SS.length > 0) legacyReactions.set(emoji, new Set(users.SS));
@@ -76,7 +73,6 @@ function storedMessage(item: Item): StoredMessage {
       region: str(item, 'region'),
       clientMsgId: str(item, 'clientMsgId'),
       ...(parentId ? { parentId } : {}),
-      ...(prevId ? { prevId } : {}),
     },
     legacyReactions,
   };
@@ -217,26 +213,44 @@ export class MessageStore {
   }
 
   /**
-   * The newest message id this replica holds in the room up to millisecond `timeMs` (a reaction item names
-   * its message too): a send's prevId.
+   * Read just after a send's write, in one consistent Query: `region`'s presence epoch (its copy above the
+   * messages) and the newest message below `messageId` (the push's prevId). `regionsBelow` is how many
+   * region keys sort before `region`: their epoch items lie in between.
    */
-  async latestIdThrough(roomId: string, timeMs: number): Promise<string | undefined> {
+  async afterWrite(
+    roomId: string,
+    messageId: string,
+    region: string,
+    regionsBelow: number,
+  ): Promise<{ epoch: number; prevId?: string }> {
     const page = await this.ctx.db.send(
       new QueryCommand({
         TableName: this.ctx.table,
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk, '#type': 'type' },
         ExpressionAttributeValues: {
           ':pk': S(keys.roomPk(roomId)),
           ':lo': S(PREFIX.message),
-          ':hi': S(`${keys.messageSk(encodeTime(timeMs))}\u{10FFFF}`),
+          ':hi': S(keys.messageEpochSk(region)),
         },
         ScanIndexForward: false,
-        Limit: 1,
-        ProjectionExpression: 'messageId',
+        ConsistentRead: true,
+        // This region's epoch, the ones in between, and two messages (one may be a newer concurrent one).
+        Limit: regionsBelow + 3,
+        ProjectionExpression: '#sk, #type, messageId, epoch',
       }),
     );
-    return page.Items?.[0]?.messageId?.S;
+    let epoch = 0;
+    let prevId: string | undefined;
+    for (const item of page.Items ?? []) {
+      if (item.type?.S === 'presenceEpoch') {
+        if (item[ATTR.sk]?.S === keys.messageEpochSk(region)) epoch = Number(item.epoch?.N ?? 0);
+        continue;
+      }
+      const id = item.messageId?.S;
+      if (!prevId && id && id < messageId) prevId = id;
+    }
+    return { epoch, ...(prevId ? { prevId } : {}) };
   }
 
   /**
@@ -271,6 +285,7 @@ export class MessageStore {
       const items = result.Items ?? [];
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
+        if (item.type?.S === 'presenceEpoch') continue;
         if (item.type?.S === 'reaction') {
           const reaction = readOrSkip(item, reactionFromItem);
           if (reaction) pendingReactions.push(reaction);

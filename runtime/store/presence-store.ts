@@ -198,7 +198,8 @@ export class PresenceStore {
 
   /**
    * Writes a presence (this region's own, or a copy of one relayed from another region) and bumps `region`'s
-   * epoch in the room, in one transaction: a send that read the epoch before this write sees it changed.
+   * epoch in the room (both its copies), in one transaction: a send that read the epoch before this write
+   * sees it changed when it reads it again after its own write.
    */
   async recordPresence(record: PresenceRecord, region: string): Promise<void> {
     await this.ctx.db.send(
@@ -214,31 +215,18 @@ export class PresenceStore {
               ),
             },
           },
-          {
+          ...[keys.presenceEpochSk(region), keys.messageEpochSk(region)].map((sk) => ({
             Update: {
               TableName: this.ctx.table,
-              Key: key(keys.roomPk(record.roomId), keys.presenceEpochSk(region)),
+              Key: key(keys.roomPk(record.roomId), sk),
               UpdateExpression: 'SET #type = :type, #region = :region ADD epoch :one',
               ExpressionAttributeNames: { '#type': 'type', '#region': 'region' },
               ExpressionAttributeValues: { ':type': S('presenceEpoch'), ':region': S(region), ':one': N(1) },
             },
-          },
+          })),
         ],
       }),
     );
-  }
-
-  /** This region's presence epoch in a room, read after a send's write (consistent). */
-  async epoch(roomId: string, region: string): Promise<number> {
-    const { Item } = await this.ctx.db.send(
-      new GetItemCommand({
-        TableName: this.ctx.table,
-        Key: key(keys.roomPk(roomId), keys.presenceEpochSk(region)),
-        ConsistentRead: true,
-        ProjectionExpression: 'epoch',
-      }),
-    );
-    return Number(Item?.epoch?.N ?? 0);
   }
 
   /**

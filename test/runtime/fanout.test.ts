@@ -104,10 +104,10 @@ describe('runtime fan-out and relay', () => {
     // Only seoul's members got a post from seoul; the remote ones wait for their relay.
     expect(messages('s-2')).toHaveLength(1);
     expect(messages('t-1')).toHaveLength(0);
-    // send = 2 Queries (presence and epoch; the newest message, for prevId) + 1 TransactWriteItems (a
-    // clientMsgId that is not a ULID) + 1 GetItem (the epoch after the write), and never a Scan.
+    // send = 1 Query (presence and epoch) + 1 TransactWriteItems (a clientMsgId that is not a ULID) + 1
+    // Query after the write (the epoch again, and prevId), and never a Scan.
     const used = calls.slice(callsBefore);
-    expect(used).toEqual(['QueryCommand', 'QueryCommand', 'TransactWriteItemsCommand', 'GetItemCommand']);
+    expect(used).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand']);
     expect(calls).not.toContain('ScanCommand');
 
     // The tokyo relay, invoked with that payload, posts to tokyo's members only.
