@@ -1,18 +1,33 @@
 /**
- * The one base command: owns --json, --target, --config, --debug, error formatting and exit codes.
- * Subclasses implement `execute()` returning a typed result, and `render()` for human output.
+ * The one base command: owns --json, --target, --config, --debug, error formatting and exit codes
+ * (the table is docs/exit-codes.md). Subclasses implement `execute()` returning a typed result, and
+ * `render()` for human output.
  */
 
-import { existsSync } from 'node:fs';
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { isUserError, UserError } from '../core/errors.js';
-import { loadTopology, resolveTopologyPath, type Topology } from '../core/topology.js';
-import { color } from './output.js';
+import { locateTopology, type TopologyLocation } from '../core/project.js';
+import { loadTopology, type Topology } from '../core/topology.js';
+import { asInvoked, color } from './output.js';
+import { closest } from './suggest.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof ChatctlCommand)['baseFlags'] & T['flags']
 >;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/** Exit codes every command shares (docs/exit-codes.md). */
+export const EXIT = {
+  ok: 0,
+  /** A user error (the message says what to do), a degraded verdict, a failed check. */
+  failed: 1,
+  /** Bad usage: an unknown command or flag, a bad flag value, a missing argument; a critical verdict. */
+  usage: 2,
+  /** `sandbox status`: no sandbox runs here. */
+  notRunning: 3,
+  /** Ctrl-C at a question (128 + SIGINT). */
+  interrupted: 130,
+} as const;
 
 /**
  * Usage: `export default class RegionList extends ChatctlCommand<typeof RegionList, RegionListResult>`;
@@ -21,6 +36,9 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
 export abstract class ChatctlCommand<T extends typeof Command, Result = unknown> extends Command {
   static override enableJsonFlag = true;
 
+  /** Commands that act on this machine's sandbox only refuse `--target aws`. */
+  static sandboxOnly = false;
+
   static override baseFlags = {
     target: Flags.option({
       options: ['sandbox', 'aws'] as const,
@@ -28,7 +46,7 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
       helpGroup: 'GLOBAL',
     })(),
     config: Flags.string({
-      description: 'path of the topology file',
+      description: 'path of the topology file (default: chatctl.json here or in the nearest parent folder)',
       default: undefined,
       helpGroup: 'GLOBAL',
       env: 'CHATCTL_CONFIG',
@@ -46,7 +64,7 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
 
   /** The exit code for a successful result (e.g. 1 degraded, 2 critical); 0 by default. */
   protected exitCodeFor(_result: Result): number {
-    return 0;
+    return EXIT.ok;
   }
 
   override async init(): Promise<void> {
@@ -60,30 +78,64 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
     });
     this.flags = flags as CommandFlags<T>;
     this.args = args as CommandArgs<T>;
+    if ((this.ctor as unknown as typeof ChatctlCommand).sandboxOnly && this.flags.target === 'aws') {
+      throw new UserError(`chatctl ${this.id?.split(':').join(' ')} acts on this machine's sandbox only`, {
+        hint: 'drop --target aws; commands that act on AWS take it (see: chatctl help)',
+        exitCode: EXIT.usage,
+      });
+    }
+  }
+
+  /** Human output: `chatctl <command>` in it is written the way the user runs chatctl (npx, npm run). */
+  override log(message = '', ...args: unknown[]): void {
+    super.log(asInvoked(message), ...args);
+  }
+
+  private located?: TopologyLocation;
+
+  /** Where the topology file is (or would be): --config, CHATCTL_CONFIG, or found from here up. */
+  protected get topologyLocation(): TopologyLocation {
+    this.located ??= locateTopology(this.flags.config);
+    return this.located;
   }
 
   protected get topologyPath(): string {
-    return resolveTopologyPath(this.flags.config);
+    return this.topologyLocation.path;
   }
 
   /**
    * The topology, with --target applied. Without a chatctl.json, commands run on the default topology
-   * against the sandbox (so `sandbox up`, `chat` and `health` work on a fresh clone); AWS needs a real file.
+   * against the sandbox (so `sandbox up`, `chat` and `health` work on a fresh clone) and say so in one line;
+   * AWS needs a real file, and a file named by --config or CHATCTL_CONFIG must exist.
    */
   protected async topology(): Promise<Topology> {
-    const missing = !existsSync(this.topologyPath);
-    const topology = await loadTopology(this.topologyPath, { allowMissing: true });
+    const location = this.topologyLocation;
+    if (!location.exists && location.explicit) {
+      throw new UserError(`the topology file ${location.path} does not exist`, {
+        hint: 'fix --config (or CHATCTL_CONFIG), or write it with: chatctl init --config <path>',
+      });
+    }
+    const topology = await loadTopology(location.path, { allowMissing: true });
     const effective = this.flags.target ? { ...topology, target: this.flags.target } : topology;
-    if (missing && effective.target === 'aws') {
-      throw new UserError(
-        `no topology at ${this.topologyPath}: AWS needs your account, domain and hosted zone`,
-        {
-          hint: 'run: chatctl init --aws, then edit chatctl.json',
-        },
+    if (!location.exists && effective.target === 'aws') {
+      throw new UserError(`no topology at ${location.path}: AWS needs your account, domain and hosted zone`, {
+        hint: 'run: chatctl init --aws, then edit chatctl.json',
+      });
+    }
+    if (!location.exists && !this.usingDefaultsSaid) {
+      this.usingDefaultsSaid = true;
+      process.stderr.write(
+        color.dim(
+          asInvoked(
+            'Using the built-in default topology (no chatctl.json here or in a parent folder; write one with: chatctl init)\n',
+          ),
+        ),
       );
     }
     return effective;
   }
+
+  private usingDefaultsSaid = false;
 
   async run(): Promise<Result> {
     const result = await this.execute();
@@ -94,27 +146,53 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
   }
 
   protected override async catch(
-    error: Error & { exitCode?: number; oclif?: { exit?: number } },
+    error: Error & { exitCode?: number; oclif?: { exit?: number }; flags?: string[] },
   ): Promise<unknown> {
+    if (error.name === 'Interrupted') {
+      process.exitCode = EXIT.interrupted;
+      return undefined;
+    }
+    if (Array.isArray(error.flags) && /^Nonexistent flag/.test(error.message)) return this.unknownFlag(error);
     // oclif's own errors (bad flags, missing args, exit()) keep their handling and exit codes.
     if (error.oclif !== undefined) return super.catch(error);
     const debug = Boolean(this.flags?.debug) || Boolean(process.env.DEBUG);
     const userError = isUserError(error);
-    const exitCode = userError ? (error.exitCode ?? 1) : 1;
+    const exitCode = userError ? (error.exitCode ?? EXIT.failed) : EXIT.failed;
     const hint = userError ? (error as { hint?: string }).hint : undefined;
     if (this.jsonEnabled()) {
       this.logJson({
         error: { kind: userError ? 'user' : 'unexpected', message: error.message, ...(hint ? { hint } : {}) },
       });
     } else if (userError) {
-      process.stderr.write(`${color.red('Error:')} ${error.message}\n`);
-      if (hint) process.stderr.write(`${color.dim('Hint:')} ${hint}\n`);
+      process.stderr.write(`${color.red('Error:')} ${asInvoked(error.message)}\n`);
+      if (hint) process.stderr.write(`${color.dim('Hint:')} ${asInvoked(hint)}\n`);
     } else {
       process.stderr.write(`${color.red('Unexpected error:')} ${error.message}\n`);
       if (debug) process.stderr.write(`${error.stack ?? ''}\n`);
       else process.stderr.write(color.dim('Run again with --debug for the stack trace.\n'));
     }
     process.exitCode = exitCode;
+    return undefined;
+  }
+
+  /** An unknown flag: name the flag that was probably meant (oclif's message names none), exit 2. */
+  private unknownFlag(error: Error & { flags?: string[] }): undefined {
+    const known = Object.entries({ ...this.ctor.baseFlags, ...this.ctor.flags })
+      .filter(([, flag]) => !flag.hidden)
+      .map(([name]) => `--${name}`)
+      .concat(this.ctor.enableJsonFlag ? ['--json'] : [], ['--help']);
+    const lines = (error.flags ?? []).map((flag) => {
+      const name = flag.split('=')[0];
+      const meant = closest(name, known);
+      return meant ? `${name} (did you mean ${meant}?)` : name;
+    });
+    process.stderr.write(
+      `${color.red('Error:')} unknown flag${lines.length === 1 ? '' : 's'}: ${lines.join(', ')}\n`,
+    );
+    process.stderr.write(
+      `${color.dim('Hint:')} ${asInvoked(`see the flags: chatctl ${this.id?.split(':').join(' ') ?? ''} --help`)}\n`,
+    );
+    process.exitCode = EXIT.usage;
     return undefined;
   }
 }

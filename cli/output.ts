@@ -50,3 +50,26 @@ export function formatMs(ms: number | undefined): string {
   if (ms < 10_000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * How the user runs chatctl, so that every hint they are shown can be pasted as it is: `chatctl` when it is on
+ * PATH (npm link) or run as bin/run.js, `npx chatctl` under npx, `npm run chatctl --` under npm run.
+ */
+export function invokedAs(env: NodeJS.ProcessEnv = process.env, script = process.argv[1] ?? ''): string {
+  if (env.npm_lifecycle_event === 'npx' && /[\\/]chatctl$/.test(script)) return 'npx chatctl';
+  if (env.npm_lifecycle_event === 'chatctl' && env.npm_command === 'run-script') return 'npm run chatctl --';
+  return 'chatctl';
+}
+
+const INVOKED_AS = invokedAs();
+
+/** `chatctl <rest>` as the user runs it. */
+export function commandLine(rest: string): string {
+  return `${INVOKED_AS} ${rest}`;
+}
+
+/** Rewrites the `chatctl <command>` lines in a message to the form the user runs (no change for `chatctl`). */
+export function asInvoked(text: string, as = INVOKED_AS): string {
+  if (as === 'chatctl') return text;
+  return text.replace(/(?<![\w./-]|npx |run )chatctl(?= [a-z-])/g, as);
+}

@@ -4,13 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { COMMERCIAL_AWS_REGIONS, isCommercialAwsRegion } from './aws-regions.js';
 import { UserError } from './errors.js';
+import { locateTopology, TOPOLOGY_FILE } from './project.js';
 import { ROUTES, type Route } from './protocol.js';
 
-export const TOPOLOGY_FILE = 'chatctl.json';
+export { TOPOLOGY_FILE };
 
 const REGION_KEY = /^[a-z][a-z0-9]{1,11}$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -194,8 +195,9 @@ export function defaultTopology(options: { target?: 'sandbox' | 'aws' } = {}): T
   };
 }
 
+/** The topology file's path: --config, CHATCTL_CONFIG, or chatctl.json here or in the nearest parent. */
 export function resolveTopologyPath(configFlag?: string): string {
-  return resolve(configFlag || process.env.CHATCTL_CONFIG || TOPOLOGY_FILE);
+  return locateTopology(configFlag).path;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

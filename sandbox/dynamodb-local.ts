@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { UserError } from '../core/errors.js';
+import { javaMissingError } from './java.js';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -89,8 +89,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   exited.catch(() => {});
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
+  let failed = false;
   const ready = (async () => {
-    while (Date.now() < deadline) {
+    // Stops polling once the engine has exited: a loop left running kept a failed `sandbox up` alive.
+    while (Date.now() < deadline && !failed) {
       if (await answers(endpoint)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -99,6 +101,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   try {
     await Promise.race([ready, exited]);
   } catch (error) {
+    failed = true;
     child.kill('SIGKILL');
     throw error;
   }
@@ -126,13 +129,6 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 }
 
 function javaMissing(error: unknown): Error {
-  if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') {
-    return new UserError(
-      'Java is not installed; DynamoDB Local (the sandbox database) needs Java 17 or newer',
-      {
-        hint: 'install it, e.g.: sudo apt-get install -y default-jre-headless',
-      },
-    );
-  }
+  if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') return javaMissingError();
   return error as Error;
 }

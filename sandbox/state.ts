@@ -5,6 +5,7 @@
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { projectDir, STATE_DIR } from '../core/project.js';
 import { writeFileAtomic } from '../core/topology.js';
 
 export interface SandboxRegionEndpoints {
@@ -38,8 +39,9 @@ export interface SandboxState {
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
 export const SANDBOX_ACCOUNT = '000000000000';
 
+/** `.chatctl` in the project folder: beside the chatctl.json found from `cwd` up (see core/project.ts). */
 export function stateDir(cwd = process.cwd()): string {
-  return resolve(cwd, '.chatctl');
+  return resolve(projectDir(cwd), STATE_DIR);
 }
 
 export function sandboxStatePath(cwd = process.cwd()): string {

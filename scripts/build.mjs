@@ -1,7 +1,11 @@
-// Transpiles the TypeScript sources to dist/ (one .js per .ts, layout kept) with esbuild.
+// Transpiles the TypeScript sources to dist/ (one .js per .ts, layout kept) with esbuild, writes the JSON
+// Schema of chatctl.json from the zod schema, and oclif.manifest.json (so --help imports no command).
 // Type checking is `npm run typecheck`; keeping it out of the build keeps `npm ci` and `npm test` fast.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const sourceDirs = ['bin', 'core', 'runtime', 'stacks', 'sandbox', 'cli'];
@@ -29,3 +33,15 @@ await build({
   logLevel: 'warning',
 });
 console.log(`built ${entryPoints.length} files into dist/`);
+
+const { writeTopologySchema } = await import(pathToFileURL('dist/core/topology-schema.js').href);
+console.log(`wrote ${relative(process.cwd(), await writeTopologySchema())}`);
+
+// The manifest, without oclif's "update available" notice (and its background registry lookup): nothing
+// a user of this repo can act on.
+const oclif = join(createRequire(import.meta.url).resolve('oclif/package.json'), '..', 'bin', 'run.js');
+const manifest = spawnSync(process.execPath, [oclif, 'manifest'], {
+  stdio: 'inherit',
+  env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
+});
+if (manifest.status !== 0) process.exit(manifest.status ?? 1);

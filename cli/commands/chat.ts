@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
+import { durationFlag } from '../flags.js';
 import type { ChatSessionResult } from '../ops/chat.js';
 import { color } from '../output.js';
 
@@ -40,7 +41,7 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
       description: 'a token to connect with instead of a development token',
       env: 'CHATCTL_TOKEN',
     }),
-    timeout: Flags.integer({ description: 'time limit of each request, ms', default: 10_000, min: 100 }),
+    timeout: durationFlag({ description: 'time limit of each request', default: 10_000, min: 100 }),
   };
 
   private output = (line: string) => process.stdout.write(`${line}\n`);

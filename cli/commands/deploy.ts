@@ -30,13 +30,18 @@ export default class Deploy extends ChatctlCommand<typeof Deploy, DeployOutcome>
   };
 
   protected async execute(): Promise<DeployOutcome> {
-    const { deployChat } = await import('../ops/deploy/deploy.js');
+    const [{ deployChat }, { confirm }] = await Promise.all([
+      import('../ops/deploy/deploy.js'),
+      import('../prompt.js'),
+    ]);
     const topology = await this.topology();
     return deployChat(topology, {
       region: this.flags.region,
       dryRun: this.flags['dry-run'],
       yes: this.flags.yes,
       quiet: this.jsonEnabled(),
+      // Ctrl-C at the question exits 130 with nothing deployed; without a terminal the answer is no.
+      confirm: async (question) => (process.stdin.isTTY ? confirm(question) : false),
     });
   }
 

@@ -22,8 +22,11 @@ export default class Drain extends ChatctlCommand<typeof Drain, DrainResult> {
     const { drainRegion } = await import('../ops/drain/index.js');
     const target = await openTarget(await this.topology());
     if (this.flags.force) {
-      const { askOnTerminal, confirmForce } = await import('../ops/drain/safety.js');
-      await confirmForce(this.args.key, { isTTY: Boolean(process.stdin.isTTY), ask: askOnTerminal });
+      const [{ confirmForce }, { ask }] = await Promise.all([
+        import('../ops/drain/safety.js'),
+        import('../prompt.js'),
+      ]);
+      await confirmForce(this.args.key, { isTTY: Boolean(process.stdin.isTTY), ask: (q) => ask(q) });
     }
     return drainRegion(target, this.args.key, { force: this.flags.force, verify: !this.flags['no-verify'] });
   }

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
+import { durationFlag } from '../flags.js';
 import type { CheckResult, HealthResult } from '../ops/health-verdict.js';
 import { color, formatMs, statusWord, table } from '../output.js';
 
@@ -28,15 +29,11 @@ export default class Health extends ChatctlCommand<typeof Health, HealthResult> 
   ];
   static override flags = {
     region: Flags.string({ description: 'check only this region (the China proxy is then skipped)' }),
-    timeout: Flags.integer({
-      description: 'time limit of each check, ms',
-      default: 5000,
-      min: 100,
-      max: 120_000,
-    }),
-    watch: Flags.integer({
-      description: 'run again every N seconds (with --json: one JSON line per run)',
-      min: 1,
+    timeout: durationFlag({ description: 'time limit of each check', default: 5000, min: 100, max: 120_000 }),
+    watch: durationFlag({
+      description: 'run again at this interval (with --json: one JSON line per run)',
+      min: 1000,
+      bare: 's',
     }),
     'skip-replication': Flags.boolean({
       description: 'skip the replication canary (it writes one item per region)',
@@ -62,9 +59,11 @@ export default class Health extends ChatctlCommand<typeof Health, HealthResult> 
       else {
         if (process.stdout.isTTY) process.stdout.write('\u001b[2J\u001b[H');
         this.render(result);
-        this.log(color.dim(`\n${new Date().toISOString()}: again in ${this.flags.watch} s (Ctrl-C to stop)`));
+        this.log(
+          color.dim(`\n${new Date().toISOString()}: again in ${formatMs(this.flags.watch)} (Ctrl-C to stop)`),
+        );
       }
-      await new Promise((resolve) => setTimeout(resolve, (this.flags.watch ?? 1) * 1000));
+      await new Promise((resolve) => setTimeout(resolve, this.flags.watch));
     }
   }
 

@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
-import type { Topology } from '../../core/topology.js';
+import { TOPOLOGY_FILE, type Topology } from '../../core/topology.js';
 import { ChatctlCommand } from '../base.js';
 import { initTopology } from '../ops/regions.js';
 import { color } from '../output.js';
@@ -20,8 +21,15 @@ export default class Init extends ChatctlCommand<typeof Init, InitResult> {
   };
 
   protected async execute(): Promise<InitResult> {
-    const topology = await initTopology(this.topologyPath, { aws: this.flags.aws, force: this.flags.force });
-    return { path: this.topologyPath, topology };
+    // init writes here (or where --config says), even when a parent folder has a chatctl.json.
+    const path = this.topologyLocation.explicit ? this.topologyPath : resolve(TOPOLOGY_FILE);
+    const { schemaReference } = await import('../../core/topology-schema.js');
+    const topology = await initTopology(path, {
+      aws: this.flags.aws,
+      force: this.flags.force,
+      schema: schemaReference(path),
+    });
+    return { path, topology };
   }
 
   protected override render(result: InitResult): void {

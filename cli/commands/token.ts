@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
+import { durationFlag } from '../flags.js';
 import type { TokenResult } from '../ops/sandbox/token.js';
 
 export default class Token extends ChatctlCommand<typeof Token, TokenResult> {
@@ -13,14 +14,20 @@ export default class Token extends ChatctlCommand<typeof Token, TokenResult> {
   ];
   static override flags = {
     user: Flags.string({ description: 'the user id the token stands for', required: true }),
-    ttl: Flags.string({ description: 'lifetime: seconds, or with a unit (90s, 30m, 1h, 7d)', default: '1h' }),
+    ttl: durationFlag({
+      description: 'lifetime',
+      default: 3_600_000,
+      min: 1000,
+      max: 30 * 86_400_000,
+      bare: 's',
+    }),
   };
 
   protected async execute(): Promise<TokenResult> {
     const { issueToken } = await import('../ops/sandbox/token.js');
     return issueToken(await this.topology(), {
       userId: this.flags.user,
-      ttl: this.flags.ttl,
+      ttl: `${Math.round((this.flags.ttl ?? 3_600_000) / 1000)}s`,
     });
   }
 

@@ -126,12 +126,16 @@ export async function removeRegion(
   return { topology, region: removed! };
 }
 
-/** Writes the default topology; refuses to overwrite an existing file unless `force`. */
+/**
+ * Writes the default topology; refuses to overwrite an existing file unless `force`. `schema` is the file's
+ * `$schema` (the JSON Schema editors check it with).
+ */
 export async function initTopology(
   path: string,
-  options: { aws: boolean; force: boolean },
+  options: { aws: boolean; force: boolean; schema?: string },
 ): Promise<Topology> {
-  const topology = defaultTopology({ target: options.aws ? 'aws' : 'sandbox' });
+  const defaults = defaultTopology({ target: options.aws ? 'aws' : 'sandbox' });
+  const topology: Topology = options.schema ? { $schema: options.schema, ...defaults } : defaults;
   return withFileLock(path, async () => {
     const exists = await access(path).then(
       () => true,

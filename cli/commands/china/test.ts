@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { durationFlag } from '../../flags.js';
 import type { ChinaTestResult } from '../../ops/china/index.js';
 import { formatMs } from '../../output.js';
 
@@ -14,7 +15,7 @@ export default class ChinaTest extends ChatctlCommand<typeof ChinaTest, ChinaTes
   ];
   static override flags = {
     pings: Flags.integer({ description: 'pings through the proxy', default: 5, min: 1, max: 1000 }),
-    timeout: Flags.integer({ description: 'time limit of each wait, in ms', default: 5000, min: 100 }),
+    timeout: durationFlag({ description: 'time limit of each wait', default: 5000, min: 100 }),
   };
 
   protected async execute(): Promise<ChinaTestResult> {

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { durationFlag } from '../../flags.js';
 import type { DrillResult } from '../../ops/drill/report.js';
 import { color, formatMs, statusWord, table } from '../../output.js';
 
@@ -20,7 +21,7 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
   static override args = { key: Args.string({ description: 'region key to take out', required: true }) };
   static override flags = {
     'dry-run': Flags.boolean({ description: 'print the plan and the preflight result; change nothing' }),
-    hold: Flags.string({ description: 'how long to keep the region out (500ms, 30s, 5m)', default: '30s' }),
+    hold: durationFlag({ description: 'how long to keep the region out', default: 30_000, bare: 's' }),
     report: Flags.string({ description: 'write the Markdown report here (and the JSON result beside it)' }),
     'move-china-origin': Flags.boolean({
       description: "when the region is the China proxy's origin: move the origin first and back afterwards",
@@ -29,8 +30,8 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
 
   protected async execute(): Promise<DrillResult> {
     const { openTarget } = await import('../../ops/target.js');
-    const { parseDuration, runFailoverDrill } = await import('../../ops/drill/failover.js');
-    const holdMs = parseDuration(this.flags.hold);
+    const { runFailoverDrill } = await import('../../ops/drill/failover.js');
+    const holdMs = this.flags.hold;
     const target = await openTarget(await this.topology());
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { durationFlag } from '../../flags.js';
 import type { RelayTestResult } from '../../ops/relay-test.js';
 import { color, formatMs, statusWord, table } from '../../output.js';
 
@@ -19,7 +20,7 @@ export default class RelayTest extends ChatctlCommand<typeof RelayTest, RelayTes
     from: Flags.string({ description: 'region key of the first client', required: true }),
     to: Flags.string({ description: 'region key of the second client', required: true }),
     messages: Flags.integer({ description: 'messages each way', default: 20, min: 1, max: 1000 }),
-    timeout: Flags.integer({ description: 'connect and delivery time limit, ms', default: 10_000, min: 100 }),
+    timeout: durationFlag({ description: 'connect and delivery time limit', default: 10_000, min: 100 }),
   };
 
   protected async execute(): Promise<RelayTestResult> {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { durationFlag } from '../../flags.js';
 import type { ReplicationResult } from '../../ops/replication.js';
 import { color, formatMs, statusWord, table } from '../../output.js';
 
@@ -19,8 +20,8 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
   static override flags = {
     samples: Flags.integer({ description: 'canary rounds', default: 5, min: 1, max: 100 }),
     verify: Flags.string({ description: 'also compare this room across every replica' }),
-    timeout: Flags.integer({
-      description: 'how long a canary may take to replicate, ms',
+    timeout: durationFlag({
+      description: 'how long a canary may take to replicate',
       min: 100,
       max: 600_000,
     }),

@@ -2,6 +2,7 @@ import { ChatctlCommand } from '../../base.js';
 import type { SandboxDownResult } from '../../ops/sandbox/lifecycle.js';
 
 export default class SandboxDown extends ChatctlCommand<typeof SandboxDown, SandboxDownResult> {
+  static override sandboxOnly = true;
   static override summary = 'Stop the running sandbox (DynamoDB Local included).';
   static override examples = ['<%= config.bin %> sandbox down'];
 

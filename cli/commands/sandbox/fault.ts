@@ -4,6 +4,7 @@ import type { FaultResult } from '../../ops/sandbox/faults.js';
 import { color } from '../../output.js';
 
 export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, FaultResult> {
+  static override sandboxOnly = true;
   static override summary = 'Inject a fault into a region of the running sandbox.';
   static override description =
     "gateway-down: refuse new connections, drop open ones, fail /health. replication-pause: hold the region's replication in and out (caught up on heal). latency=MS: delay its gateway and replication. relay-error: its relay Invoke fails.";

@@ -4,6 +4,7 @@ import type { HealResult } from '../../ops/sandbox/faults.js';
 import { color } from '../../output.js';
 
 export default class SandboxHeal extends ChatctlCommand<typeof SandboxHeal, HealResult> {
+  static override sandboxOnly = true;
   static override summary = 'Heal one fault of a sandbox region, or all of them.';
   static override examples = [
     '<%= config.bin %> sandbox heal tokyo',

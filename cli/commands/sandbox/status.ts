@@ -1,16 +1,22 @@
-import { ChatctlCommand } from '../../base.js';
+import { ChatctlCommand, EXIT } from '../../base.js';
 import type { SandboxStatus } from '../../ops/sandbox/lifecycle.js';
 import { color, statusWord, table } from '../../output.js';
 
 type StatusResult = SandboxStatus;
 
 export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxStatusCommand, StatusResult> {
+  static override sandboxOnly = true;
   static override summary = 'Show whether the sandbox runs, its endpoints and its active faults.';
   static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json'];
 
   protected async execute(): Promise<StatusResult> {
     const { sandboxStatus } = await import('../../ops/sandbox/lifecycle.js');
     return sandboxStatus();
+  }
+
+  /** 3 when no sandbox runs here (none started, or its process has exited), so scripts can tell. */
+  protected override exitCodeFor(result: StatusResult): number {
+    return result.running ? EXIT.ok : EXIT.notRunning;
   }
 
   protected override render(result: StatusResult): void {

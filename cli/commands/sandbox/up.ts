@@ -6,6 +6,7 @@ import type { SandboxUpResult } from '../../ops/sandbox/lifecycle.js';
 import { color, table } from '../../output.js';
 
 export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxUpResult> {
+  static override sandboxOnly = true;
   static override summary = 'Start every region of chatctl.json (or the default three) on this machine.';
   static override description =
     'Runs in the foreground until Ctrl-C (DynamoDB Local included); --detach returns once every region answers. Endpoints go to .chatctl/sandbox.json.';
@@ -25,6 +26,9 @@ export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxU
   };
 
   protected async execute(): Promise<SandboxUpResult> {
+    // No Java: the install line now, before anything starts (and before --detach spawns anything).
+    const { requireJava } = await import('../../../sandbox/java.js');
+    requireJava();
     const ops = await import('../../ops/sandbox/lifecycle.js');
     const topology = await this.topology();
     if (this.flags.detach) {

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../../core/errors.js';
 import { pidAlive } from '../../../core/process.js';
+import { projectDir, STATE_DIR } from '../../../core/project.js';
 import { writeFileAtomic } from '../../../core/topology.js';
 
 export type StepStatus = 'pending' | 'running' | 'passed' | 'failed' | 'skipped' | 'aborted';
@@ -56,7 +57,7 @@ export interface DrillJournal {
 }
 
 export function drillsDir(cwd = process.cwd()): string {
-  return resolve(cwd, '.chatctl', 'drills');
+  return resolve(projectDir(cwd), STATE_DIR, 'drills');
 }
 
 export function journalPath(dir: string, id: string): string {

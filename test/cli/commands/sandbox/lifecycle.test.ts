@@ -61,7 +61,7 @@ describe('sandbox cli', () => {
     expect(alive(file.pid)).toBe(false);
     expect(alive(file.dynamodb.pid)).toBe(false);
     const final = chatctl('sandbox', 'status', '--json');
-    expect(final.code, `${final.stdout}\n${final.stderr}`).toBe(0);
+    expect(final.code, `${final.stdout}\n${final.stderr}`).toBe(3);
     const after = JSON.parse(final.stdout);
     expect(after).toMatchObject({ running: false });
   }, 180_000);
