@@ -1,6 +1,6 @@
 // Runs the built CLI (npm test builds first) as separate processes, as a user would.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,12 @@ const bin = resolve('bin/run.js');
 const cwd = mkdtempSync(join(tmpdir(), 'chatctl-sandbox-'));
 
 function chatctl(...args: string[]) {
+  return chatctlIn(cwd, ...args);
+}
+
+function chatctlIn(dir: string, ...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd,
+    cwd: dir,
     encoding: 'utf8',
     timeout: 120_000,
     env: { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -42,6 +46,37 @@ describe('sandbox cli', () => {
     expect(Object.keys(parsed.state.regions)).toEqual(['seoul', 'tokyo', 'na']);
     const health = await fetch(parsed.state.regions.tokyo.healthUrl);
     expect(health.status).toBe(200);
+
+    // From a subfolder, the sandbox of the project folder is found.
+    mkdirSync(join(cwd, 'sub', 'dir'), { recursive: true });
+    const fromSub = chatctlIn(join(cwd, 'sub', 'dir'), 'sandbox', 'status', '--json');
+    expect(fromSub.code, fromSub.stderr).toBe(0);
+    expect(JSON.parse(fromSub.stdout).state.pid).toBe(file.pid);
+
+    // sandbox env: the lines that point an AWS tool at the edge, here an independent client (boto3).
+    const env = chatctl('sandbox', 'env', '--json');
+    expect(env.code, env.stderr).toBe(0);
+    const variables = JSON.parse(env.stdout).variables;
+    expect(variables).toMatchObject({ AWS_ENDPOINT_URL: file.edge, AWS_REGION: 'ap-northeast-2' });
+    expect(chatctl('sandbox', 'env').stdout).toContain(`export AWS_ENDPOINT_URL='${file.edge}'`);
+    const boto = spawnSync(
+      'python3',
+      ['-c', "import boto3; print(' '.join(boto3.client('dynamodb').list_tables()['TableNames']))"],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...variables } },
+    );
+    if (boto.status === 0 || !/No module named/.test(boto.stderr)) {
+      expect(boto.status, boto.stderr).toBe(0);
+      expect(boto.stdout.trim()).toBe('chat-chat');
+    }
+
+    // doctor: the ports and the JVM are this sandbox's, not a problem.
+    const doctor = chatctl('doctor', '--json');
+    const checks = Object.fromEntries(
+      JSON.parse(doctor.stdout).checks.map((c: { id: string; status: string; detail: string }) => [c.id, c]),
+    );
+    expect(checks.ports).toMatchObject({ status: 'ok', detail: expect.stringMatching(/running sandbox/) });
+    expect(checks['sandbox-state'].status).toBe('ok');
+    expect(checks['dynamodb-local'].detail).toContain(`pid ${file.dynamodb.pid} is this sandbox's`);
 
     const second = chatctl('sandbox', 'up', '--detach', '--port', '0');
     expect(second.code).toBe(1);
