@@ -1,7 +1,7 @@
 // `chatctl chat` as a user runs it (the built CLI, `npm test` builds first), scripted through stdin, against a
 // sandbox started in this process that writes its sandbox.json where the CLI looks for it.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,8 @@ beforeAll(async () => {
     },
     topology,
   );
+  // The topology the sandbox runs, as the CLI's file (without one, every command says it uses the defaults).
+  await writeFile(join(cwd, 'chatctl.json'), JSON.stringify(topology));
 });
 
 afterAll(async () => {
@@ -182,6 +184,10 @@ describe('chatctl chat', () => {
         sandbox.faults.inject('na', 'gateway-down');
         expect(await exited).toBe(1);
         expect(stdout).toMatch(/^connection closed \(\d+/m);
+        // What happened and what to try, not only the close code.
+        expect(stdout).toMatch(
+          /^closed: .*na has the fault gateway-down\. Reconnect where DNS sends its users: chatctl chat --via dns --from na --room outage --user dana/m,
+        );
         expect(stderr).toBe('');
       } finally {
         sandbox.faults.heal('na');
@@ -229,6 +235,49 @@ describe('chatctl chat', () => {
       const stray = await chatctl(['chat', '--from', 'tokyo', '--user', 'alice'], '');
       expect(stray.code).toBe(1);
       expect(stray.stderr).toContain('--from only applies with --via dns');
+    },
+    SPAWN_TEST_MS,
+  );
+
+  it(
+    'chat --json: one JSON line per frame, session events, and commands read from stdin',
+    async () => {
+      const result = await chatctl(
+        ['chat', '--region', 'seoul', '--room', `json-${Date.now()}`, '--user', 'bot', '--json'],
+        'hello from a script\n/ping\n/bogus\n',
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const lines = result.stdout.trim().split('\n');
+      const values = lines.map((line) => JSON.parse(line)); // every line is one JSON value
+      const types = values.map((v) => (v.type === 'session' ? `session:${v.event}` : v.type));
+      expect(types[0]).toBe('session:connected');
+      expect(types).toEqual(expect.arrayContaining(['joined', 'ack', 'message', 'pong', 'session:error']));
+      expect(types.at(-1)).toBe('session:left');
+      expect(values.find((v) => v.type === 'message').message).toMatchObject({
+        text: 'hello from a script',
+        userId: 'bot',
+      });
+      expect(values.find((v) => v.event === 'error').message).toMatch(/unknown command \/bogus/);
+      expect(values.at(-1)).toMatchObject({ sent: 1, ended: 'eof', region: 'seoul' });
+    },
+    SPAWN_TEST_MS,
+  );
+
+  it(
+    'chat: connecting to a region with a fault names the fault and what to do, not "is the sandbox running?"',
+    async () => {
+      sandbox.faults.inject('tokyo', 'gateway-down');
+      try {
+        const result = await chatctl(['chat', '--region', 'tokyo', '--room', 'r', '--user', 'bob'], '');
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/could not connect to region tokyo/);
+        expect(result.stderr).toMatch(
+          /Hint: tokyo has the fault gateway-down: heal it \(chatctl sandbox heal tokyo\), or chat where DNS sends its users: chatctl chat --via dns --from tokyo/,
+        );
+        expect(result.stderr).not.toMatch(/is the sandbox running/);
+      } finally {
+        sandbox.faults.heal('tokyo');
+      }
     },
     SPAWN_TEST_MS,
   );
