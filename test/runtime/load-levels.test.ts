@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LoadLevel, ServerFrame } from '../../core/protocol.js';
 import {
   getLoadLevel,
@@ -159,7 +159,15 @@ describe('runtime load levels', () => {
     expect(reads).toBe(1);
     clock = 1500;
     fail = true;
-    expect(await cache.get()).toBe(2);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(await cache.get()).toBe(2);
+      expect(warn.mock.calls.map(String)).toEqual([
+        expect.stringMatching(/^load level read failed, keeping level 2/),
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
     expect(reads).toBe(2);
   });
 });

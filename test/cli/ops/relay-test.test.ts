@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { relayTest } from '../../../cli/ops/relay-test.js';
 import { sandboxTarget, type Target } from '../../../cli/ops/target.js';
 import { isUserError } from '../../../core/errors.js';
@@ -59,6 +59,8 @@ describe('relay test against the sandbox', () => {
 
   it('relay test: a failing relay in the destination shows as lost messages, verdict degraded', async () => {
     sandbox.faults.inject('tokyo', 'relay-error');
+    // The sandbox's handlers log each failed relay, as Lambda would; the test checks those lines, unprinted.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const result = await relayTest(target, { from: 'seoul', to: 'tokyo', messages: 3, timeoutMs: 2500 });
       const intoTokyo = result.deliveries.find((d) => d.kind === 'relay' && d.to === 'tokyo')!;
@@ -67,7 +69,11 @@ describe('relay test against the sandbox', () => {
       expect(baseline.lost).toBe(0);
       expect(result.verdict).toBe('degraded');
       expect(result.problems.some((p) => p.scope === 'seoul->tokyo' && p.check === 'relay')).toBe(true);
+      const relayed = warn.mock.calls.map(String).filter((line) => line.startsWith('relay to tokyo failed'));
+      expect(relayed.length).toBeGreaterThanOrEqual(3);
+      expect(relayed.every((line) => /injected fault: relay-error in tokyo/.test(line))).toBe(true);
     } finally {
+      warn.mockRestore();
       sandbox.faults.heal('tokyo');
     }
   });
