@@ -1,0 +1,114 @@
+/**
+ * The sandbox's log, `.chatctl/sandbox.log`: one JSON line per edge request, handler invocation, fault change
+ * and replication batch (what CloudWatch and CloudTrail would show on AWS), read by `chatctl sandbox logs`.
+ * Lines are buffered and written in batches, off the request path; the file rotates to `sandbox.log.1` at a
+ * bounded size, so a sandbox left running for days keeps at most twice that on disk.
+ */
+import { closeSync, existsSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+
+export type SandboxLogEvent =
+  | {
+      readonly kind: 'edge';
+      readonly service: string;
+      readonly operation: string;
+      /** The AWS region of the request's credential scope. */
+      readonly awsRegion: string;
+      /** The region key, when the AWS region is one of the sandbox's. */
+      readonly region?: string;
+      readonly status: number;
+      readonly ms: number;
+    }
+  | {
+      readonly kind: 'handler';
+      readonly function: string;
+      readonly region: string;
+      readonly route: string;
+      readonly ms: number;
+      readonly error?: string;
+    }
+  | {
+      readonly kind: 'fault';
+      readonly action: 'injected' | 'healed';
+      readonly region: string;
+      readonly fault: string;
+    }
+  | {
+      readonly kind: 'replication';
+      readonly from: string;
+      readonly to: string;
+      readonly items: number;
+      /** From the source write to the apply in the destination, the slowest item of the batch. */
+      readonly lagMs: number;
+    }
+  | { readonly kind: 'sandbox'; readonly message: string };
+
+export type SandboxLogLine = SandboxLogEvent & { readonly time: string };
+
+export interface SandboxLog {
+  write(event: SandboxLogEvent): void;
+  /** Writes what is buffered. */
+  flush(): void;
+  close(): void;
+}
+
+export interface SandboxLogOptions {
+  /** Rotate when the file would grow past this (default 5 MiB). */
+  readonly maxBytes?: number;
+  /** How long a line may wait in the buffer (default 200 ms). */
+  readonly flushMs?: number;
+}
+
+export const DEFAULT_LOG_MAX_BYTES = 5 * 2 ** 20;
+
+/** Opens (appends to) the log at `path`. */
+export function openSandboxLog(path: string, options: SandboxLogOptions = {}): SandboxLog {
+  const maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_BYTES;
+  let fd = openSync(path, 'a');
+  let size = existsSync(path) ? statSync(path).size : 0;
+  let buffer: string[] = [];
+  let buffered = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const rotate = () => {
+    closeSync(fd);
+    renameSync(path, `${path}.1`);
+    fd = openSync(path, 'a');
+    size = 0;
+  };
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (buffer.length === 0) return;
+    const lines = buffer;
+    buffer = [];
+    buffered = 0;
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line);
+      if (size > 0 && size + bytes > maxBytes) rotate();
+      writeSync(fd, line);
+      size += bytes;
+    }
+  };
+  const onExit = () => flush();
+  process.once('exit', onExit);
+
+  return {
+    write(event) {
+      if (closed) return;
+      const line = `${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`;
+      buffer.push(line);
+      buffered += line.length;
+      if (buffered > 64 * 1024) flush();
+      else timer ??= setTimeout(flush, options.flushMs ?? 200).unref();
+    },
+    flush,
+    close() {
+      if (closed) return;
+      flush();
+      closed = true;
+      process.off('exit', onExit);
+      closeSync(fd);
+    },
+  };
+}
