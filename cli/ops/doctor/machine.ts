@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, freemem, totalmem } from 'node:os';
+import { pidAlive } from '../../../core/process.js';
 import type { Topology } from '../../../core/topology.js';
 import { findOnPath, javaInstallLine, javaMajorVersion, MIN_JAVA_MAJOR } from '../../../sandbox/java.js';
 import { readSandboxState, type SandboxState, sandboxStatePath } from '../../../sandbox/state.js';
-import { pidAlive } from '../sandbox.js';
 import { check, type DoctorCheck } from './checks.js';
 
 /** package.json "engines.node". */
