@@ -35,6 +35,43 @@ export interface EdgeOptions {
   service(name: string): SandboxService | undefined;
   /** The control API (answers 503 until the sandbox has started). */
   readonly control: ControlHandler;
+  /** Each AWS request answered (not the control API's): for the sandbox log. */
+  readonly onRequest?: (request: EdgeRequestRecord) => void;
+}
+
+export interface EdgeRequestRecord {
+  readonly service: string;
+  readonly operation: string;
+  readonly awsRegion: string;
+  /** The region key whose handlers made the request (their endpoint says it), if any. */
+  readonly caller?: string;
+  readonly status: number;
+  readonly ms: number;
+}
+
+/**
+ * The operation of a request, as far as the wire says it without the service: the JSON protocols' target
+ * header, the query protocol's Action, else the REST method and path (ids left out).
+ */
+export function operationOf(
+  method: string,
+  path: string,
+  headers: LocalRequest['headers'],
+  body: Buffer,
+): string {
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string') return target.slice(target.lastIndexOf('.') + 1);
+  if (body.length > 0 && body.length < 4096) {
+    const action = /(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8'));
+    if (action) return action[1];
+  }
+  if (/\/functions\/[^/]+\/invocations$/.test(path)) return 'Invoke';
+  const shape = path
+    .split('/')
+    .filter(Boolean)
+    .map((part) => (/\d/.test(part) && !/^\d{4}-\d{2}-\d{2}$/.test(part) ? '*' : part))
+    .join('/');
+  return `${method} /${shape}`;
 }
 
 /** Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it. */
@@ -83,7 +120,8 @@ function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<Ed
         `the chatctl sandbox does not emulate the service "${service}"`,
       );
     }
-    return handler.handle({
+    const started = performance.now();
+    const response = await handler.handle({
       method: request.method,
       path: url.pathname,
       query: url.searchParams,
@@ -93,6 +131,15 @@ function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<Ed
       region,
       ...(caller ? { caller } : {}),
     });
+    options.onRequest?.({
+      service,
+      operation: operationOf(request.method, url.pathname, request.headers, body),
+      awsRegion: region,
+      ...(caller ? { caller } : {}),
+      status: response.status,
+      ms: performance.now() - started,
+    });
+    return response;
   };
 }
 

@@ -15,6 +15,8 @@ export type SandboxLogEvent =
       readonly awsRegion: string;
       /** The region key, when the AWS region is one of the sandbox's. */
       readonly region?: string;
+      /** The region whose handlers made the request (a handler's own AWS call), if one did. */
+      readonly caller?: string;
       readonly status: number;
       readonly ms: number;
     }
@@ -44,11 +46,23 @@ export type SandboxLogEvent =
 
 export type SandboxLogLine = SandboxLogEvent & { readonly time: string };
 
+/** The edge's onRequest for the log: each request with its region key, when its AWS region is the sandbox's. */
+export function edgeRequestLogger(
+  regions: () => readonly { readonly key: string; readonly awsRegion: string }[],
+  write: (event: SandboxLogEvent) => void,
+) {
+  return ({ awsRegion, ...request }: Omit<Extract<SandboxLogEvent, { kind: 'edge' }>, 'kind' | 'region'>) => {
+    const key = regions().find((r) => r.awsRegion === awsRegion)?.key;
+    write({ kind: 'edge', awsRegion, ...(key ? { region: key } : {}), ...request });
+  };
+}
+
 export interface SandboxLog {
   write(event: SandboxLogEvent): void;
   /** Writes what is buffered. */
   flush(): void;
-  close(): void;
+  /** Writes a last `sandbox` line (e.g. "stopped"), flushes and closes the file. */
+  close(lastMessage?: string): void;
 }
 
 export interface SandboxLogOptions {
@@ -103,8 +117,9 @@ export function openSandboxLog(path: string, options: SandboxLogOptions = {}): S
       else timer ??= setTimeout(flush, options.flushMs ?? 200).unref();
     },
     flush,
-    close() {
+    close(lastMessage) {
       if (closed) return;
+      if (lastMessage) this.write({ kind: 'sandbox', message: lastMessage });
       flush();
       closed = true;
       process.off('exit', onExit);

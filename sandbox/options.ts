@@ -1,4 +1,5 @@
 /** What `new Sandbox(topology, options)` takes, and the views it hands out of its faults and replication. */
+
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -11,6 +12,7 @@ import {
   parseFaultKind,
 } from './faults.js';
 import type { LagSetting } from './latency.js';
+import type { SandboxLogEvent } from './log.js';
 import type { ReplicationStats, Replicator } from './replication/replicator.js';
 import type { ChatAppFactory } from './runtime-host.js';
 import { stateDir } from './state.js';
@@ -45,6 +47,11 @@ export interface SandboxOptions {
    */
   readonly pollIntervalMs?: number;
   readonly idlePollIntervalMs?: number;
+  /**
+   * The sandbox log (sandbox/log.ts): a line per edge request, handler invocation, fault change and
+   * replication batch, rotated at a bounded size. Default: no log.
+   */
+  readonly logPath?: string;
   /** Where to write sandbox.json (kept up to date; removed on stop). Default: not written. */
   readonly statePath?: string;
   /** Recorded in sandbox.json as the process that runs the sandbox. Default: this process. */
@@ -96,16 +103,27 @@ export const defaultOnError = (error: Error, where: string) => {
   process.stderr.write(`sandbox: ${where}: ${error?.message ?? String(error)}\n`);
 };
 
-/** The faults as tests and the control API change them; `requireRegion` throws for a region not running. */
-export function faultsView(faults: FaultRegistry, requireRegion: (key: string) => void): SandboxFaults {
+/**
+ * The faults as tests and the control API change them; `requireRegion` throws for a region not running, and
+ * `log` gets a line for each fault injected or healed.
+ */
+export function faultsView(
+  faults: FaultRegistry,
+  requireRegion: (key: string) => void,
+  log: (event: SandboxLogEvent) => void = () => {},
+): SandboxFaults {
   return {
     inject: (region, fault) => {
       requireRegion(region);
-      return faults.inject(region, typeof fault === 'string' ? parseFault(fault) : fault);
+      const active = faults.inject(region, typeof fault === 'string' ? parseFault(fault) : fault);
+      log({ kind: 'fault', action: 'injected', region, fault: active.spec });
+      return active;
     },
     heal: (region, kind) => {
       requireRegion(region);
-      return faults.heal(region, kind === undefined ? undefined : parseFaultKind(kind));
+      const healed = faults.heal(region, kind === undefined ? undefined : parseFaultKind(kind));
+      for (const f of healed) log({ kind: 'fault', action: 'healed', region, fault: f.spec });
+      return healed;
     },
     list: (region) => faults.list(region),
   };

@@ -10,6 +10,7 @@ import type { RuntimeConfig } from '../runtime/config.js';
 import type { RegionRuntimeInfo } from './contracts.js';
 import type { FaultRegistry } from './faults.js';
 import { type Gateway, type GatewayOptions, startGateway } from './gateway/server.js';
+import { type LogWriter, loggedApp } from './handler-log.js';
 import { type ChatAppFactory, type HostDeps, type HostedChatApp, runtimeConfigFor } from './runtime-host.js';
 import type { SandboxRegionEndpoints } from './state.js';
 
@@ -18,6 +19,13 @@ export interface AppBuilder {
   readonly createApp: ChatAppFactory;
   readonly deps: HostDeps;
   readonly edgeUrl: string;
+  /** Given a sandbox log, every handler invocation writes a line to it. */
+  readonly log?: LogWriter;
+}
+
+async function buildApp(topology: Topology, spec: RegionSpec, config: RuntimeConfig, builder: AppBuilder) {
+  const app = await builder.createApp(config, builder.deps);
+  return builder.log ? loggedApp(app, topology, spec, builder.log) : app;
 }
 
 /** A region as the sandbox's users see it (tests, the CLI in-process). */
@@ -81,7 +89,7 @@ export class RunningRegion implements SandboxRegion {
     const started = await startOnFreePort(options, how.ports);
     try {
       const config = RunningRegion.configFor(topology, spec, all, started.port, builder);
-      region = new RunningRegion(spec, started, config, await builder.createApp(config, builder.deps));
+      region = new RunningRegion(spec, started, config, await buildApp(topology, spec, config, builder));
       return region;
     } catch (error) {
       await started.stop();
@@ -102,7 +110,7 @@ export class RunningRegion implements SandboxRegion {
   /** Rebuilds the handlers for a new region set (new relay targets). */
   async reconfigure(topology: Topology, all: readonly RegionSpec[], builder: AppBuilder): Promise<void> {
     const config = RunningRegion.configFor(topology, this.spec, all, this.gateway.port, builder);
-    const app = await builder.createApp(config, builder.deps);
+    const app = await buildApp(topology, this.spec, config, builder);
     this.config = config;
     this.app = app;
   }

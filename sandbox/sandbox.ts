@@ -10,6 +10,7 @@ import { FaultRegistry } from './faults.js';
 import { waitForAnswers } from './http.js';
 import { lagBetween } from './latency.js';
 import { LocalTransport } from './local-transport.js';
+import { edgeRequestLogger, openSandboxLog, type SandboxLog, type SandboxLogEvent } from './log.js';
 import {
   defaultOnError,
   dynamoOptionsOf,
@@ -77,6 +78,9 @@ export class Sandbox {
   private readonly invocations = new Set<Promise<unknown>>();
   private readonly local = new LocalTransport();
   private changing: Promise<unknown> = Promise.resolve();
+  /** The sandbox log (options.logPath); writes nothing without one. */
+  private log: SandboxLog | undefined;
+  private readonly writeLog = (event: SandboxLogEvent) => this.log?.write(event);
   private writing: Promise<void> = Promise.resolve();
   private nextGatewayPort = 0;
 
@@ -90,7 +94,7 @@ export class Sandbox {
     this.instanceId = instanceIdOf(options);
     this.requestHandler = this.local.requestHandler;
     const requireRegion = (key: string) => void this.requireRegion(key);
-    this.faults = faultsView(this.faultRegistry, requireRegion);
+    this.faults = faultsView(this.faultRegistry, requireRegion, this.writeLog);
     this.replication = replicationView(() => this.started().replicator, requireRegion, this.lagMs);
   }
 
@@ -108,16 +112,18 @@ export class Sandbox {
     const factories = loadServices({ global: this.options.globalServices !== false });
     for (const work of [dynamoStarting, appFactory, factories]) work?.catch(() => {});
     try {
+      if (this.options.logPath) this.log = openSandboxLog(this.options.logPath);
       if (dynamoStarting) this.dynamo = await dynamoStarting;
       const engineEndpoint = this.options.dynamoEndpoint ?? (this.dynamo as DynamoDbLocal).endpoint;
       const edge = await this.startEdge();
       const replicator = this.startReplication(engineEndpoint);
       const deps = this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
-      // Every handler call is counted per route, for the surge controller.
+      // Every handler call is counted per route, for the surge controller (and logged, given a log).
       const builder: AppBuilder = {
         createApp: this.surge.counting(await appFactory),
         deps,
         edgeUrl: edge.url,
+        ...(this.log ? { log: this.writeLog } : {}),
       };
       const tables = new ChatTables(engineEndpoint, this.instanceId, this.tableName);
       this.run = { engineEndpoint, tables, edge, replicator, builder, startedAt: new Date().toISOString() };
@@ -143,6 +149,7 @@ export class Sandbox {
       this.startSurge(edge.url);
       this.phase = 'running';
       await this.writeState();
+      this.writeLog({ kind: 'sandbox', message: `started: ${this.regionMap.size} regions at ${edge.url}` });
       return this;
     } catch (error) {
       await this.stopAll().catch(() => {});
@@ -261,6 +268,9 @@ export class Sandbox {
       control: controlHandler(this, () =>
         this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
       ),
+      ...(this.log
+        ? { onRequest: edgeRequestLogger(() => this.currentTopology.regions, this.writeLog) }
+        : {}),
     });
     this.local.route(edge.port, edge.dispatch);
     return edge;
@@ -278,6 +288,7 @@ export class Sandbox {
       pollIntervalMs: this.options.pollIntervalMs,
       idlePollIntervalMs: this.options.idlePollIntervalMs,
       onError: this.onError,
+      ...(this.log ? { onBatch: (batch) => this.writeLog({ kind: 'replication', ...batch }) } : {}),
     });
     faults.onChange((region) => {
       if (faults.has(region, 'gateway-down')) this.regionMap.get(region)?.gateway.dropAll();
@@ -390,5 +401,6 @@ export class Sandbox {
     await this.run?.edge.stop().catch((e: Error) => onError(e, 'stopping the edge'));
     await this.dynamo?.stop();
     if (this.options.statePath) await removeSandboxState(this.options.statePath);
+    this.log?.close('stopped');
   }
 }

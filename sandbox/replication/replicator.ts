@@ -43,6 +43,8 @@ export interface ReplicatorOptions {
   /** How long a change may wait past its due time for others to share its write (default 10 ms). */
   readonly batchWindowMs?: number;
   readonly onError?: (error: Error, where: string) => void;
+  /** Each batch applied: the pair, how many changes, and the lag of its oldest (observed write to applied). */
+  readonly onBatch?: (batch: { from: string; to: string; items: number; lagMs: number }) => void;
 }
 
 /** After a noted write, empty reads are retried this long: a record shows in the stream a few ms late. */
@@ -351,7 +353,13 @@ export class Replicator {
           try {
             if (batch.length > 1) await this.writer.applyPuts(target, batch);
             else await this.writer.apply(target, next.change);
-            queue.items.splice(0, batch.length || 1);
+            const applied = queue.items.splice(0, batch.length || 1);
+            this.options.onBatch?.({
+              from: queue.from,
+              to: queue.to,
+              items: applied.length,
+              lagMs: Date.now() - Math.min(...applied.map((item) => item.change.version.ts)),
+            });
           } catch (error) {
             this.report(error, `applying a change from ${queue.from} to ${queue.to}`);
             await sleep(200);

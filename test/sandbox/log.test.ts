@@ -3,8 +3,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { followLog, formatLogLine, readRecentLines, regionFilter } from '../../cli/ops/sandbox-logs.js';
+import { ChatClient } from '../../cli/ops/chat-client.js';
+import { followLog, formatLogLine, readRecentLines, regionFilter } from '../../cli/ops/sandbox/logs.js';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
+import { signDevToken } from '../../runtime/auth/dev-token.js';
 import { openSandboxLog } from '../../sandbox/log.js';
+import { startTestSandbox } from './support.js';
 
 const edge = (n: number) =>
   ({
@@ -105,5 +109,65 @@ describe('sandbox log', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.length).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('sandbox log from a running sandbox', () => {
+  it('sandbox log: lines for edge requests, handler invocations, faults and replication batches', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatctl-log-'));
+    const logPath = join(dir, 'sandbox.log');
+    const sandbox = await startTestSandbox({ logPath });
+    try {
+      const url = sandbox.regions.get('seoul')?.websocketUrl ?? '';
+      const token = signDevToken({ userId: 'ana', ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });
+      const client = await ChatClient.connect({ url, token });
+      await client.join('logged');
+      await client.send('logged', 'hello log');
+      await sandbox.replication.settle(10_000);
+      sandbox.faults.inject('tokyo', 'relay-error');
+      sandbox.faults.heal('tokyo');
+      await client.close();
+    } finally {
+      await sandbox.stop();
+    }
+    const lines = readRecentLines(logPath, 10_000);
+    expect(lines[0]).toMatchObject({
+      kind: 'sandbox',
+      message: expect.stringMatching(/^started: 3 regions/),
+    });
+    expect(lines.at(-1)).toMatchObject({ kind: 'sandbox', message: 'stopped' });
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        kind: 'edge',
+        service: 'dynamodb',
+        operation: 'TransactWriteItems',
+        awsRegion: 'ap-northeast-2',
+        region: 'seoul',
+        caller: 'seoul',
+        status: 200,
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        kind: 'handler',
+        function: 'chat-seoul-send',
+        region: 'seoul',
+        route: 'send',
+      }),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ kind: 'handler', route: '$connect' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: 'fault', action: 'injected', region: 'tokyo', fault: 'relay-error' }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: 'fault', action: 'healed', region: 'tokyo', fault: 'relay-error' }),
+    );
+    const batches = lines.filter((l) => l.kind === 'replication');
+    expect(batches.map((b) => b.kind === 'replication' && `${b.from}->${b.to}`)).toEqual(
+      expect.arrayContaining(['seoul->tokyo', 'seoul->na']),
+    );
+    for (const b of batches) if (b.kind === 'replication') expect(b.items).toBeGreaterThan(0);
+    const handlerMs = lines.flatMap((l) => (l.kind === 'handler' ? [l.ms] : []));
+    expect(handlerMs.every((ms) => ms >= 0)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
-import { formatEnv, type SandboxEnvResult, sandboxEnv } from '../../ops/sandbox-env.js';
+import { formatEnv, type SandboxEnvResult, sandboxEnv } from '../../ops/sandbox/env.js';
 
 export default class SandboxEnv extends ChatctlCommand<typeof SandboxEnv, SandboxEnvResult> {
   static override sandboxOnly = true;

@@ -32,7 +32,7 @@ export default class SandboxLogs extends ChatctlCommand<typeof SandboxLogs, Logs
 
   protected async execute(): Promise<LogsResult> {
     const { followLog, formatLogLine, readRecentLines, regionFilter, sandboxLogPath } = await import(
-      '../../ops/sandbox-logs.js'
+      '../../ops/sandbox/logs.js'
     );
     const { findRegion } = await import('../../../core/topology.js');
     const key = this.flags.region;
@@ -42,14 +42,13 @@ export default class SandboxLogs extends ChatctlCommand<typeof SandboxLogs, Logs
     const recent = readRecentLines(path, this.flags.lines ?? 100, keep);
     const print = (line: SandboxLogLine) =>
       process.stdout.write(`${this.jsonEnabled() ? JSON.stringify(line) : formatLogLine(line)}\n`);
+    for (const line of recent) print(line);
     if (!this.flags.follow) {
-      if (!this.jsonEnabled()) for (const line of recent) print(line);
-      if (recent.length === 0 && !this.jsonEnabled())
+      if (recent.length === 0)
         this.log('the sandbox log is empty (start it with: chatctl sandbox up --detach)');
       return { lines: recent };
     }
-    // Following: every line as it comes (JSON lines with --json), until Ctrl-C, which ends it with exit 0.
-    for (const line of recent) print(line);
+    // Following: every line as it comes, until Ctrl-C, which ends it with exit 0.
     const stop = new AbortController();
     const onSigint = () => stop.abort();
     process.once('SIGINT', onSigint);

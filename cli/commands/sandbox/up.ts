@@ -46,7 +46,13 @@ export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxU
       onReady: (state) => {
         if (this.jsonEnabled()) return;
         this.log(endpointsTable(state));
-        this.log(color.dim('Ctrl-C stops it (or from another terminal: chatctl sandbox down).'));
+        this.log(
+          color.dim(
+            process.env[ops.DETACHED_ENV]
+              ? 'Running in the background: stop it with chatctl sandbox down; its log: chatctl sandbox logs -f'
+              : 'Ctrl-C stops it (or from another terminal: chatctl sandbox down); its log: chatctl sandbox logs -f',
+          ),
+        );
       },
       onError: (error, where) =>
         process.stderr.write(`${color.yellow('sandbox:')} ${where}: ${error.message}\n`),
@@ -61,7 +67,7 @@ export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxU
       this.log(endpointsTable(result.state));
       this.log(
         color.dim(
-          `Running in the background (log: ${relative(process.cwd(), result.log ?? '')}); stop it with: chatctl sandbox down`,
+          `Running in the background (log: ${relative(process.cwd(), result.log ?? '')}, or: chatctl sandbox logs -f); stop it with: chatctl sandbox down`,
         ),
       );
     } else {

@@ -98,6 +98,7 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
     persist: options.persist,
     dataDir: join(stateDir(cwd), 'data'),
     statePath,
+    logPath: sandboxLogFile(cwd),
     onStopRequest: () => requestStop(),
     onError: options.onError,
   });
@@ -134,6 +135,14 @@ function runScript(): string {
   }
 }
 
+/** Set in the detached child's environment: its banner then says how to stop it from another terminal. */
+export const DETACHED_ENV = 'CHATCTL_SANDBOX_DETACHED';
+
+/** The sandbox log (sandbox/log.ts) of the project folder. */
+export function sandboxLogFile(cwd = process.cwd()): string {
+  return join(stateDir(cwd), 'sandbox.log');
+}
+
 /** Starts the foreground mode in a detached child and returns once its sandbox.json says it is ready. */
 export async function sandboxUpDetached(
   options: Omit<SandboxUpOptions, 'onReady'> & { configPath?: string; timeoutMs?: number },
@@ -142,8 +151,10 @@ export async function sandboxUpDetached(
   const statePath = sandboxStatePath(cwd);
   await ensureNoSandbox(statePath);
   await mkdir(stateDir(cwd), { recursive: true });
-  const logPath = join(stateDir(cwd), 'sandbox.log');
-  const log = openSync(logPath, 'w');
+  // The child's own output (its banner, a crash) goes to sandbox.out; what it serves goes to sandbox.log.
+  const outPath = join(stateDir(cwd), 'sandbox.out');
+  const logPath = sandboxLogFile(cwd);
+  const log = openSync(outPath, 'w');
   const args = [runScript(), 'sandbox', 'up'];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.persist) args.push('--persist');
@@ -153,7 +164,12 @@ export async function sandboxUpDetached(
     cwd,
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      NO_COLOR: '1',
+      [DETACHED_ENV]: '1',
+    },
   });
   closeSync(log);
   let exited: number | null | undefined;
@@ -164,9 +180,9 @@ export async function sandboxUpDetached(
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   while (Date.now() < deadline) {
     if (exited !== undefined) {
-      const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-8).join('\n');
+      const tail = readFileSync(outPath, 'utf8').trim().split('\n').slice(-8).join('\n');
       throw new UserError(`the sandbox exited during start (code ${exited}):\n${tail}`, {
-        hint: `the whole log is in ${logPath}`,
+        hint: `its whole output is in ${outPath}`,
       });
     }
     const state = await readSandboxState(statePath).catch(() => undefined);
@@ -181,7 +197,7 @@ export async function sandboxUpDetached(
     await new Promise((r) => setTimeout(r, 100));
   }
   if (child.pid) process.kill(child.pid, 'SIGTERM');
-  throw new UserError('the sandbox did not become ready in time', { hint: `see ${logPath}` });
+  throw new UserError('the sandbox did not become ready in time', { hint: `see ${outPath} and ${logPath}` });
 }
 
 export interface SandboxDownResult {

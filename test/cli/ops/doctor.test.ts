@@ -12,7 +12,7 @@ import {
   portsCheck,
   sandboxStateCheck,
 } from '../../../cli/ops/doctor/machine.js';
-import { sandboxEnv } from '../../../cli/ops/sandbox-env.js';
+import { sandboxEnv } from '../../../cli/ops/sandbox/env.js';
 import { defaultTopology } from '../../../core/topology.js';
 import type { Sandbox } from '../../../sandbox/index.js';
 import { startTestSandbox } from '../../sandbox/support.js';

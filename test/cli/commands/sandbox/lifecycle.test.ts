@@ -91,6 +91,23 @@ describe('sandbox cli', () => {
     expect(heal.code, heal.stderr).toBe(0);
     expect((await fetch(parsed.state.regions.tokyo.healthUrl)).status).toBe(200);
 
+    // sandbox logs: the fault and its heal, filtered to tokyo; JSON lines with --json.
+    const banner = readFileSync(join(cwd, '.chatctl', 'sandbox.out'), 'utf8');
+    expect(banner).toMatch(/Running in the background: stop it with chatctl sandbox down/);
+    expect(banner).not.toMatch(/Ctrl-C/);
+    await expect
+      .poll(() => chatctl('sandbox', 'logs', '--region', 'tokyo').stdout, { timeout: 5000 })
+      .toMatch(/fault {8}tokyo healed gateway-down/);
+    const logs = chatctl('sandbox', 'logs', '--region', 'tokyo', '-n', '1000');
+    expect(logs.stdout).toMatch(/fault {8}tokyo injected gateway-down/);
+    expect(logs.stdout).toMatch(/edge {9}tokyo /);
+    expect(logs.stdout).not.toMatch(/edge {9}seoul /);
+    const json = chatctl('sandbox', 'logs', '--json', '-n', '1000')
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(json.some((l) => l.kind === 'handler' && l.route === 'GET /health')).toBe(true);
+
     const down = chatctl('sandbox', 'down');
     expect(down.code, down.stderr).toBe(0);
     expect(alive(file.pid)).toBe(false);

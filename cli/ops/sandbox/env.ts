@@ -2,9 +2,9 @@
  * `chatctl sandbox env`: the environment that points any AWS tool (AWS CLI v2, boto3, the SDKs, Terraform)
  * at the running sandbox's edge: the endpoint, a region, and test keys (the sandbox accepts any keys).
  */
-import type { Topology } from '../../core/topology.js';
-import { findRegion } from '../../core/topology.js';
-import { SANDBOX_CREDENTIALS, type SandboxState } from '../../sandbox/state.js';
+import type { Topology } from '../../../core/topology.js';
+import { findRegion } from '../../../core/topology.js';
+import { SANDBOX_CREDENTIALS, type SandboxState } from '../../../sandbox/state.js';
 
 export type EnvShell = 'sh' | 'fish' | 'powershell';
 

@@ -1,12 +1,8 @@
 /** `chatctl sandbox logs`: reads, filters, follows and formats the sandbox's log (sandbox/log.ts). */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { SandboxLogLine } from '../../sandbox/log.js';
-import { stateDir } from '../../sandbox/state.js';
+import type { SandboxLogLine } from '../../../sandbox/log.js';
 
-export function sandboxLogPath(cwd = process.cwd()): string {
-  return join(stateDir(cwd), 'sandbox.log');
-}
+export { sandboxLogFile as sandboxLogPath } from './lifecycle.js';
 
 function parse(text: string): SandboxLogLine[] {
   const out: SandboxLogLine[] = [];
