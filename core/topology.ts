@@ -16,7 +16,7 @@ export { TOPOLOGY_FILE };
 const REGION_KEY = /^[a-z][a-z0-9]{1,11}$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
-function isCidr(value: string): boolean {
+export function isCidr(value: string): boolean {
   const match = CIDR.exec(value);
   if (!match) return false;
   const octets = match.slice(1, 5).map(Number);
@@ -24,9 +24,14 @@ function isCidr(value: string): boolean {
   return octets.every((n) => n <= 255) && bits >= 8 && bits <= 32;
 }
 
-const regionKey = z
-  .string()
-  .regex(REGION_KEY, 'a region key is 2-12 characters: a lowercase letter, then lowercase letters or digits');
+const REGION_KEY_RULE =
+  'a region key is 2-12 characters: a lowercase letter, then lowercase letters or digits';
+const regionKey = z.string().regex(REGION_KEY, REGION_KEY_RULE);
+
+/** Why `key` cannot be a region key, or undefined when it can (for a key given as an argument). */
+export function regionKeyProblem(key: string): string | undefined {
+  return REGION_KEY.test(key) ? undefined : REGION_KEY_RULE;
+}
 
 const regionSchema = z.strictObject({
   key: regionKey,

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import type { RegionSpec } from '../../../core/topology.js';
-import { ChatctlCommand } from '../../base.js';
+import { UserError } from '../../../core/errors.js';
+import { isCidr, type RegionSpec, regionKeyProblem } from '../../../core/topology.js';
+import { ChatctlCommand, EXIT } from '../../base.js';
 import { type ProvisionOutcome, provisionRegion } from '../../ops/provision.js';
 import { addRegion } from '../../ops/regions.js';
 import { color } from '../../output.js';
@@ -38,6 +39,7 @@ export default class RegionAdd extends ChatctlCommand<typeof RegionAdd, RegionAd
   };
 
   protected async execute(): Promise<RegionAddResult> {
+    this.checkArguments();
     const { topology, region } = await addRegion(this.topologyPath, {
       key: this.args.key,
       awsRegion: this.flags['aws-region'],
@@ -48,6 +50,31 @@ export default class RegionAdd extends ChatctlCommand<typeof RegionAdd, RegionAd
       ? await provisionRegion(effective, region.key, { yes: this.flags.yes, quiet: this.jsonEnabled() })
       : { applied: false, detail: 'skipped (--no-deploy)' };
     return { added: region, regions: topology.regions.map((r) => r.key), provisioning };
+  }
+
+  /** A bad key or subnet is the argument's mistake: said as such (exit 2), before chatctl.json is read. */
+  private checkArguments(): void {
+    const { key } = this.args;
+    const problem = regionKeyProblem(key);
+    if (problem) {
+      const fixed = key
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '')
+        .slice(0, 12);
+      throw new UserError(`"${key}" is not a region key: ${problem}`, {
+        hint: regionKeyProblem(fixed)
+          ? 'pick a key such as sydney or apse2'
+          : `try: chatctl region add ${fixed} --aws-region ${this.flags['aws-region']}`,
+        exitCode: EXIT.usage,
+      });
+    }
+    const subnet = this.flags['probe-subnet'];
+    if (subnet !== undefined && !isCidr(subnet)) {
+      throw new UserError(`--probe-subnet "${subnet}" is not a client subnet in CIDR form`, {
+        hint: "e.g. --probe-subnet 203.0.113.0/24 (a /8 to /32 of that region's users)",
+        exitCode: EXIT.usage,
+      });
+    }
   }
 
   protected override render(result: RegionAddResult): void {

@@ -167,6 +167,30 @@ describe('cli: exit codes and flags', () => {
   });
 });
 
+describe('cli: hints that are right', () => {
+  it('region add Sydney: the argument is the mistake, not chatctl.json (which is left as it was)', async () => {
+    expect((await run(['init'])).code).toBe(0);
+    const before = await readFile(join(cwd, 'chatctl.json'), 'utf8');
+    const result = await run(['region', 'add', 'Sydney', '--aws-region', 'ap-southeast-2', '--no-deploy']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/"Sydney" is not a region key: .*lowercase/);
+    expect(result.stderr).toMatch(/Hint: try: chatctl region add sydney --aws-region ap-southeast-2/);
+    expect(result.stderr).not.toMatch(/not a valid topology|init --force/);
+    expect(await readFile(join(cwd, 'chatctl.json'), 'utf8')).toBe(before);
+    const subnet = await run([
+      'region',
+      'add',
+      'sydney',
+      '--aws-region',
+      'ap-southeast-2',
+      '--probe-subnet',
+      'x',
+    ]);
+    expect(subnet.code).toBe(2);
+    expect(subnet.stderr).toMatch(/--probe-subnet "x" is not a client subnet/);
+  });
+});
+
 describe('cli: hints in the form the user runs chatctl', () => {
   it('under npx the hints say npx chatctl; run directly they say chatctl', async () => {
     const direct = await run(['sandbox', 'status']);
