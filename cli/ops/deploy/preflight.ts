@@ -19,6 +19,8 @@ export const LAMBDA_MIN_UNRESERVED = 100;
 /** The Service Quotas code of Lambda's "Concurrent executions" quota. */
 export const LAMBDA_CONCURRENCY_QUOTA_CODE = 'L-B99A9384';
 export const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
+/** The bootstrap version every CDK v2 stack needs; a synthesized assembly may require a newer one. */
+export const BASELINE_BOOTSTRAP_VERSION = 6;
 
 export interface LambdaConcurrencyQuota {
   readonly awsRegion: string;

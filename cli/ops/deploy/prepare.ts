@@ -10,6 +10,7 @@ import { CallbackIoHost, chatAssemblySource, createToolkit } from './assembly.js
 import { requireAwsCredentials } from './credentials.js';
 import { assemblyStacks, type CloudAssemblyLike, type PlannedStack, planFromAssembly } from './plan.js';
 import {
+  BASELINE_BOOTSTRAP_VERSION,
   bootstrapCheck,
   concurrencyCheck,
   DEFAULT_BOOTSTRAP_QUALIFIER,
@@ -46,7 +47,7 @@ export interface PrepareOptions {
 
 /** The minimum bootstrap version and its SSM parameter, as the assembly's stacks require them. */
 function bootstrapRequirement(assembly: CloudAssemblyLike): { version: number; parameter: string } {
-  let version = 6;
+  let version = BASELINE_BOOTSTRAP_VERSION;
   let parameter = `/cdk-bootstrap/${DEFAULT_BOOTSTRAP_QUALIFIER}/version`;
   for (const stack of assembly.stacksRecursively as unknown as {
     requiresBootstrapStackVersion?: number;

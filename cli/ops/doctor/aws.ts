@@ -1,73 +1,48 @@
 /**
  * The AWS checks of `chatctl doctor --target aws`: credentials for the topology's account, a default region,
- * the CDK bootstrap of every region, and each region's Lambda concurrency against the lanes chatctl.json
- * reserves. Each AWS client is imported where it is used.
+ * and in every region the CDK bootstrap and the Lambda concurrency the lanes need. The rules are the deploy
+ * preflight's own (cli/ops/deploy/preflight.ts); doctor runs them without a synth, against the baseline
+ * bootstrap version (`deploy --dry-run` checks the exact one the stacks need).
  */
 import type { Topology } from '../../../core/topology.js';
-import { explainAwsError } from '../aws-errors.js';
 import { requireAwsCredentials } from '../deploy/credentials.js';
+import {
+  BASELINE_BOOTSTRAP_VERSION,
+  bootstrapCheck,
+  concurrencyCheck,
+  type PreflightCheck,
+  readBootstrapVersion,
+  readDeployedReplicas,
+  readLambdaConcurrencyQuota,
+} from '../deploy/preflight.js';
+import { awsTarget } from '../target.js';
 import { check, type DoctorCheck, guarded } from './checks.js';
 
-/** Lambda keeps 100 of a region's concurrency unreserved; the lanes are reserved on top of that. */
-const UNRESERVED_MINIMUM = 100;
-/** The SSM parameter `cdk bootstrap` writes (default qualifier); CDK reads it to check the bootstrap. */
-const BOOTSTRAP_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
-
-/** The two reads the checks make, per region; the default uses the AWS SDK with the standard chain. */
-export interface AwsReads {
-  bootstrapVersion(awsRegion: string): Promise<number | undefined>;
-  concurrencyLimit(awsRegion: string): Promise<number | undefined>;
-  defaultRegion(): Promise<string | undefined>;
+async function defaultRegion(): Promise<string | undefined> {
+  const { STSClient } = await import('@aws-sdk/client-sts');
+  const client = new STSClient({});
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
 }
 
-export const sdkReads: AwsReads = {
-  async bootstrapVersion(awsRegion) {
-    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const client = new SSMClient({ region: awsRegion, maxAttempts: 2 });
-    try {
-      const out = await client.send(new GetParameterCommand({ Name: BOOTSTRAP_PARAMETER }));
-      return Number(out.Parameter?.Value);
-    } catch (error) {
-      if ((error as Error).name === 'ParameterNotFound') return undefined;
-      throw error;
-    } finally {
-      client.destroy();
-    }
-  },
-  async concurrencyLimit(awsRegion) {
-    const { LambdaClient, GetAccountSettingsCommand } = await import('@aws-sdk/client-lambda');
-    const client = new LambdaClient({ region: awsRegion, maxAttempts: 2 });
-    try {
-      return (await client.send(new GetAccountSettingsCommand({}))).AccountLimit?.ConcurrentExecutions;
-    } finally {
-      client.destroy();
-    }
-  },
-  async defaultRegion() {
-    const { STSClient } = await import('@aws-sdk/client-sts');
-    const client = new STSClient({});
-    try {
-      return await client.config.region();
-    } catch {
-      return undefined;
-    } finally {
-      client.destroy();
-    }
-  },
-};
-
-export function reservedByLanes(topology: Topology): number {
-  return Object.values(topology.lanes).reduce<number>((sum, n) => sum + (n ?? 0), 0);
+function fromPreflight(id: string, title: string, result: PreflightCheck): DoctorCheck {
+  return check(id, title, result.ok ? 'ok' : 'fail', `${result.awsRegion}: ${result.detail}`, result.action);
 }
 
-export async function awsChecks(topology: Topology, reads: AwsReads = sdkReads): Promise<DoctorCheck[]> {
+export async function awsChecks(topology: Topology): Promise<DoctorCheck[]> {
+  const target = awsTarget(topology);
   const credentials = await guarded('aws-credentials', 'AWS credentials', async () => {
     const identity = await requireAwsCredentials(topology, 'doctor');
     return check('aws-credentials', 'AWS credentials', 'ok', `account ${identity.account} (${identity.arn})`);
   });
+  const home = topology.regions.find((r) => r.key === topology.homeRegion)?.awsRegion ?? 'us-east-1';
   const region = await guarded('aws-region', 'Default region', async () => {
-    const found = await reads.defaultRegion();
-    const home = topology.regions.find((r) => r.key === topology.homeRegion)?.awsRegion ?? 'us-east-1';
+    const found = await defaultRegion();
     return found
       ? check(
           'aws-region',
@@ -93,52 +68,35 @@ export async function awsChecks(topology: Topology, reads: AwsReads = sdkReads):
       skipped('lambda-concurrency', 'Lambda concurrency'),
     ];
   }
-  const needed = reservedByLanes(topology) + UNRESERVED_MINIMUM;
+  // A region where the chat is deployed already counts its own reservations as its (deploy does the same).
+  const deployed = await readDeployedReplicas(topology, target.clientConfig(home)).catch(() => undefined);
   const perRegion = await Promise.all(
-    topology.regions.map(async (spec) => [
-      await guarded(`cdk-bootstrap`, `CDK bootstrap ${spec.key}`, async () => {
-        const version = await reads.bootstrapVersion(spec.awsRegion).catch((error) => {
-          throw explainAwsError(error, `reading ${BOOTSTRAP_PARAMETER} in ${spec.awsRegion}`);
-        });
-        return version === undefined || Number.isNaN(version)
-          ? check(
-              'cdk-bootstrap',
-              `CDK bootstrap ${spec.key}`,
-              'fail',
-              `${spec.awsRegion} is not bootstrapped for CDK`,
-              `npx cdk bootstrap aws://${topology.account}/${spec.awsRegion}`,
-            )
-          : check(
-              'cdk-bootstrap',
-              `CDK bootstrap ${spec.key}`,
-              'ok',
-              `${spec.awsRegion}: bootstrap version ${version}`,
-            );
-      }),
-      await guarded('lambda-concurrency', `Lambda concurrency ${spec.key}`, async () => {
-        const limit = await reads.concurrencyLimit(spec.awsRegion).catch((error) => {
-          throw explainAwsError(error, `reading the Lambda account settings of ${spec.awsRegion}`);
-        });
-        const detail = `${spec.awsRegion}: limit ${limit ?? 'unknown'}; the lanes reserve ${needed - UNRESERVED_MINIMUM} + ${UNRESERVED_MINIMUM} unreserved = ${needed}`;
-        if (limit === undefined)
-          return check(
+    topology.regions.map(async (spec) => {
+      const config = target.clientConfig(spec.awsRegion);
+      return [
+        await guarded('cdk-bootstrap', `CDK bootstrap ${spec.key}`, async () =>
+          fromPreflight(
+            'cdk-bootstrap',
+            `CDK bootstrap ${spec.key}`,
+            bootstrapCheck(
+              topology,
+              spec.awsRegion,
+              await readBootstrapVersion(config),
+              BASELINE_BOOTSTRAP_VERSION,
+            ),
+          ),
+        ),
+        await guarded('lambda-concurrency', `Lambda concurrency ${spec.key}`, async () =>
+          fromPreflight(
             'lambda-concurrency',
             `Lambda concurrency ${spec.key}`,
-            'warn',
-            detail,
-            'check it: aws lambda get-account-settings',
-          );
-        return limit >= needed
-          ? check('lambda-concurrency', `Lambda concurrency ${spec.key}`, 'ok', detail)
-          : check(
-              'lambda-concurrency',
-              `Lambda concurrency ${spec.key}`,
-              'fail',
-              detail,
-              `ask for more in ${spec.awsRegion} (Service Quotas: Lambda "Concurrent executions"), or lower "lanes" in chatctl.json`,
-            );
-      }),
-    ]),
+            concurrencyCheck(topology, await readLambdaConcurrencyQuota(config), {
+              deployedHere: deployed?.includes(spec.awsRegion) ?? false,
+            }),
+          ),
+        ),
+      ];
+    }),
   );
   return [credentials, region, ...perRegion.flat()];
 }

@@ -1,7 +1,6 @@
 /** `chatctl doctor`: every check that says whether `sandbox up` (or, with --target aws, a deploy) can work. */
 import type { Topology } from '../../../core/topology.js';
 import { sandboxStatePath } from '../../../sandbox/state.js';
-import type { AwsReads } from './aws.js';
 import type { DoctorResult } from './checks.js';
 import {
   javaCheck,
@@ -17,8 +16,6 @@ export type { DoctorCheck, DoctorResult, DoctorStatus } from './checks.js';
 export interface DoctorOptions {
   readonly statePath?: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** AWS reads for --target aws (tests give the ones the sandbox cannot serve). */
-  readonly awsReads?: AwsReads;
 }
 
 export async function runDoctor(topology: Topology, options: DoctorOptions = {}): Promise<DoctorResult> {
@@ -33,7 +30,7 @@ export async function runDoctor(topology: Topology, options: DoctorOptions = {})
   ];
   if (topology.target === 'aws') {
     const { awsChecks } = await import('./aws.js');
-    checks.push(...(await awsChecks(topology, options.awsReads)));
+    checks.push(...(await awsChecks(topology)));
   }
   return { target: topology.target, checks, ok: checks.every((c) => c.status !== 'fail') };
 }

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AwsReads, awsChecks } from '../../../cli/ops/doctor/aws.js';
+import { awsChecks } from '../../../cli/ops/doctor/aws.js';
+import type { DoctorCheck } from '../../../cli/ops/doctor/index.js';
 import {
   javaCheck,
   leftoverEngineCheck,
@@ -78,8 +79,9 @@ describe('doctor: AWS checks', () => {
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    sandbox = await startTestSandbox();
-    // The credentials check goes through the standard chain to STS: here the sandbox's, through sandbox env.
+    // The sandbox answers every call the checks make (STS, SSM's bootstrap parameter, Lambda's account
+    // settings); the unmodified SDK reaches it through the environment `chatctl sandbox env` prints.
+    sandbox = await startTestSandbox({ lambdaConcurrency: 550 });
     const { variables } = sandboxEnv(defaultTopology(), sandbox.state);
     Object.assign(process.env, variables);
     delete process.env.AWS_PROFILE;
@@ -90,45 +92,38 @@ describe('doctor: AWS checks', () => {
     await sandbox?.stop();
   });
 
-  // The sandbox serves STS but not SSM's GetParameter or Lambda's GetAccountSettings: those two reads are
-  // given here (a stand-in for AWS, which is what this part of the test checks the verdicts against).
-  const reads = (bootstrap: number | undefined, limit: number | undefined): AwsReads => ({
-    bootstrapVersion: async () => bootstrap,
-    concurrencyLimit: async () => limit,
-    defaultRegion: async () => process.env.AWS_REGION,
-  });
+  const byId = (checks: DoctorCheck[], id: string) => checks.filter((c) => c.id === id);
 
-  it('credentials for the topology account pass; bootstrap and concurrency are judged per region', async () => {
-    const topology = { ...defaultTopology({ target: 'aws' }) };
-    const checks = await awsChecks(topology, reads(21, 1000));
-    expect(checks.find((c) => c.id === 'aws-credentials')).toMatchObject({
+  it('credentials for the topology account pass; bootstrap is judged per region', async () => {
+    const checks = await awsChecks(defaultTopology({ target: 'aws' }));
+    expect(byId(checks, 'aws-credentials')[0]).toMatchObject({
       status: 'ok',
       detail: expect.stringMatching(/account 000000000000/),
     });
-    expect(checks.filter((c) => c.id === 'cdk-bootstrap').map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);
-    expect(checks.filter((c) => c.id === 'lambda-concurrency').map((c) => c.status)).toEqual([
-      'ok',
-      'ok',
-      'ok',
-    ]);
+    expect(byId(checks, 'aws-region')[0]).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/^ap-northeast-2/),
+    });
+    expect(byId(checks, 'cdk-bootstrap').map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);
   });
 
-  it('no bootstrap names the cdk bootstrap command; too little concurrency for the lanes fails', async () => {
-    const checks = await awsChecks(defaultTopology({ target: 'aws' }), reads(undefined, 50));
-    const bootstrap = checks.find((c) => c.id === 'cdk-bootstrap');
-    expect(bootstrap).toMatchObject({
-      status: 'fail',
-      fix: 'npx cdk bootstrap aws://000000000000/ap-northeast-2',
-    });
-    const concurrency = checks.find((c) => c.id === 'lambda-concurrency');
-    // The default lanes reserve 500; Lambda keeps 100 unreserved.
-    expect(concurrency).toMatchObject({ status: 'fail', detail: expect.stringMatching(/limit 50.* = 600/) });
+  it('too little Lambda concurrency for the lanes fails with the quota request; a region not bootstrapped names cdk bootstrap', async () => {
+    // The default lanes reserve 500 per region, plus Lambda's 100 unreserved: 600 > the sandbox's 550.
+    const topology = defaultTopology({ target: 'aws' });
+    topology.regions.push({ key: 'sydney', awsRegion: 'ap-southeast-2', probeSubnet: '1.120.0.0/24' });
+    const checks = await awsChecks(topology);
+    const concurrency = byId(checks, 'lambda-concurrency');
+    expect(concurrency.map((c) => c.status)).toEqual(['fail', 'fail', 'fail', 'fail']);
+    expect(concurrency[0].fix).toMatch(/request a quota increase to at least 600/);
+    const bootstrap = byId(checks, 'cdk-bootstrap');
+    expect(bootstrap.map((c) => c.status)).toEqual(['ok', 'ok', 'ok', 'fail']);
+    expect(bootstrap[3].fix).toBe('bootstrap it: npx cdk bootstrap aws://000000000000/ap-southeast-2');
   });
 
   it('credentials for another account fail, and the per-region checks are skipped', async () => {
     const topology = { ...defaultTopology({ target: 'aws' }), account: '123456789012' };
-    const checks = await awsChecks(topology, reads(21, 1000));
-    expect(checks.find((c) => c.id === 'aws-credentials')).toMatchObject({
+    const checks = await awsChecks(topology);
+    expect(byId(checks, 'aws-credentials')[0]).toMatchObject({
       status: 'fail',
       detail: expect.stringMatching(/account 000000000000, but chatctl.json says 123456789012/),
     });
