@@ -119,16 +119,87 @@ const DEFAULT_ACTIONS: Record<string, string> = {
   relay: 'cross-region rooms miss messages: check the relay function; then run chatctl relay test',
   load: 'the region sheds work; when the surge is over: chatctl traffic level 0 --region KEY',
   distribution: 'check the CloudFront distribution: chatctl china status',
-  proxy:
-    'users in China cannot chat: chatctl china test; move the origin if its region is down: chatctl china origin KEY',
+  proxy: 'users in China cannot chat: chatctl china test',
 };
 
+/** What the actions may name besides the checks: the China proxy's origin, and the sandbox's active faults. */
+export interface ProblemContext {
+  readonly target?: 'sandbox' | 'aws';
+  /** The region key the China proxy's distribution points at. */
+  readonly chinaOrigin?: string;
+  /** In the sandbox: the faults injected now (`sandbox fault`), which explain most failures there. */
+  readonly sandboxFaults?: readonly { readonly region: string; readonly fault: string }[];
+}
+
+/** The checks each sandbox fault makes fail, so that the action names the fault and its heal. */
+const FAULT_EXPLAINS: Record<string, readonly string[]> = {
+  'gateway-down': ['websocket', 'health', 'route53', 'proxy'],
+  'replication-pause': ['replication', 'replica'],
+  'relay-error': ['relay'],
+  latency: ['websocket', 'health', 'route53', 'replication', 'relay', 'proxy'],
+};
+
+function explainingFault(context: ProblemContext, region: string | undefined, check: string) {
+  if (!region) return undefined;
+  return context.sandboxFaults?.find(
+    (f) => f.region === region && (FAULT_EXPLAINS[f.fault.split('=')[0]] ?? []).includes(check),
+  )?.fault;
+}
+
+/**
+ * The action for one problem, right where it runs: the China proxy is moved to a region that serves (never to
+ * "china"), the China origin is not offered to `drain` (which refuses it) before its origin moves, and in the
+ * sandbox a failure its fault explains names the fault and `chatctl sandbox heal`.
+ */
+function actionFor(
+  scope: string,
+  check: CheckResult,
+  regions: readonly RegionHealth[],
+  context: ProblemContext,
+): string {
+  const origin = context.chinaOrigin;
+  const serving = regions.find((r) => r.status === 'ok' && r.key !== origin)?.key;
+  const region = scope === 'china' ? origin : scope;
+  const fault = explainingFault(context, region, check.name);
+  const heal =
+    fault && region
+      ? `in this sandbox it is the fault ${fault} on ${region}: chatctl sandbox heal ${region}`
+      : undefined;
+  let action: string;
+  if (check.name === 'health' && context.target === 'sandbox') {
+    // The sandbox has no health function logs; it has the fault, or its own log of the handlers.
+    return (
+      heal ??
+      `its /health fails, so Route 53 takes it out of routing: see what its handlers did: chatctl sandbox logs --region ${scope}`
+    );
+  } else if (check.action) {
+    action = check.action;
+  } else if (check.name === 'websocket' && scope === origin && serving) {
+    action = `the region does not serve chat; it is the China proxy's origin, so move that first (chatctl china origin ${serving}), then drain it if it stays down: chatctl drain ${scope}`;
+  } else if (
+    check.name === 'proxy' &&
+    origin &&
+    serving &&
+    regions.find((r) => r.key === origin)?.status !== 'ok'
+  ) {
+    action = `users in China cannot chat: the origin ${origin} is down; move it to a serving region: chatctl china origin ${serving}`;
+  } else {
+    action = (DEFAULT_ACTIONS[check.name] ?? 'investigate').replaceAll('KEY', scope);
+  }
+  return heal ? `${action}; ${heal}` : action;
+}
+
 /** Every warn or fail, with the action to take (the check's own, else the default for its kind). */
-export function problemsOf(regions: readonly RegionHealth[], china: ChinaHealth): Problem[] {
+export function problemsOf(
+  regions: readonly RegionHealth[],
+  china: ChinaHealth,
+  context: ProblemContext = {},
+): Problem[] {
+  const effective = { ...context, chinaOrigin: context.chinaOrigin ?? china.origin };
   const problems: Problem[] = [];
   const add = (scope: string, check: CheckResult) => {
     if (check.status !== 'warn' && check.status !== 'fail') return;
-    const action = (check.action ?? DEFAULT_ACTIONS[check.name] ?? 'investigate').replaceAll('KEY', scope);
+    const action = actionFor(scope, check, regions, effective);
     problems.push({ scope, check: check.name, status: check.status, message: check.detail, action });
   };
   for (const region of regions) for (const check of region.checks) add(region.key, check);

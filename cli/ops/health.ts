@@ -22,6 +22,7 @@ import { ConnectionShedError, pingOnce, round, TimeoutError, withTimeout } from 
 import { assertCredentials, describeError, type ProbeClients, probeClients } from './probe-clients.js';
 import { canaryRound, crossCheckReplicas, replicaCheck } from './replication.js';
 import { blameRegions, type LagPair, type LagSample, lagMatrix } from './replication-model.js';
+import { activeFaults } from './sandbox/faults.js';
 import type { RegionEndpoints, Target } from './target.js';
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 5000;
@@ -661,7 +662,12 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
       timeoutMs,
       regions: regionResults,
       china: chinaResult,
-      problems: problemsOf(regionResults, chinaResult),
+      problems: problemsOf(regionResults, chinaResult, {
+        target: target.kind,
+        chinaOrigin: chinaResult.origin ?? target.topology.china.originRegion,
+        // Asked now, not when the target was opened: --watch runs again after faults change.
+        sandboxFaults: target.sandbox ? await activeFaults(target.sandbox) : undefined,
+      }),
     };
   } finally {
     clients.close();

@@ -52,3 +52,18 @@ export async function healFault(
   const status = await sandboxStatus(statePath);
   return { region, healed: result.healed.map((h) => h.spec), active: status.faults };
 }
+
+/**
+ * The faults active now in the sandbox at `state.edge` (asked live, so a fault healed a moment ago is not
+ * named); what sandbox.json last recorded when it does not answer.
+ */
+export async function activeFaults(
+  state: Pick<SandboxState, 'edge' | 'faults'>,
+): Promise<{ region: string; fault: string }[]> {
+  try {
+    const live = await control<'status'>(state, 'GET', '/status', undefined, 2000);
+    return live.faults.map((f) => ({ region: f.region, fault: f.spec }));
+  } catch {
+    return (state.faults ?? []).map((f) => ({ region: f.region, fault: f.fault }));
+  }
+}

@@ -106,6 +106,60 @@ describe('health verdict', () => {
       healthy: true,
     });
   });
+
+  it('problemsOf: with the China origin down, no "china origin china" and no bare drain of the origin', () => {
+    const down = allOk().map((c) =>
+      c.name === 'websocket' || c.name === 'health'
+        ? { ...c, status: 'fail' as const, detail: 'HTTP 503' }
+        : c,
+    );
+    const china = {
+      enabled: true,
+      status: 'down' as const,
+      origin: 'seoul',
+      checks: [{ name: 'proxy' as const, status: 'fail' as const, detail: 'refused' }],
+    };
+    const problems = problemsOf([region('seoul', down), region('tokyo'), region('na')], china, {
+      chinaOrigin: 'seoul',
+      target: 'aws',
+    });
+    const action = (scope: string, check: string) =>
+      problems.find((p) => p.scope === scope && p.check === check)?.action;
+    expect(action('china', 'proxy')).toBe(
+      'users in China cannot chat: the origin seoul is down; move it to a serving region: chatctl china origin tokyo',
+    );
+    expect(action('seoul', 'websocket')).toMatch(
+      /China proxy's origin, so move that first \(chatctl china origin tokyo\)/,
+    );
+    expect(problems.map((p) => p.action).join('\n')).not.toMatch(/china origin china/);
+    expect(action('seoul', 'health')).toMatch(/look at the health function logs/);
+  });
+
+  it('problemsOf: in the sandbox a failure a fault explains names the fault and sandbox heal; no health function logs', () => {
+    const down = allOk().map((c) =>
+      c.name === 'websocket' || c.name === 'health'
+        ? { ...c, status: 'fail' as const, detail: 'HTTP 503' }
+        : c,
+    );
+    const problems = problemsOf([region('tokyo', down), region('seoul')], chinaOk, {
+      chinaOrigin: 'seoul',
+      target: 'sandbox',
+      sandboxFaults: [{ region: 'tokyo', fault: 'gateway-down' }],
+    });
+    const health = problems.find((p) => p.check === 'health')?.action;
+    expect(health).toBe('in this sandbox it is the fault gateway-down on tokyo: chatctl sandbox heal tokyo');
+    expect(problems.find((p) => p.check === 'websocket')?.action).toMatch(
+      /chatctl drain tokyo; in this sandbox it is the fault gateway-down on tokyo: chatctl sandbox heal tokyo$/,
+    );
+    // No fault that explains it: the sandbox's own log, not a log that does not exist there.
+    const unexplained = problemsOf([region('tokyo', down)], chinaOk, {
+      target: 'sandbox',
+      sandboxFaults: [],
+    });
+    expect(unexplained.find((p) => p.check === 'health')?.action).toBe(
+      'its /health fails, so Route 53 takes it out of routing: see what its handlers did: chatctl sandbox logs --region tokyo',
+    );
+  });
 });
 
 describe('health replication attribution', () => {

@@ -134,10 +134,31 @@ describe('health against the sandbox', () => {
       expect(checkOf(result, 'na', 'websocket')).toMatchObject({ status: 'ok' });
       expect(result.verdict).toBe('critical');
       expect(result.problems.some((p) => p.scope === 'tokyo' && p.check === 'websocket')).toBe(true);
+      // In the sandbox the action names the fault and its heal, not health function logs that do not exist here.
+      const health = result.problems.find((p) => p.scope === 'tokyo' && p.check === 'health');
+      expect(health?.action).toBe(
+        'in this sandbox it is the fault gateway-down on tokyo: chatctl sandbox heal tokyo',
+      );
+      expect(result.problems.map((p) => p.action).join('\n')).not.toMatch(/health function logs/);
       // Safety bound, not a speed test: a dead region costs the timeout, never a hang.
       expect(elapsed).toBeLessThan(timeoutMs + 4000);
     } finally {
       sandbox.faults.heal('tokyo');
+    }
+  });
+
+  it('health: with the China origin down, the actions move the origin to a serving region and heal the fault', async () => {
+    sandbox.faults.inject('seoul', 'gateway-down');
+    try {
+      const result = await runHealth(target, { timeoutMs: 3000, replication: false });
+      const actions = result.problems.map((p) => `${p.scope} ${p.check}: ${p.action}`).join('\n');
+      expect(actions).not.toMatch(/china origin china/);
+      expect(actions).toMatch(
+        /seoul websocket: .*China proxy's origin, so move that first \(chatctl china origin tokyo\)/,
+      );
+      expect(actions).toMatch(/china proxy: .*chatctl sandbox heal seoul/);
+    } finally {
+      sandbox.faults.heal('seoul');
     }
   });
 
