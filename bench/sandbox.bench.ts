@@ -6,6 +6,7 @@
  * as its own process, as `chatctl sandbox up` runs it (the built CLI, `sandbox up --detach` in a temporary
  * directory), so the benchmark's WebSocket clients do not share its thread. The latencies and the rate are
  * measured after a warm-up at load (a sandbox that has been up a while); the start time is a cold start.
+ * Last, the CPU cost per request of --verify-signatures (signature-cost.ts).
  * Run `npm run build` first, then: npm run bench -- sandbox
  */
 import { execFile } from 'node:child_process';
@@ -25,6 +26,7 @@ import { signDevToken } from '../runtime/auth/dev-token.js';
 import { defaultLagMs } from '../sandbox/latency.js';
 import { readSandboxState, type SandboxState, sandboxStatePath } from '../sandbox/state.js';
 import { engineOpCost, processCpuMs, sdkCallCost } from './cpu-floor.js';
+import { signatureCost } from './signature-cost.js';
 import { fmt, percentile, row } from './support.js';
 
 const runJs = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run.js');
@@ -211,6 +213,7 @@ export async function run(): Promise<void> {
   } finally {
     await rm(cwd, { recursive: true, force: true });
   }
+  await signatureCost();
 }
 
 async function measure(sandbox: SandboxState, startMs: number): Promise<void> {

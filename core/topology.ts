@@ -100,6 +100,16 @@ export const topologySchema = z
     healthCheck: z.strictObject({
       intervalSeconds: z.union([z.literal(10), z.literal(30)], { message: 'Route 53 allows 10 or 30' }),
       failureThreshold: z.int().min(1).max(10),
+      /**
+       * Global Tables' replication pipeline delay the sandbox adds to the network lag of each region pair
+       * (default 700 ms, from AWS's "typically within a second"; sandbox/latency.ts). Lower it for fast
+       * test runs, raise it for rehearsals.
+       */
+      replicationDelayMs: z.int().min(0).max(60_000).optional(),
+      /** Access keys (besides the well-known test keys) `--verify-signatures` checks signatures with. */
+      keys: z
+        .array(z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }))
+        .optional(),
     }),
     minHealthyRegions: z.int().min(1, 'at least 1: a drain never takes the last healthy region out'),
     lanes: laneSchema,
@@ -117,6 +127,16 @@ export const topologySchema = z
       port: z.int().min(1024).max(65535),
       healthCheckIntervalSeconds: z.number().min(0.1).max(30),
       failureThreshold: z.int().min(1).max(10),
+      /**
+       * Global Tables' replication pipeline delay the sandbox adds to the network lag of each region pair
+       * (default 700 ms, from AWS's "typically within a second"; sandbox/latency.ts). Lower it for fast
+       * test runs, raise it for rehearsals.
+       */
+      replicationDelayMs: z.int().min(0).max(60_000).optional(),
+      /** Access keys (besides the well-known test keys) `--verify-signatures` checks signatures with. */
+      keys: z
+        .array(z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }))
+        .optional(),
     }),
   })
   .superRefine((topology, ctx) => {
@@ -263,9 +283,9 @@ export function serializeTopology(topology: Topology): string {
 }
 
 /** Writes the file atomically: a temp file in the same folder, fsync, then rename over the target. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o644);
+  const handle = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();

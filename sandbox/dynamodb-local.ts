@@ -2,14 +2,24 @@
  * Starts AWS's own DynamoDB Local engine (shipped inside the amplify-dynamodb-simulator npm package, whose
  * heavy CLI dependency is replaced by an empty stub through package.json "overrides").
  * Without -sharedDb it keeps one database per region (and access key), so one JVM stands for every region.
+ *
+ * DynamoDB Local has no bind-address option: its main class builds a Jetty 9.4 `Server(port)`, whose one
+ * connector listens on every interface. So the engine is not started through its main class but through
+ * Jetty's own XmlConfiguration (jetty-xml ships in DynamoDBLocal_lib): a small Jetty XML file calls the
+ * same `ServerRunner.createServerFromCommandLineArgs`, sets the connector's host to loopback, then starts
+ * it. Only a JRE is needed (no compiled class of ours). `-cors` names an origin no page has, so a web page
+ * cannot read the engine either.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { UserError } from '../core/errors.js';
 import { javaMissingError } from './java.js';
+import { escapeXml } from './wire/xml.js';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -22,7 +32,46 @@ export interface DynamoDbLocalOptions {
   /** Keep data in this folder instead of in memory. */
   readonly dataDir?: string;
   readonly port?: number;
+  /** The address it listens on (default 127.0.0.1). */
+  readonly host?: string;
   readonly startTimeoutMs?: number;
+}
+
+/** The CORS origin DynamoDB Local is told to allow: none a browser sends (its default is `*`). */
+const NO_BROWSER_ORIGIN = 'null-origin.invalid';
+
+/** Jetty XML that starts DynamoDB Local with these arguments, its connector bound to `host`. */
+export function loopbackLauncherXml(args: readonly string[], host: string): string {
+  const items = args.map((a) => `        <Item>${escapeXml(a)}</Item>`).join('\n');
+  return `<?xml version="1.0"?>
+<!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "http://www.eclipse.org/jetty/configure_9_3.dtd">
+<Configure id="launcher" class="java.util.ArrayList">
+  <Call id="proxy" class="com.amazonaws.services.dynamodbv2.local.main.ServerRunner" name="createServerFromCommandLineArgs">
+    <Arg>
+      <Array type="java.lang.String">
+${items}
+      </Array>
+    </Arg>
+  </Call>
+  <Call class="java.lang.Class" name="forName">
+    <Arg>com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer</Arg>
+    <Call id="serverField" name="getDeclaredField"><Arg>server</Arg>
+      <Call name="setAccessible"><Arg type="boolean">true</Arg></Call>
+    </Call>
+  </Call>
+  <Ref refid="serverField">
+    <Call name="get"><Arg><Ref refid="proxy"/></Arg>
+      <Call id="connectors" name="getConnectors"/>
+    </Call>
+  </Ref>
+  <Call class="java.lang.reflect.Array" name="get">
+    <Arg><Ref refid="connectors"/></Arg>
+    <Arg type="int">0</Arg>
+    <Set name="host">${escapeXml(host)}</Set>
+  </Call>
+  <Ref refid="proxy"><Call name="start"/></Ref>
+</Configure>
+`;
 }
 
 export function dynamoDbLocalDir(): string {
@@ -53,8 +102,14 @@ async function answers(endpoint: string): Promise<boolean> {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const dir = dynamoDbLocalDir();
   const port = options.port ?? (await freePort());
+  const host = options.host ?? '127.0.0.1';
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const launcherDir = mkdtempSync(join(tmpdir(), 'chatctl-ddb-'));
+  const launcher = join(launcherDir, 'loopback.xml');
+  const engineArgs = [...storage, '-disableTelemetry', '-cors', NO_BROWSER_ORIGIN, '-port', String(port)];
+  writeFileSync(launcher, loopbackLauncherXml(engineArgs, host));
+  const removeLauncher = () => rmSync(launcherDir, { recursive: true, force: true });
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-Xms64m',
@@ -63,17 +118,16 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     '-XX:TieredStopAtLevel=1',
     // One collector thread for a small heap: less CPU next to the Node process on a small machine.
     '-XX:+UseSerialGC',
-    '-jar',
-    join(dir, 'DynamoDBLocal.jar'),
-    ...storage,
-    '-disableTelemetry',
-    '-port',
-    String(port),
+    '-cp',
+    [join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter),
+    'org.eclipse.jetty.xml.XmlConfiguration',
+    launcher,
   ];
   let child: ChildProcess;
   try {
     child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
+    removeLauncher();
     throw javaMissing(error);
   }
   let stderr = '';
@@ -87,7 +141,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     );
   });
   exited.catch(() => {});
-  const endpoint = `http://127.0.0.1:${port}`;
+  const reach = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const endpoint = `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
   let failed = false;
   const ready = (async () => {
@@ -104,6 +159,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     failed = true;
     child.kill('SIGKILL');
     throw error;
+  } finally {
+    removeLauncher();
   }
   // If this process exits without stop() (a crash), the JVM goes with it.
   const killOnExit = () => child.kill('SIGKILL');

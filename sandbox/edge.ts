@@ -5,12 +5,19 @@
  * (control-api.ts) lives under /_chatctl/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { UserError } from '../core/errors.js';
+import {
+  type AccessPolicy,
+  CONTROL_SECRET_HEADER,
+  hasControlSecret,
+  ORIGIN_HINT,
+  refusedOrigin,
+} from './access.js';
 import type { EdgeResponse, LocalRequest } from './contracts.js';
 import { CONTROL_PREFIX } from './control-api.js';
-import { BodyTooLargeError, closeServer, listen, readBody, writeResponse } from './http.js';
+import { BodyTooLargeError, closeServer, listen, readBody, urlHost, writeResponse } from './http.js';
 import type { SandboxService } from './services/service.js';
 import { awsError, detectProtocol, parseCredentialScope } from './wire/aws-wire.js';
+import { checkSignature } from './wire/sigv4.js';
 
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
@@ -37,6 +44,8 @@ export interface EdgeOptions {
   readonly control: ControlHandler;
   /** Each AWS request answered (not the control API's): for the sandbox log. */
   readonly onRequest?: (request: EdgeRequestRecord) => void;
+  /** Browser origins, the control secret and SigV4 (access.ts). */
+  access(): AccessPolicy;
 }
 
 export interface EdgeRequestRecord {
@@ -74,10 +83,24 @@ export function operationOf(
   return `${method} /${shape}`;
 }
 
+const jsonReply = (status: number, body: unknown): EdgeResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
 /** Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it. */
 function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<EdgeResponse> {
   return async function dispatch(request: LocalRequest): Promise<EdgeResponse> {
     const url = new URL(request.url || '/', 'http://edge');
+    const access = options.access();
+    const isControl = url.pathname.startsWith(`${CONTROL_PREFIX}/`);
+    const refused = refusedOrigin(request.headers, access);
+    if (refused) {
+      return isControl
+        ? jsonReply(403, { error: refused, hint: ORIGIN_HINT })
+        : awsError(detectProtocol(request.headers, request.body), 403, 'AccessDeniedException', refused);
+    }
     let caller: string | undefined;
     const from = /^\/_from\/([a-z][a-z0-9]{1,11})(\/.*)?$/.exec(url.pathname);
     if (from) {
@@ -88,31 +111,34 @@ function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<Ed
     if (body.length > MAX_BODY_BYTES) {
       return awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large');
     }
-    if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
+    if (isControl) {
+      if (!hasControlSecret(request.headers, access.controlSecret)) {
+        return jsonReply(403, {
+          error: `the control API needs this sandbox's secret in the ${CONTROL_SECRET_HEADER} header`,
+          hint: 'chatctl sends it from .chatctl/sandbox.json (controlSecret); run the command from the project folder',
+        });
+      }
       let parsed: unknown;
       try {
         parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
       } catch {
-        return { status: 400, body: JSON.stringify({ error: 'body is not JSON' }) };
+        return jsonReply(400, { error: 'body is not JSON' });
       }
       const result = await options.control(request.method, url.pathname.slice(CONTROL_PREFIX.length), parsed);
-      return {
-        status: result.status,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(result.body),
-      };
+      return jsonReply(result.status, result.body);
     }
-    const scope = parseCredentialScope(request.headers, url.searchParams);
-    const guessed = detectProtocol(request.headers, body);
-    if (!scope.ok) {
-      return scope.missing
-        ? awsError(guessed, 403, 'MissingAuthenticationTokenException', scope.reason)
-        : awsError(guessed, 400, 'IncompleteSignatureException', scope.reason);
+    const signature = await checkSignature(request, access.signatures);
+    if (!signature.ok) {
+      const scope = parseCredentialScope(request.headers, url.searchParams);
+      const guessed = detectProtocol(request.headers, body, scope.ok ? scope.scope.service : undefined);
+      const { status, code, xmlCode, message } = signature.fault;
+      const xml = guessed === 'query' || guessed === 'rest-xml';
+      return awsError(guessed, status, xml ? xmlCode : code, message);
     }
-    const { service, region } = scope.scope;
+    const { service, region } = signature.scope;
     const protocol = detectProtocol(request.headers, body, service);
     const handler = options.service(service);
-    if (!handler) {
+    if (!handler?.handle) {
       return awsError(
         protocol,
         400,
@@ -174,17 +200,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       );
     });
   });
-  let port: number;
-  try {
-    port = await listen(server, options.port, host);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new UserError(`port ${options.port} is already in use, so the sandbox's edge cannot listen there`, {
-      hint: 'pick another with --port N (or stop what uses it)',
-    });
-  }
+  // A port in use rejects with EADDRINUSE; the Sandbox explains it (ports.ts).
+  const port = await listen(server, options.port, host);
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${urlHost(host)}:${port}`,
     port,
     dispatch,
     stop: () => closeServer(server),

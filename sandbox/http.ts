@@ -86,3 +86,9 @@ export async function waitForAnswers(urls: readonly string[], timeoutMs = 10_000
     }),
   );
 }
+
+/** The host part of a URL that reaches a listener bound to `host` (a wildcard is reached on loopback). */
+export function urlHost(host = '127.0.0.1'): string {
+  const reach = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return reach.includes(':') ? `[${reach}]` : reach;
+}

@@ -89,16 +89,28 @@ export function roundTripMs(from: string, to: string): number {
   return Math.round(5 + (2 * distanceKm(a, b) * 1.6) / 200);
 }
 
-/** What a Global Table replica adds to the network time: reading the stream and writing the change. */
-const REPLICATION_WORK_MS = 15;
+/**
+ * What Global Tables' replication pipeline adds to the network time (reading the change from the source's
+ * log, shipping it and applying it in the replica). AWS documents that changes are "typically replicated
+ * to all other regions within a second" (DynamoDB Developer Guide, global tables tutorial, MREC), and an
+ * AWS article on monitoring the lag gives "typical latency of between 0.5 - 2.5 seconds between AWS Regions
+ * in the same geographic area". 700 ms sits at the low end of that range, so that a message relayed by a
+ * Lambda Invoke (a round trip plus Lambda's overhead, tens of ms) arrives well before its item, as on AWS.
+ * The topology's sandbox.replicationDelayMs replaces it (lower for fast test runs, higher for rehearsals).
+ */
+export const GLOBAL_TABLES_PIPELINE_MS = 700;
 
 /**
- * Default one-way replication lag in ms between two AWS region codes: half the round trip plus the
- * replication's work (Seoul-Tokyo 32 ms, Seoul-Oregon 79 ms, Seoul-Virginia 108 ms).
+ * Default one-way replication lag in ms between two AWS region codes: half the round trip plus the Global
+ * Tables pipeline (by default Seoul-Tokyo 717 ms, Seoul-Oregon 764 ms, Seoul-Virginia 793 ms).
  */
-export function defaultLagMs(fromAwsRegion: string, toAwsRegion: string): number {
+export function defaultLagMs(
+  fromAwsRegion: string,
+  toAwsRegion: string,
+  pipelineMs = GLOBAL_TABLES_PIPELINE_MS,
+): number {
   if (fromAwsRegion === toAwsRegion) return 0;
-  return Math.round(roundTripMs(fromAwsRegion, toAwsRegion) / 2 + REPLICATION_WORK_MS);
+  return Math.round(roundTripMs(fromAwsRegion, toAwsRegion) / 2 + pipelineMs);
 }
 
 /**
@@ -111,13 +123,14 @@ function lagFor(
   setting: LagSetting | undefined,
   from: { key: string; awsRegion: string },
   to: { key: string; awsRegion: string },
+  pipelineMs = GLOBAL_TABLES_PIPELINE_MS,
 ): number {
   if (typeof setting === 'number') return setting;
   if (setting) {
     const direct = setting[`${from.key}:${to.key}`] ?? setting[`${to.key}:${from.key}`] ?? setting['*'];
     if (direct !== undefined) return direct;
   }
-  return defaultLagMs(from.awsRegion, to.awsRegion);
+  return defaultLagMs(from.awsRegion, to.awsRegion, pipelineMs);
 }
 
 /** The lag between two regions when both are known, else 100 ms (a region being added or removed). */
@@ -125,6 +138,7 @@ export function lagBetween(
   setting: LagSetting | undefined,
   from: { key: string; awsRegion: string } | undefined,
   to: { key: string; awsRegion: string } | undefined,
+  pipelineMs = GLOBAL_TABLES_PIPELINE_MS,
 ): number {
-  return from && to ? lagFor(setting, from, to) : 100;
+  return from && to ? lagFor(setting, from, to, pipelineMs) : 100;
 }

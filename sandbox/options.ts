@@ -18,7 +18,10 @@ import type { ChatAppFactory } from './runtime-host.js';
 import { stateDir } from './state.js';
 
 export interface SandboxOptions {
-  /** Edge port; 0 picks any free port. Default: topology.sandbox.port. */
+  /**
+   * Edge port; the regions, the China proxy and DNS take the ports after it (ports.ts). 0 gives every
+   * listener any free port. Default: topology.sandbox.port.
+   */
   readonly port?: number;
   /** Keep DynamoDB data on disk across restarts (in `dataDir`, default .chatctl/data). */
   readonly persist?: boolean;
@@ -35,8 +38,17 @@ export interface SandboxOptions {
   /** API Gateway's idle timeout (10 min) and maximum connection time (2 h), shorter for tests. */
   readonly idleTimeoutMs?: number;
   readonly maxConnectionMs?: number;
-  /** Gateway ports: 'auto' = edge port + 1, + 2, ... when the edge port is fixed, else any free port. */
-  readonly gatewayPorts?: 'auto' | 'any';
+  /**
+   * The address every listener binds (default 127.0.0.1). Anything else opens the sandbox to the network:
+   * the CLI warns.
+   */
+  readonly host?: string;
+  /** Recompute every SigV4 signature with its key's secret (`sandbox up --verify-signatures`). Default false. */
+  readonly verifySignatures?: boolean;
+  /** Browser origins allowed besides the sandbox's own console origin (http://127.0.0.1:<edge port>). */
+  readonly allowedOrigins?: readonly string[];
+  /** The control API's secret (default: 32 random bytes, hex). */
+  readonly controlSecret?: string;
   /** Run the global services (Route 53, CloudFront and the China proxy). Default true. */
   readonly globalServices?: boolean;
   readonly healthCheckIntervalMs?: number;

@@ -11,6 +11,7 @@ import type { RegionRuntimeInfo } from './contracts.js';
 import type { FaultRegistry } from './faults.js';
 import { type Gateway, type GatewayOptions, startGateway } from './gateway/server.js';
 import { type LogWriter, loggedApp } from './handler-log.js';
+import { listenOrExplain } from './ports.js';
 import { type ChatAppFactory, type HostDeps, type HostedChatApp, runtimeConfigFor } from './runtime-host.js';
 import type { SandboxRegionEndpoints } from './state.js';
 
@@ -52,7 +53,7 @@ export class RunningRegion implements SandboxRegion {
   ) {}
 
   /**
-   * Starts the region's gateway (on one of `how.ports`, else any free port), then its handlers for the region
+   * Starts the region's gateway on `how.port` (0: any free port), then its handlers for the region
    * set `all`. The gateway asks for the handlers through `current`, so it never sees a half-built region.
    */
   static async start(
@@ -61,11 +62,14 @@ export class RunningRegion implements SandboxRegion {
     all: readonly RegionSpec[],
     builder: AppBuilder,
     how: {
-      readonly gateway: Pick<GatewayOptions, 'account' | 'idleTimeoutMs' | 'maxConnectionMs' | 'onError'>;
+      readonly gateway: Pick<
+        GatewayOptions,
+        'account' | 'idleTimeoutMs' | 'maxConnectionMs' | 'onError' | 'host' | 'access'
+      >;
       /** gateway-down refuses upgrades and /health; latency delays both. */
       readonly faults: FaultRegistry;
-      /** Ports to try first (any free port after them). */
-      readonly ports: Iterable<number>;
+      /** Its port in the sandbox's plan (ports.ts); a taken one is an error naming it. */
+      readonly port: number;
     },
   ): Promise<RunningRegion> {
     let region: RunningRegion | undefined;
@@ -86,7 +90,9 @@ export class RunningRegion implements SandboxRegion {
         return region.app;
       },
     };
-    const started = await startOnFreePort(options, how.ports);
+    const started = await listenOrExplain(how.port, `the gateway of region ${spec.key}`, () =>
+      startGateway({ ...options, port: how.port }),
+    );
     try {
       const config = RunningRegion.configFor(topology, spec, all, started.port, builder);
       region = new RunningRegion(spec, started, config, await buildApp(topology, spec, config, builder));
@@ -156,18 +162,6 @@ export class RunningRegion implements SandboxRegion {
       healthUrl: this.healthUrl,
     };
   }
-}
-
-/** Tries each port in turn (skipping those in use), then any free port. */
-async function startOnFreePort(options: GatewayOptions, ports: Iterable<number>): Promise<Gateway> {
-  for (const port of ports) {
-    try {
-      return await startGateway({ ...options, port });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    }
-  }
-  return startGateway({ ...options, port: 0 });
 }
 
 /** Refuses a new region whose key or AWS region already runs. */

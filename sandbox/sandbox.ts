@@ -2,13 +2,14 @@ import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { AwsRequestHandler } from '../runtime/app.js';
+import { type AccessPolicy, newControlSecret } from './access.js';
 import { ChatTables } from './chat-table.js';
 import { controlHandler } from './control.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Edge, startEdge } from './edge.js';
 import { FaultRegistry } from './faults.js';
 import { waitForAnswers } from './http.js';
-import { lagBetween } from './latency.js';
+import { GLOBAL_TABLES_PIPELINE_MS, lagBetween } from './latency.js';
 import { LocalTransport } from './local-transport.js';
 import { edgeRequestLogger, openSandboxLog, type SandboxLog, type SandboxLogEvent } from './log.js';
 import {
@@ -21,6 +22,7 @@ import {
   type SandboxOptions,
   type SandboxReplication,
 } from './options.js';
+import { listenOrExplain, type PortPlan, planPorts } from './ports.js';
 import {
   type AppBuilder,
   RunningRegion,
@@ -43,6 +45,7 @@ import {
   writeSandboxState,
 } from './state.js';
 import { SandboxSurge } from './surge.js';
+import { type SignaturePolicy, signaturePolicy } from './wire/sigv4.js';
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping';
 
@@ -65,6 +68,10 @@ export class Sandbox {
   readonly requestHandler: AwsRequestHandler;
   /** The surge controller run in-process (surge.ts) and the handler counters it reads. */
   readonly surge = new SandboxSurge();
+  /** The address every listener binds (default 127.0.0.1). */
+  readonly host: string;
+  /** The per-sandbox secret the control API asks for (sandbox.json's controlSecret). */
+  readonly controlSecret: string;
 
   private currentTopology: Topology;
   private phase: Phase = 'new';
@@ -82,7 +89,10 @@ export class Sandbox {
   private log: SandboxLog | undefined;
   private readonly writeLog = (event: SandboxLogEvent) => this.log?.write(event);
   private writing: Promise<void> = Promise.resolve();
-  private nextGatewayPort = 0;
+  private readonly signatures: SignaturePolicy;
+  private readonly ports: PortPlan;
+  /** The next region's slot in the port plan (regions added later come after the China proxy and DNS). */
+  private regionSlots = 0;
 
   constructor(
     topology: Topology,
@@ -92,6 +102,11 @@ export class Sandbox {
     this.onError = options.onError ?? defaultOnError;
     this.tableName = names.table(topology);
     this.instanceId = instanceIdOf(options);
+    this.host = options.host ?? '127.0.0.1';
+    this.controlSecret = options.controlSecret ?? newControlSecret();
+    const keys = (topology.sandbox.keys ?? []).map((k) => [k.accessKeyId, k.secretAccessKey]);
+    this.signatures = signaturePolicy(options.verifySignatures ?? false, Object.fromEntries(keys));
+    this.ports = planPorts(options.port ?? topology.sandbox.port, topology.regions.length);
     this.requestHandler = this.local.requestHandler;
     const requireRegion = (key: string) => void this.requireRegion(key);
     this.faults = faultsView(this.faultRegistry, requireRegion, this.writeLog);
@@ -105,7 +120,7 @@ export class Sandbox {
     // The JVM starts while the handlers' and the services' modules load.
     const dynamoStarting = this.options.dynamoEndpoint
       ? undefined
-      : startDynamoDbLocal(dynamoOptionsOf(this.options));
+      : startDynamoDbLocal({ ...dynamoOptionsOf(this.options), host: this.host });
     const appFactory = this.options.createApp
       ? Promise.resolve(this.options.createApp)
       : defaultChatAppFactory();
@@ -127,7 +142,6 @@ export class Sandbox {
       };
       const tables = new ChatTables(engineEndpoint, this.instanceId, this.tableName);
       this.run = { engineEndpoint, tables, edge, replicator, builder, startedAt: new Date().toISOString() };
-      this.nextGatewayPort = edge.port + 1;
       // Every region's table and replication first, then its gateway and handlers.
       for (const spec of this.currentTopology.regions) await this.prepareTable(spec);
       for (const spec of this.currentTopology.regions)
@@ -143,6 +157,9 @@ export class Sandbox {
         replicator,
         invocations: this.invocations,
         options: this.options,
+        host: this.host,
+        ports: { china: this.ports.china, dns: this.ports.dns },
+        services: this.services,
         onError: this.onError,
       });
       await startServices(await factories, context, regionInfos, this.services);
@@ -239,6 +256,9 @@ export class Sandbox {
       dynamodb: { endpoint: run.engineEndpoint, pid: this.dynamo?.pid ?? -1 },
       persist: Boolean(this.options.persist),
       instanceId: this.instanceId,
+      controlSecret: this.controlSecret,
+      verifySignatures: this.signatures.verify,
+      replication: this.replicationModel(),
       faults: this.faultRegistry.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
     };
   }
@@ -261,17 +281,33 @@ export class Sandbox {
     return this.services.get(name);
   }
 
+  /** Who may talk to it (access.ts): its own console origin and any allowed, the control secret, SigV4. */
+  get access(): AccessPolicy {
+    const edge = this.run?.edge;
+    const console = edge ? [`http://127.0.0.1:${edge.port}`] : [];
+    return {
+      allowedOrigins: [...console, ...(this.options.allowedOrigins ?? [])],
+      controlSecret: this.controlSecret,
+      signatures: this.signatures,
+    };
+  }
+
   private async startEdge(): Promise<Edge> {
-    const edge = await startEdge({
-      port: this.options.port ?? this.currentTopology.sandbox.port,
-      service: (name) => this.services.get(name),
-      control: controlHandler(this, () =>
-        this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
-      ),
-      ...(this.log
-        ? { onRequest: edgeRequestLogger(() => this.currentTopology.regions, this.writeLog) }
-        : {}),
-    });
+    const port = this.ports.edge;
+    const edge = await listenOrExplain(port, "the sandbox's edge", () =>
+      startEdge({
+        port,
+        host: this.host,
+        service: (name) => this.services.get(name),
+        access: () => this.access,
+        control: controlHandler(this, () =>
+          this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
+        ),
+        ...(this.log
+          ? { onRequest: edgeRequestLogger(() => this.currentTopology.regions, this.writeLog) }
+          : {}),
+      }),
+    );
     this.local.route(edge.port, edge.dispatch);
     return edge;
   }
@@ -310,20 +346,20 @@ export class Sandbox {
   private async startRegion(spec: RegionSpec, all: readonly RegionSpec[]): Promise<RunningRegion> {
     const { idleTimeoutMs, maxConnectionMs } = this.options;
     const region = await RunningRegion.start(this.currentTopology, spec, all, this.started().builder, {
-      gateway: { account: SANDBOX_ACCOUNT, idleTimeoutMs, maxConnectionMs, onError: this.onError },
+      gateway: {
+        account: SANDBOX_ACCOUNT,
+        idleTimeoutMs,
+        maxConnectionMs,
+        onError: this.onError,
+        host: this.host,
+        access: () => this.access,
+      },
       faults: this.faultRegistry,
-      ports: this.gatewayPorts(),
+      port: this.ports.region(this.regionSlots++),
     });
     this.local.route(region.gatewayPort, region.gateway.dispatch);
     this.regionMap.set(spec.key, region);
     return region;
-  }
-
-  /** 'auto' with a fixed edge port: the next 20 ports after the last one tried; else any free port. */
-  private *gatewayPorts(): Generator<number> {
-    const fixed = (this.options.port ?? this.currentTopology.sandbox.port) !== 0;
-    if ((this.options.gatewayPorts ?? 'auto') !== 'auto' || !fixed) return;
-    for (let attempt = 0; attempt < 20; attempt++) yield this.nextGatewayPort++;
   }
 
   private startSurge(edgeUrl: string): void {
@@ -349,8 +385,19 @@ export class Sandbox {
   /** The configured lag between two running regions' keys. */
   private readonly lagMs = (from: string, to: string): number => {
     const specOf = (key: string) => this.currentTopology.regions.find((r) => r.key === key);
-    return lagBetween(this.options.lag, specOf(from), specOf(to));
+    const pipeline = this.currentTopology.sandbox.replicationDelayMs;
+    return lagBetween(this.options.lag, specOf(from), specOf(to), pipeline);
   };
+
+  /** The lag modelled for every ordered pair of running regions (sandbox.json; replication check reports it). */
+  private replicationModel(): NonNullable<SandboxState['replication']> {
+    const keys = [...this.regionMap.keys()];
+    const lagMs: Record<string, number> = {};
+    for (const from of keys)
+      for (const to of keys) if (from !== to) lagMs[`${from}:${to}`] = this.lagMs(from, to);
+    const pipelineMs = this.currentTopology.sandbox.replicationDelayMs ?? GLOBAL_TABLES_PIPELINE_MS;
+    return { pipelineMs, lagMs };
+  }
 
   /** Rebuilds the handlers of every region (but `except`) for the current region set. */
   private async reconfigure(except?: string): Promise<void> {

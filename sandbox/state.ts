@@ -27,10 +27,28 @@ export interface SandboxState {
   readonly regions: Readonly<Record<string, SandboxRegionEndpoints>>;
   readonly china?: { readonly url: string; readonly distributionId: string };
   readonly hostedZoneId?: string;
+  /**
+   * The DNS server (UDP and TCP on one port) answering the hosted zone, and each region's address in its
+   * records (a `chat --via dns` answer maps back to a region by it).
+   */
+  readonly dns?: {
+    readonly host: string;
+    readonly port: number;
+    readonly addresses: Readonly<Record<string, string>>;
+  };
   readonly dynamodb: { readonly endpoint: string; readonly pid: number };
   readonly persist: boolean;
   /** The access key the edge rewrites DynamoDB requests to (one database per key and region). */
   readonly instanceId?: string;
+  /** The control API's secret (64 hex), sent as x-chatctl-secret; the file is mode 0600 for it. */
+  readonly controlSecret: string;
+  /** True when every SigV4 signature is verified with its key's secret. */
+  readonly verifySignatures?: boolean;
+  /**
+   * The replication lag the sandbox models for each ordered region pair ("from:to", ms: network lag plus the
+   * Global Tables pipeline delay), which `replication check` and the drills report against.
+   */
+  readonly replication?: { readonly pipelineMs: number; readonly lagMs: Readonly<Record<string, number>> };
   /** Active faults, as `sandbox fault` takes them (e.g. latency=200). */
   readonly faults?: readonly { readonly region: string; readonly fault: string; readonly since: string }[];
 }
@@ -65,7 +83,8 @@ export async function requireSandboxState(path = sandboxStatePath()): Promise<Sa
 
 export async function writeSandboxState(state: SandboxState, path = sandboxStatePath()): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+  // Mode 0600: it holds the control secret, for this user alone.
+  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
 }
 
 export async function removeSandboxState(path = sandboxStatePath()): Promise<void> {

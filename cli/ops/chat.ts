@@ -11,6 +11,7 @@ import type { ChatMessage, Notice, ServerFrame } from '../../core/protocol.js';
 import { findRegion } from '../../core/topology.js';
 import { explainAwsError } from './aws-errors.js';
 import { type ChatClient, ChatClientError } from './chat-client.js';
+import { queryDns } from './dns-query.js';
 import type { Target } from './target.js';
 
 export type ChatVia = 'direct' | 'dns' | 'china';
@@ -30,14 +31,50 @@ export interface DnsAnswer {
   readonly region: string;
   readonly recordData: readonly string[];
   readonly clientSubnet: string;
+  /** The DNS server that answered (host:port) and the record's TTL, when one did (the sandbox's). */
+  readonly server?: string;
+  readonly ttlSeconds?: number;
 }
 
 /**
- * Asks Route 53 which region latency routing gives the users of `fromKey` (TestDNSAnswer with that
- * region's probe subnet as the EDNS0 client subnet), and maps the answer back to a region key: by the
- * latency record whose value it is (the sandbox), else by resolving each region's own domain (AWS).
+ * The sandbox's answer as a user's resolver gets it: a query to its DNS server with the region's probe
+ * subnet as the EDNS0 client subnet, the address mapped back to a region by sandbox.json.
+ */
+async function resolveBySandboxDns(target: Target, fromKey: string): Promise<DnsAnswer | undefined> {
+  const dns = target.kind === 'sandbox' ? target.sandbox?.dns : undefined;
+  if (!dns) return undefined;
+  const from = findRegion(target.topology, fromKey);
+  const recordName = names.chatRecord(target.topology);
+  const response = await queryDns({
+    server: { host: dns.host, port: dns.port },
+    name: recordName,
+    clientSubnet: from.probeSubnet,
+  });
+  const data = response.answers.filter((a) => a.type === 'A').map((a) => String(a.data));
+  const region = Object.entries(dns.addresses).find(([, address]) => data.includes(address))?.[0];
+  if (response.rcode !== 'NOERROR' || !region) {
+    throw new UserError(
+      `the sandbox's DNS server answered ${recordName} with ${response.rcode} ${data.join(', ') || '(no address)'}, which is no region's address`,
+      { hint: 'run: chatctl health' },
+    );
+  }
+  return {
+    region,
+    recordData: data,
+    clientSubnet: from.probeSubnet,
+    server: `${dns.host}:${dns.port}`,
+    ttlSeconds: response.answers.find((a) => a.type === 'A')?.ttl,
+  };
+}
+
+/**
+ * Which region latency routing gives the users of `fromKey`: in the sandbox, its DNS server's answer; on
+ * AWS, Route 53's TestDNSAnswer with that region's probe subnet as the EDNS0 client subnet, mapped back to
+ * a region key by the latency record whose value it is, else by resolving each region's own domain.
  */
 export async function resolveByDns(target: Target, fromKey: string): Promise<DnsAnswer> {
+  const viaServer = await resolveBySandboxDns(target, fromKey);
+  if (viaServer) return viaServer;
   const topology = target.topology;
   const from = findRegion(topology, fromKey);
   const [subnetIp, subnetMask] = from.probeSubnet.split('/');
@@ -166,7 +203,7 @@ export async function resolveChatEndpoint(
       ...globalNameEndpoint(target, answer.region, answer.recordData),
       region: answer.region,
       via: 'dns',
-      how: `to ${answer.region} (latency DNS for users in ${from}, ${answer.clientSubnet}, answered ${answer.recordData.join(', ')})`,
+      how: `to ${answer.region} (latency DNS for users in ${from}, ${answer.clientSubnet}, answered ${answer.recordData.join(', ')}${answer.server ? ` by ${answer.server}, TTL ${answer.ttlSeconds} s` : ''})`,
     };
   }
   const key = options.region ?? target.topology.homeRegion;

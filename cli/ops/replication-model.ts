@@ -22,6 +22,8 @@ export interface LagPair {
   timeouts: number;
   p50Ms?: number;
   maxMs?: number;
+  /** The lag the sandbox models for the pair (network lag plus the Global Tables pipeline); sandbox only. */
+  modelMs?: number;
   status: CheckStatus;
   detail: string;
 }
@@ -32,6 +34,7 @@ export function lagMatrix(
   samples: readonly LagSample[],
   thresholdMs: number,
   timeoutMs: number,
+  model?: Readonly<Record<string, number>>,
 ): LagPair[] {
   const pairs: LagPair[] = [];
   for (const from of regions) {
@@ -44,7 +47,9 @@ export function lagMatrix(
       const p50Ms = lags.length ? round(percentile(lags, 50)) : undefined;
       const maxMs = lags.length ? round(Math.max(...lags)) : undefined;
       let status: CheckStatus = 'ok';
-      let detail = `p50 ${p50Ms} ms, max ${maxMs} ms over ${lags.length}`;
+      const modelMs = model?.[`${from}:${to}`];
+      const modelled = modelMs === undefined ? '' : ` (the sandbox models ${modelMs} ms)`;
+      let detail = `p50 ${p50Ms} ms, max ${maxMs} ms over ${lags.length}${modelled}`;
       if (timeouts > 0) {
         status = 'fail';
         detail =
@@ -55,7 +60,17 @@ export function lagMatrix(
         status = 'warn';
         detail = `above the ${thresholdMs} ms threshold: ${detail}`;
       }
-      pairs.push({ from, to, seen: lags.length, timeouts, p50Ms, maxMs, status, detail });
+      pairs.push({
+        from,
+        to,
+        seen: lags.length,
+        timeouts,
+        p50Ms,
+        maxMs,
+        ...(modelMs === undefined ? {} : { modelMs }),
+        status,
+        detail,
+      });
     }
   }
   return pairs;

@@ -348,7 +348,8 @@ export async function checkReplication(
       all.push(...batch.samples);
       Object.assign(writeErrors, batch.writeErrors);
     }
-    const pairs = lagMatrix(regionKeys, all, thresholdMs, timeoutMs);
+    const model = target.kind === 'sandbox' ? target.sandbox?.replication?.lagMs : undefined;
+    const pairs = lagMatrix(regionKeys, all, thresholdMs, timeoutMs, model);
     const blamed = blameRegions(regionKeys, pairs);
     const replicas = crossCheckReplicas(
       (await replicaChecks).map((check, index) => ({

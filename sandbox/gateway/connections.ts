@@ -2,7 +2,9 @@
  * A gateway's open WebSocket connections and what every phase shares: the gateway's context, the idle and
  * maximum-connection timers API Gateway applies, and the one way a connection ends (its $disconnect).
  */
+
 import type { WebSocket } from 'ws';
+import type { AccessPolicy } from '../access.js';
 import { type ApiInfo, type ConnectionInfo, disconnectEvent } from './events.js';
 import type { GatewayOptions } from './server.js';
 
@@ -20,12 +22,16 @@ export interface GatewayContext {
   readonly api: ApiInfo;
   readonly idleTimeoutMs: number;
   readonly maxConnectionMs: number;
+  /** API Gateway's frame limit (32 KB). */
+  readonly frameBytes: number;
   readonly connections: Map<string, Connection>;
   /** The port it listens on (known once listening). */
   port(): number;
   /** Handler calls still running are awaited on stop, so nothing runs against a stopped sandbox. */
   track<T>(work: Promise<T>): Promise<T>;
   report(error: unknown, where: string): void;
+  /** Browser origins and SigV4 (../access.ts). */
+  access(): AccessPolicy;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -18,7 +18,8 @@ export function reply(status: number, body = '', headers: Record<string, string>
   };
 }
 
-const failure = (status: number, type: string, message: string) =>
+/** An error as API Gateway's HTTP side gives it: `{message}` and its type in x-amzn-errortype. */
+export const failure = (status: number, type: string, message: string) =>
   reply(status, JSON.stringify({ message }), { 'x-amzn-errortype': type });
 
 const gone = () => reply(410, JSON.stringify({ message: null }), { 'x-amzn-errortype': 'GoneException' });

@@ -3,21 +3,23 @@
  * management API, all on one port. This module is the server and its lifecycle; each phase has a module:
  * the upgrade and $connect (./upgrade.ts), message routing (./messages.ts), @connections
  * (./management.ts) and /health (./health.ts), with the events they build in ./events.ts. The handlers get
- * API Gateway's exact event shapes; API Gateway's limits apply (32 KB frame -> close 1009, idle timeout,
- * maximum connection time).
+ * API Gateway's exact event shapes; API Gateway's limits apply (a frame over 32 KB or a message over
+ * 128 KB -> close 1009, a binary frame -> close 1003, idle timeout, maximum connection time).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../../core/protocol.js';
+import { type AccessPolicy, refusedOrigin } from '../access.js';
 import type { EdgeResponse, LocalRequest } from '../contracts.js';
-import { closeServer, listen, readBody, writeResponse } from '../http.js';
+import { closeServer, listen, readBody, urlHost, writeResponse } from '../http.js';
 import type { HostedChatApp } from '../runtime-host.js';
+import { checkSignature, signaturePolicy } from '../wire/sigv4.js';
 import { type Connection, disconnect, type GatewayContext, sleep } from './connections.js';
 import { answerHealth } from './health.js';
 import { servesHost } from './host.js';
-import { manageConnection, reply } from './management.js';
+import { failure, manageConnection, reply } from './management.js';
 import { onUpgrade } from './upgrade.js';
 
 export interface GatewayOptions {
@@ -25,6 +27,8 @@ export interface GatewayOptions {
   readonly awsRegion: string;
   readonly account: string;
   readonly port?: number;
+  /** The address it listens on (default 127.0.0.1). */
+  readonly host?: string;
   readonly stage?: string;
   readonly idleTimeoutMs?: number;
   readonly maxConnectionMs?: number;
@@ -35,6 +39,8 @@ export interface GatewayOptions {
   isDown(): boolean;
   /** Extra delay (latency fault) in ms. */
   delayMs(): number;
+  /** Browser origins and SigV4 for @connections (../access.ts); default: any well-formed signature, no browser. */
+  access?(): AccessPolicy;
   readonly onError?: (error: Error, where: string) => void;
   /**
    * The custom domain names this gateway holds (./host.ts): the region's own and the global chat.<domain>; a
@@ -57,6 +63,12 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+const defaultAccess = (): AccessPolicy => ({
+  allowedOrigins: [],
+  controlSecret: '',
+  signatures: signaturePolicy(false),
+});
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stage = options.stage ?? 'prod';
   const connections = new Map<string, Connection>();
@@ -67,6 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     api: { apiId: randomBytes(5).toString('hex'), stage },
     idleTimeoutMs: options.idleTimeoutMs ?? LIMITS.idleTimeoutMs,
     maxConnectionMs: options.maxConnectionMs ?? LIMITS.maxConnectionMs,
+    frameBytes: options.frameBytes ?? LIMITS.frameBytes,
     connections,
     port: () => port,
     track(work) {
@@ -75,13 +88,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return work;
     },
     report: (error, where) => options.onError?.(error as Error, where),
+    access: options.access ?? defaultAccess,
   };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.frameBytes ?? LIMITS.frameBytes });
+  // ws limits the whole message (128 KB); each frame's 32 KB is watched in ./frame-sizes.ts.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.messageBytes });
 
   /** @connections and /health; the HTTP server and the in-process transport (local-transport.ts) call it. */
   async function dispatch(request: LocalRequest): Promise<EdgeResponse> {
     const url = new URL(request.url || '/', 'http://gateway');
+    const access = context.access();
+    const refused = refusedOrigin(request.headers, access);
+    if (refused) return failure(403, 'ForbiddenException', refused);
     if (url.pathname === '/health') return answerHealth(context, request, url);
+    // @connections is IAM-authorized on AWS: a SigV4 signature for execute-api.
+    const signature = await checkSignature(request, access.signatures);
+    if (!signature.ok) {
+      const { code, message } = signature.fault;
+      return failure(403, code, message);
+    }
     return manageConnection(context, request, url);
   }
 
@@ -116,14 +140,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       socket.destroy();
     });
   });
-  port = await listen(server, options.port ?? 0);
+  port = await listen(server, options.port ?? 0, options.host);
+  const reach = urlHost(options.host);
 
   return {
     port,
     apiId: context.api.apiId,
-    websocketUrl: `ws://127.0.0.1:${port}/${stage}`,
-    managementUrl: `http://127.0.0.1:${port}/${stage}`,
-    healthUrl: `http://127.0.0.1:${port}/health`,
+    websocketUrl: `ws://${reach}:${port}/${stage}`,
+    managementUrl: `http://${reach}:${port}/${stage}`,
+    healthUrl: `http://${reach}:${port}/health`,
     connectionCount: () => connections.size,
     dispatch,
     dropAll() {

@@ -5,8 +5,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocketServer } from 'ws';
+import { refusedOrigin } from '../access.js';
 import { type Connection, disconnect, type GatewayContext, open, resetIdle, sleep } from './connections.js';
 import { type ConnectionInfo, connectEvent, connectionId } from './events.js';
+import { watchFrameSizes } from './frame-sizes.js';
 import { servesHost } from './host.js';
 import { onMessage } from './messages.js';
 
@@ -27,6 +29,11 @@ export async function onUpgrade(
   const { options, api } = context;
   socket.on('error', () => {});
   const url = new URL(req.url ?? '/', 'http://gateway');
+  const refused = refusedOrigin(req.headers, context.access());
+  if (refused) {
+    rejectUpgrade(socket, 403, JSON.stringify({ message: refused }));
+    return;
+  }
   if (options.isDown()) {
     rejectUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
     return;
@@ -74,7 +81,13 @@ export async function onUpgrade(
   wss.handleUpgrade(req, socket, head, (ws) => {
     const conn: Connection = { ...info, socket: ws, lastActiveAt: info.connectedAt, disconnected: false };
     open(context, conn);
+    watchFrameSizes(socket, context.frameBytes, () => ws.close(1009, 'Message too big'));
     ws.on('message', (data, isBinary) => {
+      // API Gateway does not take binary frames: it closes the connection with 1003.
+      if (isBinary) {
+        ws.close(1003, 'Binary frames are not supported');
+        return;
+      }
       void context.track(onMessage(context, conn, data, isBinary));
     });
     ws.on('ping', () => resetIdle(context, conn));

@@ -5,7 +5,7 @@ import type { SandboxOptions } from '../options.js';
 import type { RunningRegion } from '../region.js';
 import type { Replicator } from '../replication/replicator.js';
 import { SANDBOX_ACCOUNT } from '../state.js';
-import type { ServiceContext } from './service.js';
+import type { SandboxService, ServiceContext } from './service.js';
 
 export interface SandboxParts {
   topology(): Topology;
@@ -18,6 +18,11 @@ export interface SandboxParts {
   /** Work that outlives its request, awaited on stop. */
   readonly invocations: Set<Promise<unknown>>;
   readonly options: Pick<SandboxOptions, 'healthCheckIntervalMs' | 'failureThreshold' | 'lambdaConcurrency'>;
+  /** The address listeners bind, and the China proxy's and DNS's ports (../ports.ts). */
+  readonly host: string;
+  readonly ports: ServiceContext['ports'];
+  /** The running services by name. */
+  readonly services: ReadonlyMap<string, SandboxService>;
   onError(error: Error, where: string): void;
 }
 
@@ -41,6 +46,9 @@ export function serviceContext(parts: SandboxParts): ServiceContext {
     healthCheckIntervalMs: options.healthCheckIntervalMs ?? sandbox.healthCheckIntervalSeconds * 1000,
     failureThreshold: options.failureThreshold ?? sandbox.failureThreshold,
     lambdaConcurrency: options.lambdaConcurrency,
+    host: parts.host,
+    ports: parts.ports,
+    service: (name) => parts.services.get(name),
     onError: parts.onError,
   };
 }

@@ -16,6 +16,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     global: true,
     load: async () => (await import('./cloudfront/index.js')).createService,
   },
+  { name: 'dns', global: true, load: async () => (await import('./dns/index.js')).createService },
 ];
 
 /** Loads the factories of the services to run (all, or those that are not global). */

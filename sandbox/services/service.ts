@@ -10,12 +10,13 @@ import type { HostedChatApp } from '../runtime-host.js';
 import type { SandboxState } from '../state.js';
 
 /** What a service may add to sandbox.json (the CLI finds its endpoints there). */
-export type ServiceStateFields = Partial<Pick<SandboxState, 'china' | 'hostedZoneId'>>;
+export type ServiceStateFields = Partial<Pick<SandboxState, 'china' | 'hostedZoneId' | 'dns'>>;
 
 export interface SandboxService {
   /** The SigV4 signing name the edge routes on (the service in the request's credential scope). */
   readonly name: string;
-  handle(request: EdgeRequest): Promise<EdgeResponse>;
+  /** Its answers on the edge (a service with a listener of its own only, such as DNS, has none). */
+  handle?(request: EdgeRequest): Promise<EdgeResponse>;
   /** Called once before the edge routes to it (a listener of its own, say), with every region running. */
   start?(): Promise<void>;
   /** A region started (at start-up, every region is added before start). */
@@ -55,6 +56,11 @@ export interface ServiceContext {
   readonly failureThreshold: number;
   /** The account's Lambda concurrency quota in each region (GetAccountSettings); default 1000. */
   readonly lambdaConcurrency?: number;
+  /** The address a service's own listener binds, and the port each takes (0: any free port; ports.ts). */
+  readonly host: string;
+  readonly ports: { readonly china: number; readonly dns: number };
+  /** Another running service by name (started before this one, in registry order). */
+  service(name: string): SandboxService | undefined;
   onError(error: Error, where: string): void;
 }
 

@@ -144,7 +144,7 @@ describe('chatctl chat', () => {
       );
       expect(dns.stderr).toBe('');
       expect(dns.stdout).toMatch(
-        /connected to tokyo \(latency DNS for users in tokyo, 133\.242\.0\.0\/24, answered 127\.0\.0\.\d+\)/,
+        /connected to tokyo \(latency DNS for users in tokyo, 133\.242\.0\.0\/24, answered 127\.0\.0\.\d+ by 127\.0\.0\.1:\d+, TTL 60 s\)/,
       );
       expect(dns.stdout).toMatch(/^pong from tokyo in \d+ ms$/m);
       // By the global name, as a user's client connects: the gateway answers for chat.<domain> by Host.

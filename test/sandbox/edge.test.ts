@@ -8,7 +8,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../sandbox/index.js';
-import { clientConfig, startTestSandbox } from './support.js';
+import { clientConfig, signedRequest, startTestSandbox } from './support.js';
 
 let sandbox: Sandbox;
 
@@ -28,7 +28,7 @@ describe('edge', () => {
     try {
       const seoul = new DynamoDBClient(clientConfig(sandbox, 'ap-northeast-2'));
       const seoulOther = new DynamoDBClient(
-        clientConfig(sandbox, 'ap-northeast-2', { accessKeyId: 'someone', secretAccessKey: 'else' }),
+        clientConfig(sandbox, 'ap-northeast-2', { accessKeyId: 'test', secretAccessKey: 'test' }),
       );
       const tokyo = new DynamoDBClient(clientConfig(sandbox, 'ap-northeast-1'));
       const Key = { pk: { S: 'EDGE' }, sk: { S: 'separate' } };
@@ -105,21 +105,27 @@ describe('edge', () => {
   });
 
   it('edge: unknown services and operations, malformed and unsigned requests get AWS-shaped errors', async () => {
-    const signed =
-      'AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00';
-    const unknownService = await fetch(sandbox.edge, {
-      method: 'POST',
-      headers: { authorization: signed, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'Action=ListQueues&Version=2012-11-05',
-    });
+    const send = async (
+      scope: { service: string; region: string },
+      init: { headers: Record<string, string>; body: string },
+      path = '/',
+    ) => {
+      const signed = await signedRequest(`${sandbox.edge}${path}`, init, scope);
+      return fetch(`${sandbox.edge}${path}`, signed);
+    };
+    const unknownService = await send(
+      { service: 'sqs', region: 'us-east-1' },
+      {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'Action=ListQueues&Version=2012-11-05',
+      },
+    );
     expect(unknownService.status).toBe(400);
     expect(await unknownService.text()).toMatch(/<Code>UnknownOperationException<\/Code>/);
 
-    const ddbAuth = signed.replace('us-east-1/sqs', 'us-east-1/dynamodb');
-    const unknownOp = await fetch(sandbox.edge, {
-      method: 'POST',
+    const ddb = { service: 'dynamodb', region: 'us-east-1' };
+    const unknownOp = await send(ddb, {
       headers: {
-        authorization: ddbAuth,
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': 'DynamoDB_20120810.FlyToTheMoon',
       },
@@ -128,13 +134,8 @@ describe('edge', () => {
     expect(unknownOp.status).toBe(400);
     expect(((await unknownOp.json()) as { __type: string }).__type).toMatch(/UnknownOperationException$/);
 
-    const malformed = await fetch(sandbox.edge, {
-      method: 'POST',
-      headers: {
-        authorization: ddbAuth,
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': 'DynamoDB_20120810.GetItem',
-      },
+    const malformed = await send(ddb, {
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.GetItem' },
       body: '{"TableName": ',
     });
     expect(malformed.status).toBe(400);
@@ -164,11 +165,11 @@ describe('edge', () => {
     expect(badSignature.status).toBe(400);
     expect(((await badSignature.json()) as { __type: string }).__type).toMatch(/IncompleteSignature/);
 
-    const badInvoke = await fetch(`${sandbox.edge}/2015-03-31/functions/chat-seoul-relay/invocations`, {
-      method: 'POST',
-      headers: { authorization: signed.replace('us-east-1/sqs', 'ap-northeast-2/lambda') },
-      body: '{not json',
-    });
+    const badInvoke = await send(
+      { service: 'lambda', region: 'ap-northeast-2' },
+      { headers: {}, body: '{not json' },
+      '/2015-03-31/functions/chat-seoul-relay/invocations',
+    );
     expect(badInvoke.status).toBe(400);
     expect(badInvoke.headers.get('x-amzn-errortype')).toBe('InvalidRequestContentException');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultLagMs, roundTripMs } from '../../sandbox/latency.js';
+import { defaultLagMs, GLOBAL_TABLES_PIPELINE_MS, roundTripMs } from '../../sandbox/latency.js';
 
 describe('latency model', () => {
   it('roundTripMs: resembles real inter-region round trips and is symmetric', () => {
@@ -14,10 +14,17 @@ describe('latency model', () => {
     expect(roundTripMs('us-east-1', 'us-east-1')).toBeLessThan(roundTripMs('us-east-1', 'us-east-2'));
   });
 
-  it('defaultLagMs: half the round trip plus the replication work, so near pairs replicate sooner', () => {
+  it('defaultLagMs: half the round trip plus the Global Tables pipeline, so near pairs replicate sooner', () => {
     expect(defaultLagMs('ap-northeast-2', 'ap-northeast-2')).toBe(0);
-    expect(defaultLagMs('ap-northeast-2', 'ap-northeast-1')).toBe(32);
-    expect(defaultLagMs('ap-northeast-2', 'us-west-2')).toBe(79);
+    expect(GLOBAL_TABLES_PIPELINE_MS).toBeGreaterThanOrEqual(500);
+    expect(GLOBAL_TABLES_PIPELINE_MS).toBeLessThanOrEqual(2500);
+    expect(defaultLagMs('ap-northeast-2', 'ap-northeast-1')).toBe(717);
+    expect(defaultLagMs('ap-northeast-2', 'us-west-2')).toBe(764);
+    // A Lambda Invoke between the pair (one round trip) is far faster than replication, as on AWS.
+    expect(roundTripMs('ap-northeast-2', 'ap-northeast-1')).toBeLessThan(
+      defaultLagMs('ap-northeast-2', 'ap-northeast-1') / 10,
+    );
+    expect(defaultLagMs('ap-northeast-2', 'ap-northeast-1', 15)).toBe(32);
     expect(defaultLagMs('ap-northeast-2', 'ap-northeast-1')).toBeLessThan(
       defaultLagMs('ap-northeast-2', 'us-west-2'),
     );

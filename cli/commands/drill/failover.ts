@@ -95,6 +95,9 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
       `  time to shift:   ${formatMs(result.timeToShiftMs ?? undefined)}${ratio(result.timeToShiftMs)}${result.shiftedTo ? `, users of ${result.region} went to ${result.shiftedTo}` : ''}`,
     );
     this.log(
+      `  client moved:    ${formatMs(result.timeToClientMovedMs ?? undefined)}${result.dnsTtlSeconds !== null ? ` (time to shift + the record's ${result.dnsTtlSeconds} s TTL)` : ''}`,
+    );
+    this.log(
       `  time to restore: ${formatMs(result.timeToRestoreMs ?? undefined)}${ratio(result.timeToRestoreMs)}`,
     );
     for (const step of result.steps.filter((s) => s.status === 'failed' || s.status === 'aborted')) {

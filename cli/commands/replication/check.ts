@@ -42,8 +42,11 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
 
   protected override render(result: ReplicationResult): void {
     const keys = result.regions.map((r) => r.key);
+    const modelled = result.pairs.some((p) => p.modelMs !== undefined);
     this.log(
-      color.dim(`lag p50 / max over ${result.samples} sample(s), source (row) -> destination (column)`),
+      color.dim(
+        `lag p50 / max${modelled ? ' (model)' : ''} over ${result.samples} sample(s), source (row) -> destination (column)`,
+      ),
     );
     this.log(
       table([
@@ -55,7 +58,8 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
             const pair = result.pairs.find((p) => p.from === from && p.to === to);
             if (!pair) return color.dim('?');
             if (pair.seen === 0) return statusWord('fail', 'timeout');
-            return statusWord(pair.status, `${formatMs(pair.p50Ms)} / ${formatMs(pair.maxMs)}`);
+            const model = pair.modelMs === undefined ? '' : ` (${formatMs(pair.modelMs)})`;
+            return statusWord(pair.status, `${formatMs(pair.p50Ms)} / ${formatMs(pair.maxMs)}${model}`);
           }),
         ]),
       ]),

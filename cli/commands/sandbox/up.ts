@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { Flags } from '@oclif/core';
+import { isLoopback } from '../../../sandbox/ports.js';
 import type { SandboxState } from '../../../sandbox/state.js';
 import { ChatctlCommand } from '../../base.js';
 import type { SandboxUpResult } from '../../ops/sandbox/lifecycle.js';
@@ -23,6 +24,17 @@ export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxU
       max: 65535,
     }),
     persist: Flags.boolean({ description: 'keep DynamoDB data in .chatctl/data across restarts' }),
+    host: Flags.string({
+      description: 'listen on this address instead of 127.0.0.1 (opens the sandbox to the network)',
+    }),
+    'verify-signatures': Flags.boolean({
+      description:
+        "verify every SigV4 signature with its key's secret (the well-known test keys and sandbox.keys)",
+    }),
+    'allow-origin': Flags.string({
+      description: 'a browser origin (scheme://host:port) let in besides the sandbox console; repeatable',
+      multiple: true,
+    }),
   };
 
   protected async execute(): Promise<SandboxUpResult> {
@@ -31,18 +43,23 @@ export default class SandboxUp extends ChatctlCommand<typeof SandboxUp, SandboxU
     requireJava();
     const ops = await import('../../ops/sandbox/lifecycle.js');
     const topology = await this.topology();
-    if (this.flags.detach) {
-      return ops.sandboxUpDetached({
-        topology,
-        port: this.flags.port,
-        persist: this.flags.persist,
-        configPath: this.flags.config,
-      });
-    }
-    const result = await ops.sandboxUpForeground({
+    const common = {
       topology,
       port: this.flags.port,
       persist: this.flags.persist,
+      host: this.flags.host,
+      verifySignatures: this.flags['verify-signatures'],
+      allowOrigins: this.flags['allow-origin'],
+      onNote: (text: string) => process.stderr.write(`${color.yellow('sandbox:')} ${text}\n`),
+    };
+    if (this.flags.host && !isLoopback(this.flags.host)) {
+      this.warn(
+        `--host ${this.flags.host}: the sandbox will answer anyone who can reach this address, with no real credentials (any access key passes unless --verify-signatures)`,
+      );
+    }
+    if (this.flags.detach) return ops.sandboxUpDetached({ ...common, configPath: this.flags.config });
+    const result = await ops.sandboxUpForeground({
+      ...common,
       onReady: (state) => {
         if (this.jsonEnabled()) return;
         this.log(endpointsTable(state));

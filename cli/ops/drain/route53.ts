@@ -191,6 +191,20 @@ export async function chatRecordSets(target: Target, client: Route53Client): Pro
   }
 }
 
+/** An alias record has no TTL of its own; Route 53 answers it with its target's (60 s for API Gateway). */
+const ALIAS_TTL_SECONDS = 60;
+
+/** The TTL resolvers cache the region's latency answer for. */
+export async function chatRecordTtl(
+  target: Target,
+  client: Route53Client,
+  regionKey: string,
+): Promise<number> {
+  const sets = await chatRecordSets(target, client);
+  const set = sets.find((s) => s.SetIdentifier === regionKey && (s.Type === 'A' || s.Type === 'AAAA'));
+  return set?.TTL ?? ALIAS_TTL_SECONDS;
+}
+
 const norm = (value: string) => value.toLowerCase().replace(/\.$/, '');
 
 /** Maps the values of each region's latency record (IPs, or an alias target's name and its addresses) to the key. */

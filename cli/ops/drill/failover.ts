@@ -14,6 +14,7 @@ import { chatBothWays, moveChinaOrigin } from '../china/index.js';
 import { drainSafety } from '../drain/index.js';
 import {
   answerIndex,
+  chatRecordTtl,
   findHealthCheck,
   route53,
   setInverted,
@@ -196,13 +197,17 @@ function steps(): StepDef<Ctx>[] {
           journal.timeToShiftMs = Math.round(moved.elapsedMs);
           journal.shiftedTo = moved.answer.region;
           ctx.shiftedRecords = moved.answer.records;
+          // A resolver that cached the old answer just before the shift keeps it for the record's TTL.
+          const ttlSeconds = await chatRecordTtl(target, client, journal.region);
+          journal.dnsTtlSeconds = ttlSeconds;
+          journal.timeToClientMovedMs = journal.timeToShiftMs + ttlSeconds * 1000;
           const serving = ctx.safety?.remaining ?? [];
           if (serving.length > 0 && !serving.includes(moved.answer.region!)) {
             throw new Error(
               `DNS sent ${journal.region}'s users to ${moved.answer.region}, which was not serving`,
             );
           }
-          return `${journal.region}'s subnet now answered by ${moved.answer.region} after ${journal.timeToShiftMs} ms (floor ${shiftFloorMs(target)} ms)`;
+          return `${journal.region}'s subnet now answered by ${moved.answer.region} after ${journal.timeToShiftMs} ms (floor ${shiftFloorMs(target)} ms); a client honouring the ${ttlSeconds} s TTL has moved by ${journal.timeToClientMovedMs} ms`;
         } finally {
           client.destroy();
         }

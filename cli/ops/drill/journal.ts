@@ -47,6 +47,9 @@ export interface DrillJournal {
   };
   steps: StepRecord[];
   timeToShiftMs?: number;
+  /** The latency record's TTL, and when a client that honours it has moved (time to shift + TTL). */
+  dnsTtlSeconds?: number;
+  timeToClientMovedMs?: number;
   timeToRestoreMs?: number;
   /** The region DNS sent the drained region's users to. */
   shiftedTo?: string;

@@ -23,6 +23,9 @@ export interface DrillResult {
   readonly verdict: Verdict;
   readonly steps: readonly DrillStepResult[];
   readonly timeToShiftMs: number | null;
+  /** When a client that honours the record's TTL has moved: time to shift + TTL. */
+  readonly timeToClientMovedMs: number | null;
+  readonly dnsTtlSeconds: number | null;
   readonly timeToRestoreMs: number | null;
   /** Extra context (not part of the minimal shape): */
   readonly target: 'sandbox' | 'aws';
@@ -55,6 +58,8 @@ export function resultOf(
       detail: s.detail ?? null,
     })),
     timeToShiftMs: journal.timeToShiftMs ?? null,
+    timeToClientMovedMs: journal.timeToClientMovedMs ?? null,
+    dnsTtlSeconds: journal.dnsTtlSeconds ?? null,
     timeToRestoreMs: journal.timeToRestoreMs ?? null,
     target: journal.target,
     dryRun: journal.dryRun,
@@ -90,6 +95,7 @@ export function markdownReport(result: DrillResult): string {
     `- Hold: ${secs(result.holdMs)}`,
     `- Users of ${result.region} went to: ${result.shiftedTo ?? '-'}`,
     `- Time to shift: ${secs(result.timeToShiftMs)}${ratio(result.timeToShiftMs)}`,
+    `- Time until a client honouring the ${result.dnsTtlSeconds ?? '-'} s TTL has moved: ${secs(result.timeToClientMovedMs)}`,
     `- Time to restore: ${secs(result.timeToRestoreMs)}${ratio(result.timeToRestoreMs)}`,
     `- Floor (health-check interval x failure threshold): ${secs(result.floorMs)}`,
     '',

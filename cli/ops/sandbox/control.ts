@@ -3,11 +3,12 @@
  * sides). A sandbox that does not answer, or answers an error, becomes a UserError saying what to do.
  */
 import { UserError } from '../../../core/errors.js';
+import { CONTROL_SECRET_HEADER } from '../../../sandbox/access.js';
 import { CONTROL_PREFIX, type ControlRoutes, type ErrorReply } from '../../../sandbox/control-api.js';
 import type { SandboxState } from '../../../sandbox/state.js';
 
 export async function control<R extends keyof ControlRoutes>(
-  state: Pick<SandboxState, 'edge'>,
+  state: Pick<SandboxState, 'edge' | 'controlSecret'>,
   method: ControlRoutes[R]['method'],
   path: ControlRoutes[R]['path'],
   body: ControlRoutes[R]['request'],
@@ -17,7 +18,10 @@ export async function control<R extends keyof ControlRoutes>(
   try {
     response = await fetch(`${state.edge}${CONTROL_PREFIX}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        [CONTROL_SECRET_HEADER]: state.controlSecret,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });

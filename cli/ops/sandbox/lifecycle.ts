@@ -30,6 +30,7 @@ export interface SandboxStatus {
 
 import { waitForAnswers } from '../../../sandbox/http.js';
 import { control } from './control.js';
+import { sandboxProcessAlive, stopLeftovers } from './leftovers.js';
 
 export async function sandboxStatus(statePath = sandboxStatePath()): Promise<SandboxStatus> {
   const state = await readSandboxState(statePath);
@@ -49,23 +50,36 @@ export async function sandboxStatus(statePath = sandboxStatePath()): Promise<San
   }
 }
 
-/** Refuses when a sandbox already runs here; clears a stale sandbox.json. */
-export async function ensureNoSandbox(statePath = sandboxStatePath()): Promise<void> {
+/**
+ * Refuses when a sandbox already runs here; after a crash, stops what it left running (./leftovers.ts) and
+ * clears its sandbox.json. Returns one sentence per process it stopped.
+ */
+export async function ensureNoSandbox(statePath = sandboxStatePath()): Promise<string[]> {
   const state = await readSandboxState(statePath);
-  if (!state) return;
-  if (pidAlive(state.pid)) {
+  if (!state) return [];
+  if (sandboxProcessAlive(state)) {
     throw new UserError(`a sandbox is already running (pid ${state.pid}, edge ${state.edge})`, {
       hint: 'see it with: chatctl sandbox status; stop it with: chatctl sandbox down',
     });
   }
+  const stopped = await stopLeftovers(state);
   await removeSandboxState(statePath);
+  return stopped;
 }
 
 export interface SandboxUpOptions {
   readonly topology: Topology;
   readonly port?: number;
   readonly persist?: boolean;
+  /** Listen on this address instead of 127.0.0.1 (opens the sandbox to the network). */
+  readonly host?: string;
+  /** Verify every SigV4 signature with its key's secret. */
+  readonly verifySignatures?: boolean;
+  /** Browser origins let in besides the sandbox's own console origin. */
+  readonly allowOrigins?: readonly string[];
   readonly cwd?: string;
+  /** A sentence for the user before start (what a crashed sandbox left, now stopped). */
+  readonly onNote?: (text: string) => void;
   /** Called once every region answers (the CLI prints the endpoints there). */
   readonly onReady?: (state: SandboxState) => void;
   readonly onError?: (error: Error, where: string) => void;
@@ -87,7 +101,7 @@ function waitForRegions(state: SandboxState): Promise<void> {
 export async function sandboxUpForeground(options: SandboxUpOptions): Promise<SandboxUpResult> {
   const cwd = options.cwd ?? process.cwd();
   const statePath = sandboxStatePath(cwd);
-  await ensureNoSandbox(statePath);
+  for (const note of await ensureNoSandbox(statePath)) options.onNote?.(note);
   const { start } = await import('../../../sandbox/index.js');
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => {
@@ -96,6 +110,9 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
   const sandbox = await start(options.topology, {
     port: options.port,
     persist: options.persist,
+    host: options.host,
+    verifySignatures: options.verifySignatures,
+    allowedOrigins: options.allowOrigins,
     dataDir: join(stateDir(cwd), 'data'),
     statePath,
     logPath: sandboxLogFile(cwd),
@@ -149,7 +166,7 @@ export async function sandboxUpDetached(
 ): Promise<SandboxUpResult> {
   const cwd = options.cwd ?? process.cwd();
   const statePath = sandboxStatePath(cwd);
-  await ensureNoSandbox(statePath);
+  for (const note of await ensureNoSandbox(statePath)) options.onNote?.(note);
   await mkdir(stateDir(cwd), { recursive: true });
   // The child's own output (its banner, a crash) goes to sandbox.out; what it serves goes to sandbox.log.
   const outPath = join(stateDir(cwd), 'sandbox.out');
@@ -158,6 +175,9 @@ export async function sandboxUpDetached(
   const args = [runScript(), 'sandbox', 'up'];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.persist) args.push('--persist');
+  if (options.host) args.push('--host', options.host);
+  if (options.verifySignatures) args.push('--verify-signatures');
+  for (const origin of options.allowOrigins ?? []) args.push('--allow-origin', origin);
   if (options.configPath) args.push('--config', options.configPath);
   if (options.topology.target) args.push('--target', options.topology.target);
   const child = spawn(process.execPath, args, {
@@ -214,13 +234,13 @@ export async function sandboxDown(
   const state = await readSandboxState(statePath);
   if (!state) return { stopped: false, detail: 'no sandbox is running here' };
   const pids = [state.pid, state.dynamodb.pid].filter((pid) => pid > 0);
-  if (!pidAlive(state.pid)) {
-    for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGTERM');
+  if (!sandboxProcessAlive(state)) {
+    const stopped = await stopLeftovers(state);
     await removeSandboxState(statePath);
     return {
       stopped: false,
       pid: state.pid,
-      detail: `the sandbox (pid ${state.pid}) was not running; cleared its state`,
+      detail: [`the sandbox (pid ${state.pid}) was not running; cleared its state`, ...stopped].join('; '),
     };
   }
   try {

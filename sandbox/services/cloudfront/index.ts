@@ -5,6 +5,8 @@
  */
 import { names, WEBSOCKET_STAGE } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import { urlHost } from '../../http.js';
+import { listenOrExplain } from '../../ports.js';
 import type { SandboxService, ServiceContext, ServiceFactory, ServiceStateFields } from '../service.js';
 import { CloudFrontApi } from './api.js';
 import { ChinaProxy } from './china-proxy.js';
@@ -23,6 +25,8 @@ export class CloudFrontService implements SandboxService {
       originRegion: topology.china.originRegion,
     });
     this.proxy = new ChinaProxy({
+      host: context.host,
+      port: context.ports.china,
       resolveOrigin: () => {
         const key = this.chinaOrigin();
         const region = key ? context.regions().find((r) => r.key === key) : undefined;
@@ -39,8 +43,9 @@ export class CloudFrontService implements SandboxService {
   handle = (request: EdgeRequest): Promise<EdgeResponse> => this.api.handle(request);
 
   async start(): Promise<void> {
-    const port = await this.proxy.start();
-    this.url = `ws://127.0.0.1:${port}/${WEBSOCKET_STAGE}`;
+    const wanted = this.context.ports.china;
+    const port = await listenOrExplain(wanted, 'the China proxy', () => this.proxy.start());
+    this.url = `ws://${urlHost(this.context.host)}:${port}/${WEBSOCKET_STAGE}`;
   }
 
   /** The China proxy's URL and distribution (undefined until started). */

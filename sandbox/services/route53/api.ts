@@ -15,9 +15,10 @@ import {
   listHealthChecks,
   updateHealthCheck,
 } from './health-checks-api.js';
-import { clientRegion, ipv4ToNumber, nearestRecord } from './latency-routing.js';
+import { ipv4ToNumber } from './latency-routing.js';
 import { changeResourceRecordSets, getChange, listResourceRecordSets, RECORD_TYPES } from './records-api.js';
-import { bad, NAME_SERVERS, type RecordSet, type Route53Store } from './store.js';
+import { resolveRecord } from './resolve.js';
+import { bad, NAME_SERVERS, type Route53Store } from './store.js';
 import { API, ROUTE53_XMLNS } from './xml.js';
 
 export function route(store: Route53Store, request: EdgeRequest): EdgeResponse {
@@ -140,23 +141,14 @@ function testDnsAnswer(store: Route53Store, q: URLSearchParams): EdgeResponse {
   const mask = parseIntField(q.get('edns0clientsubnetmask') ?? undefined, 'edns0clientsubnetmask', [0, 32]);
   if (mask !== undefined && !subnetIp)
     bad('Invalid request: edns0clientsubnetmask requires edns0clientsubnetip');
-  const name = normalizeName(recordName as string);
-  const inZone = name === store.zoneName || name.endsWith(`.${store.zoneName}`);
-  const sameName = [...store.records.values()].filter((r) => r.name === name);
-  const matching = sameName.filter((r) => r.type === recordType);
-  const chosen = answerRecord(store, matching, subnetIp ?? resolverIp);
-  const data = chosen
-    ? chosen.values.length > 0
-      ? chosen.values
-      : chosen.aliasDnsName
-        ? [chosen.aliasDnsName]
-        : []
-    : [];
-  const responseCode = !inZone
-    ? 'REFUSED'
-    : sameName.length === 0 && ![...store.records.values()].some((r) => r.name.endsWith(`.${name}`))
-      ? 'NXDOMAIN'
-      : 'NOERROR';
+  const resolution = resolveRecord(
+    store,
+    normalizeName(recordName as string),
+    recordType as string,
+    subnetIp ?? resolverIp,
+  );
+  const data = resolution.answers.flatMap((a) => a.data);
+  const responseCode = resolution.responseCode;
   return xmlResponse(200, 'TestDNSAnswerResponse', ROUTE53_XMLNS, [
     ['Nameserver', NAME_SERVERS[0]],
     ['RecordName', recordName],
@@ -165,18 +157,4 @@ function testDnsAnswer(store: Route53Store, q: URLSearchParams): EdgeResponse {
     ['ResponseCode', responseCode],
     ['Protocol', 'UDP'],
   ]);
-}
-
-/**
- * The record a resolver gets: a simple record as it is; of latency records the nearest healthy one to the
- * client's region (its probe subnet, else the nearest by prefix, else the first region's).
- */
-function answerRecord(store: Route53Store, matching: RecordSet[], clientIp: string | undefined) {
-  if (matching.length === 0) return undefined;
-  const latency = matching.filter((r): r is RecordSet & { region: string } => r.region !== undefined);
-  if (latency.length === 0) return matching[0];
-  const locations = store.locations();
-  const fallback = locations[0]?.awsRegion ?? store.topology.regions[0]?.awsRegion ?? 'us-east-1';
-  const from = clientRegion(clientIp, locations, fallback);
-  return nearestRecord(latency, (r) => store.isRecordHealthy(r), from);
 }

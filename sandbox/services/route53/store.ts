@@ -145,18 +145,32 @@ export class Route53Store {
         healthCheckId: check.id,
       }),
     );
+    // The region's own names, as its stack creates them (alias records to its API domains on AWS).
+    for (const name of regionalNames(topology, info.key)) {
+      this.putRecord(recordFromNodes(name, 'A', undefined, 60, [address]));
+    }
   }
 
   removeRegion(key: string): void {
     const region = this.regions.get(key);
     if (!region) return;
     this.regions.delete(key);
+    const own = regionalNames(this.topology, key);
     for (const [id, record] of this.records) {
-      if (record.healthCheckId === region.healthCheckId || (record.setIdentifier === key && record.region)) {
+      if (
+        record.healthCheckId === region.healthCheckId ||
+        (record.setIdentifier === key && record.region) ||
+        own.includes(record.name)
+      ) {
         this.records.delete(id);
       }
     }
     this.deleteHealthCheck(region.healthCheckId);
+  }
+
+  /** Each region's address in the zone's records (127.0.0.2, .3, ... as regions were added), by region key. */
+  regionAddresses(): Record<string, string> {
+    return Object.fromEntries([...this.regions.entries()].map(([key, r]) => [key, r.address]));
   }
 
   /** Where clients are: each seeded region's probe subnet and AWS region. */
@@ -277,6 +291,10 @@ export class Route53Store {
       unresolved: `Resolved IP: none. ${config.FullyQualifiedDomainName ?? ''} does not resolve in the sandbox.`,
     };
   }
+}
+
+function regionalNames(topology: Topology, key: string): string[] {
+  return [names.regionalDomain(topology, key), names.regionalHealthDomain(topology, key)].map(normalizeName);
 }
 
 function recordFromNodes(

@@ -108,6 +108,36 @@ describe('gateway', () => {
     expect((await client.closed).code).toBe(1009);
   });
 
+  it('gateway: a message fragmented into frames of at most 32 KB is accepted up to 128 KB in all', async () => {
+    const client = await connect(sandbox.regions.get('seoul')!.websocketUrl, 'erin');
+    const message = Buffer.from(JSON.stringify({ action: 'ping', pad: 'y'.repeat(127 * 1024) }));
+    expect(message.length).toBeGreaterThan(96 * 1024);
+    expect(message.length).toBeLessThanOrEqual(128 * 1024);
+    const before = events.filter((e) => e.route === 'message').length;
+    for (let at = 0; at < message.length; at += 32 * 1024) {
+      const end = Math.min(at + 32 * 1024, message.length);
+      client.ws.send(message.subarray(at, end), { binary: false, fin: end === message.length });
+    }
+    // Whatever the handler answers, it got the whole message as one MESSAGE event.
+    await client.next(() => true);
+    const received = events.filter((e) => e.route === 'message').slice(before);
+    expect(received.map((e) => String(e.event.body).length)).toContain(message.length);
+    // Over 128 KB in all, even in 32 KB frames, is too big.
+    const big = Buffer.alloc(5 * 32 * 1024, 'z');
+    for (let at = 0; at < big.length; at += 32 * 1024) {
+      client.ws.send(big.subarray(at, at + 32 * 1024), { binary: false, fin: at + 32 * 1024 >= big.length });
+    }
+    expect((await client.closed).code).toBe(1009);
+  });
+
+  it('gateway: a binary frame closes the connection with 1003, as API Gateway does', async () => {
+    const client = await connect(sandbox.regions.get('tokyo')!.websocketUrl, 'frank');
+    const before = events.filter((e) => e.route === 'message').length;
+    client.ws.send(Buffer.from(JSON.stringify({ action: 'ping' })), { binary: true });
+    expect((await client.closed).code).toBe(1003);
+    expect(events.filter((e) => e.route === 'message').length).toBe(before);
+  });
+
   it('gateway: an idle connection is closed after the idle timeout', async () => {
     const client = await connect(sandbox.regions.get('na')!.websocketUrl, 'dave');
     const closed = await client.closed;

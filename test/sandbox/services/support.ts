@@ -14,6 +14,7 @@ import type { CloudFrontService } from '../../../sandbox/services/cloudfront/ind
 import { SERVICES, startServices } from '../../../sandbox/services/registry.js';
 import type { Route53Service } from '../../../sandbox/services/route53/index.js';
 import type { SandboxService, ServiceContext } from '../../../sandbox/services/service.js';
+import { signaturePolicy } from '../../../sandbox/wire/sigv4.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -154,6 +155,9 @@ export async function startGlobalTestbed(
     track: () => {},
     healthCheckIntervalMs,
     failureThreshold: 2,
+    host: '127.0.0.1',
+    ports: { china: 0, dns: 0 },
+    service: (name) => services.get(name),
     onError: (error) => {
       throw error;
     },
@@ -165,6 +169,7 @@ export async function startGlobalTestbed(
     port: 0,
     service: (name) => services.get(name),
     control: async () => ({ status: 404, body: {} }),
+    access: () => ({ allowedOrigins: [], controlSecret: 'unused', signatures: signaturePolicy(true) }),
   });
   const cloudfront = services.get('cloudfront') as CloudFrontService | undefined;
   const global: GlobalServices = {

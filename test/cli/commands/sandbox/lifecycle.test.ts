@@ -2,27 +2,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pidAlive } from '../../../../core/process.js';
+import { chatctlIn } from '../../../sandbox/cli-run.js';
 
-const bin = resolve('bin/run.js');
 const cwd = mkdtempSync(join(tmpdir(), 'chatctl-sandbox-'));
-
-function chatctl(...args: string[]) {
-  return chatctlIn(cwd, ...args);
-}
-
-function chatctlIn(dir: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
+const chatctl = chatctlIn(cwd);
 const alive = pidAlive;
 
 afterAll(() => {
@@ -49,7 +35,7 @@ describe('sandbox cli', () => {
 
     // From a subfolder, the sandbox of the project folder is found.
     mkdirSync(join(cwd, 'sub', 'dir'), { recursive: true });
-    const fromSub = chatctlIn(join(cwd, 'sub', 'dir'), 'sandbox', 'status', '--json');
+    const fromSub = chatctlIn(join(cwd, 'sub', 'dir'))('sandbox', 'status', '--json');
     expect(fromSub.code, fromSub.stderr).toBe(0);
     expect(JSON.parse(fromSub.stdout).state.pid).toBe(file.pid);
 

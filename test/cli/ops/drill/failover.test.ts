@@ -99,12 +99,17 @@ describe('failover drill against the sandbox', { timeout: 90_000 }, () => {
       expect(Date.parse(step.endedAt!)).toBeGreaterThanOrEqual(Date.parse(step.startedAt!));
     }
     expect(result.timeToShiftMs).toBeGreaterThanOrEqual(0);
+    // The chat record's TTL is 60 s: a client that honours it moves at most a TTL after the answer did.
+    expect(result.dnsTtlSeconds).toBe(60);
+    expect(result.timeToClientMovedMs).toBe((result.timeToShiftMs ?? 0) + 60_000);
     expect(result.timeToRestoreMs).toBeGreaterThanOrEqual(0);
     expect(result.shiftedTo).not.toBe('tokyo');
     expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
     const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
     expect(json).toMatchObject({ id: result.id, region: 'tokyo', verdict: 'passed' });
-    expect(await readFile(join(dir, 'report.md'), 'utf8')).toMatch(/\| 5 \| verify-chat \| passed \|/);
+    const markdown = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(markdown).toMatch(/\| 5 \| verify-chat \| passed \|/);
+    expect(markdown).toMatch(/Time until a client honouring the 60 s TTL has moved: \d/);
     expect((await readJournal(dir, result.id))?.state).toBe('finished');
   });
 

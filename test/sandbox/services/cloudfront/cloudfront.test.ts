@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { names } from '../../../../core/names.js';
 import { defaultTopology } from '../../../../core/topology.js';
+import { signedFetch } from '../../support.js';
 import {
   type Edge,
   type FakeGateway,
@@ -132,15 +133,11 @@ describe('cloudfront', { timeout: 90_000 }, () => {
       name: 'PreconditionFailed',
       $metadata: { httpStatusCode: 412 },
     });
-    const response = await fetch(`${edge.url}/2020-05-31/distribution/${id}/config`, {
-      method: 'PUT',
-      headers: {
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/cloudfront/aws4_request, SignedHeaders=host, Signature=0',
-        'if-match': current.ETag ?? '',
-      },
-      body: '<DistributionConfig><Origins>',
-    });
+    const response = await signedFetch(
+      `${edge.url}/2020-05-31/distribution/${id}/config`,
+      { method: 'PUT', headers: { 'if-match': current.ETag ?? '' }, body: '<DistributionConfig><Origins>' },
+      { service: 'cloudfront', region: 'us-east-1' },
+    );
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(
       /<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>InvalidArgument<\/Code>/,

@@ -18,6 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { names } from '../../../../core/names.js';
 import { defaultTopology } from '../../../../core/topology.js';
+import { signedFetch } from '../../support.js';
 import {
   type Edge,
   eventually,
@@ -81,6 +82,8 @@ async function answerFor(subnetOfKey: string): Promise<string | undefined> {
     (r) => r.Name === `${chat}.` && r.ResourceRecords?.[0]?.Value === value,
   )?.SetIdentifier;
 }
+
+const R53 = { service: 'route53', region: 'us-east-1' };
 
 describe('route53', { timeout: 90_000 }, () => {
   it('route53: lists the public hosted zone of the topology and gets it with its name servers', async () => {
@@ -204,14 +207,11 @@ describe('route53', { timeout: 90_000 }, () => {
 
   it('route53: a malformed change body is InvalidInput and changes nothing', async () => {
     const before = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
-    const response = await fetch(`${edge.url}/2013-04-01/hostedzone/${zoneId}/rrset/`, {
-      method: 'POST',
-      headers: {
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
-      },
-      body: '<ChangeResourceRecordSetsRequest><ChangeBatch><Changes><Change>',
-    });
+    const response = await signedFetch(
+      `${edge.url}/2013-04-01/hostedzone/${zoneId}/rrset/`,
+      { method: 'POST', body: '<ChangeResourceRecordSetsRequest><ChangeBatch><Changes><Change>' },
+      R53,
+    );
     expect(response.status).toBe(400);
     const text = await response.text();
     expect(text).toMatch(
@@ -229,26 +229,12 @@ describe('route53', { timeout: 90_000 }, () => {
     ).rejects.toMatchObject({ name: 'InvalidInput' });
     const after = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
     expect(after.ResourceRecordSets).toEqual(before.ResourceRecordSets);
-    const badPath = await fetch(`${edge.url}/2013-04-01/healthcheck/%zz`, {
-      headers: {
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
-      },
-    });
+    const badPath = await signedFetch(`${edge.url}/2013-04-01/healthcheck/%zz`, { method: 'GET' }, R53);
     expect(badPath.status).toBe(400);
     expect(await badPath.text()).toContain('<Code>InvalidInput</Code>');
-    const unknown = await fetch(`${edge.url}/2013-04-01/trafficpolicies`, {
-      headers: {
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
-      },
-    });
+    const unknown = await signedFetch(`${edge.url}/2013-04-01/trafficpolicies`, { method: 'GET' }, R53);
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('<Code>InvalidAction</Code>');
-    const auth = {
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
-    };
     const id = await healthCheckIdOf('seoul');
     for (const [path, body] of [
       ['/2013-04-01/healthcheck', '<CreateHealthCheckRequest><CallerReference>x</CallerReference>'],
@@ -262,7 +248,7 @@ describe('route53', { timeout: 90_000 }, () => {
       ],
       [`/2013-04-01/healthcheck/${id}`, '<NotAnUpdate/>'],
     ]) {
-      const response = await fetch(`${edge.url}${path}`, { method: 'POST', headers: auth, body });
+      const response = await signedFetch(`${edge.url}${path}`, { method: 'POST', body }, R53);
       expect(response.status, body).toBe(400);
       expect(await response.text(), body).toContain('<Code>InvalidInput</Code>');
     }

@@ -1,0 +1,69 @@
+/**
+ * The sandbox's DNS server: the hosted zone of the sandbox's Route 53 (../route53/), answered over UDP and
+ * TCP on loopback on a port of its own (sandbox.json `dns`), as Route 53's name servers answer it: the
+ * chat record by latency from the client's location, among healthy records, with each record's TTL; the
+ * regional names; NXDOMAIN and NODATA with the zone's SOA; REFUSED outside the zone. The rule of each
+ * answer is Route 53's one (../route53/resolve.ts), shared with TestDNSAnswer.
+ */
+import { normalizeName } from '../../dns-name.js';
+import { urlHost } from '../../http.js';
+import { listenOrExplain } from '../../ports.js';
+import type { Route53Service } from '../route53/index.js';
+import { resolveRecord } from '../route53/resolve.js';
+import type { SandboxService, ServiceContext, ServiceFactory, ServiceStateFields } from '../service.js';
+import { type DnsQuestion, type DnsReply, type DnsServer, startDnsServer } from './server.js';
+
+export class DnsService implements SandboxService {
+  readonly name = 'dns';
+  private server: DnsServer | undefined;
+
+  constructor(
+    private readonly context: ServiceContext,
+    private readonly route53: Route53Service,
+  ) {}
+
+  async start(): Promise<void> {
+    const port = this.context.ports.dns;
+    this.server = await listenOrExplain(port, 'the DNS server', () =>
+      startDnsServer({ host: this.context.host, port, answer: (q) => this.answer(q) }),
+    );
+  }
+
+  answer(question: DnsQuestion): DnsReply {
+    const resolution = resolveRecord(
+      this.route53.store,
+      normalizeName(question.name),
+      question.type,
+      question.clientIp,
+    );
+    return {
+      rcode: resolution.responseCode,
+      answers: resolution.answers.flatMap((r) => r.data.map((data) => ({ ...r, data }))),
+      authorities:
+        resolution.soa && resolution.answers.length === 0
+          ? [{ ...resolution.soa, data: resolution.soa.data[0] ?? '' }]
+          : [],
+    };
+  }
+
+  stateFields(): ServiceStateFields {
+    if (!this.server) return {};
+    return {
+      dns: {
+        host: urlHost(this.context.host).replace(/^\[|\]$/g, ''),
+        port: this.server.port,
+        addresses: this.route53.store.regionAddresses(),
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+  }
+}
+
+/** Runs with the sandbox's Route 53 (the global services). */
+export const createService: ServiceFactory = (context) => {
+  const route53 = context.service('route53') as Route53Service | undefined;
+  return route53 ? new DnsService(context, route53) : undefined;
+};
