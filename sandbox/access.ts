@@ -44,3 +44,14 @@ export function hasControlSecret(headers: IncomingHttpHeaders, secret: string): 
   const b = Buffer.from(secret);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** The policy of a sandbox whose edge listens on `edgePort` (its console origin is allowed once it does). */
+export function accessPolicy(
+  edgePort: number | undefined,
+  allowed: readonly string[] | undefined,
+  controlSecret: string,
+  signatures: SignaturePolicy,
+): AccessPolicy {
+  const console = edgePort === undefined ? [] : [`http://127.0.0.1:${edgePort}`];
+  return { allowedOrigins: [...console, ...(allowed ?? [])], controlSecret, signatures };
+}

@@ -142,3 +142,14 @@ export function lagBetween(
 ): number {
   return from && to ? lagFor(setting, from, to, pipelineMs) : 100;
 }
+
+/** The lag modelled for every ordered pair of region keys, as sandbox.json carries it ("from:to" -> ms). */
+export function lagModel(
+  keys: readonly string[],
+  lagMs: (from: string, to: string) => number,
+  pipelineMs = GLOBAL_TABLES_PIPELINE_MS,
+): { pipelineMs: number; lagMs: Record<string, number> } {
+  const pairs: Record<string, number> = {};
+  for (const from of keys) for (const to of keys) if (from !== to) pairs[`${from}:${to}`] = lagMs(from, to);
+  return { pipelineMs, lagMs: pairs };
+}

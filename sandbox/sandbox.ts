@@ -1,15 +1,20 @@
+/**
+ * The Sandbox: one class owning the lifecycle (docs/architecture.md, The Sandbox lifecycle). Over 400 lines
+ * because its lifecycle steps stay together; every part it wires lives in a module of its own (options.ts,
+ * region.ts, ports.ts, access.ts, services/context.ts, replication/).
+ */
 import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { AwsRequestHandler } from '../runtime/app.js';
-import { type AccessPolicy, newControlSecret } from './access.js';
+import { type AccessPolicy, accessPolicy, newControlSecret } from './access.js';
 import { ChatTables } from './chat-table.js';
 import { controlHandler } from './control.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Edge, startEdge } from './edge.js';
 import { FaultRegistry } from './faults.js';
 import { waitForAnswers } from './http.js';
-import { GLOBAL_TABLES_PIPELINE_MS, lagBetween } from './latency.js';
+import { lagBetween, lagModel } from './latency.js';
 import { LocalTransport } from './local-transport.js';
 import { edgeRequestLogger, openSandboxLog, type SandboxLog, type SandboxLogEvent } from './log.js';
 import {
@@ -258,7 +263,11 @@ export class Sandbox {
       instanceId: this.instanceId,
       controlSecret: this.controlSecret,
       verifySignatures: this.signatures.verify,
-      replication: this.replicationModel(),
+      replication: lagModel(
+        [...this.regionMap.keys()],
+        this.lagMs,
+        this.currentTopology.sandbox.replicationDelayMs,
+      ),
       faults: this.faultRegistry.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
     };
   }
@@ -283,13 +292,12 @@ export class Sandbox {
 
   /** Who may talk to it (access.ts): its own console origin and any allowed, the control secret, SigV4. */
   get access(): AccessPolicy {
-    const edge = this.run?.edge;
-    const console = edge ? [`http://127.0.0.1:${edge.port}`] : [];
-    return {
-      allowedOrigins: [...console, ...(this.options.allowedOrigins ?? [])],
-      controlSecret: this.controlSecret,
-      signatures: this.signatures,
-    };
+    return accessPolicy(
+      this.run?.edge.port,
+      this.options.allowedOrigins,
+      this.controlSecret,
+      this.signatures,
+    );
   }
 
   private async startEdge(): Promise<Edge> {
@@ -388,16 +396,6 @@ export class Sandbox {
     const pipeline = this.currentTopology.sandbox.replicationDelayMs;
     return lagBetween(this.options.lag, specOf(from), specOf(to), pipeline);
   };
-
-  /** The lag modelled for every ordered pair of running regions (sandbox.json; replication check reports it). */
-  private replicationModel(): NonNullable<SandboxState['replication']> {
-    const keys = [...this.regionMap.keys()];
-    const lagMs: Record<string, number> = {};
-    for (const from of keys)
-      for (const to of keys) if (from !== to) lagMs[`${from}:${to}`] = this.lagMs(from, to);
-    const pipelineMs = this.currentTopology.sandbox.replicationDelayMs ?? GLOBAL_TABLES_PIPELINE_MS;
-    return { pipelineMs, lagMs };
-  }
 
   /** Rebuilds the handlers of every region (but `except`) for the current region set. */
   private async reconfigure(except?: string): Promise<void> {

@@ -18,7 +18,9 @@ let sandbox: Sandbox;
 const events: RecordedEvent[] = [];
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ idleTimeoutMs: 600, createApp: await recordingApp(events) });
+  // Idle timeout short enough for its own test, long enough that no other test's connection idles out
+  // on a loaded machine (the frame tests expect 1003 and 1009, not 1001).
+  sandbox = await startTestSandbox({ idleTimeoutMs: 3000, createApp: await recordingApp(events) });
 });
 
 afterAll(async () => {
