@@ -17,7 +17,6 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { UserError } from '../core/errors.js';
 import { javaMissingError } from './java.js';
 import { escapeXml } from './wire/xml.js';
 

@@ -58,7 +58,7 @@ export async function healFault(
  * named); what sandbox.json last recorded when it does not answer.
  */
 export async function activeFaults(
-  state: Pick<SandboxState, 'edge' | 'faults'>,
+  state: Pick<SandboxState, 'edge' | 'faults' | 'controlSecret'>,
 ): Promise<{ region: string; fault: string }[]> {
   try {
     const live = await control<'status'>(state, 'GET', '/status', undefined, 2000);
