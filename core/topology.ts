@@ -68,6 +68,31 @@ const pagingSchema = z
   })
   .describe("Who the alarms page: each region's SNS topic gets these subscriptions");
 
+/**
+ * A saved `chatctl capacity` profile: the peak to plan for. Every field is optional (the command's defaults
+ * and flags fill the rest); `regionShare` must name known regions and sum to 1 (checked below).
+ */
+const share = z.number().min(0, 'a share is between 0 and 1').max(1, 'a share is between 0 and 1');
+const positive = z.number().positive('must be greater than 0');
+export const capacityProfileSchema = z.strictObject({
+  peakMsgs: positive.describe('messages sent per second at the peak, all regions together').optional(),
+  avgRoom: z.number().min(1, 'a room has at least 1 member').optional(),
+  crossRegionShare: share
+    .describe('share of messages sent in rooms with members in another region')
+    .optional(),
+  connections: positive.describe('concurrent WebSocket connections at the peak, all regions').optional(),
+  connectRate: positive.describe('new connections per second at the peak, all regions').optional(),
+  regionShare: z.record(regionKey, share).optional(),
+  historyReadsPerMsg: z.number().min(0, 'at least 0').optional(),
+  avgToPeak: z
+    .number()
+    .positive('must be greater than 0')
+    .max(1, 'the average is at most the peak')
+    .optional(),
+  routeMs: z.partialRecord(z.enum(ROUTES as unknown as [Route, ...Route[]]), positive).optional(),
+});
+export type CapacityProfile = z.infer<typeof capacityProfileSchema>;
+
 export const topologySchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -138,6 +163,7 @@ export const topologySchema = z
         .array(z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }))
         .optional(),
     }),
+    capacity: capacityProfileSchema.optional(),
   })
   .superRefine((topology, ctx) => {
     const keys = new Set<string>();
@@ -179,6 +205,21 @@ export const topologySchema = z
         path: ['auth', 'userPoolClientId'],
         message: 'required when auth.userPoolId names an existing pool',
       });
+    }
+    const shares = topology.capacity?.regionShare;
+    if (shares) {
+      for (const name of Object.keys(shares)) {
+        if (!keys.has(name))
+          ctx.addIssue({ code: 'custom', path: ['capacity', 'regionShare', name], message: known });
+      }
+      const sum = Object.values(shares).reduce((a, b) => a + b, 0);
+      if (Math.abs(sum - 1) > 0.001) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['capacity', 'regionShare'],
+          message: `the shares sum to ${Number(sum.toFixed(4))}; they must sum to 1`,
+        });
+      }
     }
     const reserved = Object.values(topology.lanes).reduce<number>((sum, n) => sum + (n ?? 0), 0);
     if (reserved > 900) {
