@@ -1,0 +1,94 @@
+import { Flags } from '@oclif/core';
+import { ChatctlCommand } from '../base.js';
+import type { Calibration, CapacityPlan } from '../ops/capacity/index.js';
+import type { RegionPrices } from '../ops/capacity/prices.js';
+import { calibrationSections, planSections, priceSections, renderText } from '../ops/capacity/report.js';
+
+type CapacityResult =
+  | { readonly kind: 'plan'; readonly plan: CapacityPlan; readonly report?: string }
+  | { readonly kind: 'prices'; readonly prices: Readonly<Record<string, RegionPrices>> }
+  | { readonly kind: 'calibration'; readonly calibration: Calibration };
+
+const number = (description: string) =>
+  Flags.custom<number>({
+    description,
+    // Not a number becomes NaN, which the planner's input check reports naming the flag (exit 2).
+    parse: async (input) => (input.trim() === '' ? Number.NaN : Number(input)),
+  })();
+
+export default class Capacity extends ChatctlCommand<typeof Capacity, CapacityResult> {
+  static override summary =
+    "Plan a peak: each region's quotas, Lambda lanes and monthly cost, from measured costs.";
+  static override description =
+    'From a peak of messages per second, the load on each region: API Gateway connects, connections, messages and ' +
+    '@connections posts; Lambda concurrency per route (invocations/s x the measured duration) against the lanes in ' +
+    "chatctl.json and the account's quota (read with GetAccountSettings when --target aws); DynamoDB reads, writes " +
+    'and replicated writes; relay Invokes and inter-region transfer. A verdict per quota (ok, near, over) with the ' +
+    'Service Quotas name to request, the lanes to reserve, and the month at an average-to-peak ratio. Flags override ' +
+    'the "capacity" profile of chatctl.json. --prices prints the dated price table; --calibrate measures the costs ' +
+    'on a sandbox on this machine and prints them next to the table the planner uses.';
+  static override examples = [
+    '<%= config.bin %> capacity --peak-msgs 427000 --avg-room 8 --cross-region-share 0.02',
+    '<%= config.bin %> capacity --peak-msgs 45000 --region-share seoul=0.8 --region-share tokyo=0.15 --region-share na=0.05 --report plan.md',
+    '<%= config.bin %> capacity --prices',
+    '<%= config.bin %> capacity --calibrate',
+  ];
+  static override flags = {
+    'peak-msgs': number('messages sent per second at the peak, all regions'),
+    'avg-room': number('members per room (default 8)'),
+    'cross-region-share': number('share of messages in rooms with members in another region (default 0.02)'),
+    connections: number('concurrent connections at the peak, all regions (default 100 per message/s)'),
+    'connect-rate': number(
+      'new connections per second at the peak (default connections / 7200: the 2-hour limit)',
+    ),
+    'region-share': Flags.string({
+      description: 'share of the traffic of a region, key=F (every region, summing to 1; default equal)',
+      multiple: true,
+    }),
+    'history-reads-per-msg': number('history pages read per message sent (default 0.05)'),
+    'avg-to-peak': number("the month's average traffic as a share of the peak (default 0.3)"),
+    report: Flags.string({ description: 'also write the plan as Markdown to FILE' }),
+    prices: Flags.boolean({
+      description: 'print the price table (with the source and date of each price)',
+      exclusive: ['calibrate'],
+    }),
+    calibrate: Flags.boolean({
+      description: "measure the per-route costs on a sandbox on this machine, next to the planner's table",
+    }),
+    repeats: Flags.integer({
+      description: 'with --calibrate: operations of each kind',
+      default: 10,
+      min: 1,
+      max: 200,
+    }),
+  };
+
+  protected async execute(): Promise<CapacityResult> {
+    const ops = await import('../ops/capacity/index.js');
+    if (this.flags.prices) return { kind: 'prices', prices: ops.priceTable() };
+    if (this.flags.calibrate) {
+      return { kind: 'calibration', calibration: await ops.calibrateCosts({ repeats: this.flags.repeats }) };
+    }
+    const plan = await ops.capacityPlan(await this.topology(), {
+      peakMsgs: this.flags['peak-msgs'],
+      avgRoom: this.flags['avg-room'],
+      crossRegionShare: this.flags['cross-region-share'],
+      connections: this.flags.connections,
+      connectRate: this.flags['connect-rate'],
+      regionShare: this.flags['region-share'],
+      historyReadsPerMsg: this.flags['history-reads-per-msg'],
+      avgToPeak: this.flags['avg-to-peak'],
+    });
+    if (this.flags.report) await ops.writeReport(this.flags.report, plan);
+    return { kind: 'plan', plan, ...(this.flags.report ? { report: this.flags.report } : {}) };
+  }
+
+  protected override render(result: CapacityResult): void {
+    if (result.kind === 'prices') this.log(renderText(priceSections()));
+    else if (result.kind === 'calibration') this.log(renderText(calibrationSections(result.calibration)));
+    else {
+      this.log(renderText(planSections(result.plan)));
+      if (result.report) this.log(`\nwrote ${result.report}`);
+    }
+  }
+}
