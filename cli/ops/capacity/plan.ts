@@ -148,7 +148,7 @@ const zeroTotals = (): Totals => ({
   billedPosts: 0,
 });
 
-function roundTo(n: number, digits = 2): number {
+function roundTo(n: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
