@@ -2,12 +2,20 @@ import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
 import type { Calibration, CapacityPlan } from '../ops/capacity/index.js';
 import type { RegionPrices } from '../ops/capacity/prices.js';
-import { calibrationSections, planSections, priceSections, renderText } from '../ops/capacity/report.js';
+import {
+  calibrationSections,
+  planSections,
+  priceSections,
+  renderText,
+  type Section,
+} from '../ops/capacity/report.js';
 
-type CapacityResult =
-  | { readonly kind: 'plan'; readonly plan: CapacityPlan; readonly report?: string }
+/** What was computed, and the Markdown file it was also written to (--report). */
+type CapacityResult = (
+  | { readonly kind: 'plan'; readonly plan: CapacityPlan }
   | { readonly kind: 'prices'; readonly prices: Readonly<Record<string, RegionPrices>> }
-  | { readonly kind: 'calibration'; readonly calibration: Calibration };
+  | { readonly kind: 'calibration'; readonly calibration: Calibration }
+) & { readonly report?: string };
 
 const number = (description: string) =>
   Flags.custom<number>({
@@ -47,7 +55,7 @@ export default class Capacity extends ChatctlCommand<typeof Capacity, CapacityRe
     }),
     'history-reads-per-msg': number('history pages read per message sent (default 0.05)'),
     'avg-to-peak': number("the month's average traffic as a share of the peak (default 0.3)"),
-    report: Flags.string({ description: 'also write the plan as Markdown to FILE' }),
+    report: Flags.string({ description: 'also write what is printed as Markdown to FILE' }),
     prices: Flags.boolean({
       description: 'print the price table (with the source and date of each price)',
       exclusive: ['calibrate'],
@@ -65,6 +73,13 @@ export default class Capacity extends ChatctlCommand<typeof Capacity, CapacityRe
 
   protected async execute(): Promise<CapacityResult> {
     const ops = await import('../ops/capacity/index.js');
+    const result = await this.compute(ops);
+    if (!this.flags.report) return result;
+    await ops.writeReport(this.flags.report, titleOf(result), sectionsOf(result));
+    return { ...result, report: this.flags.report };
+  }
+
+  private async compute(ops: typeof import('../ops/capacity/index.js')): Promise<CapacityResult> {
     if (this.flags.prices) return { kind: 'prices', prices: ops.priceTable() };
     if (this.flags.calibrate) {
       return { kind: 'calibration', calibration: await ops.calibrateCosts({ repeats: this.flags.repeats }) };
@@ -79,16 +94,23 @@ export default class Capacity extends ChatctlCommand<typeof Capacity, CapacityRe
       historyReadsPerMsg: this.flags['history-reads-per-msg'],
       avgToPeak: this.flags['avg-to-peak'],
     });
-    if (this.flags.report) await ops.writeReport(this.flags.report, plan);
-    return { kind: 'plan', plan, ...(this.flags.report ? { report: this.flags.report } : {}) };
+    return { kind: 'plan', plan };
   }
 
   protected override render(result: CapacityResult): void {
-    if (result.kind === 'prices') this.log(renderText(priceSections()));
-    else if (result.kind === 'calibration') this.log(renderText(calibrationSections(result.calibration)));
-    else {
-      this.log(renderText(planSections(result.plan)));
-      if (result.report) this.log(`\nwrote ${result.report}`);
-    }
+    this.log(renderText(sectionsOf(result)));
+    if (result.report) this.log(`\nwrote ${result.report}`);
   }
+}
+
+function sectionsOf(result: CapacityResult): Section[] {
+  if (result.kind === 'prices') return priceSections();
+  if (result.kind === 'calibration') return calibrationSections(result.calibration);
+  return planSections(result.plan);
+}
+
+function titleOf(result: CapacityResult): string {
+  if (result.kind === 'prices') return 'chatctl capacity: the price table';
+  if (result.kind === 'calibration') return 'chatctl capacity: per-route costs measured on the sandbox';
+  return `Capacity plan: ${result.plan.input.peakMsgs.toLocaleString('en-US')} messages/s at the peak`;
 }

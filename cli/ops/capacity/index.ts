@@ -3,13 +3,12 @@
  * (prices.ts) and its calibration against the sandbox (calibrate.ts). The command wraps these functions.
  */
 
-import type { Topology } from '../../../core/topology.js';
-import { writeFileAtomic } from '../../../core/topology.js';
-import { type CalibrateOptions, type Calibration, calibrate } from './calibrate.js';
+import { type Topology, writeFileAtomic } from '../../../core/topology.js';
+import type { CalibrateOptions, Calibration } from './calibrate.js';
 import { type CapacityFlags, resolveCapacityInput } from './input.js';
 import { type CapacityPlan, planCapacity } from './plan.js';
 import { PRICES, type RegionPrices } from './prices.js';
-import { planSections, renderMarkdown, type Section } from './report.js';
+import { renderMarkdown, type Section } from './report.js';
 
 export type { Calibration } from './calibrate.js';
 export type { CapacityFlags } from './input.js';
@@ -33,16 +32,13 @@ export function priceTable(): Readonly<Record<string, RegionPrices>> {
   return PRICES;
 }
 
+/** Measures the per-route costs on a sandbox of its own (the sandbox and its clients load only here). */
 export async function calibrateCosts(options: CalibrateOptions = {}): Promise<Calibration> {
+  const { calibrate } = await import('./calibrate.js');
   return calibrate(options);
 }
 
-/** Writes the plan as a Markdown report, atomically. */
-export async function writeReport(
-  path: string,
-  plan: CapacityPlan,
-  extra: readonly Section[] = [],
-): Promise<void> {
-  const title = `Capacity plan: ${plan.input.peakMsgs.toLocaleString('en-US')} messages/s at the peak`;
-  await writeFileAtomic(path, renderMarkdown(title, [...planSections(plan), ...extra]));
+/** Writes sections as a Markdown report, atomically. */
+export async function writeReport(path: string, title: string, sections: readonly Section[]): Promise<void> {
+  await writeFileAtomic(path, renderMarkdown(title, sections));
 }

@@ -1,6 +1,6 @@
 // The planner's cost table (cli/ops/capacity/costs.ts) against what the runtime does on a sandbox, counted by
 // the runtime's own instrumentation. A runtime change that moves a count fails here until the table follows.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Calibration, calibrate } from '../../../../cli/ops/capacity/calibrate.js';
 import {
   connectCost,
@@ -18,10 +18,8 @@ import { defaultLagMs } from '../../../../sandbox/index.js';
 let calibration: Calibration;
 
 beforeAll(async () => {
-  calibration = await calibrate({ repeats: 4, sandbox: { dynamoEndpoint: inject('dynamoEndpoint') } });
+  calibration = await calibrate({ repeats: 8, sandbox: { dynamoEndpoint: inject('dynamoEndpoint') } });
 }, 120_000);
-
-afterAll(() => {});
 
 const scenario = (name: string) => {
   const found = calibration.scenarios.find((s) => s.name === name);
