@@ -7,7 +7,7 @@
  */
 import type { Route } from '../../../core/protocol.js';
 import type { RegionSpec, Topology } from '../../../core/topology.js';
-import { defaultLagMs } from '../../../sandbox/lag.js';
+import { defaultLagMs } from '../../../sandbox/latency.js';
 import {
   connectCost,
   disconnectCost,
@@ -237,7 +237,7 @@ export function planCapacity(
       return {
         route,
         invocationsPerSec: roundTo(rate),
-        durationMs: roundTo(durationMs, 1),
+        durationMs: roundTo(durationMs),
         concurrency: roundTo(concurrency),
         ...(currentLane !== undefined ? { currentLane } : {}),
         recommendedLane: Math.max(1, Math.ceil(concurrency * LANE_HEADROOM)),
