@@ -2,6 +2,7 @@
  * The plan, the price table and the calibration as sections (title, rows, notes), rendered as terminal
  * tables or as Markdown (`--report FILE`) from the same content.
  */
+import { defaultLagMs } from '../../../sandbox/latency.js';
 import { table } from '../../output.js';
 import type { Calibration } from './calibrate.js';
 import {
@@ -89,6 +90,9 @@ export function planSections(plan: CapacityPlan): Section[] {
       'OVER: above the quota; NEAR: at 80% of it or more. REQUEST: the value to ask for in Service Quotas (the need at under 80%).',
       `${QUOTAS.tableWrites.name}: the quota must be the same in every replica Region; request it in all of them.`,
       'Lambda concurrency needs the recommended lanes reserved plus the 100 AWS keeps unreserved.',
+      `Concurrent connections have no quota of their own: a connection lasts at most 2 hours, so ${plan.regions
+        .map((r) => `${n(r.connections)} in ${r.key}`)
+        .join(', ')} need at least connections / 7,200 connects/s, counted in the connect-rate row.`,
     ],
   });
   sections.push({
@@ -218,45 +222,25 @@ export function calibrationSections(calibration: Calibration): Section[] {
     costRow('history (5)', 'seoul', get('history')?.regions.seoul, historyCost(5, text)),
     costRow('disconnect', 'seoul', get('disconnect')?.regions.seoul, disconnectCost(1)),
   ];
-  const ms = (name: string, key: string) => get(name)?.durationsMs[key];
+  const duration = (label: string, scenario: string, key: string, table: number) => {
+    const measured = get(scenario);
+    return [
+      label,
+      String(measured?.durationsMs[key] ?? '-'),
+      String(measured?.minDurationsMs[key] ?? '-'),
+      n(table, 1),
+    ];
+  };
+  const tokyoLag = defaultLagMs('ap-northeast-2', 'ap-northeast-1');
   const durations = [
     ['ROUTE', 'MEASURED MEAN MS', 'MEASURED MIN MS', 'TABLE MS'],
-    [
-      'send, room of 10',
-      String(ms('send-10-local', 'send@seoul') ?? '-'),
-      String(get('send-10-local')?.minDurationsMs['send@seoul'] ?? '-'),
-      n(sendMs(11, 0), 1),
-    ],
-    [
-      'relay (2 posts)',
-      String(ms('send-10-remote-1', 'relay@tokyo') ?? '-'),
-      String(get('send-10-remote-1')?.minDurationsMs['relay@tokyo'] ?? '-'),
-      n(relayMs(2), 1),
-    ],
-    [
-      'connect',
-      String(ms('connect', 'connect@seoul') ?? '-'),
-      String(get('connect')?.minDurationsMs['connect@seoul'] ?? '-'),
-      n(MEASURED_MS.connect, 1),
-    ],
-    [
-      'join',
-      String(ms('join', 'join@seoul') ?? '-'),
-      String(get('join')?.minDurationsMs['join@seoul'] ?? '-'),
-      n(MEASURED_MS.join, 1),
-    ],
-    [
-      'history',
-      String(ms('history', 'history@seoul') ?? '-'),
-      String(get('history')?.minDurationsMs['history@seoul'] ?? '-'),
-      n(MEASURED_MS.history, 1),
-    ],
-    [
-      'disconnect',
-      String(ms('disconnect', 'disconnect@seoul') ?? '-'),
-      String(get('disconnect')?.minDurationsMs['disconnect@seoul'] ?? '-'),
-      n(MEASURED_MS.disconnect, 1),
-    ],
+    duration('send, room of 10', 'send-10-local', 'send@seoul', sendMs(11, 0)),
+    duration('send, 8 + relay to tokyo', 'send-10-remote-1', 'send@seoul', sendMs(9, tokyoLag)),
+    duration('relay (2 posts)', 'send-10-remote-1', 'relay@tokyo', relayMs(2)),
+    duration('connect', 'connect', 'connect@seoul', MEASURED_MS.connect),
+    duration('join', 'join', 'join@seoul', MEASURED_MS.join),
+    duration('history', 'history', 'history@seoul', MEASURED_MS.history),
+    duration('disconnect', 'disconnect', 'disconnect@seoul', MEASURED_MS.disconnect),
   ];
   const replication = [
     ['SCENARIO', 'REPLICATED WRITES MEASURED', 'IN TABLE'],
