@@ -164,111 +164,109 @@ async function measure(
   };
 }
 
-/** The chat operations the planner models, measured on a sandbox (started here, or `existing`). */
+/** One calibration in progress: its sandbox, its meter and the clients it opened. */
+class Run {
+  readonly clients: ChatClient[] = [];
+  readonly scenarios: MeasuredScenario[] = [];
+  readonly tag = randomBytes(3).toString('hex');
+  readonly text: string;
+
+  constructor(
+    readonly sandbox: Sandbox,
+    readonly meter: Meter,
+    readonly repeats: number,
+    readonly textBytes: number,
+  ) {
+    this.text = 'x'.repeat(textBytes);
+  }
+
+  async connectAs(region: string, userId: string): Promise<Member> {
+    const client = await ChatClient.connect({
+      url: this.sandbox.regions.get(region)!.websocketUrl,
+      token: signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET }),
+    });
+    this.clients.push(client);
+    return { region, client };
+  }
+
+  async measure(name: string, description: string, operation: (i: number) => Promise<void>): Promise<void> {
+    const scenario = { name, description, repeats: this.repeats };
+    this.scenarios.push(await measure(this.sandbox, this.meter, scenario, operation));
+  }
+}
+
+/** A room of `local` members in seoul and `remote` in tokyo; the first seoul member sends, all receive. */
+async function sendScenario(run: Run, name: string, local: number, remote: number, description: string) {
+  const room = `cal-${name}-${run.tag}`;
+  const members: Member[] = [];
+  for (let i = 0; i < local; i++) members.push(await run.connectAs('seoul', `user${i}s${run.tag}`));
+  for (let i = 0; i < remote; i++) members.push(await run.connectAs('tokyo', `user${i}t${run.tag}`));
+  for (const m of members) await m.client.join(room);
+  const sender = members[0].client;
+  await run.measure(name, description, async (i) => {
+    const body = `${run.text.slice(0, run.textBytes - 4)}${String(i).padStart(4, '0')}`;
+    const delivered = members.map((m) =>
+      m.client.waitFor((f) => f.type === 'message' && f.message.text === body, 10_000),
+    );
+    await sender.send(room, body);
+    await Promise.all(delivered);
+  });
+}
+
+/** New connections: they connect, join a room with 5 messages, page its history, and close. */
+async function connectionScenarios(run: Run) {
+  const room = `cal-history-${run.tag}`;
+  const writer = await run.connectAs('seoul', `writer${run.tag}`);
+  await writer.client.join(room);
+  for (let i = 0; i < 5; i++) await writer.client.send(room, run.text);
+  const joiners: Member[] = [];
+  await run.measure('connect', 'a new connection ($connect)', async (i) => {
+    joiners[i] = await run.connectAs('seoul', `joiner${i}${run.tag}`);
+  });
+  await run.measure('join', 'join a room with 5 messages of history', async (i) => {
+    await joiners[i].client.join(room);
+  });
+  await run.measure('history', 'one page of history', async (i) => {
+    await joiners[i].client.history(room);
+  });
+  await run.measure('disconnect', 'a connection in one room closes ($disconnect)', async (i) => {
+    await joiners[i].client.close();
+    // $disconnect runs after the socket closes; no connection closed before this scenario.
+    await waitUntil(() => disconnects(run.meter) > i);
+  });
+}
+
+/** The chat operations the planner models, measured on a sandbox of its own. */
 export async function calibrate(options: CalibrateOptions = {}): Promise<Calibration> {
-  const repeats = options.repeats ?? 10;
-  const textBytes = options.textBytes ?? 100;
   const topology = defaultTopology();
   const meter = new Meter();
   const sandbox = await startMeteredSandbox(meter, topology, options.sandbox);
-  const clients: ChatClient[] = [];
+  const run = new Run(sandbox, meter, options.repeats ?? 10, options.textBytes ?? 100);
   try {
-    const connectAs = async (region: string, userId: string): Promise<Member> => {
-      const client = await ChatClient.connect({
-        url: sandbox.regions.get(region)!.websocketUrl,
-        token: signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET }),
-      });
-      clients.push(client);
-      return { region, client };
-    };
-    const text = 'x'.repeat(textBytes);
-    const scenarios: MeasuredScenario[] = [];
-    const tag = randomBytes(3).toString('hex');
-
-    // A room of `local` members in seoul and `remote` members in tokyo; the first seoul member sends.
-    const sendScenario = async (name: string, local: number, remote: number, description: string) => {
-      const room = `cal-${name}-${tag}`;
-      const members: Member[] = [];
-      for (let i = 0; i < local; i++) members.push(await connectAs('seoul', `user${i}s${tag}`));
-      for (let i = 0; i < remote; i++) members.push(await connectAs('tokyo', `user${i}t${tag}`));
-      for (const m of members) await m.client.join(room);
-      const sender = members[0].client;
-      scenarios.push(
-        await measure(sandbox, meter, { name, description, repeats }, async (i) => {
-          const body = `${text.slice(0, textBytes - 4)}${String(i).padStart(4, '0')}`;
-          const delivered = members.map((m) =>
-            m.client.waitFor((f) => f.type === 'message' && f.message.text === body, 10_000),
-          );
-          await sender.send(room, body);
-          await Promise.all(delivered);
-        }),
-      );
-    };
-    await sendScenario('send-10-local', 10, 0, 'send in a room of 10, every member in the sender region');
     await sendScenario(
+      run,
+      'send-10-local',
+      10,
+      0,
+      'send in a room of 10, every member in the sender region',
+    );
+    await sendScenario(
+      run,
       'send-10-remote-1',
       8,
       2,
       'send in a room of 10: 8 in the sender region, 2 in one other',
     );
-
-    // Connect, then join a room with history, then page its history.
-    const historyRoom = `cal-history-${tag}`;
-    const writer = await connectAs('seoul', `writer${tag}`);
-    await writer.client.join(historyRoom);
-    for (let i = 0; i < 5; i++) await writer.client.send(historyRoom, text);
-    const joiners: Member[] = [];
-    scenarios.push(
-      await measure(
-        sandbox,
-        meter,
-        { name: 'connect', description: 'a new connection ($connect)', repeats },
-        async (i) => {
-          joiners[i] = await connectAs('seoul', `joiner${i}${tag}`);
-        },
-      ),
-    );
-    scenarios.push(
-      await measure(
-        sandbox,
-        meter,
-        { name: 'join', description: 'join a room with 5 messages of history', repeats },
-        async (i) => {
-          await joiners[i].client.join(historyRoom);
-        },
-      ),
-    );
-    scenarios.push(
-      await measure(
-        sandbox,
-        meter,
-        { name: 'history', description: 'one page of history', repeats },
-        async (i) => {
-          await joiners[i].client.history(historyRoom);
-        },
-      ),
-    );
-    scenarios.push(
-      await measure(
-        sandbox,
-        meter,
-        { name: 'disconnect', description: 'a connection in one room closes ($disconnect)', repeats },
-        async (i) => {
-          await joiners[i].client.close();
-          // $disconnect runs after the socket closes; no connection closed before this scenario.
-          await waitUntil(() => disconnects(meter) > i);
-        },
-      ),
-    );
+    await connectionScenarios(run);
     return {
       measuredAt: new Date().toISOString(),
       regions: topology.regions.map((r) => r.key),
-      textBytes,
-      repeats,
-      scenarios,
+      textBytes: run.textBytes,
+      repeats: run.repeats,
+      scenarios: run.scenarios,
     };
   } finally {
-    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    await Promise.all(run.clients.map((c) => c.close().catch(() => {})));
     await sandbox.stop();
   }
 }

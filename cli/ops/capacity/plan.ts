@@ -17,6 +17,7 @@ import {
   MEASURED_WITH,
   type RegionCost,
   relayMs,
+  type SendCost,
   sendCost,
   sendMs,
 } from './costs.js';
@@ -167,33 +168,36 @@ function otherRegionWeights(
   }));
 }
 
-export function planCapacity(
-  topology: Topology,
-  input: CapacityInput,
-  options: PlanOptions = {},
-): CapacityPlan {
+/** What every region's load is made of: the send shapes, each region's sends, and the relays between them. */
+interface Traffic {
+  readonly cross: number;
+  readonly localInCross: number;
+  readonly remoteInCross: number;
+  readonly local: SendCost;
+  readonly relayed: SendCost;
+  readonly sends: Readonly<Record<string, number>>;
+  readonly relaysIn: Readonly<Record<string, number>>;
+  /** The average Invoke network time of each region's cross-region sends. */
+  readonly crossNetworkMs: Readonly<Record<string, number>>;
+}
+
+function trafficOf(topology: Topology, input: CapacityInput): Traffic {
   const regions = topology.regions;
   const cross = regions.length > 1 ? input.crossRegionShare : 0;
   const members = input.avgRoom;
   const localInCross = Math.ceil(members / 2);
   const remoteInCross = Math.max(0, members - localInCross);
-  const text = input.textBytes;
-  const local = sendCost({
-    localMembers: members,
-    remoteRegions: 0,
-    membersPerRemoteRegion: 0,
-    textBytes: text,
-  });
+  const textBytes = input.textBytes;
+  const local = sendCost({ localMembers: members, remoteRegions: 0, membersPerRemoteRegion: 0, textBytes });
   const relayed = sendCost({
     localMembers: localInCross,
     remoteRegions: 1,
     membersPerRemoteRegion: remoteInCross,
-    textBytes: text,
+    textBytes,
   });
   const sends = Object.fromEntries(
     regions.map((r) => [r.key, input.peakMsgs * (input.regionShare[r.key] ?? 0)]),
   );
-  // Relays into each region, and the average Invoke network time of each region's cross-region sends.
   const relaysIn: Record<string, number> = Object.fromEntries(regions.map((r) => [r.key, 0]));
   const crossNetworkMs: Record<string, number> = {};
   for (const r of regions) {
@@ -204,76 +208,97 @@ export function planCapacity(
     }
     crossNetworkMs[r.key] = ms;
   }
-  const itemsWrittenBy: Record<string, number> = {};
-  const loads: RegionLoad[] = [];
-  const totalsBy: Record<string, Totals> = {};
-  for (const r of regions) {
-    const share = input.regionShare[r.key] ?? 0;
-    const connectsPerSec = Math.max(input.connectRate * share, (input.connections * share) / 7200);
-    const historyPerSec = sends[r.key] * input.historyReadsPerMsg;
-    const t = zeroTotals();
-    accumulate(t, local.origin, sends[r.key] * (1 - cross));
-    accumulate(t, relayed.origin, sends[r.key] * cross);
-    accumulate(t, relayed.perRemoteRegion, relaysIn[r.key]);
-    accumulate(t, connectCost(), connectsPerSec);
-    accumulate(t, joinCost(), connectsPerSec);
-    accumulate(t, disconnectCost(1), connectsPerSec);
-    accumulate(t, historyCost(), historyPerSec);
-    totalsBy[r.key] = t;
-    itemsWrittenBy[r.key] = t.itemsWritten;
-    const localPosts = 1 + members * (1 - cross) + localInCross * cross;
-    const ms = (route: Route, measured: number) => input.routeMs[route] ?? measured;
-    const routeRates: [Route, number, number][] = [
-      ['send', sends[r.key], ms('send', sendMs(localPosts, cross * crossNetworkMs[r.key]))],
-      ['relay', relaysIn[r.key], ms('relay', relayMs(remoteInCross))],
-      ['connect', connectsPerSec, ms('connect', MEASURED_MS.connect)],
-      ['join', connectsPerSec, ms('join', MEASURED_MS.join)],
-      ['disconnect', connectsPerSec, ms('disconnect', MEASURED_MS.disconnect)],
-      ['history', historyPerSec, ms('history', MEASURED_MS.history)],
-    ];
-    const routes = routeRates.map(([route, rate, durationMs]): RouteLoad => {
-      const concurrency = (rate * durationMs) / 1000;
-      const currentLane = topology.lanes[route];
-      return {
-        route,
-        invocationsPerSec: roundTo(rate),
-        durationMs: roundTo(durationMs),
-        concurrency: roundTo(concurrency),
-        ...(currentLane !== undefined ? { currentLane } : {}),
-        recommendedLane: Math.max(1, Math.ceil(concurrency * LANE_HEADROOM)),
-        laneVerdict: currentLane === undefined ? 'none' : verdict(concurrency, currentLane),
-      };
-    });
-    // Frames clients send: messages, one join per new connection, history pages ($connect is not a message).
-    const messagesInPerSec = sends[r.key] + connectsPerSec + historyPerSec;
-    loads.push({
-      key: r.key,
-      awsRegion: r.awsRegion,
-      share,
-      connectsPerSec: roundTo(connectsPerSec),
-      connections: Math.round(input.connections * share),
-      messagesInPerSec: roundTo(messagesInPerSec),
-      postsPerSec: roundTo(t.posts),
-      apiRequestsPerSec: roundTo(messagesInPerSec + connectsPerSec + t.posts),
-      routes,
-      lambdaConcurrency: roundTo(routes.reduce((n, x) => n + x.concurrency, 0)),
-      writeUnitsPerSec: roundTo(t.writeUnits),
-      readUnitsPerSec: roundTo(t.readUnits),
-      replicatedWritesPerSec: 0,
-      relayInvokesPerSec: roundTo(t.invokes),
-      interRegionBytesPerSec: roundTo(t.invokeBytes + t.itemBytes * (regions.length - 1)),
-    });
-  }
-  const allItems = Object.values(itemsWrittenBy).reduce((a, b) => a + b, 0);
-  const withReplication = loads.map((l) => ({
-    ...l,
-    replicatedWritesPerSec: roundTo(allItems - itemsWrittenBy[l.key]),
+  return { cross, localInCross, remoteInCross, local, relayed, sends, relaysIn, crossNetworkMs };
+}
+
+/** Invocations per second of each route times its duration, against the lane in chatctl.json. */
+function routeLoads(topology: Topology, rates: readonly (readonly [Route, number, number])[]): RouteLoad[] {
+  return rates.map(([route, rate, durationMs]): RouteLoad => {
+    const concurrency = (rate * durationMs) / 1000;
+    const currentLane = topology.lanes[route];
+    return {
+      route,
+      invocationsPerSec: roundTo(rate),
+      durationMs: roundTo(durationMs),
+      concurrency: roundTo(concurrency),
+      ...(currentLane !== undefined ? { currentLane } : {}),
+      recommendedLane: Math.max(1, Math.ceil(concurrency * LANE_HEADROOM)),
+      laneVerdict: currentLane === undefined ? 'none' : verdict(concurrency, currentLane),
+    };
+  });
+}
+
+/** One region at the peak (replicated writes in are filled in once every region's writes are known). */
+function regionLoad(
+  topology: Topology,
+  input: CapacityInput,
+  traffic: Traffic,
+  r: RegionSpec,
+): { load: RegionLoad; totals: Totals } {
+  const { cross, local, relayed } = traffic;
+  const sends = traffic.sends[r.key];
+  const relaysIn = traffic.relaysIn[r.key];
+  const share = input.regionShare[r.key] ?? 0;
+  const connectsPerSec = Math.max(input.connectRate * share, (input.connections * share) / 7200);
+  const historyPerSec = sends * input.historyReadsPerMsg;
+  const t = zeroTotals();
+  accumulate(t, local.origin, sends * (1 - cross));
+  accumulate(t, relayed.origin, sends * cross);
+  accumulate(t, relayed.perRemoteRegion, relaysIn);
+  accumulate(t, connectCost(), connectsPerSec);
+  accumulate(t, joinCost(), connectsPerSec);
+  accumulate(t, disconnectCost(1), connectsPerSec);
+  accumulate(t, historyCost(), historyPerSec);
+  const localPosts = 1 + input.avgRoom * (1 - cross) + traffic.localInCross * cross;
+  const ms = (route: Route, measured: number) => input.routeMs[route] ?? measured;
+  const routes = routeLoads(topology, [
+    ['send', sends, ms('send', sendMs(localPosts, cross * traffic.crossNetworkMs[r.key]))],
+    ['relay', relaysIn, ms('relay', relayMs(traffic.remoteInCross))],
+    ['connect', connectsPerSec, ms('connect', MEASURED_MS.connect)],
+    ['join', connectsPerSec, ms('join', MEASURED_MS.join)],
+    ['disconnect', connectsPerSec, ms('disconnect', MEASURED_MS.disconnect)],
+    ['history', historyPerSec, ms('history', MEASURED_MS.history)],
+  ]);
+  // Frames clients send: messages, one join per new connection, history pages ($connect is not a message).
+  const messagesInPerSec = sends + connectsPerSec + historyPerSec;
+  const load: RegionLoad = {
+    key: r.key,
+    awsRegion: r.awsRegion,
+    share,
+    connectsPerSec: roundTo(connectsPerSec),
+    connections: Math.round(input.connections * share),
+    messagesInPerSec: roundTo(messagesInPerSec),
+    postsPerSec: roundTo(t.posts),
+    apiRequestsPerSec: roundTo(messagesInPerSec + connectsPerSec + t.posts),
+    routes,
+    lambdaConcurrency: roundTo(routes.reduce((n, x) => n + x.concurrency, 0)),
+    writeUnitsPerSec: roundTo(t.writeUnits),
+    readUnitsPerSec: roundTo(t.readUnits),
+    replicatedWritesPerSec: 0,
+    relayInvokesPerSec: roundTo(t.invokes),
+    interRegionBytesPerSec: roundTo(t.invokeBytes + t.itemBytes * (topology.regions.length - 1)),
+  };
+  return { load, totals: t };
+}
+
+export function planCapacity(
+  topology: Topology,
+  input: CapacityInput,
+  options: PlanOptions = {},
+): CapacityPlan {
+  const traffic = trafficOf(topology, input);
+  const perRegion = topology.regions.map((r) => regionLoad(topology, input, traffic, r));
+  // Every item written in one region is one replicated write in each of the others.
+  const allItems = perRegion.reduce((n, x) => n + x.totals.itemsWritten, 0);
+  const loads = perRegion.map(({ load, totals }) => ({
+    ...load,
+    replicatedWritesPerSec: roundTo(allItems - totals.itemsWritten),
   }));
-  const quotas = withReplication.flatMap((l) => quotaChecks(l, options.accountConcurrency?.[l.awsRegion]));
-  const costs = withReplication.map((l) => monthlyCost(l, totalsBy[l.key], input));
+  const quotas = loads.flatMap((l) => quotaChecks(l, options.accountConcurrency?.[l.awsRegion]));
+  const costs = loads.map((l, i) => monthlyCost(l, perRegion[i].totals, input));
   return {
     input,
-    regions: withReplication,
+    regions: loads,
     quotas,
     costs,
     totalMonthlyUsd: roundTo(costs.reduce((n, c) => n + (c.total ?? 0), 0)),
