@@ -306,7 +306,7 @@ export function planCapacity(
     costsFrom: MEASURED_WITH,
     excluded: [
       'DynamoDB storage, backups and Streams reads',
-      'CloudWatch logs and metrics',
+      'CloudWatch logs, metrics, alarms and dashboards, the canary and the surge controller',
       'Route 53 health checks and queries, CloudFront (the China proxy), WAF, Cognito',
       'TTL expiry of idempotency and relay markers (the deletes replicate to every other replica)',
       'the load-level read each handler instance makes every 5 s',
