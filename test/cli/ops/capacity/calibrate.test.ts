@@ -75,20 +75,30 @@ describe('capacity calibration', () => {
 
   // Durations are noisy on a shared machine: the shortest run is what the code path takes; it must be near
   // the table's figure (a change that adds a sequential round trip, or removes one, moves it out of range).
-  it('capacity cost table: handler durations stay within a factor of 4 of the table', () => {
-    const within = (measured: number | undefined, model: number, what: string) => {
-      expect(measured, what).toBeDefined();
-      expect(measured!, `${what}: ${measured} ms vs model ${model} ms`).toBeLessThan(model * 4);
-      expect(measured!, `${what}: ${measured} ms vs model ${model} ms`).toBeGreaterThan(model / 4);
-    };
-    within(scenario('send-10-local').minDurationsMs['send@seoul'], sendMs(11, 0), 'send, room of 10');
-    within(
-      scenario('send-10-remote-1').minDurationsMs['send@seoul'],
-      sendMs(9, defaultLagMs('ap-northeast-2', 'ap-northeast-1')),
-      'send with a relay to tokyo',
-    );
-    within(scenario('send-10-remote-1').minDurationsMs['relay@tokyo'], relayMs(2), 'relay');
-    within(scenario('join').minDurationsMs['join@seoul'], MEASURED_MS.join, 'join');
-    within(scenario('history').minDurationsMs['history@seoul'], MEASURED_MS.history, 'history');
-  });
+  // Another program's burst can slow every run of one calibration, so an out-of-range figure is measured
+  // again (up to twice) and the shortest of all attempts counts: a real change is out of range every time.
+  it('capacity cost table: handler durations stay within a factor of 4 of the table', async () => {
+    const expected: [string, string, number][] = [
+      ['send-10-local', 'send@seoul', sendMs(11, 0)],
+      ['send-10-remote-1', 'send@seoul', sendMs(9, defaultLagMs('ap-northeast-2', 'ap-northeast-1'))],
+      ['send-10-remote-1', 'relay@tokyo', relayMs(2)],
+      ['join', 'join@seoul', MEASURED_MS.join],
+      ['history', 'history@seoul', MEASURED_MS.history],
+    ];
+    const shortest = (c: Calibration, name: string, key: string) =>
+      c.scenarios.find((s) => s.name === name)?.minDurationsMs[key] ?? Number.POSITIVE_INFINITY;
+    const best = expected.map(([name, key]) => shortest(calibration, name, key));
+    const outOfRange = () => expected.some(([, , model], i) => best[i] >= model * 4 || best[i] <= model / 4);
+    for (let attempt = 0; attempt < 2 && outOfRange(); attempt++) {
+      const again = await calibrate({ repeats: 8, sandbox: { dynamoEndpoint: inject('dynamoEndpoint') } });
+      expected.forEach(([name, key], i) => {
+        best[i] = Math.min(best[i], shortest(again, name, key));
+      });
+    }
+    expected.forEach(([name, key, model], i) => {
+      const what = `${key} (${name}): ${best[i]} ms vs model ${model} ms`;
+      expect(best[i], what).toBeLessThan(model * 4);
+      expect(best[i], what).toBeGreaterThan(model / 4);
+    });
+  }, 120_000);
 });
