@@ -8,6 +8,7 @@
 import type { Route } from '../../../core/protocol.js';
 import type { RegionSpec, Topology } from '../../../core/topology.js';
 import { defaultLagMs } from '../../../sandbox/latency.js';
+import { LAMBDA_MIN_UNRESERVED } from '../deploy/preflight.js';
 import {
   connectCost,
   disconnectCost,
@@ -32,8 +33,6 @@ const FRAME_BYTES = 32 * 1024;
 const MEMORY_GB: Partial<Record<Route, number>> = { send: 0.5, relay: 0.5 };
 /** Lanes get this headroom over the concurrency the peak needs. */
 export const LANE_HEADROOM = 1.25;
-/** The Lambda concurrency AWS keeps unreserved in every account and region. */
-export const UNRESERVED_MINIMUM = 100;
 
 export interface RouteLoad {
   readonly route: Route;
@@ -339,7 +338,7 @@ function quotaChecks(load: RegionLoad, accountConcurrency: number | undefined): 
     // The recommended lanes are reserved, and 100 must stay unreserved.
     check(
       'lambdaConcurrency',
-      Math.max(load.lambdaConcurrency, lanes + UNRESERVED_MINIMUM),
+      Math.max(load.lambdaConcurrency, lanes + LAMBDA_MIN_UNRESERVED),
       accountConcurrency,
     ),
     check('tableWrites', load.writeUnitsPerSec + load.replicatedWritesPerSec),

@@ -3,6 +3,8 @@
  * with, and the verdict rule (one place): over above the quota, near from 80 % of it, else ok.
  */
 
+import { LAMBDA_CONCURRENCY_QUOTA_CODE } from '../deploy/preflight.js';
+
 export type QuotaVerdict = 'ok' | 'near' | 'over';
 
 export interface QuotaSpec {
@@ -39,7 +41,7 @@ export const QUOTAS = {
   lambdaConcurrency: {
     service: 'lambda',
     name: 'Concurrent executions',
-    code: 'L-B99A9384',
+    code: LAMBDA_CONCURRENCY_QUOTA_CODE,
     defaultValue: 1000,
     unit: 'concurrent executions',
     source:
