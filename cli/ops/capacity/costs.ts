@@ -46,25 +46,33 @@ export const MEASURED_BYTES = {
   /** A presence item (a connection in a room), as a Query reads it. */
   presenceItem: 198,
   /** The `message` frame posted to each member, + text. */
-  messageFrame: 220,
+  messageFrame: 256,
   /** The sender's `ack` frame. */
-  ackFrame: 111,
+  ackFrame: 116,
   /** The relay Invoke payload (the frame and the message, so the text twice), + 2 x text. */
-  relayPayload: 539,
-  /** The two items a send writes (client message id record and the message), + text. */
-  sendItems: 370,
+  relayPayload: 610,
+  /** The two items a send writes (the message, and the update of the sender's presence), + text. */
+  sendItems: 288,
+  /** The query after the write (the presence epoch and the previous message), as read. */
+  epochRead: 479,
   /** A stored message as a history Query reads it, + text. */
-  storedMessage: 216,
+  storedMessage: 255,
   /** A message inside a `joined` or `history` frame, + text. */
   historyMessage: 190,
   /** A `joined` / `history` frame without its messages. */
-  historyFrame: 60,
+  historyFrame: 87,
   /** The relay's dedupe marker in the receiving region. */
   relayMarker: 100,
   /** The connection item $connect writes. */
   connectionItem: 176,
   /** The presence and member items a join writes, and the key of the connection it updates. */
-  joinItems: 317,
+  joinItems: 397,
+  /** What a join relayed to another region writes there (a transaction of 3 items). */
+  joinRelayItems: 267,
+  /** The join's relay payload to each other region. */
+  joinRelayPayload: 211,
+  /** What the join relay reads in that region. */
+  joinRelayRead: 1783,
   /** The keys $disconnect deletes (connection and one presence). */
   disconnectKeys: 89,
 } as const;
@@ -89,7 +97,7 @@ export const MEASURED_MS = {
 
 /** When the figures above were measured, and how to measure them again. */
 export const MEASURED_WITH = {
-  date: '2026-12-01',
+  date: '2026-12-01 (after issue 13: ordered sends, relayed joins)',
   command: 'chatctl capacity --calibrate',
   machine: 'the sandbox on a shared 2-core machine (DynamoDB Local, in-process transport)',
 } as const;
@@ -123,23 +131,24 @@ export function sendCost(shape: SendShape): SendCost {
   const members = localMembers + remoteRegions * membersPerRemoteRegion;
   const frame = MEASURED_BYTES.messageFrame + textBytes;
   const messageItem = MEASURED_BYTES.storedMessage + textBytes;
-  const clientMsgIdItem = MEASURED_BYTES.sendItems - MEASURED_BYTES.storedMessage;
   const presenceRead = members * MEASURED_BYTES.presenceItem;
   const origin: RegionCost = {
     calls: {
-      // One Query gives the sender's membership and every member to reach.
-      'dynamodb:Query': 1,
-      // The message and its client-message-id record, in one transaction.
-      'dynamodb:TransactWriteItems': 1,
+      // The room's presence, then after the write the presence epoch and the previous message.
+      'dynamodb:Query': 2,
+      // The message, and the sender's presence item (its order bookkeeping).
+      'dynamodb:PutItem': 1,
+      'dynamodb:UpdateItem': 1,
       // The ack, then the message to every local member (the sender too).
       'apigateway:PostToConnection': 1 + localMembers,
       ...(remoteRegions > 0 ? { 'lambda:Invoke': remoteRegions } : {}),
     },
-    writeUnits: writeUnits(clientMsgIdItem, true) + writeUnits(messageItem, true),
-    readUnits: readUnits(presenceRead),
+    writeUnits: writeUnits(messageItem) + 1,
+    // The presence query (eventually consistent) and the consistent one after the write.
+    readUnits: readUnits(presenceRead) + readUnits(MEASURED_BYTES.epochRead, true),
     itemsWritten: 2,
     itemBytes: MEASURED_BYTES.sendItems + textBytes,
-    readBytes: presenceRead,
+    readBytes: presenceRead + MEASURED_BYTES.epochRead,
     postBytes: MEASURED_BYTES.ackFrame + localMembers * frame,
     invokeBytes: remoteRegions * (MEASURED_BYTES.relayPayload + 2 * textBytes),
   };
@@ -186,27 +195,50 @@ function historyPage(messages: number, textBytes: number) {
   };
 }
 
-/** A join of a room whose recent history holds `historyMessages` (at most the join page, 50). */
-export function joinCost(historyMessages: number = LIMITS.joinHistory, textBytes = 100): RegionCost {
+/**
+ * A join of a room whose recent history holds `historyMessages` (at most the join page, 50), in a topology of
+ * `regions` regions: the join is relayed to every other region before `joined` (joinRelayCost there).
+ */
+export function joinCost(
+  historyMessages: number = LIMITS.joinHistory,
+  textBytes = 100,
+  regions = 3,
+): RegionCost {
   const page = historyPage(Math.min(historyMessages, LIMITS.joinHistory), textBytes);
+  const others = regions - 1;
   return {
     calls: {
-      // The connection (strongly consistent) and the notice; the presence query of the history page.
+      // The connection (strongly consistent) and the notice; the history page.
       'dynamodb:GetItem': 2,
       'dynamodb:Query': 1,
-      // The room joins the connection's list; presence and member items are written.
       'dynamodb:UpdateItem': 1,
-      'dynamodb:PutItem': 2,
+      'dynamodb:PutItem': 1,
+      // Presence, member and epoch items in one transaction.
+      'dynamodb:TransactWriteItems': 1,
+      ...(others > 0 ? { 'lambda:Invoke': others } : {}),
       'apigateway:PostToConnection': 1,
     },
-    writeUnits: 3,
+    writeUnits: 2 + 3 * 2,
     // Connection (consistent: 1) + notice (0.5) + the history page.
     readUnits: 1.5 + page.readUnits,
-    itemsWritten: 3,
+    itemsWritten: 5,
     itemBytes: MEASURED_BYTES.joinItems,
     readBytes: MEASURED_BYTES.connectionItem + page.readBytes,
     postBytes: page.postBytes,
-    invokeBytes: 0,
+    invokeBytes: others * MEASURED_BYTES.joinRelayPayload,
+  };
+}
+
+/** What one join costs each other region (its relay records the member there). */
+export function joinRelayCost(): RegionCost {
+  return {
+    ...ZERO_COST,
+    calls: { 'dynamodb:TransactWriteItems': 1, 'dynamodb:Query': 1 },
+    writeUnits: 6,
+    readUnits: readUnits(MEASURED_BYTES.joinRelayRead),
+    itemsWritten: 3,
+    itemBytes: MEASURED_BYTES.joinRelayItems,
+    readBytes: MEASURED_BYTES.joinRelayRead,
   };
 }
 
@@ -238,6 +270,11 @@ export function disconnectCost(rooms = 1): RegionCost {
 /** Handler durations the planner uses, ms; `networkMs` is the Invoke's time to each relayed region. */
 export function sendMs(posts: number, networkMs: number): number {
   return MEASURED_MS.sendBase + MEASURED_MS.sendPerPost * posts + networkMs;
+}
+
+/** A join waits for its relay to every other region: `networkMs` is the slowest round trip. */
+export function joinMs(networkMs: number): number {
+  return MEASURED_MS.join + networkMs;
 }
 
 export function relayMs(posts: number): number {

@@ -5,7 +5,7 @@
  * (rounded up, the sender's side) in the sender's region and the rest in one other region, chosen in
  * proportion to the other regions' shares. Every new connection joins one room; as many disconnect.
  */
-import type { Route } from '../../../core/protocol.js';
+import { LIMITS, type Route } from '../../../core/protocol.js';
 import type { RegionSpec, Topology } from '../../../core/topology.js';
 import { defaultLagMs } from '../../../sandbox/latency.js';
 import { LAMBDA_MIN_UNRESERVED } from '../deploy/preflight.js';
@@ -14,6 +14,8 @@ import {
   disconnectCost,
   historyCost,
   joinCost,
+  joinMs,
+  joinRelayCost,
   MEASURED_MS,
   MEASURED_WITH,
   type RegionCost,
@@ -178,6 +180,10 @@ interface Traffic {
   readonly relaysIn: Readonly<Record<string, number>>;
   /** The average Invoke network time of each region's cross-region sends. */
   readonly crossNetworkMs: Readonly<Record<string, number>>;
+  /** The slowest round trip from each region to another (a join waits for its relay to every region). */
+  readonly farthestMs: Readonly<Record<string, number>>;
+  /** New connections per second per region (each joins a room, relayed to every other region). */
+  readonly connects: Readonly<Record<string, number>>;
 }
 
 function trafficOf(topology: Topology, input: CapacityInput): Traffic {
@@ -207,7 +213,33 @@ function trafficOf(topology: Topology, input: CapacityInput): Traffic {
     }
     crossNetworkMs[r.key] = ms;
   }
-  return { cross, localInCross, remoteInCross, local, relayed, sends, relaysIn, crossNetworkMs };
+  const farthestMs = Object.fromEntries(
+    regions.map((r) => [
+      r.key,
+      Math.max(
+        0,
+        ...regions.filter((q) => q.key !== r.key).map((q) => 2 * defaultLagMs(r.awsRegion, q.awsRegion)),
+      ),
+    ]),
+  );
+  const connects = Object.fromEntries(
+    regions.map((r) => {
+      const share = input.regionShare[r.key] ?? 0;
+      return [r.key, Math.max(input.connectRate * share, (input.connections * share) / 7200)];
+    }),
+  );
+  return {
+    cross,
+    localInCross,
+    remoteInCross,
+    local,
+    relayed,
+    sends,
+    relaysIn,
+    crossNetworkMs,
+    farthestMs,
+    connects,
+  };
 }
 
 /** Invocations per second of each route times its duration, against the lane in chatctl.json. */
@@ -238,23 +270,26 @@ function regionLoad(
   const sends = traffic.sends[r.key];
   const relaysIn = traffic.relaysIn[r.key];
   const share = input.regionShare[r.key] ?? 0;
-  const connectsPerSec = Math.max(input.connectRate * share, (input.connections * share) / 7200);
+  const connectsPerSec = traffic.connects[r.key];
+  const joinRelaysIn = Object.entries(traffic.connects).reduce((n, [k, v]) => (k === r.key ? n : n + v), 0);
   const historyPerSec = sends * input.historyReadsPerMsg;
   const t = zeroTotals();
   accumulate(t, local.origin, sends * (1 - cross));
   accumulate(t, relayed.origin, sends * cross);
   accumulate(t, relayed.perRemoteRegion, relaysIn);
   accumulate(t, connectCost(), connectsPerSec);
-  accumulate(t, joinCost(), connectsPerSec);
+  accumulate(t, joinCost(LIMITS.joinHistory, input.textBytes, topology.regions.length), connectsPerSec);
+  accumulate(t, joinRelayCost(), joinRelaysIn);
   accumulate(t, disconnectCost(1), connectsPerSec);
   accumulate(t, historyCost(), historyPerSec);
   const localPosts = 1 + input.avgRoom * (1 - cross) + traffic.localInCross * cross;
   const ms = (route: Route, measured: number) => input.routeMs[route] ?? measured;
   const routes = routeLoads(topology, [
-    ['send', sends, ms('send', sendMs(localPosts, cross * traffic.crossNetworkMs[r.key]))],
-    ['relay', relaysIn, ms('relay', relayMs(traffic.remoteInCross))],
+    // An ordered send waits for the relay's answer: the round trip to the other region.
+    ['send', sends, ms('send', sendMs(localPosts, cross * 2 * traffic.crossNetworkMs[r.key]))],
+    ['relay', relaysIn + joinRelaysIn, ms('relay', relayMs(traffic.remoteInCross))],
     ['connect', connectsPerSec, ms('connect', MEASURED_MS.connect)],
-    ['join', connectsPerSec, ms('join', MEASURED_MS.join)],
+    ['join', connectsPerSec, ms('join', joinMs(traffic.farthestMs[r.key]))],
     ['disconnect', connectsPerSec, ms('disconnect', MEASURED_MS.disconnect)],
     ['history', historyPerSec, ms('history', MEASURED_MS.history)],
   ]);

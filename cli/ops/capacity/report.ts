@@ -10,6 +10,8 @@ import {
   disconnectCost,
   historyCost,
   joinCost,
+  joinMs,
+  joinRelayCost,
   MEASURED_MS,
   MEASURED_WITH,
   type RegionCost,
@@ -218,7 +220,8 @@ export function calibrationSections(calibration: Calibration): Section[] {
     costRow('send, 8 + 2 remote', 'seoul', get('send-10-remote-1')?.regions.seoul, remote.origin),
     costRow('send, 8 + 2 remote', 'tokyo', get('send-10-remote-1')?.regions.tokyo, remote.perRemoteRegion),
     costRow('connect', 'seoul', get('connect')?.regions.seoul, connectCost()),
-    costRow('join (5 in history)', 'seoul', get('join')?.regions.seoul, joinCost(5, text)),
+    costRow('join (5 in history)', 'seoul', get('join')?.regions.seoul, joinCost(5, text, 3)),
+    costRow('join, relayed', 'tokyo', get('join')?.regions.tokyo, joinRelayCost()),
     costRow('history (5)', 'seoul', get('history')?.regions.seoul, historyCost(5, text)),
     costRow('disconnect', 'seoul', get('disconnect')?.regions.seoul, disconnectCost(1)),
   ];
@@ -235,10 +238,15 @@ export function calibrationSections(calibration: Calibration): Section[] {
   const durations = [
     ['ROUTE', 'MEASURED MEAN MS', 'MEASURED MIN MS', 'TABLE MS'],
     duration('send, room of 10', 'send-10-local', 'send@seoul', sendMs(11, 0)),
-    duration('send, 8 + relay to tokyo', 'send-10-remote-1', 'send@seoul', sendMs(9, tokyoLag)),
+    duration('send, 8 + relay to tokyo', 'send-10-remote-1', 'send@seoul', sendMs(9, 2 * tokyoLag)),
     duration('relay (2 posts)', 'send-10-remote-1', 'relay@tokyo', relayMs(2)),
     duration('connect', 'connect', 'connect@seoul', MEASURED_MS.connect),
-    duration('join', 'join', 'join@seoul', MEASURED_MS.join),
+    duration(
+      'join',
+      'join',
+      'join@seoul',
+      joinMs(2 * Math.max(tokyoLag, defaultLagMs('ap-northeast-2', 'us-west-2'))),
+    ),
     duration('history', 'history', 'history@seoul', MEASURED_MS.history),
     duration('disconnect', 'disconnect', 'disconnect@seoul', MEASURED_MS.disconnect),
   ];

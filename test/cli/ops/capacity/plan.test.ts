@@ -22,7 +22,7 @@ const quota = (p: ReturnType<typeof plan>, key: string, name: string) =>
   p.quotas.find((q) => q.region === key && q.quota === name)!;
 
 describe('capacity plan', () => {
-  it('capacity plan: a same-region room of 10 makes 11 posts and 4 write units per message, replicated once per other replica', () => {
+  it('capacity plan: a same-region room of 10 makes 11 posts and the write units of the table per message, replicated once per other replica', () => {
     const p = plan({ peakMsgs: 1000, avgRoom: 10, crossRegionShare: 0, regionShare: onlySeoul, ...quiet });
     const seoul = region(p, 'seoul');
     const cost = sendCost({
@@ -33,7 +33,7 @@ describe('capacity plan', () => {
     }).origin;
     expect(seoul.postsPerSec).toBeCloseTo(1000 * cost.calls['apigateway:PostToConnection']!, 0);
     expect(seoul.postsPerSec).toBeCloseTo(11_000, 0);
-    expect(seoul.writeUnitsPerSec).toBeCloseTo(4000, 0);
+    expect(seoul.writeUnitsPerSec).toBeCloseTo(1000 * cost.writeUnits, 0);
     expect(seoul.relayInvokesPerSec).toBe(0);
     // Seoul's 2 items per message reach Tokyo and North America once each.
     expect(region(p, 'tokyo').replicatedWritesPerSec).toBeCloseTo(2000, 0);
