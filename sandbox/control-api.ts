@@ -4,7 +4,7 @@
  */
 import type { RegionSpec } from '../core/topology.js';
 import type { ActiveFault } from './faults.js';
-import type { ReplicationStats } from './replication/replicator.js';
+import type { PairLag, ReplicationStats } from './replication/replicator.js';
 import type { SandboxRegionEndpoints, SandboxState } from './state.js';
 
 /** The edge path every control route is under. */
@@ -50,6 +50,49 @@ export interface StopReply {
   readonly stopping: true;
 }
 
+/** One region as the console shows it. */
+export interface ConsoleRegion {
+  readonly key: string;
+  readonly awsRegion: string;
+  readonly websocketUrl: string;
+  readonly healthUrl: string;
+  /** Down while a gateway-down fault is active. */
+  readonly gateway: 'up' | 'down';
+  /** GET /health on the region's port, probed for this snapshot. */
+  readonly health: { readonly ok: boolean; readonly detail: string };
+  /** The Route 53 health check latency routing uses (absent without Route 53). */
+  readonly healthCheck?: {
+    readonly healthy: boolean;
+    readonly lastProbe?: { readonly ok: boolean; readonly detail: string; readonly at: string };
+  };
+  /** The surge controller's last load level, 0-3 (absent before its first run). */
+  readonly loadLevel?: number;
+  readonly faults: readonly ActiveFault[];
+  readonly replicationPaused: boolean;
+  readonly connections: number;
+}
+
+/** The console's view of the whole sandbox at one moment: GET /console/snapshot, and each event of the stream. */
+export interface ConsoleSnapshot {
+  readonly at: string;
+  readonly regions: readonly ConsoleRegion[];
+  /** For each region's probe subnet, the region latency DNS answers chat.<domain> with now. */
+  readonly routing: readonly { readonly region: string; readonly subnet: string; readonly answer?: string }[];
+  /** Pairs (from -> to) with changes not yet applied at the far end; a pair absent is caught up. */
+  readonly lag: readonly PairLag[];
+  readonly china?: { readonly url: string; readonly distributionId: string; readonly origin?: string };
+  /** The faults `POST /faults` takes, as the buttons offer them. */
+  readonly faultKinds: readonly string[];
+}
+
+/** A development token for the console's chat panes (the sandbox's $connect accepts it for an hour). */
+export interface ConsoleTokenRequest {
+  readonly userId: string;
+}
+export interface ConsoleTokenReply {
+  readonly token: string;
+}
+
 /** Any route's failure: status 400 for the caller's mistake (a UserError), 500 otherwise. */
 export interface ErrorReply {
   readonly error: string;
@@ -69,7 +112,19 @@ export interface ControlRoutes {
     reply: RemoveRegionReply;
   };
   stop: { method: 'POST'; path: '/stop'; request: Record<string, never>; reply: StopReply };
+  consoleToken: {
+    method: 'POST';
+    path: '/console/token';
+    request: ConsoleTokenRequest;
+    reply: ConsoleTokenReply;
+  };
+  consoleSnapshot: { method: 'GET'; path: '/console/snapshot'; request: undefined; reply: ConsoleSnapshot };
 }
+
+/** The console page (HTML, then its script), served from the package. */
+export const CONSOLE_PAGE_PATH = '/console/';
+/** Server-sent events, each `data:` one ConsoleSnapshot, sent when it changes. */
+export const CONSOLE_EVENTS_PATH = '/console/events';
 
 /** The path of removeRegion for one region key. */
 export const regionPath = (key: string): `/regions/${string}` => `/regions/${encodeURIComponent(key)}`;

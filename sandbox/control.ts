@@ -2,9 +2,16 @@
  * The control API's server side: each route of control-api.ts answered from a running Sandbox. A
  * UserError is the caller's mistake (400 with its message and hint); anything else is a 500.
  */
+
+import { UserError } from '../core/errors.js';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import type { RegionSpec } from '../core/topology.js';
+import { InvalidTokenError, signDevToken } from '../runtime/auth/dev-token.js';
+import { consoleSnapshot } from './console/snapshot.js';
 import type {
   AddRegionReply,
+  ConsoleSnapshot,
+  ConsoleTokenReply,
   ErrorReply,
   FaultReply,
   HealReply,
@@ -22,6 +29,8 @@ type Reply =
   | AddRegionReply
   | RemoveRegionReply
   | StopReply
+  | ConsoleSnapshot
+  | ConsoleTokenReply
   | ErrorReply;
 
 export function controlHandler(sandbox: Sandbox, requestStop: () => void): ControlHandler {
@@ -32,6 +41,12 @@ export function controlHandler(sandbox: Sandbox, requestStop: () => void): Contr
         status: 200,
         body: { state, faults: faults.list(), replication: replication.stats } satisfies StatusReply,
       };
+    }
+    if (method === 'GET' && path === '/console/snapshot') {
+      return { status: 200, body: (await consoleSnapshot(sandbox)) satisfies ConsoleSnapshot };
+    }
+    if (method === 'POST' && path === '/console/token') {
+      return { status: 200, body: consoleToken(String(input.userId ?? '')) satisfies ConsoleTokenReply };
     }
     if (method === 'POST' && path === '/faults') {
       const fault = sandbox.faults.inject(String(input.region), String(input.fault));
@@ -70,4 +85,16 @@ export function controlHandler(sandbox: Sandbox, requestStop: () => void): Contr
       };
     }
   };
+}
+
+/** A chat token for a console pane, signed with the sandbox's development-token secret. */
+function consoleToken(userId: string): ConsoleTokenReply {
+  try {
+    return { token: signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET }) };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) {
+      throw new UserError(`invalid user id "${userId}": ${error.message}`, { hint: 'e.g. alice' });
+    }
+    throw error;
+  }
 }

@@ -4,7 +4,13 @@
  * gets the AWS error shape of the request's protocol, never a crash or a hang. The control API for the CLI
  * (control-api.ts) lives under /_chatctl/.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import {
   type AccessPolicy,
   CONTROL_SECRET_HEADER,
@@ -13,7 +19,7 @@ import {
   refusedOrigin,
 } from './access.js';
 import type { EdgeResponse, LocalRequest } from './contracts.js';
-import { CONTROL_PREFIX } from './control-api.js';
+import { CONSOLE_EVENTS_PATH, CONTROL_PREFIX } from './control-api.js';
 import { BodyTooLargeError, closeServer, listen, readBody, urlHost, writeResponse } from './http.js';
 import type { SandboxService } from './services/service.js';
 import { awsError, detectProtocol, parseCredentialScope } from './wire/aws-wire.js';
@@ -46,6 +52,11 @@ export interface EdgeOptions {
   readonly onRequest?: (request: EdgeRequestRecord) => void;
   /** Browser origins, the control secret and SigV4 (access.ts). */
   access(): AccessPolicy;
+  /**
+   * The console's routes (the page and its event stream: console/server.ts), given the path below the
+   * control prefix; false when the path is not one of them.
+   */
+  readonly console?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 }
 
 export interface EdgeRequestRecord {
@@ -88,6 +99,23 @@ const jsonReply = (status: number, body: unknown): EdgeResponse => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
+
+/**
+ * The console's own routes pass the same checks as the control API: a browser Origin must be allowed; the
+ * event stream needs the secret too, which an EventSource cannot send as a header, so it may come as the
+ * `secret` query parameter (compared by the same function). The page's static files carry no secret.
+ */
+function consoleRefusal(url: URL, headers: IncomingHttpHeaders, access: AccessPolicy): EdgeResponse | undefined {
+  const refused = refusedOrigin(headers, access);
+  if (refused) return jsonReply(403, { error: refused, hint: ORIGIN_HINT });
+  if (url.pathname !== `${CONTROL_PREFIX}${CONSOLE_EVENTS_PATH}`) return undefined;
+  const given = headers[CONTROL_SECRET_HEADER] ?? url.searchParams.get('secret') ?? undefined;
+  if (hasControlSecret({ [CONTROL_SECRET_HEADER]: given }, access.controlSecret)) return undefined;
+  return jsonReply(403, {
+    error: `the console's event stream needs this sandbox's secret (${CONTROL_SECRET_HEADER} or ?secret=)`,
+    hint: 'open the console from the URL chatctl sandbox up prints (chatctl sandbox status shows it too)',
+  });
+}
 
 /** Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it. */
 function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<EdgeResponse> {
@@ -174,6 +202,15 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const dispatch = dispatcher(options);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://edge');
+    if (options.console && url.pathname.startsWith(`${CONTROL_PREFIX}/console/`)) {
+      const refused = consoleRefusal(url, req.headers, options.access());
+      if (refused) {
+        writeResponse(res, refused);
+        return;
+      }
+      if (options.console(req, res, url.pathname.slice(CONTROL_PREFIX.length))) return;
+    }
     let body: Buffer;
     try {
       body = await readBody(req, MAX_BODY_BYTES);

@@ -13,7 +13,7 @@ import {
 } from './faults.js';
 import type { LagSetting } from './latency.js';
 import type { SandboxLogEvent } from './log.js';
-import type { ReplicationStats, Replicator } from './replication/replicator.js';
+import type { PairLag, ReplicationStats, Replicator } from './replication/replicator.js';
 import type { ChatAppFactory } from './runtime-host.js';
 import { stateDir } from './state.js';
 
@@ -107,6 +107,8 @@ export interface SandboxReplication {
   settle(timeoutMs?: number): Promise<void>;
   waitIdle(timeoutMs?: number): Promise<void>;
   readonly stats: ReplicationStats;
+  /** Every pair with changes waiting to be applied at the far end. */
+  pairs(): PairLag[];
   /** The configured one-way lag between two region keys, ms (without latency faults). */
   lagMs(from: string, to: string): number;
 }
@@ -161,6 +163,7 @@ export function replicationView(
     get stats() {
       return replicator().stats;
     },
+    pairs: () => replicator().pairs(),
     lagMs,
   };
 }

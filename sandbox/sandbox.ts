@@ -9,7 +9,9 @@ import type { RegionSpec, Topology } from '../core/topology.js';
 import type { AwsRequestHandler } from '../runtime/app.js';
 import { type AccessPolicy, accessPolicy, newControlSecret } from './access.js';
 import { ChatTables } from './chat-table.js';
+import { consoleRoutes } from './console/server.js';
 import { controlHandler } from './control.js';
+import { CONSOLE_PAGE_PATH, CONTROL_PREFIX } from './control-api.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Edge, startEdge } from './edge.js';
 import { FaultRegistry } from './faults.js';
@@ -256,6 +258,7 @@ export class Sandbox {
       startedAt: run.startedAt,
       edge: run.edge.url,
       account: SANDBOX_ACCOUNT,
+      console: this.consoleUrl,
       regions: endpoints,
       ...fields,
       dynamodb: { endpoint: run.engineEndpoint, pid: this.dynamo?.pid ?? -1 },
@@ -270,6 +273,11 @@ export class Sandbox {
       ),
       faults: this.faultRegistry.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
     };
+  }
+
+  /** The console's page (its URL, without the secret the CLI adds to it). */
+  get consoleUrl(): string {
+    return `${this.started().edge.url}${CONTROL_PREFIX}${CONSOLE_PAGE_PATH}`;
   }
 
   /** The AWS-compatible endpoint. */
@@ -308,6 +316,7 @@ export class Sandbox {
         host: this.host,
         service: (name) => this.services.get(name),
         access: () => this.access,
+        console: consoleRoutes(this),
         control: controlHandler(this, () =>
           this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
         ),

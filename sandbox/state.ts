@@ -26,6 +26,8 @@ export interface SandboxState {
   readonly account: string;
   readonly regions: Readonly<Record<string, SandboxRegionEndpoints>>;
   readonly china?: { readonly url: string; readonly distributionId: string };
+  /** The console page (the CLI adds the control secret to it as the URL's fragment: consoleLink). */
+  readonly console?: string;
   readonly hostedZoneId?: string;
   /**
    * The DNS server (UDP and TCP on one port) answering the hosted zone, and each region's address in its
@@ -89,4 +91,14 @@ export async function writeSandboxState(state: SandboxState, path = sandboxState
 
 export async function removeSandboxState(path = sandboxStatePath()): Promise<void> {
   await unlink(path).catch(() => {});
+}
+
+/** The console's URL to open, with the control secret in its fragment (never sent in a request line). */
+export function consoleLink(
+  state: Pick<SandboxState, 'console'> & { readonly controlSecret?: string },
+): string | undefined {
+  if (!state.console) return undefined;
+  return state.controlSecret
+    ? `${state.console}#secret=${encodeURIComponent(state.controlSecret)}`
+    : state.console;
 }

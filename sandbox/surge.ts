@@ -165,6 +165,7 @@ export function startSurgeLoop(options: SurgeLoopOptions): SurgeLoop {
 export class SandboxSurge {
   private readonly byRegion = new Map<string, LaneCounters>();
   private loop: SurgeLoop | undefined;
+  private readonly levels = new Map<string, number>();
 
   /** A region's counters (each reading starts a new window). */
   counters(regionKey: string): LaneCounters {
@@ -183,7 +184,19 @@ export class SandboxSurge {
   }
 
   start(options: Omit<SurgeLoopOptions, 'counters'>): void {
-    this.loop ??= startSurgeLoop({ ...options, counters: (key) => this.counters(key) });
+    this.loop ??= startSurgeLoop({
+      ...options,
+      counters: (key) => this.counters(key),
+      onRun: (run) => {
+        this.levels.set(run.region, run.decision.level);
+        options.onRun?.(run);
+      },
+    });
+  }
+
+  /** A region's load level as its controller last decided (undefined before its first run). */
+  level(regionKey: string): number | undefined {
+    return this.levels.get(regionKey);
   }
 
   /** One run of every region's controller now; none when the loop was not started. */

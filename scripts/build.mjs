@@ -2,18 +2,21 @@
 // Schema of chatctl.json from the zod schema, and oclif.manifest.json (so --help imports no command).
 // Type checking is `npm run typecheck`; keeping it out of the build keeps `npm ci` and `npm test` fast.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const sourceDirs = ['bin', 'core', 'runtime', 'stacks', 'sandbox', 'cli'];
+// The console page runs in the browser: bundled on its own (below), not transpiled file by file.
+const consolePage = join('sandbox', 'console', 'page');
 
 function listTs(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
+    if (path === consolePage) continue;
     if (statSync(path).isDirectory()) out.push(...listTs(path));
     else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
   }

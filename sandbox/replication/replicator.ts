@@ -64,6 +64,15 @@ export interface ReplicationStats {
   readonly writeRequests: number;
 }
 
+/** One direction between two regions with changes not yet applied at the far end. */
+export interface PairLag {
+  readonly from: string;
+  readonly to: string;
+  readonly pending: number;
+  /** Age of the oldest change waiting (its write's time to now), ms. */
+  readonly oldestMs: number;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface PairQueue {
@@ -94,6 +103,18 @@ export class Replicator {
     let queued = 0;
     for (const queue of this.queues.values()) queued += queue.items.length;
     return { ...this.counters, queued };
+  }
+
+  /** Every pair with changes waiting: how many, and how old the oldest is. */
+  pairs(now = Date.now()): PairLag[] {
+    return [...this.queues.values()]
+      .filter((q) => q.items.length > 0)
+      .map((q) => ({
+        from: q.from,
+        to: q.to,
+        pending: q.items.length,
+        oldestMs: Math.max(0, now - q.items[0].change.version.ts),
+      }));
   }
 
   /** Starts replicating a region; `fromStart` reads its stream from the beginning (a table created now). */

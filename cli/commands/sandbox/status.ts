@@ -48,6 +48,7 @@ export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxS
         ]),
       ]),
     );
+    if (result.consoleUrl) this.log(`Console: ${result.consoleUrl}`);
     if (state.china) this.log(`China proxy: ${state.china.url} (distribution ${state.china.distributionId})`);
     if (result.replication) {
       this.log(

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { Flags } from '@oclif/core';
 import { isLoopback } from '../../../sandbox/ports.js';
-import type { SandboxState } from '../../../sandbox/state.js';
+import { consoleLink, type SandboxState } from '../../../sandbox/state.js';
 import { ChatctlCommand } from '../../base.js';
 import type { SandboxUpResult } from '../../ops/sandbox/lifecycle.js';
 import { color, table } from '../../output.js';
@@ -103,6 +103,8 @@ export function endpointsTable(state: SandboxState): string {
       ...regions.map(([key, r]) => [key, r.awsRegion, r.websocketUrl, r.healthUrl]),
     ]),
   ];
+  const consoleUrl = consoleLink(state);
+  if (consoleUrl) lines.push('', `Console: ${consoleUrl}  (open it in a browser)`);
   if (state.china)
     lines.push('', `China proxy: ${state.china.url} (distribution ${state.china.distributionId})`);
   const [first, second] = regions.map(([key]) => key);

@@ -12,6 +12,7 @@ import { UserError } from '../../../core/errors.js';
 import { pidAlive } from '../../../core/process.js';
 import type { Topology } from '../../../core/topology.js';
 import {
+  consoleLink,
   readSandboxState,
   removeSandboxState,
   type SandboxState,
@@ -26,6 +27,8 @@ export interface SandboxStatus {
   readonly state?: SandboxState;
   readonly faults: readonly { region: string; fault: string; since: string }[];
   readonly replication?: { observed: number; applied: number; queued: number };
+  /** The console page to open in a browser, with the control secret (sandbox.json's) in its fragment. */
+  readonly consoleUrl?: string;
 }
 
 import { waitForAnswers } from '../../../sandbox/http.js';
@@ -44,6 +47,7 @@ export async function sandboxStatus(statePath = sandboxStatePath()): Promise<San
       state: live.state,
       faults: live.faults.map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
       replication: live.replication,
+      consoleUrl: consoleLink(state),
     };
   } catch {
     return { running: true, alive: false, state, faults: [...(state.faults ?? [])] };

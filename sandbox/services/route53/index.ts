@@ -3,10 +3,13 @@
  * with real checkers, and TestDNSAnswer answering as latency routing would. The API is in ./api.ts (with
  * ./records-api.ts and ./health-checks-api.ts), the state in ./store.ts, the routing in ./latency-routing.ts.
  */
+import { names } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../../contracts.js';
+import { normalizeName } from '../../dns-name.js';
 import { answer } from '../../wire/xml-api.js';
 import type { SandboxService, ServiceFactory, ServiceStateFields } from '../service.js';
 import { route } from './api.js';
+import { resolveRecord } from './resolve.js';
 import { Route53Store, type Route53StoreOptions } from './store.js';
 import { ROUTE53_XMLNS } from './xml.js';
 
@@ -35,6 +38,25 @@ export class Route53Service implements SandboxService {
     this.store.removeRegion(key);
   }
 
+  /** A region's health check as Route 53 routes on it, with its last probe (undefined: no check). */
+  regionHealth(key: string): RegionHealth | undefined {
+    const id = this.store.regionHealthCheckId(key);
+    const check = id ? this.store.healthChecks.get(id) : undefined;
+    if (!check) return undefined;
+    const probe = check.checker.lastProbe;
+    return {
+      healthCheckId: check.id,
+      healthy: check.checker.healthy,
+      ...(probe ? { lastProbe: { ok: probe.ok, detail: probe.detail, at: probe.at.toISOString() } } : {}),
+    };
+  }
+
+  /** The region key latency DNS answers chat.<domain> with for a client in this subnet (as TestDNSAnswer). */
+  answerFor(subnet: string): string | undefined {
+    const chat = normalizeName(names.chatRecord(this.store.topology));
+    return resolveRecord(this.store, chat, 'A', subnet.split('/')[0]).answers[0]?.setIdentifier;
+  }
+
   stateFields(): ServiceStateFields {
     return { hostedZoneId: this.store.hostedZoneId };
   }
@@ -42,6 +64,12 @@ export class Route53Service implements SandboxService {
   stop(): Promise<void> {
     return this.store.stop();
   }
+}
+
+export interface RegionHealth {
+  readonly healthCheckId: string;
+  readonly healthy: boolean;
+  readonly lastProbe?: { readonly ok: boolean; readonly detail: string; readonly at: string };
 }
 
 export const createService: ServiceFactory = (context) =>

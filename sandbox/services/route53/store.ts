@@ -173,6 +173,11 @@ export class Route53Store {
     return Object.fromEntries([...this.regions.entries()].map(([key, r]) => [key, r.address]));
   }
 
+  /** The id of the health check made for a region (undefined for a region not seeded). */
+  regionHealthCheckId(key: string): string | undefined {
+    return this.regions.get(key)?.healthCheckId;
+  }
+
   /** Where clients are: each seeded region's probe subnet and AWS region. */
   locations(): { subnet: string; awsRegion: string }[] {
     const specs = this.topology.regions;
