@@ -73,7 +73,7 @@ export function heatMapSvg(options: HeatMapOptions): string {
       const ms = cell?.ms ?? 0;
       const stroke = marked.has(from) || marked.has(to) ? ' stroke="#b00" stroke-width="2"' : '';
       parts.push(
-        `<g data-pair="${escapeXml(`${from}>${to}`)}" data-ms="${ms}">`,
+        `<g data-pair="${escapeXml(`${from}>${to}`)}" data-ms="${Math.round(ms)}">`,
         `<rect x="${x}" y="${y}" width="${cellW - 2}" height="${cellH - 2}" fill="${heatColor(ms, options.maxMs)}"${stroke}/>`,
         `<text x="${x + cellW / 2 - 1}" y="${y + 18}" text-anchor="middle" fill="#fff" font-weight="bold">${formatMs(ms)}</text>`,
         cell?.note

@@ -316,6 +316,8 @@ export interface ReplicationResult {
   writeErrors: Record<string, string>;
   verify?: VerifyResult;
   problems: Problem[];
+  /** The SVG heat map written with --report. */
+  report?: string;
 }
 
 export interface ReplicationOptions {

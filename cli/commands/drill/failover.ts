@@ -104,6 +104,7 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
       this.log(color.red(`  ${step.name}: ${step.detail ?? step.status}`));
     }
     if (result.report?.markdown) this.log(`  report: ${result.report.markdown}`);
+    if (result.report?.svg) this.log(`  timeline: ${result.report.svg}`);
     if (result.report?.json) this.log(`  result: ${result.report.json}`);
     this.log(color.dim(`  journal: ${result.journal}`));
   }

@@ -16,6 +16,7 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
     '<%= config.bin %> replication check',
     '<%= config.bin %> replication check --samples 10 --json',
     '<%= config.bin %> replication check --verify lobby',
+    '<%= config.bin %> replication check --report replication.svg',
   ];
   static override flags = {
     samples: Flags.integer({ description: 'canary rounds', default: 5, min: 1, max: 100 }),
@@ -25,6 +26,7 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
       min: 100,
       max: 600_000,
     }),
+    report: Flags.string({ description: 'write the lag matrix here as an SVG heat map' }),
   };
 
   protected async execute(): Promise<ReplicationResult> {
@@ -33,11 +35,14 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
       import('../../ops/replication.js'),
     ]);
     const target = await openTarget(await this.topology());
-    return checkReplication(target, {
+    const result = await checkReplication(target, {
       samples: this.flags.samples,
       verifyRoom: this.flags.verify,
       timeoutMs: this.flags.timeout,
     });
+    if (!this.flags.report) return result;
+    const { writeReplicationReport } = await import('../../ops/replication-report.js');
+    return { ...result, report: await writeReplicationReport(this.flags.report, result) };
   }
 
   protected override render(result: ReplicationResult): void {
@@ -107,6 +112,7 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
       this.log(`  ${statusWord(p.status, p.status === 'fail' ? 'x' : '!')} ${p.scope}: ${p.message}`);
       this.log(`    ${color.dim('->')} ${p.action}`);
     }
+    if (result.report) this.log(`  heat map: ${result.report}`);
   }
 
   protected override exitCodeFor(result: ReplicationResult): number {

@@ -3,7 +3,8 @@
  * verdict), both built from the journal.
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
+import { timelineSvg } from '../../../core/svg.js';
 import { writeFileAtomic } from '../../../core/topology.js';
 import type { DrillJournal, StepStatus, Verdict } from './journal.js';
 
@@ -38,7 +39,7 @@ export interface DrillResult {
   readonly floorMs: number;
   readonly endReason: string | null;
   readonly journal: string;
-  readonly report?: { readonly markdown?: string; readonly json?: string };
+  readonly report?: { readonly markdown?: string; readonly json?: string; readonly svg?: string };
 }
 
 export function resultOf(
@@ -83,7 +84,40 @@ function duration(startedAt: string | null, endedAt: string | null): string {
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function markdownReport(result: DrillResult): string {
+/**
+ * The steps as bars on one time axis from the drill's start; the shift and the restore are marked where
+ * they were seen: the time to shift from the start of verify-dns (which waits for it), the time to restore
+ * from the start of restore.
+ */
+export function timelineReport(result: DrillResult): string {
+  const t0 = Date.parse(result.startedAt);
+  const at = (iso: string | null) => (iso ? Math.max(0, Date.parse(iso) - t0) : undefined);
+  const steps = result.steps
+    .filter((s) => s.startedAt)
+    .map((s) => {
+      const startMs = at(s.startedAt) ?? 0;
+      return {
+        label: `${s.name} (${s.status})`,
+        startMs,
+        endMs: at(s.endedAt) ?? startMs,
+        ok: s.status !== 'failed',
+      };
+    });
+  const mark = (label: string, step: string, ms: number | null) => {
+    const start = at(result.steps.find((s) => s.name === step)?.startedAt ?? null);
+    return ms === null || start === undefined ? [] : [{ label, atMs: start + ms }];
+  };
+  return timelineSvg({
+    title: `Failover drill ${result.id}: ${result.region}, ${result.verdict}${result.dryRun ? ' (dry run)' : ''}`,
+    steps,
+    marks: [
+      ...mark(`shifted to ${result.shiftedTo ?? '-'}`, 'verify-dns', result.timeToShiftMs),
+      ...mark('restored', 'restore', result.timeToRestoreMs),
+    ],
+  });
+}
+
+export function markdownReport(result: DrillResult, timelineFile?: string): string {
   const ratio = (ms: number | null) =>
     ms === null || result.floorMs <= 0 ? '' : ` (${(ms / result.floorMs).toFixed(2)}x the floor)`;
   const lines = [
@@ -101,6 +135,7 @@ export function markdownReport(result: DrillResult): string {
     '',
     '## Timeline',
     '',
+    ...(timelineFile ? [`![Timeline of the drill's steps](${timelineFile})`, ''] : []),
     '| # | step | status | started | took | detail |',
     '|---|---|---|---|---|---|',
     ...result.steps.map(
@@ -116,20 +151,23 @@ export function markdownReport(result: DrillResult): string {
 
 /**
  * Writes the report: FILE.json gets the JSON result; any other FILE gets the Markdown report and, beside it,
- * the JSON result with the extension replaced by .json.
+ * the JSON result with the extension replaced by .json and the SVG timeline (.svg) it embeds.
  */
 export async function writeReport(
   file: string,
   result: DrillResult,
-): Promise<{ markdown?: string; json: string }> {
+): Promise<{ markdown?: string; json: string; svg?: string }> {
   await mkdir(dirname(file), { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
   if (extname(file).toLowerCase() === '.json') {
     await writeFileAtomic(file, json);
     return { json: file };
   }
-  const jsonFile = `${file.slice(0, file.length - extname(file).length)}.json`;
-  await writeFileAtomic(file, markdownReport(result));
+  const base = file.slice(0, file.length - extname(file).length);
+  const jsonFile = `${base}.json`;
+  const svgFile = `${base}.svg`;
+  await writeFileAtomic(svgFile, `${timelineReport(result)}\n`);
+  await writeFileAtomic(file, markdownReport(result, basename(svgFile)));
   await writeFileAtomic(jsonFile, json);
-  return { markdown: file, json: jsonFile };
+  return { markdown: file, json: jsonFile, svg: svgFile };
 }

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkReplication } from '../../../cli/ops/replication.js';
+import { writeReplicationReport } from '../../../cli/ops/replication-report.js';
 import { sandboxTarget, type Target } from '../../../cli/ops/target.js';
 import { ATTR, keys } from '../../../core/datamodel.js';
 import { names } from '../../../core/names.js';
@@ -93,6 +97,14 @@ describe('replication check against the sandbox', () => {
       expect(result.regions.find((r) => r.key === 'seoul')?.suspect).toBe(false);
       expect(result.verdict).toBe('degraded');
       expect(result.problems.some((p) => p.scope === 'na' && /paused/.test(p.action))).toBe(true);
+      // --report's heat map: na marked, its pairs drawn at the timeout, the others' at their lag (green).
+      const file = join(await mkdtemp(join(tmpdir(), 'chatctl-replication-')), 'lag.svg');
+      expect(await writeReplicationReport(file, result)).toBe(file);
+      const svg = await readFile(file, 'utf8');
+      expect(svg).toContain('na (paused)');
+      expect(svg).toMatch(/<g data-pair="seoul&#62;na" data-ms="3000">/);
+      expect(svg.match(/>timeout</g)).toHaveLength(4);
+      expect(svg).toMatch(/<g data-pair="seoul&#62;tokyo" data-ms="\d+"><rect[^>]*fill="hsl\(1[012]\d, /);
     } finally {
       sandbox.faults.heal('na');
       await sandbox.replication.settle(30_000);

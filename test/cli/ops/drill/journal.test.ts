@@ -110,6 +110,15 @@ describe('drill journal and lock', () => {
     );
     const written = await writeReport(join(dir, 'out', 'drill.md'), result);
     expect(written.json).toBe(join(dir, 'out', 'drill.json'));
+    expect(written.svg).toBe(join(dir, 'out', 'drill.svg'));
+    expect(await readFile(join(dir, 'out', 'drill.md'), 'utf8')).toContain(
+      "![Timeline of the drill's steps](drill.svg)",
+    );
+    const svg = await readFile(join(dir, 'out', 'drill.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('preflight (passed)');
+    expect(svg).toContain('hold (running)');
+    expect(svg).toContain('1.5 s');
     const json = JSON.parse(await readFile(written.json, 'utf8'));
     expect(json).toMatchObject({
       id: 'r1',
