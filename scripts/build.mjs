@@ -37,6 +37,22 @@ await build({
 });
 console.log(`built ${entryPoints.length} files into dist/`);
 
+// The console page: one bundle (preact and htm inside), its HTML and CSS, so it loads nothing from the network.
+const pageOut = join('dist', consolePage);
+await build({
+  entryPoints: [join(consolePage, 'app.ts')],
+  bundle: true,
+  outfile: join(pageOut, 'app.js'),
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'app.css']) copyFileSync(join(consolePage, file), join(pageOut, file));
+console.log(`built the console page into ${pageOut}/`);
+
 const { writeTopologySchema } = await import(pathToFileURL('dist/core/topology-schema.js').href);
 console.log(`wrote ${relative(process.cwd(), await writeTopologySchema())}`);
 
