@@ -105,7 +105,11 @@ const jsonReply = (status: number, body: unknown): EdgeResponse => ({
  * event stream needs the secret too, which an EventSource cannot send as a header, so it may come as the
  * `secret` query parameter (compared by the same function). The page's static files carry no secret.
  */
-function consoleRefusal(url: URL, headers: IncomingHttpHeaders, access: AccessPolicy): EdgeResponse | undefined {
+function consoleRefusal(
+  url: URL,
+  headers: IncomingHttpHeaders,
+  access: AccessPolicy,
+): EdgeResponse | undefined {
   const refused = refusedOrigin(headers, access);
   if (refused) return jsonReply(403, { error: refused, hint: ORIGIN_HINT });
   if (url.pathname !== `${CONTROL_PREFIX}${CONSOLE_EVENTS_PATH}`) return undefined;

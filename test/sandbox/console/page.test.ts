@@ -41,8 +41,7 @@ afterAll(async () => {
 });
 
 function consoleUrl(): string {
-  const secret = (sandbox as { controlSecret?: string }).controlSecret ?? 'none';
-  return `${sandbox.consoleUrl}#secret=${encodeURIComponent(secret)}`;
+  return `${sandbox.consoleUrl}#secret=${encodeURIComponent(sandbox.controlSecret)}`;
 }
 
 const region = (key: string) => `section[data-region="${key}"]`;
@@ -116,5 +115,38 @@ describe('console page', () => {
       timeout: FLIP_LIMIT_MS,
     });
     expect(await page.locator(`${region('na')}:has-text("replication paused")`).count()).toBe(0);
+  });
+
+  it('console page: a page from another origin, without the secret, is refused and changes nothing', async () => {
+    const other = await browser.context.newPage();
+    try {
+      // A page of another origin (data: URLs have the opaque origin "null") tries the control API blind.
+      await other.goto('data:text/html,<title>elsewhere</title>');
+      const edge = sandbox.edge;
+      const outcome = await other.evaluate(
+        `Promise.all([
+          fetch('${edge}/_chatctl/faults', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+            body: JSON.stringify({ region: 'tokyo', fault: 'gateway-down' }) }).then(() => 'sent', (e) => e.message),
+          fetch('${edge}/_chatctl/console/snapshot').then(() => 'read', (e) => e.message),
+        ])`,
+      );
+      expect((outcome as string[])[1]).not.toBe('read');
+      expect(sandbox.faults.list('tokyo')).toEqual([]);
+    } finally {
+      await other.close();
+    }
+    // The same requests as the edge sees them: refused with the reason, and no CORS header to read it by.
+    const fromElsewhere = await fetch(`${sandbox.edge}/_chatctl/console/snapshot`, {
+      headers: { origin: 'http://evil.example' },
+    });
+    expect(fromElsewhere.status).toBe(403);
+    expect(fromElsewhere.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await fromElsewhere.json()).toMatchObject({ error: expect.stringMatching(/Origin/) });
+    const streamWithoutSecret = await fetch(`${sandbox.edge}/_chatctl/console/events`);
+    expect(streamWithoutSecret.status).toBe(403);
+    const streamWithWrongSecret = await fetch(`${sandbox.edge}/_chatctl/console/events?secret=nope`);
+    expect(streamWithWrongSecret.status).toBe(403);
+    const snapshotWithoutSecret = await fetch(`${sandbox.edge}/_chatctl/console/snapshot`);
+    expect(snapshotWithoutSecret.status).toBe(403);
   });
 });
