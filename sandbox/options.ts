@@ -89,6 +89,14 @@ export interface SandboxOptions {
    * account can have far less), so a deploy's preflight can be exercised against the sandbox.
    */
   readonly lambdaConcurrency?: number;
+  /**
+   * The chat canary in every region (canary.ts), every 2 s unless given: CloudWatch gets each region's canary
+   * alarm and Route 53 routes on a CALCULATED check of /health and that alarm, as the stacks deploy them.
+   * Default off (the CLI's `sandbox up` turns it on); off, Route 53 routes on the /health check alone.
+   */
+  readonly canary?: boolean | { readonly intervalMs?: number };
+  /** How often CloudWatch stores the sandbox's figures and evaluates its alarms (default 1000 ms). */
+  readonly metricsIntervalMs?: number;
 }
 
 export interface SandboxFaults {

@@ -8,6 +8,7 @@ import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { AwsRequestHandler } from '../runtime/app.js';
 import { type AccessPolicy, accessPolicy, newControlSecret } from './access.js';
+import { SandboxCanary } from './canary.js';
 import { ChatTables } from './chat-table.js';
 import { consoleRoutes } from './console/server.js';
 import { controlHandler } from './control.js';
@@ -19,6 +20,7 @@ import { waitForAnswers } from './http.js';
 import { lagBetween, lagModel } from './latency.js';
 import { LocalTransport } from './local-transport.js';
 import { edgeRequestLogger, openSandboxLog, type SandboxLog, type SandboxLogEvent } from './log.js';
+import { sampleSandboxMetrics } from './metric-sources.js';
 import {
   defaultOnError,
   dynamoOptionsOf,
@@ -79,6 +81,8 @@ export class Sandbox {
   readonly host: string;
   /** The per-sandbox secret the control API asks for (sandbox.json's controlSecret). */
   readonly controlSecret: string;
+  /** The chat canary of every region, when the `canary` option runs it (canary.ts). */
+  canary: SandboxCanary | undefined;
 
   private currentTopology: Topology;
   private phase: Phase = 'new';
@@ -142,7 +146,7 @@ export class Sandbox {
       const deps = this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
       // Every handler call is counted per route, for the surge controller (and logged, given a log).
       const builder: AppBuilder = {
-        createApp: this.surge.counting(await appFactory),
+        createApp: this.surge.counting(await appFactory, () => this.currentTopology),
         deps,
         edgeUrl: edge.url,
         ...(this.log ? { log: this.writeLog } : {}),
@@ -167,10 +171,26 @@ export class Sandbox {
         host: this.host,
         ports: { china: this.ports.china, dns: this.ports.dns },
         services: this.services,
+        sampleMetrics: () =>
+          sampleSandboxMetrics({
+            topology: () => this.currentTopology,
+            regions: () =>
+              [...this.regionMap.values()].map((r) => ({
+                key: r.key,
+                awsRegion: r.awsRegion,
+                apiId: r.gateway.apiId,
+                stage: 'prod',
+              })),
+            routes: (key) => this.surge.counters(key).sample(),
+            replication: () => replicator.pairSamples(),
+            canary: () => this.canary?.drain() ?? new Map(),
+          }),
+        alarmState: (awsRegion, name) => this.services.get('monitoring')?.alarmState?.(awsRegion, name),
         onError: this.onError,
       });
       await startServices(await factories, context, regionInfos, this.services);
       this.startSurge(edge.url);
+      this.startCanary();
       this.phase = 'running';
       await this.writeState();
       this.writeLog({ kind: 'sandbox', message: `started: ${this.regionMap.size} regions at ${edge.url}` });
@@ -272,6 +292,7 @@ export class Sandbox {
         this.currentTopology.sandbox.replicationDelayMs,
       ),
       faults: this.faultRegistry.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
+      ...(this.canary ? { canary: { intervalMs: this.canary.intervalMs } } : {}),
     };
   }
 
@@ -379,6 +400,17 @@ export class Sandbox {
     return region;
   }
 
+  private startCanary(): void {
+    const canary = this.options.canary;
+    if (!canary) return;
+    this.canary = new SandboxCanary({
+      regions: () =>
+        [...this.regionMap.values()].map((r) => ({ key: r.key, websocketUrl: r.info().websocketUrl })),
+      intervalMs: canary === true ? 2000 : (canary.intervalMs ?? 2000),
+    });
+    this.canary.start();
+  }
+
   private startSurge(edgeUrl: string): void {
     const surge = this.options.surge;
     if (surge === false) return;
@@ -438,6 +470,7 @@ export class Sandbox {
   private async stopAll(): Promise<void> {
     const onError = this.onError;
     this.surge.stop();
+    await this.canary?.stop();
     for (const service of [...this.services.values()].reverse()) {
       await service.stop?.().catch((e: Error) => onError(e, `stopping ${service.name}`));
     }

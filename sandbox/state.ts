@@ -53,6 +53,8 @@ export interface SandboxState {
   readonly replication?: { readonly pipelineMs: number; readonly lagMs: Readonly<Record<string, number>> };
   /** Active faults, as `sandbox fault` takes them (e.g. latency=200). */
   readonly faults?: readonly { readonly region: string; readonly fault: string; readonly since: string }[];
+  /** The chat canary runs in every region (its results reach CloudWatch every so many ms). */
+  readonly canary?: { readonly intervalMs: number };
 }
 
 /** Any credentials work against the sandbox; these are what chatctl's own clients sign with. */

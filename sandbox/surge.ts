@@ -2,7 +2,8 @@
  * The surge controller in the sandbox: the runtime's own step (runtime/surge/run.ts), run in-process on an
  * interval for every region, reading utilization from counters the sandbox keeps around each handler call
  * (in flight per route, its peak since the last reading, invocations, errors), and the region's load-level
- * item through the edge, as on AWS. Lanes are not enforced here yet (no throttles are counted).
+ * item through the edge, as on AWS. Lanes are enforced here: a route's reserved concurrency of the
+ * topology is its limit, and an invocation beyond it is throttled (and counted) as Lambda throttles it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RegionSpec, Topology } from '../core/topology.js';
@@ -12,43 +13,89 @@ import { DEFAULT_POLICY } from '../runtime/surge/controller.js';
 import { type ControllerRun, dynamoLevelStore, runController } from '../runtime/surge/run.js';
 import type { ChatAppFactory, HostedChatApp } from './runtime-host.js';
 import { SANDBOX_CREDENTIALS } from './state.js';
+import { LambdaThrottledError } from './throttle.js';
 
-interface RouteCount {
-  inFlight: number;
+/** What a route did in one window: the controller's reading and CloudWatch's sampling keep one each. */
+interface RouteWindow {
   peak: number;
   invocations: number;
   errors: number;
+  throttles: number;
+  /** Milliseconds of each invocation that finished in the window (CloudWatch's Duration). */
+  durations: number[];
 }
 
-/** Per-route concurrency and outcome counters of one region's handlers. */
+interface RouteCount {
+  inFlight: number;
+  readonly controller: RouteWindow;
+  readonly metrics: RouteWindow;
+}
+
+const newWindow = (): RouteWindow => ({ peak: 0, invocations: 0, errors: 0, throttles: 0, durations: [] });
+/** Bounds the durations a window keeps between two samplings (a flood still samples fairly). */
+const MAX_DURATIONS = 5000;
+
+/** A route's figures since the previous sampling (CloudWatch's view; the controller's window is separate). */
+export interface RouteSample {
+  readonly route: string;
+  readonly inFlight: number;
+  readonly peak: number;
+  readonly invocations: number;
+  readonly errors: number;
+  readonly throttles: number;
+  readonly durations: readonly number[];
+}
+
+/**
+ * Per-route concurrency and outcome counters of one region's handlers, and the lanes: a route with a
+ * reserved concurrency runs at most that many invocations at once, and the next one is throttled.
+ */
 export class LaneCounters {
   private readonly routes = new Map<string, RouteCount>();
 
   private of(route: string): RouteCount {
     let count = this.routes.get(route);
     if (!count) {
-      count = { inFlight: 0, peak: 0, invocations: 0, errors: 0 };
+      count = { inFlight: 0, controller: newWindow(), metrics: newWindow() };
       this.routes.set(route, count);
     }
     return count;
   }
 
-  /** Counts `work` as one invocation of `route`; an error is a throw or a 5XX answer. */
-  async track<T>(route: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Counts `work` as one invocation of `route`; an error is a throw or a 5XX answer. With a `limit` (the
+   * lane's reserved concurrency), an invocation that would exceed it is throttled instead: not run, counted
+   * in throttles only (Lambda counts a throttled request in neither Invocations nor Errors).
+   */
+  async track<T>(route: string, work: () => Promise<T>, limit?: number): Promise<T> {
     const count = this.of(route);
+    const windows = [count.controller, count.metrics];
+    if (limit !== undefined && count.inFlight >= limit) {
+      for (const w of windows) w.throttles++;
+      throw new LambdaThrottledError(route, limit);
+    }
     count.inFlight++;
-    count.invocations++;
-    count.peak = Math.max(count.peak, count.inFlight);
+    for (const w of windows) {
+      w.invocations++;
+      w.peak = Math.max(w.peak, count.inFlight);
+    }
+    const started = performance.now();
+    let failed = false;
     try {
       const result = await work();
       const status = (result as { statusCode?: unknown } | undefined)?.statusCode;
-      if (typeof status === 'number' && status >= 500) count.errors++;
+      if (typeof status === 'number' && status >= 500) failed = true;
       return result;
     } catch (error) {
-      count.errors++;
+      failed = true;
       throw error;
     } finally {
       count.inFlight--;
+      const ms = performance.now() - started;
+      for (const w of windows) {
+        if (failed) w.errors++;
+        if (w.durations.length < MAX_DURATIONS) w.durations.push(ms);
+      }
     }
   }
 
@@ -58,19 +105,28 @@ export class LaneCounters {
     for (const [route, reserved] of Object.entries(lanes)) {
       if (reserved === undefined) continue;
       const count = this.of(route);
+      const w = count.controller;
       readings.push({
         route,
-        concurrency: count.peak,
+        concurrency: w.peak,
         reserved,
-        throttles: 0,
-        invocations: count.invocations,
-        errors: count.errors,
+        throttles: w.throttles,
+        invocations: w.invocations,
+        errors: w.errors,
       });
-      count.peak = count.inFlight;
-      count.invocations = 0;
-      count.errors = 0;
+      Object.assign(w, newWindow(), { peak: count.inFlight });
     }
     return { at, lanes: readings };
+  }
+
+  /** Every route's figures since the previous sample (for CloudWatch); starts the next sample. */
+  sample(): RouteSample[] {
+    return [...this.routes.entries()].map(([route, count]) => {
+      const w = count.metrics;
+      const sample: RouteSample = { route, inFlight: count.inFlight, ...w };
+      Object.assign(w, newWindow(), { peak: count.inFlight });
+      return sample;
+    });
   }
 }
 
@@ -80,15 +136,24 @@ function messageRoute(event: unknown): string {
   return !key || key === '$default' ? 'default' : key;
 }
 
-/** The app with every handler call counted per route (`relay` and `health` too). */
-export function countingApp(app: HostedChatApp, counters: LaneCounters): HostedChatApp {
+/**
+ * The app with every handler call counted per route (`relay` and `health` too), each route held to its lane
+ * of `lanes()` (read at every call, so a changed topology applies at once).
+ */
+export function countingApp(
+  app: HostedChatApp,
+  counters: LaneCounters,
+  lanes: () => Topology['lanes'] = () => ({}),
+): HostedChatApp {
+  const run = <T>(route: string, work: () => Promise<T>) =>
+    counters.track(route, work, (lanes() as Record<string, number | undefined>)[route]);
   return {
     ...app,
-    connect: (event) => counters.track('connect', () => app.connect(event)),
-    disconnect: (event) => counters.track('disconnect', () => app.disconnect(event)),
-    message: (event) => counters.track(messageRoute(event), () => app.message(event)),
-    relay: (payload) => counters.track('relay', () => app.relay(payload)),
-    health: (event) => counters.track('health', () => app.health(event)),
+    connect: (event) => run('connect', () => app.connect(event)),
+    disconnect: (event) => run('disconnect', () => app.disconnect(event)),
+    message: (event) => run(messageRoute(event), () => app.message(event)),
+    relay: (payload) => run('relay', () => app.relay(payload)),
+    health: (event) => run('health', () => app.health(event)),
   };
 }
 
@@ -177,10 +242,10 @@ export class SandboxSurge {
     return counters;
   }
 
-  /** The app factory with every handler call counted in its region. */
-  counting(createApp: ChatAppFactory): ChatAppFactory {
+  /** The app factory with every handler call counted in its region and held to the lanes of `topology()`. */
+  counting(createApp: ChatAppFactory, topology: () => Topology): ChatAppFactory {
     return async (config, deps) =>
-      countingApp(await createApp(config, deps), this.counters(config.regionKey));
+      countingApp(await createApp(config, deps), this.counters(config.regionKey), () => topology().lanes);
   }
 
   start(options: Omit<SurgeLoopOptions, 'counters'>): void {

@@ -15,6 +15,7 @@ import { type AccessPolicy, refusedOrigin } from '../access.js';
 import type { EdgeResponse, LocalRequest } from '../contracts.js';
 import { closeServer, listen, readBody, urlHost, writeResponse } from '../http.js';
 import type { HostedChatApp } from '../runtime-host.js';
+import { isThrottle } from '../throttle.js';
 import { checkSignature, signaturePolicy } from '../wire/sigv4.js';
 import { type Connection, disconnect, type GatewayContext, sleep } from './connections.js';
 import { answerHealth } from './health.js';
@@ -87,7 +88,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       void work.finally(() => inflight.delete(work)).catch(() => {});
       return work;
     },
-    report: (error, where) => options.onError?.(error as Error, where),
+    // A throttled invocation is API Gateway's integration failure, not a sandbox error: counted, not printed.
+    report: (error, where) => {
+      if (!isThrottle(error)) options.onError?.(error as Error, where);
+    },
     access: options.access ?? defaultAccess,
   };
   // ws limits the whole message (128 KB); each frame's 32 KB is watched in ./frame-sizes.ts.

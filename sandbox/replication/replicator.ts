@@ -81,6 +81,16 @@ interface PairQueue {
   readonly items: { due: number; change: Change }[];
   running: boolean;
   timer?: NodeJS.Timeout;
+  /** Ms from each applied change's write to its apply since the last pairSamples() (ReplicationLatency). */
+  latencies: number[];
+}
+
+/** One source -> receiving pair since the previous sampling: what CloudWatch publishes for a global table. */
+export interface ReplicationPairSample {
+  readonly from: string;
+  readonly to: string;
+  readonly pending: number;
+  readonly latenciesMs: readonly number[];
 }
 
 export class Replicator {
@@ -115,6 +125,20 @@ export class Replicator {
         pending: q.items.length,
         oldestMs: Math.max(0, now - q.items[0].change.version.ts),
       }));
+  }
+
+  /** Every pair's pending count and the latencies applied since the previous call (starts the next). */
+  pairSamples(): ReplicationPairSample[] {
+    return [...this.queues.values()].map((queue) => {
+      const sample = {
+        from: queue.from,
+        to: queue.to,
+        pending: queue.items.length,
+        latenciesMs: queue.latencies,
+      };
+      queue.latencies = [];
+      return sample;
+    });
   }
 
   /** Starts replicating a region; `fromStart` reads its stream from the beginning (a table created now). */
@@ -330,7 +354,7 @@ export class Replicator {
     const id = `${from}>${to}`;
     let queue = this.queues.get(id);
     if (!queue) {
-      queue = { from, to, items: [], running: false };
+      queue = { from, to, items: [], running: false, latencies: [] };
       this.queues.set(id, queue);
     }
     const lag =
@@ -375,6 +399,10 @@ export class Replicator {
             if (batch.length > 1) await this.writer.applyPuts(target, batch);
             else await this.writer.apply(target, next.change);
             const applied = queue.items.splice(0, batch.length || 1);
+            const now = Date.now();
+            for (const item of applied) {
+              if (queue.latencies.length < 5000) queue.latencies.push(now - item.change.version.ts);
+            }
             this.options.onBatch?.({
               from: queue.from,
               to: queue.to,

@@ -5,7 +5,7 @@ import type { SandboxOptions } from '../options.js';
 import type { RunningRegion } from '../region.js';
 import type { Replicator } from '../replication/replicator.js';
 import { SANDBOX_ACCOUNT } from '../state.js';
-import type { SandboxService, ServiceContext } from './service.js';
+import type { AlarmStateValue, MetricSample, SandboxService, ServiceContext } from './service.js';
 
 export interface SandboxParts {
   topology(): Topology;
@@ -17,12 +17,19 @@ export interface SandboxParts {
   readonly replicator: Replicator;
   /** Work that outlives its request, awaited on stop. */
   readonly invocations: Set<Promise<unknown>>;
-  readonly options: Pick<SandboxOptions, 'healthCheckIntervalMs' | 'failureThreshold' | 'lambdaConcurrency'>;
+  readonly options: Pick<
+    SandboxOptions,
+    'healthCheckIntervalMs' | 'failureThreshold' | 'lambdaConcurrency' | 'canary' | 'metricsIntervalMs'
+  >;
   /** The address listeners bind, and the China proxy's and DNS's ports (../ports.ts). */
   readonly host: string;
   readonly ports: ServiceContext['ports'];
   /** The running services by name. */
   readonly services: ReadonlyMap<string, SandboxService>;
+  /** The sandbox's own figures since the previous call, for CloudWatch (metric-sources.ts). */
+  sampleMetrics(now: number): readonly MetricSample[];
+  /** An alarm's state in the running CloudWatch service. */
+  alarmState(awsRegion: string, alarmName: string): AlarmStateValue | undefined;
   onError(error: Error, where: string): void;
 }
 
@@ -49,6 +56,10 @@ export function serviceContext(parts: SandboxParts): ServiceContext {
     host: parts.host,
     ports: parts.ports,
     service: (name) => parts.services.get(name),
+    sampleMetrics: parts.sampleMetrics,
+    metricsIntervalMs: options.metricsIntervalMs ?? 1000,
+    canary: Boolean(options.canary),
+    alarmState: parts.alarmState,
     onError: parts.onError,
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The one shape every service on the sandbox's edge has (DynamoDB, Lambda, STS, Route 53, CloudFront):
+ * The one shape every service on the sandbox's edge has (DynamoDB, Lambda, STS, CloudWatch, Route 53,
+ * CloudFront):
  * a SigV4 signing name, request handling, and the lifecycle hooks the Sandbox calls (start, add and remove
  * region, stop). Services are listed in ./registry.ts; the Sandbox builds each from a ServiceContext and
  * never wires one by hand.
@@ -25,6 +26,29 @@ export interface SandboxService {
   /** Fields this service adds to sandbox.json. */
   stateFields?(): ServiceStateFields;
   stop?(): Promise<void>;
+  /** CloudWatch: an alarm's state (Route 53's CLOUDWATCH_METRIC checks follow it). */
+  alarmState?(awsRegion: string, alarmName: string): AlarmStateValue | undefined;
+}
+
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** One datapoint of the sandbox's own figures, as CloudWatch stores it (raw values or a statistic set). */
+export interface MetricSample {
+  readonly awsRegion: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: readonly { readonly Name: string; readonly Value: string }[];
+  readonly values?: readonly number[];
+  readonly stats?: StatisticSet;
+  readonly unit?: string;
+}
+
+/** PutMetricData's StatisticValues: what a datapoint carries instead of its raw values. */
+export interface StatisticSet {
+  readonly sum: number;
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
 }
 
 /** The running region as the services see it: its endpoints and its handlers. */
@@ -61,6 +85,17 @@ export interface ServiceContext {
   readonly ports: { readonly china: number; readonly dns: number };
   /** Another running service by name (started before this one, in registry order). */
   service(name: string): SandboxService | undefined;
+  /**
+   * The sandbox's own figures since the previous call (Lambda, API Gateway, replication, the canary),
+   * which CloudWatch stores as AWS publishes its metrics.
+   */
+  sampleMetrics(now: number): readonly MetricSample[];
+  /** How often CloudWatch samples those figures and evaluates its alarms. */
+  readonly metricsIntervalMs: number;
+  /** The chat canary runs in the sandbox: CloudWatch seeds each region's canary alarm, Route 53 its checks. */
+  readonly canary: boolean;
+  /** An alarm's state in CloudWatch (undefined when CloudWatch does not run or has no such alarm). */
+  alarmState(awsRegion: string, alarmName: string): AlarmStateValue | undefined;
   onError(error: Error, where: string): void;
 }
 

@@ -6,6 +6,7 @@
 import type { EdgeResponse } from '../../contracts.js';
 import { child, children, childText, type XmlElement, type XmlNode } from '../../wire/xml.js';
 import { AwsXmlError, bool, parseBool, parseIntField, xmlResponse } from '../../wire/xml-api.js';
+import type { InsufficientDataHealthStatus } from './derived-checks.js';
 import { CHECKER_REGION } from './health-checker.js';
 import { ipv4ToNumber } from './latency-routing.js';
 import { describe } from './records-api.js';
@@ -13,6 +14,59 @@ import { bad, type HealthCheckConfig, type HealthCheckEntry, type Route53Store }
 import { API, parseRoute53Body, ROUTE53_XMLNS } from './xml.js';
 
 const HEALTH_CHECK_TYPES = new Set(['HTTP', 'HTTPS', 'HTTP_STR_MATCH', 'HTTPS_STR_MATCH', 'TCP']);
+const DERIVED_TYPES = new Set(['CLOUDWATCH_METRIC', 'CALCULATED']);
+
+function alarmIdentifier(element: XmlElement | undefined): { Region: string; Name: string } {
+  const region = childText(element, 'Region')?.trim();
+  const name = childText(element, 'Name')?.trim();
+  if (!region || !name) bad("Invalid request: AlarmIdentifier needs 'Region' and 'Name'");
+  return { Region: region as string, Name: name as string };
+}
+
+function insufficientStatus(value: string | undefined): InsufficientDataHealthStatus {
+  const v = value?.trim() ?? 'LastKnownStatus';
+  if (v !== 'Healthy' && v !== 'Unhealthy' && v !== 'LastKnownStatus') {
+    bad(
+      `Invalid value for InsufficientDataHealthStatus: ${v}; it must be Healthy, Unhealthy or LastKnownStatus`,
+    );
+  }
+  return v as InsufficientDataHealthStatus;
+}
+
+function childIds(store: Route53Store, element: XmlElement): string[] {
+  const ids = children(element, 'ChildHealthCheck').map((c) => c.text.trim());
+  if (ids.length > 256) bad('Invalid request: a calculated health check has at most 256 children');
+  for (const id of ids) store.healthCheck(id);
+  return ids;
+}
+
+/** CLOUDWATCH_METRIC and CALCULATED checks probe nothing: no endpoint, their own fields. */
+function parseDerivedConfig(store: Route53Store, element: XmlElement, type: string): HealthCheckConfig {
+  const text = (name: string) => childText(element, name)?.trim();
+  const base = {
+    Type: type,
+    RequestInterval: 30,
+    FailureThreshold: 3,
+    MeasureLatency: false,
+    Inverted: parseBool(text('Inverted'), 'Inverted') ?? false,
+    Disabled: parseBool(text('Disabled'), 'Disabled') ?? false,
+  };
+  if (type === 'CLOUDWATCH_METRIC') {
+    return {
+      ...base,
+      AlarmIdentifier: alarmIdentifier(
+        child(element, 'AlarmIdentifier') ?? bad("Invalid request: Missing field 'AlarmIdentifier'"),
+      ),
+      InsufficientDataHealthStatus: insufficientStatus(text('InsufficientDataHealthStatus')),
+    };
+  }
+  const childChecks = childIds(
+    store,
+    child(element, 'ChildHealthChecks') ?? bad("Invalid request: Missing field 'ChildHealthChecks'"),
+  );
+  const threshold = parseIntField(text('HealthThreshold'), 'HealthThreshold', [0, 256]) ?? childChecks.length;
+  return { ...base, ChildHealthChecks: childChecks, HealthThreshold: threshold };
+}
 
 function healthCheckNodes(entry: HealthCheckEntry): XmlNode[] {
   const c = entry.config;
@@ -33,8 +87,18 @@ function healthCheckNodes(entry: HealthCheckEntry): XmlNode[] {
         ['MeasureLatency', bool(c.MeasureLatency)],
         ['Inverted', bool(c.Inverted)],
         ['Disabled', bool(c.Disabled)],
+        ['HealthThreshold', c.HealthThreshold],
+        ['ChildHealthChecks', c.ChildHealthChecks?.map((id) => ['ChildHealthCheck', id] as XmlNode)],
         ['EnableSNI', c.EnableSNI === undefined ? undefined : bool(c.EnableSNI)],
         ['Regions', c.Regions?.map((r) => ['Region', r] as XmlNode)],
+        [
+          'AlarmIdentifier',
+          c.AlarmIdentifier && [
+            ['Region', c.AlarmIdentifier.Region],
+            ['Name', c.AlarmIdentifier.Name],
+          ],
+        ],
+        ['InsufficientDataHealthStatus', c.InsufficientDataHealthStatus],
       ],
     ],
     ['HealthCheckVersion', entry.version],
@@ -47,7 +111,10 @@ export function createHealthCheck(store: Route53Store, body: Buffer): EdgeRespon
   if (!callerReference) bad("Invalid request: Missing field 'CallerReference'");
   const configElement =
     child(root, 'HealthCheckConfig') ?? bad("Invalid request: Missing field 'HealthCheckConfig'");
-  const config = parseHealthCheckConfig(configElement);
+  const type = childText(configElement, 'Type')?.trim() ?? '';
+  const config = DERIVED_TYPES.has(type)
+    ? parseDerivedConfig(store, configElement, type)
+    : parseHealthCheckConfig(configElement);
   const existing = [...store.healthChecks.values()].find((h) => h.callerReference === callerReference);
   if (existing) {
     if (JSON.stringify(existing.config) === JSON.stringify(config) && existing.version === 1) {
@@ -117,8 +184,14 @@ export function deleteHealthCheck(store: Route53Store, id: string): EdgeResponse
 
 export function getHealthCheckStatus(store: Route53Store, id: string): EdgeResponse {
   const entry = store.healthCheck(id);
+  if (entry.config.Type === 'CALCULATED') {
+    bad(`GetHealthCheckStatus doesn't support calculated health checks (health check ${id}).`);
+  }
   const report = entry.checker.statusReport();
-  const target = store.probeTarget(entry.config);
+  const target =
+    entry.config.Type === 'CLOUDWATCH_METRIC'
+      ? { url: undefined, ipAddress: undefined }
+      : store.probeTarget(entry.config);
   const observations: XmlNode[] = report
     ? [
         [
@@ -176,12 +249,20 @@ export function updateHealthCheck(store: Route53Store, id: string, body: Buffer)
   next.EnableSNI = parseBool(text('EnableSNI'), 'EnableSNI') ?? next.EnableSNI;
   const regions = child(root, 'Regions');
   if (regions) next.Regions = children(regions, 'Region').map((r) => r.text);
+  next.HealthThreshold =
+    parseIntField(text('HealthThreshold'), 'HealthThreshold', [0, 256]) ?? next.HealthThreshold;
+  const childChecks = child(root, 'ChildHealthChecks');
+  if (childChecks) next.ChildHealthChecks = childIds(store, childChecks);
+  if (child(root, 'AlarmIdentifier')) next.AlarmIdentifier = alarmIdentifier(child(root, 'AlarmIdentifier'));
+  if (text('InsufficientDataHealthStatus') !== undefined) {
+    next.InsufficientDataHealthStatus = insufficientStatus(text('InsufficientDataHealthStatus'));
+  }
   for (const reset of children(child(root, 'ResetElements'), 'ResettableElementName')) {
     if (reset.text === 'FullyQualifiedDomainName') next.FullyQualifiedDomainName = undefined;
     else if (reset.text === 'Regions') next.Regions = undefined;
     else if (reset.text === 'ResourcePath') next.ResourcePath = undefined;
-    else if (reset.text !== 'ChildHealthChecks')
-      bad(`Invalid value for ResettableElementName: ${reset.text}`);
+    else if (reset.text === 'ChildHealthChecks') next.ChildHealthChecks = [];
+    else bad(`Invalid value for ResettableElementName: ${reset.text}`);
   }
   Object.assign(c, next);
   entry.version++;
@@ -197,7 +278,7 @@ function parseHealthCheckConfig(element: XmlElement): HealthCheckConfig {
   if (!type) bad("Invalid request: Missing field 'Type' in HealthCheckConfig");
   if (!HEALTH_CHECK_TYPES.has(type as string)) {
     bad(
-      `Invalid value for Type: ${type}; the sandbox checks HTTP, HTTPS, HTTP_STR_MATCH, HTTPS_STR_MATCH and TCP endpoints`,
+      `Invalid value for Type: ${type}; the sandbox checks HTTP, HTTPS, HTTP_STR_MATCH, HTTPS_STR_MATCH and TCP endpoints, CLOUDWATCH_METRIC alarms and CALCULATED checks`,
     );
   }
   const search = text('SearchString');

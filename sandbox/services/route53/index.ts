@@ -77,4 +77,6 @@ export const createService: ServiceFactory = (context) =>
     topology: () => context.topology(),
     healthCheckIntervalMs: context.healthCheckIntervalMs,
     failureThreshold: context.failureThreshold,
+    canary: context.canary,
+    alarmState: (region, name) => context.alarmState(region, name),
   });

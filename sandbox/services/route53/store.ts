@@ -1,8 +1,9 @@
 /**
  * Route 53's state in the sandbox: one public hosted zone's record sets, the health checks with their
  * checkers, and the changes made. Each running region is seeded as the stacks create it: a health check
- * (found by its CallerReference) on the region's /health, and a latency A record for the chat name whose
- * loopback address stands for that region's gateway.
+ * (found by its CallerReference) on the region's /health, with the canary also a CLOUDWATCH_METRIC check on
+ * the canary alarm and a CALCULATED check over both, and a latency A record for the chat name (on the
+ * CALCULATED check when there is one) whose loopback address stands for that region's gateway.
  */
 import { randomUUID } from 'node:crypto';
 import { names } from '../../../core/names.js';
@@ -19,8 +20,24 @@ import {
   type XmlNode,
 } from '../../wire/xml.js';
 import { AwsXmlError } from '../../wire/xml-api.js';
+import type { AlarmStateValue } from '../service.js';
+import {
+  AlarmCheck,
+  CalculatedCheck,
+  type CheckStatus,
+  type InsufficientDataHealthStatus,
+} from './derived-checks.js';
 import { HealthChecker } from './health-checker.js';
 import type { ProbeTarget, ProbeTiming } from './probe.js';
+
+/** The fields Route 53 fills in for a check that probes nothing (CLOUDWATCH_METRIC, CALCULATED). */
+const DERIVED_DEFAULTS = {
+  RequestInterval: 30,
+  FailureThreshold: 3,
+  MeasureLatency: false,
+  Inverted: false,
+  Disabled: false,
+} as const;
 
 export const NAME_SERVERS = [
   'ns-1.awsdns-00.com',
@@ -54,6 +71,12 @@ export interface HealthCheckConfig {
   Disabled: boolean;
   EnableSNI?: boolean;
   Regions?: string[];
+  /** CLOUDWATCH_METRIC: the alarm it follows, and what INSUFFICIENT_DATA counts as. */
+  AlarmIdentifier?: { Region: string; Name: string };
+  InsufficientDataHealthStatus?: InsufficientDataHealthStatus;
+  /** CALCULATED: its children and how many of them must be healthy. */
+  ChildHealthChecks?: string[];
+  HealthThreshold?: number;
 }
 
 export interface HealthCheckEntry {
@@ -61,14 +84,17 @@ export interface HealthCheckEntry {
   readonly callerReference: string;
   readonly config: HealthCheckConfig;
   version: number;
-  readonly checker: HealthChecker;
+  readonly checker: CheckStatus;
 }
 
 interface SeededRegion {
   readonly info: RegionRuntimeInfo;
   /** The A record's value: a loopback address that stands for this region's gateway. */
   readonly address: string;
+  /** The check on its latency record: the /health check, or the CALCULATED one over it and the canary's. */
   readonly healthCheckId: string;
+  /** Every check seeded for the region. */
+  readonly checkIds: readonly string[];
 }
 
 export interface Route53StoreOptions {
@@ -77,6 +103,13 @@ export interface Route53StoreOptions {
   readonly healthCheckIntervalMs: number;
   readonly failureThreshold: number;
   readonly probeTiming?: ProbeTiming;
+  /**
+   * The canary runs: each region is seeded as the stacks deploy it with the canary, a CLOUDWATCH_METRIC check
+   * on its canary alarm and a CALCULATED check over both (threshold 2) on the latency record.
+   */
+  readonly canary?: boolean;
+  /** A CloudWatch alarm's state, for CLOUDWATCH_METRIC checks. */
+  readonly alarmState?: (awsRegion: string, alarmName: string) => AlarmStateValue | undefined;
 }
 
 /** Route 53 lists record sets by name with its labels reversed (com.example.chat), then type, then identifier. */
@@ -121,8 +154,9 @@ export class Route53Store {
     if (this.regions.has(info.key)) this.removeRegion(info.key);
     const topology = this.topology;
     const reference = names.healthCheckReference(topology, info.key);
-    const existing = [...this.healthChecks.values()].find((h) => h.callerReference === reference);
-    if (existing) this.deleteHealthCheck(existing.id);
+    for (const existing of [...this.healthChecks.values()]) {
+      if (existing.callerReference.startsWith(reference)) this.deleteHealthCheck(existing.id);
+    }
     const check = this.createHealthCheck(reference, {
       IPAddress: '127.0.0.1',
       Port: info.gatewayPort,
@@ -136,13 +170,30 @@ export class Route53Store {
       Disabled: false,
       EnableSNI: false,
     });
+    const checkIds = [check.id];
+    let routing = check;
+    if (this.options.canary) {
+      const canary = this.createHealthCheck(`${reference}-canary`, {
+        Type: 'CLOUDWATCH_METRIC',
+        AlarmIdentifier: { Region: info.awsRegion, Name: `${names.alarmPrefix(topology, info.key)}canary` },
+        InsufficientDataHealthStatus: 'LastKnownStatus',
+        ...DERIVED_DEFAULTS,
+      });
+      routing = this.createHealthCheck(`${reference}-calculated`, {
+        Type: 'CALCULATED',
+        ChildHealthChecks: [check.id, canary.id],
+        HealthThreshold: 2,
+        ...DERIVED_DEFAULTS,
+      });
+      checkIds.push(canary.id, routing.id);
+    }
     const address = `127.0.0.${this.nextAddress++}`;
-    this.regions.set(info.key, { info, address, healthCheckId: check.id });
+    this.regions.set(info.key, { info, address, healthCheckId: routing.id, checkIds });
     const chat = normalizeName(names.chatRecord(topology));
     this.putRecord(
       recordFromNodes(chat, 'A', info.key, 60, [address], {
         region: info.awsRegion,
-        healthCheckId: check.id,
+        healthCheckId: routing.id,
       }),
     );
     // The region's own names, as its stack creates them (alias records to its API domains on AWS).
@@ -165,7 +216,7 @@ export class Route53Store {
         this.records.delete(id);
       }
     }
-    this.deleteHealthCheck(region.healthCheckId);
+    for (const id of region.checkIds) this.deleteHealthCheck(id);
   }
 
   /** Each region's address in the zone's records (127.0.0.2, .3, ... as regions were added), by region key. */
@@ -226,7 +277,40 @@ export class Route53Store {
 
   createHealthCheck(callerReference: string, config: HealthCheckConfig): HealthCheckEntry {
     const id = randomUUID();
-    const checker = new HealthChecker({
+    const entry: HealthCheckEntry = {
+      id,
+      callerReference,
+      config,
+      version: 1,
+      checker: this.checkerFor(config),
+    };
+    this.healthChecks.set(id, entry);
+    entry.checker.start();
+    return entry;
+  }
+
+  /** An endpoint check probes; CLOUDWATCH_METRIC follows its alarm; CALCULATED counts its children. */
+  private checkerFor(config: HealthCheckConfig): CheckStatus {
+    const settings = () => ({ inverted: config.Inverted, disabled: config.Disabled });
+    if (config.Type === 'CLOUDWATCH_METRIC') {
+      return new AlarmCheck({
+        alarm: () => ({
+          region: config.AlarmIdentifier?.Region ?? '',
+          name: config.AlarmIdentifier?.Name ?? '',
+        }),
+        state: (region, name) => this.options.alarmState?.(region, name),
+        insufficient: () => config.InsufficientDataHealthStatus ?? 'LastKnownStatus',
+        settings,
+      });
+    }
+    if (config.Type === 'CALCULATED') {
+      return new CalculatedCheck({
+        children: () => (config.ChildHealthChecks ?? []).map((id) => this.healthChecks.get(id)?.checker),
+        threshold: () => config.HealthThreshold ?? (config.ChildHealthChecks ?? []).length,
+        settings,
+      });
+    }
+    return new HealthChecker({
       intervalMs: this.options.healthCheckIntervalMs,
       timing: this.options.probeTiming,
       target: () => this.probeTarget(config),
@@ -236,10 +320,6 @@ export class Route53Store {
         disabled: config.Disabled,
       }),
     });
-    const entry: HealthCheckEntry = { id, callerReference, config, version: 1, checker };
-    this.healthChecks.set(id, entry);
-    checker.start();
-    return entry;
   }
 
   deleteHealthCheck(id: string): void {

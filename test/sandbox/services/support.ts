@@ -158,6 +158,10 @@ export async function startGlobalTestbed(
     host: '127.0.0.1',
     ports: { china: 0, dns: 0 },
     service: (name) => services.get(name),
+    sampleMetrics: () => [],
+    metricsIntervalMs: 1000,
+    canary: false,
+    alarmState: () => undefined,
     onError: (error) => {
       throw error;
     },

@@ -1,0 +1,415 @@
+/**
+ * CloudWatch's operations in the sandbox, each taking the input in its JSON shape (./protocol.ts decodes all
+ * three protocols into it) and returning the result in that shape: PutMetricData, GetMetricData,
+ * GetMetricStatistics, ListMetrics, PutMetricAlarm, DescribeAlarms, SetAlarmState, DeleteAlarms. Parameters
+ * are validated as CloudWatch validates them, with its error codes.
+ */
+import {
+  ALARM_STATES,
+  type Alarm,
+  type AlarmDefinition,
+  type AlarmState,
+  type AlarmStore,
+  COMPARISONS,
+  type Comparison,
+  type TreatMissingData,
+} from './alarms.js';
+import {
+  BASIC_STATISTICS,
+  type Dimension,
+  isStatistic,
+  type MetricId,
+  type MetricStore,
+  statistic,
+} from './metrics.js';
+import { bool, CloudWatchError, type Input, invalid, list, num, str, strings, time } from './protocol.js';
+
+export interface CloudWatchState {
+  readonly metrics: MetricStore;
+  readonly alarms: AlarmStore;
+  now(): number;
+}
+
+type Operation = (state: CloudWatchState, region: string, input: Input) => Input | undefined;
+
+const PAGE = 500;
+
+function dimensions(input: Input, field = 'Dimensions'): Dimension[] {
+  const dims = list(input, field).map((d) => ({
+    Name: str(d, 'Name', true) as string,
+    Value: str(d, 'Value', true) as string,
+  }));
+  if (dims.length > 30) invalid(`The collection ${field} must not have more than 30 members.`);
+  return dims;
+}
+
+function period(input: Input, field = 'Period'): number {
+  const value = num(input, field, true) as number;
+  if (
+    !Number.isInteger(value) ||
+    value < 1 ||
+    (value > 60 ? value % 60 !== 0 : ![1, 5, 10, 20, 30, 60].includes(value))
+  ) {
+    invalid(`The parameter ${field} must be 1, 5, 10, 20, 30, 60 or a multiple of 60 (got ${value}).`);
+  }
+  return value;
+}
+
+function token(input: Input): number {
+  const next = str(input, 'NextToken');
+  if (next === undefined) return 0;
+  const offset = Number(Buffer.from(next, 'base64url').toString('utf8'));
+  if (!Number.isInteger(offset) || offset < 0) invalid('The NextToken is invalid.');
+  return offset;
+}
+
+function nextToken(offset: number, total: number, size: number): string | undefined {
+  return offset + size < total ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
+}
+
+const putMetricData: Operation = (state, region, input) => {
+  const namespace = str(input, 'Namespace', true) as string;
+  if (namespace.startsWith('AWS/')) {
+    invalid(`The value ${namespace} for parameter Namespace is invalid.`);
+  }
+  const data = list(input, 'MetricData');
+  if (data.length === 0)
+    throw new CloudWatchError(400, 'MissingParameter', 'The parameter MetricData is required.');
+  if (data.length > 1000) invalid('The collection MetricData must not have more than 1000 members.');
+  const now = state.now();
+  for (const entry of data) {
+    const id: MetricId = {
+      namespace,
+      name: str(entry, 'MetricName', true) as string,
+      dimensions: dimensions(entry),
+    };
+    const at = time(entry, 'Timestamp') ?? now;
+    if (at < now - 14 * 86_400_000 || at > now + 2 * 3_600_000) {
+      invalid(
+        `The parameter MetricData.Timestamp must be within the last two weeks and no more than two hours ahead.`,
+      );
+    }
+    const unit = str(entry, 'Unit');
+    const value = num(entry, 'Value');
+    const values = (entry.Values as unknown[] | undefined)?.map(Number) ?? [];
+    const counts = (entry.Counts as unknown[] | undefined)?.map(Number) ?? [];
+    const statValues = entry.StatisticValues as Input | undefined;
+    const raw: number[] = value !== undefined ? [value] : [];
+    values.forEach((v, i) => {
+      for (let c = 0; c < Math.max(1, Math.round(counts[i] ?? 1)); c++) raw.push(v);
+    });
+    if (raw.some((v) => !Number.isFinite(v)))
+      invalid('The parameter MetricData.Value must be a finite number.');
+    if (statValues) {
+      state.metrics.put(region, id, {
+        at,
+        unit,
+        stats: {
+          sum: num(statValues, 'Sum', true) as number,
+          count: num(statValues, 'SampleCount', true) as number,
+          min: num(statValues, 'Minimum', true) as number,
+          max: num(statValues, 'Maximum', true) as number,
+        },
+      });
+    } else if (raw.length > 0) {
+      state.metrics.put(region, id, { at, unit, values: raw });
+    } else {
+      throw new CloudWatchError(
+        400,
+        'MissingParameter',
+        'The parameter MetricData.Value, MetricData.Values or MetricData.StatisticValues is required.',
+      );
+    }
+  }
+  return undefined;
+};
+
+function metricOf(input: Input): MetricId {
+  return {
+    namespace: str(input, 'Namespace', true) as string,
+    name: str(input, 'MetricName', true) as string,
+    dimensions: dimensions(input),
+  };
+}
+
+const getMetricStatistics: Operation = (state, region, input) => {
+  const id = metricOf(input);
+  const start = time(input, 'StartTime', true) as number;
+  const end = time(input, 'EndTime', true) as number;
+  if (end <= start) invalid('The parameter StartTime must be less than the parameter EndTime.');
+  const periodSeconds = period(input);
+  const stats = strings(input, 'Statistics');
+  const extended = strings(input, 'ExtendedStatistics');
+  if (stats.length + extended.length === 0) {
+    throw new CloudWatchError(
+      400,
+      'MissingParameter',
+      'Must specify either Statistics or ExtendedStatistics.',
+    );
+  }
+  for (const s of stats) {
+    if (!(BASIC_STATISTICS as readonly string[]).includes(s))
+      invalid(`The parameter Statistics contains ${s}, which is not a statistic.`);
+  }
+  for (const s of extended)
+    if (!/^p/.test(s) || !isStatistic(s))
+      invalid(`The parameter ExtendedStatistics contains ${s}, which is not a percentile.`);
+  if ((end - start) / (periodSeconds * 1000) > 1440) {
+    invalid(
+      'You have requested up to 1,440 datapoints, which exceeds the limit; use a longer Period or a shorter range.',
+    );
+  }
+  const unit = str(input, 'Unit');
+  const datapoints = state.metrics.buckets(region, id, { start, end, periodSeconds, unit }).map((bucket) => {
+    const point: Input = { Timestamp: new Date(bucket.start) };
+    for (const s of stats) point[s] = statistic(bucket.points, s);
+    if (extended.length > 0) {
+      point.ExtendedStatistics = Object.fromEntries(
+        extended.map((s) => [s, statistic(bucket.points, s) ?? 0]),
+      );
+    }
+    point.Unit = unit ?? bucket.points.find((p) => p.unit)?.unit ?? 'None';
+    return point;
+  });
+  return { Label: id.name, Datapoints: datapoints };
+};
+
+const getMetricData: Operation = (state, region, input) => {
+  const queries = list(input, 'MetricDataQueries');
+  if (queries.length === 0)
+    throw new CloudWatchError(400, 'MissingParameter', 'The parameter MetricDataQueries is required.');
+  if (queries.length > 500) invalid('The collection MetricDataQueries must not have more than 500 members.');
+  const start = time(input, 'StartTime', true) as number;
+  const end = time(input, 'EndTime', true) as number;
+  if (end <= start) invalid('The parameter StartTime must be less than the parameter EndTime.');
+  const ascending = str(input, 'ScanBy') === 'TimestampAscending';
+  const results = queries.flatMap((query) => {
+    const id = str(query, 'Id', true) as string;
+    if (!/^[a-z][a-zA-Z0-9_]*$/.test(id))
+      invalid(
+        `The value ${id} for parameter MetricDataQueries.Id is invalid: it must start with a lower-case letter.`,
+      );
+    if (query.Expression !== undefined) {
+      invalid(
+        `The sandbox's CloudWatch answers MetricStat queries only; metric math (query ${id}) is not emulated.`,
+      );
+    }
+    const metricStat = query.MetricStat as Input | undefined;
+    if (!metricStat)
+      throw new CloudWatchError(400, 'MissingParameter', `The query ${id} needs MetricStat or Expression.`);
+    const stat = str(metricStat, 'Stat', true) as string;
+    if (!isStatistic(stat))
+      invalid(`The value ${stat} for parameter MetricDataQueries.MetricStat.Stat is invalid.`);
+    const periodSeconds = period(metricStat);
+    const metric = metricOf((metricStat.Metric ?? {}) as Input);
+    const buckets = state.metrics.buckets(region, metric, {
+      start,
+      end,
+      periodSeconds,
+      unit: str(metricStat, 'Unit'),
+    });
+    const points = buckets
+      .map((b) => ({ at: b.start, value: statistic(b.points, stat) }))
+      .filter((p): p is { at: number; value: number } => p.value !== undefined);
+    if (!ascending) points.reverse();
+    if (bool(query, 'ReturnData') === false) return [];
+    return [
+      {
+        Id: id,
+        Label: str(query, 'Label') ?? metric.name,
+        Timestamps: points.map((p) => new Date(p.at)),
+        Values: points.map((p) => p.value),
+        StatusCode: 'Complete',
+        Messages: [],
+      },
+    ];
+  });
+  return { MetricDataResults: results, Messages: [] };
+};
+
+const listMetrics: Operation = (state, region, input) => {
+  const recently = str(input, 'RecentlyActive');
+  if (recently !== undefined && recently !== 'PT3H') invalid('The parameter RecentlyActive must be PT3H.');
+  const all = state.metrics.list(region, {
+    namespace: str(input, 'Namespace'),
+    name: str(input, 'MetricName'),
+    dimensions: list(input, 'Dimensions').map((d) => ({
+      Name: str(d, 'Name', true) as string,
+      Value: str(d, 'Value'),
+    })),
+    since: recently ? state.now() - 3 * 3_600_000 : undefined,
+  });
+  const offset = token(input);
+  const page = all.slice(offset, offset + PAGE);
+  return {
+    Metrics: page.map((m) => ({ Namespace: m.namespace, MetricName: m.name, Dimensions: m.dimensions })),
+    NextToken: nextToken(offset, all.length, PAGE),
+  };
+};
+
+const putMetricAlarm: Operation = (state, region, input) => {
+  const name = str(input, 'AlarmName', true) as string;
+  if (name.length > 255) invalid('The parameter AlarmName must be at most 255 characters.');
+  if (input.Metrics !== undefined) {
+    invalid(
+      `The sandbox's CloudWatch evaluates single-metric alarms; metric math alarms (Metrics, alarm ${name}) are not emulated.`,
+    );
+  }
+  const statisticName = str(input, 'Statistic');
+  const extended = str(input, 'ExtendedStatistic');
+  if ((statisticName === undefined) === (extended === undefined)) {
+    invalid('Exactly one of Statistic and ExtendedStatistic must be given.');
+  }
+  if (statisticName !== undefined && !(BASIC_STATISTICS as readonly string[]).includes(statisticName)) {
+    invalid(`The value ${statisticName} for parameter Statistic is invalid.`);
+  }
+  if (extended !== undefined && !/^p/.test(extended))
+    invalid(`The value ${extended} for parameter ExtendedStatistic is invalid.`);
+  const periodSeconds = period(input);
+  if (periodSeconds < 60 && ![10, 30].includes(periodSeconds)) {
+    invalid('The parameter Period must be 10, 30 or a multiple of 60 for an alarm.');
+  }
+  const evaluationPeriods = num(input, 'EvaluationPeriods', true) as number;
+  if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1)
+    invalid('The parameter EvaluationPeriods must be at least 1.');
+  if (periodSeconds * evaluationPeriods > 86_400)
+    invalid('The product of Period and EvaluationPeriods must not exceed 86400 (one day).');
+  const datapointsToAlarm = num(input, 'DatapointsToAlarm') ?? evaluationPeriods;
+  if (datapointsToAlarm < 1 || datapointsToAlarm > evaluationPeriods) {
+    invalid('DatapointsToAlarm must be between 1 and EvaluationPeriods.');
+  }
+  const comparison = str(input, 'ComparisonOperator', true) as string;
+  if (!(comparison in COMPARISONS))
+    invalid(`The value ${comparison} for parameter ComparisonOperator is invalid.`);
+  const treat = str(input, 'TreatMissingData') ?? 'missing';
+  if (!['missing', 'breaching', 'notBreaching', 'ignore'].includes(treat)) {
+    invalid(`The value ${treat} for parameter TreatMissingData is invalid.`);
+  }
+  const definition: AlarmDefinition = {
+    AlarmName: name,
+    AlarmDescription: str(input, 'AlarmDescription'),
+    ...metricFields(metricOf(input)),
+    Statistic: statisticName,
+    ExtendedStatistic: extended,
+    Period: periodSeconds,
+    EvaluationPeriods: evaluationPeriods,
+    DatapointsToAlarm: datapointsToAlarm,
+    Threshold: num(input, 'Threshold', true) as number,
+    ComparisonOperator: comparison as Comparison,
+    TreatMissingData: treat as TreatMissingData,
+    ActionsEnabled: bool(input, 'ActionsEnabled') ?? true,
+    AlarmActions: strings(input, 'AlarmActions'),
+    OKActions: strings(input, 'OKActions'),
+    InsufficientDataActions: strings(input, 'InsufficientDataActions'),
+    Unit: str(input, 'Unit'),
+  };
+  state.alarms.put(region, definition, new Date(state.now()));
+  return undefined;
+};
+
+function metricFields(id: MetricId): Pick<AlarmDefinition, 'Namespace' | 'MetricName' | 'Dimensions'> {
+  return { Namespace: id.namespace, MetricName: id.name, Dimensions: id.dimensions };
+}
+
+export function describeAlarm(alarm: Alarm): Input {
+  const d = alarm.definition;
+  return {
+    AlarmName: d.AlarmName,
+    AlarmArn: alarm.arn,
+    AlarmDescription: d.AlarmDescription,
+    AlarmConfigurationUpdatedTimestamp: alarm.configurationUpdated,
+    ActionsEnabled: d.ActionsEnabled,
+    OKActions: d.OKActions,
+    AlarmActions: d.AlarmActions,
+    InsufficientDataActions: d.InsufficientDataActions,
+    StateValue: alarm.state,
+    StateReason: alarm.reason,
+    StateReasonData: alarm.reasonData,
+    StateUpdatedTimestamp: alarm.updated,
+    StateTransitionedTimestamp: alarm.updated,
+    MetricName: d.MetricName,
+    Namespace: d.Namespace,
+    Statistic: d.Statistic,
+    ExtendedStatistic: d.ExtendedStatistic,
+    Dimensions: d.Dimensions,
+    Period: d.Period,
+    Unit: d.Unit,
+    EvaluationPeriods: d.EvaluationPeriods,
+    DatapointsToAlarm: d.DatapointsToAlarm,
+    Threshold: d.Threshold,
+    ComparisonOperator: d.ComparisonOperator,
+    TreatMissingData: d.TreatMissingData,
+  };
+}
+
+function stateValue(input: Input, field: string, required: boolean): AlarmState | undefined {
+  const value = str(input, field, required);
+  if (value !== undefined && !(ALARM_STATES as readonly string[]).includes(value)) {
+    invalid(
+      `The value ${value} for parameter ${field} is invalid; it must be OK, ALARM or INSUFFICIENT_DATA.`,
+    );
+  }
+  return value as AlarmState | undefined;
+}
+
+const describeAlarms: Operation = (state, region, input) => {
+  const names = strings(input, 'AlarmNames');
+  const prefix = str(input, 'AlarmNamePrefix');
+  if (names.length > 0 && prefix !== undefined)
+    invalid('AlarmNames and AlarmNamePrefix cannot be given together.');
+  const wanted = stateValue(input, 'StateValue', false);
+  const types = strings(input, 'AlarmTypes');
+  const max = num(input, 'MaxRecords') ?? 50;
+  if (max < 1 || max > 100) invalid('The parameter MaxRecords must be between 1 and 100.');
+  const all =
+    types.length > 0 && !types.includes('MetricAlarm')
+      ? []
+      : state.alarms
+          .inRegion(region)
+          .filter((a) => names.length === 0 || names.includes(a.definition.AlarmName))
+          .filter((a) => prefix === undefined || a.definition.AlarmName.startsWith(prefix))
+          .filter((a) => wanted === undefined || a.state === wanted);
+  const offset = token(input);
+  return {
+    MetricAlarms: all.slice(offset, offset + max).map(describeAlarm),
+    CompositeAlarms: [],
+    NextToken: nextToken(offset, all.length, max),
+  };
+};
+
+const setAlarmState: Operation = (state, region, input) => {
+  const name = str(input, 'AlarmName', true) as string;
+  const value = stateValue(input, 'StateValue', true) as AlarmState;
+  const reason = str(input, 'StateReason', true) as string;
+  const reasonData = str(input, 'StateReasonData');
+  if (reasonData !== undefined) {
+    try {
+      JSON.parse(reasonData);
+    } catch {
+      invalid('The parameter StateReasonData must be JSON.');
+    }
+  }
+  const alarm = state.alarms.get(region, name);
+  if (!alarm) throw new CloudWatchError(404, 'ResourceNotFound', `Alarm ${name} not found`);
+  state.alarms.setState(alarm, value, reason, reasonData, state.now());
+  return undefined;
+};
+
+const deleteAlarms: Operation = (state, region, input) => {
+  const names = strings(input, 'AlarmNames');
+  const missing = names.filter((n) => !state.alarms.get(region, n));
+  if (missing.length > 0) throw new CloudWatchError(404, 'ResourceNotFound', `Alarm ${missing[0]} not found`);
+  for (const name of names) state.alarms.delete(region, name);
+  return undefined;
+};
+
+export const OPERATIONS: Readonly<Record<string, Operation>> = {
+  PutMetricData: putMetricData,
+  GetMetricData: getMetricData,
+  GetMetricStatistics: getMetricStatistics,
+  ListMetrics: listMetrics,
+  PutMetricAlarm: putMetricAlarm,
+  DescribeAlarms: describeAlarms,
+  SetAlarmState: setAlarmState,
+  DeleteAlarms: deleteAlarms,
+};

@@ -1,0 +1,125 @@
+/**
+ * CloudWatch on the sandbox's edge (signing name `monitoring`): metrics and metric alarms per AWS region, in
+ * all three protocols its clients speak (./protocol.ts). Behind it are real figures: every tick it stores the
+ * sandbox's own counters as AWS publishes them (Lambda per function, API Gateway per API, DynamoDB
+ * replication per region pair, the canary), then evaluates every alarm (./alarms.ts). When the canary runs,
+ * each region has the canary alarm the stacks create (stacks/canary.ts), on a sandbox period.
+ */
+
+import { names } from '../../../core/names.js';
+import { CUSTOM_METRICS, METRIC_DIMENSION, metricsNamespace } from '../../../core/observability.js';
+import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../../contracts.js';
+import type { AlarmStateValue, SandboxService, ServiceContext, ServiceFactory } from '../service.js';
+import { AlarmStore } from './alarms.js';
+import { type CloudWatchState, OPERATIONS } from './api.js';
+import { MetricStore } from './metrics.js';
+import { CloudWatchError, decodeRequest, encodeError, encodeResult, protocolOf } from './protocol.js';
+
+/** The sandbox's canary alarm: the stacks' (CanarySuccess Minimum < 1, missing is a failure) on a 10 s period. */
+export const SANDBOX_CANARY_PERIOD_SECONDS = 10;
+
+export class CloudWatchService implements SandboxService {
+  readonly name = 'monitoring';
+  readonly state: CloudWatchState;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly context: ServiceContext) {
+    this.state = {
+      metrics: new MetricStore(),
+      alarms: new AlarmStore(context.account),
+      now: () => Date.now(),
+    };
+  }
+
+  handle = async (request: EdgeRequest): Promise<EdgeResponse> => {
+    const protocol = protocolOf(request);
+    try {
+      const decoded = decodeRequest(request);
+      const operation = OPERATIONS[decoded.operation];
+      if (!operation) {
+        throw new CloudWatchError(
+          400,
+          'InvalidAction',
+          `The action ${decoded.operation} is not valid for this web service (the sandbox serves ${Object.keys(OPERATIONS).join(', ')}).`,
+        );
+      }
+      const result = operation(this.state, request.region, decoded.input);
+      return encodeResult(decoded.protocol, decoded.operation, result);
+    } catch (error) {
+      if (error instanceof CloudWatchError) return encodeError(protocol, error);
+      return encodeError(
+        protocol,
+        new CloudWatchError(500, 'InternalServiceError', (error as Error).message),
+      );
+    }
+  };
+
+  addRegion(region: RegionRuntimeInfo): void {
+    if (!this.context.canary) return;
+    const topology = this.context.topology();
+    this.state.alarms.put(
+      region.awsRegion,
+      {
+        AlarmName: `${names.alarmPrefix(topology, region.key)}canary`,
+        AlarmDescription: `the chat canary fails in ${region.key}: connect, join or send is broken; Route 53 takes the region out of DNS`,
+        Namespace: metricsNamespace(topology.app),
+        MetricName: CUSTOM_METRICS.canarySuccess,
+        Dimensions: [{ Name: METRIC_DIMENSION, Value: region.key }],
+        Statistic: 'Minimum',
+        Period: SANDBOX_CANARY_PERIOD_SECONDS,
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        ActionsEnabled: true,
+        AlarmActions: [],
+        OKActions: [],
+        InsufficientDataActions: [],
+      },
+      new Date(),
+    );
+  }
+
+  removeRegion(key: string): void {
+    const topology = this.context.topology();
+    for (const spec of topology.regions) {
+      if (spec.key === key)
+        this.state.alarms.delete(spec.awsRegion, `${names.alarmPrefix(topology, key)}canary`);
+    }
+  }
+
+  start(): Promise<void> {
+    this.timer = setInterval(() => this.tick(), this.context.metricsIntervalMs);
+    this.timer.unref();
+    return Promise.resolve();
+  }
+
+  /** Stores the sandbox's figures since the last tick, then evaluates every alarm. */
+  tick(now = Date.now()): void {
+    try {
+      for (const sample of this.context.sampleMetrics(now)) {
+        this.state.metrics.put(
+          sample.awsRegion,
+          { namespace: sample.namespace, name: sample.name, dimensions: sample.dimensions },
+          { at: now, values: sample.values, stats: sample.stats, unit: sample.unit },
+        );
+      }
+      this.state.alarms.evaluateAll(this.state.metrics, now);
+      this.state.metrics.prune(now);
+    } catch (error) {
+      this.context.onError(error as Error, 'CloudWatch tick');
+    }
+  }
+
+  alarmState(awsRegion: string, alarmName: string): AlarmStateValue | undefined {
+    return this.state.alarms.get(awsRegion, alarmName)?.state;
+  }
+
+  stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    return Promise.resolve();
+  }
+}
+
+export const createService: ServiceFactory = (context) => new CloudWatchService(context);

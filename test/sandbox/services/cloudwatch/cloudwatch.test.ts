@@ -1,0 +1,390 @@
+/**
+ * CloudWatch on the sandbox's edge, through unmodified clients: the AWS SDK v3 client (JSON 1.0, awsQueryCompatible),
+ * the AWS CLI (botocore, which prefers JSON 1.0 of the protocols CloudWatch lists), and hand-signed requests in
+ * the other two protocols: query (form-encoded, XML answers) and Smithy RPC v2 CBOR. The
+ * service runs behind the real edge with no sandbox around it (its figures come from the test).
+ */
+import { execFile } from 'node:child_process';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { promisify } from 'node:util';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { cbor, dateToTag } from '@smithy/core/cbor';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultTopology } from '../../../../core/topology.js';
+import { type Edge, startEdge } from '../../../../sandbox/edge.js';
+import { CloudWatchService } from '../../../../sandbox/services/cloudwatch/index.js';
+import type { MetricSample, ServiceContext } from '../../../../sandbox/services/service.js';
+import { signaturePolicy } from '../../../../sandbox/wire/sigv4.js';
+import { TEST_CREDENTIALS } from '../support.js';
+
+const run = promisify(execFile);
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+/** The hash SignatureV4 takes, from node:crypto (HMAC when given a secret). */
+class Sha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+const REGION = 'ap-northeast-2';
+
+let edge: Edge;
+let service: CloudWatchService;
+let client: CloudWatchClient;
+let pending: MetricSample[] = [];
+
+beforeAll(async () => {
+  const topology = defaultTopology();
+  const context = {
+    topology: () => topology,
+    account: '000000000000',
+    regions: () => [],
+    sampleMetrics: () => {
+      const out = pending;
+      pending = [];
+      return out;
+    },
+    metricsIntervalMs: 60_000,
+    canary: false,
+    alarmState: () => undefined,
+    onError: (error: Error) => {
+      throw error;
+    },
+  } as unknown as ServiceContext;
+  service = new CloudWatchService(context);
+  edge = await startEdge({
+    port: 0,
+    service: (name) => (name === 'monitoring' ? service : undefined),
+    control: async () => ({ status: 404, body: {} }),
+    // Strict SigV4: every client below must sign properly, as against AWS.
+    access: () => ({ allowedOrigins: [], controlSecret: 'unused', signatures: signaturePolicy(true) }),
+  });
+  client = new CloudWatchClient({ region: REGION, endpoint: edge.url, credentials: TEST_CREDENTIALS });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await service?.stop();
+  await edge?.stop();
+});
+
+describe('CloudWatch through the AWS SDK v3 (JSON 1.0)', () => {
+  it('cloudwatch: PutMetricData then GetMetricStatistics, GetMetricData and ListMetrics answer from the stored datapoints', async () => {
+    const now = Date.now();
+    const at = new Date(Math.floor(now / 60_000) * 60_000 - 60_000);
+    await client.send(
+      new PutMetricDataCommand({
+        Namespace: 'test/sdk',
+        MetricData: [
+          {
+            MetricName: 'Latency',
+            Dimensions: [{ Name: 'Region', Value: 'seoul' }],
+            Timestamp: at,
+            Values: [10, 20, 30, 40],
+            Counts: [1, 1, 1, 1],
+            Unit: 'Milliseconds',
+          },
+          {
+            MetricName: 'Latency',
+            Dimensions: [{ Name: 'Region', Value: 'seoul' }],
+            Timestamp: new Date(at.getTime() + 1000),
+            Value: 100,
+            Unit: 'Milliseconds',
+          },
+        ],
+      }),
+    );
+    const stats = await client.send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'test/sdk',
+        MetricName: 'Latency',
+        Dimensions: [{ Name: 'Region', Value: 'seoul' }],
+        StartTime: new Date(at.getTime() - 60_000),
+        EndTime: new Date(now + 60_000),
+        Period: 60,
+        Statistics: ['Sum', 'Maximum', 'SampleCount', 'Average'],
+        ExtendedStatistics: ['p50'],
+      }),
+    );
+    expect(stats.Datapoints).toHaveLength(1);
+    const point = stats.Datapoints?.[0];
+    expect(point).toMatchObject({
+      Sum: 200,
+      Maximum: 100,
+      SampleCount: 5,
+      Average: 40,
+      Unit: 'Milliseconds',
+    });
+    expect(point?.ExtendedStatistics?.p50).toBe(30);
+    expect(point?.Timestamp?.getTime()).toBe(at.getTime());
+
+    const data = await client.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(at.getTime() - 60_000),
+        EndTime: new Date(now + 60_000),
+        MetricDataQueries: [
+          {
+            Id: 'p99',
+            MetricStat: {
+              Metric: {
+                Namespace: 'test/sdk',
+                MetricName: 'Latency',
+                Dimensions: [{ Name: 'Region', Value: 'seoul' }],
+              },
+              Period: 60,
+              Stat: 'p99',
+            },
+          },
+        ],
+      }),
+    );
+    expect(data.MetricDataResults?.[0]).toMatchObject({ Id: 'p99', Values: [100], StatusCode: 'Complete' });
+    expect(data.MetricDataResults?.[0].Timestamps?.[0]?.getTime()).toBe(at.getTime());
+
+    const listed = await client.send(new ListMetricsCommand({ Namespace: 'test/sdk' }));
+    expect(listed.Metrics).toEqual([
+      { Namespace: 'test/sdk', MetricName: 'Latency', Dimensions: [{ Name: 'Region', Value: 'seoul' }] },
+    ]);
+  });
+
+  it('cloudwatch: an alarm is evaluated over its periods, goes to ALARM on breaching data, and SetAlarmState holds a period', async () => {
+    await client.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'sdk-errors',
+        Namespace: 'test/alarm',
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        Period: 10,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+    const state = async () =>
+      (await client.send(new DescribeAlarmsCommand({ AlarmNames: ['sdk-errors'] }))).MetricAlarms?.[0];
+    expect(await state()).toMatchObject({ StateValue: 'INSUFFICIENT_DATA', Period: 10, Threshold: 5 });
+    // A new alarm is first evaluated one period after its creation.
+    const later = Date.now() + 10_500;
+    service.tick(later);
+    expect((await state())?.StateValue).toBe('OK');
+    service.state.metrics.put(
+      REGION,
+      { namespace: 'test/alarm', name: 'Errors', dimensions: [] },
+      { at: later - 100, values: [3, 4] },
+    );
+    service.tick(later);
+    const alarm = await state();
+    expect(alarm?.StateValue).toBe('ALARM');
+    expect(alarm?.StateReason).toMatch(/Threshold Crossed: 1 out of the last 1 datapoints \[7\.0\]/);
+
+    await client.send(
+      new SetAlarmStateCommand({ AlarmName: 'sdk-errors', StateValue: 'OK', StateReason: 'testing' }),
+    );
+    service.tick(Date.now() + 5000);
+    expect((await state())?.StateValue).toBe('OK');
+    expect((await client.send(new DescribeAlarmsCommand({ StateValue: 'ALARM' }))).MetricAlarms).toEqual([]);
+  });
+
+  it('cloudwatch: errors come back as the SDK names them', async () => {
+    await expect(
+      client.send(new SetAlarmStateCommand({ AlarmName: 'nope', StateValue: 'OK', StateReason: 'x' })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFound', $metadata: { httpStatusCode: 404 } });
+    await expect(
+      client.send(
+        new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: [{ MetricName: 'x', Value: 1 }] }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: expect.stringMatching(/AWS\/Lambda/),
+    });
+  });
+});
+
+describe('CloudWatch through independent clients', () => {
+  const awsEnv = () => ({
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: REGION,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  });
+  const aws = async (...args: string[]) => {
+    const { stdout } = await run(
+      'aws',
+      ['--endpoint-url', edge.url, '--output', 'json', 'cloudwatch', ...args],
+      {
+        env: awsEnv(),
+        timeout: 60_000,
+      },
+    );
+    return stdout ? JSON.parse(stdout) : undefined;
+  };
+
+  it('cloudwatch: the AWS CLI (botocore, which picks JSON 1.0 over CBOR) puts, reads and alarms', async () => {
+    const now = new Date();
+    await aws(
+      'put-metric-data',
+      '--namespace',
+      'test/cli',
+      '--metric-name',
+      'Hits',
+      '--value',
+      '7',
+      '--timestamp',
+      now.toISOString(),
+    );
+    const stats = await aws(
+      'get-metric-statistics',
+      '--namespace',
+      'test/cli',
+      '--metric-name',
+      'Hits',
+      '--start-time',
+      new Date(now.getTime() - 120_000).toISOString(),
+      '--end-time',
+      new Date(now.getTime() + 60_000).toISOString(),
+      '--period',
+      '60',
+      '--statistics',
+      'Sum',
+    );
+    expect(stats.Datapoints).toHaveLength(1);
+    expect(stats.Datapoints[0].Sum).toBe(7);
+    await aws(
+      'put-metric-alarm',
+      '--alarm-name',
+      'cli-hits',
+      '--namespace',
+      'test/cli',
+      '--metric-name',
+      'Hits',
+      '--statistic',
+      'Sum',
+      '--period',
+      '60',
+      '--evaluation-periods',
+      '1',
+      '--threshold',
+      '1',
+      '--comparison-operator',
+      'GreaterThanOrEqualToThreshold',
+    );
+    await aws(
+      'set-alarm-state',
+      '--alarm-name',
+      'cli-hits',
+      '--state-value',
+      'ALARM',
+      '--state-reason',
+      'cli test',
+    );
+    const described = await aws('describe-alarms', '--alarm-names', 'cli-hits');
+    expect(described.MetricAlarms[0]).toMatchObject({
+      AlarmName: 'cli-hits',
+      StateValue: 'ALARM',
+      StateReason: 'cli test',
+    });
+    await expect(
+      aws('set-alarm-state', '--alarm-name', 'missing', '--state-value', 'OK', '--state-reason', 'x'),
+    ).rejects.toThrow(/ResourceNotFound/);
+  }, 90_000);
+
+  const signed = async (path: string, headers: Record<string, string>, body: string | Uint8Array) => {
+    const signer = new SignatureV4({
+      credentials: TEST_CREDENTIALS,
+      region: REGION,
+      service: 'monitoring',
+      sha256: Sha256,
+    });
+    const url = new URL(edge.url);
+    const request = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path,
+      headers: { host: url.host, ...headers },
+      body,
+    });
+    return fetch(`${edge.url}${path}`, {
+      method: 'POST',
+      headers: request.headers as Record<string, string>,
+      body,
+    });
+  };
+
+  it('cloudwatch: a signed query-protocol request gets the XML answer with member lists', async () => {
+    const body = new URLSearchParams({
+      Action: 'ListMetrics',
+      Version: '2010-08-01',
+      Namespace: 'test/sdk',
+    }).toString();
+    const response = await signed(
+      '/',
+      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body,
+    );
+    const xml = await response.text();
+    expect(response.status).toBe(200);
+    expect(xml).toContain('<ListMetricsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">');
+    expect(xml).toMatch(
+      /<Metrics><member><Namespace>test\/sdk<\/Namespace><MetricName>Latency<\/MetricName><Dimensions><member><Name>Region<\/Name><Value>seoul<\/Value><\/member><\/Dimensions><\/member><\/Metrics>/,
+    );
+  });
+
+  it('cloudwatch: a Smithy RPC v2 CBOR request gets a CBOR answer, timestamps as tag 1', async () => {
+    const at = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    const put = await signed(
+      '/service/GraniteServiceVersion20100801/operation/PutMetricData',
+      { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor', accept: 'application/cbor' },
+      cbor.serialize({
+        Namespace: 'test/cbor',
+        MetricData: [{ MetricName: 'Depth', Value: 4, Timestamp: dateToTag(at) }],
+      }),
+    );
+    expect(put.status).toBe(200);
+    const get = await signed(
+      '/service/GraniteServiceVersion20100801/operation/GetMetricStatistics',
+      { 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor', accept: 'application/cbor' },
+      cbor.serialize({
+        Namespace: 'test/cbor',
+        MetricName: 'Depth',
+        StartTime: dateToTag(new Date(at.getTime() - 60_000)),
+        EndTime: dateToTag(new Date(at.getTime() + 60_000)),
+        Period: 60,
+        Statistics: ['Maximum'],
+      }),
+    );
+    expect(get.headers.get('smithy-protocol')).toBe('rpc-v2-cbor');
+    const answer = cbor.deserialize(new Uint8Array(await get.arrayBuffer())) as {
+      Datapoints: { Maximum: number; Timestamp: { tag: number; value: number } }[];
+    };
+    expect(answer.Datapoints).toHaveLength(1);
+    expect(answer.Datapoints[0].Maximum).toBe(4);
+    expect(answer.Datapoints[0].Timestamp).toMatchObject({ tag: 1, value: at.getTime() / 1000 });
+  });
+});
