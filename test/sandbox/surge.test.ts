@@ -1,6 +1,7 @@
 // The surge controller run in-process by the sandbox, on the sandbox's own handler counters: a burst of slow
 // requests fills a small lane, auto raises the level (and the handlers shed), the burst ends, and auto lowers
-// it back to 0 step by step after each cool-down. Lanes are not enforced in the sandbox yet: no throttles.
+// it back to 0 step by step after each cool-down. Lanes are enforced: pings beyond the lane are throttled, and
+// the controller reads those throttles too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProbe } from '../../cli/ops/probe.js';
 import { sandboxTarget, type Target } from '../../cli/ops/target.js';
@@ -81,6 +82,32 @@ describe('sandbox surge controller (in-process, on handler counters)', { timeout
       ],
     });
     expect(counters.read(lanes, 2000).lanes[0]).toMatchObject({ concurrency: 0, invocations: 0, errors: 0 });
+  });
+
+  it('counters: an invocation beyond the lane is throttled (never run), counted in throttles and not in invocations', async () => {
+    const counters = new LaneCounters();
+    let ran = 0;
+    const slow = () => () =>
+      new Promise((r) => {
+        ran++;
+        setTimeout(() => r({ statusCode: 200 }), 30);
+      });
+    const app = countingApp({ message: slow() } as never, counters, () => ({ ping: 2 }));
+    const ping = { requestContext: { routeKey: 'ping' } } as never;
+    const outcomes = await Promise.allSettled([app.message(ping), app.message(ping), app.message(ping)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'TooManyRequestsException' });
+    expect(ran).toBe(2);
+    expect(counters.read({ ping: 2 }, 1000).lanes[0]).toEqual({
+      route: 'ping',
+      concurrency: 2,
+      reserved: 2,
+      throttles: 1,
+      invocations: 2,
+      errors: 0,
+    });
+    // CloudWatch's sampling keeps its own window of the same calls.
+    expect(counters.sample()[0]).toMatchObject({ route: 'ping', invocations: 2, throttles: 1, peak: 2 });
   });
 
   it('auto: a full lane raises the level in that region only; when the burst ends it comes back to 0', async () => {

@@ -122,6 +122,8 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
     logPath: sandboxLogFile(cwd),
     onStopRequest: () => requestStop(),
     onError: options.onError,
+    // The chat canary runs in every region, and Route 53 routes on it as the stacks deploy it.
+    canary: true,
   });
   const onSignal = () => requestStop();
   process.once('SIGINT', onSignal);

@@ -11,6 +11,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { names } from '../../../core/names.js';
 import type { RelayPayload } from '../../../runtime/app.js';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import { isThrottle } from '../../throttle.js';
 import { awsError } from '../../wire/aws-wire.js';
 import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
 
@@ -151,7 +152,9 @@ class LambdaService implements SandboxService {
     if (type === 'Event') {
       const work = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => fn.invoke(payload))
-        .catch((error: Error) => options.onError(error, `async invoke of ${fn.name}`));
+        .catch((error: Error) => {
+          if (!isThrottle(error)) options.onError(error, `async invoke of ${fn.name}`);
+        });
       options.track(work);
       return { status: 202, headers: { 'x-amzn-requestid': requestId } };
     }
@@ -165,6 +168,8 @@ class LambdaService implements SandboxService {
       };
     } catch (error) {
       const e = error as Error;
+      // Beyond its reserved concurrency the function does not run: Lambda answers 429 (the caller retries).
+      if (isThrottle(error)) return lambdaError(429, 'TooManyRequestsException', e.message);
       return {
         status: 200,
         headers: { ...version, 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' },

@@ -1,0 +1,239 @@
+// The sandbox's observability loop end to end, through unmodified SDK clients: lanes that throttle (a flood of
+// $connect cannot take send's lane), the throttles in CloudWatch, an alarm's state followed by a Route 53
+// CLOUDWATCH_METRIC check, and a broken $connect taking a region out of TestDNSAnswer through the canary while
+// its /health still answers.
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  CreateHealthCheckCommand,
+  GetHealthCheckStatusCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  TestDNSAnswerCommand,
+} from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openProbe } from '../../cli/ops/probe.js';
+import { sandboxTarget, type Target } from '../../cli/ops/target.js';
+import { names } from '../../core/names.js';
+import { defaultTopology } from '../../core/topology.js';
+import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
+import type { Sandbox } from '../../sandbox/index.js';
+import { eventually } from './services/support.js';
+import { clientConfig, startTestSandbox } from './support.js';
+
+const topology = { ...defaultTopology(), lanes: { ...defaultTopology().lanes, connect: 2 } };
+let sandbox: Sandbox;
+let target: Target;
+let r53: Route53Client;
+const cloudwatch = new Map<string, CloudWatchClient>();
+/** seoul's $connect takes this long (so a flood fills its lane of 2). */
+let connectDelayMs = 0;
+/** tokyo's $connect answers 500, as a broken deploy would. */
+let tokyoBroken = false;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox(
+    {
+      globalServices: true,
+      healthCheckIntervalMs: 200,
+      failureThreshold: 1,
+      canary: { intervalMs: 300 },
+      metricsIntervalMs: 200,
+      surge: false,
+      createApp: (config, deps) => {
+        const app = createChatApp(config, deps);
+        return {
+          ...app,
+          connect: async (event: WebSocketEvent) => {
+            if (config.regionKey === 'tokyo' && tokyoBroken) return { statusCode: 500 };
+            if (config.regionKey === 'seoul' && connectDelayMs > 0) {
+              await new Promise((r) => setTimeout(r, connectDelayMs));
+            }
+            return app.connect(event);
+          },
+        };
+      },
+    },
+    topology,
+  );
+  target = sandboxTarget(sandbox.topology, sandbox.state);
+  r53 = new Route53Client(clientConfig(sandbox, 'us-east-1'));
+  for (const region of topology.regions) {
+    cloudwatch.set(region.key, new CloudWatchClient(clientConfig(sandbox, region.awsRegion)));
+  }
+});
+
+afterAll(async () => {
+  r53?.destroy();
+  for (const client of cloudwatch.values()) client.destroy();
+  await sandbox?.stop();
+});
+
+const cw = (key: string) => cloudwatch.get(key) as CloudWatchClient;
+
+async function lambdaSum(
+  key: string,
+  route: 'connect' | 'send',
+  metric: string,
+  stat = 'Sum',
+): Promise<number> {
+  const now = Date.now();
+  const result = await cw(key).send(
+    new GetMetricDataCommand({
+      StartTime: new Date(now - 5 * 60_000),
+      EndTime: new Date(now + 60_000),
+      MetricDataQueries: [
+        {
+          Id: 'm',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: metric,
+              Dimensions: [{ Name: 'FunctionName', Value: names.function(topology, key, route) }],
+            },
+            Period: 60,
+            Stat: stat,
+          },
+        },
+      ],
+    }),
+  );
+  const values = result.MetricDataResults?.[0]?.Values ?? [];
+  return stat === 'Maximum' ? Math.max(0, ...values) : values.reduce((a, b) => a + b, 0);
+}
+
+async function answerFor(fromKey: string): Promise<string | undefined> {
+  const [ip, mask] = (topology.regions.find((r) => r.key === fromKey)?.probeSubnet ?? '').split('/');
+  const chat = names.chatRecord(topology);
+  const answer = await r53.send(
+    new TestDNSAnswerCommand({
+      HostedZoneId: topology.hostedZone.id,
+      RecordName: chat,
+      RecordType: 'A',
+      EDNS0ClientSubnetIP: ip,
+      EDNS0ClientSubnetMask: mask,
+    }),
+  );
+  const records = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: topology.hostedZone.id }));
+  return records.ResourceRecordSets?.find(
+    (r) => r.Name === `${chat}.` && r.ResourceRecords?.some((v) => v.Value === answer.RecordData?.[0]),
+  )?.SetIdentifier;
+}
+
+describe('sandbox observability', { timeout: 90_000 }, () => {
+  it('lanes: a flood of $connect is throttled at its lane of 2 (HTTP 500, counted in Throttles) while send keeps its own lane', async () => {
+    const sender = await openProbe(target.region('seoul').websocketUrl, target.token('u-sender', 60), {
+      timeoutMs: 5000,
+    });
+    sender.send({ action: 'join', roomId: 'lanes' });
+    await sender.next((f) => f.type === 'joined', 5000);
+    connectDelayMs = 400;
+    try {
+      const flood = Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) =>
+          openProbe(target.region('seoul').websocketUrl, target.token(`u-flood-${i}`, 60), {
+            timeoutMs: 8000,
+          }),
+        ),
+      );
+      // While $connect's lane is full, send answers every message.
+      for (let i = 0; i < 5; i++) {
+        sender.send({
+          action: 'send',
+          roomId: 'lanes',
+          clientMsgId: `m-${i}`,
+          text: `during the flood ${i}`,
+        });
+        const ack = await sender.next((f) => f.type === 'ack' || f.type === 'error', 5000);
+        expect(ack.type).toBe('ack');
+      }
+      const outcomes = await flood;
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      expect(refused.length).toBeGreaterThanOrEqual(4);
+      for (const o of refused) expect(String((o as PromiseRejectedResult).reason)).toMatch(/HTTP 500/);
+      for (const o of outcomes) if (o.status === 'fulfilled') o.value.close();
+      await eventually(
+        async () => (await lambdaSum('seoul', 'connect', 'Throttles')) >= refused.length,
+        10_000,
+      );
+      expect(await lambdaSum('seoul', 'connect', 'ConcurrentExecutions', 'Maximum')).toBeLessThanOrEqual(2);
+      expect(await lambdaSum('seoul', 'send', 'Throttles')).toBe(0);
+      expect(await lambdaSum('seoul', 'send', 'Invocations')).toBeGreaterThanOrEqual(5);
+    } finally {
+      connectDelayMs = 0;
+      sender.close();
+    }
+  });
+
+  it('alarms: an alarm in ALARM turns its CLOUDWATCH_METRIC health check unhealthy, and OK turns it back', async () => {
+    await cw('na').send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'test-manual',
+        Namespace: 'test/manual',
+        MetricName: 'Anything',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+    const created = await r53.send(
+      new CreateHealthCheckCommand({
+        CallerReference: `manual-${Date.now()}`,
+        HealthCheckConfig: {
+          Type: 'CLOUDWATCH_METRIC',
+          AlarmIdentifier: { Region: 'us-west-2', Name: 'test-manual' },
+          InsufficientDataHealthStatus: 'Healthy',
+        },
+      }),
+    );
+    const id = created.HealthCheck?.Id;
+    expect(created.HealthCheck?.HealthCheckConfig?.AlarmIdentifier).toEqual({
+      Region: 'us-west-2',
+      Name: 'test-manual',
+    });
+    const status = async () =>
+      (await r53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations?.[0]
+        ?.StatusReport?.Status;
+    expect(await status()).toMatch(/^Success: CloudWatch alarm test-manual is INSUFFICIENT_DATA/);
+    await cw('na').send(
+      new SetAlarmStateCommand({ AlarmName: 'test-manual', StateValue: 'ALARM', StateReason: 'test' }),
+    );
+    expect(await status()).toMatch(/^Failure: CloudWatch alarm test-manual is ALARM/);
+    await cw('na').send(
+      new SetAlarmStateCommand({ AlarmName: 'test-manual', StateValue: 'OK', StateReason: 'test' }),
+    );
+    expect(await status()).toMatch(/^Success: /);
+  });
+
+  it('canary: a broken $connect puts the canary alarm in ALARM and takes tokyo out of DNS while its /health answers 200', async () => {
+    await eventually(async () => (await answerFor('tokyo')) === 'tokyo', 15_000);
+    tokyoBroken = true;
+    try {
+      await eventually(async () => (await answerFor('tokyo')) !== 'tokyo', 30_000, 200);
+      expect((await fetch(target.region('tokyo').healthUrl)).status).toBe(200);
+      const alarm = (
+        await cw('tokyo').send(
+          new DescribeAlarmsCommand({ AlarmNames: [`${names.alarmPrefix(topology, 'tokyo')}canary`] }),
+        )
+      ).MetricAlarms?.[0];
+      expect(alarm).toMatchObject({
+        StateValue: 'ALARM',
+        Namespace: `chatctl/${topology.app}`,
+        MetricName: 'CanarySuccess',
+      });
+      expect(sandbox.canary?.last('tokyo')).toMatchObject({ ok: false, stage: 'connect' });
+      expect(await answerFor('na')).toBe('na');
+    } finally {
+      tokyoBroken = false;
+    }
+    // Healed, the canary succeeds again; the alarm's 10 s window clears and tokyo comes back.
+    await eventually(async () => (await answerFor('tokyo')) === 'tokyo', 30_000, 200);
+  });
+});
