@@ -37,3 +37,12 @@ export function canaryRoom(regionKey: string): string {
 export function canaryUser(regionKey: string): string {
   return `canary-${regionKey}`;
 }
+
+/** How long a canary's message is kept: the room would otherwise grow by 1,440 messages a day per region. */
+export const CANARY_MESSAGE_TTL_SECONDS = 60 * 60;
+
+/** A message the canary wrote: its own user in its own room (a user's message in that room is kept). */
+export function isCanaryMessage(roomId: string, userId: string): boolean {
+  const key = roomId.startsWith('canary-') ? roomId.slice('canary-'.length) : undefined;
+  return key !== undefined && canaryRoom(key) === roomId && canaryUser(key) === userId;
+}

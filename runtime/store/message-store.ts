@@ -13,6 +13,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ATTR, keys, PREFIX } from '../../core/datamodel.js';
+import { CANARY_MESSAGE_TTL_SECONDS, isCanaryMessage } from '../../core/observability.js';
 import type { ChatMessage } from '../../core/protocol.js';
 import { LIMITS } from '../../core/protocol.js';
 import { errorName } from '../util.js';
@@ -48,6 +49,10 @@ function messageItem(message: ChatMessage): Item {
     region: S(message.region),
     clientMsgId: S(message.clientMsgId),
     ...(message.parentId ? { parentId: S(message.parentId) } : {}),
+    // The canary's messages expire (its room would grow by a message a minute forever); users' never do.
+    ...(isCanaryMessage(message.roomId, message.userId)
+      ? { [ATTR.ttl]: N(Math.floor(message.sentAt / 1000) + CANARY_MESSAGE_TTL_SECONDS) }
+      : {}),
   };
 }
 
