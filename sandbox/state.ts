@@ -21,7 +21,7 @@ export interface SandboxRegionEndpoints {
 export interface SandboxState {
   readonly pid: number;
   readonly startedAt: string;
-  /** The AWS-compatible endpoint (DynamoDB, Streams, Lambda, STS, Route 53, CloudFront). */
+  /** The AWS-compatible endpoint (DynamoDB, Streams, Lambda, STS, CloudWatch, Route 53, CloudFront). */
   readonly edge: string;
   readonly account: string;
   readonly regions: Readonly<Record<string, SandboxRegionEndpoints>>;

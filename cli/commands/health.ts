@@ -12,11 +12,13 @@ const COLUMNS = [
   ['replication', 'REPLICATION'],
   ['relay', 'RELAY'],
   ['load', 'LOAD'],
+  ['alarms', 'ALARMS'],
+  ['canary', 'CANARY'],
 ] as const;
 
 export default class Health extends ChatctlCommand<typeof Health, HealthResult> {
   static override summary =
-    'Check every region at once: WebSocket, /health, Route 53, replica, replication, relay, load.';
+    'Check every region at once: WebSocket, /health, Route 53, replica, replication, relay, load, alarms, canary.';
   static override description =
     'Every check of every region runs in parallel with its own timeout, so a dead region costs at most --timeout. ' +
     'Exit code 0 healthy, 1 degraded (a check failed but every region serves chat), 2 critical (a region does ' +
@@ -80,7 +82,11 @@ function cell(check: CheckResult | undefined): string {
   if (!check) return color.dim('-');
   if (check.status === 'skip') return statusWord('skip', 'skip');
   let figure = check.latencyMs === undefined ? '' : ` ${formatMs(check.latencyMs)}`;
-  if (check.name === 'load') figure = ` L${(check.data?.level as number | undefined) ?? '?'}`;
+  if (check.name === 'load') {
+    const setBy = check.data?.setBy as string | undefined;
+    figure = ` L${(check.data?.level as number | undefined) ?? '?'}${setBy ? ` ${setBy}` : ''}`;
+  }
+  if (check.name === 'alarms') figure = ` ${((check.data?.alarms as unknown[] | undefined) ?? []).length}`;
   if (check.name === 'route53' && check.data?.drained) figure = ' drained';
   return statusWord(check.status, `${check.status}${figure}`);
 }

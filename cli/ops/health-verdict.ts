@@ -13,6 +13,8 @@ export const REGION_CHECKS = [
   'replication',
   'relay',
   'load',
+  'alarms',
+  'canary',
 ] as const;
 export type RegionCheckName = (typeof REGION_CHECKS)[number];
 
@@ -118,6 +120,8 @@ const DEFAULT_ACTIONS: Record<string, string> = {
   replication: 'see: chatctl replication check',
   relay: 'cross-region rooms miss messages: check the relay function; then run chatctl relay test',
   load: 'the region sheds work; when the surge is over: chatctl traffic level 0 --region KEY',
+  alarms: 'see each alarm in CloudWatch',
+  canary: 'the chat path is broken and Route 53 takes the region out of DNS: chatctl health --region KEY',
   distribution: 'check the CloudFront distribution: chatctl china status',
   proxy: 'users in China cannot chat: chatctl china test',
 };

@@ -5,6 +5,7 @@
 import { ATTR, keys } from '../../core/datamodel.js';
 import { names, WEBSOCKET_STAGE } from '../../core/names.js';
 import { LOAD_LEVELS, type LoadLevel } from '../../core/protocol.js';
+import { alarmsCheck, canaryCheck } from './health-alarms.js';
 import {
   type CheckResult,
   type ChinaCheckName,
@@ -376,18 +377,26 @@ function loadCheck(clients: ProbeClients, region: RegionEndpoints, timeoutMs: nu
       { abortSignal: signal },
     );
     const level = loadLevelOf(out.Item as never);
+    // Who set it: the operator's level holds against auto; auto's comes with the controller's reason.
+    const setBy = (out.Item?.setBy?.S as 'operator' | 'auto' | undefined) ?? null;
+    const reason = out.Item?.reason?.S;
+    const auto = out.Item?.autoEnabled?.BOOL === true;
+    const by = setBy ? `, set by ${setBy}${reason ? ` (${reason})` : ''}` : '';
+    const data = { level, setBy, auto };
     if (level > 0) {
       return {
         status: 'warn',
-        detail: `level ${level}: ${LOAD_LEVELS[level]}`,
+        detail: `level ${level}: ${LOAD_LEVELS[level]}${by}`,
         action:
-          level === 3
+          level === 3 && setBy !== 'auto'
             ? SHEDDING_ADVICE(region.spec.key)
-            : `the region sheds work; when the surge is over: chatctl traffic level 0 --region ${region.spec.key}`,
-        data: { level },
+            : setBy === 'auto'
+              ? `auto sheds work and lowers the level when the lanes are calm: chatctl traffic status --region ${region.spec.key}`
+              : `the region sheds work; when the surge is over: chatctl traffic level 0 --region ${region.spec.key}${auto ? '' : ' (or chatctl traffic auto on)'}`,
+        data,
       };
     }
-    return { status: 'ok', detail: 'level 0', data: { level } };
+    return { status: 'ok', detail: `level 0${by}${auto ? ', auto on' : ''}`, data };
   });
 }
 
@@ -564,6 +573,7 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
     import('@aws-sdk/client-dynamodb'),
     import('@aws-sdk/client-lambda'),
     import('@aws-sdk/client-route-53'),
+    import('@aws-sdk/client-cloudwatch'),
     import('ws'),
     ...(target.topology.china.enabled && !options.region ? [import('@aws-sdk/client-cloudfront')] : []),
   ]);
@@ -627,6 +637,12 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
           replication,
           relayCheck(clients, region, timeoutMs),
           loadCheck(clients, region, timeoutMs),
+          timed('alarms', timeoutMs, async (signal) =>
+            alarmsCheck(await clients.cloudwatch(region.spec.awsRegion), target, region, signal),
+          ),
+          timed('canary', timeoutMs, async (signal) =>
+            canaryCheck(await clients.cloudwatch(region.spec.awsRegion), target, region, signal),
+          ),
         ]);
         return { key, awsRegion: region.spec.awsRegion, status: regionStatus(checks), checks };
       }),

@@ -3,6 +3,7 @@
  * cached per region for one run. `close()` destroys them so the process can exit at once.
  */
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Route53Client } from '@aws-sdk/client-route-53';
@@ -12,6 +13,7 @@ type DynamoModule = typeof import('@aws-sdk/client-dynamodb');
 type LambdaModule = typeof import('@aws-sdk/client-lambda');
 type Route53Module = typeof import('@aws-sdk/client-route-53');
 type CloudFrontModule = typeof import('@aws-sdk/client-cloudfront');
+type CloudWatchModule = typeof import('@aws-sdk/client-cloudwatch');
 
 export interface ProbeClients {
   readonly target: Target;
@@ -19,6 +21,7 @@ export interface ProbeClients {
   lambda(awsRegion: string): Promise<{ client: LambdaClient; sdk: LambdaModule }>;
   route53(): Promise<{ client: Route53Client; sdk: Route53Module }>;
   cloudfront(): Promise<{ client: CloudFrontClient; sdk: CloudFrontModule }>;
+  cloudwatch(awsRegion: string): Promise<{ client: CloudWatchClient; sdk: CloudWatchModule }>;
   close(): void;
 }
 
@@ -65,6 +68,13 @@ export function probeClients(target: Target): ProbeClients {
       once('cloudfront', async () => {
         const sdk = await import('@aws-sdk/client-cloudfront');
         const client = new sdk.CloudFrontClient(config(target.globalClientConfig()));
+        made.push(client);
+        return { client, sdk };
+      }),
+    cloudwatch: (awsRegion) =>
+      once(`cloudwatch:${awsRegion}`, async () => {
+        const sdk = await import('@aws-sdk/client-cloudwatch');
+        const client = new sdk.CloudWatchClient(config(target.clientConfig(awsRegion)));
         made.push(client);
         return { client, sdk };
       }),

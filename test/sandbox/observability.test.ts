@@ -17,6 +17,7 @@ import {
   TestDNSAnswerCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHealth } from '../../cli/ops/health.js';
 import { openProbe } from '../../cli/ops/probe.js';
 import { sandboxTarget, type Target } from '../../cli/ops/target.js';
 import { names } from '../../core/names.js';
@@ -229,6 +230,20 @@ describe('sandbox observability', { timeout: 90_000 }, () => {
         MetricName: 'CanarySuccess',
       });
       expect(sandbox.canary?.last('tokyo')).toMatchObject({ ok: false, stage: 'connect' });
+      // On-call reads it: chatctl health shows the canary's failure and its alarm, each with advice.
+      const health = await runHealth(target, { region: 'tokyo', replication: false, timeoutMs: 8000 });
+      const checks = health.regions[0].checks;
+      expect(checks.find((c) => c.name === 'canary')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/the canary failed/),
+      });
+      expect(checks.find((c) => c.name === 'alarms')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining(`${names.alarmPrefix(topology, 'tokyo')}canary`),
+      });
+      expect(health.problems.find((p) => p.check === 'canary')?.action).toMatch(
+        /Route 53 has taken it out of DNS/,
+      );
       expect(await answerFor('na')).toBe('na');
     } finally {
       tokyoBroken = false;

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetHealthCheckStatusCommand,
@@ -108,10 +114,18 @@ describe('health against the sandbox', () => {
   it('health: a healthy sandbox has every check ok in every region, verdict healthy, valid JSON', async () => {
     const result = await runHealth(target, { timeoutMs: TIMEOUT });
     healthSchema.parse(JSON.parse(JSON.stringify(result)));
+    // This sandbox runs no canary (test/sandbox/observability.test.ts checks health with one).
     const notOk = result.regions.flatMap((r) =>
-      r.checks.filter((c) => c.status !== 'ok').map((c) => `${r.key}.${c.name}: ${c.detail}`),
+      r.checks
+        .filter((c) => c.status !== 'ok' && !(c.name === 'canary' && c.status === 'skip'))
+        .map((c) => `${r.key}.${c.name}: ${c.detail}`),
     );
     expect(notOk).toEqual([]);
+    expect(checkOf(result, 'seoul', 'canary')).toMatchObject({
+      status: 'skip',
+      detail: expect.stringMatching(/runs no canary/),
+    });
+    expect(checkOf(result, 'seoul', 'alarms')).toMatchObject({ status: 'ok', detail: 'no alarm in ALARM' });
     expect(result.regions.map((r) => r.key)).toEqual(['seoul', 'tokyo', 'na']);
     expect(result.china.status).toBe('ok');
     expect(result.china.origin).toBe('seoul');
@@ -255,7 +269,11 @@ describe('health against the sandbox', () => {
     await setLoadLevel(dynamo, names.table(topology), 'tokyo', 2);
     try {
       const result = await runHealth(target, { timeoutMs: TIMEOUT, region: 'tokyo', replication: false });
-      expect(checkOf(result, 'tokyo', 'load')).toMatchObject({ status: 'warn', data: { level: 2 } });
+      expect(checkOf(result, 'tokyo', 'load')).toMatchObject({
+        status: 'warn',
+        data: { level: 2, setBy: 'operator' },
+        detail: expect.stringMatching(/^level 2: .*, set by operator/),
+      });
       expect(result.problems.find((p) => p.check === 'load')?.action).toContain(
         'traffic level 0 --region tokyo',
       );
@@ -294,6 +312,44 @@ describe('health against the sandbox', () => {
     } finally {
       await setLoadLevel(dynamo, table, 'seoul', 0);
       dynamo.destroy();
+    }
+  });
+
+  it('health: every alarm of the region in ALARM is flagged with what to do about it', async () => {
+    const cloudwatch = new CloudWatchClient({
+      region: 'ap-northeast-1',
+      endpoint: sandbox.edge,
+      credentials: { ...SANDBOX_CREDENTIALS },
+    });
+    const name = `${names.alarmPrefix(topology, 'tokyo')}lane-send-throttles`;
+    try {
+      await cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: name,
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Throttles',
+          Dimensions: [{ Name: 'FunctionName', Value: names.function(topology, 'tokyo', 'send') }],
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 2,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        }),
+      );
+      await cloudwatch.send(
+        new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'a test' }),
+      );
+      const result = await runHealth(target, { timeoutMs: TIMEOUT, region: 'tokyo', replication: false });
+      expect(checkOf(result, 'tokyo', 'alarms')).toMatchObject({
+        status: 'warn',
+        detail: `1 in ALARM: ${name} (a test)`,
+      });
+      expect(result.problems.find((p) => p.check === 'alarms')?.action).toMatch(
+        /lane is throttled in tokyo: chatctl traffic status/,
+      );
+    } finally {
+      await cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
+      cloudwatch.destroy();
     }
   });
 });
