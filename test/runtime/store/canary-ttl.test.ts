@@ -22,13 +22,13 @@ describe('canary message TTL', () => {
     const room = canaryRoom('seoul');
     const sentAt = Date.now();
     const base = { roomId: room, text: 'probe', sentAt, region: 'seoul' };
-    await store.messages.putMessage({
+    await store.messages.putWithRecord({
       ...base,
       messageId: 'm-canary',
       userId: canaryUser('seoul'),
       clientMsgId: 'c1',
     });
-    await store.messages.putMessage({ ...base, messageId: 'm-user', userId: 'alice', clientMsgId: 'c2' });
+    await store.messages.putWithRecord({ ...base, messageId: 'm-user', userId: 'alice', clientMsgId: 'c2' });
     const item = async (messageId: string) =>
       (
         await client.send(
