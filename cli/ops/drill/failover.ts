@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import { UserError } from '../../../core/errors.js';
+import { names } from '../../../core/names.js';
 import { findRegion } from '../../../core/topology.js';
 import { globalNameEndpoint } from '../chat.js';
 import { chatBothWays, moveChinaOrigin } from '../china/index.js';
@@ -117,6 +118,23 @@ function steps(): StepDef<Ctx>[] {
           }),
         ]);
         ctx.safety = safety;
+        // The canary alarm steers each region's Route 53 check: a region whose canary is in ALARM is already
+        // out of DNS, so draining another would leave fewer regions than the drill assumes.
+        const canaryName = (key: string) => `${names.alarmPrefix(target.topology, key)}canary`;
+        const canaryDown = health.regions.filter((r) =>
+          (
+            (r.checks.find((c) => c.name === 'alarms')?.data?.alarms as { name: string }[] | undefined) ?? []
+          ).some((a) => a.name === canaryName(r.key)),
+        );
+        if (canaryDown.length > 0) {
+          throw new UserError(
+            `the canary alarm is in ALARM in ${canaryDown.map((r) => r.key).join(', ')}: its chat path is broken and Route 53 already routes around it`,
+            { hint: 'fix that region first: chatctl health --region KEY' },
+          );
+        }
+        const canaries = health.regions.filter(
+          (r) => r.checks.find((c) => c.name === 'canary')?.status === 'ok',
+        ).length;
         const notOk = health.regions.filter((r) => r.status !== 'ok');
         const problems = notOk.flatMap((r) =>
           r.checks
@@ -136,6 +154,7 @@ function steps(): StepDef<Ctx>[] {
           ctx.chinaTo = safety.chinaOriginSuggestion;
         return (
           `${health.regions.length} regions healthy` +
+          (canaries > 0 ? `, canary passing in ${canaries} and no canary alarm in ALARM` : '') +
           (replication.length > 0 ? `, replication checked in ${round(Math.max(...replication))} ms` : '') +
           `; ${safety.remaining.length} would keep serving (${safety.remaining.join(', ')}), minimum ${target.topology.minHealthyRegions}` +
           (ctx.chinaTo ? `; China origin will move to ${ctx.chinaTo}` : '')
