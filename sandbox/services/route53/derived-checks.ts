@@ -5,12 +5,15 @@
  * endpoint checker does (./health-checker.ts); all three share the CheckStatus shape the store holds.
  */
 import type { AlarmStateValue } from '../service.js';
+import type { ProbeResult } from './probe.js';
 
 export interface CheckStatus {
   /** The status Route 53 routes on (after inversion and disabling). */
   readonly healthy: boolean;
   /** GetHealthCheckStatus's report; undefined before the first observation. */
   statusReport(): { status: string; checkedTime: Date } | undefined;
+  /** The last probe of a check that probes an endpoint (undefined for derived checks, or before the first). */
+  readonly lastProbe?: ProbeResult;
   settingsChanged(): void;
   start(): void;
   stop(): Promise<void>;
