@@ -6,6 +6,9 @@
  * as its own process, as `chatctl sandbox up` runs it (the built CLI, `sandbox up --detach` in a temporary
  * directory), so the benchmark's WebSocket clients do not share its thread. The latencies and the rate are
  * measured after a warm-up at load (a sandbox that has been up a while); the start time is a cold start.
+ * Sends carry what `chatctl chat` sends (ULID clientMsgIds from core/message-id.ts, `after` while the previous
+ * send is unacked), so the figures measure the path real clients take; the sustained rate is measured once
+ * more with opaque clientMsgIds, which is all the bench sent before issue 13 (comparable with older figures).
  * Last, the CPU cost per request of --verify-signatures (signature-cost.ts).
  * Run `npm run build` first, then: npm run bench -- sandbox
  */
@@ -19,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { WebSocket } from 'ws';
+import { clientIdClock } from '../core/message-id.js';
 import { names } from '../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import { defaultTopology } from '../core/topology.js';
@@ -67,7 +71,35 @@ type Frame = Record<string, unknown> & { type?: string };
 interface Client {
   ws: WebSocket;
   onFrame?: (frame: Frame) => void;
+  /** clientMsgIds sent and not acked yet, in order (as ChatClient keeps them, to name `after`). */
+  unacked: string[];
 }
+
+/** What a client sends, as ChatClient (and so `chatctl chat`) does. */
+type Ids = 'ulid' | 'opaque';
+
+/**
+ * Sends one message as `chatctl chat` does: a ULID clientMsgId on a strictly increasing clock, and `after`
+ * naming the previous send while it is not acked. With `opaque` ids (what the bench sent before issue 13's
+ * client, and what older clients send) the server takes its per-region path instead.
+ */
+function sendMessage(client: Client, roomId: string, text: string, ids: Ids, opaqueId: string): string {
+  const clientMsgId = ids === 'ulid' ? nextClientMsgId() : opaqueId;
+  const after = ids === 'ulid' ? client.unacked.at(-1) : undefined;
+  if (ids === 'ulid') client.unacked.push(clientMsgId);
+  client.ws.send(
+    JSON.stringify({
+      action: 'send',
+      roomId,
+      text,
+      clientMsgId,
+      ...(after && after < clientMsgId ? { after } : {}),
+    }),
+  );
+  return clientMsgId;
+}
+
+const nextClientMsgId = clientIdClock();
 
 function rssMiB(pid: number): number {
   try {
@@ -90,8 +122,15 @@ const cpuMs = (pid: number) => {
 async function connect(url: string, userId: string): Promise<Client> {
   const token = signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET });
   const ws = new WebSocket(`${url}?token=${token}`);
-  const client: Client = { ws };
-  ws.on('message', (data) => client.onFrame?.(JSON.parse(data.toString()) as Frame));
+  const client: Client = { ws, unacked: [] };
+  ws.on('message', (data) => {
+    const frame = JSON.parse(data.toString()) as Frame;
+    if (frame.type === 'ack') {
+      const index = client.unacked.indexOf(frame.clientMsgId as string);
+      if (index >= 0) client.unacked.splice(index, 1);
+    }
+    client.onFrame?.(frame);
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -138,7 +177,10 @@ async function room(sandbox: SandboxState, members: { region: string; user: stri
 
 const messageId = (frame: Frame) => (frame.message as { clientMsgId?: string } | undefined)?.clientMsgId;
 
-/** Sends `count` messages one after another; each time is send -> every receiver has it. */
+/**
+ * Sends `count` messages one after another; each time is send -> every receiver has it. The next is sent once
+ * the ack is in too, so (as with ChatClient) it names no `after`.
+ */
 async function deliveries(
   sender: Client,
   receivers: Client[],
@@ -147,18 +189,20 @@ async function deliveries(
 ): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
-    const id = `b${i}-${Math.random().toString(36).slice(2, 8)}`;
+    let id = '';
     const all = receivers.map((r) => waitFrame(r, (f) => f.type === 'message' && messageId(f) === id));
+    const ack = waitFrame(sender, (f) => f.type === 'ack' && f.clientMsgId === id);
     const started = performance.now();
-    sender.ws.send(JSON.stringify({ action: 'send', roomId, text: `message ${i}`, clientMsgId: id }));
+    id = sendMessage(sender, roomId, `message ${i}`, 'ulid', '');
     await Promise.all(all);
     times.push(performance.now() - started);
+    await ack;
   }
   return times;
 }
 
 /** 10 members of one room each send back to back (the next after the ack) for `ms`. */
-async function sustained(sandbox: SandboxState, ms: number) {
+async function sustained(sandbox: SandboxState, ms: number, ids: Ids = 'ulid') {
   const roomId = `bench-tp-${Date.now()}`;
   const members = Array.from({ length: 10 }, (_, i) => ({ region: 'seoul', user: `tp${i}` }));
   const clients = await room(sandbox, members, roomId);
@@ -177,9 +221,9 @@ async function sustained(sandbox: SandboxState, ms: number) {
     clients.map(async (client, index) => {
       let i = 0;
       while (performance.now() < until) {
-        const id = `tp${index}-${i++}`;
+        let id = '';
         const ack = waitFrame(client, (f) => f.type === 'ack' && f.clientMsgId === id);
-        client.ws.send(JSON.stringify({ action: 'send', roomId, text: 'load', clientMsgId: id }));
+        id = sendMessage(client, roomId, 'load', ids, `tp${index}-${i++}`);
         await ack;
         sent++;
       }
@@ -301,27 +345,31 @@ async function measure(sandbox: SandboxState, startMs: number): Promise<void> {
       close([seoul, tokyo, na]);
     }
 
-    // Sustained throughput: 10 members of one room each send back to back (next after the ack) for 10 s.
+    // Sustained throughput: 10 members of one room each send back to back (next after the ack) for 10 s, with
+    // the ULID clientMsgIds `chatctl chat` sends (the figure to watch), then with opaque ones as the bench
+    // sent before issue 13 (the per-region path, comparable with figures from before).
     let cpuPerMessageMs = Number.NaN;
-    {
+    for (const ids of ['ulid', 'opaque'] as const) {
       const cpuBefore = { node: cpuMs(sandbox.pid), engine: cpuMs(sandbox.dynamodb.pid) };
-      const { sent, delivered, seconds } = await sustained(sandbox, 10_000);
+      const { sent, delivered, seconds } = await sustained(sandbox, 10_000, ids);
       const node = (cpuMs(sandbox.pid) - cpuBefore.node) / sent;
       const engine = (cpuMs(sandbox.dynamodb.pid) - cpuBefore.engine) / sent;
-      cpuPerMessageMs = node + engine;
+      if (ids === 'ulid') cpuPerMessageMs = node + engine;
+      const label = ids === 'ulid' ? 'ULID ids' : 'opaque ids';
       row(
-        'sustained messages/s (room of 10, 10 senders)',
+        `sustained messages/s (room of 10, ${label})`,
         `${(sent / seconds).toFixed(0)} msg/s sent, ${(delivered / seconds).toFixed(0)} deliveries/s`,
       );
       row(
-        'CPU per message at that rate',
+        `CPU per message at that rate (${label})`,
         `node ${node.toFixed(1)} ms + DynamoDB Local ${engine.toFixed(1)} ms`,
       );
-      row(
-        'resident memory after the run',
-        `node ${rssMiB(sandbox.pid).toFixed(0)} MiB + DynamoDB Local ${rssMiB(sandbox.dynamodb.pid).toFixed(0)} MiB`,
-      );
+      await pause(500);
     }
+    row(
+      'resident memory after the runs',
+      `node ${rssMiB(sandbox.pid).toFixed(0)} MiB + DynamoDB Local ${rssMiB(sandbox.dynamodb.pid).toFixed(0)} MiB`,
+    );
 
     // The floors under those figures: what the required engines cost per call on this machine.
     {

@@ -155,7 +155,8 @@ export class RelayHandler {
       },
       this.region,
     );
-    const page = await this.deps.store.messages.page(roomId, LIMITS.joinHistory);
+    // Consistent: a send written here before the copy was recorded must be in this page (docs/protocol.md).
+    const page = await this.deps.store.messages.page(roomId, LIMITS.joinHistory, undefined, undefined, true);
     return { ok: true, region: this.region, messages: page.messages };
   }
 }

@@ -129,7 +129,14 @@ export class SendFlow {
         const frames = messages
           .filter((m): m is ChatMessage => m !== undefined)
           .map((message): ServerFrame => ({ type: 'message', message }));
-        const { presence } = await this.deps.store.presence.listPresence(own.roomId);
+        // Consistent, read after the queued sends were written: a join recorded before it is in it, and a
+        // join recorded after finds them in its history.
+        const { presence } = await this.deps.store.presence.listPresence(
+          own.roomId,
+          undefined,
+          undefined,
+          true,
+        );
         await this.chat.broadcastFrames(own.roomId, frames, presence, endpoint, true);
       }
     } catch (error) {
@@ -157,7 +164,9 @@ export class SendFlow {
     const members =
       epoch === before.epoch
         ? before.presence
-        : (await this.deps.store.presence.listPresence(roomId)).presence;
+        : // Consistent: a join recorded before the epoch read above must be in it (on AWS a plain read
+          // may still miss it).
+          (await this.deps.store.presence.listPresence(roomId, undefined, undefined, true)).presence;
     return { members, ...(prevId ? { prevId } : {}) };
   }
 }

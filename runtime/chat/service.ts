@@ -253,7 +253,8 @@ export class ChatService {
     const limit = SHEDDING.historyLimit(level, LIMITS.joinHistory);
     const told = Object.keys(this.deps.config.relayTargets).length > 0;
     const [page, notice, remote] = await Promise.all([
-      this.deps.store.messages.page(roomId, limit),
+      // Consistent: it must hold every send written here before the presence was (docs/protocol.md, Joins).
+      this.deps.store.messages.page(roomId, limit, undefined, undefined, true),
       this.deps.store.getNotice(roomId),
       told
         ? invokeJoinRelays(

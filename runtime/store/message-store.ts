@@ -262,12 +262,14 @@ export class MessageStore {
    * One page of messages with their reactions, newest first from DynamoDB, returned oldest first; `before`
    * is a message id. The page holds at most `limit` messages and at most `maxBytes` of them serialized, so
    * that the frame carrying it fits API Gateway's limit; a message too large alone loses its reactions.
+   * `consistent` for a join's page: it must hold every message written before the join was recorded.
    */
   async page(
     roomId: string,
     limit: number,
     before?: string,
     maxBytes = LIMITS.pageBytes,
+    consistent = false,
   ): Promise<MessagePage> {
     const messages: ChatMessage[] = [];
     let bytes = 2;
@@ -285,6 +287,7 @@ export class MessageStore {
           ScanIndexForward: false,
           Limit: limit - messages.length + QUERY_SLACK,
           ExclusiveStartKey: start,
+          ...(consistent ? { ConsistentRead: true } : {}),
         }),
       );
       const items = result.Items ?? [];

@@ -338,9 +338,15 @@ export class PresenceStore {
 
   /**
    * Every live presence in a room (one region's when `only` is given), and `epochOf`'s epoch there: one
-   * Query on the room partition (the epochs sort inside the presence range).
+   * Query on the room partition (the epochs sort inside the presence range). `consistent` after a write
+   * whose ordering against joins matters (a send that saw the epoch move, docs/protocol.md, Joins).
    */
-  async listPresence(roomId: string, only?: string, epochOf?: string): Promise<RoomPresence> {
+  async listPresence(
+    roomId: string,
+    only?: string,
+    epochOf?: string,
+    consistent = false,
+  ): Promise<RoomPresence> {
     const presence: PresenceRecord[] = [];
     let epoch = 0;
     const nowS = this.nowSeconds();
@@ -348,7 +354,12 @@ export class PresenceStore {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.ctx.db.send(
-        new QueryCommand({ TableName: this.ctx.table, ...query, ExclusiveStartKey: start }),
+        new QueryCommand({
+          TableName: this.ctx.table,
+          ...query,
+          ExclusiveStartKey: start,
+          ...(consistent ? { ConsistentRead: true } : {}),
+        }),
       );
       for (const item of page.Items ?? []) {
         if (item.type?.S === 'presenceEpoch') {
