@@ -383,10 +383,12 @@ async function measure(sandbox: SandboxState, startMs: number): Promise<void> {
         'DynamoDB Local CPU per operation',
         `PutItem ${engine.putMs.toFixed(2)} ms, Query ${engine.queryMs.toFixed(2)} ms, TransactWriteItems ${engine.transactMs.toFixed(2)} ms, BatchWriteItem of 2 ${engine.batchOfTwoMs.toFixed(2)} ms`,
       );
-      // A message to a room of 10: Query + TransactWriteItems + the ack + 10 posts through the SDK; in the
-      // engine Query + TransactWriteItems here and the replicated pair in each of the other two regions.
-      const sdkPerMessage = sdk.queryMs + sdk.transactMs + 11 * sdk.postMs;
-      const enginePerMessage = engine.queryMs + engine.transactMs + 2 * engine.batchOfTwoMs;
+      // A message to a room of 10 with a ULID clientMsgId (docs/protocol.md, Cost of a send): the presence
+      // Query, the message's PutItem, the Query after it, the UpdateItem recording it pushed, the ack and 10
+      // posts through the SDK (a single write's CPU taken as a TransactWriteItems'); in the engine the same
+      // four here and the replicated pair (message, presence) in each of the other two regions.
+      const sdkPerMessage = 2 * sdk.queryMs + 2 * sdk.transactMs + 11 * sdk.postMs;
+      const enginePerMessage = 2 * engine.queryMs + 2 * engine.putMs + 2 * engine.batchOfTwoMs;
       const cores = availableParallelism();
       row(
         'engines alone per message (room of 10)',

@@ -20,7 +20,7 @@ let invoke: InvokeServer;
 let seoul: Region;
 let tokyo: Region;
 let na: Region;
-const { client, calls } = dynamoClient();
+const { client, calls, commands } = dynamoClient();
 
 beforeAll(async () => {
   connections = await startConnectionsServer();
@@ -196,5 +196,35 @@ describe('runtime fan-out and relay', () => {
     };
     expect(await tokyo.app.relay(forged as RelayPayload)).toMatchObject({ ok: false, error: /room other/ });
     expect(connections.posts.length).toBe(before);
+  });
+
+  it('join: the page it answers with, and the page a region answers a relayed join with, are consistent reads', async () => {
+    // A send written just before the presence must be in that page (docs/protocol.md, Joins); on AWS a plain
+    // read right after a write may miss it, so DynamoDB Local's always-consistent answers cannot show this.
+    const pageReads = (from: number) =>
+      commands
+        .slice(from)
+        .filter(
+          (c) =>
+            c.name === 'QueryCommand' &&
+            (c.input.ExpressionAttributeValues as Record<string, { S?: string }>)[':lo']?.S?.startsWith(
+              'MSG#',
+            ),
+        );
+    const before = commands.length;
+    const invokesBefore = invoke.invokes.length;
+    await connectAndJoin(seoul, 'cj-1', 'cora', ['consistent-join']);
+    const here = pageReads(before);
+    expect(here.length).toBeGreaterThan(0);
+    expect(here.map((c) => c.input.ConsistentRead)).toEqual(here.map(() => true));
+    const relayed = invoke.invokes
+      .slice(invokesBefore)
+      .find((i) => i.functionName === 'chatctl-tokyo-relay' && (i.payload as RelayPayload).join);
+    expect(relayed).toBeDefined();
+    const atTokyo = commands.length;
+    await tokyo.app.relay(relayed!.payload as RelayPayload);
+    const there = pageReads(atTokyo);
+    expect(there.length).toBeGreaterThan(0);
+    expect(there.map((c) => c.input.ConsistentRead)).toEqual(there.map(() => true));
   });
 });

@@ -24,18 +24,30 @@ export const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const fixture = <T>(name: string): T =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
 
-/** A DynamoDB Local client that records the name of every command it sends. */
-export function dynamoClient(region = 'ap-northeast-2'): { client: DynamoDBClient; calls: string[] } {
+/** A command as the client sent it: its name and its input. */
+export interface RecordedCommand {
+  readonly name: string;
+  readonly input: Record<string, unknown>;
+}
+
+/** A DynamoDB Local client that records every command it sends (`calls`: the names alone). */
+export function dynamoClient(region = 'ap-northeast-2'): {
+  client: DynamoDBClient;
+  calls: string[];
+  commands: RecordedCommand[];
+} {
   const client = new DynamoDBClient({ region, endpoint: inject('dynamoEndpoint'), credentials: CREDENTIALS });
   const calls: string[] = [];
+  const commands: RecordedCommand[] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
       calls.push(context.commandName as string);
+      commands.push({ name: context.commandName as string, input: args.input as Record<string, unknown> });
       return next(args);
     },
     { step: 'initialize', name: 'recordCommands' },
   );
-  return { client, calls };
+  return { client, calls, commands };
 }
 
 /** A unique table per test file (files run in parallel against one DynamoDB Local). */
