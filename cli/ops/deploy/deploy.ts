@@ -4,10 +4,11 @@
  * fails; then it applies the replica changes one table update at a time, and deploys the stacks in plan order
  * (one listr2 task each), asking before IAM changes or deletions unless --yes.
  */
-import { createInterface } from 'node:readline/promises';
+
 import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
 import type { Topology } from '../../../core/topology.js';
+import { confirm } from '../../prompt.js';
 import { explainAwsError } from '../aws-errors.js';
 import { awsTarget, openTarget } from '../target.js';
 import { CallbackIoHost, chatAssemblySource, createToolkit } from './assembly.js';
@@ -83,14 +84,9 @@ export function needsConfirmation(changes: readonly StackChange[]): StackChange[
   return changes.filter((c) => c.iamChanges || c.removals.length > 0);
 }
 
+/** The y/N question of cli/prompt.ts (Ctrl-C exits 130), asked only on a terminal: "no" otherwise. */
 async function askOnTerminal(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
+  return process.stdin.isTTY ? confirm(question) : false;
 }
 
 async function selection(stackNames: readonly string[]) {
