@@ -15,6 +15,7 @@ import {
   cmid,
   connectAndJoin,
   dynamoClient,
+  expectOnlyJoinNoticeWarnings,
   freshTable,
   messageEvent,
   type Region,
@@ -36,19 +37,7 @@ afterAll(async () => {
   await connections.close();
 });
 
-// The harness runs seoul alone: the other regions' relays do not answer, so each join logs that it could not
-// tell them. Each test reads those lines instead of printing them, and fails on any other warning.
-let warn: MockInstance<typeof console.warn>;
-beforeEach(() => {
-  warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
-afterEach(() => {
-  const other = warn.mock.calls
-    .map(([line]) => String(line))
-    .filter((l) => !/^telling \w+ of a join in \S+ failed/.test(l));
-  warn.mockRestore();
-  expect(other).toEqual([]);
-});
+expectOnlyJoinNoticeWarnings();
 
 const framesOf = <T extends ServerFrame['type']>(id: string, type: T) =>
   connections.framesFor(id).filter((f) => f.type === type) as Extract<ServerFrame, { type: T }>[];

@@ -7,6 +7,7 @@ import {
   connectEvent,
   disconnectEvent,
   dynamoClient,
+  expectOnlyJoinNoticeWarnings,
   freshTable,
   messageEvent,
   type Region,
@@ -24,6 +25,8 @@ beforeAll(async () => {
   const table = await freshTable(client, 'app');
   seoul = region('seoul', { client, table, connections });
 });
+expectOnlyJoinNoticeWarnings();
+
 afterAll(async () => {
   await connections.close();
 });
