@@ -186,10 +186,10 @@ export function connectCost(): RegionCost {
 }
 
 /** Messages a join or a history page carries, and what reading them costs. */
-function historyPage(messages: number, textBytes: number) {
+function historyPage(messages: number, textBytes: number, consistent = false) {
   const bytes = messages * (MEASURED_BYTES.storedMessage + textBytes);
   return {
-    readUnits: readUnits(bytes),
+    readUnits: readUnits(bytes, consistent),
     readBytes: bytes,
     postBytes: MEASURED_BYTES.historyFrame + messages * (MEASURED_BYTES.historyMessage + textBytes),
   };
@@ -204,7 +204,8 @@ export function joinCost(
   textBytes = 100,
   regions = 3,
 ): RegionCost {
-  const page = historyPage(Math.min(historyMessages, LIMITS.joinHistory), textBytes);
+  // The joined page is a consistent read: it must hold a message written just before the join.
+  const page = historyPage(Math.min(historyMessages, LIMITS.joinHistory), textBytes, true);
   const others = regions - 1;
   return {
     calls: {
@@ -235,7 +236,8 @@ export function joinRelayCost(): RegionCost {
     ...ZERO_COST,
     calls: { 'dynamodb:TransactWriteItems': 1, 'dynamodb:Query': 1 },
     writeUnits: 6,
-    readUnits: readUnits(MEASURED_BYTES.joinRelayRead),
+    // Consistent, as the joined page is.
+    readUnits: readUnits(MEASURED_BYTES.joinRelayRead, true),
     itemsWritten: 3,
     itemBytes: MEASURED_BYTES.joinRelayItems,
     readBytes: MEASURED_BYTES.joinRelayRead,

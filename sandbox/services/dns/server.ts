@@ -4,7 +4,7 @@
  * when the query carries one, echoing it back with its scope, as Route 53 does. A query it cannot parse is
  * dropped on UDP (there is no ID to answer) and ends the TCP connection.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
@@ -43,11 +43,28 @@ const MAX_UDP = 512;
 /** The response codes (RFC 1035 section 4.1.1), carried in the header's low four flag bits. */
 const RCODES: Record<Rcode, number> = { NOERROR: 0, FORMERR: 1, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
 
-export async function startDnsServer(options: {
+interface DnsServerOptions {
   readonly host: string;
   readonly port: number;
   answer(question: DnsQuestion): DnsReply;
-}): Promise<DnsServer> {
+}
+
+/**
+ * Starts the server on `options.port`. With port 0 the UDP socket picks a free port and TCP takes the same
+ * one, which another TCP listener may already hold: then it tries again on a new port.
+ */
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnPort(options);
+    } catch (error) {
+      const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!taken || options.port !== 0 || attempt >= 10) throw error;
+    }
+  }
+}
+
+async function startOnPort(options: DnsServerOptions): Promise<DnsServer> {
   const reply = (query: Buffer, sourceIp: string, udp: boolean): Buffer | undefined => {
     let packet: dnsPacket.Packet;
     try {
