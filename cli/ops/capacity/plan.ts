@@ -7,7 +7,7 @@
  */
 import { LIMITS, type Route } from '../../../core/protocol.js';
 import type { RegionSpec, Topology } from '../../../core/topology.js';
-import { defaultLagMs } from '../../../sandbox/latency.js';
+import { roundTripMs } from '../../../sandbox/latency.js';
 import { LAMBDA_MIN_UNRESERVED } from '../deploy/preflight.js';
 import {
   connectCost,
@@ -186,6 +186,9 @@ interface Traffic {
   readonly connects: Readonly<Record<string, number>>;
 }
 
+/** An Invoke's network time between two regions: one way, half the round trip (replication's pipeline is not on it). */
+export const invokeNetworkMs = (from: string, to: string): number => roundTripMs(from, to) / 2;
+
 function trafficOf(topology: Topology, input: CapacityInput): Traffic {
   const regions = topology.regions;
   const cross = regions.length > 1 ? input.crossRegionShare : 0;
@@ -209,7 +212,7 @@ function trafficOf(topology: Topology, input: CapacityInput): Traffic {
     let ms = 0;
     for (const { region, weight } of otherRegionWeights(regions, r.key, input.regionShare)) {
       relaysIn[region.key] += sends[r.key] * cross * weight;
-      ms += weight * defaultLagMs(r.awsRegion, region.awsRegion);
+      ms += weight * invokeNetworkMs(r.awsRegion, region.awsRegion);
     }
     crossNetworkMs[r.key] = ms;
   }
@@ -218,7 +221,7 @@ function trafficOf(topology: Topology, input: CapacityInput): Traffic {
       r.key,
       Math.max(
         0,
-        ...regions.filter((q) => q.key !== r.key).map((q) => 2 * defaultLagMs(r.awsRegion, q.awsRegion)),
+        ...regions.filter((q) => q.key !== r.key).map((q) => roundTripMs(r.awsRegion, q.awsRegion)),
       ),
     ]),
   );

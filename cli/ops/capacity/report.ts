@@ -2,7 +2,6 @@
  * The plan, the price table and the calibration as sections (title, rows, notes), rendered as terminal
  * tables or as Markdown (`--report FILE`) from the same content.
  */
-import { defaultLagMs } from '../../../sandbox/latency.js';
 import { table } from '../../output.js';
 import type { Calibration } from './calibrate.js';
 import {
@@ -19,7 +18,7 @@ import {
   sendCost,
   sendMs,
 } from './costs.js';
-import type { CapacityPlan } from './plan.js';
+import { type CapacityPlan, invokeNetworkMs } from './plan.js';
 import { PRICES, type RegionPrices } from './prices.js';
 import { QUOTAS } from './quotas.js';
 
@@ -234,7 +233,7 @@ export function calibrationSections(calibration: Calibration): Section[] {
       n(table, 1),
     ];
   };
-  const tokyoLag = defaultLagMs('ap-northeast-2', 'ap-northeast-1');
+  const tokyoLag = invokeNetworkMs('ap-northeast-2', 'ap-northeast-1');
   const durations = [
     ['ROUTE', 'MEASURED MEAN MS', 'MEASURED MIN MS', 'TABLE MS'],
     duration('send, room of 10', 'send-10-local', 'send@seoul', sendMs(11, 0)),
@@ -245,7 +244,7 @@ export function calibrationSections(calibration: Calibration): Section[] {
       'join',
       'join',
       'join@seoul',
-      joinMs(2 * Math.max(tokyoLag, defaultLagMs('ap-northeast-2', 'us-west-2'))),
+      joinMs(2 * Math.max(tokyoLag, invokeNetworkMs('ap-northeast-2', 'us-west-2'))),
     ),
     duration('history', 'history', 'history@seoul', MEASURED_MS.history),
     duration('disconnect', 'disconnect', 'disconnect@seoul', MEASURED_MS.disconnect),

@@ -23,9 +23,9 @@ describe('capacity account settings', () => {
     const topology = defaultTopology();
     const limits = await readAccountConcurrency(topology, (region) => clientConfig(sandbox, region));
     expect(limits).toEqual({ 'ap-northeast-2': 400, 'ap-northeast-1': 400, 'us-west-2': 400 });
-    // 20,000 messages/s needs about 600 executions per region (the lanes and the 100 kept unreserved): ok
+    // 80,000 messages/s needs about 450 executions per region (the lanes and the 100 kept unreserved): ok
     // under the default 1,000, over this account's 400.
-    const input = resolveCapacityInput(topology, { peakMsgs: 20_000 });
+    const input = resolveCapacityInput(topology, { peakMsgs: 80_000 });
     const verdictWith = (accountConcurrency?: Record<string, number>) =>
       planCapacity(topology, input, { accountConcurrency }).quotas.find(
         (q) => q.region === 'seoul' && q.quota === 'lambdaConcurrency',
