@@ -7,8 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { shiftFloorMs } from '../cli/ops/drain/route53.js';
-import { runFailoverDrill } from '../cli/ops/drill/failover.js';
+import { runFailoverDrill } from '../cli/ops/drill/run.js';
 import { sandboxTarget } from '../cli/ops/target.js';
 import { defaultTopology } from '../core/topology.js';
 import { start } from '../sandbox/index.js';
@@ -25,7 +24,7 @@ export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'chatctl-drill-bench-'));
   try {
     const target = sandboxTarget(sandbox.topology, sandbox.state);
-    const floor = shiftFloorMs(target);
+    const floor = target.timing.shiftFloorMs;
     // Let the health checkers see every region once before the first drill.
     await new Promise((r) => setTimeout(r, floor + 500));
     const shift: number[] = [];

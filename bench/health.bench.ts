@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { HealthResult } from '../cli/ops/health-verdict.js';
+import type { HealthResult } from '../cli/ops/checks/verdict.js';
 import { defaultTopology, serializeTopology } from '../core/topology.js';
 import { start } from '../sandbox/index.js';
 import { sandboxStatePath, writeSandboxState } from '../sandbox/state.js';

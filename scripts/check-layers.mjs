@@ -1,5 +1,7 @@
 // Enforces the layer rule of docs/architecture.md: core <- runtime <- sandbox <- cli and core <- stacks <- cli.
-// Also keeps aws-cdk-lib out of every layer but stacks/ and the commands that synthesize or deploy.
+// Also keeps aws-cdk-lib out of every layer but stacks/ and the commands that synthesize or deploy, and holds
+// the CLI's inner boundaries: only cli/ops/aws/ creates AWS clients, and only cli/ops/routing/ changes health
+// checks, record sets or distributions (so one routine, with its safety rules, changes routing).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -14,6 +16,16 @@ const allowed = {
 // Only these may import aws-cdk-lib / @aws-cdk/toolkit-lib (statically or dynamically).
 const cdkAllowed = [/^stacks\//, /^bin\/cdk\.ts$/, /^cli\/ops\/deploy\//];
 
+// Inside cli/: who may make an AWS SDK client, and who may send a command that changes routing.
+const clientMakers = /^cli\/ops\/aws\//;
+const routingChangers = /^cli\/ops\/routing\//;
+const sdkImportRe = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"](@aws-sdk\/client-[\w-]+)['"]/g;
+// A run-time import that takes a client class out of the module, or a client made from a module namespace.
+const sdkDynamicRe = /\{([^}]*)\}\s*=\s*await\s+import\s*\(\s*['"](@aws-sdk\/client-[\w-]+)['"]\s*\)/g;
+const namespaceClientRe = /new\s+[A-Za-z_$][\w$]*\.([A-Z][\w$]*Client)\s*\(/g;
+const routingChange = /^(Update|Create|Delete|Change)\w*Command$/;
+const routingServices = new Set(['@aws-sdk/client-route-53', '@aws-sdk/client-cloudfront']);
+
 const root = process.cwd();
 const problems = [];
 const importRe =
@@ -27,10 +39,45 @@ function walk(dir) {
   }
 }
 
+function checkCliBoundaries(rel, source) {
+  for (const match of source.matchAll(sdkImportRe)) {
+    const [, typeOnly, list, module] = match;
+    const bindings = list
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean)
+      .filter((b) => !typeOnly && !b.startsWith('type '))
+      .map((b) => b.split(/\s+as\s+/)[0].trim());
+    for (const name of bindings) {
+      if (/Client$/.test(name) && !clientMakers.test(rel)) {
+        problems.push(
+          `${rel}: imports ${name} from ${module}; only cli/ops/aws/ makes AWS clients (aws/clients.ts)`,
+        );
+      }
+      if (routingServices.has(module) && routingChange.test(name) && !routingChangers.test(rel)) {
+        problems.push(`${rel}: imports ${name} from ${module}; only cli/ops/routing/ changes routing`);
+      }
+    }
+  }
+  if (clientMakers.test(rel)) return;
+  for (const match of source.matchAll(sdkDynamicRe)) {
+    const names = match[1].split(',').map((b) => b.split(':')[0].trim());
+    for (const name of names.filter((n) => /Client$/.test(n))) {
+      problems.push(
+        `${rel}: takes ${name} from ${match[2]} at run time; only cli/ops/aws/ makes AWS clients`,
+      );
+    }
+  }
+  for (const match of source.matchAll(namespaceClientRe)) {
+    problems.push(`${rel}: makes a ${match[1]}; only cli/ops/aws/ makes AWS clients (aws/clients.ts)`);
+  }
+}
+
 function check(file) {
   const rel = relative(root, file);
   const layer = rel.split('/')[0];
   const source = readFileSync(file, 'utf8');
+  if (layer === 'cli') checkCliBoundaries(rel, source);
   for (const match of source.matchAll(importRe)) {
     const spec = match[1] ?? match[2] ?? match[3];
     if (spec.startsWith('.')) {
@@ -57,7 +104,9 @@ for (const layer of Object.keys(allowed)) {
   }
 }
 if (problems.length > 0) {
-  console.error(`Layer rule broken (see docs/architecture.md, Layers):\n  ${problems.join('\n  ')}`);
+  console.error(
+    `Layer rule broken (see docs/architecture.md, Layers and The CLI):\n  ${problems.join('\n  ')}`,
+  );
   process.exit(1);
 }
 console.log('layers ok');

@@ -281,7 +281,7 @@ export class RegionStack extends Stack {
       domainMapping: { domainName: this.healthDomain },
     });
 
-    // Least privilege. Every chat function: the table (its replica here) and its indexes.
+    // Least privilege. Every chat function: the table's replica in this region (it has no indexes).
     for (const fn of Object.values(functions)) fn.role.addToPolicy(tableStatement());
     // The routes that answer or fan out, and the relay, post to this API's connections only ($connect and
     // $disconnect never post).

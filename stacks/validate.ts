@@ -28,9 +28,3 @@ export function validateRegionKey(construct: string, topology: Topology, regionK
     );
   }
 }
-
-export function validateAccount(construct: string, account: string | undefined): void {
-  if (account !== undefined && !/^\d{12}$/.test(account)) {
-    throw new StackPropsError(construct, `account "${account}" is not a 12-digit AWS account id`);
-  }
-}

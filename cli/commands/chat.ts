@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
 import { durationFlag } from '../flags.js';
-import type { ChatSessionResult } from '../ops/chat.js';
+import type { ChatSessionResult } from '../ops/chat/session.js';
 import { asInvoked, color } from '../output.js';
 
 export interface ChatResult extends ChatSessionResult {
@@ -52,13 +52,17 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
   protected async execute(): Promise<ChatResult> {
     const [
       { openTarget },
-      { resolveChatEndpoint, runChatSession },
-      { ChatClient, ChatClientError },
+      { resolveChatEndpoint },
+      { runChatSession },
+      { ChatClient },
+      { ChatClientError },
       { UserError },
     ] = await Promise.all([
       import('../ops/target.js'),
-      import('../ops/chat.js'),
-      import('../ops/chat-client.js'),
+      import('../ops/chat/endpoint.js'),
+      import('../ops/chat/session.js'),
+      import('../ops/chat/client.js'),
+      import('../ops/chat/socket.js'),
       import('../../core/errors.js'),
     ]);
     const { region, via, from, room, user } = this.flags;
@@ -79,7 +83,7 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
     } catch (error) {
       if (error instanceof ChatClientError) {
         throw new UserError(`could not connect ${endpoint.how}: ${error.message}`, {
-          hint: await connectHint(target.kind, endpoint.region),
+          hint: target.sandbox ? await sandboxConnectHint(endpoint.region) : target.connectHint,
         });
       }
       throw error;
@@ -105,7 +109,9 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
       });
       if (result.ended === 'closed') {
         const info = await client.closed;
-        const hint = asInvoked(await closedHint(target.kind, endpoint.region, info.code, { room, user }));
+        const hint = asInvoked(
+          await closedHint(Boolean(target.sandbox), endpoint.region, info.code, { room, user }),
+        );
         if (json) this.emit({ type: 'session', event: 'closed', code: info.code, reason: info.reason, hint });
         else this.output(hint);
       }
@@ -160,9 +166,8 @@ async function sandboxFaults(region: string | undefined): Promise<{ running: boo
   };
 }
 
-/** Why a connection could not open, from what is known: no sandbox, a fault on the region, or neither. */
-async function connectHint(kind: 'sandbox' | 'aws', region: string | undefined): Promise<string> {
-  if (kind === 'aws') return 'check the region: chatctl health';
+/** Why a sandbox connection could not open, from what is known: no sandbox, a fault on the region, or neither. */
+async function sandboxConnectHint(region: string | undefined): Promise<string> {
   const { running, faults } = await sandboxFaults(region);
   if (!running) return 'the sandbox is not running: chatctl sandbox up --detach';
   if (faults.length > 0 && region) {
@@ -182,14 +187,14 @@ const CLOSE_MEANINGS: Record<number, string> = {
 
 /** What a closed session means, and what to try: chat --via dns finds a region that serves. */
 async function closedHint(
-  kind: 'sandbox' | 'aws',
+  onSandbox: boolean,
   region: string | undefined,
   code: number,
   who: { room: string; user: string },
 ): Promise<string> {
   const meaning = CLOSE_MEANINGS[code] ?? `close code ${code}`;
   const again = `chatctl chat --via dns --from ${region ?? 'seoul'} --room ${who.room} --user ${who.user}`;
-  if (kind === 'sandbox') {
+  if (onSandbox) {
     const { faults } = await sandboxFaults(region);
     if (faults.length > 0 && region) {
       return `closed: ${meaning}; ${region} has the fault ${faults.join(', ')}. Reconnect where DNS sends its users: ${again} (or heal it: chatctl sandbox heal ${region})`;

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
-import type { DrainResult } from '../ops/drain/index.js';
+import type { DrainResult } from '../ops/routing/drain.js';
 import { color, formatMs } from '../output.js';
 
 export default class Drain extends ChatctlCommand<typeof Drain, DrainResult> {
@@ -19,11 +19,11 @@ export default class Drain extends ChatctlCommand<typeof Drain, DrainResult> {
 
   protected async execute(): Promise<DrainResult> {
     const { openTarget } = await import('../ops/target.js');
-    const { drainRegion } = await import('../ops/drain/index.js');
+    const { drainRegion } = await import('../ops/routing/drain.js');
     const target = await openTarget(await this.topology());
     if (this.flags.force) {
       const [{ confirmForce }, { ask }] = await Promise.all([
-        import('../ops/drain/safety.js'),
+        import('../ops/routing/safety.js'),
         import('../prompt.js'),
       ]);
       await confirmForce(this.args.key, { isTTY: Boolean(process.stdin.isTTY), ask: (q) => ask(q) });

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
 import { durationFlag } from '../flags.js';
-import type { CheckResult, HealthResult } from '../ops/health-verdict.js';
+import { type CheckResult, exitCodeOf, type HealthResult } from '../ops/checks/verdict.js';
 import { color, formatMs, statusWord, table } from '../output.js';
 
 const COLUMNS = [
@@ -45,7 +45,7 @@ export default class Health extends ChatctlCommand<typeof Health, HealthResult> 
   protected async execute(): Promise<HealthResult> {
     const [{ openTarget }, { runHealth }] = await Promise.all([
       import('../ops/target.js'),
-      import('../ops/health.js'),
+      import('../ops/checks/health.js'),
     ]);
     const target = await openTarget(await this.topology());
     if (this.flags.region) target.region(this.flags.region); // a bad key is a UserError before any probe
@@ -74,7 +74,7 @@ export default class Health extends ChatctlCommand<typeof Health, HealthResult> 
   }
 
   protected override exitCodeFor(result: HealthResult): number {
-    return result.verdict === 'healthy' ? 0 : result.verdict === 'degraded' ? 1 : 2;
+    return exitCodeOf(result.verdict);
   }
 }
 

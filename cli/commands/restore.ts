@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
-import type { DrainResult } from '../ops/drain/index.js';
+import type { DrainResult } from '../ops/routing/drain.js';
 import { renderChange } from './drain.js';
 
 export default class Restore extends ChatctlCommand<typeof Restore, DrainResult> {
@@ -14,7 +14,7 @@ export default class Restore extends ChatctlCommand<typeof Restore, DrainResult>
 
   protected async execute(): Promise<DrainResult> {
     const { openTarget } = await import('../ops/target.js');
-    const { restoreRegion } = await import('../ops/drain/index.js');
+    const { restoreRegion } = await import('../ops/routing/drain.js');
     const target = await openTarget(await this.topology());
     return restoreRegion(target, this.args.key, { verify: !this.flags['no-verify'] });
   }

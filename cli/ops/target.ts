@@ -1,6 +1,7 @@
 /**
- * Where the ops commands act. The same ops code runs against AWS and the sandbox: only endpoints and
- * credentials differ, and they are decided here, once.
+ * Where the ops commands act. The same ops code runs against AWS and the sandbox: endpoints, credentials,
+ * timing (poll intervals, timeouts) and the names that differ are decided here, once, so ops code never
+ * asks which kind of target it runs on.
  */
 import { UserError } from '../../core/errors.js';
 import { names, WEBSOCKET_STAGE } from '../../core/names.js';
@@ -23,11 +24,47 @@ export interface RegionEndpoints {
   readonly healthUrl: string;
 }
 
+/** How fast the target moves, so waits poll at its pace and give up at its scale. */
+export interface TargetTiming {
+  /** Between two TestDNSAnswer polls while waiting for DNS to shift. */
+  readonly dnsPollMs: number;
+  /** The theoretical floor of a DNS shift: the health check's interval times its failure threshold. */
+  readonly shiftFloorMs: number;
+  /** How long DNS may take to shift: generous multiples of the floor. */
+  readonly shiftTimeoutMs: number;
+  /** Between two pings through the China proxy while waiting for a new origin to serve. */
+  readonly chinaPollMs: number;
+  /** How long a new China origin may take to serve (a CloudFront change deploys in minutes on AWS). */
+  readonly chinaMoveTimeoutMs: number;
+  /** Per message of the drill's chat check. */
+  readonly chatTimeoutMs: number;
+}
+
 export interface Target {
+  /** For reports and journals only: behaviour differences live in the fields below. */
   readonly kind: 'sandbox' | 'aws';
   readonly topology: Topology;
   /** Present when kind is sandbox. */
   readonly sandbox?: SandboxState;
+  readonly timing: TargetTiming;
+  /** The hosted zone that holds the chat record. */
+  readonly hostedZoneId: string;
+  /**
+   * Whether a latency record's alias target must be resolved to map a DNS answer back to its region (on AWS
+   * an alias answers with the target's addresses; the sandbox answers with the alias name).
+   */
+  readonly resolvesAliases: boolean;
+  /** What to suggest when a connection to the chat fails. */
+  readonly connectHint: string;
+  /** The China proxy's WebSocket URL, given the distribution's domain (undefined when there is none). */
+  chinaProxyUrl(distributionDomain: string | undefined): string | undefined;
+  /**
+   * The global name, wss://chat.<domain>/prod, as a client that latency DNS sent to region `key` reaches it: the
+   * URL carries the global name (TLS, certificate and Host check are those of chat.<domain>, which every region's
+   * API Gateway holds), and the address is DNS's answer. In the sandbox each region's gateway is a port of
+   * 127.0.0.1 that answers for chat.<domain> by Host.
+   */
+  globalEndpoint(key: string, answered?: readonly string[]): { url: string; address?: string };
   /** SDK client options for one AWS region. */
   clientConfig(awsRegion: string): AwsClientConfig;
   /** SDK client options for Route 53 and CloudFront (global services signed in us-east-1). */
@@ -60,10 +97,29 @@ export function sandboxTarget(topology: Topology, sandbox: SandboxState): Target
     }
     return { spec, websocketUrl: endpoints.websocketUrl, healthUrl: endpoints.healthUrl };
   };
+  const { healthCheckIntervalSeconds, failureThreshold } = topology.sandbox;
+  const shiftFloorMs = healthCheckIntervalSeconds * 1000 * failureThreshold;
   return {
     kind: 'sandbox',
     topology,
     sandbox,
+    timing: {
+      dnsPollMs: 100,
+      shiftFloorMs,
+      shiftTimeoutMs: Math.max(15_000, shiftFloorMs * 5),
+      chinaPollMs: 100,
+      chinaMoveTimeoutMs: 15_000,
+      chatTimeoutMs: 8000,
+    },
+    hostedZoneId: sandbox.hostedZoneId ?? topology.hostedZone.id,
+    resolvesAliases: false,
+    connectHint: 'is the sandbox running? run: chatctl sandbox status',
+    // The sandbox serves its proxy at its own address, whatever the distribution's domain.
+    chinaProxyUrl: () => (sandbox.china?.url ? websocketUrlOf(sandbox.china.url) : undefined),
+    globalEndpoint: (key) => ({
+      url: `ws://${names.chatRecord(topology)}:${new URL(region(key).websocketUrl).port}/${WEBSOCKET_STAGE}`,
+      address: '127.0.0.1',
+    }),
     clientConfig,
     globalClientConfig: () => clientConfig('us-east-1'),
     region,
@@ -82,9 +138,26 @@ export function awsTarget(topology: Topology): Target {
       healthUrl: `https://${names.regionalHealthDomain(topology, key)}/health`,
     };
   };
+  const shiftFloorMs = topology.healthCheck.intervalSeconds * 1000 * topology.healthCheck.failureThreshold;
   return {
     kind: 'aws',
     topology,
+    timing: {
+      dnsPollMs: 2000,
+      shiftFloorMs,
+      shiftTimeoutMs: Math.max(120_000, shiftFloorMs * 4 + 60_000),
+      chinaPollMs: 5000,
+      chinaMoveTimeoutMs: 30 * 60_000,
+      chatTimeoutMs: 15_000,
+    },
+    hostedZoneId: topology.hostedZone.id,
+    resolvesAliases: true,
+    connectHint: 'check the region: chatctl health',
+    chinaProxyUrl: (domain) => (domain ? websocketUrlOf(domain) : undefined),
+    globalEndpoint: (_key, answered = []) => ({
+      url: `wss://${names.chatRecord(topology)}/${WEBSOCKET_STAGE}`,
+      address: answered[0],
+    }),
     clientConfig: (awsRegion) => ({ region: awsRegion, maxAttempts: 3 }),
     globalClientConfig: () => ({ region: 'us-east-1', maxAttempts: 3 }),
     region,
@@ -99,4 +172,13 @@ export function awsTarget(topology: Topology): Target {
       });
     },
   };
+}
+
+/** A WebSocket URL from a host or an http(s) URL: wss:// by default, the API's stage when no path is given. */
+export function websocketUrlOf(base: string): string {
+  const url = new URL(base.includes('://') ? base : `wss://${base}`);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.pathname === '/' || url.pathname === '') url.pathname = `/${WEBSOCKET_STAGE}`;
+  return url.toString();
 }

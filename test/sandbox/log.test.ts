@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChatClient } from '../../cli/ops/chat-client.js';
+import { ChatClient } from '../../cli/ops/chat/client.js';
 import { followLog, formatLogLine, readRecentLines, regionFilter } from '../../cli/ops/sandbox/logs.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
 import { signDevToken } from '../../runtime/auth/dev-token.js';

@@ -17,8 +17,8 @@ import {
   TestDNSAnswerCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHealth } from '../../cli/ops/health.js';
-import { openProbe } from '../../cli/ops/probe.js';
+import { ChatClient } from '../../cli/ops/chat/client.js';
+import { runHealth } from '../../cli/ops/checks/health.js';
 import { sandboxTarget, type Target } from '../../cli/ops/target.js';
 import { names } from '../../core/names.js';
 import { defaultTopology } from '../../core/topology.js';
@@ -128,23 +128,27 @@ async function answerFor(fromKey: string): Promise<string | undefined> {
 
 describe('sandbox observability', { timeout: 90_000 }, () => {
   it('lanes: a flood of $connect is throttled at its lane of 2 (HTTP 500, counted in Throttles) while send keeps its own lane', async () => {
-    const sender = await openProbe(target.region('seoul').websocketUrl, target.token('u-sender', 60), {
+    const sender = await ChatClient.connect({
+      url: target.region('seoul').websocketUrl,
+      token: target.token('u-sender', 60),
       timeoutMs: 5000,
     });
-    sender.send({ action: 'join', roomId: 'lanes' });
+    sender.sendFrame({ action: 'join', roomId: 'lanes' });
     await sender.next((f) => f.type === 'joined', 5000);
     connectDelayMs = 400;
     try {
       const flood = Promise.allSettled(
         Array.from({ length: 8 }, (_, i) =>
-          openProbe(target.region('seoul').websocketUrl, target.token(`u-flood-${i}`, 60), {
+          ChatClient.connect({
+            url: target.region('seoul').websocketUrl,
+            token: target.token(`u-flood-${i}`, 60),
             timeoutMs: 8000,
           }),
         ),
       );
       // While $connect's lane is full, send answers every message.
       for (let i = 0; i < 5; i++) {
-        sender.send({
+        sender.sendFrame({
           action: 'send',
           roomId: 'lanes',
           clientMsgId: `m-${i}`,

@@ -3,7 +3,7 @@
 // it back to 0 step by step after each cool-down. Lanes are enforced: pings beyond the lane are throttled, and
 // the controller reads those throttles too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openProbe } from '../../cli/ops/probe.js';
+import { ChatClient } from '../../cli/ops/chat/client.js';
 import { sandboxTarget, type Target } from '../../cli/ops/target.js';
 import { setTrafficAuto, trafficStatus } from '../../cli/ops/traffic/index.js';
 import type { LoadLevel } from '../../core/protocol.js';
@@ -115,15 +115,19 @@ describe('sandbox surge controller (in-process, on handler counters)', { timeout
     expect(await levelOf('tokyo')).toMatchObject({ level: 0 });
     const sockets = await Promise.all(
       [0, 1].map((i) =>
-        openProbe(target.region('tokyo').websocketUrl, target.token(`u-burst-${i}`, 60), { timeoutMs: 5000 }),
+        ChatClient.connect({
+          url: target.region('tokyo').websocketUrl,
+          token: target.token(`u-burst-${i}`, 60),
+          timeoutMs: 5000,
+        }),
       ),
     );
     let bursting = true;
     const burst = Promise.all(
       sockets.map(async (socket) => {
         while (bursting) {
-          socket.send({ action: 'ping' });
-          socket.send({ action: 'ping' });
+          socket.sendFrame({ action: 'ping' });
+          socket.sendFrame({ action: 'ping' });
           await socket.next((f) => f.type === 'pong', 5000);
           await socket.next((f) => f.type === 'pong', 5000);
         }
@@ -140,13 +144,17 @@ describe('sandbox surge controller (in-process, on handler counters)', { timeout
       // Level 3 sheds new connections (the handlers read the level through a 50 ms cache); only tokyo has auto on.
       await new Promise((r) => setTimeout(r, 100));
       await expect(
-        openProbe(target.region('tokyo').websocketUrl, target.token('u-late', 60), { timeoutMs: 5000 }),
+        ChatClient.connect({
+          url: target.region('tokyo').websocketUrl,
+          token: target.token('u-late', 60),
+          timeoutMs: 5000,
+        }),
       ).rejects.toThrow(/HTTP 429/);
       expect(await levelOf('seoul')).toMatchObject({ level: 0, setBy: null });
     } finally {
       bursting = false;
       await burst.catch(() => {});
-      for (const socket of sockets) socket.close();
+      for (const socket of sockets) void socket.close();
     }
     // 3 -> 2 -> 1 -> 0, one step per cool-down (400 ms) once the lane is calm.
     const seen: number[] = [];

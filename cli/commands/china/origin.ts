@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
-import type { ChinaOriginMove } from '../../ops/china/index.js';
+import type { ChinaOriginMove } from '../../ops/routing/china-origin.js';
 import { color, formatMs } from '../../output.js';
 
 export default class ChinaOrigin extends ChatctlCommand<typeof ChinaOrigin, ChinaOriginMove> {
@@ -19,7 +19,7 @@ export default class ChinaOrigin extends ChatctlCommand<typeof ChinaOrigin, Chin
 
   protected async execute(): Promise<ChinaOriginMove> {
     const { openTarget } = await import('../../ops/target.js');
-    const { moveChinaOrigin } = await import('../../ops/china/index.js');
+    const { moveChinaOrigin } = await import('../../ops/routing/china-origin.js');
     const target = await openTarget(await this.topology());
     return moveChinaOrigin(target, this.args.key, {
       wait: !this.flags['no-wait'],

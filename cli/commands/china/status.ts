@@ -1,5 +1,5 @@
 import { ChatctlCommand } from '../../base.js';
-import type { ChinaStatus } from '../../ops/china/index.js';
+import type { ChinaStatus } from '../../ops/checks/china.js';
 import { color, statusWord } from '../../output.js';
 
 export default class ChinaStatusCommand extends ChatctlCommand<typeof ChinaStatusCommand, ChinaStatus> {
@@ -8,7 +8,7 @@ export default class ChinaStatusCommand extends ChatctlCommand<typeof ChinaStatu
 
   protected async execute(): Promise<ChinaStatus> {
     const { openTarget } = await import('../../ops/target.js');
-    const { chinaStatus } = await import('../../ops/china/index.js');
+    const { chinaStatus } = await import('../../ops/checks/china.js');
     return chinaStatus(await openTarget(await this.topology()));
   }
 

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
 import { durationFlag } from '../../flags.js';
-import type { ChinaTestResult } from '../../ops/china/index.js';
+import type { ChinaTestResult } from '../../ops/checks/china.js';
 import { formatMs } from '../../output.js';
 
 export default class ChinaTest extends ChatctlCommand<typeof ChinaTest, ChinaTestResult> {
@@ -20,7 +20,7 @@ export default class ChinaTest extends ChatctlCommand<typeof ChinaTest, ChinaTes
 
   protected async execute(): Promise<ChinaTestResult> {
     const { openTarget } = await import('../../ops/target.js');
-    const { chinaTest } = await import('../../ops/china/index.js');
+    const { chinaTest } = await import('../../ops/checks/china.js');
     return chinaTest(await openTarget(await this.topology()), {
       pings: this.flags.pings,
       timeoutMs: this.flags.timeout,

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
-import type { DrillAbortResult } from '../../ops/drill/failover.js';
+import type { DrillAbortResult } from '../../ops/drill/abort.js';
 import { formatMs } from '../../output.js';
 
 /** Nothing to abort is not a failure: the state the user wants (no drill holding a region out) is the state. */
@@ -33,7 +33,7 @@ export default class DrillAbort extends ChatctlCommand<typeof DrillAbort, AbortR
       };
     }
     const { openTarget } = await import('../../ops/target.js');
-    const { abortDrill } = await import('../../ops/drill/failover.js');
+    const { abortDrill } = await import('../../ops/drill/abort.js');
     const target = await openTarget(await this.topology());
     return abortDrill(target, { id: this.flags.id });
   }

@@ -30,7 +30,7 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
 
   protected async execute(): Promise<DrillResult> {
     const { openTarget } = await import('../../ops/target.js');
-    const { runFailoverDrill } = await import('../../ops/drill/failover.js');
+    const { runFailoverDrill } = await import('../../ops/drill/run.js');
     const holdMs = this.flags.hold;
     const target = await openTarget(await this.topology());
     const controller = new AbortController();

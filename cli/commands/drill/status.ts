@@ -1,5 +1,5 @@
 import { ChatctlCommand } from '../../base.js';
-import type { DrillStatusResult } from '../../ops/drill/failover.js';
+import type { DrillStatusResult } from '../../ops/drill/status.js';
 import { color, statusWord, table } from '../../output.js';
 
 export default class DrillStatus extends ChatctlCommand<typeof DrillStatus, DrillStatusResult> {
@@ -8,7 +8,7 @@ export default class DrillStatus extends ChatctlCommand<typeof DrillStatus, Dril
   static override examples = ['<%= config.bin %> drill status', '<%= config.bin %> drill status --json'];
 
   protected async execute(): Promise<DrillStatusResult> {
-    const { drillStatus } = await import('../../ops/drill/failover.js');
+    const { drillStatus } = await import('../../ops/drill/status.js');
     return drillStatus();
   }
 

@@ -44,7 +44,7 @@ export default class DrillSurge extends ChatctlCommand<typeof DrillSurge, Result
       });
     }
     const { openTarget } = await import('../../ops/target.js');
-    const { parseDuration } = await import('../../ops/drill/failover.js');
+    const { parseDuration } = await import('../../ops/drill/run.js');
     const { runSurgeDrill } = await import('../../ops/drill/surge.js');
     const target = await openTarget(topology);
     const result = await runSurgeDrill(target, {

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
 import { durationFlag } from '../../flags.js';
-import type { RelayTestResult } from '../../ops/relay-test.js';
+import type { RelayTestResult } from '../../ops/checks/relay-test.js';
+import { exitCodeOf } from '../../ops/checks/verdict.js';
 import { color, formatMs, statusWord, table } from '../../output.js';
 
 export default class RelayTest extends ChatctlCommand<typeof RelayTest, RelayTestResult> {
@@ -26,7 +27,7 @@ export default class RelayTest extends ChatctlCommand<typeof RelayTest, RelayTes
   protected async execute(): Promise<RelayTestResult> {
     const [{ openTarget }, { relayTest }] = await Promise.all([
       import('../../ops/target.js'),
-      import('../../ops/relay-test.js'),
+      import('../../ops/checks/relay-test.js'),
     ]);
     const target = await openTarget(await this.topology());
     return relayTest(target, {
@@ -67,6 +68,6 @@ export default class RelayTest extends ChatctlCommand<typeof RelayTest, RelayTes
   }
 
   protected override exitCodeFor(result: RelayTestResult): number {
-    return result.verdict === 'healthy' ? 0 : result.verdict === 'degraded' ? 1 : 2;
+    return exitCodeOf(result.verdict);
   }
 }

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
 import { durationFlag } from '../../flags.js';
-import type { ReplicationResult } from '../../ops/replication.js';
+import type { ReplicationResult } from '../../ops/checks/replication.js';
+import { exitCodeOf } from '../../ops/checks/verdict.js';
 import { color, formatMs, statusWord, table } from '../../output.js';
 
 export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationCheck, ReplicationResult> {
@@ -32,7 +33,7 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
   protected async execute(): Promise<ReplicationResult> {
     const [{ openTarget }, { checkReplication }] = await Promise.all([
       import('../../ops/target.js'),
-      import('../../ops/replication.js'),
+      import('../../ops/checks/replication.js'),
     ]);
     const target = await openTarget(await this.topology());
     const result = await checkReplication(target, {
@@ -41,7 +42,7 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
       timeoutMs: this.flags.timeout,
     });
     if (!this.flags.report) return result;
-    const { writeReplicationReport } = await import('../../ops/replication-report.js');
+    const { writeReplicationReport } = await import('../../ops/checks/replication-report.js');
     return { ...result, report: await writeReplicationReport(this.flags.report, result) };
   }
 
@@ -116,6 +117,6 @@ export default class ReplicationCheck extends ChatctlCommand<typeof ReplicationC
   }
 
   protected override exitCodeFor(result: ReplicationResult): number {
-    return result.verdict === 'healthy' ? 0 : result.verdict === 'degraded' ? 1 : 2;
+    return exitCodeOf(result.verdict);
   }
 }

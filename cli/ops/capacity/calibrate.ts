@@ -11,7 +11,7 @@ import type { AwsRequestHandler } from '../../../runtime/app.js';
 import { signDevToken } from '../../../runtime/auth/dev-token.js';
 import type { Sandbox, SandboxOptions } from '../../../sandbox/index.js';
 import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
-import { ChatClient } from '../chat-client.js';
+import { ChatClient } from '../chat/client.js';
 import { type RegionCost, ZERO_COST } from './costs.js';
 import { Meter, type MeteredCall, type MeteredRun } from './meter.js';
 

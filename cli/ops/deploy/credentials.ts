@@ -4,7 +4,8 @@
  */
 import { UserError } from '../../../core/errors.js';
 import type { Topology } from '../../../core/topology.js';
-import { explainAwsError } from '../aws-errors.js';
+import { explainAwsError } from '../aws/errors.js';
+import { callerIdentity, type Identity } from '../aws/sts.js';
 import type { AwsClientConfig } from '../target.js';
 
 export interface CallerIdentity {
@@ -24,28 +25,21 @@ export async function requireAwsCredentials(
   doing: string,
   config: AwsClientConfig = { region: 'us-east-1', maxAttempts: 2 },
 ): Promise<CallerIdentity> {
-  const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-  const client = new STSClient(config);
+  let identity: Identity;
   try {
-    try {
-      await client.config.credentials();
-    } catch (error) {
-      throw new UserError(`${doing}: no AWS credentials found`, { hint: NO_CREDENTIALS_HINT, cause: error });
-    }
-    let identity: { Account?: string; Arn?: string };
-    try {
-      identity = await client.send(new GetCallerIdentityCommand({}));
-    } catch (error) {
-      throw explainAwsError(error, `${doing}: checking who the credentials belong to`);
-    }
-    if (identity.Account !== topology.account) {
-      throw new UserError(
-        `${doing}: the credentials are for account ${identity.Account}, but chatctl.json says ${topology.account}`,
-        { hint: 'sign in to the right account (AWS_PROFILE), or fix "account" in chatctl.json' },
-      );
-    }
-    return { account: identity.Account, arn: identity.Arn ?? '' };
-  } finally {
-    client.destroy();
+    identity = await callerIdentity(
+      config,
+      (error) =>
+        new UserError(`${doing}: no AWS credentials found`, { hint: NO_CREDENTIALS_HINT, cause: error }),
+    );
+  } catch (error) {
+    throw explainAwsError(error, `${doing}: checking who the credentials belong to`);
   }
+  if (identity.account !== topology.account) {
+    throw new UserError(
+      `${doing}: the credentials are for account ${identity.account}, but chatctl.json says ${topology.account}`,
+      { hint: 'sign in to the right account (AWS_PROFILE), or fix "account" in chatctl.json' },
+    );
+  }
+  return { account: identity.account, arn: identity.arn ?? '' };
 }

@@ -9,7 +9,8 @@ import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
 import type { Topology } from '../../../core/topology.js';
 import { confirm } from '../../prompt.js';
-import { explainAwsError } from '../aws-errors.js';
+import { cloudformationClient } from '../aws/clients.js';
+import { explainAwsError } from '../aws/errors.js';
 import { awsTarget, openTarget } from '../target.js';
 import { CallbackIoHost, chatAssemblySource, createToolkit } from './assembly.js';
 import { requireAwsCredentials } from './credentials.js';
@@ -151,9 +152,10 @@ export async function diffStacks(
 
 /** Deletes the one chat region stack in `awsRegion` (the region left the topology) and waits for it to go. */
 async function deleteRegionStack(topology: Topology, awsRegion: string, report: (line: string) => void) {
-  const { CloudFormationClient, ListStacksCommand, DeleteStackCommand, waitUntilStackDeleteComplete } =
-    await import('@aws-sdk/client-cloudformation');
-  const client = new CloudFormationClient({ region: awsRegion, maxAttempts: 3 });
+  const { ListStacksCommand, DeleteStackCommand, waitUntilStackDeleteComplete } = await import(
+    '@aws-sdk/client-cloudformation'
+  );
+  const client = await cloudformationClient({ region: awsRegion, maxAttempts: 3 });
   const prefix = names.regionStack(topology, '');
   try {
     const found: string[] = [];

@@ -11,7 +11,8 @@ import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
 import type { Route } from '../../../core/protocol.js';
 import type { Topology } from '../../../core/topology.js';
-import { explainAwsError } from '../aws-errors.js';
+import { dynamodbClientWith, lambdaClientWith, ssmClient } from '../aws/clients.js';
+import { explainAwsError } from '../aws/errors.js';
 import type { AwsClientConfig } from '../target.js';
 
 /** Lambda keeps this much of a region's concurrency unreserved; reservations cannot take it. */
@@ -32,8 +33,8 @@ export interface LambdaConcurrencyQuota {
 
 /** GetAccountSettings in one region: the account's Lambda concurrency quota and what is left unreserved. */
 export async function readLambdaConcurrencyQuota(config: AwsClientConfig): Promise<LambdaConcurrencyQuota> {
-  const { LambdaClient, GetAccountSettingsCommand } = await import('@aws-sdk/client-lambda');
-  const client = new LambdaClient(config);
+  const { GetAccountSettingsCommand } = await import('@aws-sdk/client-lambda');
+  const client = await lambdaClientWith(config);
   try {
     const answer = await client.send(new GetAccountSettingsCommand({}));
     const limit = answer.AccountLimit;
@@ -123,8 +124,8 @@ export async function readBootstrapVersion(
   config: AwsClientConfig,
   parameterName = `/cdk-bootstrap/${DEFAULT_BOOTSTRAP_QUALIFIER}/version`,
 ): Promise<number | undefined> {
-  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-  const client = new SSMClient(config);
+  const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  const client = await ssmClient(config);
   try {
     const answer = await client.send(new GetParameterCommand({ Name: parameterName }));
     const version = Number(answer.Parameter?.Value);
@@ -178,8 +179,8 @@ export async function readDeployedReplicas(
   topology: Topology,
   config: AwsClientConfig,
 ): Promise<string[] | undefined> {
-  const { DynamoDBClient, DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient(config);
+  const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
+  const client = await dynamodbClientWith(config);
   try {
     const answer = await client.send(new DescribeTableCommand({ TableName: names.table(topology) }));
     const regions = (answer.Table?.Replicas ?? [])

@@ -62,11 +62,7 @@ function bootstrapRequirement(assembly: CloudAssemblyLike): { version: number; p
 /** Synthesizes, reads what is deployed and checks every target region. The assembly is returned undisposed. */
 export async function prepareDeploy(topology: Topology, target: Target, options: PrepareOptions) {
   if (options.region !== undefined) findRegion(topology, options.region);
-  const identity = await requireAwsCredentials(
-    topology,
-    'deploy',
-    target.kind === 'sandbox' ? target.clientConfig('us-east-1') : undefined,
-  );
+  const identity = await requireAwsCredentials(topology, 'deploy', target.globalClientConfig());
   const toolkit = await createToolkit(options.ioHost ?? new CallbackIoHost());
   const { source, findings } = await chatAssemblySource(toolkit, topology, {
     bundle: options.bundle,

@@ -5,6 +5,7 @@
  * bootstrap version (`deploy --dry-run` checks the exact one the stacks need).
  */
 import type { Topology } from '../../../core/topology.js';
+import { defaultRegion } from '../aws/sts.js';
 import { requireAwsCredentials } from '../deploy/credentials.js';
 import {
   BASELINE_BOOTSTRAP_VERSION,
@@ -17,18 +18,6 @@ import {
 } from '../deploy/preflight.js';
 import { awsTarget } from '../target.js';
 import { check, type DoctorCheck, guarded } from './checks.js';
-
-async function defaultRegion(): Promise<string | undefined> {
-  const { STSClient } = await import('@aws-sdk/client-sts');
-  const client = new STSClient({});
-  try {
-    return await client.config.region();
-  } catch {
-    return undefined;
-  } finally {
-    client.destroy();
-  }
-}
 
 function fromPreflight(id: string, title: string, result: PreflightCheck): DoctorCheck {
   return check(id, title, result.ok ? 'ok' : 'fail', `${result.awsRegion}: ${result.detail}`, result.action);

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ServerFrame } from '../../../core/protocol.js';
-import { percentile } from '../probe.js';
+import { percentile } from '../time.js';
 
 export type SurgeProfile = 'new-year' | 'earthquake';
 export const SURGE_PROFILES: readonly SurgeProfile[] = ['new-year', 'earthquake'];

@@ -7,11 +7,12 @@
  * level comes back to 0 after the surge. The difference between the runs is the point of the drill.
  * The region's auto setting is put back as it was. Sandbox only (the load it makes would cost real money).
  */
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
 import type { Route } from '../../../core/protocol.js';
 import { findRegion } from '../../../core/topology.js';
+import { cloudwatchClient, withClient } from '../aws/clients.js';
+import { metricData } from '../aws/cloudwatch.js';
 import type { Target } from '../target.js';
 import { setTrafficAuto, setTrafficLevel, trafficStatus } from '../traffic/index.js';
 import {
@@ -299,37 +300,33 @@ async function laneFigures(
   const lanes = Object.entries(target.topology.lanes as Record<string, number | undefined>).filter(
     (entry): entry is [string, number] => entry[1] !== undefined,
   );
-  const client = new CloudWatchClient(target.clientConfig(awsRegion));
-  try {
-    const result = await client.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(from),
-        EndTime: new Date(to + 1000),
-        ScanBy: 'TimestampAscending',
-        MetricDataQueries: lanes.flatMap(([route], i) =>
-          (
-            [
-              ['throttles', 'Throttles', 'Sum'],
-              ['peak', 'ConcurrentExecutions', 'Maximum'],
-            ] as const
-          ).map(([id, metric, stat]) => ({
-            Id: `${id}_${i}`,
-            MetricStat: {
-              Metric: {
-                Namespace: 'AWS/Lambda',
-                MetricName: metric,
-                Dimensions: [
-                  { Name: 'FunctionName', Value: names.function(target.topology, key, route as Route) },
-                ],
-              },
-              Period: 1,
-              Stat: stat,
+  return withClient(cloudwatchClient(target, awsRegion), async (client) => {
+    const results = await metricData(
+      client,
+      lanes.flatMap(([route], i) =>
+        (
+          [
+            ['throttles', 'Throttles', 'Sum'],
+            ['peak', 'ConcurrentExecutions', 'Maximum'],
+          ] as const
+        ).map(([id, metric, stat]) => ({
+          Id: `${id}_${i}`,
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: metric,
+              Dimensions: [
+                { Name: 'FunctionName', Value: names.function(target.topology, key, route as Route) },
+              ],
             },
-          })),
-        ),
-      }),
+            Period: 1,
+            Stat: stat,
+          },
+        })),
+      ),
+      { start: new Date(from), end: new Date(to + 1000), scanBy: 'TimestampAscending' },
     );
-    const byId = new Map((result.MetricDataResults ?? []).map((r) => [r.Id ?? '', r]));
+    const byId = new Map(results.map((r) => [r.Id ?? '', r]));
     const totals: LaneFigures[] = [];
     const perSecond: [string, number[]][] = [];
     lanes.forEach(([route, reserved], i) => {
@@ -349,7 +346,5 @@ async function laneFigures(
       });
     });
     return { totals, perSecond };
-  } finally {
-    client.destroy();
-  }
+  });
 }

@@ -3,19 +3,13 @@
  * written in each region's own replica so it takes effect there at once (the Global Table copies it to the
  * others), with who set it (the operator or the surge controller), why, and the auto settings.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UserError } from '../../../core/errors.js';
-import { names } from '../../../core/names.js';
 import { LOAD_LEVELS, type LoadLevel } from '../../../core/protocol.js';
 import { findRegion } from '../../../core/topology.js';
-import {
-  getLoadLevelRecord,
-  isLoadLevel,
-  type LoadLevelRecord,
-  setLoadLevel,
-} from '../../../runtime/store/load-level.js';
-import { setAutoSettings } from '../../../runtime/surge/state.js';
-import { explainAwsError } from '../aws-errors.js';
+import { isLoadLevel, type LoadLevelRecord } from '../../../runtime/store/load-level.js';
+import { dynamodbClient } from '../aws/clients.js';
+import { readLoadLevel, writeAutoSettings, writeLoadLevel } from '../aws/dynamodb.js';
+import { explainAwsError } from '../aws/errors.js';
 import type { Target } from '../target.js';
 
 export interface TrafficRegionLevel {
@@ -87,13 +81,12 @@ export async function setTrafficLevel(
   options: { region?: string; reason?: string } = {},
 ): Promise<TrafficLevelResult> {
   if (!isLoadLevel(level)) parseLevel(String(level));
-  const table = names.table(target.topology);
   const regions = await Promise.all(
     regionsOf(target, options.region).map(async (spec) => {
-      const client = new DynamoDBClient(target.clientConfig(spec.awsRegion));
+      const client = await dynamodbClient(target, spec.awsRegion);
       try {
-        const previous = await getLoadLevelRecord(client, table, spec.key);
-        const record = await setLoadLevel(client, table, spec.key, level, { reason: options.reason });
+        const previous = await readLoadLevel(target, client, spec.key);
+        const record = await writeLoadLevel(target, client, spec.key, level, { reason: options.reason });
         return { ...describe(record, spec.awsRegion), previous: previous.level };
       } catch (error) {
         throw explainAwsError(error, `setting the load level of ${spec.key}`);
@@ -115,12 +108,11 @@ export async function setTrafficAuto(
   options: { region?: string; maxLevel?: LoadLevel } = {},
 ): Promise<TrafficAutoResult> {
   if (options.maxLevel !== undefined && !isLoadLevel(options.maxLevel)) parseLevel(String(options.maxLevel));
-  const table = names.table(target.topology);
   const regions = await Promise.all(
     regionsOf(target, options.region).map(async (spec) => {
-      const client = new DynamoDBClient(target.clientConfig(spec.awsRegion));
+      const client = await dynamodbClient(target, spec.awsRegion);
       try {
-        const record = await setAutoSettings(client, table, spec.key, {
+        const record = await writeAutoSettings(target, client, spec.key, {
           enabled,
           maxLevel: options.maxLevel,
         });
@@ -140,12 +132,11 @@ export async function trafficStatus(
   target: Target,
   options: { region?: string } = {},
 ): Promise<TrafficStatusResult> {
-  const table = names.table(target.topology);
   const regions = await Promise.all(
     regionsOf(target, options.region).map(async (spec) => {
-      const client = new DynamoDBClient(target.clientConfig(spec.awsRegion));
+      const client = await dynamodbClient(target, spec.awsRegion);
       try {
-        return describe(await getLoadLevelRecord(client, table, spec.key), spec.awsRegion);
+        return describe(await readLoadLevel(target, client, spec.key), spec.awsRegion);
       } catch (error) {
         throw explainAwsError(error, `reading the load level of ${spec.key}`);
       } finally {

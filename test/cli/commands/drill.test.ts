@@ -6,13 +6,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { whereUsersGo } from '../../../cli/ops/drill/failover.js';
 import { listJournals } from '../../../cli/ops/drill/journal.js';
 import type { Target } from '../../../cli/ops/target.js';
 import { serializeTopology } from '../../../core/topology.js';
 import type { Sandbox } from '../../../sandbox/index.js';
 import { writeSandboxState } from '../../../sandbox/state.js';
-import { resetRouting, startDrillSandbox } from '../ops/drill/support.js';
+import { resetRouting, startDrillSandbox, whereUsersGo } from '../ops/drill/support.js';
 
 const bin = resolve('bin/run.js');
 let sandbox: Sandbox;

@@ -3,7 +3,8 @@
 // when $connect is broken while the region's /health still answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../cli/ops/target.js';
-import { canaryRoom, SANDBOX_DEV_TOKEN_SECRET } from '../../../core/index.js';
+import { canaryRoom } from '../../../core/observability.js';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
 import { createChatApp, type WebSocketEvent } from '../../../runtime/app.js';
 import { signDevToken } from '../../../runtime/auth/dev-token.js';
 import { canaryConfigFromEnv, runCanary } from '../../../runtime/canary/lambda.js';

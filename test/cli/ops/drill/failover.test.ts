@@ -2,24 +2,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chatBothWays,
-  chinaStatus,
-  chinaTest,
-  chinaUrl,
-  moveChinaOrigin,
-} from '../../../../cli/ops/china/index.js';
-import { drainRegion, restoreRegion } from '../../../../cli/ops/drain/index.js';
-import {
-  abortDrill,
-  drillStatus,
-  runFailoverDrill,
-  whereUsersGo,
-} from '../../../../cli/ops/drill/failover.js';
+import { chatBothWays } from '../../../../cli/ops/chat/probe.js';
+import { chinaStatus, chinaTest } from '../../../../cli/ops/checks/china.js';
+import { abortDrill } from '../../../../cli/ops/drill/abort.js';
 import { readJournal } from '../../../../cli/ops/drill/journal.js';
+import { runFailoverDrill } from '../../../../cli/ops/drill/run.js';
+import { drillStatus } from '../../../../cli/ops/drill/status.js';
+import { moveChinaOrigin } from '../../../../cli/ops/routing/china-origin.js';
+import { drainRegion } from '../../../../cli/ops/routing/drain.js';
 import type { Target } from '../../../../cli/ops/target.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
-import { resetRouting, routingSnapshot, startDrillSandbox } from './support.js';
+import { resetRouting, routingSnapshot, startDrillSandbox, whereUsersGo } from './support.js';
 
 let sandbox: Sandbox;
 let target: Target;
@@ -35,44 +28,6 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await resetRouting(target);
-});
-
-describe('drain and restore against the sandbox', { timeout: 90_000 }, () => {
-  it('drain: moves the region subnet to another region in TestDNSAnswer; restore brings it back', async () => {
-    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
-    const drained = await drainRegion(target, 'tokyo');
-    expect(drained).toMatchObject({
-      action: 'drain',
-      region: 'tokyo',
-      changed: true,
-      inverted: { before: false, after: true },
-    });
-    expect(drained.dns?.before).toBe('tokyo');
-    expect(drained.dns?.after).not.toBe('tokyo');
-    expect(await whereUsersGo(target, 'tokyo')).toBe(drained.dns?.after);
-    const again = await drainRegion(target, 'tokyo');
-    expect(again.changed).toBe(false);
-    const restored = await restoreRegion(target, 'tokyo');
-    expect(restored).toMatchObject({ action: 'restore', changed: true, dns: { after: 'tokyo' } });
-    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
-  });
-
-  it('drain: refuses the China origin and says what to run; nothing changes', async () => {
-    const before = await routingSnapshot(target);
-    const error = await drainRegion(target, 'seoul').catch((e) => e);
-    expect(error.message).toMatch(/China proxy's origin/);
-    expect(error.hint).toMatch(/chatctl china origin (tokyo|na)/);
-    expect(await routingSnapshot(target)).toBe(before);
-  });
-
-  it('drain: refuses to take the last healthy region out', async () => {
-    await drainRegion(target, 'tokyo', { verify: false });
-    await drainRegion(target, 'na', { verify: false });
-    const error = await drainRegion(target, 'seoul', { verify: false }).catch((e) => e);
-    expect(error.message).toMatch(/would leave 0 healthy region\(s\); the topology requires at least 1/);
-    expect(error.hint).toMatch(/chatctl restore (tokyo|na)/);
-    expect(await whereUsersGo(target, 'seoul')).toBe('seoul');
-  });
 });
 
 describe('failover drill against the sandbox', { timeout: 90_000 }, () => {
@@ -137,7 +92,7 @@ describe('failover drill against the sandbox', { timeout: 90_000 }, () => {
   });
 
   it('drill: with --move-china-origin, China clients keep chatting and the origin comes back', async () => {
-    const url = chinaUrl(target, '');
+    const url = target.chinaProxyUrl(undefined) ?? '';
     let chattedDuringHold: Awaited<ReturnType<typeof chatBothWays>> | undefined;
     let holdOrigin: string | undefined;
     const drill = runFailoverDrill(target, {

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drillStatus } from '../../../../cli/ops/drill/failover.js';
 import {
   acquireDrillLock,
   type DrillJournal,
@@ -12,6 +11,7 @@ import {
   writeJournal,
 } from '../../../../cli/ops/drill/journal.js';
 import { markdownReport, resultOf, writeReport } from '../../../../cli/ops/drill/report.js';
+import { drillStatus } from '../../../../cli/ops/drill/status.js';
 
 let dir: string;
 beforeEach(async () => {

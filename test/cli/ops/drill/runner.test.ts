@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sleep } from '../../../../cli/ops/drain/route53.js';
 import { initialRecords, runSteps, type StepDef } from '../../../../cli/ops/drill/runner.js';
+import { sleep } from '../../../../cli/ops/time.js';
 
 type Ctx = { log: string[] };
 

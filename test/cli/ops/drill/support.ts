@@ -4,15 +4,13 @@ import {
   ListHealthChecksCommand,
   ListResourceRecordSetsCommand,
   Route53Client,
+  UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { inject } from 'vitest';
-import { moveChinaOrigin } from '../../../../cli/ops/china/index.js';
-import {
-  listHealthChecks,
-  readRoutingStates,
-  route53,
-  setInverted,
-} from '../../../../cli/ops/drain/route53.js';
+import { route53Client, withClient } from '../../../../cli/ops/aws/clients.js';
+import { whereUsersGo as dnsAnswer, listHealthChecks } from '../../../../cli/ops/aws/route53.js';
+import { moveChinaOrigin } from '../../../../cli/ops/routing/china-origin.js';
+import { readRoutingStates } from '../../../../cli/ops/routing/observe.js';
 import { sandboxTarget, type Target } from '../../../../cli/ops/target.js';
 import { defaultTopology, type Topology } from '../../../../core/topology.js';
 import { type Sandbox, type SandboxOptions, start } from '../../../../sandbox/index.js';
@@ -47,7 +45,7 @@ export async function startDrillSandbox(
 export async function waitAllHealthy(target: Target, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const states = await readRoutingStates(target);
+    const states = await withClient(route53Client(target), (client) => readRoutingStates(target, client));
     if (states.every((s) => s.healthy && !s.inverted)) return;
     if (Date.now() > deadline) throw new Error(`regions not healthy: ${JSON.stringify(states)}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -56,14 +54,12 @@ export async function waitAllHealthy(target: Target, timeoutMs = 20_000): Promis
 
 /** Puts every health check back to not inverted and the China origin back where chatctl.json says. */
 export async function resetRouting(target: Target): Promise<void> {
-  const client = route53(target);
-  try {
+  await withClient(route53Client(target), async (client) => {
     for (const check of await listHealthChecks(client)) {
-      if (check.HealthCheckConfig?.Inverted) await setInverted(client, check, false);
+      if (!check.HealthCheckConfig?.Inverted) continue;
+      await client.send(new UpdateHealthCheckCommand({ HealthCheckId: check.Id, Inverted: false }));
     }
-  } finally {
-    client.destroy();
-  }
+  });
   if (target.topology.china.enabled) {
     await moveChinaOrigin(target, target.topology.china.originRegion, { wait: false });
   }
@@ -74,7 +70,7 @@ export async function resetRouting(target: Target): Promise<void> {
 export async function routingSnapshot(target: Target): Promise<string> {
   const client = new Route53Client(target.globalClientConfig());
   try {
-    const zone = target.sandbox?.hostedZoneId ?? target.topology.hostedZone.id;
+    const zone = target.hostedZoneId;
     const { $metadata: _a, ...records } = await client.send(
       new ListResourceRecordSetsCommand({ HostedZoneId: zone }),
     );
@@ -83,4 +79,9 @@ export async function routingSnapshot(target: Target): Promise<string> {
   } finally {
     client.destroy();
   }
+}
+
+/** The region Route 53 sends the users of `key` to now. */
+export async function whereUsersGo(target: Target, key: string): Promise<string | undefined> {
+  return (await withClient(route53Client(target), (client) => dnsAnswer(target, client, key))).region;
 }

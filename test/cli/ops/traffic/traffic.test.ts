@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openProbe, type ProbeSocket } from '../../../../cli/ops/probe.js';
+import { ChatClient } from '../../../../cli/ops/chat/client.js';
 import type { Target } from '../../../../cli/ops/target.js';
 import {
   parseLevel,
@@ -32,23 +32,25 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-async function member(region: string, roomId: string, user: string): Promise<ProbeSocket> {
-  const socket = await openProbe(target.region(region).websocketUrl, target.token(user, 600), {
+async function member(region: string, roomId: string, user: string): Promise<ChatClient> {
+  const socket = await ChatClient.connect({
+    url: target.region(region).websocketUrl,
+    token: target.token(user, 600),
     timeoutMs: 5000,
   });
-  socket.send({ action: 'join', roomId });
+  socket.sendFrame({ action: 'join', roomId });
   await socket.next((f) => f.type === 'joined', 5000);
   return socket;
 }
 
 /** Sends a reaction and returns what the server answered: the broadcast reaction or an error. */
 async function react(
-  socket: ProbeSocket,
+  socket: ChatClient,
   roomId: string,
   messageId: string,
   emoji: string,
 ): Promise<ServerFrame> {
-  socket.send({ action: 'react', roomId, messageId, emoji });
+  socket.sendFrame({ action: 'react', roomId, messageId, emoji });
   return socket.next((f) => (f.type === 'reaction' && f.emoji === emoji) || f.type === 'error', 5000);
 }
 
@@ -58,7 +60,7 @@ describe('traffic levels against the sandbox', { timeout: 90_000 }, () => {
     const tokyo = await member('tokyo', roomId, 'u-tokyo');
     const seoul = await member('seoul', roomId, 'u-seoul');
     try {
-      tokyo.send({ action: 'send', roomId, text: 'hello', clientMsgId: 'm1' });
+      tokyo.sendFrame({ action: 'send', roomId, text: 'hello', clientMsgId: 'm1' });
       const ack = await tokyo.next((f) => f.type === 'ack', 5000);
       const messageId = ack.type === 'ack' ? ack.messageId : '';
       expect((await react(tokyo, roomId, messageId, '👍')).type).toBe('reaction');
@@ -83,7 +85,7 @@ describe('traffic levels against the sandbox', { timeout: 90_000 }, () => {
       }
       expect(shed).toMatchObject({ type: 'error', code: 'OVERLOADED' });
       // send is never shed; seoul (level 0) still serves reactions.
-      tokyo.send({ action: 'send', roomId, text: 'still here', clientMsgId: 'm2' });
+      tokyo.sendFrame({ action: 'send', roomId, text: 'still here', clientMsgId: 'm2' });
       expect((await tokyo.next((f) => f.type === 'ack' || f.type === 'error', 5000)).type).toBe('ack');
       expect((await react(seoul, roomId, messageId, '🎉')).type).toBe('reaction');
 

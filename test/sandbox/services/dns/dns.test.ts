@@ -1,7 +1,7 @@
 // The sandbox's DNS server, queried over UDP and TCP as a stub resolver would (with the EDNS0 client
 // subnet, or without it from 127.0.0.1), answering the hosted zone as Route 53's name servers do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DnsResponse, queryDns } from '../../../../cli/ops/dns-query.js';
+import { type DnsResponse, queryDns } from '../../../../cli/ops/chat/dns-query.js';
 import { names } from '../../../../core/names.js';
 import { defaultTopology } from '../../../../core/topology.js';
 import type { Sandbox } from '../../../../sandbox/index.js';

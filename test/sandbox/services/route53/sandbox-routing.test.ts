@@ -13,7 +13,7 @@ import {
   TestDNSAnswerCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient, type FrameOf } from '../../../../cli/ops/chat-client.js';
+import { ChatClient, type FrameOf } from '../../../../cli/ops/chat/client.js';
 import { names } from '../../../../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../../../core/runtime-env.js';
 import { defaultTopology } from '../../../../core/topology.js';

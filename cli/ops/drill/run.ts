@@ -1,0 +1,108 @@
+/**
+ * `chatctl drill failover <KEY>`: a rehearsal of losing a region (the steps are in steps.ts). A failed or
+ * interrupted drill restores what it changed before it ends; the journal lets `drill status` / `drill
+ * abort` deal with one that crashed.
+ */
+import { hostname } from 'node:os';
+import { isAbsolute, relative } from 'node:path';
+import { UserError } from '../../../core/errors.js';
+import { findRegion } from '../../../core/topology.js';
+import type { Target } from '../target.js';
+import {
+  acquireDrillLock,
+  type DrillJournal,
+  drillsDir,
+  journalPath,
+  newDrillId,
+  releaseDrillLock,
+  writeJournal,
+} from './journal.js';
+import { type DrillResult, resultOf, writeReport } from './report.js';
+import { initialRecords, type Renderer, runSteps } from './runner.js';
+import { type Ctx, steps } from './steps.js';
+
+export interface FailoverDrillOptions {
+  readonly region: string;
+  readonly dryRun?: boolean;
+  readonly holdMs?: number;
+  /** Markdown report path (the JSON result goes beside it); a .json path gets the JSON result only. */
+  readonly reportFile?: string;
+  /** When the region is the China origin: move the origin away first and back afterwards. */
+  readonly moveChinaOrigin?: boolean;
+  /** Where journals live (default .chatctl/drills in the working directory). */
+  readonly dir?: string;
+  readonly renderer?: Renderer;
+  /** SIGINT/SIGTERM: restore, then end with verdict "aborted". */
+  readonly interrupt?: AbortSignal;
+  /** Per-check time limit of the preflight health run. */
+  readonly healthTimeoutMs?: number;
+  /** How long DNS may take to shift or come back. */
+  readonly shiftTimeoutMs?: number;
+  /** Called when the drill's id is known (before any change). */
+  readonly onStart?: (journal: DrillJournal) => void;
+}
+
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) {
+    throw new UserError(`"${text}" is not a duration`, {
+      hint: 'use a number with a unit: 500ms, 30s, 5m, 1h',
+    });
+  }
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return Math.round(Number(match[1]) * unit);
+}
+
+export async function runFailoverDrill(target: Target, options: FailoverDrillOptions): Promise<DrillResult> {
+  findRegion(target.topology, options.region);
+  if (target.topology.regions.length < 2) {
+    throw new UserError('a failover drill needs at least two regions', {
+      hint: 'add one: chatctl region add',
+    });
+  }
+  const dir = options.dir ?? drillsDir();
+  const id = newDrillId(options.region);
+  const defs = steps();
+  const journal: DrillJournal = {
+    id,
+    kind: 'failover',
+    region: options.region,
+    target: target.kind,
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    dryRun: options.dryRun === true,
+    holdMs: options.holdMs ?? 0,
+    state: 'running',
+    changes: { drained: false, restored: false },
+    steps: initialRecords(defs),
+  };
+  if (!journal.dryRun) await acquireDrillLock(dir, id);
+  try {
+    await writeJournal(dir, journal);
+    options.onStart?.(journal);
+    const ctx: Ctx = { target, journal, dir, options };
+    const run = await runSteps(defs, ctx, journal.steps, {
+      renderer: options.renderer ?? 'silent',
+      interrupt: options.interrupt,
+      onChange: async () => writeJournal(dir, journal),
+    });
+    journal.verdict = run.verdict;
+    if (run.verdict === 'aborted')
+      journal.endReason = `interrupted (${String(options.interrupt?.reason ?? 'signal')})`;
+    else if (run.failedStep) journal.endReason = `step ${run.failedStep} failed`;
+    journal.state = 'finished';
+    journal.endedAt = new Date().toISOString();
+    await writeJournal(dir, journal);
+  } finally {
+    if (!journal.dryRun) await releaseDrillLock(dir, id);
+  }
+  const file = journalPath(dir, id);
+  const shown = relative(process.cwd(), file);
+  let result = resultOf(journal, {
+    floorMs: target.timing.shiftFloorMs,
+    journalFile: shown.startsWith('..') || isAbsolute(shown) ? file : shown,
+  });
+  if (options.reportFile) result = { ...result, report: await writeReport(options.reportFile, result) };
+  return result;
+}

@@ -1,0 +1,276 @@
+/**
+ * The steps of `chatctl drill failover`, in order: preflight (health, replication, safety rules), [move the
+ * China origin away], drain, verify DNS (time to shift), verify chat where DNS now sends the region's users,
+ * hold, restore and verify DNS (time to restore), [move the China origin back], verify the chat room
+ * converged in every replica. Routing changes only through cli/ops/routing/ (journalled.ts wraps it).
+ * `steps()` is one list of small step objects, longer than 100 lines as a whole on purpose: the drill reads
+ * top to bottom in the order it runs.
+ */
+import { UserError } from '../../../core/errors.js';
+import { names } from '../../../core/names.js';
+import { openClients, route53Client, withClient } from '../aws/clients.js';
+import { chatRecordTtl } from '../aws/route53.js';
+import { chatBothWays } from '../chat/probe.js';
+import { moveChinaOrigin } from '../routing/china-origin.js';
+import { drainRegion } from '../routing/drain.js';
+import { drainSafety } from '../routing/observe.js';
+import { assertSafe, type SafetyVerdict } from '../routing/safety.js';
+import { verifyShift } from '../routing/verify.js';
+import type { Target } from '../target.js';
+import { round, sleep } from '../time.js';
+import { type DrillJournal, writeJournal } from './journal.js';
+import { restoreDrained } from './journalled.js';
+import type { FailoverDrillOptions } from './run.js';
+import type { StepDef } from './runner.js';
+
+export interface Ctx {
+  target: Target;
+  journal: DrillJournal;
+  dir: string;
+  options: FailoverDrillOptions;
+  safety?: SafetyVerdict;
+  chinaTo?: string;
+  drainedAt?: number;
+  peer?: string;
+  /** What DNS answered for the drained region's users (the address their clients reach chat.<domain> at). */
+  shiftedRecords?: readonly string[];
+}
+
+const save = (ctx: Ctx) => writeJournal(ctx.dir, ctx.journal);
+
+export function steps(): StepDef<Ctx>[] {
+  const dry = (ctx: Ctx) => (ctx.journal.dryRun ? 'dry run: not changed' : false);
+  return [
+    {
+      name: 'preflight',
+      title: 'Preflight: health, replication, safety rules',
+      async run(ctx, step) {
+        const { target, journal } = ctx;
+        step.progress('checking every region (chatctl health) and the safety rules');
+        const { runHealth } = await import('../checks/health.js');
+        const [health, safety] = await Promise.all([
+          runHealth(target, { timeoutMs: ctx.options.healthTimeoutMs }),
+          drainSafety(target, journal.region, {
+            moveChinaOrigin: ctx.options.moveChinaOrigin,
+            command: 'drill',
+          }),
+        ]);
+        ctx.safety = safety;
+        // The canary alarm steers each region's Route 53 check: a region whose canary is in ALARM is already
+        // out of DNS, so draining another would leave fewer regions than the drill assumes.
+        const canaryName = (key: string) => `${names.alarmPrefix(target.topology, key)}canary`;
+        const canaryDown = health.regions.filter((r) =>
+          (
+            (r.checks.find((c) => c.name === 'alarms')?.data?.alarms as { name: string }[] | undefined) ?? []
+          ).some((a) => a.name === canaryName(r.key)),
+        );
+        if (canaryDown.length > 0) {
+          throw new UserError(
+            `the canary alarm is in ALARM in ${canaryDown.map((r) => r.key).join(', ')}: its chat path is broken and Route 53 already routes around it`,
+            { hint: 'fix that region first: chatctl health --region KEY' },
+          );
+        }
+        const canaries = health.regions.filter(
+          (r) => r.checks.find((c) => c.name === 'canary')?.status === 'ok',
+        ).length;
+        const notOk = health.regions.filter((r) => r.status !== 'ok');
+        const problems = notOk.flatMap((r) =>
+          r.checks
+            .filter((c) => c.status === 'fail' || c.status === 'warn')
+            .map((c) => `${r.key} ${c.name}: ${c.detail}`),
+        );
+        if (problems.length > 0) {
+          throw new UserError(`not every region is healthy: ${problems.join('; ')}`, {
+            hint: 'a drill starts from a healthy system: see chatctl health',
+          });
+        }
+        assertSafe(safety, journal.region);
+        const replication = health.regions
+          .flatMap((r) => r.checks.filter((c) => c.name === 'replication' && c.latencyMs !== undefined))
+          .map((c) => c.latencyMs as number);
+        if (safety.chinaOriginSuggestion && ctx.options.moveChinaOrigin)
+          ctx.chinaTo = safety.chinaOriginSuggestion;
+        return (
+          `${health.regions.length} regions healthy` +
+          (canaries > 0 ? `, canary passing in ${canaries} and no canary alarm in ALARM` : '') +
+          (replication.length > 0 ? `, replication checked in ${round(Math.max(...replication))} ms` : '') +
+          `; ${safety.remaining.length} would keep serving (${safety.remaining.join(', ')}), minimum ${target.topology.minHealthyRegions}` +
+          (ctx.chinaTo ? `; China origin will move to ${ctx.chinaTo}` : '')
+        );
+      },
+    },
+    {
+      name: 'move-china-origin',
+      title: 'Move the China proxy origin away',
+      skip: (ctx) => dry(ctx) || (ctx.chinaTo ? false : 'not the China origin'),
+      async run(ctx, step) {
+        const to = ctx.chinaTo!;
+        ctx.journal.changes.chinaOrigin = { from: ctx.journal.region, to, moved: true, movedBack: false };
+        await save(ctx);
+        step.progress(`UpdateDistribution: origin -> ${to}`);
+        const move = await moveChinaOrigin(ctx.target, to, { signal: step.signal });
+        return `origin ${move.from ?? '?'} -> ${to}, serving after ${round(move.servedAfterMs ?? 0)} ms`;
+      },
+    },
+    {
+      name: 'drain',
+      title: 'Drain the region',
+      skip: dry,
+      async run(ctx) {
+        const { target, journal } = ctx;
+        // The one routing path: safety rules, then the journal hook, then the change (verified next step).
+        const drained = await drainRegion(target, journal.region, {
+          command: 'drill',
+          verify: false,
+          // Write the intent first: if the process dies right after the change, `drill abort` still knows.
+          beforeChange: async (change) => {
+            if (!change.changed) return;
+            journal.changes.drained = true;
+            await save(ctx);
+          },
+          afterChange: (_change, at) => {
+            ctx.drainedAt = at;
+          },
+        });
+        return drained.changed
+          ? `health check ${drained.healthCheckId} inverted`
+          : `health check ${drained.healthCheckId} was already inverted (left as it was)`;
+      },
+    },
+    {
+      name: 'verify-dns',
+      title: 'Verify DNS moved the region’s users',
+      skip: dry,
+      async run(ctx, step) {
+        const { target, journal } = ctx;
+        step.progress(`TestDNSAnswer from ${journal.region}'s subnet until it answers another region`);
+        await withClient(route53Client(target), async (client) => {
+          const moved = await verifyShift(target, client, 'drain', journal.region, {
+            since: ctx.drainedAt ?? performance.now(),
+            timeoutMs: ctx.options.shiftTimeoutMs,
+            signal: step.signal,
+          });
+          journal.timeToShiftMs = Math.round(moved.elapsedMs);
+          journal.shiftedTo = moved.answer.region;
+          ctx.shiftedRecords = moved.answer.records;
+          // A resolver that cached the old answer just before the shift keeps it for the record's TTL.
+          const ttlSeconds = await chatRecordTtl(target, client, journal.region);
+          journal.dnsTtlSeconds = ttlSeconds;
+          journal.timeToClientMovedMs = journal.timeToShiftMs + ttlSeconds * 1000;
+          const serving = ctx.safety?.remaining ?? [];
+          if (serving.length > 0 && !serving.includes(moved.answer.region!)) {
+            throw new Error(
+              `DNS sent ${journal.region}'s users to ${moved.answer.region}, which was not serving`,
+            );
+          }
+        });
+        return `${journal.region}'s subnet now answered by ${journal.shiftedTo} after ${journal.timeToShiftMs} ms (floor ${target.timing.shiftFloorMs} ms); a client honouring the ${journal.dnsTtlSeconds} s TTL has moved by ${journal.timeToClientMovedMs} ms`;
+      },
+    },
+    {
+      name: 'verify-chat',
+      title: 'Verify chat where DNS sends the region’s users',
+      skip: dry,
+      async run(ctx, step) {
+        const { target, journal } = ctx;
+        const to = journal.shiftedTo;
+        if (!to) throw new Error('DNS did not say where users go');
+        const others = target.topology.regions.map((r) => r.key).filter((k) => k !== journal.region);
+        ctx.peer = others.find((k) => k !== to) ?? to;
+        const roomId = `drill-${journal.id.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`.slice(0, 64);
+        journal.roomId = roomId;
+        await save(ctx);
+        step.progress(`a ${journal.region} user at ${to} and a user in ${ctx.peer} chat in ${roomId}`);
+        // The drained region's user connects as a user's client does: to chat.<domain>, at DNS's answer.
+        const chat = await chatBothWays(
+          target,
+          target.globalEndpoint(to, ctx.shiftedRecords),
+          target.region(ctx.peer).websocketUrl,
+          {
+            timeoutMs: target.timing.chatTimeoutMs,
+            signal: step.signal,
+            roomId,
+          },
+        );
+        return `${journal.region} user at ${to} <-> user in ${ctx.peer}: ${chat.aToBMs} ms / ${chat.bToAMs} ms`;
+      },
+    },
+    {
+      name: 'hold',
+      title: 'Hold',
+      skip: (ctx) => dry(ctx) || (ctx.journal.holdMs <= 0 ? 'no hold' : false),
+      async run(ctx, step) {
+        const end = performance.now() + ctx.journal.holdMs;
+        for (;;) {
+          const left = end - performance.now();
+          if (left <= 0) break;
+          step.progress(`${Math.ceil(left / 1000)} s left (Ctrl-C restores the region and stops)`);
+          await sleep(Math.min(1000, left), step.signal);
+        }
+        return `held ${ctx.journal.holdMs} ms`;
+      },
+    },
+    {
+      name: 'restore',
+      title: 'Restore the region and verify DNS',
+      cleanup: true,
+      skip: (ctx) => dry(ctx) || (ctx.journal.changes.drained ? false : 'nothing to restore'),
+      async run(ctx, step) {
+        const result = await restoreDrained(ctx.target, ctx.journal, ctx.dir, {
+          timeoutMs: ctx.options.shiftTimeoutMs,
+          progress: (t) => step.progress(t),
+        });
+        ctx.journal.timeToRestoreMs = result.timeToRestoreMs;
+        return `${ctx.journal.region}'s subnet answered by ${ctx.journal.region} again after ${result.timeToRestoreMs} ms`;
+      },
+    },
+    {
+      name: 'restore-china-origin',
+      title: 'Move the China proxy origin back',
+      cleanup: true,
+      skip: (ctx) =>
+        ctx.journal.changes.chinaOrigin?.moved && !ctx.journal.changes.chinaOrigin.movedBack
+          ? false
+          : 'the China origin was not moved',
+      async run(ctx) {
+        const move = ctx.journal.changes.chinaOrigin!;
+        const back = await moveChinaOrigin(ctx.target, move.from);
+        move.movedBack = true;
+        await save(ctx);
+        return `origin ${move.to} -> ${move.from}, serving after ${round(back.servedAfterMs ?? 0)} ms`;
+      },
+    },
+    {
+      name: 'verify-replication',
+      title: 'Verify replication converged',
+      skip: (ctx) => dry(ctx) || (ctx.journal.roomId ? false : 'no chat room to compare'),
+      async run(ctx, step) {
+        const { target, journal } = ctx;
+        const { verifyRoom } = await import('../checks/replication.js');
+        const clients = openClients(target);
+        const keys = target.regions().map((r) => r.spec.key);
+        const started = performance.now();
+        const timeoutMs = Math.max(10_000, target.topology.replication.lagThresholdMs * 5);
+        try {
+          for (;;) {
+            const verify = await verifyRoom(clients, journal.roomId!, keys, 5000);
+            if (verify.consistent) {
+              const count = verify.replicas[0]?.count ?? 0;
+              return `room ${journal.roomId}: ${count} items identical in ${keys.length} replicas after ${Math.round(performance.now() - started)} ms`;
+            }
+            if (performance.now() - started > timeoutMs) {
+              const diff = verify.differing.slice(0, 5).map((d) => JSON.stringify(d));
+              throw new UserError(`room ${journal.roomId} differs between replicas: ${diff.join('; ')}`, {
+                hint: `see: chatctl replication check --verify ${journal.roomId}`,
+              });
+            }
+            step.progress(`waiting for ${keys.length} replicas to agree`);
+            await sleep(200, step.signal);
+          }
+        } finally {
+          clients.close();
+        }
+      },
+    },
+  ];
+}

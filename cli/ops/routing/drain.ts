@@ -1,0 +1,150 @@
+/**
+ * The one routine that changes production routing: `drain` takes a region out of latency routing by
+ * inverting its Route 53 health check, `restore` puts it back by reverting it. `chatctl drain`/`restore` and
+ * every drill go through it: the safety rules first (for a drain that changes something), a hook that lets
+ * the caller journal the change before it is made, the change, and verification with TestDNSAnswer from the
+ * region's probe subnet.
+ */
+import { type HealthCheck, type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { findRegion } from '../../../core/topology.js';
+import { route53Client } from '../aws/clients.js';
+import { explainAwsError } from '../aws/errors.js';
+import { answerIndex, findHealthCheck, testDnsFrom } from '../aws/route53.js';
+import type { Target } from '../target.js';
+import { drainSafety } from './observe.js';
+import { assertSafe, type SafetyProblem } from './safety.js';
+import { verifyShift } from './verify.js';
+
+export type RoutingAction = 'drain' | 'restore';
+
+export interface DnsShift {
+  /** The region whose probe subnet asked. */
+  readonly from: string;
+  readonly before?: string;
+  readonly after?: string;
+  /** From the health-check change to the first answer that shows it. */
+  readonly elapsedMs: number;
+  readonly records: readonly string[];
+}
+
+export interface DrainResult {
+  readonly action: RoutingAction;
+  readonly region: string;
+  readonly healthCheckId: string;
+  /** False when the health check was already as asked (nothing changed). */
+  readonly changed: boolean;
+  readonly inverted: { readonly before: boolean; readonly after: boolean };
+  /** Safety rules that --force overrode (drain only). */
+  readonly overridden: readonly SafetyProblem[];
+  readonly dns?: DnsShift;
+}
+
+/** A change about to be made, or just made, as the journal hooks see it. */
+export interface RoutingChange {
+  readonly action: RoutingAction;
+  readonly region: string;
+  readonly healthCheckId: string;
+  /** False when the health check is already as asked: nothing is sent to Route 53. */
+  readonly changed: boolean;
+}
+
+export interface DrainOptions {
+  /** Override the safety rules (the command asks for the key typed back first). */
+  readonly force?: boolean;
+  /** Poll TestDNSAnswer until the change shows (default true). */
+  readonly verify?: boolean;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly client?: Route53Client;
+  /** The command the safety hints name ("drill" for a drill). */
+  readonly command?: 'drain' | 'drill';
+  /** Awaited just before the health check is updated: the drill writes its intent to the journal here. */
+  readonly beforeChange?: (change: RoutingChange) => Promise<void> | void;
+  /**
+   * Awaited once the health check is as asked (changed or already so), before verification; `at` is
+   * performance.now() when the change was sent (where the time to shift starts).
+   */
+  readonly afterChange?: (change: RoutingChange, at: number) => Promise<void> | void;
+}
+
+export function drainRegion(target: Target, key: string, options: DrainOptions = {}): Promise<DrainResult> {
+  return changeRegionRouting(target, key, 'drain', options);
+}
+
+export function restoreRegion(target: Target, key: string, options: DrainOptions = {}): Promise<DrainResult> {
+  return changeRegionRouting(target, key, 'restore', options);
+}
+
+async function setInverted(client: Route53Client, check: HealthCheck, inverted: boolean): Promise<void> {
+  await client
+    .send(new UpdateHealthCheckCommand({ HealthCheckId: check.Id, Inverted: inverted }))
+    .catch((error) =>
+      Promise.reject(
+        explainAwsError(error, `${inverted ? 'inverting' : 'reverting'} health check ${check.Id}`),
+      ),
+    );
+}
+
+/**
+ * Drain (invert the region's health check) or restore (revert it), then, unless `verify` is false, poll
+ * TestDNSAnswer from the region's probe subnet until the answer shows the change. Only a drain that changes
+ * something runs the safety rules.
+ */
+async function changeRegionRouting(
+  target: Target,
+  key: string,
+  action: RoutingAction,
+  options: DrainOptions,
+): Promise<DrainResult> {
+  findRegion(target.topology, key);
+  const inverted = action === 'drain';
+  const client = options.client ?? (await route53Client(target));
+  try {
+    const check = await findHealthCheck(target, client, key);
+    const before = check.HealthCheckConfig?.Inverted === true;
+    const changed = before !== inverted;
+    let overridden: SafetyProblem[] = [];
+    if (inverted && changed) {
+      const verdict = await drainSafety(target, key, { client, command: options.command });
+      if (!verdict.ok && !options.force) {
+        assertSafe(verdict, key, { forceHint: options.command !== 'drill' });
+      }
+      overridden = [...verdict.problems];
+    }
+    const verify = options.verify !== false;
+    const index = verify ? await answerIndex(target, client) : undefined;
+    const initial = index ? await testDnsFrom(target, client, key, index) : undefined;
+    const change: RoutingChange = { action, region: key, healthCheckId: check.Id!, changed };
+    await options.beforeChange?.(change);
+    const at = performance.now();
+    if (changed) await setInverted(client, check, inverted);
+    await options.afterChange?.(change, at);
+    let dns: DnsShift | undefined;
+    if (index) {
+      const shifted = await verifyShift(target, client, action, key, {
+        since: at,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        index,
+      });
+      dns = {
+        from: key,
+        before: initial?.region,
+        after: shifted.answer.region,
+        elapsedMs: Math.round(shifted.elapsedMs),
+        records: shifted.answer.records,
+      };
+    }
+    return {
+      action,
+      region: key,
+      healthCheckId: check.Id!,
+      changed,
+      inverted: { before, after: inverted },
+      overridden,
+      dns,
+    };
+  } finally {
+    if (!options.client) client.destroy();
+  }
+}

@@ -1,0 +1,122 @@
+import { GetHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { route53Client, withClient } from '../../../../cli/ops/aws/clients.js';
+import { findHealthCheck } from '../../../../cli/ops/aws/route53.js';
+import { drainRegion, type RoutingChange, restoreRegion } from '../../../../cli/ops/routing/drain.js';
+import type { Target } from '../../../../cli/ops/target.js';
+import type { Sandbox } from '../../../../sandbox/index.js';
+import { resetRouting, routingSnapshot, startDrillSandbox, whereUsersGo } from '../drill/support.js';
+
+let sandbox: Sandbox;
+let target: Target;
+
+beforeAll(async () => {
+  ({ sandbox, target } = await startDrillSandbox());
+});
+afterAll(async () => {
+  await sandbox?.stop();
+});
+afterEach(async () => {
+  await resetRouting(target);
+});
+
+/** Whether the region's health check is inverted in Route 53 right now. */
+async function invertedNow(key: string): Promise<boolean> {
+  return withClient(route53Client(target), async (client) => {
+    const check = await findHealthCheck(target, client, key);
+    const out = await client.send(new GetHealthCheckCommand({ HealthCheckId: check.Id }));
+    return out.HealthCheck?.HealthCheckConfig?.Inverted === true;
+  });
+}
+
+describe('drain and restore against the sandbox', { timeout: 90_000 }, () => {
+  it('drain: moves the region subnet to another region in TestDNSAnswer; restore brings it back', async () => {
+    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
+    const drained = await drainRegion(target, 'tokyo');
+    expect(drained).toMatchObject({
+      action: 'drain',
+      region: 'tokyo',
+      changed: true,
+      inverted: { before: false, after: true },
+    });
+    expect(drained.dns?.before).toBe('tokyo');
+    expect(drained.dns?.after).not.toBe('tokyo');
+    expect(await whereUsersGo(target, 'tokyo')).toBe(drained.dns?.after);
+    const again = await drainRegion(target, 'tokyo');
+    expect(again.changed).toBe(false);
+    const restored = await restoreRegion(target, 'tokyo');
+    expect(restored).toMatchObject({ action: 'restore', changed: true, dns: { after: 'tokyo' } });
+    expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
+  });
+
+  it('drain: refuses the China origin and says what to run; nothing changes', async () => {
+    const before = await routingSnapshot(target);
+    const error = await drainRegion(target, 'seoul').catch((e) => e);
+    expect(error.message).toMatch(/China proxy's origin/);
+    expect(error.hint).toMatch(/chatctl china origin (tokyo|na)/);
+    expect(await routingSnapshot(target)).toBe(before);
+  });
+
+  it('drain: refuses to take the last healthy region out', async () => {
+    await drainRegion(target, 'tokyo', { verify: false });
+    await drainRegion(target, 'na', { verify: false });
+    const error = await drainRegion(target, 'seoul', { verify: false }).catch((e) => e);
+    expect(error.message).toMatch(/would leave 0 healthy region\(s\); the topology requires at least 1/);
+    expect(error.hint).toMatch(/chatctl restore (tokyo|na)/);
+    expect(await whereUsersGo(target, 'seoul')).toBe('seoul');
+  });
+});
+
+describe('routing: the one routine and its journal hooks', { timeout: 90_000 }, () => {
+  it('drain: beforeChange runs before the health check is inverted, afterChange once it is', async () => {
+    const seen: string[] = [];
+    const result = await drainRegion(target, 'tokyo', {
+      verify: false,
+      beforeChange: async (change: RoutingChange) => {
+        seen.push(`before ${change.action} changed=${change.changed} inverted=${await invertedNow('tokyo')}`);
+      },
+      afterChange: async (change: RoutingChange, at: number) => {
+        expect(at).toBeGreaterThan(0);
+        seen.push(`after ${change.action} inverted=${await invertedNow('tokyo')}`);
+      },
+    });
+    expect(result.changed).toBe(true);
+    expect(seen).toEqual(['before drain changed=true inverted=false', 'after drain inverted=true']);
+  });
+
+  it('drain: a hook that throws stops the change (a drill that cannot journal does not drain)', async () => {
+    const before = await routingSnapshot(target);
+    const error = await drainRegion(target, 'tokyo', {
+      verify: false,
+      beforeChange: () => {
+        throw new Error('journal not writable');
+      },
+    }).catch((e: Error) => e);
+    expect((error as Error).message).toBe('journal not writable');
+    expect(await routingSnapshot(target)).toBe(before);
+    expect(await invertedNow('tokyo')).toBe(false);
+  });
+
+  it('restore: of a region that is not drained changes nothing, and afterChange still reports it restored', async () => {
+    const changes: RoutingChange[] = [];
+    const result = await restoreRegion(target, 'na', {
+      verify: false,
+      afterChange: (change) => {
+        changes.push(change);
+      },
+    });
+    expect(result.changed).toBe(false);
+    expect(changes).toEqual([expect.objectContaining({ action: 'restore', region: 'na', changed: false })]);
+  });
+
+  it('drain: as a drill, the refusal names no --force (a drill never overrides the safety rules)', async () => {
+    await drainRegion(target, 'tokyo', { verify: false });
+    await drainRegion(target, 'na', { verify: false });
+    const asDrill = await drainRegion(target, 'seoul', { verify: false, command: 'drill' }).catch((e) => e);
+    const asDrain = await drainRegion(target, 'seoul', { verify: false }).catch((e) => e);
+    expect(asDrill.message).toMatch(/refusing to drain seoul/);
+    expect(asDrill.hint).not.toMatch(/--force/);
+    expect(asDrain.hint).toMatch(/--force/);
+    expect(await whereUsersGo(target, 'seoul')).toBe('seoul');
+  });
+});

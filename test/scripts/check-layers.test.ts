@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const script = resolve('scripts/check-layers.mjs');
+const run = promisify(execFile);
+let root: string | undefined;
+
+afterEach(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+  root = undefined;
+});
+
+/** Runs the layer check on a tree of the given files; resolves with its exit code and output. */
+async function checkTree(files: Record<string, string>): Promise<{ code: number; output: string }> {
+  root = await mkdtemp(join(tmpdir(), 'chatctl-layers-'));
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
+  try {
+    const { stdout } = await run(process.execPath, [script], { cwd: root });
+    return { code: 0, output: stdout };
+  } catch (error) {
+    const e = error as { code: number; stderr: string };
+    return { code: e.code, output: e.stderr };
+  }
+}
+
+describe('check-layers: the CLI inner boundaries', () => {
+  it('check-layers: a drill that sends UpdateHealthCheck itself is refused (routing changes only through routing/)', async () => {
+    const result = await checkTree({
+      'cli/ops/drill/steps.ts': "import { UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';\n",
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(
+      /cli\/ops\/drill\/steps\.ts: imports UpdateHealthCheckCommand .* only cli\/ops\/routing\/ changes routing/,
+    );
+  });
+
+  it('check-layers: a client made outside cli/ops/aws/ is refused, statically or at run time', async () => {
+    const result = await checkTree({
+      'cli/ops/checks/health.ts': "import { Route53Client } from '@aws-sdk/client-route-53';\n",
+      'cli/commands/chat.ts': "const { CloudFrontClient } = await import('@aws-sdk/client-cloudfront');\n",
+      'cli/ops/chat/endpoint.ts':
+        "const sdk = await import('@aws-sdk/client-route-53');\nconst c = new sdk.Route53Client({});\n",
+      'cli/ops/routing/china-origin.ts':
+        "import { UpdateDistributionCommand, CloudFrontClient } from '@aws-sdk/client-cloudfront';\n",
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/cli\/ops\/checks\/health\.ts: imports Route53Client/);
+    expect(result.output).toMatch(
+      /cli\/commands\/chat\.ts: takes CloudFrontClient from @aws-sdk\/client-cloudfront at run time/,
+    );
+    expect(result.output).toMatch(/cli\/ops\/chat\/endpoint\.ts: makes a Route53Client/);
+    expect(result.output).toMatch(/cli\/ops\/routing\/china-origin\.ts: imports CloudFrontClient/);
+    expect(result.output).not.toMatch(/UpdateDistributionCommand/);
+  });
+
+  it('check-layers: the shape the CLI has passes (clients in aws/, changes in routing/, types anywhere)', async () => {
+    const result = await checkTree({
+      'cli/ops/aws/clients.ts': "const { Route53Client } = await import('@aws-sdk/client-route-53');\n",
+      'cli/ops/routing/drain.ts':
+        "import { type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';\n",
+      'cli/ops/checks/region.ts': "import type { LambdaClient } from '@aws-sdk/client-lambda';\n",
+      'cli/ops/deploy/preflight.ts': "const { GetParameterCommand } = await import('@aws-sdk/client-ssm');\n",
+    });
+    expect(result).toEqual({ code: 0, output: 'layers ok\n' });
+  });
+});
