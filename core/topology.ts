@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines because the schema, its messages that name the field and the atomic file I/O stay in the one
+ * module that may read the file.
+ *
  * The topology: `chatctl.json`, the one source of truth for the CLI, the CDK app and the sandbox.
  * This module is the only code that reads or writes that file.
  */

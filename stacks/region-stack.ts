@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines because it wires one region's resources in one place; each construct it uses lives in a file
+ * of its own.
+ *
  * One region of the chat: the WebSocket API and its per-route functions (each with its concurrency lane), the
  * relay function, the HTTP /health API, the region's custom domains and certificate, its Route 53 health check
  * and its latency record for the chat name. The table is referenced by name (its replica lives in this region).

@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines because the queues, versions and pause/resume state change together; the stream reading, the
+ * writes and the pair queues are in the other files of this folder.
+ *
  * Global Table replication between the regions' DynamoDB Local databases.
  *
  * Each region's stream is polled (./stream.ts); a change written there by a client (not by replication)

@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines because the traffic model, the per-region sums, the lanes and the cost all read one Traffic;
+ * split, they would hand it back and forth.
+ *
  * The planner: from a peak (input.ts) and the measured per-route costs (costs.ts) to each region's load at
  * the peak, a verdict per quota (quotas.ts), the lanes to reserve, and the month's cost (prices.ts).
  * Traffic model: each region originates its share of the messages; a cross-region room has half its members

@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines because it holds one small function per operation, each validating its input as CloudWatch
+ * does, over the one metric and alarm store.
+ *
  * CloudWatch's operations in the sandbox, each taking the input in its JSON shape (./protocol.ts decodes all
  * three protocols into it) and returning the result in that shape: PutMetricData, GetMetricData,
  * GetMetricStatistics, ListMetrics, PutMetricAlarm, DescribeAlarms, SetAlarmState, DeleteAlarms. Parameters

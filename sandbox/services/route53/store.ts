@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines because each region's seeding (checks and records as the stacks create them) stays next to the
+ * state it writes.
+ *
  * Route 53's state in the sandbox: one public hosted zone's record sets, the health checks with their
  * checkers, and the changes made. Each running region is seeded as the stacks create it: a health check
  * (found by its CallerReference) on the region's /health, with the canary also a CLOUDWATCH_METRIC check on
