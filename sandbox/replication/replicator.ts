@@ -1,6 +1,6 @@
 /**
- * Over 400 lines because the queues, versions and pause/resume state change together; the stream reading, the
- * writes and the pair queues are in the other files of this folder.
+ * Over 400 lines because the pair queues and the pause/resume state change together; the stream reading, each
+ * region's replica, the versions and the writes are in the other files of this folder.
  *
  * Global Table replication between the regions' DynamoDB Local databases.
  *
