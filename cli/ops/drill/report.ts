@@ -157,6 +157,21 @@ export async function writeReport(
   file: string,
   result: DrillResult,
 ): Promise<{ markdown?: string; json: string; svg?: string }> {
+  return writeReportFiles(
+    file,
+    result,
+    () => `${timelineReport(result)}\n`,
+    (svgName) => markdownReport(result, svgName),
+  );
+}
+
+/** A drill's report files (failover and surge alike): FILE.json alone, or FILE + FILE.json + FILE.svg. */
+export async function writeReportFiles(
+  file: string,
+  result: unknown,
+  svg: () => string,
+  markdown: (svgName: string) => string,
+): Promise<{ markdown?: string; json: string; svg?: string }> {
   await mkdir(dirname(file), { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
   if (extname(file).toLowerCase() === '.json') {
@@ -166,8 +181,8 @@ export async function writeReport(
   const base = file.slice(0, file.length - extname(file).length);
   const jsonFile = `${base}.json`;
   const svgFile = `${base}.svg`;
-  await writeFileAtomic(svgFile, `${timelineReport(result)}\n`);
-  await writeFileAtomic(file, markdownReport(result, basename(svgFile)));
+  await writeFileAtomic(svgFile, svg());
+  await writeFileAtomic(file, markdown(basename(svgFile)));
   await writeFileAtomic(jsonFile, json);
   return { markdown: file, json: jsonFile, svg: svgFile };
 }

@@ -3,9 +3,8 @@
  * (the load level, send ack p99 and the connect shed rate, second by second). `--report FILE.md` writes
  * FILE.md, FILE.json and FILE.svg; `--report FILE.json` only the JSON.
  */
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname, extname } from 'node:path';
-import { writeFileAtomic } from '../../../core/topology.js';
+import { basename } from 'node:path';
+import { writeReportFiles } from './report.js';
 import type { SurgeDrillResult, SurgeRun, TimelinePoint } from './surge.js';
 
 const pct = (rate: number) => `${(rate * 100).toFixed(1)}%`;
@@ -111,21 +110,14 @@ export function surgeSvg(result: SurgeDrillResult): string {
 }
 
 /** Writes FILE.md + FILE.json + FILE.svg (or FILE.json alone); returns the paths. */
-export async function writeSurgeReport(
+export function writeSurgeReport(
   file: string,
   result: SurgeDrillResult,
 ): Promise<{ markdown?: string; json: string; svg?: string }> {
-  await mkdir(dirname(file), { recursive: true });
-  const json = `${JSON.stringify(result, null, 2)}\n`;
-  if (extname(file).toLowerCase() === '.json') {
-    await writeFileAtomic(file, json);
-    return { json: file };
-  }
-  const stem = file.slice(0, file.length - extname(file).length);
-  const jsonFile = `${stem}.json`;
-  const svgFile = `${stem}.svg`;
-  await writeFileAtomic(svgFile, surgeSvg(result));
-  await writeFileAtomic(file, surgeMarkdown(result, svgFile));
-  await writeFileAtomic(jsonFile, json);
-  return { markdown: file, json: jsonFile, svg: svgFile };
+  return writeReportFiles(
+    file,
+    result,
+    () => surgeSvg(result),
+    (svgName) => surgeMarkdown(result, svgName),
+  );
 }
