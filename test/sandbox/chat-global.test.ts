@@ -218,7 +218,10 @@ describe('chat across regions', () => {
     joiner.send({ action: 'join', roomId });
     const joined = await joiner.next((f) => f.type === 'joined' && f.roomId === roomId, 10_000);
     const joinedAt = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Talk on until enough sends started after the joined frame (at most 10 s: a loaded machine sends slowly).
+    for (let t = 0; t < 200 && acks.filter((a) => a.sentAt > joinedAt).length < 8; t++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     stop = true;
     await talking;
     const last = acks.at(-1)!.clientMsgId;
