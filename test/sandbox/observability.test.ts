@@ -12,9 +12,7 @@ import {
 import {
   CreateHealthCheckCommand,
   GetHealthCheckStatusCommand,
-  ListResourceRecordSetsCommand,
   Route53Client,
-  TestDNSAnswerCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../cli/ops/chat/client.js';
@@ -24,7 +22,7 @@ import { names } from '../../core/names.js';
 import { defaultTopology } from '../../core/topology.js';
 import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
 import type { Sandbox } from '../../sandbox/index.js';
-import { eventually } from './services/support.js';
+import { eventually, latencyAnswerFor } from './services/support.js';
 import { clientConfig, startTestSandbox } from './support.js';
 
 const topology = { ...defaultTopology(), lanes: { ...defaultTopology().lanes, connect: 2 } };
@@ -108,23 +106,7 @@ async function lambdaSum(
   return stat === 'Maximum' ? Math.max(0, ...values) : values.reduce((a, b) => a + b, 0);
 }
 
-async function answerFor(fromKey: string): Promise<string | undefined> {
-  const [ip, mask] = (topology.regions.find((r) => r.key === fromKey)?.probeSubnet ?? '').split('/');
-  const chat = names.chatRecord(topology);
-  const answer = await r53.send(
-    new TestDNSAnswerCommand({
-      HostedZoneId: topology.hostedZone.id,
-      RecordName: chat,
-      RecordType: 'A',
-      EDNS0ClientSubnetIP: ip,
-      EDNS0ClientSubnetMask: mask,
-    }),
-  );
-  const records = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: topology.hostedZone.id }));
-  return records.ResourceRecordSets?.find(
-    (r) => r.Name === `${chat}.` && r.ResourceRecords?.some((v) => v.Value === answer.RecordData?.[0]),
-  )?.SetIdentifier;
-}
+const answerFor = (fromKey: string) => latencyAnswerFor(r53, topology, fromKey);
 
 describe('sandbox observability', { timeout: 90_000 }, () => {
   it('lanes: a flood of $connect is throttled at its lane of 2 (HTTP 500, counted in Throttles) while send keeps its own lane', async () => {

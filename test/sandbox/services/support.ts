@@ -5,7 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  ListResourceRecordSetsCommand,
+  type Route53Client,
+  TestDNSAnswerCommand,
+} from '@aws-sdk/client-route-53';
 import { WebSocketServer } from 'ws';
+import { names } from '../../../core/names.js';
 import type { Topology } from '../../../core/topology.js';
 import type { RegionRuntimeInfo } from '../../../sandbox/contracts.js';
 import { type Edge, startEdge } from '../../../sandbox/edge.js';
@@ -205,4 +211,27 @@ export async function startGlobalTestbed(
       await Promise.all(gateways.map((g) => g.stop()));
     },
   };
+}
+
+/** The region key whose chat record TestDNSAnswer gives a client in `fromKey`'s probe subnet. */
+export async function latencyAnswerFor(
+  r53: Route53Client,
+  topology: Topology,
+  fromKey: string,
+): Promise<string | undefined> {
+  const [ip, mask] = (topology.regions.find((r) => r.key === fromKey)?.probeSubnet ?? '').split('/');
+  const chat = names.chatRecord(topology);
+  const answer = await r53.send(
+    new TestDNSAnswerCommand({
+      HostedZoneId: topology.hostedZone.id,
+      RecordName: chat,
+      RecordType: 'A',
+      EDNS0ClientSubnetIP: ip,
+      EDNS0ClientSubnetMask: mask,
+    }),
+  );
+  const records = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: topology.hostedZone.id }));
+  return records.ResourceRecordSets?.find(
+    (r) => r.Name === `${chat}.` && r.ResourceRecords?.some((v) => v.Value === answer.RecordData?.[0]),
+  )?.SetIdentifier;
 }

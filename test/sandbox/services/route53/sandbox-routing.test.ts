@@ -8,9 +8,7 @@ import {
 import {
   GetHealthCheckStatusCommand,
   ListHealthChecksCommand,
-  ListResourceRecordSetsCommand,
   Route53Client,
-  TestDNSAnswerCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient, type FrameOf } from '../../../../cli/ops/chat/client.js';
@@ -20,7 +18,7 @@ import { defaultTopology } from '../../../../core/topology.js';
 import { signDevToken } from '../../../../runtime/auth/dev-token.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { clientConfig, startTestSandbox } from '../../support.js';
-import { eventually } from '../support.js';
+import { eventually, latencyAnswerFor } from '../support.js';
 
 const INTERVAL_MS = 200;
 const THRESHOLD = 2;
@@ -47,23 +45,7 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-async function answerFor(fromKey: string): Promise<string | undefined> {
-  const [ip, mask] = (topology.regions.find((r) => r.key === fromKey)?.probeSubnet ?? '').split('/');
-  const chat = names.chatRecord(topology);
-  const answer = await r53.send(
-    new TestDNSAnswerCommand({
-      HostedZoneId: topology.hostedZone.id,
-      RecordName: chat,
-      RecordType: 'A',
-      EDNS0ClientSubnetIP: ip,
-      EDNS0ClientSubnetMask: mask,
-    }),
-  );
-  const records = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: topology.hostedZone.id }));
-  return records.ResourceRecordSets?.find(
-    (r) => r.Name === `${chat}.` && r.ResourceRecords?.some((v) => v.Value === answer.RecordData?.[0]),
-  )?.SetIdentifier;
-}
+const answerFor = (fromKey: string) => latencyAnswerFor(r53, topology, fromKey);
 
 async function checkStatus(key: string): Promise<string | undefined> {
   const list = await r53.send(new ListHealthChecksCommand({}));
