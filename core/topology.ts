@@ -49,7 +49,8 @@ const regionSchema = z.strictObject({
 
 const laneSchema = z.partialRecord(
   z.enum(ROUTES as unknown as [Route, ...Route[]]),
-  z.int().min(1, 'reserved concurrency is at least 1').max(1000),
+  // No upper bound here: what fits is the account's quota in each region, which the deploy preflight reads.
+  z.int().min(1, 'reserved concurrency is at least 1'),
 );
 
 const pagingSchema = z
@@ -223,14 +224,6 @@ export const topologySchema = z
           message: `the shares sum to ${Number(sum.toFixed(4))}; they must sum to 1`,
         });
       }
-    }
-    const reserved = Object.values(topology.lanes).reduce<number>((sum, n) => sum + (n ?? 0), 0);
-    if (reserved > 900) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['lanes'],
-        message: `reserves ${reserved}; Lambda keeps 100 of the default 1000 unreserved, so lanes may sum to at most 900`,
-      });
     }
   });
 

@@ -89,7 +89,7 @@ describe('core/topology', () => {
       (t) => (t.minHealthyRegions = 4),
       /minHealthyRegions: at most the number of regions \(3\)/,
     ],
-    ['lanes', (t) => (t.lanes = { send: 800, relay: 200 }), /lanes: reserves 1000/],
+    ['lanes.send', (t) => (t.lanes = { send: 0 }), /lanes\.send: reserved concurrency is at least 1/],
     ['lanes.bogus', (t) => ((t.lanes as Record<string, number>).bogus = 5), /lanes/],
     ['unknown field', (t) => ((t as Record<string, unknown>).colour = 'blue'), /unknown field\(s\): colour/],
     ['missing field', (t) => delete (t as Partial<Topology>).regions, /regions: is required/],
@@ -103,6 +103,12 @@ describe('core/topology', () => {
       expect(error.message).toMatch(expected);
     });
   }
+
+  it('topology: lanes above the default quota are taken (the deploy preflight checks the real quota)', () => {
+    const topology = defaultTopology();
+    topology.lanes = { send: 2000, relay: 400, join: 350 };
+    expect(parseTopology(topology, 'chatctl.json').lanes).toEqual({ send: 2000, relay: 400, join: 350 });
+  });
 
   it('topology: a corrupt JSON file gives a clear error and is left byte-for-byte unchanged', async () => {
     const corrupt = '{ "app": "chat", "regions": [ \n';
