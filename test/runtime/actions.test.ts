@@ -1,14 +1,4 @@
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  type MockInstance,
-  vi,
-} from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage, ServerFrame } from '../../core/protocol.js';
 import {
   type ConnectionsServer,
@@ -28,6 +18,8 @@ let seoul: Region;
 const { client, calls } = dynamoClient();
 const WRITES = ['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand'];
 
+// First, so that its spy also reads the warnings of the file's own setup.
+expectOnlyJoinNoticeWarnings();
 beforeAll(async () => {
   connections = await startConnectionsServer();
   const table = await freshTable(client, 'actions');
@@ -36,8 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await connections.close();
 });
-
-expectOnlyJoinNoticeWarnings();
 
 const framesOf = <T extends ServerFrame['type']>(id: string, type: T) =>
   connections.framesFor(id).filter((f) => f.type === type) as Extract<ServerFrame, { type: T }>[];

@@ -20,12 +20,13 @@ let connections: ConnectionsServer;
 let seoul: Region;
 const { client } = dynamoClient();
 
+// First, so that its spy also reads the warnings of the file's own setup.
+expectOnlyJoinNoticeWarnings();
 beforeAll(async () => {
   connections = await startConnectionsServer();
   const table = await freshTable(client, 'app');
   seoul = region('seoul', { client, table, connections });
 });
-expectOnlyJoinNoticeWarnings();
 
 afterAll(async () => {
   await connections.close();

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEventV2, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterEach, beforeEach, expect, inject, type MockInstance, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject, type MockInstance, vi } from 'vitest';
 import type { ServerFrame } from '../../core/protocol.js';
 import { type ChatApp, type ChatAppDeps, createChatApp, type WebSocketEvent } from '../../runtime/app.js';
 import { signDevToken } from '../../runtime/auth/dev-token.js';
@@ -281,17 +281,24 @@ export const cmid = () => `c-${randomBytes(6).toString('hex')}`;
 
 /**
  * A runtime harness runs seoul alone: the other regions' relays do not answer, so each join logs that it could
- * not tell them. Call at the top of a test file: each test then reads those lines instead of printing them,
- * and fails on any other warning.
+ * not tell them. Call at the top of a test file, before its beforeAll: each test then reads those lines instead
+ * of printing them, and fails on any other warning. A test that expects a warning reads it with `take()`.
  */
-export function expectOnlyJoinNoticeWarnings(): void {
+export function expectOnlyJoinNoticeWarnings(): { take(): string[] } {
   let warn: MockInstance<typeof console.warn>;
-  beforeEach(() => {
+  const joinNotice = /^telling \w+ of a join in \S+ failed/;
+  const take = () => {
+    const lines = warn.mock.calls.map(([line]) => String(line));
+    warn.mockClear();
+    return lines.filter((l) => !joinNotice.test(l));
+  };
+  beforeAll(() => {
     warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   });
-  afterEach(() => {
-    const lines = warn.mock.calls.map(([line]) => String(line));
+  afterEach(() => expect(take()).toEqual([]));
+  afterAll(() => {
+    expect(take()).toEqual([]);
     warn.mockRestore();
-    expect(lines.filter((l) => !/^telling \w+ of a join in \S+ failed/.test(l))).toEqual([]);
   });
+  return { take };
 }
