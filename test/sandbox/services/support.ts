@@ -104,21 +104,8 @@ export async function startFakeGateway(key: string, awsRegion: string): Promise<
   };
 }
 
-/** Polls until `check` returns true (a safety timeout, not a speed assertion). */
-export async function eventually(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 20_000,
-  stepMs = 50,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
-
 export type { Edge } from '../../../sandbox/edge.js';
+export { eventually } from '../../support/eventually.js';
 
 /** The global services as the Sandbox runs them, with the hooks it calls. */
 export interface GlobalServices {

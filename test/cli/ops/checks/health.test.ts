@@ -24,6 +24,7 @@ import { defaultTopology, type Topology } from '../../../../core/topology.js';
 import { setLoadLevel } from '../../../../runtime/store/load-level.js';
 import { type Sandbox, start } from '../../../../sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../../../../sandbox/state.js';
+import { eventually } from '../../../support/eventually.js';
 
 // The JSON contract of `chatctl health --json` (issue: typed result), checked on real results.
 const check = z.strictObject({
@@ -158,6 +159,15 @@ describe('health against the sandbox', () => {
       expect(elapsed).toBeLessThan(timeoutMs + 4000);
     } finally {
       sandbox.faults.heal('tokyo');
+      // Route 53 and the alarms see the heal a few checks later; the next test needs tokyo serving.
+      await eventually(
+        async () => {
+          const after = await runHealth(target, { timeoutMs: 3000, replication: false });
+          return regionOf(after, 'tokyo').status === 'ok';
+        },
+        60_000,
+        500,
+      );
     }
   });
 
