@@ -83,6 +83,63 @@ export interface ConsoleSnapshot {
   readonly china?: { readonly url: string; readonly distributionId: string; readonly origin?: string };
   /** The faults `POST /faults` takes, as the buttons offer them. */
   readonly faultKinds: readonly string[];
+  /** The drill last started from the console (POST /console/drills), step by step as it runs. */
+  readonly drill?: ConsoleDrill;
+}
+
+export type ConsoleDrillStepStatus = 'pending' | 'running' | 'passed' | 'failed' | 'skipped' | 'aborted';
+
+export interface ConsoleDrillStep {
+  readonly name: string;
+  readonly title: string;
+  readonly status: ConsoleDrillStepStatus;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly detail?: string;
+}
+
+/** One drill of the journal, as the console shows it. */
+export interface ConsoleDrill {
+  readonly id: string;
+  readonly kind: string;
+  readonly region: string;
+  readonly target: 'sandbox' | 'aws';
+  readonly dryRun: boolean;
+  /** unfinished: the journal says running but its process is gone (see chatctl drill status). */
+  readonly state: 'running' | 'finished' | 'unfinished';
+  readonly verdict?: 'passed' | 'failed' | 'aborted';
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly endReason?: string;
+  readonly steps: readonly ConsoleDrillStep[];
+  readonly timeToShiftMs?: number;
+  readonly timeToRestoreMs?: number;
+  readonly shiftedTo?: string;
+  /** The drill report's SVG timeline (drawn by the CLI's report code); absent while the drill runs. */
+  readonly timelineSvg?: string;
+}
+
+/** GET /console/drills: the journal's recent drills, newest first. */
+export interface ConsoleDrillsReply {
+  /** False when the sandbox runs without the CLI's drills (started by a test or an embedding program). */
+  readonly available: boolean;
+  /** The kinds POST /console/drills starts. */
+  readonly kinds: readonly string[];
+  readonly drills: readonly ConsoleDrill[];
+}
+
+/** POST /console/drills: start a drill (a dry run unless dryRun is false). */
+export interface StartDrillRequest {
+  readonly kind: string;
+  readonly region: string;
+  /** Default true: a dry run changes nothing. */
+  readonly dryRun?: boolean;
+  /** How long a real drill keeps the region out (default 30 s). */
+  readonly holdMs?: number;
+}
+export interface StartDrillReply {
+  readonly drill: ConsoleDrill;
 }
 
 /** A development token for the console's chat panes (the sandbox's $connect accepts it for an hour). */
@@ -119,6 +176,8 @@ export interface ControlRoutes {
     reply: ConsoleTokenReply;
   };
   consoleSnapshot: { method: 'GET'; path: '/console/snapshot'; request: undefined; reply: ConsoleSnapshot };
+  consoleDrills: { method: 'GET'; path: '/console/drills'; request: undefined; reply: ConsoleDrillsReply };
+  startDrill: { method: 'POST'; path: '/console/drills'; request: StartDrillRequest; reply: StartDrillReply };
 }
 
 /** The console page (HTML, then its script), served from the package. */

@@ -10,12 +10,14 @@ import { InvalidTokenError, signDevToken } from '../runtime/auth/dev-token.js';
 import { consoleSnapshot } from './console/snapshot.js';
 import type {
   AddRegionReply,
+  ConsoleDrillsReply,
   ConsoleSnapshot,
   ConsoleTokenReply,
   ErrorReply,
   FaultReply,
   HealReply,
   RemoveRegionReply,
+  StartDrillReply,
   StatusReply,
   StopReply,
 } from './control-api.js';
@@ -31,6 +33,8 @@ type Reply =
   | StopReply
   | ConsoleSnapshot
   | ConsoleTokenReply
+  | ConsoleDrillsReply
+  | StartDrillReply
   | ErrorReply;
 
 export function controlHandler(sandbox: Sandbox, requestStop: () => void): ControlHandler {
@@ -47,6 +51,12 @@ export function controlHandler(sandbox: Sandbox, requestStop: () => void): Contr
     }
     if (method === 'POST' && path === '/console/token') {
       return { status: 200, body: consoleToken(String(input.userId ?? '')) satisfies ConsoleTokenReply };
+    }
+    if (method === 'GET' && path === '/console/drills') {
+      return { status: 200, body: (await sandbox.drills.list()) satisfies ConsoleDrillsReply };
+    }
+    if (method === 'POST' && path === '/console/drills') {
+      return { status: 202, body: { drill: await sandbox.drills.start(input) } satisfies StartDrillReply };
     }
     if (method === 'POST' && path === '/faults') {
       const fault = sandbox.faults.inject(String(input.region), String(input.fault));

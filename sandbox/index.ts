@@ -7,6 +7,7 @@ import type { Topology } from '../core/topology.js';
 import type { SandboxOptions } from './options.js';
 import { Sandbox } from './sandbox.js';
 
+export type { DrillContext, SandboxDrills, StartedDrill } from './console/drills.js';
 export type { ActiveFault, Fault, FaultKind } from './faults.js';
 export { formatFault, parseFault, parseFaultKind } from './faults.js';
 export type { LagSetting } from './latency.js';

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import type { SandboxDrills } from './console/drills.js';
 import {
   type ActiveFault,
   type Fault,
@@ -97,6 +98,11 @@ export interface SandboxOptions {
   readonly canary?: boolean | { readonly intervalMs?: number };
   /** How often CloudWatch stores the sandbox's figures and evaluates its alarms (default 1000 ms). */
   readonly metricsIntervalMs?: number;
+  /**
+   * The console's drills (console/drills.ts): list the journal's drills and start one. The CLI's `sandbox up`
+   * passes its own; without it the console's drills panel says drills need `chatctl sandbox up`.
+   */
+  readonly drills?: SandboxDrills;
 }
 
 export interface SandboxFaults {

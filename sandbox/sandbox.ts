@@ -10,6 +10,7 @@ import type { AwsRequestHandler } from '../runtime/app.js';
 import { type AccessPolicy, accessPolicy, newControlSecret } from './access.js';
 import { SandboxCanary } from './canary.js';
 import { ChatTables } from './chat-table.js';
+import { ConsoleDrills } from './console/drills.js';
 import { consoleRoutes } from './console/server.js';
 import { controlHandler } from './control.js';
 import { CONSOLE_PAGE_PATH, CONTROL_PREFIX } from './control-api.js';
@@ -83,6 +84,8 @@ export class Sandbox {
   readonly controlSecret: string;
   /** The chat canary of every region, when the `canary` option runs it (canary.ts). */
   canary: SandboxCanary | undefined;
+  /** The drill the console started, and the drills hook it lists and starts them through. */
+  readonly drills: ConsoleDrills;
 
   private currentTopology: Topology;
   private phase: Phase = 'new';
@@ -122,6 +125,10 @@ export class Sandbox {
     const requireRegion = (key: string) => void this.requireRegion(key);
     this.faults = faultsView(this.faultRegistry, requireRegion, this.writeLog);
     this.replication = replicationView(() => this.started().replicator, requireRegion, this.lagMs);
+    this.drills = new ConsoleDrills(options.drills, () => ({
+      topology: this.currentTopology,
+      state: this.state,
+    }));
   }
 
   /** Brings everything up; on a failure, stops what had started and throws. */
@@ -260,6 +267,8 @@ export class Sandbox {
   /** Stops everything it started (after any region change and state write in progress); idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // A drill started from the console puts back what it changed while everything still runs.
+      await this.drills.stop();
       await this.changing;
       await this.writing;
       this.phase = 'stopping';

@@ -61,5 +61,6 @@ export async function consoleSnapshot(sandbox: Sandbox): Promise<ConsoleSnapshot
     lag: sandbox.replication.pairs(),
     ...(china ? { china: { ...china, origin: cloudfront?.chinaOrigin() } } : {}),
     faultKinds: FAULT_KINDS.map((k) => (k === 'latency' ? 'latency=200' : k)),
+    ...(sandbox.drills.live ? { drill: sandbox.drills.live } : {}),
   };
 }

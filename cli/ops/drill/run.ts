@@ -40,6 +40,8 @@ export interface FailoverDrillOptions {
   readonly shiftTimeoutMs?: number;
   /** Called when the drill's id is known (before any change). */
   readonly onStart?: (journal: DrillJournal) => void;
+  /** Called each time the journal is written for a step's change, and once the drill has ended. */
+  readonly onChange?: (journal: DrillJournal) => void;
 }
 
 export function parseDuration(text: string): number {
@@ -85,7 +87,10 @@ export async function runFailoverDrill(target: Target, options: FailoverDrillOpt
     const run = await runSteps(defs, ctx, journal.steps, {
       renderer: options.renderer ?? 'silent',
       interrupt: options.interrupt,
-      onChange: async () => writeJournal(dir, journal),
+      onChange: async () => {
+        await writeJournal(dir, journal);
+        options.onChange?.(journal);
+      },
     });
     journal.verdict = run.verdict;
     if (run.verdict === 'aborted')
@@ -94,6 +99,7 @@ export async function runFailoverDrill(target: Target, options: FailoverDrillOpt
     journal.state = 'finished';
     journal.endedAt = new Date().toISOString();
     await writeJournal(dir, journal);
+    options.onChange?.(journal);
   } finally {
     if (!journal.dryRun) await releaseDrillLock(dir, id);
   }

@@ -32,6 +32,7 @@ export interface SandboxStatus {
 }
 
 import { waitForAnswers } from '../../../sandbox/http.js';
+import { drillsDir } from '../drill/journal.js';
 import { control } from './control.js';
 import { sandboxProcessAlive, stopLeftovers } from './leftovers.js';
 
@@ -106,7 +107,10 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
   const cwd = options.cwd ?? process.cwd();
   const statePath = sandboxStatePath(cwd);
   for (const note of await ensureNoSandbox(statePath)) options.onNote?.(note);
-  const { start } = await import('../../../sandbox/index.js');
+  const [{ start }, { consoleDrills }] = await Promise.all([
+    import('../../../sandbox/index.js'),
+    import('../drill/console.js'),
+  ]);
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => {
     requestStop = resolve;
@@ -124,6 +128,8 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
     onError: options.onError,
     // The chat canary runs in every region, and Route 53 routes on it as the stacks deploy it.
     canary: true,
+    // The console lists this folder's drill journal and starts drills into it, as `chatctl drill` does.
+    drills: consoleDrills({ dir: drillsDir(cwd) }),
   });
   const onSignal = () => requestStop();
   process.once('SIGINT', onSignal);

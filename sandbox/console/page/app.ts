@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ConsoleSnapshot } from '../../control-api.js';
 import { openEvents, secret } from './api.js';
 import { ChatPane } from './chat.js';
+import { Drills } from './drills.js';
 import { LagHeatMap } from './heatmap.js';
 import { Routing, Topology } from './topology.js';
 
@@ -50,6 +51,8 @@ function App() {
             user=${['alice', 'bob', 'chen', 'dana'][i % 4]} via=${`region:${regions[i % regions.length]}`} />`,
         )}
       </div>
+      <h2>Drills</h2>
+      <${Drills} snapshot=${snapshot} />
     </main>`;
 }
 
