@@ -137,6 +137,8 @@ export interface StartDrillRequest {
   readonly dryRun?: boolean;
   /** How long a real drill keeps the region out (default 30 s). */
   readonly holdMs?: number;
+  /** When the region is the China proxy's origin: move the origin away first and back afterwards. */
+  readonly moveChinaOrigin?: boolean;
 }
 export interface StartDrillReply {
   readonly drill: ConsoleDrill;

@@ -127,7 +127,7 @@ export class ConsoleDrills {
 
 /** The request as the page sent it, checked field by field (a dry run unless dryRun is false). */
 function startRequest(input: Record<string, unknown>, kinds: readonly string[]): StartDrillRequest {
-  const { kind, region, dryRun, holdMs } = input;
+  const { kind, region, dryRun, holdMs, moveChinaOrigin } = input;
   if (typeof kind !== 'string' || !kinds.includes(kind)) {
     throw new UserError(`unknown drill kind ${JSON.stringify(kind ?? '')}`, {
       hint: `the console starts: ${kinds.join(', ')}`,
@@ -138,11 +138,18 @@ function startRequest(input: Record<string, unknown>, kinds: readonly string[]):
       hint: 'pick a region in the drills panel',
     });
   }
-  if (dryRun !== undefined && typeof dryRun !== 'boolean') {
-    throw new UserError('dryRun must be true or false');
+  for (const [name, value] of Object.entries({ dryRun, moveChinaOrigin })) {
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new UserError(`${name} must be true or false`);
   }
   if (holdMs !== undefined && (typeof holdMs !== 'number' || !Number.isFinite(holdMs) || holdMs < 0)) {
     throw new UserError('holdMs must be a number of milliseconds, 0 or more', { hint: 'e.g. 30000' });
   }
-  return { kind, region, dryRun: dryRun ?? true, ...(holdMs === undefined ? {} : { holdMs }) };
+  return {
+    kind,
+    region,
+    dryRun: dryRun ?? true,
+    ...(holdMs === undefined ? {} : { holdMs }),
+    ...(moveChinaOrigin === undefined ? {} : { moveChinaOrigin }),
+  };
 }

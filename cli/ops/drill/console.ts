@@ -90,6 +90,7 @@ async function startFailover(
     region: request.region,
     dryRun: request.dryRun !== false,
     holdMs: request.holdMs ?? DEFAULT_HOLD_MS,
+    moveChinaOrigin: request.moveChinaOrigin === true,
     dir,
     renderer: 'silent',
     interrupt: context.signal,

@@ -27,7 +27,7 @@ function LiveDrill(props: { drill: ConsoleDrill }) {
       data-verdict=${drill.verdict ?? ''}>
     <h3>${drill.kind} drill of ${drill.region}${drill.dryRun ? ' (dry run)' : ''}: <span
       class=${drill.verdict === 'passed' ? 'ok-text' : drill.state === 'running' ? '' : 'bad-text'}>${outcome(drill)}</span>
-      <small>${drill.id}</small></h3>
+      ${' '}<small>${drill.id}</small></h3>
     <table class="grid">
       <thead><tr><th>#</th><th>step</th><th>status</th><th>took</th><th>detail</th></tr></thead>
       <tbody>
@@ -37,7 +37,7 @@ function LiveDrill(props: { drill: ConsoleDrill }) {
             i,
           ) => html`<tr data-step=${step.name} data-status=${step.status} class=${`step-${step.status}`}>
             <td>${i + 1}</td><td>${step.title}</td><td><b>${step.status}</b></td>
-            <td>${took(step.durationMs)}</td><td class="small">${step.detail ?? ''}</td>
+            <td class="nowrap">${took(step.durationMs)}</td><td class="small">${step.detail ?? ''}</td>
           </tr>`,
         )}
       </tbody>
@@ -52,6 +52,9 @@ function StartForm(props: { snapshot: ConsoleSnapshot; kinds: readonly string[];
   const [region, setRegion] = useState(regions[1] ?? regions[0] ?? '');
   const [dryRun, setDryRun] = useState(true);
   const [holdSeconds, setHoldSeconds] = useState('30');
+  const [moveOrigin, setMoveOrigin] = useState(true);
+  // The drill's safety rules refuse to drain the China proxy's only origin unless it moves away first.
+  const isChinaOrigin = props.snapshot.china?.origin === region;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const start = async (event: Event) => {
@@ -64,6 +67,7 @@ function StartForm(props: { snapshot: ConsoleSnapshot; kinds: readonly string[];
         region,
         dryRun,
         ...(dryRun ? {} : { holdMs: Math.round(Number(holdSeconds) * 1000) }),
+        ...(isChinaOrigin ? { moveChinaOrigin: moveOrigin } : {}),
       });
       props.onStarted();
     } catch (e) {
@@ -87,6 +91,13 @@ function StartForm(props: { snapshot: ConsoleSnapshot; kinds: readonly string[];
           ? null
           : html`<label>hold <input aria-label="hold seconds" size="4" value=${holdSeconds}
               onInput=${(e: Event) => setHoldSeconds((e.target as HTMLInputElement).value)} /> s</label>`
+      }
+      ${
+        isChinaOrigin
+          ? html`<label><input type="checkbox" aria-label="move the China origin" checked=${moveOrigin}
+              onChange=${(e: Event) => setMoveOrigin((e.target as HTMLInputElement).checked)} /> move the China
+              proxy's origin away first (${region} is its origin)</label>`
+          : null
       }
       <button type="submit" data-action="start-drill" disabled=${busy}>start drill</button>
     </form>
