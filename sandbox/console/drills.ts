@@ -138,18 +138,20 @@ function startRequest(input: Record<string, unknown>, kinds: readonly string[]):
       hint: 'pick a region in the drills panel',
     });
   }
-  for (const [name, value] of Object.entries({ dryRun, moveChinaOrigin })) {
-    if (value !== undefined && typeof value !== 'boolean')
-      throw new UserError(`${name} must be true or false`);
-  }
+  const flag = (name: string, value: unknown): boolean | undefined => {
+    if (value === undefined || typeof value === 'boolean') return value;
+    throw new UserError(`${name} must be true or false`);
+  };
   if (holdMs !== undefined && (typeof holdMs !== 'number' || !Number.isFinite(holdMs) || holdMs < 0)) {
     throw new UserError('holdMs must be a number of milliseconds, 0 or more', { hint: 'e.g. 30000' });
   }
+  const dry = flag('dryRun', dryRun);
+  const move = flag('moveChinaOrigin', moveChinaOrigin);
   return {
     kind,
     region,
-    dryRun: dryRun ?? true,
+    dryRun: dry ?? true,
     ...(holdMs === undefined ? {} : { holdMs }),
-    ...(moveChinaOrigin === undefined ? {} : { moveChinaOrigin }),
+    ...(move === undefined ? {} : { moveChinaOrigin: move }),
   };
 }

@@ -95,8 +95,8 @@ function StartForm(props: { snapshot: ConsoleSnapshot; kinds: readonly string[];
       ${
         isChinaOrigin
           ? html`<label><input type="checkbox" aria-label="move the China origin" checked=${moveOrigin}
-              onChange=${(e: Event) => setMoveOrigin((e.target as HTMLInputElement).checked)} /> move the China
-              proxy's origin away first (${region} is its origin)</label>`
+              onChange=${(e: Event) => setMoveOrigin((e.target as HTMLInputElement).checked)} />
+              ${`move the China proxy's origin away first (${region} is its origin)`}</label>`
           : null
       }
       <button type="submit" data-action="start-drill" disabled=${busy}>start drill</button>
@@ -155,7 +155,7 @@ export function Drills(props: { snapshot: ConsoleSnapshot }) {
   if (error) return html`<p class="bad-text" data-testid="drill-error">${error}</p>`;
   if (!reply) return html`<p class="small">Reading the drill journal…</p>`;
   if (!reply.available) {
-    return html`<p class="small">This sandbox runs without drills: start it with <code>chatctl sandbox up</code>
+    return html`<p class="small">This sandbox runs without drills: start it with <code>chatctl sandbox up</code>${' '}
       to start drills here, or run one in a terminal: <code>chatctl drill failover tokyo --dry-run</code>.</p>`;
   }
   return html`<div class="drills-panel" data-testid="drills">

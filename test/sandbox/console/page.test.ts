@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleDrills } from '../../../cli/ops/drill/console.js';
 import { defaultTopology } from '../../../core/topology.js';
 import type { Sandbox } from '../../../sandbox/index.js';
 import { launchBrowser, type TestBrowser } from '../../support/browser.js';
@@ -30,7 +31,13 @@ let page: Page;
 beforeAll(async () => {
   [sandbox, browser] = await Promise.all([
     startTestSandbox(
-      { globalServices: true, healthCheckIntervalMs: INTERVAL_MS, failureThreshold: THRESHOLD },
+      {
+        globalServices: true,
+        healthCheckIntervalMs: INTERVAL_MS,
+        failureThreshold: THRESHOLD,
+        // The drills panel as `sandbox up` shows it (an empty journal: drills-page.test.ts runs drills).
+        drills: consoleDrills({ dir: mkdtempSync(join(tmpdir(), 'chatctl-console-journal-')) }),
+      },
       defaultTopology(),
     ),
     launchBrowser(),

@@ -9,18 +9,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDrills } from '../../../../cli/ops/drill/console.js';
 import { acquireDrillLock, releaseDrillLock, writeJournal } from '../../../../cli/ops/drill/journal.js';
-import type { Target } from '../../../../cli/ops/target.js';
 import type { ConsoleDrill, ConsoleDrillsReply, ConsoleSnapshot } from '../../../../sandbox/control-api.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { startDrillSandbox } from './support.js';
 
 let sandbox: Sandbox;
-let target: Target;
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chatctl-console-drills-'));
-  ({ sandbox, target } = await startDrillSandbox({
+  ({ sandbox } = await startDrillSandbox({
     drills: consoleDrills({ dir, healthTimeoutMs: 8000 }),
   }));
 });
