@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pidAlive } from '../../../../core/process.js';
+import type { ConsoleDrillsReply, StartDrillReply } from '../../../../sandbox/control-api.js';
 import { chatctlIn } from '../../../sandbox/cli-run.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'chatctl-sandbox-'));
@@ -17,7 +18,7 @@ afterAll(() => {
 });
 
 describe('sandbox cli', () => {
-  it('sandbox up --detach / status --json / fault / heal / down: runs as processes, refuses a second up, leaves nothing running', async () => {
+  it('sandbox up --detach / status --json / console drill / fault / heal / down: runs as processes, refuses a second up, leaves nothing running', async () => {
     const up = chatctl('sandbox', 'up', '--detach', '--port', '0');
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/seoul\s+ap-northeast-2\s+ws:\/\/127\.0\.0\.1:\d+\/prod/);
@@ -63,6 +64,25 @@ describe('sandbox cli', () => {
     expect(checks.ports).toMatchObject({ status: 'ok', detail: expect.stringMatching(/running sandbox/) });
     expect(checks['sandbox-state'].status).toBe('ok');
     expect(checks['dynamodb-local'].detail).toContain(`pid ${file.dynamodb.pid} is this sandbox's`);
+
+    // The console's drills run through the hook sandbox up passes: journalled in this project folder.
+    const control = (method: string, body?: unknown) =>
+      fetch(`${file.edge}/_chatctl/console/drills`, {
+        method,
+        headers: { 'x-chatctl-secret': file.controlSecret, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as Partial<StartDrillReply & ConsoleDrillsReply>,
+      }));
+    const started = await control('POST', { kind: 'failover', region: 'na' });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const drillId = started.body.drill?.id;
+    await expect
+      .poll(async () => (await control('GET')).body.drills?.[0], { timeout: 60_000 })
+      .toMatchObject({ id: drillId, state: 'finished', dryRun: true });
+    const journal = JSON.parse(readFileSync(join(cwd, '.chatctl', 'drills', `${drillId}.json`), 'utf8'));
+    expect(journal).toMatchObject({ id: drillId, region: 'na', state: 'finished', pid: file.pid });
 
     const second = chatctl('sandbox', 'up', '--detach', '--port', '0');
     expect(second.code).toBe(1);

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDrills } from '../../../../cli/ops/drill/console.js';
-import { acquireDrillLock, releaseDrillLock, writeJournal } from '../../../../cli/ops/drill/journal.js';
+import {
+  acquireDrillLock,
+  readJournal,
+  releaseDrillLock,
+  writeJournal,
+} from '../../../../cli/ops/drill/journal.js';
 import type { ConsoleDrill, ConsoleDrillsReply, ConsoleSnapshot } from '../../../../sandbox/control-api.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { startDrillSandbox } from './support.js';
@@ -191,5 +196,35 @@ describe('console drills hook', { timeout: 90_000 }, () => {
     expect(listWithoutSecret.status).toBe(403);
     const after = ((await call('GET', '/console/drills')).body as unknown as ConsoleDrillsReply).drills;
     expect(after.map((d) => d.id)).toEqual(before.map((d) => d.id));
+  });
+
+  // Last: it stops the file's sandbox.
+  it('console drills: stopping the sandbox interrupts a real drill in its hold, which restores the region first', async () => {
+    const started = await call('POST', '/console/drills', {
+      kind: 'failover',
+      region: 'tokyo',
+      dryRun: false,
+      holdMs: 600_000,
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const id = (started.body.drill as ConsoleDrill).id;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const drill = ((await call('GET', '/console/snapshot')).body as unknown as ConsoleSnapshot).drill;
+      if (drill?.steps.find((s) => s.name === 'hold')?.status === 'running') break;
+      if (drill?.state === 'finished' || Date.now() > deadline) {
+        throw new Error(`the drill did not reach its hold: ${JSON.stringify(drill?.steps)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await sandbox.stop();
+    const journal = await readJournal(dir, id);
+    expect(journal).toMatchObject({
+      state: 'finished',
+      verdict: 'aborted',
+      endReason: 'interrupted (the sandbox is stopping)',
+      changes: { drained: true, restored: true },
+    });
+    expect(journal?.steps.find((s) => s.name === 'restore')?.status).toBe('passed');
   });
 });
