@@ -3,7 +3,7 @@
  * fault and its heal from the page's buttons, two chat panes in two regions, and the lag heat map while a
  * region's replication is paused. One sandbox and one browser for the file; screenshots go to docs/ with CHATCTL_SCREENSHOTS=1.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -24,6 +24,7 @@ const DOCS = process.env.CHATCTL_SCREENSHOTS
   ? join(import.meta.dirname, '..', '..', '..', 'docs')
   : mkdtempSync(join(tmpdir(), 'chatctl-console-shots-'));
 
+const journalDir = mkdtempSync(join(tmpdir(), 'chatctl-console-journal-'));
 let sandbox: Sandbox;
 let browser: TestBrowser;
 let page: Page;
@@ -36,7 +37,7 @@ beforeAll(async () => {
         healthCheckIntervalMs: INTERVAL_MS,
         failureThreshold: THRESHOLD,
         // The drills panel as `sandbox up` shows it (an empty journal: drills-page.test.ts runs drills).
-        drills: consoleDrills({ dir: mkdtempSync(join(tmpdir(), 'chatctl-console-journal-')) }),
+        drills: consoleDrills({ dir: journalDir }),
       },
       defaultTopology(),
     ),
@@ -51,6 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await sandbox?.stop();
+  rmSync(journalDir, { recursive: true, force: true });
 });
 
 function consoleUrl(): string {
