@@ -92,16 +92,17 @@ export async function run(): Promise<void> {
       `${fmt(median(back))}  (${(median(back) / floor).toFixed(2)}x floor; max ${fmt(Math.max(...back))})`,
     );
 
-    const origin = topology.china.originRegion;
     const token = (userId: string) =>
       signDevToken({ userId, ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });
-    const direct = await ChatClient.connect({
-      url: sandbox.regions.get(origin)?.websocketUrl ?? '',
-      token: token('direct'),
-    });
     const proxied = await ChatClient.connect({
       url: sandbox.state.china?.url ?? '',
       token: token('proxied'),
+    });
+    // The region the proxy's origin (chat.<domain>, or a pinned region) resolves to from its edge.
+    const origin = (await proxied.ping()).region;
+    const direct = await ChatClient.connect({
+      url: sandbox.regions.get(origin)?.websocketUrl ?? '',
+      token: token('direct'),
     });
     try {
       const room = `bench-proxy-${Date.now()}`;

@@ -29,6 +29,12 @@ export const names = {
   healthCheckReference: (t: Named, regionKey: string) => `${t.app}-${regionKey}-health`,
   /** The China proxy's own name (a custom domain, so that the viewer TLS policy can be TLS 1.2 or newer). */
   chinaProxyDomain: (t: Pick<Topology, 'domain'>) => `cn.chat.${t.domain}`,
+  /**
+   * The China proxy's origin: the global name chat.<domain> (latency DNS from CloudFront's edge picks the
+   * region, so a drain moves China's users too), or a pinned region's own name.
+   */
+  chinaOriginDomain: (t: Pick<Topology, 'domain' | 'china'>) =>
+    t.china.originRegion ? `${t.china.originRegion}.chat.${t.domain}` : `chat.${t.domain}`,
   /** The China proxy's distribution is found by this comment. */
   chinaDistributionComment: (t: Named) => `${t.app} China proxy`,
   firehoseStream: (t: Named) => `${t.app}-chat-analytics`,

@@ -31,13 +31,18 @@ const REGION_KEY_RULE =
   'a region key is 2-12 characters: a lowercase letter, then lowercase letters or digits';
 const regionKey = z.string().regex(REGION_KEY, REGION_KEY_RULE);
 
+/** `chatctl china origin global` points the China proxy back at the global name: no region may be called so. */
+export const CHINA_ORIGIN_GLOBAL = 'global';
+const RESERVED_KEY_RULE = `"${CHINA_ORIGIN_GLOBAL}" is reserved (chatctl china origin ${CHINA_ORIGIN_GLOBAL} names the global chat name)`;
+
 /** Why `key` cannot be a region key, or undefined when it can (for a key given as an argument). */
 export function regionKeyProblem(key: string): string | undefined {
-  return REGION_KEY.test(key) ? undefined : REGION_KEY_RULE;
+  if (!REGION_KEY.test(key)) return REGION_KEY_RULE;
+  return key === CHINA_ORIGIN_GLOBAL ? RESERVED_KEY_RULE : undefined;
 }
 
 const regionSchema = z.strictObject({
-  key: regionKey,
+  key: regionKey.refine((key) => key !== CHINA_ORIGIN_GLOBAL, { message: RESERVED_KEY_RULE }),
   awsRegion: z.string().refine((code): boolean => isCommercialAwsRegion(code), {
     message: `not an AWS commercial region code; allowed: ${COMMERCIAL_AWS_REGIONS.join(', ')}`,
   }),
@@ -124,7 +129,12 @@ export const topologySchema = z
     regions: z.array(regionSchema).min(1, 'at least one region').max(12, 'at most 12 regions'),
     china: z.strictObject({
       enabled: z.boolean(),
-      originRegion: regionKey,
+      /**
+       * Unset (the default): the proxy's origin is the global name chat.<domain>, so CloudFront reaches the
+       * region latency DNS gives its edge, and China's users follow a drain or a failure as every user does.
+       * A region key pins the origin to that region's own name (it then does not follow a drain).
+       */
+      originRegion: regionKey.optional(),
     }),
     healthCheck: z.strictObject({
       intervalSeconds: z.union([z.literal(10), z.literal(30)], { message: 'Route 53 allows 10 or 30' }),
@@ -193,7 +203,7 @@ export const topologySchema = z
     const known = `one of the region keys: ${[...keys].join(', ')}`;
     if (!keys.has(topology.homeRegion))
       ctx.addIssue({ code: 'custom', path: ['homeRegion'], message: known });
-    if (!keys.has(topology.china.originRegion)) {
+    if (topology.china.originRegion !== undefined && !keys.has(topology.china.originRegion)) {
       ctx.addIssue({ code: 'custom', path: ['china', 'originRegion'], message: known });
     }
     if (topology.minHealthyRegions > topology.regions.length) {
@@ -246,7 +256,7 @@ export function defaultTopology(options: { target?: 'sandbox' | 'aws' } = {}): T
     hostedZone: { name: 'example.com', id: 'Z0SANDBOX00000000000' },
     homeRegion: 'seoul',
     regions: DEFAULT_REGIONS.map((region) => ({ ...region })),
-    china: { enabled: true, originRegion: 'seoul' },
+    china: { enabled: true },
     healthCheck: { intervalSeconds: 10, failureThreshold: 3 },
     minHealthyRegions: 1,
     lanes: { send: 200, relay: 100, connect: 100, join: 50, history: 25, react: 25 },

@@ -88,7 +88,9 @@ export function addChatStacks(app: App, input: Topology, options: ChatAppOptions
   let chinaProxy: ChinaProxyStack | undefined;
   if (topology.china.enabled) {
     chinaProxy = new ChinaProxyStack(app, names.chinaProxyStack(topology), { topology });
-    chinaProxy.addStackDependency(regions.get(topology.china.originRegion)!);
+    // After the regions that serve its origin: the pinned one, or every region (each serves chat.<domain>).
+    const origin = topology.china.originRegion;
+    for (const [key, stack] of regions) if (!origin || key === origin) chinaProxy.addStackDependency(stack);
     ordered.push(chinaProxy);
   }
   return { globalData, auth, regions, chinaProxy, ordered };

@@ -1,6 +1,11 @@
 /**
  * The China proxy, in us-east-1 (where CloudFront's certificates and WAF web ACLs live): a CloudFront
- * distribution whose origin is the origin region's WebSocket domain. WebSocket upgrades pass because every
+ * distribution whose origin is the global chat name chat.<domain>, which every region's API Gateway holds (a
+ * custom domain in its certificate, mapped to its stage). CloudFront resolves the origin by DNS from its edge,
+ * so latency routing and the health checks pick the region, and a drained or failed region loses its China
+ * users within the record's TTL as it loses everyone else, with no distribution change. topology.china.
+ * originRegion pins the origin to one region's own name instead (which does not follow a drain). WebSocket
+ * upgrades pass because every
  * viewer header but Host reaches the origin; nothing is cached; viewers and origin speak TLS 1.2 or newer;
  * access logs go to a bucket; a WAF web ACL limits the request rate per IP and applies AWS's common rules.
  */
@@ -41,7 +46,7 @@ export class ChinaProxyStack extends Stack {
   readonly webAcl: CfnWebACL;
   readonly logBucket: Bucket;
   readonly certificate: Certificate;
-  /** The origin: names.regionalDomain of topology.china.originRegion. */
+  /** The origin: chat.<domain>, or the pinned region's <key>.chat.<domain> (names.chinaOriginDomain). */
   readonly originDomain: string;
 
   constructor(scope: Construct, id: string, props: ChinaProxyStackProps) {
@@ -62,9 +67,9 @@ export class ChinaProxyStack extends Stack {
       ...props,
       stackName: props.stackName ?? names.chinaProxyStack(topology),
       env: { account: topology.account, region: CHINA_PROXY_REGION },
-      description: `${topology.app}: CloudFront proxy of the chat for users in China (origin ${topology.china.originRegion})`,
+      description: `${topology.app}: CloudFront proxy of the chat for users in China (origin ${names.chinaOriginDomain(topology)})`,
     });
-    this.originDomain = names.regionalDomain(topology, topology.china.originRegion);
+    this.originDomain = names.chinaOriginDomain(topology);
 
     this.logBucket = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -159,8 +164,8 @@ export class ChinaProxyStack extends Stack {
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: CachePolicy.CACHING_DISABLED,
-        // Sec-WebSocket-Key/Version and the upgrade headers must reach the origin; Host must not (API Gateway
-        // routes on its own domain name).
+        // Sec-WebSocket-Key/Version and the upgrade headers must reach the origin; Host must not: CloudFront
+        // then sends the origin's name as Host and SNI, the custom domain API Gateway routes on.
         originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         compress: false,
       },

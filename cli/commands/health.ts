@@ -111,7 +111,7 @@ export function renderHealth(result: HealthResult): string {
     const parts = china.checks.map((c) => `${c.name} ${cell(c)}`);
     lines.push(
       `\nchina proxy: ${statusWord(china.status === 'down' ? 'fail' : china.status === 'degraded' ? 'warn' : 'ok', china.status)}` +
-        `${china.origin ? ` (origin ${china.origin})` : ''}  ${parts.join('  ')}`,
+        `${china.followsDns ? ' (origin follows latency DNS)' : china.origin ? ` (origin ${china.origin})` : ''}  ${parts.join('  ')}`,
     );
   } else if (!china.enabled) lines.push(color.dim('\nchina proxy: disabled'));
   lines.push(

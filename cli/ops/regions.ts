@@ -115,8 +115,8 @@ export async function removeRegion(
       });
     }
     if (current.china.originRegion === key) {
-      throw new UserError(`"${key}" is the China proxy's origin`, {
-        hint: 'move the origin first: chatctl china origin <another region>',
+      throw new UserError(`"${key}" is the China proxy's origin (pinned to it)`, {
+        hint: 'let it follow DNS (chatctl china origin global) or move it first: chatctl china origin <another region>',
       });
     }
     const next = { ...current, regions: current.regions.filter((r) => r.key !== key) };

@@ -42,7 +42,8 @@ describe('core/topology', () => {
       ['tokyo', 'ap-northeast-1'],
       ['na', 'us-west-2'],
     ]);
-    expect(defaults.china.originRegion).toBe('seoul');
+    // No pinned China origin: the proxy's origin is chat.<domain>, which follows latency DNS.
+    expect(defaults.china).toEqual({ enabled: true });
   });
 
   const invalid: [string, (t: Topology) => void, RegExp][] = [
@@ -64,6 +65,11 @@ describe('core/topology', () => {
       /regions\[0\]\.probeSubnet: a client subnet in CIDR/,
     ],
     ['duplicate key', (t) => (t.regions[2].key = 'seoul'), /regions\[2\]\.key: duplicate region key "seoul"/],
+    [
+      'reserved key',
+      (t) => (t.regions[2].key = 'global'),
+      /regions\[2\]\.key: "global" is reserved \(chatctl china origin global/,
+    ],
     [
       'duplicate awsRegion',
       (t) => (t.regions[2].awsRegion = 'ap-northeast-1'),

@@ -301,7 +301,32 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
     }
   });
 
-  it('china proxy: origin is the origin region domain, all viewer headers but Host, no caching, TLS 1.2, logs, WAF', () => {
+  it('china proxy: the origin is the global name chat.<domain>, which every region holds in its certificate and maps to its stage', () => {
+    const proxy = stacks.chinaProxy!;
+    expect(proxy.originDomain).toBe('chat.example.com');
+    for (const [key, stack] of stacks.regions) {
+      const t = template(stack);
+      // CloudFront sends the origin's name as SNI and Host: each region's certificate and custom domain hold it.
+      t.hasResourceProperties('AWS::CertificateManager::Certificate', {
+        DomainName: `${key}.chat.example.com`,
+        SubjectAlternativeNames: Match.arrayWith([proxy.originDomain]),
+      });
+      t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: proxy.originDomain });
+      t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+        ApiMappingKey: 'prod',
+        DomainName: { Ref: stack.getLogicalId(stack.globalDomain.node.defaultChild as never) },
+      });
+    }
+    // It goes after every region: the first users in China find chat.<domain> served wherever DNS sends them.
+    const plan = planFromAssembly(topology, assemblyStacks(assembly));
+    expect([...(plan.find((p) => p.stackName === 'chat-china-proxy')?.dependsOn ?? [])].sort()).toEqual([
+      'chat-region-na',
+      'chat-region-seoul',
+      'chat-region-tokyo',
+    ]);
+  });
+
+  it('china proxy: all viewer headers but Host, no caching, TLS 1.2, logs, WAF', () => {
     const proxy = stacks.chinaProxy!;
     const t = template(proxy);
     t.hasResourceProperties('AWS::CloudFront::Distribution', {
@@ -310,7 +335,7 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
         Aliases: [names.chinaProxyDomain(topology)],
         Origins: [
           Match.objectLike({
-            DomainName: 'seoul.chat.example.com',
+            DomainName: 'chat.example.com',
             CustomOriginConfig: Match.objectLike({
               OriginProtocolPolicy: 'https-only',
               OriginSSLProtocols: ['TLSv1.2'],

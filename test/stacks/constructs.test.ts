@@ -137,6 +137,17 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
     expect(() => new GlobalDataStack(new App(), 'd', { topology: bad, code })).toThrow(/account/);
   });
 
+  it('china proxy: a pinned origin region makes the origin that region’s own name', () => {
+    const pinned = { ...base(), china: { enabled: true, originRegion: 'tokyo' } };
+    const stack = new ChinaProxyStack(new App(), 'c', { topology: pinned });
+    expect(stack.originDomain).toBe('tokyo.chat.example.com');
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Origins: [Match.objectLike({ DomainName: 'tokyo.chat.example.com' })],
+      }),
+    });
+  });
+
   it('props: the China proxy refuses a disabled proxy and any region but us-east-1', () => {
     const off = { ...base(), china: { enabled: false, originRegion: 'seoul' } };
     expect(() => new ChinaProxyStack(new App(), 'c', { topology: off })).toThrow(/china.enabled is false/);

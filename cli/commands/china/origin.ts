@@ -4,13 +4,23 @@ import type { ChinaOriginMove } from '../../ops/routing/china-origin.js';
 import { color, formatMs } from '../../output.js';
 
 export default class ChinaOrigin extends ChatctlCommand<typeof ChinaOrigin, ChinaOriginMove> {
-  static override summary = "Move the China proxy's origin to another region and wait until it serves.";
+  static override summary =
+    "Pin the China proxy's origin to a region, or let it follow latency DNS again (global), and wait until it serves.";
   static override description =
-    'UpdateDistribution (with If-Match) points the origin at the region, then pings through the proxy until the ' +
-    'new region answers. chatctl.json is updated too, so a deploy keeps the new origin.';
-  static override examples = ['<%= config.bin %> china origin tokyo'];
+    'By default the origin is the global name chat.<domain>: CloudFront reaches the region latency DNS gives its ' +
+    'edge, and China users follow a drain or a failure as every user does. A region key pins the origin to that ' +
+    "region's own name (it then stays there, drained or not); `global` lets it follow DNS again. UpdateDistribution " +
+    '(with If-Match) changes the origin, then pings through the proxy until the pinned region (for global: any ' +
+    'region) answers. chatctl.json is updated too, so a deploy keeps the choice.';
+  static override examples = [
+    '<%= config.bin %> china origin tokyo',
+    '<%= config.bin %> china origin global',
+  ];
   static override args = {
-    key: Args.string({ description: 'region key of the new origin', required: true }),
+    key: Args.string({
+      description: 'region key to pin the origin to, or global (chat.<domain>)',
+      required: true,
+    }),
   };
   static override flags = {
     'no-wait': Flags.boolean({ description: 'do not wait until the new origin serves' }),
@@ -30,7 +40,16 @@ export default class ChinaOrigin extends ChatctlCommand<typeof ChinaOrigin, Chin
   protected override render(r: ChinaOriginMove): void {
     if (!r.changed) this.log(`The China proxy's origin is already ${r.to}; nothing changed.`);
     else this.log(`China proxy ${r.distributionId}: origin ${r.from ?? '?'} -> ${r.to}`);
-    if (r.servedAfterMs !== undefined) this.log(`Served by ${r.to} after ${formatMs(r.servedAfterMs)}.`);
-    if (r.topologyUpdated) this.log(color.dim(`chatctl.json: china.originRegion = ${r.to}`));
+    if (r.servedAfterMs !== undefined)
+      this.log(`Served by ${r.servedBy ?? r.to} after ${formatMs(r.servedAfterMs)}.`);
+    if (r.topologyUpdated) {
+      this.log(
+        color.dim(
+          r.to === 'global'
+            ? 'chatctl.json: china.originRegion removed'
+            : `chatctl.json: china.originRegion = ${r.to}`,
+        ),
+      );
+    }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * CloudFront as the ops code reads it: the China proxy's distribution (found by its comment), its origin
- * (which region it forwards to, and which it can fail over to) and the proxy's WebSocket URL. Changing the
+ * (the global name chat.<domain>, or the region it is pinned to, and which it can fail over to) and the
+ * proxy's WebSocket URL. Changing the
  * origin is routing's job (cli/ops/routing/china-origin.ts).
  */
 import {
@@ -75,14 +76,22 @@ export function regionOfDomain(topology: Topology, domain: string | undefined): 
   return topology.regions.find((r) => names.regionalDomain(topology, r.key) === d)?.key;
 }
 
+/** The China proxy's origin as deployed. */
+export interface ChinaOrigins {
+  readonly originId?: string;
+  /** The pinned region (its own name is the origin); undefined when the origin follows DNS or is not ours. */
+  readonly origin?: string;
+  readonly originDomain?: string;
+  /** The origin is the global name chat.<domain>: CloudFront reaches the region latency DNS gives its edge. */
+  readonly followsDns: boolean;
+  readonly failover: string[];
+}
+
 /**
- * Which origin the default behaviour uses (directly, or as the first member of an origin group), and which
- * other regions an origin group can fail over to.
+ * Which origin the default behaviour uses (directly, or as the first member of an origin group): the global
+ * name, or a pinned region; and which other regions an origin group can fail over to.
  */
-export function originsOf(
-  topology: Topology,
-  config: OriginsShape,
-): { originId?: string; origin?: string; originDomain?: string; failover: string[] } {
+export function originsOf(topology: Topology, config: OriginsShape): ChinaOrigins {
   const origins = config.Origins?.Items ?? [];
   const targetId = config.DefaultCacheBehavior?.TargetOriginId;
   const group = config.OriginGroups?.Items?.find((g) => g.Id === targetId);
@@ -93,10 +102,12 @@ export function originsOf(
     .slice(1)
     .map((o) => regionOfDomain(topology, o.DomainName))
     .filter((k): k is string => k !== undefined);
+  const domain = primary?.DomainName?.toLowerCase().replace(/\.$/, '');
   return {
     originId: primary?.Id,
-    origin: regionOfDomain(topology, primary?.DomainName),
+    origin: regionOfDomain(topology, domain),
     originDomain: primary?.DomainName,
+    followsDns: domain === names.chatRecord(topology),
     failover,
   };
 }

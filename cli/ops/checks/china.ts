@@ -13,7 +13,7 @@ import {
   requireChinaProxyUrl,
 } from '../aws/cloudfront.js';
 import { ChatClient } from '../chat/client.js';
-import { answeredBy, chatBothWays, regionOfAnswer } from '../chat/probe.js';
+import { answeredBy, chatBothWays, pingOnce, regionOfAnswer } from '../chat/probe.js';
 import type { Target } from '../target.js';
 import { percentile, round } from '../time.js';
 import { pingOrShed } from './region.js';
@@ -26,20 +26,42 @@ export interface ChinaStatus {
   /** CloudFront's status: Deployed or InProgress. */
   readonly status: string;
   readonly enabled: boolean;
-  /** The region the proxy forwards to (undefined when its origin is not one of the regions). */
+  /** The region the origin is pinned to (undefined when it follows DNS or is not one of the regions). */
   readonly origin?: string;
   readonly originDomain?: string;
+  /** The origin is the global name chat.<domain>: the region is the one latency DNS gives CloudFront's edge. */
+  readonly followsDns: boolean;
   readonly failoverOrigins: readonly string[];
-  /** What chatctl.json says the origin should be. */
-  readonly configuredOrigin: string;
+  /** What chatctl.json says: a pinned region, or undefined for the global name. */
+  readonly configuredOrigin?: string;
+  /** The region that answers a ping through the proxy now, seen from the proxy's own edge. */
+  readonly servedBy?: string;
+  /** Why no region could be named as servedBy (the ping's error, or an answer from no known region). */
+  readonly servedByProblem?: string;
   readonly url: string;
 }
 
-export async function chinaStatus(target: Target): Promise<ChinaStatus> {
+/** The distribution as deployed, and the region a ping through the proxy reaches now. */
+export async function chinaStatus(
+  target: Target,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<ChinaStatus> {
   const found = await withClient(cloudfrontClient(target), (client) =>
     requireChinaDistribution(target, client),
   );
   const origins = originsOf(target.topology, found as OriginsShape);
+  const url = requireChinaProxyUrl(target, found.DomainName);
+  // Only the proxy's edge knows where chat.<domain> resolves for it: ask through the proxy.
+  const served = await pingOnce(url, target.token('chatctl-china-status', 300), {
+    timeoutMs: options.timeoutMs ?? 5000,
+    signal: options.signal,
+  }).then(
+    (pong) => {
+      const key = regionOfAnswer(target, pong.region);
+      return key ? { servedBy: key } : { servedByProblem: `answered by ${pong.region}, no known region` };
+    },
+    (error: Error) => ({ servedByProblem: error.message }),
+  );
   return {
     distributionId: found.Id,
     domainName: found.DomainName ?? '',
@@ -47,9 +69,11 @@ export async function chinaStatus(target: Target): Promise<ChinaStatus> {
     enabled: found.Enabled !== false,
     origin: origins.origin,
     originDomain: origins.originDomain,
+    followsDns: origins.followsDns,
     failoverOrigins: origins.failover,
     configuredOrigin: target.topology.china.originRegion,
-    url: requireChinaProxyUrl(target, found.DomainName),
+    ...served,
+    url,
   };
 }
 
@@ -96,7 +120,7 @@ export async function chinaTest(
   } finally {
     void client.close();
   }
-  const direct = regionOfAnswer(target, answered) ?? status.origin;
+  const direct = regionOfAnswer(target, answered) ?? status.servedBy ?? status.origin;
   if (!direct) {
     throw new UserError('the China proxy answers from no known region', {
       hint: 'run: chatctl china status',
@@ -124,7 +148,9 @@ export async function checkChina(clients: AwsClients, timeoutMs: number): Promis
   if (!topology.china.enabled) return { enabled: false, status: 'skip', checks: [] };
   const comment = names.chinaDistributionComment(topology);
   let found: { id?: string; domain?: string; status?: string; originDomain?: string } | undefined;
+  /** The pinned region; undefined when the origin follows DNS (any serving region may answer). */
   let origin: string | undefined;
+  let followsDns = !topology.china.originRegion;
   const distribution = await timed<ChinaCheckName>('distribution', timeoutMs, async (signal) => {
     const hit = await findChinaDistribution(target, await clients.cloudfront(), signal);
     if (!hit) {
@@ -137,14 +163,16 @@ export async function checkChina(clients: AwsClients, timeoutMs: number): Promis
     const origins = originsOf(topology, hit as OriginsShape);
     found = { id: hit.Id, domain: hit.DomainName, status: hit.Status, originDomain: origins.originDomain };
     origin = origins.origin;
-    const detail = `${found.id} ${found.status}, origin ${origin ?? found.originDomain}`;
-    const data = { id: found.id, status: found.status, origin, originDomain: found.originDomain };
+    followsDns = origins.followsDns;
+    const detail = `${found.id} ${found.status}, origin ${followsDns ? `${found.originDomain} (follows latency DNS)` : (origin ?? found.originDomain)}`;
+    const data = { id: found.id, status: found.status, origin, followsDns, originDomain: found.originDomain };
     if (found.status !== 'Deployed') {
       return { status: 'warn', detail, action: 'a change is deploying; check again in a few minutes', data };
     }
     return { status: 'ok', detail, data };
   });
-  const expected = origin ?? topology.china.originRegion;
+  const expected = followsDns ? undefined : (origin ?? topology.china.originRegion);
+  const sheds = expected ?? 'the region it reaches';
   const proxy = await timed<ChinaCheckName>('proxy', timeoutMs, async (signal) => {
     const url = target.chinaProxyUrl(found?.domain);
     if (!url) return { status: 'fail', detail: 'no proxy address (distribution not found)' };
@@ -153,16 +181,18 @@ export async function checkChina(clients: AwsClients, timeoutMs: number): Promis
       target.token('probe-china', 300),
       { timeoutMs, signal },
       {
-        detail: `new connections refused with HTTP 429: the origin ${expected} sheds load (level 3); connected users still chat`,
-        action: `do not move the origin for this; when the surge has passed: chatctl traffic level 0 --region ${expected}`,
+        detail: `new connections refused with HTTP 429: the origin ${sheds} sheds load (level 3); connected users still chat`,
+        action: expected
+          ? `do not move the origin for this; when the surge has passed: chatctl traffic level 0 --region ${expected}`
+          : 'do not move the origin for this; when the surge has passed, lower the region chatctl health shows at level 3: chatctl traffic level 0 --region KEY',
       },
     );
     if (shed) return shed;
-    if (!answeredBy(target, ping.region, expected)) {
+    if (expected ? !answeredBy(target, ping.region, expected) : !regionOfAnswer(target, ping.region)) {
       return {
         status: 'warn',
         latencyMs: round(ping.totalMs),
-        detail: `answered by ${ping.region}, expected the origin ${expected}`,
+        detail: `answered by ${ping.region}, expected ${expected ? `the origin ${expected}` : 'one of the regions'}`,
         action: 'the distribution may still be deploying an origin change: chatctl china status',
         data: { pongRegion: ping.region },
       };
@@ -179,6 +209,7 @@ export async function checkChina(clients: AwsClients, timeoutMs: number): Promis
     enabled: true,
     status: chinaStatusOf({ enabled: true, checks }),
     origin,
+    followsDns,
     distributionId: found?.id,
     domain: found?.domain,
     checks,

@@ -165,7 +165,9 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
       china: chinaResult,
       problems: problemsOf(regionResults, chinaResult, {
         target: target.kind,
-        chinaOrigin: chinaResult.origin ?? target.topology.china.originRegion,
+        chinaOrigin: chinaResult.followsDns
+          ? undefined
+          : (chinaResult.origin ?? target.topology.china.originRegion),
         // Asked now, not when the target was opened: --watch runs again after faults change.
         sandboxFaults: target.sandbox ? await activeFaults(target.sandbox) : undefined,
       }),

@@ -45,8 +45,10 @@ export interface RegionHealth {
 export interface ChinaHealth {
   enabled: boolean;
   status: 'ok' | 'degraded' | 'down' | 'skip';
-  /** The region key the distribution's origin points at, when known. */
+  /** The region key the distribution's origin is pinned to, when known. */
   origin?: string;
+  /** The origin is the global name chat.<domain> (the proxy reaches the region latency DNS gives its edge). */
+  followsDns?: boolean;
   distributionId?: string;
   domain?: string;
   checks: CheckResult<ChinaCheckName>[];
@@ -129,8 +131,10 @@ const DEFAULT_ACTIONS: Record<string, string> = {
 /** What the actions may name besides the checks: the China proxy's origin, and the sandbox's active faults. */
 export interface ProblemContext {
   readonly target?: 'sandbox' | 'aws';
-  /** The region key the China proxy's distribution points at. */
+  /** The region key the China proxy's distribution is pinned to. */
   readonly chinaOrigin?: string;
+  /** The proxy's origin is chat.<domain>: China's users follow latency DNS, nothing is to be moved. */
+  readonly chinaFollowsDns?: boolean;
   /** In the sandbox: the faults injected now (`sandbox fault`), which explain most failures there. */
   readonly sandboxFaults?: readonly { readonly region: string; readonly fault: string }[];
 }
@@ -180,6 +184,9 @@ function actionFor(
     action = check.action;
   } else if (check.name === 'websocket' && scope === origin && serving) {
     action = `the region does not serve chat; it is the China proxy's origin, so move that first (chatctl china origin ${serving}), then drain it if it stays down: chatctl drain ${scope}`;
+  } else if (check.name === 'proxy' && context.chinaFollowsDns) {
+    action =
+      "users in China reach the region latency DNS gives CloudFront's edge: once a failing region leaves DNS (its health check, or chatctl drain KEY) new connections go to a serving one; nothing to move: chatctl china status";
   } else if (
     check.name === 'proxy' &&
     origin &&
@@ -199,7 +206,12 @@ export function problemsOf(
   china: ChinaHealth,
   context: ProblemContext = {},
 ): Problem[] {
-  const effective = { ...context, chinaOrigin: context.chinaOrigin ?? china.origin };
+  const followsDns = context.chinaFollowsDns ?? china.followsDns === true;
+  const effective = {
+    ...context,
+    chinaFollowsDns: followsDns,
+    chinaOrigin: followsDns ? undefined : (context.chinaOrigin ?? china.origin),
+  };
   const problems: Problem[] = [];
   const add = (scope: string, check: CheckResult) => {
     if (check.status !== 'warn' && check.status !== 'fail') return;

@@ -42,7 +42,12 @@ function describe(topology: Topology, stackName: string): Pick<PlannedStack, 'ki
   }
   if (stackName === names.authStack(topology)) return { kind: 'auth', why: 'the Cognito user pool' };
   if (stackName === names.chinaProxyStack(topology)) {
-    return { kind: 'china-proxy', why: `CloudFront proxy to ${topology.china.originRegion}` };
+    return {
+      kind: 'china-proxy',
+      why: topology.china.originRegion
+        ? `CloudFront proxy to ${topology.china.originRegion} (pinned)`
+        : `CloudFront proxy to ${names.chatRecord(topology)} (latency DNS)`,
+    };
   }
   const region = topology.regions.find((r) => names.regionStack(topology, r.key) === stackName);
   if (region) {

@@ -1,26 +1,33 @@
 /**
- * Moving the China proxy's origin: the one place that changes a CloudFront distribution. Points the
- * distribution's origin at a region (GetDistributionConfig, then UpdateDistribution with If-Match = its
- * ETag) and waits until a ping through the proxy is answered by that region. `chatctl china origin` and the
- * drill's --move-china-origin use it.
+ * Choosing the China proxy's origin: the one place that changes a CloudFront distribution. The origin is
+ * the global name chat.<domain> by default (CloudFront resolves it by latency DNS from its edge, so China's
+ * users follow a drain or a failure with no change here); `global` puts it back there, and a region key pins
+ * it to that region's own name (which does not follow a drain: the safety rules guard it). GetDistributionConfig,
+ * then UpdateDistribution with If-Match = its ETag; then it waits until a ping through the proxy is answered by
+ * the pinned region (or, for the global name, by any region). `chatctl china origin` and the drill's
+ * --move-china-origin use it.
  */
 import { type CloudFrontClient, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
-import { findRegion, updateTopology } from '../../../core/topology.js';
+import { CHINA_ORIGIN_GLOBAL, findRegion, updateTopology } from '../../../core/topology.js';
 import { cloudfrontClient } from '../aws/clients.js';
 import {
   distributionConfig,
+  findChinaDistribution,
   originsOf,
   requireChinaDistribution,
   requireChinaProxyUrl,
 } from '../aws/cloudfront.js';
 import { explainAwsError } from '../aws/errors.js';
-import { answeredBy, pingOnce } from '../chat/probe.js';
+import { answeredBy, pingOnce, regionOfAnswer } from '../chat/probe.js';
 import type { Target } from '../target.js';
 import { sleep } from '../time.js';
 
-/** Pings through the proxy until the answer comes from `key`; returns how long that took. */
+/**
+ * Pings through the proxy until the answer comes from `key` (`global`: from any region); returns how long that
+ * took and the region that answered.
+ */
 export async function waitUntilChinaServes(
   target: Target,
   url: string,
@@ -36,8 +43,11 @@ export async function waitUntilChinaServes(
     try {
       const pong = await pingOnce(url, token, { timeoutMs: 3000, signal: options.signal });
       last = pong.region;
-      if (answeredBy(target, pong.region, key))
-        return { elapsedMs: performance.now() - since, lastRegion: last };
+      const served =
+        key === CHINA_ORIGIN_GLOBAL
+          ? regionOfAnswer(target, pong.region) !== undefined
+          : answeredBy(target, pong.region, key);
+      if (served) return { elapsedMs: performance.now() - since, lastRegion: last };
     } catch (error) {
       lastError = (error as Error).message;
     }
@@ -51,19 +61,43 @@ export async function waitUntilChinaServes(
   }
 }
 
+/** Polls the distribution until CloudFront says Deployed (the sandbox's always is). */
+async function waitUntilDeployed(
+  target: Target,
+  client: CloudFrontClient,
+  options: { timeoutMs: number; since: number; signal?: AbortSignal },
+): Promise<void> {
+  for (;;) {
+    const found = await findChinaDistribution(target, client, options.signal);
+    if (found?.Status === 'Deployed') return;
+    if (performance.now() - options.since > options.timeoutMs) {
+      throw new UserError(
+        `the China proxy's distribution is still ${found?.Status ?? 'missing'} after ${Math.round(options.timeoutMs / 1000)} s`,
+        { hint: 'check it: chatctl china status' },
+      );
+    }
+    await sleep(target.timing.chinaPollMs, options.signal);
+  }
+}
+
 export interface ChinaOriginMove {
   readonly distributionId: string;
+  /** A region key, `global` (the global name), or undefined when the old origin was neither. */
   readonly from?: string;
+  /** A region key, or `global`. */
   readonly to: string;
   readonly changed: boolean;
   /** From UpdateDistribution returning to the first ping through the proxy answered by the new origin. */
   readonly servedAfterMs?: number;
+  /** The region key that answered that ping (for `global`, the one latency DNS gave the proxy's edge). */
+  readonly servedBy?: string;
   readonly topologyUpdated: boolean;
 }
 
 /**
- * Points the distribution's origin at `key`'s regional domain, then (unless `wait` is false) waits until a
- * ping through the proxy is answered by `key`.
+ * Points the distribution's origin at `key`'s own name (pins it), or at chat.<domain> for `global`, then
+ * (unless `wait` is false) waits until a ping through the proxy is answered by `key` (by any region for
+ * `global`). With `topologyPath`, chatctl.json's china.originRegion follows (unset for `global`).
  */
 export async function moveChinaOrigin(
   target: Target,
@@ -77,7 +111,8 @@ export async function moveChinaOrigin(
     client?: CloudFrontClient;
   } = {},
 ): Promise<ChinaOriginMove> {
-  findRegion(target.topology, key);
+  const global = key === CHINA_ORIGIN_GLOBAL;
+  if (!global) findRegion(target.topology, key);
   const client = options.client ?? (await cloudfrontClient(target));
   try {
     const found = await requireChinaDistribution(target, client);
@@ -85,8 +120,9 @@ export async function moveChinaOrigin(
     const current = await distributionConfig(client, id);
     const config = current.DistributionConfig;
     const origins = originsOf(target.topology, config);
-    const domain = names.regionalDomain(target.topology, key);
-    const changed = origins.origin !== key;
+    const domain = global ? names.chatRecord(target.topology) : names.regionalDomain(target.topology, key);
+    const from = origins.followsDns ? CHINA_ORIGIN_GLOBAL : origins.origin;
+    const changed = from !== key;
     if (changed) {
       const items = (config.Origins?.Items ?? []).map((o) =>
         o.Id === origins.originId ? { ...o, DomainName: domain } : o,
@@ -118,19 +154,31 @@ export async function moveChinaOrigin(
     }
     const since = performance.now();
     let servedAfterMs: number | undefined;
+    let servedBy: string | undefined;
     if (options.wait !== false) {
       const url = requireChinaProxyUrl(target, found.DomainName);
       const timeoutMs = options.timeoutMs ?? target.timing.chinaMoveTimeoutMs;
-      servedAfterMs = (
-        await waitUntilChinaServes(target, url, key, { timeoutMs, since, signal: options.signal })
-      ).elapsedMs;
+      // Any region answers the global name, the old pinned one too: wait for the change to reach the edges.
+      if (global && changed)
+        await waitUntilDeployed(target, client, { timeoutMs, since, signal: options.signal });
+      const served = await waitUntilChinaServes(target, url, key, {
+        timeoutMs,
+        since,
+        signal: options.signal,
+      });
+      servedAfterMs = served.elapsedMs;
+      servedBy = served.lastRegion ? regionOfAnswer(target, served.lastRegion) : undefined;
     }
     let topologyUpdated = false;
-    if (options.topologyPath && target.topology.china.originRegion !== key) {
-      await updateTopology(options.topologyPath, (t) => ({ ...t, china: { ...t.china, originRegion: key } }));
+    const pinned = global ? undefined : key;
+    if (options.topologyPath && target.topology.china.originRegion !== pinned) {
+      await updateTopology(options.topologyPath, (t) => ({
+        ...t,
+        china: { enabled: t.china.enabled, ...(pinned ? { originRegion: pinned } : {}) },
+      }));
       topologyUpdated = true;
     }
-    return { distributionId: id, from: origins.origin, to: key, changed, servedAfterMs, topologyUpdated };
+    return { distributionId: id, from, to: key, changed, servedAfterMs, servedBy, topologyUpdated };
   } finally {
     if (!options.client) client.destroy();
   }

@@ -46,11 +46,24 @@ export async function readRoutingStates(target: Target, client: Route53Client): 
 
 /** The China proxy as deployed, for the safety rules. Falls back to chatctl.json when none is deployed. */
 export async function chinaOriginState(target: Target, client: CloudFrontClient): Promise<ChinaOriginState> {
-  if (!target.topology.china.enabled) return { enabled: false, failoverOrigins: [] };
+  const { china } = target.topology;
+  if (!china.enabled) return { enabled: false, followsDns: false, failoverOrigins: [] };
   const found = await findChinaDistribution(target, client);
-  if (!found) return { enabled: true, origin: target.topology.china.originRegion, failoverOrigins: [] };
+  if (!found) {
+    return {
+      enabled: true,
+      origin: china.originRegion,
+      followsDns: !china.originRegion,
+      failoverOrigins: [],
+    };
+  }
   const origins = originsOf(target.topology, found as OriginsShape);
-  return { enabled: true, origin: origins.origin, failoverOrigins: origins.failover };
+  return {
+    enabled: true,
+    origin: origins.origin,
+    followsDns: origins.followsDns,
+    failoverOrigins: origins.failover,
+  };
 }
 
 /** Reads Route 53 and CloudFront and applies the safety rules for draining `key`. */

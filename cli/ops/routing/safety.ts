@@ -16,11 +16,17 @@ export interface RegionRoutingState {
   readonly disabled?: boolean;
 }
 
-/** The China proxy as deployed (CloudFront), not as chatctl.json says it should be. */
+/**
+ * The China proxy as deployed (CloudFront), not as chatctl.json says it should be. With the origin the global
+ * name (followsDns), China's users follow a drain as every user does, so no rule guards it; a pinned origin
+ * stays on its region, drained or not, so draining that region needs the origin moved first.
+ */
 export interface ChinaOriginState {
   readonly enabled: boolean;
-  /** The region the distribution's primary origin points at (undefined when it is not one of ours). */
+  /** The region the distribution's primary origin is pinned to (undefined when it follows DNS or is not ours). */
   readonly origin?: string;
+  /** The origin is chat.<domain>: CloudFront reaches the region latency DNS gives its edge. */
+  readonly followsDns: boolean;
   /** Other regions the distribution can fail over to (an origin group); usually none. */
   readonly failoverOrigins: readonly string[];
 }
@@ -40,7 +46,7 @@ export interface SafetyVerdict {
   /** Regions that would still serve after the drain. */
   readonly remaining: readonly string[];
   readonly problems: readonly SafetyProblem[];
-  /** When the region is the China origin: the region the origin should move to (the first serving other). */
+  /** When the region is the pinned China origin: where the origin should move to (the first serving other). */
   readonly chinaOriginSuggestion?: string;
 }
 
@@ -114,18 +120,18 @@ export function checkDrainSafety(input: SafetyInput): SafetyVerdict {
 
   const china = input.china;
   let chinaOriginSuggestion: string | undefined;
-  if (china?.enabled && china.origin === input.key) {
+  if (china?.enabled && !china.followsDns && china.origin === input.key) {
     chinaOriginSuggestion = suggestChinaOrigin(input, serving);
     const failover = china.failoverOrigins.filter((key) => key !== input.key);
     if (failover.length === 0 && !input.moveChinaOrigin) {
       const other = chinaOriginSuggestion ?? '<another region>';
       problems.push({
         rule: 'china-origin',
-        message: `region "${input.key}" is the China proxy's origin and the proxy has no other origin: users in China would lose the chat`,
+        message: `region "${input.key}" is the China proxy's origin (pinned to it) and the proxy has no other origin: users in China would lose the chat`,
         hint:
           command === 'drill'
             ? `re-run with --move-china-origin (moves it to ${other} first and back afterwards), or run: chatctl china origin ${other}`
-            : `move the origin first: chatctl china origin ${other}`,
+            : `let it follow DNS (chatctl china origin global), or move it first: chatctl china origin ${other}`,
       });
     }
   }

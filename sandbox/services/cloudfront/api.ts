@@ -29,10 +29,9 @@ export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/
 const API = '/2020-05-31';
 
 export interface CloudFrontOptions {
+  /** The distribution starts with the origin the stacks give it (names.chinaOriginDomain). */
   readonly topology: Topology;
   readonly account: string;
-  /** The origin region key the distribution starts with. */
-  readonly originRegion: string;
 }
 
 interface Distribution {
@@ -61,7 +60,7 @@ export class CloudFrontApi {
       .toUpperCase()
       .padStart(13, '0')
       .slice(0, 13)}`;
-    const config = defaultDistributionConfig(options.topology, options.originRegion);
+    const config = defaultDistributionConfig(options.topology);
     this.distribution = {
       id,
       domainName: `d${hash.slice(16, 29)}.cloudfront.net`,

@@ -1,6 +1,6 @@
 /**
- * The China proxy's distribution as the stacks create it: one custom origin (the origin region's API
- * domain, HTTPS only), caching disabled and every viewer header but Host forwarded (what a WebSocket
+ * The China proxy's distribution as the stacks create it: one custom origin (the global chat name, or a
+ * pinned region's own name: names.chinaOriginDomain; HTTPS only), caching disabled and every viewer header but Host forwarded (what a WebSocket
  * origin needs), the chat's comment by which chatctl finds it.
  * defaultDistributionConfig is over 100 lines because it is one literal: CloudFront's whole
  * DistributionConfig document, in the order CloudFront returns it.
@@ -20,8 +20,8 @@ function quantity(items: XmlNode[], quantityFirst = true): XmlNode[] {
   return quantityFirst ? list : list.reverse();
 }
 
-export function defaultDistributionConfig(topology: Topology, originRegion: string): XmlElement {
-  const originDomain = names.regionalDomain(topology, originRegion);
+export function defaultDistributionConfig(topology: Topology): XmlElement {
+  const originDomain = names.chinaOriginDomain(topology);
   return toElement('DistributionConfig', [
     ['CallerReference', `${topology.app}-china-proxy`],
     ['Aliases', quantity([])],
@@ -32,7 +32,7 @@ export function defaultDistributionConfig(topology: Topology, originRegion: stri
         [
           'Origin',
           [
-            ['Id', 'regional-api'],
+            ['Id', 'chat-api'],
             ['DomainName', originDomain],
             ['OriginPath', ''],
             ['CustomHeaders', quantity([])],
@@ -59,7 +59,7 @@ export function defaultDistributionConfig(topology: Topology, originRegion: stri
     [
       'DefaultCacheBehavior',
       [
-        ['TargetOriginId', 'regional-api'],
+        ['TargetOriginId', 'chat-api'],
         [
           'TrustedSigners',
           [

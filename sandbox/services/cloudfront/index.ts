@@ -1,15 +1,32 @@
 /**
  * CloudFront on the sandbox's edge, when the topology has the China proxy: the distribution's API
  * (./api.ts) and the proxy itself (./china-proxy.ts), a port of its own that forwards to the region the
- * distribution's origin names.
+ * distribution's origin resolves to.
+ *
+ * CloudFront resolves its origin's name by DNS from the edge that serves the viewer, so the proxy asks the
+ * sandbox's Route 53 (the rule of ../route53/resolve.ts, as the DNS server and TestDNSAnswer answer) for the
+ * origin's address from the edge nearest mainland China, and forwards to the gateway at that address. With
+ * the origin chat.<domain>, latency routing and the health checks decide the region, so a drained or failed
+ * region loses its China users as it loses everyone else; a pinned origin <key>.chat.<domain> resolves to
+ * that region whatever its health. Each new request or connection resolves afresh (CloudFront keeps an
+ * answer for its TTL); open connections stay where they are, as with CloudFront.
  */
 import { names, WEBSOCKET_STAGE } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import { normalizeName } from '../../dns-name.js';
 import { urlHost } from '../../http.js';
 import { listenOrExplain } from '../../ports.js';
+import type { Route53Service } from '../route53/index.js';
+import { resolveRecord } from '../route53/resolve.js';
 import type { SandboxService, ServiceContext, ServiceFactory, ServiceStateFields } from '../service.js';
 import { CloudFrontApi } from './api.js';
-import { ChinaProxy } from './china-proxy.js';
+import { ChinaProxy, type ProxyOrigin } from './china-proxy.js';
+
+/**
+ * Where the proxy's edge resolves from: Hong Kong, the CloudFront edge next to mainland China (the global
+ * network has no edge inside it). Route 53 places the edge's resolver there for latency routing.
+ */
+export const CHINA_EDGE_AWS_REGION = 'ap-east-1';
 
 export class CloudFrontService implements SandboxService {
   readonly name = 'cloudfront';
@@ -17,26 +34,15 @@ export class CloudFrontService implements SandboxService {
   private readonly proxy: ChinaProxy;
   private url: string | undefined;
 
-  constructor(private readonly context: ServiceContext) {
-    const topology = context.topology();
-    this.api = new CloudFrontApi({
-      topology,
-      account: context.account,
-      originRegion: topology.china.originRegion,
-    });
+  constructor(
+    private readonly context: ServiceContext,
+    private readonly route53: Route53Service | undefined,
+  ) {
+    this.api = new CloudFrontApi({ topology: context.topology(), account: context.account });
     this.proxy = new ChinaProxy({
       host: context.host,
       port: context.ports.china,
-      resolveOrigin: () => {
-        const key = this.chinaOrigin();
-        const region = key ? context.regions().find((r) => r.key === key) : undefined;
-        if (!key || !region) return undefined;
-        return {
-          domainName: names.regionalDomain(topology, key),
-          host: '127.0.0.1',
-          port: region.gatewayPort,
-        };
-      },
+      resolveOrigin: () => this.resolveOrigin(),
     });
   }
 
@@ -53,15 +59,32 @@ export class CloudFrontService implements SandboxService {
     return this.url ? { url: this.url, distributionId: this.api.distributionId } : undefined;
   }
 
-  /** The region key the China proxy forwards to now (undefined when its origin runs nowhere here). */
+  /** The region key the China proxy forwards a new connection to now (undefined: its origin resolves nowhere here). */
   chinaOrigin(): string | undefined {
     const domain = this.api.originDomain();
     if (!domain) return undefined;
+    if (this.route53) {
+      const answer = resolveRecord(this.route53.store, normalizeName(domain), 'A', undefined, {
+        fromAwsRegion: CHINA_EDGE_AWS_REGION,
+      }).answers[0];
+      const addresses = this.route53.store.regionAddresses();
+      return Object.keys(addresses).find((key) => answer?.data.includes(addresses[key]));
+    }
+    // Without Route 53 (a sandbox of regional services only), a region's own name still names it.
     const topology = this.context.topology();
     return this.context
       .regions()
       .map((r) => r.key)
-      .find((key) => names.regionalDomain(topology, key).toLowerCase() === domain);
+      .find((key) => names.regionalDomain(topology, key) === domain);
+  }
+
+  private resolveOrigin(): ProxyOrigin | undefined {
+    const domain = this.api.originDomain();
+    const key = this.chinaOrigin();
+    const region = key ? this.context.regions().find((r) => r.key === key) : undefined;
+    if (!domain || !region) return undefined;
+    // Host is the origin's name, as CloudFront sends it: the gateway holds chat.<domain> and its own names.
+    return { domainName: domain, host: '127.0.0.1', port: region.gatewayPort };
   }
 
   stateFields(): ServiceStateFields {
@@ -75,4 +98,6 @@ export class CloudFrontService implements SandboxService {
 
 /** Only a topology with the China proxy runs CloudFront. */
 export const createService: ServiceFactory = (context) =>
-  context.topology().china.enabled ? new CloudFrontService(context) : undefined;
+  context.topology().china.enabled
+    ? new CloudFrontService(context, context.service('route53') as Route53Service | undefined)
+    : undefined;

@@ -28,12 +28,21 @@ export interface Resolution {
   readonly soa?: ResolvedRecord;
 }
 
-/** Answers `type` for `name` (normalized, with its trailing dot) for a client at `clientIp`. */
+/** Where a resolver is, when its address does not say (the China proxy's edge: an AWS region). */
+export interface ResolveFrom {
+  readonly fromAwsRegion?: string;
+}
+
+/**
+ * Answers `type` for `name` (normalized, with its trailing dot) for a client at `clientIp`, or in
+ * `from.fromAwsRegion` when given.
+ */
 export function resolveRecord(
   store: Route53Store,
   name: string,
   type: string,
   clientIp: string | undefined,
+  from: ResolveFrom = {},
 ): Resolution {
   const zone = store.zoneName;
   if (name !== zone && !name.endsWith(`.${zone}`)) return { responseCode: 'REFUSED', answers: [] };
@@ -43,6 +52,7 @@ export function resolveRecord(
     store,
     sameName.filter((r) => r.type === type),
     clientIp,
+    from,
   );
   if (chosen) {
     const data = chosen.values.length > 0 ? chosen.values : chosen.aliasDnsName ? [chosen.aliasDnsName] : [];
@@ -58,14 +68,19 @@ export function resolveRecord(
  * The record a resolver gets: a simple record as it is; of latency records the nearest healthy one to the
  * client's region (its probe subnet, else the nearest by prefix, else the first region's).
  */
-function answerRecord(store: Route53Store, matching: RecordSet[], clientIp: string | undefined) {
+function answerRecord(
+  store: Route53Store,
+  matching: RecordSet[],
+  clientIp: string | undefined,
+  from: ResolveFrom,
+) {
   if (matching.length === 0) return undefined;
   const latency = matching.filter((r): r is RecordSet & { region: string } => r.region !== undefined);
   if (latency.length === 0) return matching[0];
   const locations = store.locations();
   const fallback = locations[0]?.awsRegion ?? store.topology.regions[0]?.awsRegion ?? 'us-east-1';
-  const from = clientRegion(clientIp, locations, fallback);
-  return nearestRecord(latency, (r) => store.isRecordHealthy(r), from);
+  const where = from.fromAwsRegion ?? clientRegion(clientIp, locations, fallback);
+  return nearestRecord(latency, (r) => store.isRecordHealthy(r), where);
 }
 
 /** An alias record has no TTL of its own: Route 53 gives it its target's (60 s for the AWS targets here). */

@@ -43,13 +43,14 @@ describe('cli region commands', () => {
     chatctl('init');
     const human = chatctl('region', 'list');
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/seoul\s+ap-northeast-2\s+211\.45\.0\.0\/24\s+home, china-origin/);
+    // The default China origin follows DNS: no region carries the china-origin role until one is pinned.
+    expect(human.stdout).toMatch(/seoul\s+ap-northeast-2\s+211\.45\.0\.0\/24\s+home *$/m);
     expect(human.stdout).toMatch(/na\s+us-west-2/);
     const json = chatctl('region', 'list', '--json');
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { regions: { key: string; roles: string[] }[] };
     expect(parsed.regions.map((r) => r.key)).toEqual(['seoul', 'tokyo', 'na']);
-    expect(parsed.regions[0].roles).toEqual(['home', 'china-origin']);
+    expect(parsed.regions[0].roles).toEqual(['home']);
   });
 
   it('region add: adds a valid region; a duplicate is a user error (exit 1) and the file is unchanged', async () => {
@@ -90,11 +91,19 @@ describe('cli region commands', () => {
     expect(await readFile(join(cwd, 'chatctl.json'), 'utf8')).toBe(before);
   });
 
-  it('region remove: refuses the home region and the China origin, removes another', () => {
+  it('region remove: refuses the home region and a pinned China origin, removes another', async () => {
     chatctl('init');
     const home = chatctl('region', 'remove', 'seoul');
     expect(home.code).toBe(1);
     expect(home.stderr).toMatch(/home region/);
+    const file = join(cwd, 'chatctl.json');
+    const pinned = JSON.parse(await readFile(file, 'utf8'));
+    pinned.china = { enabled: true, originRegion: 'tokyo' };
+    await writeFile(file, JSON.stringify(pinned));
+    const origin = chatctl('region', 'remove', 'tokyo');
+    expect(origin.code).toBe(1);
+    expect(origin.stderr).toMatch(/"tokyo" is the China proxy's origin \(pinned to it\)/);
+    expect(origin.stderr).toMatch(/chatctl china origin global/);
     const removed = chatctl('region', 'remove', 'na', '--json');
     expect(removed.code).toBe(0);
     expect(JSON.parse(removed.stdout).regions).toEqual(['seoul', 'tokyo']);

@@ -18,9 +18,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { runHealth } from '../../../../cli/ops/checks/health.js';
 import { REGION_CHECKS } from '../../../../cli/ops/checks/verdict.js';
+import { moveChinaOrigin } from '../../../../cli/ops/routing/china-origin.js';
 import { sandboxTarget, type Target } from '../../../../cli/ops/target.js';
 import { names } from '../../../../core/names.js';
-import { defaultTopology, type Topology } from '../../../../core/topology.js';
+import { CHINA_ORIGIN_GLOBAL, defaultTopology, type Topology } from '../../../../core/topology.js';
 import { setLoadLevel } from '../../../../runtime/store/load-level.js';
 import { type Sandbox, start } from '../../../../sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../../../../sandbox/state.js';
@@ -54,6 +55,7 @@ const healthSchema = z.strictObject({
     enabled: z.boolean(),
     status: z.enum(['ok', 'degraded', 'down', 'skip']),
     origin: z.string().optional(),
+    followsDns: z.boolean().optional(),
     distributionId: z.string().optional(),
     domain: z.string().optional(),
     checks: z.array(check.extend({ name: z.enum(['distribution', 'proxy']) })),
@@ -129,7 +131,9 @@ describe('health against the sandbox', () => {
     expect(checkOf(result, 'seoul', 'alarms')).toMatchObject({ status: 'ok', detail: 'no alarm in ALARM' });
     expect(result.regions.map((r) => r.key)).toEqual(['seoul', 'tokyo', 'na']);
     expect(result.china.status).toBe('ok');
-    expect(result.china.origin).toBe('seoul');
+    // The origin is chat.<domain>: from CloudFront's edge next to China, DNS answers seoul.
+    expect(result.china).toMatchObject({ followsDns: true, origin: undefined });
+    expect(result.china.checks.find((c) => c.name === 'proxy')?.detail).toMatch(/^pong from seoul/);
     expect(result.verdict).toBe('healthy');
     expect(result.problems).toEqual([]);
   });
@@ -171,7 +175,8 @@ describe('health against the sandbox', () => {
     }
   });
 
-  it('health: with the China origin down, the actions move the origin to a serving region and heal the fault', async () => {
+  it('health: with the pinned China origin down, the actions move the origin to a serving region and heal the fault', async () => {
+    await moveChinaOrigin(target, 'seoul');
     sandbox.faults.inject('seoul', 'gateway-down');
     try {
       const result = await runHealth(target, { timeoutMs: 3000, replication: false });
@@ -183,6 +188,7 @@ describe('health against the sandbox', () => {
       expect(actions).toMatch(/china proxy: .*chatctl sandbox heal seoul/);
     } finally {
       sandbox.faults.heal('seoul');
+      await moveChinaOrigin(target, CHINA_ORIGIN_GLOBAL, { wait: false });
     }
   });
 
@@ -314,7 +320,7 @@ describe('health against the sandbox', () => {
       });
       expect(regionOf(result, 'seoul').status).toBe('degraded');
       expect(result.verdict).toBe('degraded');
-      // seoul is the China proxy's origin: the proxy is degraded too, not down.
+      // DNS sends the China proxy's edge to seoul: the proxy is degraded too, not down.
       expect(result.china.status).toBe('degraded');
       const actions = result.problems.map((p) => p.action);
       expect(actions.some((a) => a.includes('traffic level 0 --region seoul'))).toBe(true);

@@ -108,6 +108,31 @@ describe('health verdict', () => {
     expect(action('seoul', 'health')).toMatch(/look at the health function logs/);
   });
 
+  it('problemsOf: with the origin following DNS, a failing region and proxy give no "china origin" move, only where China users go', () => {
+    const down = allOk().map((c) =>
+      c.name === 'websocket' || c.name === 'health'
+        ? { ...c, status: 'fail' as const, detail: 'HTTP 503' }
+        : c,
+    );
+    const china = {
+      enabled: true,
+      status: 'down' as const,
+      followsDns: true,
+      checks: [{ name: 'proxy' as const, status: 'fail' as const, detail: 'refused' }],
+    };
+    const problems = problemsOf([region('seoul', down), region('tokyo'), region('na')], china, {
+      target: 'aws',
+    });
+    const action = (scope: string, check: string) =>
+      problems.find((p) => p.scope === scope && p.check === check)?.action;
+    expect(action('china', 'proxy')).toMatch(
+      /^users in China reach the region latency DNS gives CloudFront's edge/,
+    );
+    expect(action('china', 'proxy')).toMatch(/chatctl drain KEY/);
+    expect(problems.map((p) => p.action).join('\n')).not.toMatch(/chatctl china origin/);
+    expect(action('seoul', 'websocket')).not.toMatch(/China/);
+  });
+
   it('problemsOf: in the sandbox a failure a fault explains names the fault and sandbox heal; no health function logs', () => {
     const down = allOk().map((c) =>
       c.name === 'websocket' || c.name === 'health'

@@ -12,12 +12,19 @@ import { whereUsersGo as dnsAnswer, listHealthChecks } from '../../../../cli/ops
 import { moveChinaOrigin } from '../../../../cli/ops/routing/china-origin.js';
 import { readRoutingStates } from '../../../../cli/ops/routing/observe.js';
 import { sandboxTarget, type Target } from '../../../../cli/ops/target.js';
-import { defaultTopology, type Topology } from '../../../../core/topology.js';
+import { CHINA_ORIGIN_GLOBAL, defaultTopology, type Topology } from '../../../../core/topology.js';
 import { type Sandbox, type SandboxOptions, start } from '../../../../sandbox/index.js';
 
-/** The default topology with a replication threshold that a loaded test machine stays under. */
+/**
+ * The default topology with a replication threshold that a loaded test machine stays under, and the China
+ * origin pinned to seoul (so the drain and drill tests meet the rule that guards a pinned origin).
+ */
 export function testTopology(): Topology {
-  return { ...defaultTopology(), replication: { lagThresholdMs: 10_000 } };
+  return {
+    ...defaultTopology(),
+    china: { enabled: true, originRegion: 'seoul' },
+    replication: { lagThresholdMs: 10_000 },
+  };
 }
 
 export async function startDrillSandbox(
@@ -61,7 +68,7 @@ export async function resetRouting(target: Target): Promise<void> {
     }
   });
   if (target.topology.china.enabled) {
-    await moveChinaOrigin(target, target.topology.china.originRegion, { wait: false });
+    await moveChinaOrigin(target, target.topology.china.originRegion ?? CHINA_ORIGIN_GLOBAL, { wait: false });
   }
   await waitAllHealthy(target);
 }

@@ -2,8 +2,12 @@ import { GetHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { route53Client, withClient } from '../../../../cli/ops/aws/clients.js';
 import { findHealthCheck } from '../../../../cli/ops/aws/route53.js';
+import { chinaStatus } from '../../../../cli/ops/checks/china.js';
+import { moveChinaOrigin } from '../../../../cli/ops/routing/china-origin.js';
 import { drainRegion, type RoutingChange, restoreRegion } from '../../../../cli/ops/routing/drain.js';
+import { drainSafety } from '../../../../cli/ops/routing/observe.js';
 import type { Target } from '../../../../cli/ops/target.js';
+import { CHINA_ORIGIN_GLOBAL } from '../../../../core/topology.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { resetRouting, routingSnapshot, startDrillSandbox, whereUsersGo } from '../drill/support.js';
 
@@ -55,6 +59,23 @@ describe('drain and restore against the sandbox', { timeout: 90_000 }, () => {
     expect(error.message).toMatch(/China proxy's origin/);
     expect(error.hint).toMatch(/chatctl china origin (tokyo|na)/);
     expect(await routingSnapshot(target)).toBe(before);
+  });
+
+  it('drain: with the China origin following DNS there is no China rule, and a new client through the proxy follows the drain', async () => {
+    const unpinned = await moveChinaOrigin(target, CHINA_ORIGIN_GLOBAL);
+    expect(unpinned).toMatchObject({ from: 'seoul', to: CHINA_ORIGIN_GLOBAL, changed: true });
+    expect(await chinaStatus(target)).toMatchObject({ followsDns: true, servedBy: 'seoul' });
+    const safety = await drainSafety(target, 'seoul');
+    expect(safety.problems).toEqual([]);
+    expect(safety.chinaOriginSuggestion).toBeUndefined();
+    const drained = await drainRegion(target, 'seoul');
+    expect(drained.changed).toBe(true);
+    // CloudFront resolves chat.<domain> from its edge next to China: the drained region is out of the answer.
+    const during = await chinaStatus(target);
+    expect(during.servedBy).not.toBe('seoul');
+    expect(safety.remaining).toContain(during.servedBy);
+    await restoreRegion(target, 'seoul');
+    expect((await chinaStatus(target)).servedBy).toBe('seoul');
   });
 
   it('drain: refuses to take the last healthy region out', async () => {

@@ -11,7 +11,8 @@ import { defaultTopology } from '../../../../core/topology.js';
 const topology = defaultTopology();
 const up = (key: string): RegionRoutingState => ({ key, healthy: true, inverted: false });
 const allUp = ['seoul', 'tokyo', 'na'].map(up);
-const noChina = { enabled: true, origin: 'seoul', failoverOrigins: [] as string[] };
+/** The China origin pinned to seoul, with no failover origin. */
+const noChina = { enabled: true, origin: 'seoul', followsDns: false, failoverOrigins: [] as string[] };
 
 describe('drain safety rules', () => {
   it('safety: draining one of three healthy regions is allowed', () => {
@@ -30,7 +31,7 @@ describe('drain safety rules', () => {
       topology: { ...topology, minHealthyRegions: 1 },
       key: 'seoul',
       regions,
-      china: { enabled: false, failoverOrigins: [] },
+      china: { enabled: false, followsDns: false, failoverOrigins: [] },
     });
     expect(verdict.ok).toBe(false);
     const rule = verdict.problems.find((p) => p.rule === 'min-healthy');
@@ -64,7 +65,9 @@ describe('drain safety rules', () => {
     const verdict = checkDrainSafety({ topology, key: 'seoul', regions: allUp, china: noChina });
     expect(verdict.ok).toBe(false);
     expect(verdict.problems[0].rule).toBe('china-origin');
-    expect(verdict.problems[0].hint).toBe('move the origin first: chatctl china origin tokyo');
+    expect(verdict.problems[0].hint).toBe(
+      'let it follow DNS (chatctl china origin global), or move it first: chatctl china origin tokyo',
+    );
     const drill = checkDrainSafety({
       topology,
       key: 'seoul',
@@ -79,11 +82,18 @@ describe('drain safety rules', () => {
     expect(
       checkDrainSafety({ topology, key: 'seoul', regions: allUp, china: noChina, moveChinaOrigin: true }).ok,
     ).toBe(true);
-    const withFailover = { enabled: true, origin: 'seoul', failoverOrigins: ['na'] };
+    const withFailover = { enabled: true, origin: 'seoul', followsDns: false, failoverOrigins: ['na'] };
     expect(checkDrainSafety({ topology, key: 'seoul', regions: allUp, china: withFailover }).ok).toBe(true);
     expect(
       checkDrainSafety({ topology, key: 'seoul', regions: allUp, china: { ...noChina, enabled: false } }).ok,
     ).toBe(true);
+  });
+
+  it('safety: an origin that follows DNS (chat.<domain>) needs no rule: China users follow the drain', () => {
+    const follows = { enabled: true, followsDns: true, failoverOrigins: [] as string[] };
+    const verdict = checkDrainSafety({ topology, key: 'seoul', regions: allUp, china: follows });
+    expect(verdict).toMatchObject({ ok: true, problems: [], remaining: ['tokyo', 'na'] });
+    expect(verdict.chinaOriginSuggestion).toBeUndefined();
   });
 
   it('safety: the suggested China origin is the home region when it serves, else the first serving one', () => {

@@ -20,6 +20,8 @@ import {
 } from '../support.js';
 
 const topology = defaultTopology();
+/** The origin is chat.<domain>; resolved from CloudFront's edge next to China (Hong Kong), seoul is nearest. */
+const SERVED_BY = 'seoul';
 let testbed: GlobalTestbed;
 let gateways: FakeGateway[];
 let global: GlobalServices;
@@ -65,12 +67,14 @@ async function echoThroughProxy(text: string): Promise<{ region: string; echo: s
   }
 }
 
+/** Points the origin at a region's own name (pins it), or at chat.<domain> for 'global'. */
 async function moveOrigin(key: string): Promise<string | undefined> {
   const id = global.china?.distributionId;
   const current = await cf.send(new GetDistributionConfigCommand({ Id: id }));
   const config = current.DistributionConfig;
   if (!config?.Origins?.Items?.[0]) throw new Error('no origin');
-  config.Origins.Items[0].DomainName = names.regionalDomain(topology, key);
+  config.Origins.Items[0].DomainName =
+    key === 'global' ? names.chatRecord(topology) : names.regionalDomain(topology, key);
   const updated = await cf.send(
     new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: config }),
   );
@@ -78,7 +82,7 @@ async function moveOrigin(key: string): Promise<string | undefined> {
 }
 
 describe('cloudfront', { timeout: 90_000 }, () => {
-  it('cloudfront: lists the China proxy distribution, found by its comment, Deployed, with the origin region', async () => {
+  it('cloudfront: lists the China proxy distribution, found by its comment, Deployed, with the global name as origin', async () => {
     const list = await cf.send(new ListDistributionsCommand({}));
     expect(list.DistributionList?.Quantity).toBe(1);
     const summary = list.DistributionList?.Items?.find(
@@ -86,9 +90,7 @@ describe('cloudfront', { timeout: 90_000 }, () => {
     );
     expect(summary).toMatchObject({ Id: global.china?.distributionId, Status: 'Deployed', Enabled: true });
     expect(summary?.DomainName).toMatch(/^d[a-z0-9]+\.cloudfront\.net$/);
-    expect(summary?.Origins?.Items?.[0]?.DomainName).toBe(
-      names.regionalDomain(topology, topology.china.originRegion),
-    );
+    expect(summary?.Origins?.Items?.[0]?.DomainName).toBe(names.chatRecord(topology));
   });
 
   it('cloudfront: GetDistribution and GetDistributionConfig return the config with the same ETag', async () => {
@@ -162,8 +164,9 @@ describe('cloudfront', { timeout: 90_000 }, () => {
     expect(after.DistributionConfig).toEqual(config);
   });
 
-  it('cloudfront: the China proxy forwards WebSockets to the origin with Via and X-Amz-Cf-Id, and follows an origin move', async () => {
-    const origin = topology.china.originRegion;
+  it('cloudfront: the China proxy forwards WebSockets to where its origin resolves, with Via and X-Amz-Cf-Id, and follows an origin move', async () => {
+    const origin = SERVED_BY;
+    expect(global.chinaOrigin()).toBe(origin);
     expect(await echoThroughProxy('hello')).toEqual({ region: origin, echo: 'hello' });
     const upgrade = gateway(origin)
       .seen.filter((s) => s.headers.upgrade === 'websocket')
@@ -171,7 +174,8 @@ describe('cloudfront', { timeout: 90_000 }, () => {
     expect(upgrade?.url).toBe('/prod');
     expect(upgrade?.headers.via).toMatch(/^1\.1 [0-9a-f]+\.cloudfront\.net \(CloudFront\)$/);
     expect(upgrade?.headers['x-amz-cf-id']).toMatch(/^[A-Za-z0-9_-]{20,}$/);
-    expect(upgrade?.headers.host).toBe(names.regionalDomain(topology, origin));
+    // Host is the origin's name, as CloudFront sends it: the gateway holds chat.<domain>.
+    expect(upgrade?.headers.host).toBe(names.chatRecord(topology));
 
     const etag = await moveOrigin('tokyo');
     expect(global.chinaOrigin()).toBe('tokyo');
@@ -181,7 +185,12 @@ describe('cloudfront', { timeout: 90_000 }, () => {
     expect(distribution.Distribution?.DistributionConfig?.Origins?.Items?.[0]?.DomainName).toBe(
       names.regionalDomain(topology, 'tokyo'),
     );
-    await moveOrigin(origin);
+    expect(
+      gateway('tokyo')
+        .seen.filter((s) => s.headers.upgrade === 'websocket')
+        .at(-1)?.headers.host,
+    ).toBe(names.regionalDomain(topology, 'tokyo'));
+    await moveOrigin('global');
     expect(await echoThroughProxy('back')).toEqual({ region: origin, echo: 'back' });
   });
 
@@ -191,10 +200,8 @@ describe('cloudfront', { timeout: 90_000 }, () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('via')).toMatch(/cloudfront\.net \(CloudFront\)/);
     expect(response.headers.get('x-cache')).toBe('Miss from cloudfront');
-    expect(await response.json()).toMatchObject({ region: topology.china.originRegion });
-    const seen = gateway(topology.china.originRegion).seen.filter(
-      (s) => s.url === '/health' && s.headers['x-amz-cf-id'],
-    );
+    expect(await response.json()).toMatchObject({ region: SERVED_BY });
+    const seen = gateway(SERVED_BY).seen.filter((s) => s.url === '/health' && s.headers['x-amz-cf-id']);
     expect(seen.length).toBeGreaterThan(0);
   });
 

@@ -8,7 +8,9 @@ import {
 import {
   GetHealthCheckStatusCommand,
   ListHealthChecksCommand,
+  ListResourceRecordSetsCommand,
   Route53Client,
+  UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient, type FrameOf } from '../../../../cli/ops/chat/client.js';
@@ -85,8 +87,9 @@ describe('sandbox routing', { timeout: 90_000 }, () => {
     await eventually(async () => (await answerFor('tokyo')) === 'tokyo', FLIP_LIMIT_MS);
   });
 
-  it('sandbox routing: a client through the China proxy chats with a user in the origin region, and follows an origin move', async () => {
-    const origin = topology.china.originRegion;
+  it('sandbox routing: a client through the China proxy chats with a user in the region its origin resolves to, and follows a pinned origin', async () => {
+    // The origin is chat.<domain>: from CloudFront's edge next to China (Hong Kong) latency DNS answers seoul.
+    const origin = 'seoul';
     const room = `china-${Date.now()}`;
     const local = await ChatClient.connect({
       url: sandbox.regions.get(origin)?.websocketUrl ?? '',
@@ -113,31 +116,73 @@ describe('sandbox routing', { timeout: 90_000 }, () => {
       await local.send(room, 'annyeong');
       expect((await answered).message.text).toBe('annyeong');
 
-      const id = sandbox.state.china?.distributionId;
-      const current = await cf.send(new GetDistributionConfigCommand({ Id: id }));
-      const config = current.DistributionConfig;
-      if (!config?.Origins?.Items?.[0]) throw new Error('no origin');
-      config.Origins.Items[0].DomainName = names.regionalDomain(topology, 'tokyo');
-      const moved = await cf.send(
-        new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: config }),
-      );
-      const afterMove = await ChatClient.connect({
-        url: sandbox.state.china?.url ?? '',
-        token: token('wei'),
-        timeoutMs: 30_000,
-      });
-      try {
-        expect((await afterMove.ping()).region).toBe('tokyo');
-      } finally {
-        await afterMove.close();
-      }
-      config.Origins.Items[0].DomainName = names.regionalDomain(topology, origin);
-      await cf.send(
-        new UpdateDistributionCommand({ Id: id, IfMatch: moved.ETag, DistributionConfig: config }),
-      );
+      // Pinned to tokyo's own name, new connections go to tokyo; back on chat.<domain>, to seoul again.
+      const moved = await setOrigin(names.regionalDomain(topology, 'tokyo'));
+      expect(await pingThroughProxy('wei')).toBe('tokyo');
+      await setOrigin(names.chatRecord(topology), moved);
+      expect(await pingThroughProxy('wei')).toBe(origin);
     } finally {
       await local.close();
       await viaProxy.close();
     }
   });
+
+  it('sandbox routing: a drained region loses its China users too: new connections through the proxy go where DNS now answers, and come back on restore', async () => {
+    const seoulCheck = await routingCheckId('seoul');
+    expect(await pingThroughProxy('li')).toBe('seoul');
+    const open = await ChatClient.connect({
+      url: sandbox.state.china?.url ?? '',
+      token: token('zhang'),
+      timeoutMs: 30_000,
+    });
+    try {
+      // A drain as chatctl does it: the routing check inverted, through an unmodified Route 53 client.
+      await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: seoulCheck, Inverted: true }));
+      await eventually(async () => (await pingThroughProxy('li')) === 'tokyo', FLIP_LIMIT_MS);
+      // CloudFront keeps an open WebSocket on the origin it connected to.
+      expect((await open.ping()).region).toBe('seoul');
+    } finally {
+      await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: seoulCheck, Inverted: false }));
+      await open.close();
+    }
+    await eventually(async () => (await pingThroughProxy('li')) === 'seoul', FLIP_LIMIT_MS);
+  });
 });
+
+/** The region that answers a ping from a new connection through the China proxy. */
+async function pingThroughProxy(userId: string): Promise<string> {
+  const client = await ChatClient.connect({
+    url: sandbox.state.china?.url ?? '',
+    token: token(userId),
+    timeoutMs: 30_000,
+  });
+  try {
+    return (await client.ping()).region;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Points the distribution's origin at `domain` (UpdateDistribution with If-Match); returns the new ETag. */
+async function setOrigin(domain: string, etag?: string): Promise<string | undefined> {
+  const id = sandbox.state.china?.distributionId;
+  const current = await cf.send(new GetDistributionConfigCommand({ Id: id }));
+  const config = current.DistributionConfig;
+  if (!config?.Origins?.Items?.[0]) throw new Error('no origin');
+  if (etag) expect(current.ETag).toBe(etag);
+  config.Origins.Items[0].DomainName = domain;
+  const updated = await cf.send(
+    new UpdateDistributionCommand({ Id: id, IfMatch: current.ETag, DistributionConfig: config }),
+  );
+  return updated.ETag;
+}
+
+/** The health check on a region's latency record (the one a drain inverts). */
+async function routingCheckId(key: string): Promise<string> {
+  const records = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: topology.hostedZone.id }));
+  const id = records.ResourceRecordSets?.find(
+    (r) => r.Name === `${names.chatRecord(topology)}.` && r.SetIdentifier === key,
+  )?.HealthCheckId;
+  if (!id) throw new Error(`no latency record for ${key}`);
+  return id;
+}
