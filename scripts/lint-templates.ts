@@ -46,7 +46,8 @@ const topology: Topology = {
   account: '123456789012',
   auth: { mode: 'cognito' },
   analytics: { enabled: true },
-  china: { enabled: true, originRegion: base.homeRegion },
+  // The default China origin: chat.<domain>, served by every region (the proxy stack depends on all of them).
+  china: { enabled: true },
   regions: [...base.regions, { key: 'sydney', awsRegion: 'ap-southeast-2', probeSubnet: '1.128.0.0/24' }],
 };
 const outdir = mkdtempSync(join(tmpdir(), 'chatctl-cfn-lint-'));

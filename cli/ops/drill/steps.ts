@@ -65,14 +65,27 @@ export function steps(): StepDef<Ctx>[] {
           ).some((a) => a.name === canaryName(r.key)),
         );
         if (canaryDown.length > 0) {
+          const alarms = canaryDown.map((r) => `${canaryName(r.key)} (${r.key})`).join(', ');
           throw new UserError(
-            `the canary alarm is in ALARM in ${canaryDown.map((r) => r.key).join(', ')}: its chat path is broken and Route 53 already routes around it`,
-            { hint: 'fix that region first: chatctl health --region KEY' },
+            `the canary alarm is in ALARM: ${alarms}: connect, join or send is broken there and Route 53 already routes around it, so the drill would start from fewer serving regions than it measures; nothing was changed`,
+            {
+              hint: `fix that region first, then run the drill again: chatctl health --region ${canaryDown[0].key}`,
+            },
           );
         }
         const canaries = health.regions.filter(
           (r) => r.checks.find((c) => c.name === 'canary')?.status === 'ok',
         ).length;
+        // Without a canary (cognito auth, or a sandbox that runs none) no alarm guards the chat path: say so.
+        const noCanary = health.regions.find(
+          (r) => r.checks.find((c) => c.name === 'canary')?.status === 'skip',
+        );
+        const canaryNote =
+          canaries > 0
+            ? `, canary passing in ${canaries} and no canary alarm in ALARM`
+            : noCanary
+              ? `, no canary alarm to check (${noCanary.checks.find((c) => c.name === 'canary')?.detail}): Route 53 follows /health alone`
+              : '';
         const notOk = health.regions.filter((r) => r.status !== 'ok');
         const problems = notOk.flatMap((r) =>
           r.checks
@@ -92,7 +105,7 @@ export function steps(): StepDef<Ctx>[] {
           ctx.chinaTo = safety.chinaOriginSuggestion;
         return (
           `${health.regions.length} regions healthy` +
-          (canaries > 0 ? `, canary passing in ${canaries} and no canary alarm in ALARM` : '') +
+          canaryNote +
           (replication.length > 0 ? `, replication checked in ${round(Math.max(...replication))} ms` : '') +
           `; ${safety.remaining.length} would keep serving (${safety.remaining.join(', ')}), minimum ${target.topology.minHealthyRegions}` +
           (ctx.chinaTo ? `; China origin will move to ${ctx.chinaTo}` : '')
