@@ -5,30 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../cli/ops/target.js';
 import { canaryRoom } from '../../../core/observability.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
-import { createChatApp, type WebSocketEvent } from '../../../runtime/app.js';
 import { signDevToken } from '../../../runtime/auth/dev-token.js';
 import { canaryConfigFromEnv, runCanary } from '../../../runtime/canary/lambda.js';
 import type { Sandbox } from '../../../sandbox/index.js';
-import { startDrillSandbox } from '../../cli/ops/drill/support.js';
+import { breakableConnect, startDrillSandbox } from '../../cli/ops/drill/support.js';
 
 let sandbox: Sandbox;
 let target: Target;
-/** When true, tokyo's $connect fails the way a broken deploy would (500 from the integration). */
-let tokyoConnectBroken = false;
+/** tokyo's $connect fails the way a broken deploy would (500 from the integration) while `broken` is set. */
+const tokyo = breakableConnect('tokyo');
 
 beforeAll(async () => {
-  ({ sandbox, target } = await startDrillSandbox({
-    globalServices: false,
-    createApp: (config, deps) => {
-      const app = createChatApp(config, deps);
-      if (config.regionKey !== 'tokyo') return app;
-      return {
-        ...app,
-        connect: (event: WebSocketEvent) =>
-          tokyoConnectBroken ? Promise.resolve({ statusCode: 500 }) : app.connect(event),
-      };
-    },
-  }));
+  ({ sandbox, target } = await startDrillSandbox({ globalServices: false, createApp: tokyo.createApp }));
 });
 afterAll(async () => {
   await sandbox?.stop();
@@ -71,7 +59,7 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
   });
 
   it('canary: a broken $connect fails the canary at the connect step while /health still answers 200', async () => {
-    tokyoConnectBroken = true;
+    tokyo.broken = true;
     try {
       const health = await fetch(target.region('tokyo').healthUrl);
       expect(health.status).toBe(200);
@@ -84,7 +72,7 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
       expect(emf.CanaryLatency).toBeUndefined();
       expect(emf._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'CanarySuccess', Unit: 'Count' }]);
     } finally {
-      tokyoConnectBroken = false;
+      tokyo.broken = false;
     }
     expect((await canary('tokyo').run()).ok).toBe(true);
   });

@@ -12,10 +12,9 @@ import { readJournal } from '../../../../cli/ops/drill/journal.js';
 import { runFailoverDrill } from '../../../../cli/ops/drill/run.js';
 import type { Target } from '../../../../cli/ops/target.js';
 import { names } from '../../../../core/names.js';
-import { createChatApp, type WebSocketEvent } from '../../../../runtime/app.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { eventually } from '../../../sandbox/services/support.js';
-import { routingSnapshot, startDrillSandbox, testTopology } from './support.js';
+import { breakableConnect, routingSnapshot, startDrillSandbox, testTopology } from './support.js';
 
 const topology = testTopology();
 const canaryAlarm = (key: string) => `${names.alarmPrefix(topology, key)}canary`;
@@ -55,34 +54,27 @@ async function everythingRoutingSees(target: Target): Promise<string> {
 describe('drill preflight and the canary alarm', { timeout: 120_000 }, () => {
   let sandbox: Sandbox;
   let target: Target;
-  /** tokyo's $connect answers 500, as a broken deploy would (its /health still answers 200). */
-  let tokyoBroken = false;
+  const tokyo = breakableConnect('tokyo');
 
   beforeAll(async () => {
     ({ sandbox, target } = await startDrillSandbox({
       canary: { intervalMs: 300 },
       metricsIntervalMs: 200,
       surge: false,
-      createApp: (config, deps) => {
-        const app = createChatApp(config, deps);
-        if (config.regionKey !== 'tokyo') return app;
-        return {
-          ...app,
-          connect: (event: WebSocketEvent) =>
-            tokyoBroken ? Promise.resolve({ statusCode: 500 }) : app.connect(event),
-        };
-      },
+      createApp: tokyo.createApp,
     }));
     // A new canary alarm has no data yet: wait until every region's canary has passed and health says so.
-    await eventually(
-      async () => {
-        const health = await runHealth(target, { timeoutMs: 8000, replication: false });
-        return health.regions.every((r) => r.checks.find((c) => c.name === 'canary')?.status === 'ok');
-      },
-      30_000,
-      300,
-    );
-  });
+    let last = '';
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const health = await runHealth(target, { timeoutMs: 8000, replication: false });
+      const canaries = health.regions.map((r) => r.checks.find((c) => c.name === 'canary'));
+      if (canaries.every((c) => c?.status === 'ok')) break;
+      last = canaries.map((c, i) => `${health.regions[i].key}: ${c?.status} ${c?.detail}`).join('; ');
+      if (Date.now() > deadline) throw new Error(`the canaries did not pass within 60 s (${last})`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }, 120_000);
   afterAll(async () => {
     await sandbox?.stop();
   });
@@ -97,7 +89,7 @@ describe('drill preflight and the canary alarm', { timeout: 120_000 }, () => {
   });
 
   it('drill preflight: a canary alarm in ALARM refuses the drill, naming the alarm and what to do, and nothing changes', async () => {
-    tokyoBroken = true;
+    tokyo.broken = true;
     try {
       await eventually(async () => (await alarmState(target, 'tokyo')) === 'ALARM', 30_000, 200);
       // The chat path is broken, not the database: /health still answers, only the canary sees it.
@@ -118,7 +110,7 @@ describe('drill preflight and the canary alarm', { timeout: 120_000 }, () => {
       expect((await readJournal(dir, result.id))?.changes).toMatchObject({ drained: false, restored: false });
       expect(await everythingRoutingSees(target)).toBe(before);
     } finally {
-      tokyoBroken = false;
+      tokyo.broken = false;
     }
     await eventually(async () => (await alarmState(target, 'tokyo')) === 'OK', 30_000, 200);
   });

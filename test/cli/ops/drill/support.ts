@@ -13,7 +13,9 @@ import { moveChinaOrigin } from '../../../../cli/ops/routing/china-origin.js';
 import { readRoutingStates } from '../../../../cli/ops/routing/observe.js';
 import { sandboxTarget, type Target } from '../../../../cli/ops/target.js';
 import { CHINA_ORIGIN_GLOBAL, defaultTopology, type Topology } from '../../../../core/topology.js';
+import { createChatApp, type WebSocketEvent } from '../../../../runtime/app.js';
 import { type Sandbox, type SandboxOptions, start } from '../../../../sandbox/index.js';
+import type { ChatAppFactory } from '../../../../sandbox/runtime-host.js';
 
 /**
  * The default topology with a replication threshold that a loaded test machine stays under, and the China
@@ -25,6 +27,26 @@ export function testTopology(): Topology {
     china: { enabled: true, originRegion: 'seoul' },
     replication: { lagThresholdMs: 10_000 },
   };
+}
+
+/**
+ * A createApp whose region's $connect answers 500 while `broken` is set, as a broken deploy would (its /health
+ * still answers 200): what the chat canary, and nothing else, sees.
+ */
+export function breakableConnect(regionKey: string): { createApp: ChatAppFactory; broken: boolean } {
+  const switchable: { createApp: ChatAppFactory; broken: boolean } = {
+    broken: false,
+    createApp: (config, deps) => {
+      const app = createChatApp(config, deps);
+      if (config.regionKey !== regionKey) return app;
+      return {
+        ...app,
+        connect: (event: WebSocketEvent) =>
+          switchable.broken ? Promise.resolve({ statusCode: 500 }) : app.connect(event),
+      };
+    },
+  };
+  return switchable;
 }
 
 export async function startDrillSandbox(
