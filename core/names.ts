@@ -47,6 +47,12 @@ export const names = {
   globalDashboard: (t: Named) => `${t.app}-global`,
   /** Auth mode "dev" on AWS: the Secrets Manager secret the dev tokens are signed with (home region + replicas). */
   devTokenSecret: (t: Named) => `${t.app}/chat/dev-token-secret`,
+  /** Auth mode "cognito": the canary probe user's password (generated; the auth stack's region + replicas). */
+  canaryProbeSecret: (t: Named) => `${t.app}/chat/canary-probe-password`,
+  /** Auth mode "cognito": the deploy-time function that creates the probe user and sets its password. */
+  probeUserFunction: (t: Named) => `${t.app}-canary-probe-user`,
+  /** Auth mode "cognito": the app client the canary signs in through (ADMIN_USER_PASSWORD_AUTH only). */
+  canaryClient: (t: Named) => `${t.app}-chat-canary`,
   /** Analytics: the SQS queue that keeps the stream records the flattener could not deliver. */
   analyticsDeadLetters: (t: Named) => `${t.app}-chat-analytics-failed`,
 } as const;

@@ -20,7 +20,7 @@ export const CUSTOM_METRICS = {
 } as const;
 
 /** The operations functions that are not chat routes; their entries are runtime/handlers/<name>.ts too. */
-export const OPS_HANDLERS = ['canary', 'surge'] as const;
+export const OPS_HANDLERS = ['canary', 'surge', 'probe-user'] as const;
 export type OpsHandler = (typeof OPS_HANDLERS)[number];
 
 /** The namespace of the app's custom metrics: one per app, so two apps in one account never mix. */
@@ -33,7 +33,10 @@ export function canaryRoom(regionKey: string): string {
   return `canary-${regionKey}`;
 }
 
-/** The canary's probe user (a dev-token identity; it never owns anything but its canary room's messages). */
+/**
+ * The canary's identity in a region's chat (it never owns anything but its canary room's messages). Dev mode
+ * signs it into the token; in Cognito mode $connect gives it to any token of the canary's app client.
+ */
 export function canaryUser(regionKey: string): string {
   return `canary-${regionKey}`;
 }
@@ -45,4 +48,13 @@ export const CANARY_MESSAGE_TTL_SECONDS = 60 * 60;
 export function isCanaryMessage(roomId: string, userId: string): boolean {
   const key = roomId.startsWith('canary-') ? roomId.slice('canary-'.length) : undefined;
   return key !== undefined && canaryRoom(key) === roomId && canaryUser(key) === userId;
+}
+
+/**
+ * Cognito mode: the probe user's username in the pool (one for every region). An address under the reserved
+ * .invalid domain, so that it is accepted by pools whose usernames are email addresses and by those with
+ * free-form usernames alike, and no mail can ever reach anyone.
+ */
+export function canaryProbeUsername(app: string): string {
+  return `${app}-canary@probe.invalid`;
 }

@@ -18,6 +18,11 @@ export const RUNTIME_ENV = {
   devTokenSecret: 'CHAT_DEV_TOKEN_SECRET',
   userPoolId: 'CHAT_USER_POOL_ID',
   userPoolClientId: 'CHAT_USER_POOL_CLIENT_ID',
+  /** Auth mode "cognito": the canary's app client; $connect accepts its tokens as the region's canary user. */
+  canaryClientId: 'CHAT_CANARY_CLIENT_ID',
+  /** Auth mode "cognito", the canary only: the probe user's username and its password's secret (name, never the value). */
+  canaryUsername: 'CHAT_CANARY_USERNAME',
+  canaryPasswordSecretId: 'CHAT_CANARY_PASSWORD_SECRET_ID',
   firehoseStream: 'CHAT_FIREHOSE_STREAM',
   /** Namespace of the custom metrics the handlers write in embedded metric format (core/observability.ts). */
   metricsNamespace: 'CHAT_METRICS_NAMESPACE',

@@ -10,6 +10,7 @@ import type {
   APIGatewayProxyWebsocketEventV2,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
+import { canaryUser } from '../core/observability.js';
 import type { ServerFrame } from '../core/protocol.js';
 import { secretsManagerSecret } from './auth/secret-source.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
@@ -162,8 +163,11 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
     async connect(event) {
       const token = event.queryStringParameters?.token;
       if (!token) return { statusCode: 401, body: 'missing token: connect with ?token=...' };
-      verifier ??= await createTokenVerifier(config.auth, now, (secretId) =>
-        secretsManagerSecret(secretId, { region: config.awsRegion, ...awsClientConfig }),
+      verifier ??= await createTokenVerifier(
+        config.auth,
+        now,
+        (secretId) => secretsManagerSecret(secretId, { region: config.awsRegion, ...awsClientConfig }),
+        canaryUser(config.regionKey),
       );
       let userId: string;
       try {

@@ -14,7 +14,13 @@ export type AuthConfig =
   | { readonly mode: 'dev'; readonly secret: string }
   /** Development tokens signed with the Secrets Manager secret `secretId`, read at run time (AWS). */
   | { readonly mode: 'dev'; readonly secretId: string }
-  | { readonly mode: 'cognito'; readonly userPoolId: string; readonly clientId: string }
+  | {
+      readonly mode: 'cognito';
+      readonly userPoolId: string;
+      readonly clientId: string;
+      /** The canary's app client: its tokens are accepted too, as the region's canary user (auth/cognito.ts). */
+      readonly canaryClientId?: string;
+    }
   /** Functions that never see a connection (the analytics flattener): every token is refused. */
   | { readonly mode: 'none' };
 
@@ -69,6 +75,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
       mode: 'cognito',
       userPoolId: required(env, RUNTIME_ENV.userPoolId),
       clientId: required(env, RUNTIME_ENV.userPoolClientId),
+      ...(env[RUNTIME_ENV.canaryClientId] ? { canaryClientId: env[RUNTIME_ENV.canaryClientId] } : {}),
     };
   } else if (mode === 'none') {
     auth = { mode: 'none' };

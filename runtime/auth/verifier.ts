@@ -49,6 +49,8 @@ export async function createTokenVerifier(
   auth: AuthConfig,
   now: () => number = Date.now,
   secrets?: (secretId: string) => SecretSource,
+  /** The chat identity of the canary's Cognito tokens in this region (canaryUser of the region key). */
+  canaryUserId?: string,
 ): Promise<TokenVerifier> {
   if (auth.mode === 'none') return refuseAll;
   if (auth.mode === 'dev') {
@@ -57,5 +59,14 @@ export async function createTokenVerifier(
     return rotatingDevTokenVerifier(secrets(auth.secretId), now);
   }
   const { cognitoTokenVerifier } = await import('./cognito.js');
-  return cognitoTokenVerifier(auth.userPoolId, auth.clientId);
+  if (auth.canaryClientId && !canaryUserId) {
+    throw new Error('auth mode "cognito" with a canary client needs the canary user id of the region');
+  }
+  return cognitoTokenVerifier({
+    userPoolId: auth.userPoolId,
+    clientId: auth.clientId,
+    ...(auth.canaryClientId && canaryUserId
+      ? { canary: { clientId: auth.canaryClientId, userId: canaryUserId } }
+      : {}),
+  });
 }

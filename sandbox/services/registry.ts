@@ -10,6 +10,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'lambda', load: async () => (await import('./lambda/index.js')).createService },
   { name: 'sts', load: async () => (await import('./sts/index.js')).createService },
   { name: 'ssm', load: async () => (await import('./ssm/index.js')).createService },
+  { name: 'cognito-idp', load: async () => (await import('./cognito-idp/index.js')).createService },
   { name: 'monitoring', load: async () => (await import('./cloudwatch/index.js')).createService },
   { name: 'route53', global: true, load: async () => (await import('./route53/index.js')).createService },
   {

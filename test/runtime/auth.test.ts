@@ -71,6 +71,7 @@ describe('runtime auth (dev tokens)', () => {
 // Cognito: the JWKS cannot be fetched here, so the verifier is hydrated with a locally generated key set.
 const POOL = 'ap-northeast-2_TestPool1';
 const CLIENT_ID = 'testclientid0123456789abc';
+const CANARY_CLIENT_ID = 'canaryclientid0123456789ab';
 const ISSUER = `https://cognito-idp.ap-northeast-2.amazonaws.com/${POOL}`;
 
 function keyPair(kid: string) {
@@ -100,12 +101,43 @@ describe('runtime auth (Cognito user-pool JWTs)', () => {
     exp: now + 3600,
     ...over,
   });
-  const verifier = cognitoTokenVerifier(POOL, CLIENT_ID);
+  const verifier = cognitoTokenVerifier({ userPoolId: POOL, clientId: CLIENT_ID });
   verifier.cacheJwks({ keys: [good.jwk] });
+  const withCanary = cognitoTokenVerifier({
+    userPoolId: POOL,
+    clientId: CLIENT_ID,
+    canary: { clientId: CANARY_CLIENT_ID, userId: 'canary-seoul' },
+  });
+  withCanary.cacheJwks({ keys: [good.jwk] });
 
   it('cognito: a token signed by the pool key, for this client, is accepted with sub as the user id', async () => {
     const identity = await verifier.verify(jwt(good.privateKey, 'kid-1', claims()));
     expect(identity).toEqual({ userId: 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6', expiresAt: now + 3600 });
+  });
+
+  it("cognito: the canary client's ID and access tokens are the region's canary user; the chat client's stay sub", async () => {
+    const id = jwt(good.privateKey, 'kid-1', claims({ aud: CANARY_CLIENT_ID }));
+    expect(await withCanary.verify(id)).toEqual({ userId: 'canary-seoul', expiresAt: now + 3600 });
+    const access = jwt(
+      good.privateKey,
+      'kid-1',
+      claims({
+        aud: undefined,
+        token_use: 'access',
+        client_id: CANARY_CLIENT_ID,
+        scope: 'aws.cognito.signin.user.admin',
+      }),
+    );
+    expect((await withCanary.verify(access)).userId).toBe('canary-seoul');
+    expect((await withCanary.verify(jwt(good.privateKey, 'kid-1', claims()))).userId).toBe(
+      'f81d4fae-7dec-11d0-a765-00a0c91e6bf6',
+    );
+    // Without a canary client configured, its tokens are another audience: refused.
+    await expect(verifier.verify(id)).rejects.toMatchObject({ name: 'InvalidTokenError' });
+    // A canary-client token signed by another key is refused like any other.
+    await expect(
+      withCanary.verify(jwt(other.privateKey, 'kid-1', claims({ aud: CANARY_CLIENT_ID }))),
+    ).rejects.toMatchObject({ name: 'InvalidTokenError' });
   });
 
   const rejected: [string, () => string][] = [

@@ -1,0 +1,415 @@
+/**
+ * Cognito user pools on the edge (JSON 1.1, X-Amz-Target AWSCognitoIdentityProviderService.*), the part the
+ * chat's Cognito mode uses: CreateUserPool and CreateUserPoolClient (to stand a pool up), AdminCreateUser,
+ * AdminSetUserPassword, AdminGetUser and AdminDeleteUser (the canary's probe user, made at deploy), and
+ * AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH (the canary's sign-in). Tokens are RS256 JWTs signed with
+ * the pool's own key, with Cognito's claims and issuer, so the runtime's verifier (aws-jwt-verify) checks them
+ * as it checks AWS's, once hydrated with `jwks(poolId)`. Answers and errors follow Cognito's: a user not
+ * found, a wrong password, a flow the client does not allow, a FORCE_CHANGE_PASSWORD user's challenge.
+ * Pools live as long as the sandbox and are per AWS region (the id's prefix), as on AWS.
+ */
+import { createSign, generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import type { SandboxService, ServiceFactory } from '../service.js';
+import type { AuthFlow, ClientRecord, PoolRecord, UserRecord } from './model.js';
+
+export interface CognitoIdpService extends SandboxService {
+  /** The pool's JSON Web Key Set, as https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json serves it. */
+  jwks(userPoolId: string): { keys: Record<string, string>[] };
+}
+
+export const createService: ServiceFactory = (context) => createCognitoIdp(context.account);
+
+export function createCognitoIdp(account: string): CognitoIdpService {
+  const pools = new Map<string, PoolRecord>();
+  return {
+    name: 'cognito-idp',
+    handle: async (request) => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+      const run = OPERATIONS[operation];
+      if (!run) {
+        return error(
+          400,
+          'UnknownOperationException',
+          `the chatctl sandbox's Cognito does not serve ${target || 'requests without X-Amz-Target'}`,
+        );
+      }
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(request.body.toString('utf8') || '{}') as Record<string, unknown>;
+      } catch {
+        return error(400, 'SerializationException', 'the body is not valid JSON');
+      }
+      try {
+        return answer(run({ pools, account, request, input }));
+      } catch (thrown) {
+        if (thrown instanceof CognitoError) return error(thrown.status, thrown.code, thrown.message);
+        throw thrown;
+      }
+    },
+    jwks(userPoolId) {
+      const pool = pools.get(userPoolId);
+      if (!pool) throw new Error(`no user pool ${userPoolId} in the sandbox`);
+      return {
+        keys: [
+          {
+            ...(pool.publicKey.export({ format: 'jwk' }) as Record<string, string>),
+            kid: pool.kid,
+            alg: 'RS256',
+            use: 'sig',
+          },
+        ],
+      };
+    },
+  };
+}
+
+const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
+
+class CognitoError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+function answer(body: unknown): EdgeResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
+    body: JSON.stringify(body),
+  };
+}
+
+function error(status: number, code: string, message: string): EdgeResponse {
+  return {
+    status,
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-requestid': randomUUID(),
+      'x-amzn-errortype': `${code}:`,
+    },
+    body: JSON.stringify({ __type: code, message }),
+  };
+}
+
+interface Call {
+  readonly pools: Map<string, PoolRecord>;
+  readonly account: string;
+  readonly request: EdgeRequest;
+  readonly input: Record<string, unknown>;
+}
+
+function text(input: Record<string, unknown>, field: string, required = true): string {
+  const value = input[field];
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (!required && value === undefined) return '';
+  throw new CognitoError(
+    'InvalidParameterException',
+    `1 validation error detected: Value at '${field[0].toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must not be null`,
+  );
+}
+
+function poolOf(call: Call): PoolRecord {
+  const id = text(call.input, 'UserPoolId');
+  const pool = call.pools.get(id);
+  if (!pool || pool.region !== call.request.region) {
+    throw new CognitoError('ResourceNotFoundException', `User pool ${id} does not exist.`);
+  }
+  return pool;
+}
+
+function userOf(pool: PoolRecord, username: string): UserRecord {
+  const user = pool.findUser(username);
+  if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+  return user;
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+function userShape(user: UserRecord) {
+  return {
+    Username: user.username,
+    Attributes: Object.entries(user.attributes).map(([Name, Value]) => ({ Name, Value })),
+    UserCreateDate: seconds(user.created),
+    UserLastModifiedDate: seconds(user.modified),
+    Enabled: user.enabled,
+    UserStatus: user.status,
+  };
+}
+
+function checkPassword(pool: PoolRecord, password: string): void {
+  const problems: string[] = [];
+  if (password.length < pool.minPasswordLength) problems.push('Password not long enough');
+  if (!/[a-z]/.test(password)) problems.push('Password must have lowercase characters');
+  if (!/[A-Z]/.test(password)) problems.push('Password must have uppercase characters');
+  if (!/[0-9]/.test(password)) problems.push('Password must have numeric characters');
+  if (!/[^A-Za-z0-9]/.test(password)) problems.push('Password must have symbol characters');
+  if (problems.length > 0) {
+    throw new CognitoError(
+      'InvalidPasswordException',
+      `Password did not conform with policy: ${problems[0]}`,
+    );
+  }
+}
+
+function signJwt(pool: PoolRecord, claims: Record<string, unknown>): string {
+  const enc = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const head = `${enc({ kid: pool.kid, alg: 'RS256' })}.${enc(claims)}`;
+  return `${head}.${createSign('RSA-SHA256').update(head).sign(pool.privateKey).toString('base64url')}`;
+}
+
+function tokens(pool: PoolRecord, client: ClientRecord, user: UserRecord) {
+  const now = seconds(Date.now());
+  const iss = `https://cognito-idp.${pool.region}.amazonaws.com/${pool.id}`;
+  const session = { origin_jti: randomUUID(), event_id: randomUUID(), auth_time: now, iat: now };
+  const idExp = now + client.idTokenSeconds;
+  const IdToken = signJwt(pool, {
+    sub: user.sub,
+    ...(user.attributes.email
+      ? { email: user.attributes.email, email_verified: user.attributes.email_verified === 'true' }
+      : {}),
+    iss,
+    'cognito:username': user.username,
+    aud: client.id,
+    token_use: 'id',
+    ...session,
+    exp: idExp,
+    jti: randomUUID(),
+  });
+  const AccessToken = signJwt(pool, {
+    sub: user.sub,
+    iss,
+    client_id: client.id,
+    token_use: 'access',
+    scope: 'aws.cognito.signin.user.admin',
+    ...session,
+    exp: now + client.accessTokenSeconds,
+    jti: randomUUID(),
+    username: user.username,
+  });
+  return {
+    AccessToken,
+    ExpiresIn: client.accessTokenSeconds,
+    TokenType: 'Bearer',
+    RefreshToken: randomBytes(96).toString('base64url'),
+    IdToken,
+  };
+}
+
+const VALIDITY_UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
+
+const OPERATIONS: Record<string, (call: Call) => unknown> = {
+  CreateUserPool(call) {
+    const name = text(call.input, 'PoolName');
+    const id = `${call.request.region}_${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 9)}`;
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const attributes = (call.input.UsernameAttributes as string[] | undefined) ?? [];
+    const policy = (call.input.Policies as { PasswordPolicy?: { MinimumLength?: number } } | undefined)
+      ?.PasswordPolicy;
+    const pool = new PoolRecordImpl(
+      id,
+      name,
+      call.request.region,
+      publicKey,
+      privateKey,
+      attributes,
+      policy?.MinimumLength ?? 8,
+    );
+    call.pools.set(id, pool);
+    return {
+      UserPool: {
+        Id: id,
+        Name: name,
+        Arn: `arn:aws:cognito-idp:${pool.region}:${call.account}:userpool/${id}`,
+        UsernameAttributes: attributes,
+        CreationDate: seconds(Date.now()),
+      },
+    };
+  },
+  CreateUserPoolClient(call) {
+    const pool = poolOf(call);
+    const name = text(call.input, 'ClientName');
+    if (call.input.GenerateSecret === true) {
+      throw new CognitoError(
+        'InvalidParameterException',
+        "the chatctl sandbox's Cognito makes clients without a secret only",
+      );
+    }
+    const flows = ((call.input.ExplicitAuthFlows as string[] | undefined) ?? []) as AuthFlow[];
+    const units = (call.input.TokenValidityUnits as Record<string, string> | undefined) ?? {};
+    const validity = (field: string, unitField: string, fallbackHours: number) => {
+      const value = call.input[field];
+      return typeof value === 'number'
+        ? value * VALIDITY_UNIT_SECONDS[units[unitField] ?? 'hours']
+        : fallbackHours * 3600;
+    };
+    const client: ClientRecord = {
+      id: randomBytes(13).toString('hex').slice(0, 26),
+      name,
+      flows,
+      preventUserExistenceErrors: call.input.PreventUserExistenceErrors === 'ENABLED',
+      idTokenSeconds: validity('IdTokenValidity', 'IdToken', 1),
+      accessTokenSeconds: validity('AccessTokenValidity', 'AccessToken', 1),
+    };
+    pool.clients.set(client.id, client);
+    return {
+      UserPoolClient: {
+        UserPoolId: pool.id,
+        ClientName: name,
+        ClientId: client.id,
+        ExplicitAuthFlows: flows,
+      },
+    };
+  },
+  AdminCreateUser(call) {
+    const pool = poolOf(call);
+    const username = text(call.input, 'Username');
+    const action = call.input.MessageAction;
+    if (action !== undefined && action !== 'SUPPRESS' && action !== 'RESEND') {
+      throw new CognitoError(
+        'InvalidParameterException',
+        `MessageAction ${String(action)} is not SUPPRESS or RESEND`,
+      );
+    }
+    if (action !== 'SUPPRESS') {
+      throw new CognitoError(
+        'InvalidParameterException',
+        "the chatctl sandbox's Cognito sends no invitations: pass MessageAction SUPPRESS",
+      );
+    }
+    const temporary =
+      text(call.input, 'TemporaryPassword', false) || `Tmp-${randomBytes(9).toString('base64url')}1a`;
+    checkPassword(pool, temporary);
+    const attributes = Object.fromEntries(
+      ((call.input.UserAttributes as { Name: string; Value: string }[] | undefined) ?? []).map((a) => [
+        a.Name,
+        a.Value,
+      ]),
+    );
+    return { User: userShape(pool.createUser(username, attributes, temporary)) };
+  },
+  AdminSetUserPassword(call) {
+    const pool = poolOf(call);
+    const user = userOf(pool, text(call.input, 'Username'));
+    const password = text(call.input, 'Password');
+    checkPassword(pool, password);
+    user.password = password;
+    user.status = call.input.Permanent === true ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD';
+    user.modified = Date.now();
+    return {};
+  },
+  AdminGetUser(call) {
+    const pool = poolOf(call);
+    const user = userShape(userOf(pool, text(call.input, 'Username')));
+    return {
+      Username: user.Username,
+      UserAttributes: user.Attributes,
+      UserCreateDate: user.UserCreateDate,
+      UserLastModifiedDate: user.UserLastModifiedDate,
+      Enabled: user.Enabled,
+      UserStatus: user.UserStatus,
+    };
+  },
+  AdminDeleteUser(call) {
+    const pool = poolOf(call);
+    pool.deleteUser(userOf(pool, text(call.input, 'Username')));
+    return {};
+  },
+  AdminInitiateAuth(call) {
+    const pool = poolOf(call);
+    const clientId = text(call.input, 'ClientId');
+    const client = pool.clients.get(clientId);
+    if (!client)
+      throw new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+    const flow = text(call.input, 'AuthFlow');
+    if (flow !== 'ADMIN_USER_PASSWORD_AUTH' && flow !== 'ADMIN_NO_SRP_AUTH') {
+      throw new CognitoError(
+        'InvalidParameterException',
+        `the chatctl sandbox's Cognito serves ADMIN_USER_PASSWORD_AUTH only (got ${flow})`,
+      );
+    }
+    if (!client.flows.includes('ALLOW_ADMIN_USER_PASSWORD_AUTH')) {
+      throw new CognitoError('InvalidParameterException', 'Auth flow not enabled for this client');
+    }
+    const parameters = (call.input.AuthParameters as Record<string, string> | undefined) ?? {};
+    if (!parameters.USERNAME)
+      throw new CognitoError('InvalidParameterException', 'Missing required parameter USERNAME');
+    if (!parameters.PASSWORD)
+      throw new CognitoError('InvalidParameterException', 'Missing required parameter PASSWORD');
+    const user = pool.findUser(parameters.USERNAME);
+    if (!user) {
+      if (client.preventUserExistenceErrors)
+        throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
+      throw new CognitoError('UserNotFoundException', 'User does not exist.');
+    }
+    if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    if (user.password !== parameters.PASSWORD)
+      throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
+    if (user.status === 'FORCE_CHANGE_PASSWORD') {
+      return {
+        ChallengeName: 'NEW_PASSWORD_REQUIRED',
+        Session: randomBytes(48).toString('base64url'),
+        ChallengeParameters: {
+          USER_ID_FOR_SRP: user.username,
+          requiredAttributes: '[]',
+          userAttributes: JSON.stringify(user.attributes),
+        },
+      };
+    }
+    return { ChallengeParameters: {}, AuthenticationResult: tokens(pool, client, user) };
+  },
+};
+
+class PoolRecordImpl implements PoolRecord {
+  readonly clients = new Map<string, ClientRecord>();
+  readonly kid = randomBytes(16).toString('base64url');
+  private readonly users = new Map<string, UserRecord>();
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly region: string,
+    readonly publicKey: KeyObject,
+    readonly privateKey: KeyObject,
+    /** ["email"]: users sign in with their address, and their username is their sub. */
+    readonly usernameAttributes: readonly string[],
+    readonly minPasswordLength: number,
+  ) {}
+
+  findUser(name: string): UserRecord | undefined {
+    const key = name.toLowerCase();
+    return (
+      this.users.get(key) ?? [...this.users.values()].find((u) => u.attributes.email?.toLowerCase() === key)
+    );
+  }
+
+  createUser(name: string, attributes: Record<string, string>, temporaryPassword: string): UserRecord {
+    if (this.findUser(name)) throw new CognitoError('UsernameExistsException', 'User account already exists');
+    const sub = randomUUID();
+    const byEmail = this.usernameAttributes.includes('email');
+    if (byEmail && !/^[^@\s]+@[^@\s]+$/.test(name)) {
+      throw new CognitoError('InvalidParameterException', 'Username should be an email.');
+    }
+    const user: UserRecord = {
+      username: byEmail ? sub : name,
+      sub,
+      attributes: { ...attributes, sub, ...(byEmail ? { email: name } : {}) },
+      password: temporaryPassword,
+      status: 'FORCE_CHANGE_PASSWORD',
+      enabled: true,
+      created: Date.now(),
+      modified: Date.now(),
+    };
+    this.users.set(user.username.toLowerCase(), user);
+    return user;
+  }
+
+  deleteUser(user: UserRecord): void {
+    this.users.delete(user.username.toLowerCase());
+  }
+}
