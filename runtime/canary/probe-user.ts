@@ -97,6 +97,7 @@ export async function handleProbeUserEvent(event: ProbeUserEvent, deps: ProbeUse
     if (event.RequestType === 'Delete') {
       // A resource whose Create failed has no user of its own to remove.
       if (event.PhysicalResourceId === physicalId) await removeProbeUser(deps.cognito, user);
+      reason = `probe user ${user.username} removed`;
     } else {
       const outcome = await ensureProbeUser(deps.cognito, user, await deps.password(props.PasswordSecretId));
       reason = `probe user ${user.username} ${outcome === 'created' ? 'created' : 'existed'}; password set`;
