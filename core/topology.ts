@@ -13,6 +13,7 @@ import { COMMERCIAL_AWS_REGIONS, isCommercialAwsRegion } from './aws-regions.js'
 import { UserError } from './errors.js';
 import { locateTopology, TOPOLOGY_FILE } from './project.js';
 import { ROUTES, type Route } from './protocol.js';
+import { USER_POOL_ID } from './user-pool.js';
 
 export { TOPOLOGY_FILE };
 
@@ -154,7 +155,10 @@ export const topologySchema = z
     lanes: laneSchema,
     auth: z.strictObject({
       mode: z.enum(['dev', 'cognito']),
-      userPoolId: z.string().optional(),
+      userPoolId: z
+        .string()
+        .regex(USER_POOL_ID, 'a Cognito user pool id, <region>_<id> (e.g. ap-northeast-2_AbCdEfGhI)')
+        .optional(),
       userPoolClientId: z.string().optional(),
     }),
     analytics: z.strictObject({ enabled: z.boolean() }),

@@ -1,5 +1,6 @@
 /**
- * The whole chat app from one topology: global data (home region), auth (when a Cognito pool is created here),
+ * The whole chat app from one topology: global data (home region), auth (Cognito mode: the pool, or the canary's
+ * client and probe user in an existing one),
  * one stack per region, and the China proxy (us-east-1). bin/cdk.ts and `chatctl synth/diff/deploy` both build
  * the app with this function, so a plain `npx cdk synth` and chatctl agree.
  */
@@ -46,15 +47,10 @@ export function addChatStacks(app: App, input: Topology, options: ChatAppOptions
   if (topology.auth.mode === 'dev') {
     // The handlers read the secret (created by the global data stack) at run time: only its name is passed.
     stackAuth = { mode: 'dev', secretName: names.devTokenSecret(topology) };
-  } else if (topology.auth.userPoolId && topology.auth.userPoolClientId) {
-    stackAuth = {
-      mode: 'cognito',
-      userPoolId: topology.auth.userPoolId,
-      userPoolClientId: topology.auth.userPoolClientId,
-    };
   } else {
-    auth = new AuthStack(app, names.authStack(topology), { topology });
-    stackAuth = { mode: 'cognito', userPoolId: auth.userPoolId, userPoolClientId: auth.userPoolClientId };
+    // The pool (unless chatctl.json names an existing one) and the canary's client and probe user in it.
+    auth = new AuthStack(app, names.authStack(topology), { topology, code: options.code });
+    stackAuth = auth.stackAuth;
   }
 
   const globalData = new GlobalDataStack(app, names.globalDataStack(topology), {
@@ -76,7 +72,7 @@ export function addChatStacks(app: App, input: Topology, options: ChatAppOptions
       regionKey: region.key,
       code: options.code,
       auth: stackAuth,
-      // The pool ids come from the auth stack in the home region: the only cross-region reference.
+      // The pool and client ids come from the auth stack in the pool's region: the only cross-region references.
       crossRegionReferences: auth !== undefined,
     });
     // The replica must exist in the region before the region's functions use it.

@@ -4,12 +4,14 @@
  * checks that let Route 53 act on it. The region's latency record follows `routingCheck`, a CALCULATED check
  * that is healthy only while both the HTTP /health check and the canary alarm's CLOUDWATCH_METRIC check are,
  * so a region whose chat path is broken leaves DNS even while its database answers. Drain inverts that parent.
+ * In auth mode "cognito" it signs in as the pool's probe user (stacks/canary-auth.ts makes it).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnHealthCheck } from 'aws-cdk-lib/aws-route53';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -19,6 +21,8 @@ import { RUNTIME_ENV } from '../core/runtime-env.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
 import { customMetric } from './metrics.js';
+import type { CanarySignIn, StackAuth } from './runtime-environment.js';
+import { grantSecretReplicaRead } from './secret-grant.js';
 import { StackPropsError } from './validate.js';
 
 /** The canary's alarm: two failed minutes running; no data (the canary itself not running) is a failure. */
@@ -30,6 +34,8 @@ export interface ChatCanaryProps {
   readonly code: HandlerCode;
   /** The runtime environment of the region's chat functions (the canary signs its token with the same auth). */
   readonly environment: Readonly<Record<string, string>>;
+  /** Dev tokens (the region stack grants the secret), or the Cognito probe user's sign-in. */
+  readonly auth: StackAuth;
   /** The WebSocket URL the canary probes: the region's own name, the path users' traffic takes. */
   readonly url: string;
   readonly topic: ITopic;
@@ -47,13 +53,37 @@ export class ChatCanary extends Construct {
   /** The check the latency record carries and drain inverts. */
   readonly routingCheck: CfnHealthCheck;
 
+  /**
+   * Auth mode "cognito": sign in as the probe user (AdminInitiateAuth on exactly the pool) and read this region's
+   * copy of its password. No AdminCreateUser or AdminSetUserPassword: the auth stack's deploy-time resource
+   * makes the user (stacks/canary-auth.ts).
+   */
+  private grantSignIn(userPoolId: string, signIn: CanarySignIn): void {
+    const stack = Stack.of(this);
+    this.function.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['cognito-idp:AdminInitiateAuth'],
+        resources: [
+          stack.formatArn({
+            service: 'cognito-idp',
+            region: signIn.userPoolRegion,
+            resource: 'userpool',
+            resourceName: userPoolId,
+          }),
+        ],
+      }),
+    );
+    grantSecretReplicaRead(this.function.role, signIn.passwordSecretName);
+  }
+
   constructor(scope: Construct, id: string, props: ChatCanaryProps) {
     super(scope, id);
     const { topology, spec } = props;
-    if (topology.auth.mode !== 'dev') {
+    if (props.auth.mode === 'none') throw new StackPropsError('ChatCanary', 'the canary needs an auth mode');
+    if (props.auth.mode === 'cognito' && !props.auth.canary) {
       throw new StackPropsError(
         'ChatCanary',
-        'the canary signs dev tokens; auth.mode cognito has no probe user yet',
+        "auth mode cognito: the canary's sign-in (stacks/canary-auth.ts) is required",
       );
     }
     if (!/^wss?:\/\//.test(props.url))
@@ -68,10 +98,18 @@ export class ChatCanary extends Construct {
       environment: {
         ...props.environment,
         [RUNTIME_ENV.canaryUrl]: props.url,
+        ...(props.auth.mode === 'cognito' && props.auth.canary
+          ? {
+              [RUNTIME_ENV.canaryUsername]: props.auth.canary.username,
+              [RUNTIME_ENV.canaryPasswordSecretId]: props.auth.canary.passwordSecretName,
+            }
+          : {}),
       },
       timeout: Duration.seconds(30),
       description: `${topology.app} ${key}: chat canary (connect, join, send, receive) every minute`,
     });
+    if (props.auth.mode === 'cognito' && props.auth.canary)
+      this.grantSignIn(props.auth.userPoolId, props.auth.canary);
     this.schedule = new Rule(this, 'Schedule', {
       description: `${topology.app} ${key}: run the chat canary`,
       schedule: Schedule.rate(Duration.minutes(1)),

@@ -45,6 +45,7 @@ import { ChatCanary } from './canary.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
 import { RegionObservability } from './observability.js';
 import { runtimeEnvironment, type StackAuth } from './runtime-environment.js';
+import { grantSecretReplicaRead } from './secret-grant.js';
 import { SurgeController } from './surge-controller.js';
 import { StackPropsError, validateRegionKey, validateTopology } from './validate.js';
 
@@ -98,11 +99,10 @@ export class RegionStack extends Stack {
   readonly globalDomain: DomainName;
   readonly healthDomain: DomainName;
   readonly healthCheck: CfnHealthCheck;
-  /** The check the latency record carries (and drain inverts): the canary's CALCULATED check, else healthCheck. */
+  /** The check the latency record carries (and drain inverts): the canary's CALCULATED check. */
   readonly routingCheck: CfnHealthCheck;
   readonly observability: RegionObservability;
-  /** Absent in auth mode cognito (no probe user yet; docs/observability.md). */
-  readonly canary?: ChatCanary;
+  readonly canary: ChatCanary;
   readonly surge: SurgeController;
   readonly latencyRecord: ARecord;
   readonly tableArn: string;
@@ -306,26 +306,9 @@ export class RegionStack extends Stack {
     functions.relay.role.addToPolicy(manageConnections);
     // Auth mode "dev": the functions that need the token secret read this region's replica at run time.
     const readDevSecret = (role: Role) => {
-      if (props.auth.mode !== 'dev') return;
-      const secretArn = this.formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        // Secrets Manager appends 6 random characters to a secret's ARN.
-        resourceName: `${props.auth.secretName}-??????`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-      role.addToPolicy(
-        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
-      );
-      for (const partition of ['<AWS::Partition>', 'aws']) {
-        Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:${partition}:secretsmanager:${spec.awsRegion}:${topology.account}:secret:${props.auth.secretName}-??????]`,
-          reason:
-            "the six characters are the suffix Secrets Manager gives the secret's ARN; the grant is this one secret, read only",
-        });
-      }
+      if (props.auth.mode === 'dev') grantSecretReplicaRead(role, props.auth.secretName);
     };
-    // $connect verifies tokens (the canary, below, signs its own).
+    // $connect verifies tokens (the canary, below, signs its own or signs in).
     readDevSecret(functions.connect.role);
     const apiLogicalId = this.resolve((this.webSocketApi.node.defaultChild as CfnResource).logicalId);
     // The partition is a literal ("aws") where the stack's region names it (feature flag enablePartitionLiterals).
@@ -405,11 +388,11 @@ export class RegionStack extends Stack {
       },
       // CloudFormation does not let a stack set a health check's caller reference: the ops code finds the
       // routing check by the latency record or the stack output below. The Name tag names.healthCheckReference
-      // goes on the routing check: this one, or with the canary its calculated parent (this one gets -http).
+      // goes on the routing check, the canary's calculated parent (this one gets -http).
       healthCheckTags: [
         {
           key: 'Name',
-          value: `${names.healthCheckReference(topology, key)}${topology.auth.mode === 'dev' ? '-http' : ''}`,
+          value: `${names.healthCheckReference(topology, key)}-http`,
         },
       ],
     });
@@ -423,12 +406,15 @@ export class RegionStack extends Stack {
       tableName: names.table(topology),
     });
     const ops = { topology, spec, code: props.code, environment, topic: this.observability.topic };
-    if (topology.auth.mode === 'dev') {
-      const url = `wss://${names.regionalDomain(topology, key)}/${WEBSOCKET_STAGE}`;
-      this.canary = new ChatCanary(this, 'Canary', { ...ops, url, httpCheck: this.healthCheck });
-      readDevSecret(this.canary.function.role);
-    }
-    this.routingCheck = this.canary?.routingCheck ?? this.healthCheck;
+    const url = `wss://${names.regionalDomain(topology, key)}/${WEBSOCKET_STAGE}`;
+    this.canary = new ChatCanary(this, 'Canary', {
+      ...ops,
+      auth: props.auth,
+      url,
+      httpCheck: this.healthCheck,
+    });
+    readDevSecret(this.canary.function.role);
+    this.routingCheck = this.canary.routingCheck;
     this.surge = new SurgeController(this, 'Surge', { ...ops, tableArn: this.tableArn });
     this.latencyRecord = new ARecord(this, 'LatencyRecord', {
       zone,

@@ -11,8 +11,22 @@ import type { Topology } from '../core/topology.js';
  */
 export type StackAuth =
   | { readonly mode: 'dev'; readonly secretName: string }
-  | { readonly mode: 'cognito'; readonly userPoolId: string; readonly userPoolClientId: string }
+  | {
+      readonly mode: 'cognito';
+      readonly userPoolId: string;
+      readonly userPoolClientId: string;
+      /** The chat canary's sign-in (stacks/canary-auth.ts): its app client, probe user and password's secret. */
+      readonly canary?: CanarySignIn;
+    }
   | { readonly mode: 'none' };
+
+export interface CanarySignIn {
+  readonly clientId: string;
+  readonly username: string;
+  /** The Secrets Manager secret's name; each region reads its own replica. */
+  readonly passwordSecretName: string;
+  readonly userPoolRegion: string;
+}
 
 /** The relay functions of every region but `regionKey`: { key: { awsRegion, functionName } }. */
 export function relayTargets(
@@ -42,6 +56,8 @@ export function runtimeEnvironment(
   else if (auth.mode === 'cognito') {
     env[RUNTIME_ENV.userPoolId] = auth.userPoolId;
     env[RUNTIME_ENV.userPoolClientId] = auth.userPoolClientId;
+    // $connect accepts the canary client's tokens as the region's canary user.
+    if (auth.canary) env[RUNTIME_ENV.canaryClientId] = auth.canary.clientId;
   }
   if (topology.analytics.enabled) env[RUNTIME_ENV.firehoseStream] = names.firehoseStream(topology);
   return env;

@@ -9,6 +9,7 @@ import type {
   CognitoIdentityProviderClient,
   CognitoIdentityProviderClientConfig,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { userPoolRegion } from '../../core/user-pool.js';
 import type { SecretSource } from '../auth/secret-source.js';
 
 export interface CognitoTokenSourceOptions {
@@ -25,13 +26,6 @@ export interface CognitoTokenSourceOptions {
 }
 
 export const TOKEN_RENEW_BEFORE_MS = 5 * 60_000;
-
-/** The AWS region of a user pool: its id is `<region>_<id>`. */
-export function userPoolRegion(userPoolId: string): string {
-  const match = /^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$/.exec(userPoolId);
-  if (!match) throw new Error(`"${userPoolId}" is not a Cognito user pool id (<region>_<id>)`);
-  return match[1];
-}
 
 /** Explains a Cognito error in a sentence that says what to do. */
 function explain(error: unknown, options: CognitoTokenSourceOptions): Error {

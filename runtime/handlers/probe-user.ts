@@ -3,8 +3,8 @@
  * probe-user.ts. The pool, the username and the password's secret come in the event's properties.
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { userPoolRegion } from '../../core/user-pool.js';
 import { secretsManagerSecret } from '../auth/secret-source.js';
-import { userPoolRegion } from '../canary/cognito-token.js';
 import { handleProbeUserEvent, type ProbeUserEvent } from '../canary/probe-user.js';
 
 export const handler = (event: ProbeUserEvent) =>

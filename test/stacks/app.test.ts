@@ -178,8 +178,8 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
         'chat-tokyo-',
       ),
     );
-    // 12 chat functions and the surge controller (no canary in cognito mode: stacks/canary.ts).
-    expect(functions).toHaveLength(13);
+    // 12 chat functions, the canary and the surge controller.
+    expect(functions).toHaveLength(14);
     for (const fn of functions) {
       const env = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties
         .Environment.Variables;
@@ -240,7 +240,8 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
         Region: awsRegion,
         SetIdentifier: key,
         HostedZoneId: 'Z0SANDBOX00000000000',
-        HealthCheckId: { 'Fn::GetAtt': [stack.getLogicalId(stack.healthCheck), 'HealthCheckId'] },
+        // The canary's CALCULATED check over the /health check (test/stacks/canary-cognito.test.ts).
+        HealthCheckId: { 'Fn::GetAtt': [stack.getLogicalId(stack.routingCheck), 'HealthCheckId'] },
         // The alias is this region's chat.<domain> custom domain, not <key>.chat.<domain>.
         AliasTarget: Match.objectLike({
           DNSName: {
@@ -260,7 +261,7 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
           RequestInterval: 10,
           FailureThreshold: 3,
         },
-        HealthCheckTags: [{ Key: 'Name', Value: names.healthCheckReference(topology, key) }],
+        HealthCheckTags: [{ Key: 'Name', Value: `${names.healthCheckReference(topology, key)}-http` }],
       });
     }
   });

@@ -1,7 +1,7 @@
 // Every combination of auth mode x analytics x China proxy, synthesized (placeholder code, two regions: the
 // dependency structure is the same with more): the deploy plan built from the cloud assembly deploys each stack
 // after every stack it depends on, and no combination makes global data wait for auth (the analytics function
-// takes no pool ids). No template carries a token secret in any combination.
+// takes no pool ids). Cognito mode always deploys the auth stack, for the canary's client and probe user. No template carries a token secret in any combination.
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../cli/ops/deploy/assembly.js';
@@ -56,17 +56,18 @@ describe('deploy order from the cloud assembly', { timeout: 300_000 }, () => {
       }
       const dependsOn = (name: string) => stacks.find((s) => s.stackName === name)?.dependencies ?? [];
       expect(dependsOn('chat-global-data')).toEqual([]);
-      const creates = authConfig.mode === 'cognito' && !authConfig.userPoolId;
-      expect(names.includes('chat-auth')).toBe(creates);
+      // Cognito mode always has an auth stack: the pool, or the canary's client and probe user in an existing one.
+      const cognito = authConfig.mode === 'cognito';
+      expect(names.includes('chat-auth')).toBe(cognito);
       for (const region of ['chat-region-seoul', 'chat-region-na']) {
         expect([...dependsOn(region)].sort()).toEqual(
-          creates ? ['chat-auth', 'chat-global-data'] : ['chat-global-data'],
+          cognito ? ['chat-auth', 'chat-global-data'] : ['chat-global-data'],
         );
       }
       if (china) expect(dependsOn('chat-china-proxy')).toContain('chat-region-seoul');
       // `--region na`: that region's stack and what it depends on, nothing else.
       expect(planFromAssembly(topology, stacks, { region: 'na' }).map((p) => p.stackName)).toEqual(
-        creates
+        cognito
           ? ['chat-global-data', 'chat-auth', 'chat-region-na']
           : ['chat-global-data', 'chat-region-na'],
       );

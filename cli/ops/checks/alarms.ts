@@ -119,17 +119,10 @@ export async function canaryCheck(
   const at = success?.Timestamps?.[0]?.toISOString();
   if (latest === undefined) {
     return {
-      status: target.topology.auth.mode === 'dev' ? 'warn' : 'skip',
-      detail:
-        target.topology.auth.mode === 'dev'
-          ? 'no canary result in the last 10 minutes'
-          : 'no canary in auth.mode cognito (it signs dev tokens)',
-      ...(target.topology.auth.mode === 'dev'
-        ? {
-            action:
-              'the canary is not running: check its schedule and function (on the sandbox: chatctl sandbox up runs it)',
-          }
-        : {}),
+      status: 'warn',
+      detail: 'no canary result in the last 10 minutes',
+      action:
+        'the canary is not running: check its schedule and function, and its log for the sign-in (on the sandbox: chatctl sandbox up runs it)',
     };
   }
   const latencyMs = of('latency')?.Values?.[0];

@@ -40,7 +40,14 @@ function describe(topology: Topology, stackName: string): Pick<PlannedStack, 'ki
   if (stackName === names.globalDataStack(topology)) {
     return { kind: 'global-data', why: 'the Global Table, one replica per region' };
   }
-  if (stackName === names.authStack(topology)) return { kind: 'auth', why: 'the Cognito user pool' };
+  if (stackName === names.authStack(topology)) {
+    return {
+      kind: 'auth',
+      why: createsUserPool(topology)
+        ? "the Cognito user pool and the canary's probe user"
+        : "the canary's app client and probe user in the existing pool",
+    };
+  }
   if (stackName === names.chinaProxyStack(topology)) {
     return {
       kind: 'china-proxy',

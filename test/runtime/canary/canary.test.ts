@@ -95,7 +95,7 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
     expect(JSON.parse(lines[0])).toMatchObject({ CanarySuccess: 0 });
   });
 
-  it('canaryConfigFromEnv: signs dev tokens for its probe user; refuses cognito mode and a missing URL', async () => {
+  it('canaryConfigFromEnv: signs dev tokens for its probe user; in cognito mode it needs its sign-in; a missing URL is named', async () => {
     const env = {
       CHAT_TABLE: 'chat-chat',
       CHAT_REGION_KEY: 'seoul',
@@ -109,13 +109,25 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
     const [, payload] = (await config.token()).split('.');
     expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({ sub: 'canary-seoul' });
     expect(() => canaryConfigFromEnv({ ...env, CHAT_CANARY_URL: '' })).toThrow(/CHAT_CANARY_URL is not set/);
-    expect(() =>
-      canaryConfigFromEnv({
-        ...env,
-        CHAT_AUTH_MODE: 'cognito',
-        CHAT_USER_POOL_ID: 'p',
-        CHAT_USER_POOL_CLIENT_ID: 'c',
-      }),
-    ).toThrow(/cognito mode/);
+    const cognito = {
+      ...env,
+      CHAT_AUTH_MODE: 'cognito',
+      CHAT_USER_POOL_ID: 'ap-northeast-2_AbCdEfGhI',
+      CHAT_USER_POOL_CLIENT_ID: 'chatclient',
+      CHAT_CANARY_CLIENT_ID: 'canaryclient',
+      CHAT_CANARY_USERNAME: 'chat-canary@probe.invalid',
+      CHAT_CANARY_PASSWORD_SECRET_ID: 'chat/chat/canary-probe-password',
+    };
+    // The sign-in itself is tested against the sandbox's Cognito (cognito-token.test.ts).
+    expect(typeof canaryConfigFromEnv(cognito).token).toBe('function');
+    for (const missing of [
+      'CHAT_CANARY_CLIENT_ID',
+      'CHAT_CANARY_USERNAME',
+      'CHAT_CANARY_PASSWORD_SECRET_ID',
+    ]) {
+      expect(() => canaryConfigFromEnv({ ...cognito, [missing]: '' }), missing).toThrow(
+        new RegExp(`${missing} is not set; the stack sets it on the canary in auth mode "cognito"`),
+      );
+    }
   });
 });

@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { AdminGetUserCommand, AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryProbeUsername, canaryUser } from '../../../core/observability.js';
+import { userPoolRegion } from '../../../core/user-pool.js';
 import { cognitoTokenVerifier } from '../../../runtime/auth/cognito.js';
 import { cachedSecret } from '../../../runtime/auth/secret-source.js';
-import { cognitoTokenSource, userPoolRegion } from '../../../runtime/canary/cognito-token.js';
+import { cognitoTokenSource } from '../../../runtime/canary/cognito-token.js';
 import {
   ensureProbeUser,
   handleProbeUserEvent,
