@@ -11,8 +11,7 @@ import {
 import { type Edge, startEdge } from '../../sandbox/edge.js';
 import { type CognitoIdpService, createCognitoIdp } from '../../sandbox/services/cognito-idp/index.js';
 import { signaturePolicy } from '../../sandbox/wire/sigv4.js';
-
-export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+import { TEST_CREDENTIALS } from '../sandbox/support.js';
 
 export interface CognitoTestbed {
   readonly edge: Edge;
