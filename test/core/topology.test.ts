@@ -95,6 +95,11 @@ describe('core/topology', () => {
       (t) => (t.minHealthyRegions = 4),
       /minHealthyRegions: at most the number of regions \(3\)/,
     ],
+    [
+      'auth.userPoolId',
+      (t) => (t.auth = { mode: 'cognito', userPoolId: 'my-pool', userPoolClientId: 'abc' }),
+      /auth\.userPoolId: a Cognito user pool id, <region>_<id>/,
+    ],
     ['lanes.send', (t) => (t.lanes = { send: 0 }), /lanes\.send: reserved concurrency is at least 1/],
     ['lanes.bogus', (t) => ((t.lanes as Record<string, number>).bogus = 5), /lanes/],
     ['unknown field', (t) => ((t as Record<string, unknown>).colour = 'blue'), /unknown field\(s\): colour/],
