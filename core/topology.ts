@@ -333,7 +333,10 @@ export function serializeTopology(topology: Topology): string {
   return `${JSON.stringify(topology, null, 2)}\n`;
 }
 
-/** Writes the file atomically: a temp file in the same folder, fsync, then rename over the target. */
+/**
+ * Writes the file atomically: a temp file in the same folder, fsync, rename over the target, then fsync of the
+ * folder (so the rename itself survives a power cut, not only a killed process).
+ */
 export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', mode);
@@ -349,6 +352,14 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
     await unlink(temp).catch(() => {});
     throw error;
   }
+  await syncFolder(dirname(path));
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  // Some file systems refuse fsync on a folder (EISDIR, EINVAL); the rename is still atomic there.
+  const handle = await open(folder, 'r').catch(() => undefined);
+  await handle?.sync().catch(() => {});
+  await handle?.close();
 }
 
 export async function saveTopology(path: string, topology: Topology): Promise<void> {

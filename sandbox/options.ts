@@ -195,3 +195,9 @@ export function instanceIdOf(options: SandboxOptions): string {
 export function dynamoOptionsOf(options: SandboxOptions): { dataDir?: string } {
   return options.persist ? { dataDir: options.dataDir ?? join(stateDir(), 'data') } : {};
 }
+
+/** With `persist`, replication keeps its checkpoint beside the engine's data, which it describes. */
+export function replicationCheckpointOf(options: SandboxOptions): { checkpointPath?: string } {
+  const { dataDir } = dynamoOptionsOf(options);
+  return dataDir ? { checkpointPath: join(dataDir, 'replication.json') } : {};
+}

@@ -27,6 +27,7 @@ import {
   dynamoOptionsOf,
   faultsView,
   instanceIdOf,
+  replicationCheckpointOf,
   replicationView,
   type SandboxFaults,
   type SandboxOptions,
@@ -161,7 +162,16 @@ export class Sandbox {
       const tables = new ChatTables(engineEndpoint, this.instanceId, this.tableName);
       this.run = { engineEndpoint, tables, edge, replicator, builder, startedAt: new Date().toISOString() };
       // Every region's table and replication first, then its gateway and handlers.
-      for (const spec of this.currentTopology.regions) await this.prepareTable(spec);
+      const created = new Map<string, boolean>();
+      for (const spec of this.currentTopology.regions)
+        created.set(spec.key, await tables.ensure(spec.awsRegion));
+      await replicator.addRegions(
+        this.currentTopology.regions.map((spec) => ({
+          key: spec.key,
+          awsRegion: spec.awsRegion,
+          fromStart: created.get(spec.key) ?? true,
+        })),
+      );
       for (const spec of this.currentTopology.regions)
         await this.startRegion(spec, this.currentTopology.regions);
       const regionInfos = [...this.regionMap.values()].map((r) => r.info());
@@ -371,6 +381,7 @@ export class Sandbox {
       pollIntervalMs: this.options.pollIntervalMs,
       idlePollIntervalMs: this.options.idlePollIntervalMs,
       onError: this.onError,
+      ...replicationCheckpointOf(this.options),
       ...(this.log ? { onBatch: (batch) => this.writeLog({ kind: 'replication', ...batch }) } : {}),
     });
     faults.onChange((region) => {
@@ -381,7 +392,7 @@ export class Sandbox {
     return replicator;
   }
 
-  /** The region's table (created unless it exists) and its replication; a new region copies `copyFrom`'s items. */
+  /** A region added while running: its table (created unless it exists), its replication, `copyFrom`'s items. */
   private async prepareTable(spec: RegionSpec, copyFrom?: string): Promise<void> {
     const { tables, replicator } = this.started();
     const created = await tables.ensure(spec.awsRegion);

@@ -1,5 +1,6 @@
 /** One region's side of replication: its stream's shards, the versions it holds, and its poll loop's state. */
 import { EngineClient } from '../engine-client.js';
+import type { ShardPosition } from './checkpoint.js';
 import type { Held, Pending, Shard } from './versions.js';
 
 export class RegionReplica {
@@ -9,6 +10,8 @@ export class RegionReplica {
   readonly locks = new Map<string, Promise<void>>();
   readonly shards = new Map<string, Shard>();
   streamArn?: string;
+  /** Shard positions from a checkpoint, used by the first discovery of the shards (then dropped). */
+  resume?: Map<string, ShardPosition>;
   stopped = false;
   /** Time the last poll cycle started / finished, and whether it saw records. */
   pollStartedAt = 0;

@@ -13,6 +13,14 @@
  * before the echo of an older replicated one), the region's winner is written back, so it converges too.
  * Versions live in a side map, never in the items, so items read the same in every region.
  */
+import {
+  loadSnapshot,
+  prepareReapply,
+  type ReplicationSnapshot,
+  restoreRegion,
+  SnapshotWriter,
+  snapshotOf,
+} from './checkpoint.js';
 import { RegionReplica } from './region-replica.js';
 import { discoverShards, RECORDS_PER_READ, readShard } from './stream.js';
 import {
@@ -46,6 +54,11 @@ export interface ReplicatorOptions {
   /** How long a change may wait past its due time for others to share its write (default 10 ms). */
   readonly batchWindowMs?: number;
   readonly onError?: (error: Error, where: string) => void;
+  /**
+   * Keep replication's state in this file (a sandbox with --persist): stream positions, versions and changes
+   * not yet applied survive a crash, and a restart resumes from them (./checkpoint.ts).
+   */
+  readonly checkpointPath?: string;
   /** Each batch applied: the pair, how many changes, and the lag of its oldest (observed write to applied). */
   readonly onBatch?: (batch: { from: string; to: string; items: number; lagMs: number }) => void;
 }
@@ -105,11 +118,21 @@ export class Replicator {
   private readonly counters = { observed: 0, applied: 0, superseded: 0, restored: 0, writeRequests: 0 };
 
   private readonly writer: ReplicaWriter;
+  private readonly snapshots?: SnapshotWriter;
+  private saved?: Promise<ReplicationSnapshot | undefined>;
 
   constructor(private readonly options: ReplicatorOptions) {
     this.writer = new ReplicaWriter(options.tableName, this.counters, (error, where) =>
       this.report(error, where),
     );
+    const path = options.checkpointPath;
+    if (path) {
+      this.snapshots = new SnapshotWriter(
+        path,
+        () => snapshotOf(this.regions.values(), this.queues.values()),
+        (error) => this.report(error, 'saving the replication checkpoint'),
+      );
+    }
   }
 
   get stats(): ReplicationStats {
@@ -145,23 +168,56 @@ export class Replicator {
   }
 
   /** Starts replicating a region; `fromStart` reads its stream from the beginning (a table created now). */
-  async addRegion(key: string, awsRegion: string, options: { fromStart: boolean }): Promise<void> {
-    const replica = new RegionReplica(
-      key,
-      awsRegion,
-      this.options.endpoint,
-      this.options.instanceId,
-      options.fromStart,
-    );
-    const table = await replica.client.call<{ Table?: { LatestStreamArn?: string } }>(
-      'DynamoDB_20120810.DescribeTable',
-      { TableName: this.options.tableName },
-    );
-    replica.streamArn = table.Table?.LatestStreamArn;
-    if (!replica.streamArn) throw new Error(`the chat table in ${key} has no stream`);
-    await discoverShards(replica, true);
-    this.regions.set(key, replica);
-    replica.loop = this.pollLoop(replica);
+  addRegion(key: string, awsRegion: string, options: { fromStart: boolean }): Promise<void> {
+    return this.addRegions([{ key, awsRegion, ...options }]);
+  }
+
+  /**
+   * Starts replicating several regions at once. With a checkpoint, each region whose stream is the one saved
+   * resumes from it, and the changes saved between two of them are applied again; no stream is read before
+   * every region is in, so a change read on resuming goes to all of them.
+   */
+  async addRegions(specs: readonly { key: string; awsRegion: string; fromStart: boolean }[]): Promise<void> {
+    if (this.options.checkpointPath && !this.saved) this.saved = loadSnapshot(this.options.checkpointPath);
+    const saved = await this.saved;
+    const added: RegionReplica[] = [];
+    const resumed = new Set<string>();
+    for (const spec of specs) {
+      const replica = new RegionReplica(
+        spec.key,
+        spec.awsRegion,
+        this.options.endpoint,
+        this.options.instanceId,
+        spec.fromStart,
+      );
+      const table = await replica.client.call<{ Table?: { LatestStreamArn?: string } }>(
+        'DynamoDB_20120810.DescribeTable',
+        { TableName: this.options.tableName },
+      );
+      replica.streamArn = table.Table?.LatestStreamArn;
+      if (!replica.streamArn) throw new Error(`the chat table in ${spec.key} has no stream`);
+      const region = saved?.regions[spec.key];
+      if (!spec.fromStart && region?.streamArn === replica.streamArn) {
+        restoreRegion(replica, region);
+        resumed.add(spec.key);
+      }
+      await discoverShards(replica, true);
+      this.regions.set(spec.key, replica);
+      added.push(replica);
+    }
+    for (const queue of saved?.queues ?? []) {
+      const target = this.regions.get(queue.to);
+      if (!target || !resumed.has(queue.from) || !resumed.has(queue.to)) continue;
+      for (const item of queue.items) {
+        prepareReapply(target, item.change);
+        this.queueOf(queue.from, queue.to).items.push(item);
+      }
+    }
+    // A later addRegions (a region added while running) does not resume again.
+    if (saved) this.saved = Promise.resolve(undefined);
+    for (const replica of added) replica.loop = this.pollLoop(replica);
+    this.pumpAll();
+    this.snapshots?.touch();
   }
 
   async removeRegion(key: string): Promise<void> {
@@ -179,6 +235,7 @@ export class Replicator {
     }
     await replica.loop;
     replica.releaseWaiters();
+    this.snapshots?.touch();
   }
 
   pause(key: string): void {
@@ -255,6 +312,8 @@ export class Replicator {
     }
     await Promise.all(regions.map((r) => r.loop));
     for (const replica of regions) replica.releaseWaiters();
+    // The last state, written before the regions are let go (what a paused pair holds is kept for the next up).
+    await this.snapshots?.close();
     this.regions.clear();
   }
 
@@ -299,7 +358,10 @@ export class Replicator {
         this.report(error, `reading the stream of ${replica.key}`);
       }
       replica.lastPollHadRecords = count > 0;
-      if (count > 0) replica.recordsSeenFrom = replica.pollStartedAt;
+      if (count > 0) {
+        replica.recordsSeenFrom = replica.pollStartedAt;
+        this.snapshots?.touch();
+      }
       replica.finishPoll();
       if (replica.stopped || this.stopped) break;
       if (fullPage) continue;
@@ -343,8 +405,11 @@ export class Replicator {
       }
       return;
     }
-    this.counters.observed++;
     const previous = replica.held.get(key);
+    // What this region already holds: the echo of a write replication made just before a crash, which the
+    // checkpoint did not expect yet (a client's put of an unchanged item writes no stream record).
+    if (previous && !previous.pruned && canonicalImage(previous.image) === canonicalImage(image)) return;
+    this.counters.observed++;
     const ts = Math.max(observedAt, (previous?.version.ts ?? 0) + 1);
     const change: Change = { key, keys, image, version: { ts, origin: replica.key } };
     replica.held.set(key, { version: change.version, image });
@@ -353,13 +418,18 @@ export class Replicator {
     }
   }
 
-  private enqueue(from: string, to: string, change: Change): void {
+  private queueOf(from: string, to: string): PairQueue {
     const id = `${from}>${to}`;
     let queue = this.queues.get(id);
     if (!queue) {
       queue = { from, to, items: [], running: false, latencies: [] };
       this.queues.set(id, queue);
     }
+    return queue;
+  }
+
+  private enqueue(from: string, to: string, change: Change): void {
+    const queue = this.queueOf(from, to);
     const lag =
       this.options.lagMs(from, to) + this.options.extraDelayMs(from) + this.options.extraDelayMs(to);
     const last = queue.items[queue.items.length - 1]?.due ?? 0;
@@ -402,6 +472,7 @@ export class Replicator {
             if (batch.length > 1) await this.writer.applyPuts(target, batch);
             else await this.writer.apply(target, next.change);
             const applied = queue.items.splice(0, batch.length || 1);
+            this.snapshots?.touch();
             const now = Date.now();
             for (const item of applied) {
               if (queue.latencies.length < 5000) queue.latencies.push(now - item.change.version.ts);

@@ -17,22 +17,43 @@ export async function discoverShards(replica: RegionReplica, initial: boolean): 
     });
     for (const shard of described.StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || replica.shards.has(shard.ShardId)) continue;
-      const fromStart = replica.fromStart || !initial;
-      const iterator = await replica.client.call<{ ShardIterator?: string }>(
-        'DynamoDBStreams_20120810.GetShardIterator',
-        {
-          StreamArn: replica.streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: fromStart ? 'TRIM_HORIZON' : 'LATEST',
-        },
-      );
-      replica.shards.set(shard.ShardId, {
-        iterator: iterator.ShardIterator,
-        closed: !iterator.ShardIterator,
-      });
+      replica.shards.set(shard.ShardId, await openShard(replica, shard.ShardId, initial));
     }
     exclusiveStart = described.StreamDescription?.LastEvaluatedShardId;
   } while (exclusiveStart);
+  if (initial) replica.resume = undefined;
+}
+
+/**
+ * A shard's iterator: after its checkpointed record, if a checkpoint has one; from its start for a table made
+ * now, a shard found later, or a shard that appeared after the checkpoint; otherwise at its end (LATEST).
+ */
+async function openShard(replica: RegionReplica, shardId: string, initial: boolean): Promise<Shard> {
+  const saved = initial ? replica.resume?.get(shardId) : undefined;
+  const start = saved?.start ?? (replica.fromStart || !initial || replica.resume ? 'TRIM_HORIZON' : 'LATEST');
+  const iteratorOf = (position: Record<string, string>) =>
+    replica.client.call<{ ShardIterator?: string }>('DynamoDBStreams_20120810.GetShardIterator', {
+      StreamArn: replica.streamArn,
+      ShardId: shardId,
+      ...position,
+    });
+  let iterator: { ShardIterator?: string };
+  if (saved?.lastSequence) {
+    const after = { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: saved.lastSequence };
+    iterator = await iteratorOf(after).catch((error: Error) => {
+      // Trimmed past the checkpoint (down longer than the stream keeps records): what is left is read.
+      if (error.name !== 'TrimmedDataAccessException') throw error;
+      return iteratorOf({ ShardIteratorType: 'TRIM_HORIZON' });
+    });
+  } else {
+    iterator = await iteratorOf({ ShardIteratorType: start });
+  }
+  return {
+    iterator: iterator.ShardIterator,
+    ...(saved?.lastSequence ? { lastSequence: saved.lastSequence } : {}),
+    start,
+    closed: !iterator.ShardIterator,
+  };
 }
 
 /** Reads one page of a shard, handing each record to `onRecord`; an expired iterator is renewed. */

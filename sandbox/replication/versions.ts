@@ -50,6 +50,8 @@ export interface Pending {
 export interface Shard {
   iterator?: string;
   lastSequence?: string;
+  /** Where reading began (kept in the checkpoint for a shard nothing was read from yet). */
+  readonly start: 'TRIM_HORIZON' | 'LATEST';
   closed: boolean;
 }
 
