@@ -1,6 +1,7 @@
 /**
- * Over 400 lines because the pair queues and the pause/resume state change together; the stream reading, each
- * region's replica, the versions and the writes are in the other files of this folder.
+ * Over 400 lines because the pair queues, the pause/resume state and resuming them from a checkpoint change
+ * together; the stream reading, each region's replica, the versions, the writes and the checkpoint's file are
+ * in the other files of this folder.
  *
  * Global Table replication between the regions' DynamoDB Local databases.
  *
