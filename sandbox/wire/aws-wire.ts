@@ -1,10 +1,11 @@
 /**
  * AWS wire helpers for the edge and every service: SigV4 credential scope parsing and the error shapes of
- * each protocol (JSON 1.0/1.1 with X-Amz-Target, REST-JSON, query and REST-XML), so that every AWS client
+ * each protocol (JSON 1.0/1.1 with X-Amz-Target, Smithy RPC v2 CBOR, REST-JSON, query and REST-XML), so that every AWS client
  * sees an error it can parse, never a crash or a hang. The one builder of each error shape lives here.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { cbor } from '@smithy/core/cbor';
 import type { EdgeResponse } from '../contracts.js';
 import { renderDocument } from './xml.js';
 
@@ -67,11 +68,13 @@ export function rewriteAccessKey(authorization: string, accessKeyId: string): st
   return authorization.replace(/Credential=[^/\s,]+\//, `Credential=${accessKeyId}/`);
 }
 
-export type WireProtocol = 'json' | 'rest-json' | 'query' | 'rest-xml';
+export type WireProtocol = 'json' | 'rpc-v2-cbor' | 'rest-json' | 'query' | 'rest-xml';
 
 /** Guesses the protocol of a request so its error can be answered in the shape the client parses. */
 export function detectProtocol(headers: IncomingHttpHeaders, body: Buffer, service?: string): WireProtocol {
   if (headers['x-amz-target']) return 'json';
+  // Every Smithy RPC v2 request names its protocol in this header (the newer CloudWatch clients speak it).
+  if (headers['smithy-protocol'] === 'rpc-v2-cbor') return 'rpc-v2-cbor';
   const type = String(headers['content-type'] ?? '');
   if (type.startsWith('application/x-www-form-urlencoded') || /^Action=/.test(body.toString('utf8', 0, 64))) {
     return 'query';
@@ -124,6 +127,18 @@ export function awsError(
     return xmlErrorResponse(status, code, message, { type });
   }
   const type = options.jsonNamespace ? `${options.jsonNamespace}#${code}` : code;
+  if (protocol === 'rpc-v2-cbor') {
+    return {
+      status,
+      headers: {
+        'content-type': 'application/cbor',
+        'smithy-protocol': 'rpc-v2-cbor',
+        'x-amzn-requestid': randomUUID(),
+        'x-amzn-errortype': code,
+      },
+      body: Buffer.from(cbor.serialize({ __type: type, message })),
+    };
+  }
   return {
     status,
     headers: {

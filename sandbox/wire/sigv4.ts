@@ -222,6 +222,11 @@ async function expectedSignature(
     sha256: Sha256,
     // S3 signs its path as it is; every other service escapes it once more.
     uriEscapePath: scope.service !== 's3',
+    // The canonical headers are exactly the signed ones. By default the signer adds x-amz-content-sha256 to
+    // the request it signs, and so to the canonical headers: right for the JS SDK (it sends and signs that
+    // header), wrong for every client that does not (botocore, so boto3 and the AWS CLI: SigV4 requires that
+    // header only of S3). The payload hash in the canonical request is the body's either way.
+    applyChecksum: false,
   });
   const signingDate = new Date(
     `${form.amzDate.slice(0, 4)}-${form.amzDate.slice(4, 6)}-${form.amzDate.slice(6, 11)}:${form.amzDate.slice(11, 13)}:${form.amzDate.slice(13)}`,
