@@ -55,6 +55,11 @@ export interface SandboxOptions {
   readonly healthCheckIntervalMs?: number;
   readonly failureThreshold?: number;
   /**
+   * The TTL of the hosted zone's records the sandbox creates (default 60 s, an alias record's). A drill's
+   * moving client honours it, so tests and the bench lower it to keep drills short.
+   */
+  readonly dnsTtlSeconds?: number;
+  /**
    * Replication's stream reads: at most every pollIntervalMs (20) while the edge notes writes in the region,
    * and every idlePollIntervalMs (100) otherwise.
    */

@@ -19,7 +19,12 @@ export interface SandboxParts {
   readonly invocations: Set<Promise<unknown>>;
   readonly options: Pick<
     SandboxOptions,
-    'healthCheckIntervalMs' | 'failureThreshold' | 'lambdaConcurrency' | 'canary' | 'metricsIntervalMs'
+    | 'healthCheckIntervalMs'
+    | 'failureThreshold'
+    | 'dnsTtlSeconds'
+    | 'lambdaConcurrency'
+    | 'canary'
+    | 'metricsIntervalMs'
   >;
   /** The address listeners bind, and the China proxy's and DNS's ports (../ports.ts). */
   readonly host: string;
@@ -52,6 +57,7 @@ export function serviceContext(parts: SandboxParts): ServiceContext {
     },
     healthCheckIntervalMs: options.healthCheckIntervalMs ?? sandbox.healthCheckIntervalSeconds * 1000,
     failureThreshold: options.failureThreshold ?? sandbox.failureThreshold,
+    dnsTtlSeconds: options.dnsTtlSeconds ?? 60,
     lambdaConcurrency: options.lambdaConcurrency,
     host: parts.host,
     ports: parts.ports,

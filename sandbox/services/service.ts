@@ -78,6 +78,8 @@ export interface ServiceContext {
   /** Route 53's probing in the sandbox (short, so a drill takes seconds). */
   readonly healthCheckIntervalMs: number;
   readonly failureThreshold: number;
+  /** The TTL of the records the sandbox creates in the hosted zone. */
+  readonly dnsTtlSeconds: number;
   /** The account's Lambda concurrency quota in each region (GetAccountSettings); default 1000. */
   readonly lambdaConcurrency?: number;
   /** The address a service's own listener binds, and the port each takes (0: any free port; ports.ts). */

@@ -10,7 +10,9 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
   static override description =
     'Steps: preflight (every region healthy, replication lag under threshold, safety rules); drain; verify DNS ' +
     "(TestDNSAnswer from the region's probe subnet answers another region: time to shift); verify chat where DNS " +
-    'sends those users, with a user in another region; hold; restore and verify DNS (time to restore); verify the ' +
+    "sends those users, with a user in another region; hold; verify that a client of the region's users, " +
+    'reconnecting by the global name and honouring the TTL, landed in another region (time observed, next to ' +
+    'the bound time to shift + TTL); restore and verify DNS (time to restore); verify the ' +
     'chat room converged in every replica. A failed step or Ctrl-C restores the region before exiting non-zero. ' +
     'The journal in .chatctl/drills/ lets `drill status` and `drill abort` deal with a drill that crashed.';
   static override examples = [
@@ -95,7 +97,7 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
       `  time to shift:   ${formatMs(result.timeToShiftMs ?? undefined)}${ratio(result.timeToShiftMs)}${result.shiftedTo ? `, users of ${result.region} went to ${result.shiftedTo}` : ''}`,
     );
     this.log(
-      `  client moved:    ${formatMs(result.timeToClientMovedMs ?? undefined)}${result.dnsTtlSeconds !== null ? ` (time to shift + the record's ${result.dnsTtlSeconds} s TTL)` : ''}`,
+      `  client moved:    ${formatMs(result.timeToClientMovedMs ?? undefined)} observed${result.clientMovedTo ? ` (to ${result.clientMovedTo})` : ''}${result.clientMoveBoundMs !== null ? `; at most ${formatMs(result.clientMoveBoundMs)} (time to shift + the record's ${result.dnsTtlSeconds} s TTL)` : ''}`,
     );
     this.log(
       `  time to restore: ${formatMs(result.timeToRestoreMs ?? undefined)}${ratio(result.timeToRestoreMs)}`,

@@ -17,15 +17,18 @@ export interface PingResult {
   rttMs: number;
 }
 
-/** Connects, sends `ping`, waits for `pong`; the connection is closed afterwards whatever happens. */
+/**
+ * Connects, sends `ping`, waits for `pong`; the connection is closed afterwards whatever happens. The endpoint
+ * may name a host reached at a DNS answer (the global name, as a user's client reaches it).
+ */
 export async function pingOnce(
-  url: string,
+  endpoint: string | { readonly url: string; readonly address?: string },
   token: string,
   options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<PingResult> {
   const started = performance.now();
   const client = await ChatClient.connect({
-    url,
+    ...(typeof endpoint === 'string' ? { url: endpoint } : endpoint),
     token,
     timeoutMs: options.timeoutMs,
     connectTimeoutMs: options.timeoutMs,

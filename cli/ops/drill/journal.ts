@@ -47,9 +47,12 @@ export interface DrillJournal {
   };
   steps: StepRecord[];
   timeToShiftMs?: number;
-  /** The latency record's TTL, and when a client that honours it has moved (time to shift + TTL). */
+  /** The latency record's TTL, and the latest a client that honours it moves: time to shift + TTL. */
   dnsTtlSeconds?: number;
+  clientMoveBoundMs?: number;
+  /** Observed: from the drain until a client reconnecting by the global name first landed elsewhere, and where. */
   timeToClientMovedMs?: number;
+  clientMovedTo?: string;
   timeToRestoreMs?: number;
   /** The region DNS sent the drained region's users to. */
   shiftedTo?: string;

@@ -24,8 +24,11 @@ export interface DrillResult {
   readonly verdict: Verdict;
   readonly steps: readonly DrillStepResult[];
   readonly timeToShiftMs: number | null;
-  /** When a client that honours the record's TTL has moved: time to shift + TTL. */
+  /** Observed: from the drain until a client reconnecting by the global name first landed elsewhere. */
   readonly timeToClientMovedMs: number | null;
+  readonly clientMovedTo: string | null;
+  /** The latest a client that honours the record's TTL moves: time to shift + TTL. */
+  readonly clientMoveBoundMs: number | null;
   readonly dnsTtlSeconds: number | null;
   readonly timeToRestoreMs: number | null;
   /** Extra context (not part of the minimal shape): */
@@ -60,6 +63,8 @@ export function resultOf(
     })),
     timeToShiftMs: journal.timeToShiftMs ?? null,
     timeToClientMovedMs: journal.timeToClientMovedMs ?? null,
+    clientMovedTo: journal.clientMovedTo ?? null,
+    clientMoveBoundMs: journal.clientMoveBoundMs ?? null,
     dnsTtlSeconds: journal.dnsTtlSeconds ?? null,
     timeToRestoreMs: journal.timeToRestoreMs ?? null,
     target: journal.target,
@@ -129,7 +134,7 @@ export function markdownReport(result: DrillResult, timelineFile?: string): stri
     `- Hold: ${secs(result.holdMs)}`,
     `- Users of ${result.region} went to: ${result.shiftedTo ?? '-'}`,
     `- Time to shift: ${secs(result.timeToShiftMs)}${ratio(result.timeToShiftMs)}`,
-    `- Time until a client honouring the ${result.dnsTtlSeconds ?? '-'} s TTL has moved: ${secs(result.timeToClientMovedMs)}`,
+    `- Time until a client honouring the ${result.dnsTtlSeconds ?? '-'} s TTL had moved: ${secs(result.timeToClientMovedMs)} observed${result.clientMovedTo ? ` (to ${result.clientMovedTo})` : ''}; at most ${secs(result.clientMoveBoundMs)} (time to shift + TTL)`,
     `- Time to restore: ${secs(result.timeToRestoreMs)}${ratio(result.timeToRestoreMs)}`,
     `- Floor (health-check interval x failure threshold): ${secs(result.floorMs)}`,
     '',

@@ -1,7 +1,8 @@
 /**
  * The steps of `chatctl drill failover`, in order: preflight (health, replication, safety rules), [move the
- * China origin away], drain, verify DNS (time to shift), verify chat where DNS now sends the region's users,
- * hold, restore and verify DNS (time to restore), [move the China origin back], verify the chat room
+ * China origin away], drain (a client of the region's users connected by the global name first), verify DNS
+ * (time to shift), verify chat where DNS now sends the region's users, hold, verify that client moved (time
+ * observed), restore and verify DNS (time to restore), [move the China origin back], verify the chat room
  * converged in every replica. Routing changes only through cli/ops/routing/ (journalled.ts wraps it).
  * `steps()` is one list of small step objects, longer than 100 lines as a whole on purpose: the drill reads
  * top to bottom in the order it runs.
@@ -18,6 +19,7 @@ import { assertSafe, type SafetyVerdict } from '../routing/safety.js';
 import { verifyShift } from '../routing/verify.js';
 import type { Target } from '../target.js';
 import { round, sleep } from '../time.js';
+import { type ClientMove, type ClientProbe, startClientProbe } from './client-probe.js';
 import { type DrillJournal, writeJournal } from './journal.js';
 import { restoreDrained } from './journalled.js';
 import type { FailoverDrillOptions } from './run.js';
@@ -34,6 +36,9 @@ export interface Ctx {
   peer?: string;
   /** What DNS answered for the drained region's users (the address their clients reach chat.<domain> at). */
   shiftedRecords?: readonly string[];
+  /** A client of the drained region's users, reconnecting by the global name from the drain on. */
+  clientProbe?: ClientProbe;
+  clientMove?: Promise<ClientMove>;
 }
 
 const save = (ctx: Ctx) => writeJournal(ctx.dir, ctx.journal);
@@ -129,8 +134,12 @@ export function steps(): StepDef<Ctx>[] {
       name: 'drain',
       title: 'Drain the region',
       skip: dry,
-      async run(ctx) {
+      async run(ctx, step) {
         const { target, journal } = ctx;
+        step.progress(`connecting a client of ${journal.region}'s users by the global name`);
+        const probe = startClientProbe(target, journal.region);
+        ctx.clientProbe = probe;
+        await probe.ready;
         // The one routing path: safety rules, then the journal hook, then the change (verified next step).
         const drained = await drainRegion(target, journal.region, {
           command: 'drill',
@@ -143,6 +152,8 @@ export function steps(): StepDef<Ctx>[] {
           },
           afterChange: (_change, at) => {
             ctx.drainedAt = at;
+            ctx.clientMove = probe.follow(at, ctx.options.shiftTimeoutMs ?? target.timing.shiftTimeoutMs);
+            ctx.clientMove.catch(() => {});
           },
         });
         return drained.changed
@@ -166,10 +177,10 @@ export function steps(): StepDef<Ctx>[] {
           journal.timeToShiftMs = Math.round(moved.elapsedMs);
           journal.shiftedTo = moved.answer.region;
           ctx.shiftedRecords = moved.answer.records;
-          // A resolver that cached the old answer just before the shift keeps it for the record's TTL.
+          // The bound: a resolver that cached the old answer just before the shift keeps it for the TTL.
           const ttlSeconds = await chatRecordTtl(target, client, journal.region);
           journal.dnsTtlSeconds = ttlSeconds;
-          journal.timeToClientMovedMs = journal.timeToShiftMs + ttlSeconds * 1000;
+          journal.clientMoveBoundMs = journal.timeToShiftMs + ttlSeconds * 1000;
           const serving = ctx.safety?.remaining ?? [];
           if (serving.length > 0 && !serving.includes(moved.answer.region!)) {
             throw new Error(
@@ -177,7 +188,7 @@ export function steps(): StepDef<Ctx>[] {
             );
           }
         });
-        return `${journal.region}'s subnet now answered by ${journal.shiftedTo} after ${journal.timeToShiftMs} ms (floor ${target.timing.shiftFloorMs} ms); a client honouring the ${journal.dnsTtlSeconds} s TTL has moved by ${journal.timeToClientMovedMs} ms`;
+        return `${journal.region}'s subnet now answered by ${journal.shiftedTo} after ${journal.timeToShiftMs} ms (floor ${target.timing.shiftFloorMs} ms); a client honouring the ${journal.dnsTtlSeconds} s TTL moves by ${journal.clientMoveBoundMs} ms at the latest`;
       },
     },
     {
@@ -224,11 +235,32 @@ export function steps(): StepDef<Ctx>[] {
       },
     },
     {
+      name: 'verify-client-moved',
+      title: 'Verify a client of the region’s users moved',
+      skip: (ctx) => dry(ctx) || (ctx.clientMove ? false : 'no drain to follow'),
+      async run(ctx, step) {
+        const { journal } = ctx;
+        step.progress(
+          `a client of ${journal.region}'s users reconnects by the global name until it lands elsewhere`,
+        );
+        const move = await (ctx.clientMove as Promise<ClientMove>);
+        journal.timeToClientMovedMs = move.elapsedMs;
+        journal.clientMovedTo = move.region;
+        return (
+          `a client of ${journal.region}'s users landed in ${move.region} ${move.elapsedMs} ms after the drain ` +
+          `(its answer from before the drain expired at ${move.firstAnswerExpiredMs} ms, TTL ${move.ttlSeconds} s; ` +
+          `bound: time to shift + TTL = ${journal.clientMoveBoundMs ?? '-'} ms; ` +
+          `${move.resolutions} DNS answers, ${move.connections} connections)`
+        );
+      },
+    },
+    {
       name: 'restore',
       title: 'Restore the region and verify DNS',
       cleanup: true,
       skip: (ctx) => dry(ctx) || (ctx.journal.changes.drained ? false : 'nothing to restore'),
       async run(ctx, step) {
+        ctx.clientProbe?.stop();
         const result = await restoreDrained(ctx.target, ctx.journal, ctx.dir, {
           timeoutMs: ctx.options.shiftTimeoutMs,
           progress: (t) => step.progress(t),

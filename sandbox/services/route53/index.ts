@@ -77,6 +77,7 @@ export const createService: ServiceFactory = (context) =>
     topology: () => context.topology(),
     healthCheckIntervalMs: context.healthCheckIntervalMs,
     failureThreshold: context.failureThreshold,
+    dnsTtlSeconds: context.dnsTtlSeconds,
     canary: context.canary,
     alarmState: (region, name) => context.alarmState(region, name),
   });

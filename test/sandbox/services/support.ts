@@ -148,6 +148,7 @@ export async function startGlobalTestbed(
     track: () => {},
     healthCheckIntervalMs,
     failureThreshold: 2,
+    dnsTtlSeconds: 60,
     host: '127.0.0.1',
     ports: { china: 0, dns: 0 },
     service: (name) => services.get(name),

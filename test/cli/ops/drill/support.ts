@@ -49,6 +49,9 @@ export function breakableConnect(regionKey: string): { createApp: ChatAppFactory
   return switchable;
 }
 
+/** The TTL of the hosted zone's records in the drill sandboxes (the sandbox's default is 60 s). */
+export const DRILL_DNS_TTL_SECONDS = 2;
+
 export async function startDrillSandbox(
   options: SandboxOptions = {},
   topology: Topology = testTopology(),
@@ -61,6 +64,8 @@ export async function startDrillSandbox(
     // /health answer that is slow on a loaded machine (the checker's timeout is the interval) from flipping it.
     healthCheckIntervalMs: 2000,
     failureThreshold: 3,
+    // A drill's moving client honours the records' TTL: a short one keeps each full drill short.
+    dnsTtlSeconds: DRILL_DNS_TTL_SECONDS,
     lag: 20,
     onError: () => {},
     ...options,
