@@ -178,6 +178,23 @@ describe('replication checkpoint', () => {
     expect(heal.code, heal.stderr).toBe(0);
     await expectEverywhere(state, roomId, acked);
   }, 180_000);
+
+  it('replication checkpoint: sandbox down while a region is paused keeps what replication held for the next up', async () => {
+    const roomId = `down-${randomBytes(4).toString('hex')}`;
+    const clients = await joinAll(state, roomId);
+    const pause = await chatctl('sandbox', 'fault', 'na', 'replication-pause');
+    expect(pause.code, pause.stderr).toBe(0);
+    const acked: string[] = [];
+    let n = 0;
+    await talk(clients.get('tokyo') as TestClient, roomId, acked, () => n++ >= 10);
+    await expectIn(state, roomId, 'seoul', acked);
+    for (const client of clients.values()) client.ws.terminate();
+    const down = await chatctl('sandbox', 'down');
+    expect(down.code, down.stderr).toBe(0);
+
+    state = await up();
+    await expectEverywhere(state, roomId, acked);
+  }, 180_000);
 });
 
 async function expectIn(state: SandboxState, roomId: string, region: string, acked: readonly string[]) {
