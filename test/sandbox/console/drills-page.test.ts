@@ -59,7 +59,7 @@ describe('console drills panel', { timeout: 120_000 }, () => {
     await page.waitForSelector(`${live} tr[data-step="preflight"]`);
     const id = await page.getAttribute(live, 'data-drill');
     expect(id).toMatch(/-tokyo-/);
-    expect(await page.locator(`${live} tr[data-step]`).count()).toBe(9);
+    expect(await page.locator(`${live} tr[data-step]`).count()).toBe(10);
     await page.waitForSelector(`${live}[data-state="finished"]`, { timeout: DRILL_LIMIT_MS });
     expect(await page.getAttribute(live, 'data-verdict')).toBe('passed');
     expect(await page.getAttribute(`${live} tr[data-step="preflight"]`, 'data-status')).toBe('passed');
