@@ -4,9 +4,12 @@
  *
  * The region's stream in DynamoDB Local is the durable source of every change (the engine keeps it on disk
  * with the data). What replication holds in memory on top of it is written here as one snapshot: each
- * shard's position (the last record replication consumed), the versions and images each region holds (last
- * writer wins), the echoes still expected in each stream, and every change read but not yet applied at the
- * far end (a pair's lag, or a pause). A snapshot is taken in one synchronous step, so it is a consistent
+ * shard's position (the last record replication consumed), every change read but not yet applied at the far
+ * end (a pair's lag, or a pause), the echoes still expected in each stream, and the version and image a
+ * region holds for each item one of those concerns (last writer wins decides a saved change against it, and
+ * an echo that lands after a newer change is undone with it). Other items' versions are not needed: a change
+ * read after a restart is versioned at its reading, later than any saved one. So a snapshot's size follows
+ * what is in flight, not the table. A snapshot is taken in one synchronous step, so it is a consistent
  * cut: a record past a shard's position is not in the snapshot's queues and is read again on restart, and a
  * change in the queues is applied again (applying is idempotent by version). It is written atomically (temp
  * file, fsync, rename, fsync of the folder), at most every SAVE_EVERY_MS while replication changes, and on
@@ -77,6 +80,8 @@ export function snapshotOf(
   regions: Iterable<RegionReplica>,
   queues: Iterable<SavedQueue>,
 ): ReplicationSnapshot {
+  const waiting = [...queues].filter((q) => q.items.length > 0);
+  const queued = new Set(waiting.flatMap((q) => q.items.map((item) => item.change.key)));
   const saved: Record<string, SavedRegion> = {};
   for (const replica of regions) {
     if (!replica.streamArn) continue;
@@ -88,6 +93,7 @@ export function snapshotOf(
     }
     const held: SavedHeld[] = [];
     for (const [key, h] of replica.held) {
+      if (!queued.has(key) && !replica.pending.has(key)) continue;
       const base = { key, ts: h.version.ts, origin: h.version.origin };
       held.push(h.pruned ? { ...base, pruned: true } : h.image ? { ...base, image: h.image } : base);
     }
@@ -97,9 +103,11 @@ export function snapshotOf(
     }
     saved[replica.key] = { streamArn: replica.streamArn, shards, held, pending };
   }
-  const pairs = [...queues]
-    .filter((q) => q.items.length > 0)
-    .map((q) => ({ from: q.from, to: q.to, items: q.items.map(({ due, change }) => ({ due, change })) }));
+  const pairs = waiting.map((q) => ({
+    from: q.from,
+    to: q.to,
+    items: q.items.map(({ due, change }) => ({ due, change })),
+  }));
   return { format: FORMAT, savedAt: new Date().toISOString(), regions: saved, queues: pairs };
 }
 
