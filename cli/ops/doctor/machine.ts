@@ -180,7 +180,7 @@ export function leftoverEngineCheck(
     'dynamodb-local',
     'Leftover DynamoDB Local',
     'warn',
-    `${orphans.length} JVM(s) whose sandbox is gone: pid ${pids} (about 200 MiB each)${elsewhere}`,
+    `${orphans.length} JVM(s) whose sandbox is gone: pid ${pids} (about 200 MiB each)${running ? `; pid ${running.dynamodb.pid} is this sandbox's` : ''}${elsewhere}`,
     `stop them: kill ${pids}`,
   );
 }

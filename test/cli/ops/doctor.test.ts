@@ -16,6 +16,7 @@ import {
 import { sandboxEnv } from '../../../cli/ops/sandbox/env.js';
 import { defaultTopology } from '../../../core/topology.js';
 import type { Sandbox } from '../../../sandbox/index.js';
+import type { SandboxState } from '../../../sandbox/state.js';
 import { startTestSandbox } from '../../sandbox/support.js';
 
 describe('doctor: machine checks', () => {
@@ -65,6 +66,17 @@ describe('doctor: machine checks', () => {
     expect(result).toMatchObject({ status: 'warn', fix: 'stop them: kill 4242' });
     expect(result.detail).toMatch(/1 more belong/);
     expect(leftoverEngineCheck([{ pid: 4343, ppid: process.pid }]).status).toBe('ok');
+    // With a leftover beside the running sandbox's own engine, both are said.
+    const running = { dynamodb: { endpoint: 'http://127.0.0.1:1', pid: 4444 } } as SandboxState;
+    const beside = leftoverEngineCheck(
+      [
+        { pid: 4242, ppid: 1 },
+        { pid: 4444, ppid: process.pid },
+      ],
+      running,
+    );
+    expect(beside).toMatchObject({ status: 'warn', fix: 'stop them: kill 4242' });
+    expect(beside.detail).toContain("pid 4444 is this sandbox's");
   });
 
   it('cores and memory: too little free memory fails, one core warns', () => {
