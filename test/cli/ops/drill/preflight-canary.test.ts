@@ -13,7 +13,7 @@ import { runFailoverDrill } from '../../../../cli/ops/drill/run.js';
 import type { Target } from '../../../../cli/ops/target.js';
 import { names } from '../../../../core/names.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
-import { eventually } from '../../../sandbox/services/support.js';
+import { eventually } from '../../../support/eventually.js';
 import { breakableConnect, routingSnapshot, startDrillSandbox, testTopology } from './support.js';
 
 const topology = testTopology();
@@ -91,7 +91,7 @@ describe('drill preflight and the canary alarm', { timeout: 120_000 }, () => {
   it('drill preflight: a canary alarm in ALARM refuses the drill, naming the alarm and what to do, and nothing changes', async () => {
     tokyo.broken = true;
     try {
-      await eventually(async () => (await alarmState(target, 'tokyo')) === 'ALARM', 30_000, 200);
+      await eventually(async () => (await alarmState(target, 'tokyo')) === 'ALARM', 60_000, 200);
       // The chat path is broken, not the database: /health still answers, only the canary sees it.
       expect((await fetch(target.region('tokyo').healthUrl)).status).toBe(200);
       const before = await everythingRoutingSees(target);
@@ -112,7 +112,7 @@ describe('drill preflight and the canary alarm', { timeout: 120_000 }, () => {
     } finally {
       tokyo.broken = false;
     }
-    await eventually(async () => (await alarmState(target, 'tokyo')) === 'OK', 30_000, 200);
+    await eventually(async () => (await alarmState(target, 'tokyo')) === 'OK', 60_000, 200);
   });
 });
 
