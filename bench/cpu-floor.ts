@@ -10,6 +10,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { SDK_LOGGER } from '../runtime/util.js';
 import { EngineClient } from '../sandbox/engine-client.js';
 
 /** A requestHandler answering every request with a fixed 200: the SDK's work is all that is left. */
@@ -59,6 +60,7 @@ export async function sdkCallCost(): Promise<SdkCallCost> {
     endpoint: 'http://127.0.0.1:9',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
     cacheMiddleware: true,
+    logger: SDK_LOGGER,
   };
   const poster = new ApiGatewayManagementApiClient({
     ...common,

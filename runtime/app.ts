@@ -33,6 +33,7 @@ import {
   retryAfterMs,
   SHEDDING,
 } from './store/load-level.js';
+import { SDK_LOGGER } from './util.js';
 
 export type { RelayPayload, RelayResult } from './notify/relay.js';
 
@@ -123,6 +124,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
   const awsClientConfig = {
     // Resolve each command's middleware stack once, not on every call (no middleware is added later).
     cacheMiddleware: true,
+    logger: SDK_LOGGER,
     ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
     ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
     ...(deps.requestHandler ? { requestHandler: deps.requestHandler } : {}),

@@ -6,7 +6,7 @@ import type {
   ApiGatewayManagementApiClient,
   ApiGatewayManagementApiClientConfig,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { backoffMs, errorName, mapLimit, sleep } from '../util.js';
+import { backoffMs, errorName, mapLimit, SDK_LOGGER, sleep } from '../util.js';
 
 export type PostOutcome = 'ok' | 'gone' | 'failed';
 
@@ -75,6 +75,7 @@ export class ConnectionPoster {
         // One resolved middleware stack per command class instead of one per call: nothing adds middleware
         // to this client after its first send, and the per-post SDK overhead drops by about a third.
         cacheMiddleware: true,
+        logger: SDK_LOGGER,
         ...(this.options.clientConfig?.credentials
           ? { credentials: this.options.clientConfig.credentials }
           : {}),

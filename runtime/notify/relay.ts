@@ -2,7 +2,7 @@
 import type { LambdaClient, LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { ChatMessage, ServerFrame } from '../../core/protocol.js';
 import type { RelayTarget } from '../config.js';
-import { errorName } from '../util.js';
+import { errorName, SDK_LOGGER } from '../util.js';
 
 /** A join recorded in another region, relayed so this region reaches the new member at once. */
 export interface RelayedJoin {
@@ -74,6 +74,7 @@ export function defaultLambdaFactory(clientConfig: {
       client = new LambdaClient({
         region: awsRegion,
         cacheMiddleware: true,
+        logger: SDK_LOGGER,
         ...(clientConfig.endpoint ? { endpoint: clientConfig.endpoint } : {}),
         ...(clientConfig.credentials ? { credentials: clientConfig.credentials } : {}),
         ...(clientConfig.requestHandler ? { requestHandler: clientConfig.requestHandler } : {}),
