@@ -65,8 +65,9 @@ describe('console drills panel', { timeout: 120_000 }, () => {
     expect(await page.getAttribute(`${live} tr[data-step="preflight"]`, 'data-status')).toBe('passed');
     expect(await page.textContent(`${live} tr[data-step="drain"]`)).toContain('dry run: not changed');
 
-    const row = `table.drills tr[data-drill="${id}"]`;
-    await page.waitForSelector(row);
+    // The list may first show the drill running (it reloads when a drill starts): wait for its end.
+    const row = `table.drills tr[data-drill="${id}"][data-verdict="passed"]`;
+    await page.waitForSelector(row, { timeout: DRILL_LIMIT_MS });
     expect(await page.textContent(row)).toMatch(/failover of tokyo \(dry run\).*passed/);
     const timeline = page.locator(`[data-testid="drill-timeline"][data-drill="${id}"] svg`);
     await timeline.waitFor();
@@ -96,9 +97,9 @@ describe('console drills panel', { timeout: 120_000 }, () => {
     const text = await timeline.textContent();
     expect(text).toMatch(/shifted to (seoul|na): \d/);
     expect(text).toMatch(/restored: \d/);
-    expect(await page.textContent(`table.drills tr[data-drill="${id}"]`)).toMatch(
-      /failover of tokyo.*passed\d/,
-    );
+    const row = `table.drills tr[data-drill="${id}"][data-verdict="passed"]`;
+    await page.waitForSelector(row, { timeout: DRILL_LIMIT_MS });
+    expect(await page.textContent(row)).toMatch(/failover of tokyo.*passed\d/);
     await page.locator(panel).screenshot({ path: join(DOCS, 'console-drills.png') });
   });
 
