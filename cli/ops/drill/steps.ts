@@ -81,7 +81,7 @@ export function steps(): StepDef<Ctx>[] {
         const canaries = health.regions.filter(
           (r) => r.checks.find((c) => c.name === 'canary')?.status === 'ok',
         ).length;
-        // Without a canary (cognito auth, or a sandbox that runs none) no alarm guards the chat path: say so.
+        // Without a canary (a sandbox started with none) no alarm guards the chat path: say so.
         const noCanary = health.regions.find(
           (r) => r.checks.find((c) => c.name === 'canary')?.status === 'skip',
         );
