@@ -204,41 +204,63 @@ describe('chat across regions', () => {
     const sender = await member('seoul', 'talker', roomId);
     await sandbox.replication.settle();
     const acks: { clientMsgId: string; sentAt: number }[] = [];
+    // Sends one after another until stopped: never by a count, since a warm process sends one every ~5 ms
+    // and 200 sends were over before the join (~1 s of relay round trips) had answered. 60 s is a safety
+    // bound only, should the test fail before it stops the talker.
     let stop = false;
+    const talkUntil = performance.now() + 60_000;
     const talking = (async () => {
-      for (let i = 0; !stop && i < 200; i++) {
+      for (let i = 0; !stop && performance.now() < talkUntil; i++) {
         const sentAt = performance.now();
         const ack = await say(sender, roomId, `t${i}`);
         acks.push({ clientMsgId: ack.clientMsgId as string, sentAt });
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const joiner = await connect(sandbox.regions.get('tokyo')!.websocketUrl, 'newcomer');
-    open.push(joiner);
-    joiner.send({ action: 'join', roomId });
-    const joined = await joiner.next((f) => f.type === 'joined' && f.roomId === roomId, 10_000);
-    const joinedAt = performance.now();
-    // Talk on until enough sends started after the joined frame (at most 10 s: a loaded machine sends slowly).
-    for (let t = 0; t < 200 && acks.filter((a) => a.sentAt > joinedAt).length < 8; t++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    let joiner: TestClient;
+    let joined: Record<string, unknown>;
+    let joinedAt: number;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      joiner = await connect(sandbox.regions.get('tokyo')!.websocketUrl, 'newcomer');
+      open.push(joiner);
+      joiner.send({ action: 'join', roomId });
+      joined = await joiner.next((f) => f.type === 'joined' && f.roomId === roomId, 20_000);
+      joinedAt = performance.now();
+      // Talk on until enough sends started after the joined frame (a safety bound of 20 s: a loaded machine
+      // sends slowly).
+      const enoughBy = performance.now() + 20_000;
+      while (acks.filter((a) => a.sentAt > joinedAt).length < 8 && performance.now() < enoughBy) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      stop = true;
+      await talking;
     }
-    stop = true;
-    await talking;
-    const last = acks.at(-1)!.clientMsgId;
-    await joiner.next((f) => f.type === 'message' && (f.message as Message).clientMsgId === last, 10_000);
-    const got = new Set(pushed(joiner, roomId).map((m) => m.clientMsgId));
     const history = new Set((joined.history as Message[]).map((m) => m.clientMsgId));
     const after = acks.filter((a) => a.sentAt > joinedAt);
+    const oldest = acks.findIndex((a) => history.has(a.clientMsgId));
+    const got = () => new Set(pushed(joiner, roomId).map((m) => m.clientMsgId));
+    // Owed a push: each message sent after the joined frame arrived (so acked after it), and each from the
+    // oldest of the joined history on (older ones are behind its cursor) that is not in that history.
+    const owed = new Set([
+      ...after,
+      ...acks.slice(Math.max(oldest, 0)).filter((a) => !history.has(a.clientMsgId)),
+    ]);
+    // The pushes are concurrent invocations (these sends name no `after`), so any may come last: wait for
+    // every one owed, not for the last sent; 20 s is a safety bound. What is still missing then is named below.
+    const owedBy = performance.now() + 20_000;
+    while ([...owed].some((a) => !got().has(a.clientMsgId)) && performance.now() < owedBy) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(after.length).toBeGreaterThan(5);
     // Sent after the joined frame arrived: acked after it, so pushed.
-    expect(after.filter((a) => !got.has(a.clientMsgId))).toEqual([]);
-    // From the oldest message of the joined history on (older ones are behind its cursor), every message
-    // sent around the join is in that history or pushed, never neither.
-    const oldest = acks.findIndex((a) => history.has(a.clientMsgId));
+    const pushedNow = got();
+    expect(after.filter((a) => !pushedNow.has(a.clientMsgId))).toEqual([]);
+    // Every message sent around the join is in the joined history or pushed, never neither.
     expect(oldest).toBeGreaterThanOrEqual(0);
-    expect(acks.slice(oldest).filter((a) => !got.has(a.clientMsgId) && !history.has(a.clientMsgId))).toEqual(
-      [],
-    );
+    expect(
+      acks.slice(oldest).filter((a) => !pushedNow.has(a.clientMsgId) && !history.has(a.clientMsgId)),
+    ).toEqual([]);
   });
 
   it('gap: a push lost to a failed relay is noticed by the next message (prevId) and history fills it', async () => {
