@@ -58,3 +58,55 @@ export function isCanaryMessage(roomId: string, userId: string): boolean {
 export function canaryProbeUsername(app: string): string {
   return `${app}-canary@probe.invalid`;
 }
+
+/** API Gateway's default quota of new WebSocket connections per second, per account and region. */
+export const WEBSOCKET_CONNECTS_PER_SECOND_QUOTA = 500;
+
+/** Every threshold in one place; docs/observability.md explains each. */
+export const ALARM_THRESHOLDS = {
+  /** Integration 4XX/5XX (the handlers failing) per 5 minutes. */
+  integrationErrors: 10,
+  /** Errors calling the integration (Lambda unreachable, timeouts) per 5 minutes. */
+  executionErrors: 5,
+  /** Percent of messages that API Gateway refused with a 4XX before the integration, over 5 minutes. */
+  clientErrorPercent: 10,
+  /** Share of the 500/s new-connection quota. */
+  connectQuotaShare: 0.8,
+  /** A function's errors per 5 minutes. */
+  functionErrors: 10,
+  /** A lane's throttles per minute, two minutes running. */
+  laneThrottles: 1,
+  /** A lane's peak concurrency against its reservation. */
+  laneConcurrencyShare: 0.8,
+  /** Duration p99 in ms: a chat route should answer well under a second; the relay posts to many. */
+  durationP99Ms: { route: 3000, relay: 5000 },
+  /** Average ms from this replica to another, three minutes running (the topology's lag threshold). */
+  replicationMinutes: 3,
+  /** Throttled table requests per 5 minutes. */
+  tableThrottles: 10,
+  /** Failed relay invocations per 5 minutes. */
+  relayErrors: 5,
+} as const;
+
+/**
+ * The stacks' metric math alarms (slug after the region's alarm prefix, expression over its query ids, why
+ * it pages), which the sandbox seeds too: one text on both sides. The connect rate divides a period's
+ * ConnectCount Sum by the period's seconds.
+ */
+export const MATH_ALARMS = {
+  clientErrorRate: {
+    slug: 'ws-client-error-rate',
+    expression: 'IF(m > 0, 100 * c / m, 0)',
+    description: 'API Gateway refuses many requests before the handlers (bad tokens, throttling)',
+  },
+  connectRate: {
+    slug: 'ws-connect-rate',
+    expression: (periodSeconds: number) => `c / ${periodSeconds}`,
+    description: `new connections near the ${WEBSOCKET_CONNECTS_PER_SECOND_QUOTA}/s quota: a login surge; raise the load level or the quota`,
+  },
+  tableThrottles: {
+    slug: 'table-throttles',
+    expression: 'FILL(r, 0) + FILL(w, 0)',
+    description: "the table's replica here throttles requests (a hot room partition)",
+  },
+} as const;

@@ -50,4 +50,6 @@ export interface RegionRuntimeInfo {
   /** http://127.0.0.1:PORT/health */
   readonly healthUrl: string;
   readonly gatewayPort: number;
+  /** The WebSocket API's id (its AWS/ApiGateway metrics' ApiId dimension; its stage is `prod`). */
+  readonly apiId: string;
 }

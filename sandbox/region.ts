@@ -151,6 +151,7 @@ export class RunningRegion implements SandboxRegion {
       websocketUrl: this.websocketUrl,
       healthUrl: this.healthUrl,
       gatewayPort: this.gatewayPort,
+      apiId: this.gateway.apiId,
     };
   }
 

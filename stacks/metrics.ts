@@ -7,11 +7,10 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { METRIC_DIMENSION, metricsNamespace } from '../core/observability.js';
+import { MATH_ALARMS, METRIC_DIMENSION, metricsNamespace } from '../core/observability.js';
 import type { Topology } from '../core/topology.js';
 
-/** API Gateway's default quota of new WebSocket connections per second, per account and region. */
-export const WEBSOCKET_CONNECTS_PER_SECOND_QUOTA = 500;
+export { WEBSOCKET_CONNECTS_PER_SECOND_QUOTA } from '../core/observability.js';
 
 const MINUTE = Duration.minutes(1);
 
@@ -71,7 +70,7 @@ export function tableThrottles(tableName: string) {
       period: MINUTE,
     });
   return new MathExpression({
-    expression: 'FILL(r, 0) + FILL(w, 0)',
+    expression: MATH_ALARMS.tableThrottles.expression,
     usingMetrics: { r: events('ReadThrottleEvents'), w: events('WriteThrottleEvents') },
     label: 'throttled reads + writes',
     period: MINUTE,

@@ -20,7 +20,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { names } from '../core/names.js';
-import { CUSTOM_METRICS } from '../core/observability.js';
+import {
+  ALARM_THRESHOLDS,
+  CUSTOM_METRICS,
+  MATH_ALARMS,
+  WEBSOCKET_CONNECTS_PER_SECOND_QUOTA,
+} from '../core/observability.js';
 import type { Route } from '../core/protocol.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import {
@@ -29,36 +34,11 @@ import {
   laneUtilization,
   replicationLatency,
   tableThrottles,
-  WEBSOCKET_CONNECTS_PER_SECOND_QUOTA,
   webSocketMetric,
 } from './metrics.js';
 import { StackPropsError } from './validate.js';
 
-/** Every threshold in one place; docs/observability.md explains each. */
-export const ALARM_THRESHOLDS = {
-  /** Integration 4XX/5XX (the handlers failing) per 5 minutes. */
-  integrationErrors: 10,
-  /** Errors calling the integration (Lambda unreachable, timeouts) per 5 minutes. */
-  executionErrors: 5,
-  /** Percent of messages that API Gateway refused with a 4XX before the integration, over 5 minutes. */
-  clientErrorPercent: 10,
-  /** Share of the 500/s new-connection quota. */
-  connectQuotaShare: 0.8,
-  /** A function's errors per 5 minutes. */
-  functionErrors: 10,
-  /** A lane's throttles per minute, two minutes running. */
-  laneThrottles: 1,
-  /** A lane's peak concurrency against its reservation. */
-  laneConcurrencyShare: 0.8,
-  /** Duration p99 in ms: a chat route should answer well under a second; the relay posts to many. */
-  durationP99Ms: { route: 3000, relay: 5000 },
-  /** Average ms from this replica to another, three minutes running (the topology's lag threshold). */
-  replicationMinutes: 3,
-  /** Throttled table requests per 5 minutes. */
-  tableThrottles: 10,
-  /** Failed relay invocations per 5 minutes. */
-  relayErrors: 5,
-} as const;
+export { ALARM_THRESHOLDS };
 
 export interface RegionObservabilityProps {
   readonly topology: Topology;
@@ -113,30 +93,30 @@ export class RegionObservability extends Construct {
       description: 'API Gateway could not call a handler (throttled lane, timeout, permission)',
     });
     this.alarm(
-      'ws-client-error-rate',
+      MATH_ALARMS.clientErrorRate.slug,
       new MathExpression({
-        expression: 'IF(m > 0, 100 * c / m, 0)',
+        expression: MATH_ALARMS.clientErrorRate.expression,
         usingMetrics: { c: api('ClientError'), m: api('MessageCount') },
         label: 'client errors, % of messages',
         period: Duration.minutes(5),
       }),
       {
         threshold: t.clientErrorPercent,
-        description: 'API Gateway refuses many requests before the handlers (bad tokens, throttling)',
+        description: MATH_ALARMS.clientErrorRate.description,
       },
     );
     const connectLimit = WEBSOCKET_CONNECTS_PER_SECOND_QUOTA * t.connectQuotaShare;
     this.alarm(
-      'ws-connect-rate',
+      MATH_ALARMS.connectRate.slug,
       new MathExpression({
-        expression: 'c / 60',
+        expression: MATH_ALARMS.connectRate.expression(60),
         usingMetrics: { c: api('ConnectCount') },
         label: 'new connections per second',
         period: Duration.minutes(1),
       }),
       {
         threshold: connectLimit,
-        description: `new connections near the ${WEBSOCKET_CONNECTS_PER_SECOND_QUOTA}/s quota: a login surge; raise the load level or the quota`,
+        description: MATH_ALARMS.connectRate.description,
       },
     );
 
@@ -185,10 +165,14 @@ export class RegionObservability extends Construct {
         },
       );
     }
-    this.alarm('table-throttles', tableThrottles(props.tableName).with({ period: Duration.minutes(5) }), {
-      threshold: t.tableThrottles,
-      description: "the table's replica here throttles requests (a hot room partition)",
-    });
+    this.alarm(
+      MATH_ALARMS.tableThrottles.slug,
+      tableThrottles(props.tableName).with({ period: Duration.minutes(5) }),
+      {
+        threshold: t.tableThrottles,
+        description: MATH_ALARMS.tableThrottles.description,
+      },
+    );
 
     // The relay (custom metric, embedded metric format from the relay handler).
     this.alarm(

@@ -5,8 +5,11 @@
  * The sandbox evaluates every tick on windows ending now, so a failure shows within a tick of its datapoint
  * (CloudWatch waits for the period to close). SetAlarmState holds until the alarm's next evaluation, one
  * period later, as is a new alarm's first evaluation. Alarm actions are stored and listed, but the sandbox has no SNS to notify.
+ * A metric math alarm (Metrics) is evaluated the same way: per period, each MetricStat's statistic over that
+ * period, then the expression that returns data (./math.ts) over those values.
  */
-import { type Datapoint, type Dimension, type MetricStore, statistic } from './metrics.js';
+import { type Datapoint, type Dimension, type MetricId, type MetricStore, statistic } from './metrics.js';
+import { evaluateQueries, type MetricQuery } from './queries.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export const ALARM_STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
@@ -31,12 +34,16 @@ export type TreatMissingData = 'missing' | 'breaching' | 'notBreaching' | 'ignor
 export interface AlarmDefinition {
   readonly AlarmName: string;
   readonly AlarmDescription?: string;
-  readonly Namespace: string;
-  readonly MetricName: string;
-  readonly Dimensions: readonly Dimension[];
+  /** A single-metric alarm's metric (absent on a metric math alarm). */
+  readonly Namespace?: string;
+  readonly MetricName?: string;
+  readonly Dimensions?: readonly Dimension[];
+  /** A metric math alarm's queries: exactly one returns data, the value the alarm compares. */
+  readonly Metrics?: readonly MetricQuery[];
   /** A basic statistic, or an extended one (pNN). */
   readonly Statistic?: string;
   readonly ExtendedStatistic?: string;
+  /** A math alarm's is the period of the query it compares (DescribeAlarms leaves it out there). */
   readonly Period: number;
   readonly EvaluationPeriods: number;
   readonly DatapointsToAlarm: number;
@@ -71,6 +78,53 @@ function format(value: number): string {
   return Number.isInteger(value) ? value.toFixed(1) : String(Math.round(value * 1000) / 1000);
 }
 
+function windowStatistic(
+  metrics: MetricStore,
+  region: string,
+  metric: MetricId,
+  stat: string,
+  unit: string | undefined,
+  from: number,
+  to: number,
+): number | undefined {
+  const points: Datapoint[] = metrics.window(region, metric, from, to);
+  return statistic(unit ? points.filter((p) => !p.unit || p.unit === unit) : points, stat);
+}
+
+/** The value of each of the alarm's last EvaluationPeriods periods, oldest first (undefined: missing). */
+export function alarmDatapoints(
+  definition: AlarmDefinition,
+  metrics: MetricStore,
+  region: string,
+  now: number,
+): (number | undefined)[] {
+  const period = definition.Period * 1000;
+  const values: (number | undefined)[] = [];
+  for (let i = definition.EvaluationPeriods - 1; i >= 0; i--) {
+    const to = now - i * period;
+    const from = to - period;
+    if (!definition.Metrics) {
+      const metric = {
+        namespace: definition.Namespace ?? '',
+        name: definition.MetricName ?? '',
+        dimensions: definition.Dimensions ?? [],
+      };
+      values.push(windowStatistic(metrics, region, metric, stat(definition), definition.Unit, from, to));
+      continue;
+    }
+    const results = evaluateQueries(
+      definition.Metrics,
+      (q) => {
+        const value = windowStatistic(metrics, region, q.metric, q.stat, q.unit, from, to);
+        return new Map(value === undefined ? [] : [[from, value]]);
+      },
+      [from],
+    );
+    values.push([...results.values()][0]?.get(from));
+  }
+  return values;
+}
+
 /** The state the alarm's datapoints say now, with CloudWatch's kind of reason. */
 export function evaluate(
   definition: AlarmDefinition,
@@ -79,21 +133,7 @@ export function evaluate(
   now: number,
   current: AlarmState,
 ): { state: AlarmState; reason: string } {
-  const period = definition.Period * 1000;
-  const values: (number | undefined)[] = [];
-  for (let i = definition.EvaluationPeriods - 1; i >= 0; i--) {
-    const to = now - i * period;
-    const points: Datapoint[] = metrics.window(
-      region,
-      { namespace: definition.Namespace, name: definition.MetricName, dimensions: definition.Dimensions },
-      to - period,
-      to,
-    );
-    const unit = definition.Unit;
-    values.push(
-      statistic(unit ? points.filter((p) => !p.unit || p.unit === unit) : points, stat(definition)),
-    );
-  }
+  const values = alarmDatapoints(definition, metrics, region, now);
   const compare = COMPARISONS[definition.ComparisonOperator];
   const present = values.filter((v): v is number => v !== undefined);
   const missing = values.length - present.length;

@@ -17,15 +17,20 @@ import {
   type Comparison,
   type TreatMissingData,
 } from './alarms.js';
-import {
-  BASIC_STATISTICS,
-  type Dimension,
-  isStatistic,
-  type MetricId,
-  type MetricStore,
-  statistic,
-} from './metrics.js';
+import { BASIC_STATISTICS, isStatistic, type MetricId, type MetricStore, statistic } from './metrics.js';
 import { bool, CloudWatchError, type Input, invalid, list, num, str, strings, time } from './protocol.js';
+import {
+  dimensions,
+  evaluateQueries,
+  gridOf,
+  type MetricQuery,
+  type MetricStatQuery,
+  metricOf,
+  period,
+  periodOf,
+  queryToWire,
+  readQueries,
+} from './queries.js';
 
 export interface CloudWatchState {
   readonly metrics: MetricStore;
@@ -36,27 +41,6 @@ export interface CloudWatchState {
 type Operation = (state: CloudWatchState, region: string, input: Input) => Input | undefined;
 
 const PAGE = 500;
-
-function dimensions(input: Input, field = 'Dimensions'): Dimension[] {
-  const dims = list(input, field).map((d) => ({
-    Name: str(d, 'Name', true) as string,
-    Value: str(d, 'Value', true) as string,
-  }));
-  if (dims.length > 30) invalid(`The collection ${field} must not have more than 30 members.`);
-  return dims;
-}
-
-function period(input: Input, field = 'Period'): number {
-  const value = num(input, field, true) as number;
-  if (
-    !Number.isInteger(value) ||
-    value < 1 ||
-    (value > 60 ? value % 60 !== 0 : ![1, 5, 10, 20, 30, 60].includes(value))
-  ) {
-    invalid(`The parameter ${field} must be 1, 5, 10, 20, 30, 60 or a multiple of 60 (got ${value}).`);
-  }
-  return value;
-}
 
 function token(input: Input): number {
   const next = str(input, 'NextToken');
@@ -127,14 +111,6 @@ const putMetricData: Operation = (state, region, input) => {
   return undefined;
 };
 
-function metricOf(input: Input): MetricId {
-  return {
-    namespace: str(input, 'Namespace', true) as string,
-    name: str(input, 'MetricName', true) as string,
-    dimensions: dimensions(input),
-  };
-}
-
 const getMetricStatistics: Operation = (state, region, input) => {
   const id = metricOf(input);
   const start = time(input, 'StartTime', true) as number;
@@ -177,56 +153,45 @@ const getMetricStatistics: Operation = (state, region, input) => {
   return { Label: id.name, Datapoints: datapoints };
 };
 
+/** At most this many points per GetMetricData call, as CloudWatch limits it. */
+const MAX_DATAPOINTS = 100_800;
+
 const getMetricData: Operation = (state, region, input) => {
-  const queries = list(input, 'MetricDataQueries');
-  if (queries.length === 0)
+  if (list(input, 'MetricDataQueries').length === 0)
     throw new CloudWatchError(400, 'MissingParameter', 'The parameter MetricDataQueries is required.');
-  if (queries.length > 500) invalid('The collection MetricDataQueries must not have more than 500 members.');
+  if (list(input, 'MetricDataQueries').length > 500)
+    invalid('The collection MetricDataQueries must not have more than 500 members.');
+  const queries = readQueries(input, 'MetricDataQueries', isStatistic);
   const start = time(input, 'StartTime', true) as number;
   const end = time(input, 'EndTime', true) as number;
   if (end <= start) invalid('The parameter StartTime must be less than the parameter EndTime.');
   const ascending = str(input, 'ScanBy') === 'TimestampAscending';
-  const results = queries.flatMap((query) => {
-    const id = str(query, 'Id', true) as string;
-    if (!/^[a-z][a-zA-Z0-9_]*$/.test(id))
-      invalid(
-        `The value ${id} for parameter MetricDataQueries.Id is invalid: it must start with a lower-case letter.`,
-      );
-    if (query.Expression !== undefined) {
-      invalid(
-        `The sandbox's CloudWatch answers MetricStat queries only; metric math (query ${id}) is not emulated.`,
-      );
-    }
-    const metricStat = query.MetricStat as Input | undefined;
-    if (!metricStat)
-      throw new CloudWatchError(400, 'MissingParameter', `The query ${id} needs MetricStat or Expression.`);
-    const stat = str(metricStat, 'Stat', true) as string;
-    if (!isStatistic(stat))
-      invalid(`The value ${stat} for parameter MetricDataQueries.MetricStat.Stat is invalid.`);
-    const periodSeconds = period(metricStat);
-    const metric = metricOf((metricStat.Metric ?? {}) as Input);
-    const buckets = state.metrics.buckets(region, metric, {
-      start,
-      end,
-      periodSeconds,
-      unit: str(metricStat, 'Unit'),
-    });
-    const points = buckets
-      .map((b) => ({ at: b.start, value: statistic(b.points, stat) }))
-      .filter((p): p is { at: number; value: number } => p.value !== undefined);
-    if (!ascending) points.reverse();
-    if (bool(query, 'ReturnData') === false) return [];
-    return [
-      {
-        Id: id,
-        Label: str(query, 'Label') ?? metric.name,
-        Timestamps: points.map((p) => new Date(p.at)),
-        Values: points.map((p) => p.value),
+  const fetch = (q: MetricStatQuery) =>
+    new Map(
+      state.metrics
+        .buckets(region, q.metric, { start, end, periodSeconds: q.periodSeconds, unit: q.unit })
+        .map((b) => [b.start, statistic(b.points, q.stat)] as const)
+        .filter((p): p is readonly [number, number] => p[1] !== undefined),
+    );
+  const results = queries
+    .filter((q) => q.returnData)
+    .map((q) => {
+      const grid = gridOf(start, end, periodOf(q, queries));
+      if (grid.length > MAX_DATAPOINTS)
+        invalid(
+          `The query ${q.id} asks for more than ${MAX_DATAPOINTS} datapoints; use a longer Period or a shorter range.`,
+        );
+      const series = evaluateQueries(queries, fetch, grid).get(q.id) ?? new Map();
+      const points = [...series].sort(([a], [b]) => (ascending ? a - b : b - a));
+      return {
+        Id: q.id,
+        Label: q.label ?? q.metricStat?.metric.name ?? q.id,
+        Timestamps: points.map(([at]) => new Date(at)),
+        Values: points.map(([, value]) => value),
         StatusCode: 'Complete',
         Messages: [],
-      },
-    ];
-  });
+      };
+    });
   return { MetricDataResults: results, Messages: [] };
 };
 
@@ -250,14 +215,20 @@ const listMetrics: Operation = (state, region, input) => {
   };
 };
 
-const putMetricAlarm: Operation = (state, region, input) => {
-  const name = str(input, 'AlarmName', true) as string;
-  if (name.length > 255) invalid('The parameter AlarmName must be at most 255 characters.');
-  if (input.Metrics !== undefined) {
-    invalid(
-      `The sandbox's CloudWatch evaluates single-metric alarms; metric math alarms (Metrics, alarm ${name}) are not emulated.`,
-    );
-  }
+type AlarmMetric = Pick<
+  AlarmDefinition,
+  | 'Namespace'
+  | 'MetricName'
+  | 'Dimensions'
+  | 'Statistic'
+  | 'ExtendedStatistic'
+  | 'Period'
+  | 'Unit'
+  | 'Metrics'
+>;
+
+/** A single-metric alarm's metric, statistic and period. */
+function singleMetric(input: Input): AlarmMetric {
   const statisticName = str(input, 'Statistic');
   const extended = str(input, 'ExtendedStatistic');
   if ((statisticName === undefined) === (extended === undefined)) {
@@ -268,7 +239,53 @@ const putMetricAlarm: Operation = (state, region, input) => {
   }
   if (extended !== undefined && !/^p/.test(extended))
     invalid(`The value ${extended} for parameter ExtendedStatistic is invalid.`);
-  const periodSeconds = period(input);
+  return {
+    ...metricFields(metricOf(input)),
+    Statistic: statisticName,
+    ExtendedStatistic: extended,
+    Period: period(input),
+    Unit: str(input, 'Unit'),
+  };
+}
+
+const SINGLE_METRIC_FIELDS = [
+  'MetricName',
+  'Namespace',
+  'Dimensions',
+  'Period',
+  'Unit',
+  'Statistic',
+  'ExtendedStatistic',
+];
+
+/** A metric math alarm's queries: exactly one returns data, and its period is the alarm's. */
+function mathMetrics(input: Input): AlarmMetric {
+  const given = SINGLE_METRIC_FIELDS.filter((f) => input[f] !== undefined);
+  if (given.length > 0) {
+    throw new CloudWatchError(
+      400,
+      'InvalidParameterCombination',
+      `Metrics cannot be given with ${given.join(', ')}: a metric math alarm names its metrics in Metrics.`,
+    );
+  }
+  const queries: MetricQuery[] = readQueries(input, 'Metrics', isStatistic);
+  if (queries.length === 0)
+    throw new CloudWatchError(400, 'MissingParameter', 'The parameter Metrics is required.');
+  const returned = queries.filter((q) => q.returnData);
+  if (returned.length !== 1)
+    throw new CloudWatchError(
+      400,
+      'ValidationError',
+      'Exactly one element of the metrics list should return data.',
+    );
+  return { Metrics: queries, Period: periodOf(returned[0], queries) };
+}
+
+const putMetricAlarm: Operation = (state, region, input) => {
+  const name = str(input, 'AlarmName', true) as string;
+  if (name.length > 255) invalid('The parameter AlarmName must be at most 255 characters.');
+  const metric = input.Metrics !== undefined ? mathMetrics(input) : singleMetric(input);
+  const periodSeconds = metric.Period;
   if (periodSeconds < 60 && ![10, 30].includes(periodSeconds)) {
     invalid('The parameter Period must be 10, 30 or a multiple of 60 for an alarm.');
   }
@@ -291,10 +308,7 @@ const putMetricAlarm: Operation = (state, region, input) => {
   const definition: AlarmDefinition = {
     AlarmName: name,
     AlarmDescription: str(input, 'AlarmDescription'),
-    ...metricFields(metricOf(input)),
-    Statistic: statisticName,
-    ExtendedStatistic: extended,
-    Period: periodSeconds,
+    ...metric,
     EvaluationPeriods: evaluationPeriods,
     DatapointsToAlarm: datapointsToAlarm,
     Threshold: num(input, 'Threshold', true) as number,
@@ -304,7 +318,6 @@ const putMetricAlarm: Operation = (state, region, input) => {
     AlarmActions: strings(input, 'AlarmActions'),
     OKActions: strings(input, 'OKActions'),
     InsufficientDataActions: strings(input, 'InsufficientDataActions'),
-    Unit: str(input, 'Unit'),
   };
   state.alarms.put(region, definition, new Date(state.now()));
   return undefined;
@@ -335,8 +348,10 @@ export function describeAlarm(alarm: Alarm): Input {
     Statistic: d.Statistic,
     ExtendedStatistic: d.ExtendedStatistic,
     Dimensions: d.Dimensions,
-    Period: d.Period,
+    // A metric math alarm has its period in its queries, as CloudWatch describes it.
+    Period: d.Metrics ? undefined : d.Period,
     Unit: d.Unit,
+    Metrics: d.Metrics?.map(queryToWire),
     EvaluationPeriods: d.EvaluationPeriods,
     DatapointsToAlarm: d.DatapointsToAlarm,
     Threshold: d.Threshold,

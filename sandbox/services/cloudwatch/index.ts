@@ -3,20 +3,18 @@
  * all three protocols its clients speak (./protocol.ts). Behind it are real figures: every tick it stores the
  * sandbox's own counters as AWS publishes them (Lambda per function, API Gateway per API, DynamoDB
  * replication per region pair, the canary), then evaluates every alarm (./alarms.ts). When the canary runs,
- * each region has the canary alarm the stacks create (stacks/canary.ts), on a sandbox period.
+ * each region has the canary alarm the stacks create (stacks/canary.ts); every region has the stacks' metric
+ * math alarms (./seed.ts), on a sandbox period.
  */
 
 import { names } from '../../../core/names.js';
-import { CUSTOM_METRICS, METRIC_DIMENSION, metricsNamespace } from '../../../core/observability.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../../contracts.js';
 import type { AlarmStateValue, SandboxService, ServiceContext, ServiceFactory } from '../service.js';
 import { AlarmStore } from './alarms.js';
 import { type CloudWatchState, OPERATIONS } from './api.js';
 import { MetricStore } from './metrics.js';
 import { CloudWatchError, decodeRequest, encodeError, encodeResult, protocolOf } from './protocol.js';
-
-/** The sandbox's canary alarm: the stacks' (CanarySuccess Minimum < 1, missing is a failure) on a 10 s period. */
-export const SANDBOX_CANARY_PERIOD_SECONDS = 10;
+import { canaryAlarm, mathAlarms } from './seed.js';
 
 export class CloudWatchService implements SandboxService {
   readonly name = 'monitoring';
@@ -54,38 +52,22 @@ export class CloudWatchService implements SandboxService {
     }
   };
 
+  /** Seeds the region's alarms as the stacks create them (./seed.ts). */
   addRegion(region: RegionRuntimeInfo): void {
-    if (!this.context.canary) return;
     const topology = this.context.topology();
-    this.state.alarms.put(
-      region.awsRegion,
-      {
-        AlarmName: `${names.alarmPrefix(topology, region.key)}canary`,
-        AlarmDescription: `the chat canary fails in ${region.key}: connect, join or send is broken; Route 53 takes the region out of DNS`,
-        Namespace: metricsNamespace(topology.app),
-        MetricName: CUSTOM_METRICS.canarySuccess,
-        Dimensions: [{ Name: METRIC_DIMENSION, Value: region.key }],
-        Statistic: 'Minimum',
-        Period: SANDBOX_CANARY_PERIOD_SECONDS,
-        EvaluationPeriods: 1,
-        DatapointsToAlarm: 1,
-        Threshold: 1,
-        ComparisonOperator: 'LessThanThreshold',
-        TreatMissingData: 'breaching',
-        ActionsEnabled: true,
-        AlarmActions: [],
-        OKActions: [],
-        InsufficientDataActions: [],
-      },
-      new Date(),
-    );
+    const seeded = mathAlarms(topology, region);
+    if (this.context.canary) seeded.push(canaryAlarm(topology, region.key));
+    for (const definition of seeded) this.state.alarms.put(region.awsRegion, definition, new Date());
   }
 
   removeRegion(key: string): void {
     const topology = this.context.topology();
+    const prefix = names.alarmPrefix(topology, key);
     for (const spec of topology.regions) {
-      if (spec.key === key)
-        this.state.alarms.delete(spec.awsRegion, `${names.alarmPrefix(topology, key)}canary`);
+      if (spec.key !== key) continue;
+      for (const alarm of this.state.alarms.inRegion(spec.awsRegion))
+        if (alarm.definition.AlarmName.startsWith(prefix))
+          this.state.alarms.delete(spec.awsRegion, alarm.definition.AlarmName);
     }
   }
 

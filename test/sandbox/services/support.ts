@@ -79,6 +79,7 @@ export async function startFakeGateway(key: string, awsRegion: string): Promise<
       websocketUrl: `ws://127.0.0.1:${port}/prod`,
       healthUrl: `http://127.0.0.1:${port}/health`,
       gatewayPort: port,
+      apiId: `api${port}`,
     },
     seen,
     async setHealth(state) {
