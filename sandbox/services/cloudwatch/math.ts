@@ -33,7 +33,11 @@ export function mathError(message: string): never {
 
 // ---- tokens ----
 
-type Token = { readonly type: 'number' | 'word' | 'op'; readonly text: string; readonly at: number };
+type Token = {
+  readonly type: 'number' | 'word' | 'op' | 'string';
+  readonly text: string;
+  readonly at: number;
+};
 
 const OPERATORS = [
   '==',
@@ -54,6 +58,7 @@ const OPERATORS = [
   ',',
   '!',
   '[',
+  ']',
 ];
 
 function tokenize(source: string): Token[] {
@@ -69,8 +74,10 @@ function tokenize(source: string): Token[] {
     const number = /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(rest)?.[0];
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest)?.[0];
     const op = OPERATORS.find((o) => rest.startsWith(o));
-    const type = number ? 'number' : word ? 'word' : op ? 'op' : undefined;
-    const text = number ?? word ?? op;
+    // Strings are read so that SEARCH('...') is refused by its name, not by a quote.
+    const quoted = /^('[^']*'|"[^"]*")/.exec(rest)?.[0];
+    const type = number ? 'number' : word ? 'word' : op ? 'op' : quoted ? 'string' : undefined;
+    const text = number ?? word ?? op ?? quoted;
     if (!type || !text) {
       mathError(`The character ${JSON.stringify(source[i])} at position ${i + 1} is not supported.`);
     }

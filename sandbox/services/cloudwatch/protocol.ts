@@ -235,6 +235,7 @@ const SHAPE_OF_CODE: Readonly<Record<string, string>> = {
   InternalServiceError: 'InternalServiceFault',
   LimitExceeded: 'LimitExceededFault',
   InvalidFormat: 'InvalidFormatFault',
+  ValidationError: 'ValidationException',
 };
 
 export function encodeError(protocol: CloudWatchProtocol, error: CloudWatchError): EdgeResponse {

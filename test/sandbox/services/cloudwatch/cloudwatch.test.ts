@@ -20,6 +20,8 @@ import {
 import { cbor, dateToTag } from '@smithy/core/cbor';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { names } from '../../../../core/names.js';
+import { MATH_ALARMS } from '../../../../core/observability.js';
 import { defaultTopology } from '../../../../core/topology.js';
 import { type Edge, startEdge } from '../../../../sandbox/edge.js';
 import { CloudWatchService } from '../../../../sandbox/services/cloudwatch/index.js';
@@ -222,6 +224,195 @@ describe('CloudWatch through the AWS SDK v3 (JSON 1.0)', () => {
       name: 'InvalidParameterValueException',
       message: expect.stringMatching(/AWS\/Lambda/),
     });
+  });
+});
+
+describe('Metric math through the AWS SDK v3', () => {
+  const fn = [{ Name: 'FunctionName', Value: 'chat-seoul-send' }];
+  const lambda = (name: string, n: number): MetricSample => ({
+    awsRegion: REGION,
+    namespace: 'AWS/Lambda',
+    name,
+    dimensions: fn,
+    values: [n],
+    unit: 'Count',
+  });
+  const stat = (name: string, period = 60) => ({
+    Metric: { Namespace: 'AWS/Lambda', MetricName: name, Dimensions: fn },
+    Period: period,
+    Stat: 'Sum',
+  });
+
+  it('cloudwatch: GetMetricData evaluates an error rate over the counters the ticks stored', async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 60_000;
+    // Minute 1: 2 errors of 8 invocations; minute 2: none of 4; minute 3: invocations only, no Errors sample.
+    for (const [offset, samples] of [
+      [1_000, [lambda('Invocations', 5), lambda('Errors', 2)]],
+      [2_000, [lambda('Invocations', 3), lambda('Errors', 0)]],
+      [61_000, [lambda('Invocations', 4), lambda('Errors', 0)]],
+      [121_000, [lambda('Invocations', 6)]],
+    ] as const) {
+      pending = [...samples];
+      service.tick(minute + offset);
+    }
+    const data = await client.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(minute),
+        EndTime: new Date(minute + 3 * 60_000),
+        ScanBy: 'TimestampAscending',
+        MetricDataQueries: [
+          { Id: 'e', MetricStat: stat('Errors'), ReturnData: false },
+          { Id: 'i', MetricStat: stat('Invocations'), ReturnData: false },
+          { Id: 'rate', Expression: 'IF(i > 0, 100 * e / i, 0)', Label: 'error rate %' },
+          { Id: 'filled', Expression: 'FILL(e, 0) / i * 100' },
+        ],
+      }),
+    );
+    const results = data.MetricDataResults ?? [];
+    expect(results.map((r) => r.Id)).toEqual(['rate', 'filled']);
+    const [rate, filled] = results;
+    expect(rate).toMatchObject({ Label: 'error rate %', Values: [25, 0], StatusCode: 'Complete' });
+    expect(rate.Timestamps?.map((t) => t.getTime())).toEqual([minute, minute + 60_000]);
+    // FILL gives the third minute its 0 errors; without it that minute has no point.
+    expect(filled).toMatchObject({ Label: 'filled', Values: [25, 0, 0] });
+  });
+
+  it('cloudwatch: a metric math alarm goes to ALARM and back, and DescribeAlarms returns its Metrics', async () => {
+    await client.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'math-error-rate',
+        Metrics: [
+          { Id: 'e', MetricStat: stat('Errors', 10), ReturnData: false },
+          { Id: 'i', MetricStat: stat('Invocations', 10), ReturnData: false },
+          { Id: 'rate', Expression: 'IF(i > 0, 100 * e / i, 0)', Label: 'error rate', ReturnData: true },
+        ],
+        EvaluationPeriods: 1,
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+    const alarm = async () =>
+      (await client.send(new DescribeAlarmsCommand({ AlarmNames: ['math-error-rate'] }))).MetricAlarms?.[0];
+    const described = await alarm();
+    expect(described?.Period).toBeUndefined();
+    expect(described?.Metrics?.map((m) => m.Id)).toEqual(['e', 'i', 'rate']);
+    expect(described?.Metrics?.[2]).toMatchObject({
+      Expression: 'IF(i > 0, 100 * e / i, 0)',
+      ReturnData: true,
+    });
+    expect(described?.Metrics?.[0].MetricStat).toMatchObject({ Period: 10, Stat: 'Sum' });
+
+    const t = Date.now() + 20_000;
+    // A tick stores its figures at its own time; the next tick's window holds them.
+    pending = [lambda('Invocations', 10), lambda('Errors', 3)];
+    service.tick(t);
+    service.tick(t + 1_000);
+    expect((await alarm())?.StateValue).toBe('ALARM');
+    expect((await alarm())?.StateReason).toMatch(/\[30\.0\]/);
+    pending = [lambda('Invocations', 10), lambda('Errors', 0)];
+    service.tick(t + 11_000);
+    service.tick(t + 12_000);
+    expect((await alarm())?.StateValue).toBe('OK');
+  });
+
+  it('cloudwatch: an unsupported function and a math alarm without one returned value are refused', async () => {
+    await expect(
+      client.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(Date.now() - 60_000),
+          EndTime: new Date(),
+          MetricDataQueries: [
+            { Id: 'e', MetricStat: stat('Errors') },
+            { Id: 'band', Expression: 'ANOMALY_DETECTION_BAND(e, 2)' },
+          ],
+        }),
+      ),
+    ).rejects.toMatchObject({
+      // CloudWatch's ValidationException shape, whose query code is ValidationError.
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+      message: expect.stringMatching(/ANOMALY_DETECTION_BAND is not supported/),
+    });
+    await expect(
+      client.send(
+        new PutMetricAlarmCommand({
+          AlarmName: 'two-returned',
+          Metrics: [
+            { Id: 'e', MetricStat: stat('Errors', 60) },
+            { Id: 'x', Expression: 'e * 2' },
+          ],
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/Exactly one element/),
+    });
+  });
+
+  it("cloudwatch: each region added is seeded with the stacks' metric math alarms", async () => {
+    const topology = defaultTopology();
+    const spec = topology.regions[0];
+    service.addRegion({
+      key: spec.key,
+      awsRegion: spec.awsRegion,
+      websocketUrl: 'ws://127.0.0.1:1/prod',
+      healthUrl: 'http://127.0.0.1:1/health',
+      gatewayPort: 1,
+      apiId: 'abc123',
+    });
+    const regional = new CloudWatchClient({
+      region: spec.awsRegion,
+      endpoint: edge.url,
+      credentials: TEST_CREDENTIALS,
+    });
+    try {
+      const prefix = names.alarmPrefix(topology, spec.key);
+      const alarms =
+        (await regional.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }))).MetricAlarms ?? [];
+      expect(alarms.map((a) => a.AlarmName?.slice(prefix.length)).sort()).toEqual(
+        Object.values(MATH_ALARMS)
+          .map((a) => a.slug)
+          .sort(),
+      );
+      const throttles = alarms.find((a) => a.AlarmName === `${prefix}table-throttles`);
+      expect(throttles?.Metrics?.find((m) => m.ReturnData)?.Expression).toBe('FILL(r, 0) + FILL(w, 0)');
+      const clientErrors = alarms.find((a) => a.AlarmName === `${prefix}ws-client-error-rate`);
+      expect(clientErrors?.Metrics?.[0].MetricStat?.Metric?.Dimensions).toContainEqual({
+        Name: 'ApiId',
+        Value: 'abc123',
+      });
+      // A connect surge (ConnectCount Sum over the 10 s period, divided by 10) beyond 80% of 500/s pages.
+      service.tick(Date.now() + 11_000);
+      const connects: MetricSample = {
+        awsRegion: spec.awsRegion,
+        namespace: 'AWS/ApiGateway',
+        name: 'ConnectCount',
+        dimensions: [
+          { Name: 'ApiId', Value: 'abc123' },
+          { Name: 'Stage', Value: 'prod' },
+        ],
+        values: [4_500],
+      };
+      pending = [connects];
+      service.tick(Date.now() + 12_000);
+      service.tick(Date.now() + 13_000);
+      const states = (await regional.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix })))
+        .MetricAlarms;
+      expect(
+        Object.fromEntries((states ?? []).map((a) => [a.AlarmName?.slice(prefix.length), a.StateValue])),
+      ).toEqual({
+        'ws-client-error-rate': 'OK',
+        'ws-connect-rate': 'ALARM',
+        'table-throttles': 'OK',
+      });
+    } finally {
+      regional.destroy();
+      service.removeRegion(spec.key);
+    }
   });
 });
 
