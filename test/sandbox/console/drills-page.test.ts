@@ -6,13 +6,13 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDrills } from '../../../cli/ops/drill/console.js';
-import { acquireDrillLock, releaseDrillLock, writeJournal } from '../../../cli/ops/drill/journal.js';
 import type { Sandbox } from '../../../sandbox/index.js';
+import { holdDrillJournal } from '../../cli/ops/drill/held-journal.js';
 import { startDrillSandbox } from '../../cli/ops/drill/support.js';
 import { launchBrowser, type TestBrowser } from '../../support/browser.js';
 
@@ -104,22 +104,7 @@ describe('console drills panel', { timeout: 120_000 }, () => {
   });
 
   it('console page: a drill refused by the journal (another drill holds it) is a sentence on the page', async () => {
-    const holder = {
-      id: '20260101T000000Z-na-held',
-      kind: 'failover' as const,
-      region: 'na',
-      target: 'sandbox' as const,
-      pid: process.pid,
-      host: hostname(),
-      startedAt: new Date().toISOString(),
-      dryRun: false,
-      holdMs: 0,
-      state: 'running' as const,
-      changes: { drained: false, restored: false },
-      steps: [],
-    };
-    await writeJournal(dir, holder);
-    await acquireDrillLock(dir, holder.id);
+    const holder = await holdDrillJournal(dir, '20260101T000000Z-na-held');
     try {
       expect(await page.isChecked('input[aria-label="dry run"]')).toBe(false);
       await page.click('button[data-action="start-drill"]');
@@ -131,8 +116,7 @@ describe('console drills panel', { timeout: 120_000 }, () => {
       // The refused drill did not replace the last one the console ran.
       expect(sandbox.drills.live).toMatchObject({ state: 'finished', verdict: 'passed', dryRun: false });
     } finally {
-      await releaseDrillLock(dir, holder.id);
-      await rm(join(dir, `${holder.id}.json`));
+      await holder.release();
     }
   });
 });

@@ -8,14 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDrills } from '../../../../cli/ops/drill/console.js';
-import {
-  acquireDrillLock,
-  readJournal,
-  releaseDrillLock,
-  writeJournal,
-} from '../../../../cli/ops/drill/journal.js';
+import { readJournal } from '../../../../cli/ops/drill/journal.js';
 import type { ConsoleDrill, ConsoleDrillsReply, ConsoleSnapshot } from '../../../../sandbox/control-api.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
+import { holdDrillJournal } from './held-journal.js';
 import { startDrillSandbox } from './support.js';
 
 let sandbox: Sandbox;
@@ -140,22 +136,7 @@ describe('console drills hook', { timeout: 90_000 }, () => {
   });
 
   it('console drills: a real drill while another holds the journal lock is refused with what to do', async () => {
-    const holder = {
-      id: '20260101T000000Z-na-test',
-      kind: 'failover' as const,
-      region: 'na',
-      target: 'sandbox' as const,
-      pid: process.pid,
-      host: (await import('node:os')).hostname(),
-      startedAt: new Date().toISOString(),
-      dryRun: false,
-      holdMs: 0,
-      state: 'running' as const,
-      changes: { drained: false, restored: false },
-      steps: [],
-    };
-    await writeJournal(dir, holder);
-    await acquireDrillLock(dir, holder.id);
+    const holder = await holdDrillJournal(dir, '20260101T000000Z-na-test');
     try {
       const refused = await call('POST', '/console/drills', {
         kind: 'failover',
@@ -172,8 +153,7 @@ describe('console drills hook', { timeout: 90_000 }, () => {
       expect(dry.status).toBe(202);
       await liveDrillEnded((dry.body.drill as ConsoleDrill).id);
     } finally {
-      await releaseDrillLock(dir, holder.id);
-      await rm(join(dir, `${holder.id}.json`));
+      await holder.release();
     }
   });
 
