@@ -3,6 +3,9 @@
  * that both sides agree on one namespace, one dimension and one name per figure. See docs/observability.md.
  */
 
+import type { Route } from './protocol.js';
+import type { Topology } from './topology.js';
+
 /** Every custom metric carries this one dimension: the region key of the topology (`seoul`, not ap-northeast-2). */
 export const METRIC_DIMENSION = 'Region';
 
@@ -110,3 +113,160 @@ export const MATH_ALARMS = {
     description: "the table's replica here throttles requests (a hot room partition)",
   },
 } as const;
+
+/** Where a single-metric alarm's dimensions come from; each side fills in its own values. */
+export type AlarmMetricSource =
+  /** AWS/ApiGateway, dimensions ApiId and Stage of the region's WebSocket API. */
+  | { readonly kind: 'api' }
+  /** AWS/Lambda, dimension FunctionName of the route's function in the region (core/names.ts). */
+  | { readonly kind: 'function'; readonly route: Route }
+  /** AWS/DynamoDB, TableName and ReceivingRegion (this region key's AWS region), published in the source. */
+  | { readonly kind: 'replication'; readonly to: string }
+  /** The app's custom namespace (metricsNamespace), dimension Region = the region key. */
+  | { readonly kind: 'custom' };
+
+/** One of the stacks' single-metric alarms, as the stacks create it and the sandbox seeds it. */
+export interface MetricAlarmSpec {
+  /** After the region's alarm prefix (names.alarmPrefix). */
+  readonly slug: string;
+  readonly metricName: string;
+  readonly statistic: 'Sum' | 'Maximum' | 'Average' | 'p99';
+  readonly source: AlarmMetricSource;
+  /** On AWS; the sandbox uses its own short period instead. */
+  readonly periodMinutes: 1 | 5;
+  readonly threshold: number;
+  readonly comparison: 'GreaterThanOrEqualToThreshold';
+  readonly evaluationPeriods: number;
+  readonly description: string;
+}
+
+const spec = (
+  s: Omit<MetricAlarmSpec, 'comparison' | 'evaluationPeriods' | 'periodMinutes'> &
+    Partial<Pick<MetricAlarmSpec, 'evaluationPeriods' | 'periodMinutes'>>,
+): MetricAlarmSpec => ({
+  comparison: 'GreaterThanOrEqualToThreshold',
+  evaluationPeriods: 1,
+  periodMinutes: 1,
+  ...s,
+});
+
+/** The WebSocket API's single-metric alarms. */
+export function apiAlarmSpecs(): MetricAlarmSpec[] {
+  const t = ALARM_THRESHOLDS;
+  return [
+    spec({
+      slug: 'ws-integration-errors',
+      metricName: 'IntegrationError',
+      statistic: 'Sum',
+      source: { kind: 'api' },
+      periodMinutes: 5,
+      threshold: t.integrationErrors,
+      description: 'handlers answered 4XX/5XX to API Gateway: look at the functions with errors',
+    }),
+    spec({
+      slug: 'ws-execution-errors',
+      metricName: 'ExecutionError',
+      statistic: 'Sum',
+      source: { kind: 'api' },
+      periodMinutes: 5,
+      threshold: t.executionErrors,
+      description: 'API Gateway could not call a handler (throttled lane, timeout, permission)',
+    }),
+  ];
+}
+
+/** A function's errors alarm and, when the route has a lane (reserved concurrency), the lane's three. */
+export function routeAlarmSpecs(topology: Topology, route: Route): MetricAlarmSpec[] {
+  const t = ALARM_THRESHOLDS;
+  const source = { kind: 'function', route } as const;
+  const out = [
+    spec({
+      slug: `fn-${route}-errors`,
+      metricName: 'Errors',
+      statistic: 'Sum',
+      source,
+      periodMinutes: 5,
+      threshold: t.functionErrors,
+      description: `the ${route} function fails`,
+    }),
+  ];
+  const reserved = topology.lanes[route];
+  if (reserved === undefined) return out;
+  out.push(
+    spec({
+      slug: `lane-${route}-throttles`,
+      metricName: 'Throttles',
+      statistic: 'Sum',
+      source,
+      threshold: t.laneThrottles,
+      evaluationPeriods: 2,
+      description: `the ${route} lane is full (reserved ${reserved}): its requests fail fast`,
+    }),
+    spec({
+      slug: `lane-${route}-concurrency`,
+      metricName: 'ConcurrentExecutions',
+      statistic: 'Maximum',
+      source,
+      threshold: Math.max(1, Math.floor(reserved * t.laneConcurrencyShare)),
+      evaluationPeriods: 2,
+      description: `the ${route} lane runs above ${t.laneConcurrencyShare * 100}% of its ${reserved} reserved`,
+    }),
+    spec({
+      slug: `lane-${route}-duration-p99`,
+      metricName: 'Duration',
+      statistic: 'p99',
+      source,
+      periodMinutes: 5,
+      threshold: route === 'relay' ? t.durationP99Ms.relay : t.durationP99Ms.route,
+      description: `the ${route} lane's p99 duration is high: a slow dependency holds its concurrency`,
+    }),
+  );
+  return out;
+}
+
+/**
+ * ReplicationLatency from this region's replica to every other. (PendingReplicationCount exists only for the
+ * legacy 2017.11.29 global tables; this table is 2019.11.21.)
+ */
+export function replicationAlarmSpecs(topology: Topology, regionKey: string): MetricAlarmSpec[] {
+  return topology.regions
+    .filter((r) => r.key !== regionKey)
+    .map((other) =>
+      spec({
+        slug: `replication-to-${other.key}`,
+        metricName: 'ReplicationLatency',
+        statistic: 'Average',
+        source: { kind: 'replication', to: other.key },
+        threshold: topology.replication.lagThresholdMs,
+        evaluationPeriods: ALARM_THRESHOLDS.replicationMinutes,
+        description: `replication ${regionKey} -> ${other.key} lags: ${other.key} reads stale rooms`,
+      }),
+    );
+}
+
+/** The relay's errors (custom metric, embedded metric format from the relay handler). */
+export function relayAlarmSpec(): MetricAlarmSpec {
+  return spec({
+    slug: 'relay-errors',
+    metricName: CUSTOM_METRICS.relayErrors,
+    statistic: 'Sum',
+    source: { kind: 'custom' },
+    periodMinutes: 5,
+    threshold: ALARM_THRESHOLDS.relayErrors,
+    description: "relays into this region fail: cross-region rooms miss this region's members",
+  });
+}
+
+/** Every single-metric alarm of a region whose functions serve `routes`. */
+export function singleMetricAlarmSpecs(
+  topology: Topology,
+  regionKey: string,
+  routes: readonly Route[],
+): MetricAlarmSpec[] {
+  return [
+    ...apiAlarmSpecs(),
+    ...routes.flatMap((route) => routeAlarmSpecs(topology, route)),
+    ...replicationAlarmSpecs(topology, regionKey),
+    relayAlarmSpec(),
+  ];
+}

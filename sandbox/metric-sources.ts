@@ -2,13 +2,14 @@
  * The sandbox's own figures as the metrics AWS publishes for them, by their documented names and dimensions
  * (the ones stacks/metrics.ts alarms on): AWS/Lambda per function, AWS/ApiGateway per API and stage,
  * AWS/DynamoDB ReplicationLatency and PendingReplicationCount per source -> receiving pair (published in the
- * source region), and the canary's custom metrics. CloudWatch (services/cloudwatch/) stores them every tick.
+ * source region), the canary's custom metrics, and the handlers' embedded-metric-format lines (the relay's). CloudWatch (services/cloudwatch/) stores them every tick.
  */
 import { names } from '../core/names.js';
 import { CUSTOM_METRICS, METRIC_DIMENSION, metricsNamespace } from '../core/observability.js';
 import type { Route } from '../core/protocol.js';
 import type { Topology } from '../core/topology.js';
 import type { CanaryResult } from '../runtime/canary/probe.js';
+import type { EmfValue } from './emf-metrics.js';
 import type { ReplicationPairSample } from './replication/replicator.js';
 import type { MetricSample } from './services/service.js';
 import type { RouteSample } from './surge.js';
@@ -28,6 +29,8 @@ export interface MetricSources {
   replication(): readonly ReplicationPairSample[];
   /** Canary results since the previous sample, per region key. */
   canary(): ReadonlyMap<string, readonly CanaryResult[]>;
+  /** The handlers' embedded-metric-format values since the previous sample (emf-metrics.ts). */
+  emf?(): readonly EmfValue[];
 }
 
 /** Routes that are WebSocket messages (MessageCount); connect and disconnect are counted apart. */
@@ -80,6 +83,8 @@ export function sampleSandboxMetrics(sources: MetricSources): MetricSample[] {
     api('ConnectCount', connects);
     api('MessageCount', messages);
     api('IntegrationError', integrationErrors);
+    // The sandbox calls its handlers in process: no call fails to be made (a full lane is a throttle, above).
+    api('ExecutionError', 0);
   }
   for (const pair of sources.replication()) {
     const from = byKey.get(pair.from);
@@ -114,5 +119,23 @@ export function sampleSandboxMetrics(sources: MetricSources): MetricSample[] {
       out.push({ ...base, name: CUSTOM_METRICS.canaryLatency, values: latencies, unit: 'Milliseconds' });
     }
   }
+  // One sample per metric per tick, its values the lines' values (as CloudWatch Logs extracts them).
+  const emf = new Map<string, MetricSample & { values: number[] }>();
+  for (const v of sources.emf?.() ?? []) {
+    const region = byKey.get(v.regionKey);
+    if (!region) continue;
+    const id = JSON.stringify([v.namespace, v.regionKey, v.name]);
+    const sample = emf.get(id) ?? {
+      awsRegion: region.awsRegion,
+      namespace: v.namespace,
+      name: v.name,
+      dimensions: [{ Name: METRIC_DIMENSION, Value: v.regionKey }],
+      values: [],
+      unit: v.unit,
+    };
+    sample.values.push(v.value);
+    emf.set(id, sample);
+  }
+  out.push(...emf.values());
   return out;
 }

@@ -3,6 +3,7 @@
  * Lambda keeps them), with the region's RuntimeConfig pointing at the sandbox's gateway and edge.
  */
 import { names, WEBSOCKET_STAGE } from '../core/names.js';
+import { metricsNamespace } from '../core/observability.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { ChatApp, ChatAppDeps } from '../runtime/app.js';
@@ -12,8 +13,11 @@ import { SANDBOX_CREDENTIALS } from './state.js';
 /** The part of the runtime's ChatApp the sandbox calls: its handlers, typed as the runtime types them. */
 export type HostedChatApp = Pick<ChatApp, 'connect' | 'disconnect' | 'message' | 'relay' | 'health'>;
 
-/** What the sandbox hands the app besides its config: the in-process transport of its AWS clients. */
-export type HostDeps = Pick<ChatAppDeps, 'requestHandler'>;
+/**
+ * What the sandbox hands the app besides its config: the in-process transport of its AWS clients, and the
+ * sink of its embedded-metric-format lines.
+ */
+export type HostDeps = Pick<ChatAppDeps, 'requestHandler' | 'metrics'>;
 
 export type ChatAppFactory = (
   config: RuntimeConfig,
@@ -47,5 +51,6 @@ export function runtimeConfigFor(
     awsEndpoint: `${endpoints.edgeUrl}/_from/${region.key}`,
     credentials: { ...SANDBOX_CREDENTIALS },
     auth: { mode: 'dev', secret: SANDBOX_DEV_TOKEN_SECRET },
+    metricsNamespace: metricsNamespace(topology.app),
   };
 }

@@ -16,6 +16,7 @@ import { controlHandler } from './control.js';
 import { CONSOLE_PAGE_PATH, CONTROL_PREFIX } from './control-api.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Edge, startEdge } from './edge.js';
+import { EmfCollector } from './emf-metrics.js';
 import { FaultRegistry } from './faults.js';
 import { waitForAnswers } from './http.js';
 import { lagBetween, lagModel } from './latency.js';
@@ -99,6 +100,7 @@ export class Sandbox {
   private readonly services = new Map<string, SandboxService>();
   private readonly invocations = new Set<Promise<unknown>>();
   private readonly local = new LocalTransport();
+  private readonly emf = new EmfCollector();
   private changing: Promise<unknown> = Promise.resolve();
   /** The sandbox log (options.logPath); writes nothing without one. */
   private log: SandboxLog | undefined;
@@ -151,7 +153,10 @@ export class Sandbox {
       const engineEndpoint = this.options.dynamoEndpoint ?? (this.dynamo as DynamoDbLocal).endpoint;
       const edge = await this.startEdge();
       const replicator = this.startReplication(engineEndpoint);
-      const deps = this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
+      const transport =
+        this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
+      // The handlers' EMF lines (the relay's errors) are published by CloudWatch each tick.
+      const deps = { ...transport, metrics: this.emf.sink };
       // Every handler call is counted per route, for the surge controller (and logged, given a log).
       const builder: AppBuilder = {
         createApp: this.surge.counting(await appFactory, () => this.currentTopology),
@@ -201,6 +206,7 @@ export class Sandbox {
             routes: (key) => this.surge.counters(key).sample(),
             replication: () => replicator.pairSamples(),
             canary: () => this.canary?.drain() ?? new Map(),
+            emf: () => this.emf.drain(),
           }),
         alarmState: (awsRegion, name) => this.services.get('monitoring')?.alarmState?.(awsRegion, name),
         onError: this.onError,

@@ -31,9 +31,11 @@ export function webSocketMetric(
   });
 }
 
+export type LambdaMetricName = 'Errors' | 'Throttles' | 'ConcurrentExecutions' | 'Duration' | 'Invocations';
+
 export function lambdaMetric(
   functionName: string,
-  metricName: 'Errors' | 'Throttles' | 'ConcurrentExecutions' | 'Duration' | 'Invocations',
+  metricName: LambdaMetricName,
   statistic: Statistic,
   options: { region?: string; label?: string } = {},
 ) {

@@ -22,14 +22,20 @@ import { Construct } from 'constructs';
 import { names } from '../core/names.js';
 import {
   ALARM_THRESHOLDS,
+  apiAlarmSpecs,
   CUSTOM_METRICS,
   MATH_ALARMS,
+  type MetricAlarmSpec,
+  relayAlarmSpec,
+  replicationAlarmSpecs,
+  routeAlarmSpecs,
   WEBSOCKET_CONNECTS_PER_SECOND_QUOTA,
 } from '../core/observability.js';
 import type { Route } from '../core/protocol.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import {
   customMetric,
+  type LambdaMetricName,
   lambdaMetric,
   laneUtilization,
   replicationLatency,
@@ -83,15 +89,16 @@ export class RegionObservability extends Construct {
     const fn = (route: Route) => names.function(topology, key, route);
     const t = ALARM_THRESHOLDS;
 
+    // One definition per alarm, shared with the sandbox (core/observability.ts); made in this order.
+    const single = (spec: MetricAlarmSpec) =>
+      this.alarm(spec.slug, this.metricOf(spec, props), {
+        threshold: spec.threshold,
+        evaluationPeriods: spec.evaluationPeriods,
+        description: spec.description,
+      });
+
     // WebSocket API.
-    this.alarm('ws-integration-errors', api('IntegrationError').with({ period: Duration.minutes(5) }), {
-      threshold: t.integrationErrors,
-      description: 'handlers answered 4XX/5XX to API Gateway: look at the functions with errors',
-    });
-    this.alarm('ws-execution-errors', api('ExecutionError').with({ period: Duration.minutes(5) }), {
-      threshold: t.executionErrors,
-      description: 'API Gateway could not call a handler (throttled lane, timeout, permission)',
-    });
+    for (const spec of apiAlarmSpecs()) single(spec);
     this.alarm(
       MATH_ALARMS.clientErrorRate.slug,
       new MathExpression({
@@ -121,50 +128,10 @@ export class RegionObservability extends Construct {
     );
 
     // Every function: errors. Every lane (a route with reserved concurrency): throttles, concurrency, p99.
-    for (const route of props.routes) {
-      this.alarm(
-        `fn-${route}-errors`,
-        lambdaMetric(fn(route), 'Errors', 'Sum').with({ period: Duration.minutes(5) }),
-        {
-          threshold: t.functionErrors,
-          description: `the ${route} function fails`,
-        },
-      );
-      const reserved = topology.lanes[route];
-      if (reserved === undefined) continue;
-      this.alarm(`lane-${route}-throttles`, lambdaMetric(fn(route), 'Throttles', 'Sum'), {
-        threshold: t.laneThrottles,
-        evaluationPeriods: 2,
-        description: `the ${route} lane is full (reserved ${reserved}): its requests fail fast`,
-      });
-      this.alarm(`lane-${route}-concurrency`, lambdaMetric(fn(route), 'ConcurrentExecutions', 'Maximum'), {
-        threshold: Math.max(1, Math.floor(reserved * t.laneConcurrencyShare)),
-        evaluationPeriods: 2,
-        description: `the ${route} lane runs above ${t.laneConcurrencyShare * 100}% of its ${reserved} reserved`,
-      });
-      this.alarm(
-        `lane-${route}-duration-p99`,
-        lambdaMetric(fn(route), 'Duration', 'p99').with({ period: Duration.minutes(5) }),
-        {
-          threshold: route === 'relay' ? t.durationP99Ms.relay : t.durationP99Ms.route,
-          description: `the ${route} lane's p99 duration is high: a slow dependency holds its concurrency`,
-        },
-      );
-    }
+    for (const route of props.routes) for (const spec of routeAlarmSpecs(topology, route)) single(spec);
 
     // DynamoDB: replication from this replica to every other, and throttling here.
-    // (PendingReplicationCount exists only for the legacy 2017.11.29 global tables; this table is 2019.11.21.)
-    for (const other of topology.regions.filter((r) => r.key !== key)) {
-      this.alarm(
-        `replication-to-${other.key}`,
-        replicationLatency(props.tableName, spec.awsRegion, other.awsRegion),
-        {
-          threshold: topology.replication.lagThresholdMs,
-          evaluationPeriods: t.replicationMinutes,
-          description: `replication ${key} -> ${other.key} lags: ${other.key} reads stale rooms`,
-        },
-      );
-    }
+    for (const spec of replicationAlarmSpecs(topology, key)) single(spec);
     this.alarm(
       MATH_ALARMS.tableThrottles.slug,
       tableThrottles(props.tableName).with({ period: Duration.minutes(5) }),
@@ -175,14 +142,7 @@ export class RegionObservability extends Construct {
     );
 
     // The relay (custom metric, embedded metric format from the relay handler).
-    this.alarm(
-      'relay-errors',
-      customMetric(topology, key, CUSTOM_METRICS.relayErrors, 'Sum').with({ period: Duration.minutes(5) }),
-      {
-        threshold: t.relayErrors,
-        description: "relays into this region fail: cross-region rooms miss this region's members",
-      },
-    );
+    single(relayAlarmSpec());
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: names.regionDashboard(topology, key),
@@ -286,6 +246,30 @@ export class RegionObservability extends Construct {
         width: 12,
       }),
     );
+  }
+
+  /** A single-metric alarm's metric, with this region's dimension values. */
+  private metricOf(spec: MetricAlarmSpec, props: RegionObservabilityProps): IMetric {
+    const { source } = spec;
+    const metric =
+      source.kind === 'api'
+        ? webSocketMetric(props.webSocketApiId, props.stageName, spec.metricName, spec.statistic)
+        : source.kind === 'function'
+          ? lambdaMetric(
+              names.function(this.topology, this.key, source.route),
+              spec.metricName as LambdaMetricName,
+              spec.statistic,
+            )
+          : source.kind === 'replication'
+            ? replicationLatency(props.tableName, props.spec.awsRegion, this.awsRegionOf(source.to))
+            : customMetric(this.topology, this.key, spec.metricName, spec.statistic);
+    return spec.periodMinutes === 1 ? metric : metric.with({ period: Duration.minutes(spec.periodMinutes) });
+  }
+
+  private awsRegionOf(regionKey: string): string {
+    const spec = this.topology.regions.find((r) => r.key === regionKey);
+    if (!spec) throw new StackPropsError('RegionObservability', `no region ${regionKey} in the topology`);
+    return spec.awsRegion;
   }
 
   /** Every alarm of the region, in the order made. */

@@ -6,6 +6,7 @@ import {
   CloudWatchClient,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
+  type Metric,
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
@@ -75,34 +76,34 @@ afterAll(async () => {
 
 const cw = (key: string) => cloudwatch.get(key) as CloudWatchClient;
 
+/** The datapoints of one metric over the last five minutes, one a minute. */
+async function metricValues(key: string, metric: Metric, stat: string): Promise<number[]> {
+  const now = Date.now();
+  const result = await cw(key).send(
+    new GetMetricDataCommand({
+      StartTime: new Date(now - 5 * 60_000),
+      EndTime: new Date(now + 60_000),
+      MetricDataQueries: [{ Id: 'm', MetricStat: { Metric: metric, Period: 60, Stat: stat } }],
+    }),
+  );
+  return result.MetricDataResults?.[0]?.Values ?? [];
+}
+
 async function lambdaSum(
   key: string,
   route: 'connect' | 'send',
   metric: string,
   stat = 'Sum',
 ): Promise<number> {
-  const now = Date.now();
-  const result = await cw(key).send(
-    new GetMetricDataCommand({
-      StartTime: new Date(now - 5 * 60_000),
-      EndTime: new Date(now + 60_000),
-      MetricDataQueries: [
-        {
-          Id: 'm',
-          MetricStat: {
-            Metric: {
-              Namespace: 'AWS/Lambda',
-              MetricName: metric,
-              Dimensions: [{ Name: 'FunctionName', Value: names.function(topology, key, route) }],
-            },
-            Period: 60,
-            Stat: stat,
-          },
-        },
-      ],
-    }),
+  const values = await metricValues(
+    key,
+    {
+      Namespace: 'AWS/Lambda',
+      MetricName: metric,
+      Dimensions: [{ Name: 'FunctionName', Value: names.function(topology, key, route) }],
+    },
+    stat,
   );
-  const values = result.MetricDataResults?.[0]?.Values ?? [];
   return stat === 'Maximum' ? Math.max(0, ...values) : values.reduce((a, b) => a + b, 0);
 }
 
@@ -236,5 +237,101 @@ describe('sandbox observability', { timeout: 90_000 }, () => {
     }
     // Healed, the canary succeeds again; the alarm's 10 s window clears and tokyo comes back.
     await eventually(async () => (await answerFor('tokyo')) === 'tokyo', 30_000, 200);
+  });
+
+  it("alarms: the stacks' single-metric alarms are seeded with data under their own dimensions, and a lane's throttles go to ALARM under a flood and back", async () => {
+    const alarmOf = async (key: string, slug: string) =>
+      (
+        await cw(key).send(
+          new DescribeAlarmsCommand({ AlarmNames: [`${names.alarmPrefix(topology, key)}${slug}`] }),
+        )
+      ).MetricAlarms?.[0];
+    /** The datapoints of the seeded alarm's own metric (its namespace, name, dimensions and statistic). */
+    const dataOf = async (key: string, slug: string) => {
+      const alarm = await alarmOf(key, slug);
+      expect(alarm, `${key} ${slug} is seeded`).toBeDefined();
+      return metricValues(
+        key,
+        { Namespace: alarm?.Namespace, MetricName: alarm?.MetricName, Dimensions: alarm?.Dimensions },
+        alarm?.ExtendedStatistic ?? alarm?.Statistic ?? 'Average',
+      );
+    };
+    // A room with a member in tokyo: seoul's sends relay there, so tokyo's relay runs and reports.
+    const listener = await ChatClient.connect({
+      url: target.region('tokyo').websocketUrl,
+      token: target.token('u-listener', 60),
+      timeoutMs: 5000,
+    });
+    const talker = await ChatClient.connect({
+      url: target.region('seoul').websocketUrl,
+      token: target.token('u-talker', 60),
+      timeoutMs: 5000,
+    });
+    try {
+      listener.sendFrame({ action: 'join', roomId: 'seeded' });
+      await listener.next((f) => f.type === 'joined', 5000);
+      talker.sendFrame({ action: 'join', roomId: 'seeded' });
+      await talker.next((f) => f.type === 'joined', 5000);
+      let n = 0;
+      await eventually(
+        async () => {
+          talker.sendFrame({ action: 'send', roomId: 'seeded', clientMsgId: `s-${n}`, text: `hi ${n++}` });
+          const got = await listener
+            .next((f) => f.type === 'message', 500)
+            .then(() => true)
+            .catch(() => false);
+          return got;
+        },
+        20_000,
+        100,
+      );
+    } finally {
+      listener.close();
+      talker.close();
+    }
+    const seeded: [string, string][] = [
+      ['seoul', 'ws-integration-errors'],
+      ['seoul', 'ws-execution-errors'],
+      ['seoul', 'fn-send-errors'],
+      ['seoul', 'lane-send-throttles'],
+      ['seoul', 'lane-send-concurrency'],
+      ['seoul', 'lane-send-duration-p99'],
+      ['seoul', 'replication-to-tokyo'],
+      ['tokyo', 'fn-relay-errors'],
+      ['tokyo', 'relay-errors'],
+    ];
+    for (const [key, slug] of seeded) {
+      await eventually(async () => (await dataOf(key, slug)).length > 0, 10_000);
+    }
+
+    // Throttles two 10 s periods running put the lane's alarm in ALARM: flood seoul's $connect until then.
+    const throttles = 'lane-connect-throttles';
+    expect((await alarmOf('seoul', throttles))?.EvaluationPeriods).toBe(2);
+    connectDelayMs = 400;
+    try {
+      await eventually(
+        async () => {
+          const flood = await Promise.allSettled(
+            Array.from({ length: 6 }, (_, i) =>
+              ChatClient.connect({
+                url: target.region('seoul').websocketUrl,
+                token: target.token(`u-seeded-flood-${i}`, 60),
+                timeoutMs: 8000,
+              }),
+            ),
+          );
+          for (const o of flood) if (o.status === 'fulfilled') o.value.close();
+          return (await alarmOf('seoul', throttles))?.StateValue === 'ALARM';
+        },
+        60_000,
+        1_000,
+      );
+    } finally {
+      connectDelayMs = 0;
+    }
+    expect((await alarmOf('seoul', throttles))?.StateReason).toMatch(/2 out of the last 2 datapoints/);
+    expect((await alarmOf('seoul', 'lane-send-throttles'))?.StateValue).toBe('OK');
+    // The flood over, the lane's periods empty and the alarm goes back to OK.
+    await eventually(async () => (await alarmOf('seoul', throttles))?.StateValue === 'OK', 30_000, 200);
   });
 });

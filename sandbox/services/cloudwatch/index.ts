@@ -3,8 +3,8 @@
  * all three protocols its clients speak (./protocol.ts). Behind it are real figures: every tick it stores the
  * sandbox's own counters as AWS publishes them (Lambda per function, API Gateway per API, DynamoDB
  * replication per region pair, the canary), then evaluates every alarm (./alarms.ts). When the canary runs,
- * each region has the canary alarm the stacks create (stacks/canary.ts); every region has the stacks' metric
- * math alarms (./seed.ts), on a sandbox period.
+ * each region has the canary alarm the stacks create (stacks/canary.ts); every region has every alarm of
+ * stacks/observability.ts, metric math and single-metric (./seed.ts), on a sandbox period.
  */
 
 import { names } from '../../../core/names.js';
@@ -14,7 +14,7 @@ import { AlarmStore } from './alarms.js';
 import { type CloudWatchState, OPERATIONS } from './api.js';
 import { MetricStore } from './metrics.js';
 import { CloudWatchError, decodeRequest, encodeError, encodeResult, protocolOf } from './protocol.js';
-import { canaryAlarm, mathAlarms } from './seed.js';
+import { canaryAlarm, mathAlarms, singleMetricAlarms } from './seed.js';
 
 export class CloudWatchService implements SandboxService {
   readonly name = 'monitoring';
@@ -55,7 +55,7 @@ export class CloudWatchService implements SandboxService {
   /** Seeds the region's alarms as the stacks create them (./seed.ts). */
   addRegion(region: RegionRuntimeInfo): void {
     const topology = this.context.topology();
-    const seeded = mathAlarms(topology, region);
+    const seeded = [...mathAlarms(topology, region), ...singleMetricAlarms(topology, region)];
     if (this.context.canary) seeded.push(canaryAlarm(topology, region.key));
     for (const definition of seeded) this.state.alarms.put(region.awsRegion, definition, new Date());
   }

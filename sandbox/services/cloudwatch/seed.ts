@@ -1,8 +1,10 @@
 /**
  * The alarms the stacks create, seeded into each running region on a sandbox period (10 s, so a failure
- * shows in seconds): the canary alarm when the canary runs (stacks/canary.ts), and always the metric math
- * alarms (stacks/observability.ts: the client error rate, the connect rate against the quota, the table's
- * throttles), with the stacks' expressions and thresholds (core/observability.ts). Their metrics are the
+ * shows in seconds): the canary alarm when the canary runs (stacks/canary.ts), and always every alarm of
+ * stacks/observability.ts: the metric math ones (the client error rate, the connect rate against the quota,
+ * the table's throttles) and the single-metric ones (API errors, each function's errors, each lane's
+ * throttles, concurrency and p99, replication per pair, the relay's errors), with the stacks' expressions,
+ * thresholds and evaluation periods (core/observability.ts). Their metrics are the
  * ones the sandbox publishes (sandbox/metric-sources.ts).
  */
 import { names } from '../../../core/names.js';
@@ -11,9 +13,12 @@ import {
   CUSTOM_METRICS,
   MATH_ALARMS,
   METRIC_DIMENSION,
+  type MetricAlarmSpec,
   metricsNamespace,
+  singleMetricAlarmSpecs,
   WEBSOCKET_CONNECTS_PER_SECOND_QUOTA,
 } from '../../../core/observability.js';
+import { ROUTES } from '../../../core/protocol.js';
 import type { Topology } from '../../../core/topology.js';
 import type { RegionRuntimeInfo } from '../../contracts.js';
 import type { AlarmDefinition } from './alarms.js';
@@ -28,15 +33,16 @@ const STAGE = 'prod';
 
 type Seeded = Omit<AlarmDefinition, 'AlarmName' | 'EvaluationPeriods' | 'DatapointsToAlarm'> & {
   readonly slug: string;
+  readonly evaluationPeriods?: number;
 };
 
 function alarm(topology: Topology, regionKey: string, seeded: Seeded): AlarmDefinition {
-  const { slug, ...definition } = seeded;
+  const { slug, evaluationPeriods = 1, ...definition } = seeded;
   return {
     ...definition,
     AlarmName: `${names.alarmPrefix(topology, regionKey)}${slug}`,
-    EvaluationPeriods: 1,
-    DatapointsToAlarm: 1,
+    EvaluationPeriods: evaluationPeriods,
+    DatapointsToAlarm: evaluationPeriods,
   };
 }
 
@@ -128,4 +134,64 @@ export function mathAlarms(topology: Topology, region: RegionRuntimeInfo): Alarm
       ]),
     }),
   ];
+}
+
+/** The routes with a function in a region's stack (the analytics stream is the home region's, apart). */
+const REGION_ROUTES = ROUTES.filter((r) => r !== 'stream');
+
+/**
+ * The stacks' single-metric alarms of one region (core/observability.ts), with the dimension values the
+ * sandbox publishes them under (sandbox/metric-sources.ts): its API id and stage, its functions' names, the
+ * table and the receiving region of each pair, the region key. Each keeps its evaluation periods.
+ */
+export function singleMetricAlarms(topology: Topology, region: RegionRuntimeInfo): AlarmDefinition[] {
+  const dimensionsOf = (spec: MetricAlarmSpec): Pick<AlarmDefinition, 'Namespace' | 'Dimensions'> => {
+    const { source } = spec;
+    if (source.kind === 'api') {
+      return {
+        Namespace: 'AWS/ApiGateway',
+        Dimensions: [
+          { Name: 'ApiId', Value: region.apiId },
+          { Name: 'Stage', Value: STAGE },
+        ],
+      };
+    }
+    if (source.kind === 'function') {
+      return {
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: names.function(topology, region.key, source.route) }],
+      };
+    }
+    if (source.kind === 'replication') {
+      const to = topology.regions.find((r) => r.key === source.to);
+      return {
+        Namespace: 'AWS/DynamoDB',
+        Dimensions: [
+          { Name: 'TableName', Value: names.table(topology) },
+          { Name: 'ReceivingRegion', Value: to?.awsRegion ?? source.to },
+        ],
+      };
+    }
+    return {
+      Namespace: metricsNamespace(topology.app),
+      Dimensions: [{ Name: METRIC_DIMENSION, Value: region.key }],
+    };
+  };
+  return singleMetricAlarmSpecs(topology, region.key, REGION_ROUTES).map((spec) =>
+    alarm(topology, region.key, {
+      slug: spec.slug,
+      AlarmDescription: spec.description,
+      ...dimensionsOf(spec),
+      MetricName: spec.metricName,
+      ...(spec.statistic.startsWith('p')
+        ? { ExtendedStatistic: spec.statistic }
+        : { Statistic: spec.statistic }),
+      Period: SANDBOX_ALARM_PERIOD_SECONDS,
+      evaluationPeriods: spec.evaluationPeriods,
+      Threshold: spec.threshold,
+      ComparisonOperator: spec.comparison,
+      TreatMissingData: 'notBreaching',
+      ...actions,
+    }),
+  );
 }

@@ -21,7 +21,8 @@ import { cbor, dateToTag } from '@smithy/core/cbor';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { names } from '../../../../core/names.js';
-import { MATH_ALARMS } from '../../../../core/observability.js';
+import { MATH_ALARMS, metricsNamespace, singleMetricAlarmSpecs } from '../../../../core/observability.js';
+import { ROUTES } from '../../../../core/protocol.js';
 import { defaultTopology } from '../../../../core/topology.js';
 import { type Edge, startEdge } from '../../../../sandbox/edge.js';
 import { CloudWatchService } from '../../../../sandbox/services/cloudwatch/index.js';
@@ -353,7 +354,7 @@ describe('Metric math through the AWS SDK v3', () => {
     });
   });
 
-  it("cloudwatch: each region added is seeded with the stacks' metric math alarms", async () => {
+  const seedRegion = () => {
     const topology = defaultTopology();
     const spec = topology.regions[0];
     service.addRegion({
@@ -369,15 +370,27 @@ describe('Metric math through the AWS SDK v3', () => {
       endpoint: edge.url,
       credentials: TEST_CREDENTIALS,
     });
+    const prefix = names.alarmPrefix(topology, spec.key);
+    const states = async () =>
+      Object.fromEntries(
+        (
+          (await regional.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }))).MetricAlarms ?? []
+        ).map((a) => [a.AlarmName?.slice(prefix.length), a.StateValue]),
+      );
+    const done = () => {
+      regional.destroy();
+      service.removeRegion(spec.key);
+    };
+    return { topology, spec, regional, prefix, states, done };
+  };
+
+  it("cloudwatch: each region added is seeded with the stacks' metric math alarms", async () => {
+    const { spec, regional, prefix, states, done } = seedRegion();
     try {
-      const prefix = names.alarmPrefix(topology, spec.key);
       const alarms =
         (await regional.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }))).MetricAlarms ?? [];
-      expect(alarms.map((a) => a.AlarmName?.slice(prefix.length)).sort()).toEqual(
-        Object.values(MATH_ALARMS)
-          .map((a) => a.slug)
-          .sort(),
-      );
+      const slugs = alarms.map((a) => a.AlarmName?.slice(prefix.length));
+      for (const math of Object.values(MATH_ALARMS)) expect(slugs).toContain(math.slug);
       const throttles = alarms.find((a) => a.AlarmName === `${prefix}table-throttles`);
       expect(throttles?.Metrics?.find((m) => m.ReturnData)?.Expression).toBe('FILL(r, 0) + FILL(w, 0)');
       const clientErrors = alarms.find((a) => a.AlarmName === `${prefix}ws-client-error-rate`);
@@ -400,18 +413,82 @@ describe('Metric math through the AWS SDK v3', () => {
       pending = [connects];
       service.tick(Date.now() + 12_000);
       service.tick(Date.now() + 13_000);
-      const states = (await regional.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix })))
-        .MetricAlarms;
-      expect(
-        Object.fromEntries((states ?? []).map((a) => [a.AlarmName?.slice(prefix.length), a.StateValue])),
-      ).toEqual({
+      expect(await states()).toMatchObject({
         'ws-client-error-rate': 'OK',
         'ws-connect-rate': 'ALARM',
         'table-throttles': 'OK',
       });
     } finally {
-      regional.destroy();
-      service.removeRegion(spec.key);
+      done();
+    }
+  });
+
+  it("cloudwatch: each region added is seeded with the stacks' single-metric alarms, on the sandbox's dimensions and period", async () => {
+    const { topology, spec, regional, prefix, states, done } = seedRegion();
+    try {
+      const alarms =
+        (await regional.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }))).MetricAlarms ?? [];
+      const routes = ROUTES.filter((r) => r !== 'stream');
+      const expected = singleMetricAlarmSpecs(topology, spec.key, routes);
+      const bySlug = new Map(alarms.map((a) => [a.AlarmName?.slice(prefix.length), a]));
+      expect(alarms).toHaveLength(expected.length + Object.keys(MATH_ALARMS).length);
+      for (const e of expected) {
+        expect(bySlug.get(e.slug), e.slug).toMatchObject({
+          MetricName: e.metricName,
+          Period: 10,
+          EvaluationPeriods: e.evaluationPeriods,
+          Threshold: e.threshold,
+          AlarmDescription: e.description,
+        });
+      }
+      const sendFn = names.function(topology, spec.key, 'send');
+      expect(bySlug.get('lane-send-duration-p99')).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        ExtendedStatistic: 'p99',
+        Dimensions: [{ Name: 'FunctionName', Value: sendFn }],
+      });
+      expect(bySlug.get('lane-send-concurrency')?.Threshold).toBe(
+        Math.max(1, Math.floor((topology.lanes.send as number) * 0.8)),
+      );
+      const other = topology.regions[1];
+      expect(bySlug.get(`replication-to-${other.key}`)).toMatchObject({
+        Namespace: 'AWS/DynamoDB',
+        Statistic: 'Average',
+        Dimensions: [
+          { Name: 'TableName', Value: names.table(topology) },
+          { Name: 'ReceivingRegion', Value: other.awsRegion },
+        ],
+      });
+      expect(bySlug.get('relay-errors')).toMatchObject({
+        Namespace: metricsNamespace(topology.app),
+        Dimensions: [{ Name: 'Region', Value: spec.key }],
+      });
+      // send's lane throttles two periods running: its alarm (2 of 2 periods) goes to ALARM, then back.
+      const throttles = (values: number[]): MetricSample => ({
+        awsRegion: spec.awsRegion,
+        namespace: 'AWS/Lambda',
+        name: 'Throttles',
+        dimensions: [{ Name: 'FunctionName', Value: sendFn }],
+        values,
+      });
+      // A tick stores its figures at its own time; the windows that end after it hold them.
+      const t = Date.now() + 11_000;
+      service.tick(t);
+      pending = [throttles([3])];
+      service.tick(t + 1_000);
+      service.tick(t + 2_000);
+      expect((await states())['lane-send-throttles']).toBe('OK');
+      pending = [throttles([2])];
+      service.tick(t + 10_500);
+      service.tick(t + 12_000);
+      expect(await states()).toMatchObject({
+        'lane-send-throttles': 'ALARM',
+        'lane-connect-throttles': 'OK',
+      });
+      service.tick(t + 25_000);
+      expect((await states())['lane-send-throttles']).toBe('OK');
+    } finally {
+      done();
     }
   });
 });
