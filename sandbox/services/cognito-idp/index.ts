@@ -8,10 +8,11 @@
  * found, a wrong password, a flow the client does not allow, a FORCE_CHANGE_PASSWORD user's challenge.
  * Pools live as long as the sandbox and are per AWS region (the id's prefix), as on AWS.
  */
-import { createSign, generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import type { SandboxService, ServiceFactory } from '../service.js';
 import type { AuthFlow, ClientRecord, PoolRecord, UserRecord } from './model.js';
+import { jwksOf, seconds, tokens } from './tokens.js';
 
 export interface CognitoIdpService extends SandboxService {
   /** The pool's JSON Web Key Set, as https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json serves it. */
@@ -51,16 +52,7 @@ export function createCognitoIdp(account: string): CognitoIdpService {
     jwks(userPoolId) {
       const pool = pools.get(userPoolId);
       if (!pool) throw new Error(`no user pool ${userPoolId} in the sandbox`);
-      return {
-        keys: [
-          {
-            ...(pool.publicKey.export({ format: 'jwk' }) as Record<string, string>),
-            kid: pool.kid,
-            alg: 'RS256',
-            use: 'sig',
-          },
-        ],
-      };
+      return jwksOf(pool);
     },
   };
 }
@@ -129,8 +121,6 @@ function userOf(pool: PoolRecord, username: string): UserRecord {
   return user;
 }
 
-const seconds = (ms: number) => Math.floor(ms / 1000);
-
 function userShape(user: UserRecord) {
   return {
     Username: user.username,
@@ -155,50 +145,6 @@ function checkPassword(pool: PoolRecord, password: string): void {
       `Password did not conform with policy: ${problems[0]}`,
     );
   }
-}
-
-function signJwt(pool: PoolRecord, claims: Record<string, unknown>): string {
-  const enc = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const head = `${enc({ kid: pool.kid, alg: 'RS256' })}.${enc(claims)}`;
-  return `${head}.${createSign('RSA-SHA256').update(head).sign(pool.privateKey).toString('base64url')}`;
-}
-
-function tokens(pool: PoolRecord, client: ClientRecord, user: UserRecord) {
-  const now = seconds(Date.now());
-  const iss = `https://cognito-idp.${pool.region}.amazonaws.com/${pool.id}`;
-  const session = { origin_jti: randomUUID(), event_id: randomUUID(), auth_time: now, iat: now };
-  const idExp = now + client.idTokenSeconds;
-  const IdToken = signJwt(pool, {
-    sub: user.sub,
-    ...(user.attributes.email
-      ? { email: user.attributes.email, email_verified: user.attributes.email_verified === 'true' }
-      : {}),
-    iss,
-    'cognito:username': user.username,
-    aud: client.id,
-    token_use: 'id',
-    ...session,
-    exp: idExp,
-    jti: randomUUID(),
-  });
-  const AccessToken = signJwt(pool, {
-    sub: user.sub,
-    iss,
-    client_id: client.id,
-    token_use: 'access',
-    scope: 'aws.cognito.signin.user.admin',
-    ...session,
-    exp: now + client.accessTokenSeconds,
-    jti: randomUUID(),
-    username: user.username,
-  });
-  return {
-    AccessToken,
-    ExpiresIn: client.accessTokenSeconds,
-    TokenType: 'Bearer',
-    RefreshToken: randomBytes(96).toString('base64url'),
-    IdToken,
-  };
 }
 
 const VALIDITY_UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
