@@ -80,19 +80,22 @@ describe('health verdict', () => {
     ).toBe('degraded');
   });
 
-  it('problemsOf: with the China origin down, no "china origin china" and no bare drain of the origin', () => {
-    const down = allOk().map((c) =>
+  /** A region's checks with its chat path down: websocket and /health fail, the rest pass. */
+  const chatDown = () =>
+    allOk().map((c) =>
       c.name === 'websocket' || c.name === 'health'
         ? { ...c, status: 'fail' as const, detail: 'HTTP 503' }
         : c,
     );
+
+  it('problemsOf: with the China origin down, no "china origin china" and no bare drain of the origin', () => {
     const china = {
       enabled: true,
       status: 'down' as const,
       origin: 'seoul',
       checks: [{ name: 'proxy' as const, status: 'fail' as const, detail: 'refused' }],
     };
-    const problems = problemsOf([region('seoul', down), region('tokyo'), region('na')], china, {
+    const problems = problemsOf([region('seoul', chatDown()), region('tokyo'), region('na')], china, {
       chinaOrigin: 'seoul',
       target: 'aws',
     });
@@ -109,18 +112,13 @@ describe('health verdict', () => {
   });
 
   it('problemsOf: with the origin following DNS, a failing region and proxy give no "china origin" move, only where China users go', () => {
-    const down = allOk().map((c) =>
-      c.name === 'websocket' || c.name === 'health'
-        ? { ...c, status: 'fail' as const, detail: 'HTTP 503' }
-        : c,
-    );
     const china = {
       enabled: true,
       status: 'down' as const,
       followsDns: true,
       checks: [{ name: 'proxy' as const, status: 'fail' as const, detail: 'refused' }],
     };
-    const problems = problemsOf([region('seoul', down), region('tokyo'), region('na')], china, {
+    const problems = problemsOf([region('seoul', chatDown()), region('tokyo'), region('na')], china, {
       target: 'aws',
     });
     const action = (scope: string, check: string) =>
