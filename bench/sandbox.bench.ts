@@ -6,9 +6,11 @@
  * as its own process, as `chatctl sandbox up` runs it (the built CLI, `sandbox up --detach` in a temporary
  * directory), so the benchmark's WebSocket clients do not share its thread. The latencies and the rate are
  * measured after a warm-up at load (a sandbox that has been up a while); the start time is a cold start.
- * Sends carry what `chatctl chat` sends (ULID clientMsgIds from core/message-id.ts, `after` while the previous
- * send is unacked), so the figures measure the path real clients take; the sustained rate is measured once
- * more with opaque clientMsgIds, which is all the bench sent before issue 13 (comparable with older figures).
+ * Sends carry what `chatctl chat` sends (ULID clientMsgIds from core/message-id.ts; each waits for the ack of
+ * the one before, so names no `after`), so the figures measure the path real clients take; the sustained rate
+ * is measured again with bursts (five sends at once, chained by `after` and `more`, as ChatClient sends sends
+ * made together: the ordered path) and with opaque clientMsgIds, which is all the bench sent before issue 13
+ * (comparable with older figures).
  * Last, the CPU cost per request of --verify-signatures (signature-cost.ts).
  * Run `npm run build` first, then: npm run bench -- sandbox
  */
@@ -71,31 +73,26 @@ type Frame = Record<string, unknown> & { type?: string };
 interface Client {
   ws: WebSocket;
   onFrame?: (frame: Frame) => void;
-  /** clientMsgIds sent and not acked yet, in order (as ChatClient keeps them, to name `after`). */
-  unacked: string[];
 }
 
 /** What a client sends, as ChatClient (and so `chatctl chat`) does. */
 type Ids = 'ulid' | 'opaque';
 
 /**
- * Sends one message as `chatctl chat` does: a ULID clientMsgId on a strictly increasing clock, and `after`
- * naming the previous send while it is not acked. With `opaque` ids (what the bench sent before issue 13's
+ * Sends one message as `chatctl chat` does: a ULID clientMsgId on a strictly increasing clock, with the order
+ * fields ChatClient would give it (send-order.ts). With `opaque` ids (what the bench sent before issue 13's
  * client, and what older clients send) the server takes its per-region path instead.
  */
-function sendMessage(client: Client, roomId: string, text: string, ids: Ids, opaqueId: string): string {
+function sendMessage(
+  client: Client,
+  roomId: string,
+  text: string,
+  ids: Ids,
+  opaqueId: string,
+  order: { after?: string; more?: true } = {},
+): string {
   const clientMsgId = ids === 'ulid' ? nextClientMsgId() : opaqueId;
-  const after = ids === 'ulid' ? client.unacked.at(-1) : undefined;
-  if (ids === 'ulid') client.unacked.push(clientMsgId);
-  client.ws.send(
-    JSON.stringify({
-      action: 'send',
-      roomId,
-      text,
-      clientMsgId,
-      ...(after && after < clientMsgId ? { after } : {}),
-    }),
-  );
+  client.ws.send(JSON.stringify({ action: 'send', roomId, text, clientMsgId, ...order }));
   return clientMsgId;
 }
 
@@ -122,13 +119,9 @@ const cpuMs = (pid: number) => {
 async function connect(url: string, userId: string): Promise<Client> {
   const token = signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET });
   const ws = new WebSocket(`${url}?token=${token}`);
-  const client: Client = { ws, unacked: [] };
+  const client: Client = { ws };
   ws.on('message', (data) => {
     const frame = JSON.parse(data.toString()) as Frame;
-    if (frame.type === 'ack') {
-      const index = client.unacked.indexOf(frame.clientMsgId as string);
-      if (index >= 0) client.unacked.splice(index, 1);
-    }
     client.onFrame?.(frame);
   });
   await new Promise<void>((resolve, reject) => {
@@ -201,8 +194,11 @@ async function deliveries(
   return times;
 }
 
-/** 10 members of one room each send back to back (the next after the ack) for `ms`. */
-async function sustained(sandbox: SandboxState, ms: number, ids: Ids = 'ulid') {
+/**
+ * 10 members of one room each send back to back for `ms`: the next after the ack, or `burst` sends at once
+ * (chained by `after`, each but the last with `more`) and the next burst after all their acks.
+ */
+async function sustained(sandbox: SandboxState, ms: number, ids: Ids = 'ulid', burst = 1) {
   const roomId = `bench-tp-${Date.now()}`;
   const members = Array.from({ length: 10 }, (_, i) => ({ region: 'seoul', user: `tp${i}` }));
   const clients = await room(sandbox, members, roomId);
@@ -221,11 +217,23 @@ async function sustained(sandbox: SandboxState, ms: number, ids: Ids = 'ulid') {
     clients.map(async (client, index) => {
       let i = 0;
       while (performance.now() < until) {
-        let id = '';
-        const ack = waitFrame(client, (f) => f.type === 'ack' && f.clientMsgId === id);
-        id = sendMessage(client, roomId, 'load', ids, `tp${index}-${i++}`);
-        await ack;
-        sent++;
+        const burstIds = new Set<string>();
+        let acked = 0;
+        const acks = waitFrame(
+          client,
+          (f) => f.type === 'ack' && burstIds.has(f.clientMsgId as string) && ++acked === burst,
+        );
+        let previous: string | undefined;
+        for (let b = 0; b < burst; b++) {
+          const order = {
+            ...(previous ? { after: previous } : {}),
+            ...(b < burst - 1 ? { more: true as const } : {}),
+          };
+          previous = sendMessage(client, roomId, 'load', ids, `tp${index}-${i++}`, order);
+          burstIds.add(previous);
+        }
+        await acks;
+        sent += burst;
       }
     }),
   );
@@ -349,13 +357,17 @@ async function measure(sandbox: SandboxState, startMs: number): Promise<void> {
     // the ULID clientMsgIds `chatctl chat` sends (the figure to watch), then with opaque ones as the bench
     // sent before issue 13 (the per-region path, comparable with figures from before).
     let cpuPerMessageMs = Number.NaN;
-    for (const ids of ['ulid', 'opaque'] as const) {
+    const runs = [
+      { ids: 'ulid', burst: 1, label: 'ULID ids' },
+      { ids: 'ulid', burst: 5, label: 'ULID ids, bursts of 5' },
+      { ids: 'opaque', burst: 1, label: 'opaque ids' },
+    ] as const;
+    for (const { ids, burst, label } of runs) {
       const cpuBefore = { node: cpuMs(sandbox.pid), engine: cpuMs(sandbox.dynamodb.pid) };
-      const { sent, delivered, seconds } = await sustained(sandbox, 10_000, ids);
+      const { sent, delivered, seconds } = await sustained(sandbox, 10_000, ids, burst);
       const node = (cpuMs(sandbox.pid) - cpuBefore.node) / sent;
       const engine = (cpuMs(sandbox.dynamodb.pid) - cpuBefore.engine) / sent;
-      if (ids === 'ulid') cpuPerMessageMs = node + engine;
-      const label = ids === 'ulid' ? 'ULID ids' : 'opaque ids';
+      if (ids === 'ulid' && burst === 1) cpuPerMessageMs = node + engine;
       row(
         `sustained messages/s (room of 10, ${label})`,
         `${(sent / seconds).toFixed(0)} msg/s sent, ${(delivered / seconds).toFixed(0)} deliveries/s`,
@@ -383,12 +395,12 @@ async function measure(sandbox: SandboxState, startMs: number): Promise<void> {
         'DynamoDB Local CPU per operation',
         `PutItem ${engine.putMs.toFixed(2)} ms, Query ${engine.queryMs.toFixed(2)} ms, TransactWriteItems ${engine.transactMs.toFixed(2)} ms, BatchWriteItem of 2 ${engine.batchOfTwoMs.toFixed(2)} ms`,
       );
-      // A message to a room of 10 with a ULID clientMsgId (docs/protocol.md, Cost of a send): the presence
-      // Query, the message's PutItem, the Query after it, the UpdateItem recording it pushed, the ack and 10
-      // posts through the SDK (a single write's CPU taken as a TransactWriteItems'); in the engine the same
-      // four here and the replicated pair (message, presence) in each of the other two regions.
-      const sdkPerMessage = 2 * sdk.queryMs + 2 * sdk.transactMs + 11 * sdk.postMs;
-      const enginePerMessage = 2 * engine.queryMs + 2 * engine.putMs + 2 * engine.batchOfTwoMs;
+      // A message to a room of 10 with a ULID clientMsgId, sent alone (docs/protocol.md, Cost of a send): the
+      // presence Query, the message's PutItem, the Query after it, the ack and 10 posts through the SDK (a
+      // single write's CPU taken as a TransactWriteItems'); in the engine the same three here and the
+      // replicated message in each of the other two regions.
+      const sdkPerMessage = 2 * sdk.queryMs + sdk.transactMs + 11 * sdk.postMs;
+      const enginePerMessage = 2 * engine.queryMs + 3 * engine.putMs;
       const cores = availableParallelism();
       row(
         'engines alone per message (room of 10)',

@@ -39,8 +39,6 @@ export const LIMITS = {
   clientIdAheadMs: 5 * 60 * 1000,
   /** ...and at most this far behind it (the dedupe window of a retry after failover). */
   clientIdBehindMs: 24 * 60 * 60 * 1000,
-  /** A send that names the sender's previous unacked send (`after`) waits at most this long for it. */
-  orderWaitMs: 2000,
 } as const;
 
 export interface JoinRequest {
@@ -61,8 +59,16 @@ export interface SendRequest {
    */
   clientMsgId: string;
   parentId?: string;
-  /** The clientMsgId of this sender's previous send in the room when it is not acked yet: kept in order. */
+  /**
+   * The clientMsgId of this sender's previous send in the room, not acked yet and sent with `more`: this
+   * one is pushed after it (docs/protocol.md, Order).
+   */
   after?: string;
+  /**
+   * The client may send its next message before this one is acked (naming this one in `after`): the server
+   * records this send pushed, so that the next is pushed after it. Without it nothing is recorded.
+   */
+  more?: boolean;
 }
 export interface HistoryRequest {
   action: 'history';

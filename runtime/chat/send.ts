@@ -1,6 +1,7 @@
 /**
  * The send route (docs/protocol.md): write once under an id every region derives alike, ack, re-check the
- * presence epoch so that a member who joined meanwhile is reached, and push in the sender's order.
+ * presence epoch so that a member who joined meanwhile is reached, and push in the sender's order: a send
+ * the client may follow before its ack (`more`) records itself pushed and pushes what was queued behind it.
  */
 import { derivedMessageId, idTime } from '../../core/message-id.js';
 import { type ChatMessage, LIMITS, type SendRequest, type ServerFrame } from '../../core/protocol.js';
@@ -51,6 +52,9 @@ export class SendFlow {
     const own = room.presence.find((p) => p.region === this.region && p.connectionId === caller.connectionId);
     if (!own) throw new FrameError('NOT_MEMBER', `join room ${frame.roomId} first`, 'send');
     const derived = derivedMessageId(frame.roomId, own.userId, frame.clientMsgId, sentAt, WINDOW);
+    // Only a send that a later one may name in `after` records itself pushed (Order): a client names only a
+    // send it sent with `more`, so any other send skips that write, and its relays are not waited for.
+    const ordered = Boolean(derived) && frame.more === true;
     let queued = false;
     try {
       if (frame.parentId && !(await this.deps.store.messages.getMessage(frame.roomId, frame.parentId))) {
@@ -97,11 +101,11 @@ export class SendFlow {
         { type: 'message', message: prevId ? { ...message, prevId } : message },
         members,
         caller.endpoint,
-        Boolean(derived),
+        ordered,
       );
     } finally {
       // Done even when refused, so that a send queued behind this one is not held.
-      if (derived && !queued) await this.doneAndDrain(own, frame.clientMsgId, caller.endpoint);
+      if (ordered && !queued) await this.doneAndDrain(own, frame.clientMsgId, caller.endpoint);
     }
   }
 

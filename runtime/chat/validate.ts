@@ -23,7 +23,7 @@ export class FrameError extends Error {
 const FIELDS: Record<Action, readonly string[]> = {
   join: ['roomId'],
   leave: ['roomId'],
-  send: ['roomId', 'text', 'clientMsgId', 'parentId', 'after'],
+  send: ['roomId', 'text', 'clientMsgId', 'parentId', 'after', 'more'],
   history: ['roomId', 'before', 'limit'],
   react: ['roomId', 'messageId', 'emoji', 'add'],
   notice: ['roomId', 'text'],
@@ -153,6 +153,11 @@ export function parseFrame(body: string | undefined | null): ClientFrame {
           ID_PATTERN,
           'the clientMsgId (a ULID) of your previous send',
         );
+      }
+      if (f.more !== undefined) {
+        if (typeof f.more !== 'boolean')
+          throw new FrameError('BAD_REQUEST', 'more must be true or false', action);
+        if (f.more) frame.more = true;
       }
       return frame;
     }

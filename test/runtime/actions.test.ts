@@ -210,6 +210,7 @@ describe('runtime actions', () => {
       [{ action: 'send', roomId: 'bad', text: 'a\u0000b', clientMsgId: 'a' }, 'BAD_REQUEST'],
       [{ action: 'send', roomId: 'bad', text: 'hi', clientMsgId: 'a b' }, 'BAD_REQUEST'],
       [{ action: 'send', roomId: 'bad', text: 42, clientMsgId: 'a' }, 'BAD_REQUEST'],
+      [{ action: 'send', roomId: 'bad', text: 'hi', clientMsgId: 'a', more: 'yes' }, 'BAD_REQUEST'],
       [{ action: 'notice', roomId: 'bad', text: 'x'.repeat(1001) }, 'TOO_LARGE'],
       [
         JSON.stringify({ action: 'send', roomId: 'bad', text: 'x'.repeat(40_000), clientMsgId: 'a' }),

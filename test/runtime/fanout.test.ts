@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientIdClock } from '../../core/message-id.js';
 import type { ServerFrame } from '../../core/protocol.js';
 import type { RelayPayload } from '../../runtime/app.js';
 import {
@@ -22,6 +23,7 @@ let seoul: Region;
 let tokyo: Region;
 let na: Region;
 const { client, calls, commands } = dynamoClient();
+const nextClientMsgId = clientIdClock();
 
 // First, so that its spy also reads the warnings of the file's own setup.
 const warnings = expectOnlyJoinNoticeWarnings();
@@ -144,6 +146,43 @@ describe('runtime fan-out and relay', () => {
     );
     expect(messages('t-local2')).toHaveLength(1);
     expect(invoke.invokes.length).toBe(before);
+  });
+
+  it('send: a ULID send is 3 requests with Event relays; with more it also records itself pushed and waits for its relays', async () => {
+    await connectAndJoin(seoul, 'o-1', 'ola', ['ordered']);
+    await connectAndJoin(tokyo, 'o-t', 'oto', ['ordered']);
+    const send = async (more: boolean) => {
+      const clientMsgId = nextClientMsgId();
+      const callsBefore = calls.length;
+      const invokesBefore = invoke.invokes.length;
+      await seoul.app.message(
+        messageEvent('o-1', {
+          action: 'send',
+          roomId: 'ordered',
+          text: more ? 'more follows' : 'alone',
+          clientMsgId,
+          ...(more ? { more: true } : {}),
+        }),
+      );
+      const used = calls.slice(callsBefore);
+      const relays = invoke.invokes.slice(invokesBefore).map((i) => i.invocationType);
+      const sentThrough = (await seoul.store.presence.getPresence('ordered', 'seoul', 'o-1'))?.sentThrough;
+      return { clientMsgId, used, relays, sentThrough };
+    };
+    // Presence and epoch, the message, the epoch and prevId after it: no order bookkeeping.
+    const alone = await send(false);
+    expect(alone).toMatchObject({
+      used: ['QueryCommand', 'PutItemCommand', 'QueryCommand'],
+      relays: ['Event'],
+      sentThrough: undefined,
+    });
+    const more = await send(true);
+    expect(more).toMatchObject({
+      used: ['QueryCommand', 'PutItemCommand', 'QueryCommand', 'UpdateItemCommand'],
+      relays: ['RequestResponse'],
+      sentThrough: more.clientMsgId,
+    });
+    expect(messages('o-1').map((m) => m.message.text)).toEqual(['alone', 'more follows']);
   });
 
   it('react: reactions and notices reach remote members through the relay too', async () => {

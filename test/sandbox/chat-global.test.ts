@@ -155,7 +155,9 @@ describe('chat across regions', () => {
         roomId,
         text: `n${i}`,
         clientMsgId,
+        // Each names the one before, and each but the last says one follows (docs/protocol.md, Order).
         ...(ids.length > 0 ? { after: ids.at(-1) } : {}),
+        ...(i < 29 ? { more: true } : {}),
       });
       ids.push(clientMsgId);
     }

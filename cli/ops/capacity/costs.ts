@@ -51,8 +51,8 @@ export const MEASURED_BYTES = {
   ackFrame: 116,
   /** The relay Invoke payload (the frame and the message, so the text twice), + 2 x text. */
   relayPayload: 610,
-  /** The two items a send writes (the message, and the update of the sender's presence), + text. */
-  sendItems: 288,
+  /** The item a send writes (the message), + text. */
+  sendItems: 226,
   /** The query after the write (the presence epoch and the previous message), as read. */
   epochRead: 479,
   /** A stored message as a history Query reads it, + text. */
@@ -97,7 +97,7 @@ export const MEASURED_MS = {
 
 /** When the figures above were measured, and how to measure them again. */
 export const MEASURED_WITH = {
-  date: '2026-12-01 (after issue 13: ordered sends, relayed joins)',
+  date: '2026-12-01 (after issue 13: ordered sends, relayed joins; a lone send records no order)',
   command: 'chatctl capacity --calibrate',
   machine: 'the sandbox on a shared 2-core machine (DynamoDB Local, in-process transport)',
 } as const;
@@ -136,17 +136,17 @@ export function sendCost(shape: SendShape): SendCost {
     calls: {
       // The room's presence, then after the write the presence epoch and the previous message.
       'dynamodb:Query': 2,
-      // The message, and the sender's presence item (its order bookkeeping).
+      // The message. A send the client marks `more` (one may follow before its ack) also records itself
+      // pushed on the sender's presence item (an UpdateItem, 1 write unit); a lone send does not.
       'dynamodb:PutItem': 1,
-      'dynamodb:UpdateItem': 1,
       // The ack, then the message to every local member (the sender too).
       'apigateway:PostToConnection': 1 + localMembers,
       ...(remoteRegions > 0 ? { 'lambda:Invoke': remoteRegions } : {}),
     },
-    writeUnits: writeUnits(messageItem) + 1,
+    writeUnits: writeUnits(messageItem),
     // The presence query (eventually consistent) and the consistent one after the write.
     readUnits: readUnits(presenceRead) + readUnits(MEASURED_BYTES.epochRead, true),
-    itemsWritten: 2,
+    itemsWritten: 1,
     itemBytes: MEASURED_BYTES.sendItems + textBytes,
     readBytes: presenceRead + MEASURED_BYTES.epochRead,
     postBytes: MEASURED_BYTES.ackFrame + localMembers * frame,

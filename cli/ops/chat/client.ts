@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { clientIdClock } from '../../../core/message-id.js';
 import type { Action, ClientFrame, ServerFrame } from '../../../core/protocol.js';
 import { type GapListener, RoomViews } from './rooms.js';
+import { SendOrder } from './send-order.js';
 import { ChatClientError, type ChatClientOptions, openSocket } from './socket.js';
 
 export type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
@@ -43,8 +44,10 @@ export class ChatClient {
   private readonly pending: Pending[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly listeners = new Set<FrameListener>();
-  /** What is known of each joined room: its messages (to notice gaps) and its unacked sends. */
+  /** What is known of each joined room: its messages, to notice gaps. */
   private readonly rooms = new RoomViews(this);
+  /** Each room's sends, in order. */
+  private readonly sendOrders = new Map<string, SendOrder>();
   /** Waiters of `next`: each takes the frame it matches, so two never see the same one. */
   private readonly takers = new Set<Waiter>();
   /** Frames that no request or `next` took yet, oldest first. */
@@ -199,34 +202,34 @@ export class ChatClient {
     return this.request({ action: 'leave', roomId }, (f) => f.type === 'left' && f.roomId === roomId);
   }
 
-  /** Sends a message (a reply with parentId); resolves with the ack (messageId, duplicate). */
+  /**
+   * Sends a message (a reply with parentId); resolves with the ack (messageId, duplicate). Sends to one room
+   * keep their order (send-order.ts): one may wait for the answer to the one before.
+   */
   send(
     roomId: string,
     text: string,
     options: { parentId?: string; clientMsgId?: string } = {},
   ): Promise<FrameOf<'ack'>> {
     const clientMsgId = options.clientMsgId ?? newClientMsgId();
-    const unacked = this.rooms.unacked(roomId);
-    const after = unacked?.at(-1);
-    unacked?.push(clientMsgId);
-    const sent = this.request<FrameOf<'ack'>>(
-      {
-        action: 'send',
-        roomId,
-        text,
-        clientMsgId,
-        ...(options.parentId ? { parentId: options.parentId } : {}),
-        // The previous send is not acked yet: the server keeps the two in this order.
-        ...(after && after < clientMsgId ? { after } : {}),
-      },
-      (f) => f.type === 'ack' && f.clientMsgId === clientMsgId,
+    let order = this.sendOrders.get(roomId);
+    if (!order) {
+      order = new SendOrder();
+      this.sendOrders.set(roomId, order);
+    }
+    return order.add(clientMsgId, (fields) =>
+      this.request<FrameOf<'ack'>>(
+        {
+          action: 'send',
+          roomId,
+          text,
+          clientMsgId,
+          ...(options.parentId ? { parentId: options.parentId } : {}),
+          ...fields,
+        },
+        (f) => f.type === 'ack' && f.clientMsgId === clientMsgId,
+      ),
     );
-    const settle = () => {
-      const index = unacked?.indexOf(clientMsgId) ?? -1;
-      if (index >= 0) unacked?.splice(index, 1);
-    };
-    sent.then(settle, settle);
-    return sent;
   }
 
   reply(roomId: string, parentId: string, text: string): Promise<FrameOf<'ack'>> {

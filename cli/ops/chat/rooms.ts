@@ -1,7 +1,6 @@
 /**
  * What the chat client knows of each joined room: the ids of the messages it has seen, to notice a gap (a
- * push whose prevId it has not seen; docs/protocol.md, Gaps) and fill it from history, and the sends not yet
- * acked, which the next send names as `after` so one sender's messages keep their order.
+ * push whose prevId it has not seen; docs/protocol.md, Gaps) and fill it from history.
  */
 import { type ChatMessage, cursorBefore, type ServerFrame } from '../../../core/protocol.js';
 
@@ -12,8 +11,6 @@ interface RoomView {
   readonly known: Set<string>;
   /** Ids from here on are all known, but for gaps; '' when the joined history reached the room's start. */
   readonly from: string;
-  /** The clientMsgIds of sends not acked yet, in the order sent: the next send names the last (`after`). */
-  readonly unacked: string[];
 }
 
 /** A gap is filled only if the missing message has not arrived this long after the push that named it. */
@@ -38,18 +35,12 @@ export class RoomViews {
     return () => this.gapListeners.delete(listener);
   }
 
-  /** The room's unacked sends (mutable: the client pushes a send and removes it once settled). */
-  unacked(roomId: string): string[] | undefined {
-    return this.rooms.get(roomId)?.unacked;
-  }
-
   /** Keeps each joined room's view and fills a gap a push reveals. */
   observe(frame: ServerFrame): void {
     if (frame.type === 'joined') {
       const view: RoomView = {
         known: new Set(frame.history.map((m) => m.messageId)),
         from: frame.cursor ? (frame.history[0]?.messageId ?? '') : '',
-        unacked: this.rooms.get(frame.roomId)?.unacked ?? [],
       };
       this.rooms.set(frame.roomId, view);
     } else if (frame.type === 'history') {
