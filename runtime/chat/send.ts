@@ -130,17 +130,21 @@ export class SendFlow {
             return messageId ? this.deps.store.messages.getMessage(own.roomId, messageId) : undefined;
           }),
         );
-        const frames = messages
-          .filter((m): m is ChatMessage => m !== undefined)
-          .map((message): ServerFrame => ({ type: 'message', message }));
-        // Consistent, read after the queued sends were written: a join recorded before it is in it, and a
-        // join recorded after finds them in its history.
-        const { presence } = await this.deps.store.presence.listPresence(
-          own.roomId,
-          undefined,
-          undefined,
-          true,
-        );
+        const found = messages.filter((m): m is ChatMessage => m !== undefined);
+        // Both read after the queued sends were written. Presence consistently: a join recorded before it is
+        // in it, and a join recorded after finds them in its history. The prevIds: each push names the
+        // message below it, as a lone send's does.
+        const [{ presence }, prevIds] = await Promise.all([
+          this.deps.store.presence.listPresence(own.roomId, undefined, undefined, true),
+          this.deps.store.messages.prevIds(
+            own.roomId,
+            found.map((m) => m.messageId),
+          ),
+        ]);
+        const frames = found.map((message): ServerFrame => {
+          const prevId = prevIds.get(message.messageId);
+          return { type: 'message', message: prevId ? { ...message, prevId } : message };
+        });
         await this.chat.broadcastFrames(own.roomId, frames, presence, endpoint, true);
       }
     } catch (error) {

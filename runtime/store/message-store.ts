@@ -259,6 +259,41 @@ export class MessageStore {
   }
 
   /**
+   * The prevId of each of `ids` (the newest message below it in this replica, read consistently), for the
+   * pushes of sends queued behind another (docs/protocol.md, Order), which are pushed after all of them were
+   * written. One Query down from the newest of them; an id whose predecessor lies beyond it gets none.
+   */
+  async prevIds(roomId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const prev = new Map<string, string>();
+    const newest = [...ids].sort().at(-1);
+    if (!newest) return prev;
+    const page = await this.ctx.db.send(
+      new QueryCommand({
+        TableName: this.ctx.table,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
+        ExpressionAttributeValues: {
+          ':pk': S(keys.roomPk(roomId)),
+          ':lo': S(PREFIX.message),
+          ':hi': S(keys.messageSk(newest)),
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        // The queued messages, the one below the oldest, and room for reactions and others' messages.
+        Limit: 2 * ids.length + 8,
+        ProjectionExpression: '#sk, messageId',
+      }),
+    );
+    // Newest first and contiguous from `newest` down: the first id below one is its predecessor.
+    const read = (page.Items ?? []).map((item) => item.messageId?.S).filter((id): id is string => !!id);
+    for (const id of ids) {
+      const below = read.find((other) => other < id);
+      if (below) prev.set(id, below);
+    }
+    return prev;
+  }
+
+  /**
    * One page of messages with their reactions, newest first from DynamoDB, returned oldest first; `before`
    * is a message id. The page holds at most `limit` messages and at most `maxBytes` of them serialized, so
    * that the frame carrying it fits API Gateway's limit; a message too large alone loses its reactions.

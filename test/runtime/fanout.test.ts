@@ -185,6 +185,38 @@ describe('runtime fan-out and relay', () => {
     expect(messages('o-1').map((m) => m.message.text)).toEqual(['alone', 'more follows']);
   });
 
+  it('send: a send queued behind one with more is pushed by it, after it, naming the message below it', async () => {
+    await connectAndJoin(seoul, 'q-1', 'quin', ['queued']);
+    await connectAndJoin(seoul, 'q-2', 'quo', ['queued']);
+    const first = nextClientMsgId();
+    const second = nextClientMsgId();
+    // Concurrent invocations: the second send's runs first, so it is written, acked and queued behind the
+    // first, which is not pushed yet.
+    await seoul.app.message(
+      messageEvent('q-1', {
+        action: 'send',
+        roomId: 'queued',
+        text: 'second',
+        clientMsgId: second,
+        after: first,
+      }),
+    );
+    expect(messages('q-2')).toEqual([]);
+    await seoul.app.message(
+      messageEvent('q-1', {
+        action: 'send',
+        roomId: 'queued',
+        text: 'first',
+        clientMsgId: first,
+        more: true,
+      }),
+    );
+    const pushed = messages('q-2').map((m) => m.message);
+    expect(pushed.map((m) => m.text)).toEqual(['first', 'second']);
+    expect(pushed[1].prevId).toBe(pushed[0].messageId);
+    expect((await seoul.store.presence.getPresence('queued', 'seoul', 'q-1'))?.sentThrough).toBe(second);
+  });
+
   it('react: reactions and notices reach remote members through the relay too', async () => {
     const before = invoke.invokes.length;
     const [id] = messages('s-1').map((m) => m.message.messageId);
