@@ -16,17 +16,29 @@ export const ORDERED_RELAY_TIMEOUT_MS = 3000;
 /** Re-deriving the id of a send already accepted: its own time is in the window. */
 const NO_WINDOW = { aheadMs: 0, behindMs: 0 };
 
-/** The chain of queued entries (`<clientMsgId>|<after>`) that follows send `done`, in order. */
+const idOf = (entry: string) => entry.slice(0, entry.indexOf('|'));
+const afterOf = (entry: string) => entry.slice(entry.indexOf('|') + 1);
+
+/**
+ * The queued entries (`<clientMsgId>|<after>`) that may be pushed once send `done` is: those behind a send
+ * pushed by now (one sender's ids increase, so `after <= done`) and, in turn, those behind them; in the
+ * sender's order. A chain that forked (two sends naming one `after`) is taken whole.
+ */
 function queuedBehind(pending: readonly string[], done: string): string[] {
-  const byAfter = new Map(pending.map((entry) => [entry.slice(entry.indexOf('|') + 1), entry]));
-  const chain: string[] = [];
-  let entry = byAfter.get(done);
-  // At most a relay payload's worth per round (relay-handler.ts takes 100 frames).
-  while (entry && chain.length < 50) {
-    chain.push(entry);
-    entry = byAfter.get(entry.slice(0, entry.indexOf('|')));
+  const taken = new Set<string>();
+  const reached = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const entry of pending) {
+      const after = afterOf(entry);
+      if (taken.has(entry) || !(after <= done || reached.has(after))) continue;
+      taken.add(entry);
+      reached.add(idOf(entry));
+      grew = true;
+    }
   }
-  return chain;
+  // At most a relay payload's worth per round (relay-handler.ts takes 100 frames); the rest follow next round.
+  return [...taken].sort((a, b) => (idOf(a) < idOf(b) ? -1 : 1)).slice(0, 50);
 }
 
 const WINDOW = { aheadMs: LIMITS.clientIdAheadMs, behindMs: LIMITS.clientIdBehindMs };
@@ -122,7 +134,7 @@ export class SendFlow {
         const pending = await this.deps.store.presence.doneAndPending(own, done, taken);
         taken = queuedBehind(pending, done);
         if (taken.length === 0) return;
-        const ids = taken.map((entry) => entry.slice(0, entry.indexOf('|')));
+        const ids = taken.map(idOf);
         done = ids.at(-1)!;
         const messages = await Promise.all(
           ids.map((id) => {

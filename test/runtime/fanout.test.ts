@@ -217,6 +217,24 @@ describe('runtime fan-out and relay', () => {
     expect((await seoul.store.presence.getPresence('queued', 'seoul', 'q-1'))?.sentThrough).toBe(second);
   });
 
+  it('send: two sends queued behind one (a chain that forked: both name it in after) are both pushed after it, in order', async () => {
+    await connectAndJoin(seoul, 'k-1', 'kai', ['forked']);
+    await connectAndJoin(seoul, 'k-2', 'kim', ['forked']);
+    const [first, second, third] = [nextClientMsgId(), nextClientMsgId(), nextClientMsgId()];
+    const send = (text: string, clientMsgId: string, order: { after?: string; more?: boolean }) =>
+      seoul.app.message(
+        messageEvent('k-1', { action: 'send', roomId: 'forked', text, clientMsgId, ...order }),
+      );
+    // A client that named the newest unacked send: the second was acked before the first, so the third
+    // names the first too.
+    await send('second', second, { after: first, more: true });
+    await send('third', third, { after: first });
+    expect(messages('k-2')).toEqual([]);
+    await send('first', first, { more: true });
+    expect(messages('k-2').map((m) => m.message.text)).toEqual(['first', 'second', 'third']);
+    expect((await seoul.store.presence.getPresence('forked', 'seoul', 'k-1'))?.sentThrough).toBe(third);
+  });
+
   it('react: reactions and notices reach remote members through the relay too', async () => {
     const before = invoke.invokes.length;
     const [id] = messages('s-1').map((m) => m.message.messageId);
