@@ -1,7 +1,7 @@
 /**
  * Sandbox benchmark: start time and memory; the DynamoDB Local PutItem round trip (the floor); same-region
- * delivery latency to every member of a room of 10 and of 100; cross-region delivery through the relay with
- * the default lag; sustained messages/s; then the floors under them (cpu-floor.ts: the AWS SDK's CPU per
+ * delivery latency to every member of a room of 10 and of 100; cross-region delivery through the relay (its
+ * Invoke crosses the network time, well under the default replication lag); sustained messages/s; then the floors under them (cpu-floor.ts: the AWS SDK's CPU per
  * call, DynamoDB Local's per operation, and the rate the measured CPU per message allows). The sandbox runs
  * as its own process, as `chatctl sandbox up` runs it (the built CLI, `sandbox up --detach` in a temporary
  * directory), so the benchmark's WebSocket clients do not share its thread. The latencies and the rate are
@@ -329,7 +329,7 @@ async function measure(sandbox: SandboxState, startMs: number): Promise<void> {
       close(clients);
     }
 
-    // Cross-region through the relay, default lag.
+    // Cross-region through the relay: the Invoke's network time, not the (default) replication lag.
     {
       const roomId = `bench-x-${Date.now()}`;
       const [seoul, tokyo, na] = await room(

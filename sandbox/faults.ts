@@ -1,6 +1,7 @@
 /**
  * Faults a region can be given (docs/architecture.md, The sandbox): its gateway down, its replication paused, extra
- * latency on its gateway and replication, its relay Invoke failing. Each is healed on its own.
+ * latency on its gateway, replication and cross-region Invokes, its relay Invoke failing. Each is healed on its
+ * own.
  */
 import { UserError } from '../core/errors.js';
 

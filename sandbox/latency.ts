@@ -1,7 +1,8 @@
 /**
- * The sandbox's one model of distance between AWS regions, behind both its latency-based routing (Route 53
- * picks the region with the lowest round trip) and its replication lag (a change reaches another region
- * after the one-way network time plus the replication's own work). A few pairs are set from published
+ * The sandbox's one model of distance between AWS regions, behind its latency-based routing (Route 53 picks
+ * the region with the lowest round trip), its cross-region calls (a Lambda Invoke crosses the one-way
+ * network time) and its replication lag (a change reaches another region after the one-way network time plus
+ * the replication's own work). A few pairs are set from published
  * inter-region measurements; the rest follow the great-circle distance between the regions' cities (light
  * in fibre is ~200 km/ms, and real paths run ~1.6x the straight line).
  */
@@ -90,18 +91,28 @@ export function roundTripMs(from: string, to: string): number {
 }
 
 /**
+ * One-way network time in ms between two AWS regions, what a cross-region call (a Lambda Invoke) crosses each
+ * way: half the round trip (0 within one region). The capacity planner prices Invokes with it too.
+ */
+export function networkMs(fromAwsRegion: string, toAwsRegion: string): number {
+  if (fromAwsRegion === toAwsRegion) return 0;
+  return roundTripMs(fromAwsRegion, toAwsRegion) / 2;
+}
+
+/**
  * What Global Tables' replication pipeline adds to the network time (reading the change from the source's
  * log, shipping it and applying it in the replica). AWS documents that changes are "typically replicated
  * to all other regions within a second" (DynamoDB Developer Guide, global tables tutorial, MREC), and an
  * AWS article on monitoring the lag gives "typical latency of between 0.5 - 2.5 seconds between AWS Regions
  * in the same geographic area". 700 ms sits at the low end of that range, so that a message relayed by a
- * Lambda Invoke (a round trip plus Lambda's overhead, tens of ms) arrives well before its item, as on AWS.
+ * Lambda Invoke (the network time each way, networkMs, plus Lambda's overhead: tens of ms) arrives well
+ * before its item, as on AWS.
  * The topology's sandbox.replicationDelayMs replaces it (lower for fast test runs, higher for rehearsals).
  */
 export const GLOBAL_TABLES_PIPELINE_MS = 700;
 
 /**
- * Default one-way replication lag in ms between two AWS region codes: half the round trip plus the Global
+ * Default one-way replication lag in ms between two AWS region codes: the network time plus the Global
  * Tables pipeline (by default Seoul-Tokyo 717 ms, Seoul-Oregon 764 ms, Seoul-Virginia 793 ms).
  */
 export function defaultLagMs(
@@ -110,12 +121,13 @@ export function defaultLagMs(
   pipelineMs = GLOBAL_TABLES_PIPELINE_MS,
 ): number {
   if (fromAwsRegion === toAwsRegion) return 0;
-  return Math.round(roundTripMs(fromAwsRegion, toAwsRegion) / 2 + pipelineMs);
+  return Math.round(networkMs(fromAwsRegion, toAwsRegion) + pipelineMs);
 }
 
 /**
- * Lag settings: a number for every pair, or a map of "from:to" region keys (either direction applies to
- * both unless the reverse is also given) with an optional "*" default.
+ * Replication lag settings: a number for every pair, or a map of "from:to" region keys (either direction
+ * applies to both unless the reverse is also given) with an optional "*" default. They do not touch a
+ * cross-region call, which takes the network time (a latency fault is what slows a region's network).
  */
 export type LagSetting = number | Readonly<Record<string, number>>;
 

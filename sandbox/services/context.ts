@@ -1,6 +1,7 @@
 /** The ServiceContext the Sandbox gives its services, built from its parts. */
 import type { Topology } from '../../core/topology.js';
 import type { FaultRegistry } from '../faults.js';
+import { networkMs } from '../latency.js';
 import type { SandboxOptions } from '../options.js';
 import type { RunningRegion } from '../region.js';
 import type { Replicator } from '../replication/replicator.js';
@@ -50,6 +51,11 @@ export function serviceContext(parts: SandboxParts): ServiceContext {
     faultActive: (region, kind) => faults.has(region, kind),
     latencyFaultMs: (region) => faults.latencyMs(region),
     lagMs: parts.lagMs,
+    networkMs: (from, to) => {
+      const awsRegionOf = (key: string) => [...parts.regions()].find((r) => r.key === key)?.spec.awsRegion;
+      const [a, b] = [awsRegionOf(from), awsRegionOf(to)];
+      return a && b ? networkMs(a, b) : 0;
+    },
     noteWrite: (awsRegion) => replicator.noteWrite(awsRegion),
     track: (work) => {
       invocations.add(work);

@@ -69,8 +69,13 @@ export interface ServiceContext {
   /** Faults a service honours: relay-error (Lambda), latency (cross-region calls). */
   faultActive(region: string, kind: 'relay-error'): boolean;
   latencyFaultMs(region: string): number;
-  /** The configured one-way lag between two region keys, ms. */
+  /** The one-way replication lag between two region keys, ms (the configured lag, else the default). */
   lagMs(from: string, to: string): number;
+  /**
+   * The one-way network time between two running regions' keys, ms: what a cross-region call (an Invoke)
+   * crosses, half the round trip between their AWS regions (sandbox/latency.ts); 0 for a key not running.
+   */
+  networkMs(from: string, to: string): number;
   /** A write succeeded in this AWS region (replication reads that region's stream at once). */
   noteWrite(awsRegion: string): void;
   /** Work that outlives its request (an Event invoke): the Sandbox awaits it on stop. */

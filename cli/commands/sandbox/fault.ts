@@ -7,7 +7,7 @@ export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, Fa
   static override sandboxOnly = true;
   static override summary = 'Inject a fault into a region of the running sandbox.';
   static override description =
-    "gateway-down: refuse new connections, drop open ones, fail /health. replication-pause: hold the region's replication in and out (caught up on heal). latency=MS: delay its gateway and replication. relay-error: its relay Invoke fails.";
+    "gateway-down: refuse new connections, drop open ones, fail /health. replication-pause: hold the region's replication in and out (caught up on heal). latency=MS: delay its gateway, replication and cross-region Invokes. relay-error: its relay Invoke fails.";
   static override examples = [
     '<%= config.bin %> sandbox fault tokyo gateway-down',
     '<%= config.bin %> sandbox fault seoul latency=250',

@@ -10,7 +10,7 @@
  */
 import { LIMITS, type Route } from '../../../core/protocol.js';
 import type { RegionSpec, Topology } from '../../../core/topology.js';
-import { roundTripMs } from '../../../sandbox/latency.js';
+import { networkMs, roundTripMs } from '../../../sandbox/latency.js';
 import { LAMBDA_MIN_UNRESERVED } from '../deploy/preflight.js';
 import {
   connectCost,
@@ -189,9 +189,6 @@ interface Traffic {
   readonly connects: Readonly<Record<string, number>>;
 }
 
-/** An Invoke's network time between two regions: one way, half the round trip (replication's pipeline is not on it). */
-export const invokeNetworkMs = (from: string, to: string): number => roundTripMs(from, to) / 2;
-
 function trafficOf(topology: Topology, input: CapacityInput): Traffic {
   const regions = topology.regions;
   const cross = regions.length > 1 ? input.crossRegionShare : 0;
@@ -215,7 +212,7 @@ function trafficOf(topology: Topology, input: CapacityInput): Traffic {
     let ms = 0;
     for (const { region, weight } of otherRegionWeights(regions, r.key, input.regionShare)) {
       relaysIn[region.key] += sends[r.key] * cross * weight;
-      ms += weight * invokeNetworkMs(r.awsRegion, region.awsRegion);
+      ms += weight * networkMs(r.awsRegion, region.awsRegion);
     }
     crossNetworkMs[r.key] = ms;
   }

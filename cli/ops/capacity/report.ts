@@ -2,6 +2,7 @@
  * The plan, the price table and the calibration as sections (title, rows, notes), rendered as terminal
  * tables or as Markdown (`--report FILE`) from the same content.
  */
+import { networkMs } from '../../../sandbox/latency.js';
 import { table } from '../../output.js';
 import type { Calibration } from './calibrate.js';
 import {
@@ -18,7 +19,7 @@ import {
   sendCost,
   sendMs,
 } from './costs.js';
-import { type CapacityPlan, invokeNetworkMs } from './plan.js';
+import type { CapacityPlan } from './plan.js';
 import { PRICES, type RegionPrices } from './prices.js';
 import { QUOTAS } from './quotas.js';
 
@@ -233,18 +234,18 @@ export function calibrationSections(calibration: Calibration): Section[] {
       n(table, 1),
     ];
   };
-  const tokyoLag = invokeNetworkMs('ap-northeast-2', 'ap-northeast-1');
+  const toTokyoMs = networkMs('ap-northeast-2', 'ap-northeast-1');
   const durations = [
     ['ROUTE', 'MEASURED MEAN MS', 'MEASURED MIN MS', 'TABLE MS'],
     duration('send, room of 10', 'send-10-local', 'send@seoul', sendMs(11, 0)),
-    duration('send, 8 + relay to tokyo', 'send-10-remote-1', 'send@seoul', sendMs(9, 2 * tokyoLag)),
+    duration('send, 8 + relay to tokyo', 'send-10-remote-1', 'send@seoul', sendMs(9, 2 * toTokyoMs)),
     duration('relay (2 posts)', 'send-10-remote-1', 'relay@tokyo', relayMs(2)),
     duration('connect', 'connect', 'connect@seoul', MEASURED_MS.connect),
     duration(
       'join',
       'join',
       'join@seoul',
-      joinMs(2 * Math.max(tokyoLag, invokeNetworkMs('ap-northeast-2', 'us-west-2'))),
+      joinMs(2 * Math.max(toTokyoMs, networkMs('ap-northeast-2', 'us-west-2'))),
     ),
     duration('history', 'history', 'history@seoul', MEASURED_MS.history),
     duration('disconnect', 'disconnect', 'disconnect@seoul', MEASURED_MS.disconnect),

@@ -56,12 +56,16 @@ class LambdaService implements SandboxService {
     return undefined;
   }
 
-  /** A cross-region Invoke crosses the network between the regions: the pair's lag, plus latency faults. */
+  /**
+   * A cross-region Invoke crosses the network between the regions (each way: the request, and a
+   * RequestResponse's answer): the pair's network time plus both regions' latency faults. Not the
+   * replication lag, which adds Global Tables' pipeline: a relayed message arrives before its item, as on AWS.
+   */
   private delayMs(caller: string | undefined, fn: LambdaFunction): number {
     const context = this.context;
     if (!caller || caller === fn.regionKey || !context.regions().some((r) => r.key === caller)) return 0;
     return (
-      context.lagMs(caller, fn.regionKey) +
+      context.networkMs(caller, fn.regionKey) +
       context.latencyFaultMs(caller) +
       context.latencyFaultMs(fn.regionKey)
     );

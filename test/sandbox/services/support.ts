@@ -145,6 +145,8 @@ export async function startGlobalTestbed(
     faultActive: () => false,
     latencyFaultMs: () => 0,
     lagMs: () => 0,
+    networkMs: () => 0,
+
     noteWrite: () => {},
     track: () => {},
     healthCheckIntervalMs,
