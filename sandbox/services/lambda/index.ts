@@ -160,6 +160,8 @@ class LambdaService implements SandboxService {
           if (!isThrottle(error)) options.onError(error, `async invoke of ${fn.name}`);
         });
       options.track(work);
+      // The function starts once the request has crossed; the caller has its 202 once the answer has too.
+      if (delay > 0) await sleep(delay);
       return { status: 202, headers: { 'x-amzn-requestid': requestId } };
     }
     try {
