@@ -132,7 +132,9 @@ export class SendFlow {
       let taken: string[] = [];
       for (;;) {
         const pending = await this.deps.store.presence.doneAndPending(own, done, taken);
-        taken = queuedBehind(pending, done);
+        // Sends up to `done` are pushed: none of them is taken twice, whatever the item still holds.
+        const last = done;
+        taken = queuedBehind(pending, done).filter((entry) => idOf(entry) > last);
         if (taken.length === 0) return;
         const ids = taken.map(idOf);
         done = ids.at(-1)!;

@@ -265,31 +265,50 @@ export class PresenceStore {
     taken: readonly string[],
   ): Promise<string[]> {
     const Key = key(keys.roomPk(presence.roomId), keys.presenceSk(presence.region, presence.connectionId));
-    const takenEntry: Record<string, AttributeValue> =
-      taken.length > 0 ? { ':taken': { SS: [...taken] } } : {};
-    let pending: string[] = [];
+    const drop = taken.length > 0 ? { ':taken': { SS: [...taken] } } : undefined;
+    const recorded = await this.updatePresence(
+      Key,
+      `SET sentThrough = :id${drop ? ' DELETE pendingSends :taken' : ''}`,
+      ' AND (attribute_not_exists(sentThrough) OR sentThrough < :id)',
+      { ':id': S(clientMsgId), ...drop },
+    );
+    if (recorded) return recorded;
+    // A later send is recorded already (one sent after this burst's acks pushes at once): the taken entries
+    // go all the same, or the next round would find them again.
+    if (drop) return (await this.updatePresence(Key, 'DELETE pendingSends :taken', '', drop)) ?? [];
+    const { Item } = await this.ctx.db.send(
+      new GetItemCommand({ TableName: this.ctx.table, Key, ConsistentRead: true }),
+    );
+    return Item?.pendingSends?.SS ?? [];
+  }
+
+  /**
+   * An update of a presence item that still exists (an update would write a gone one's key back) and under
+   * `condition`; the sends still queued after it, or undefined when a condition failed.
+   */
+  private async updatePresence(
+    Key: Record<string, AttributeValue>,
+    UpdateExpression: string,
+    condition: string,
+    values: Record<string, AttributeValue>,
+  ): Promise<string[] | undefined> {
     try {
       const { Attributes } = await this.ctx.db.send(
         new UpdateItemCommand({
           TableName: this.ctx.table,
           Key,
-          UpdateExpression: `SET sentThrough = :id${taken.length > 0 ? ' DELETE pendingSends :taken' : ''}`,
-          ConditionExpression:
-            'attribute_exists(#pk) AND (attribute_not_exists(sentThrough) OR sentThrough < :id)',
+          UpdateExpression,
+          ConditionExpression: `attribute_exists(#pk)${condition}`,
           ExpressionAttributeNames: { '#pk': ATTR.pk },
-          ExpressionAttributeValues: { ':id': S(clientMsgId), ...takenEntry },
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
-      pending = Attributes?.pendingSends?.SS ?? [];
+      return Attributes?.pendingSends?.SS ?? [];
     } catch (error) {
-      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
-      const { Item } = await this.ctx.db.send(
-        new GetItemCommand({ TableName: this.ctx.table, Key, ConsistentRead: true }),
-      );
-      pending = Item?.pendingSends?.SS ?? [];
+      if (errorName(error) === 'ConditionalCheckFailedException') return undefined;
+      throw error;
     }
-    return pending;
   }
 
   async getPresence(

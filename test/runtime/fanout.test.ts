@@ -235,6 +235,31 @@ describe('runtime fan-out and relay', () => {
     expect((await seoul.store.presence.getPresence('forked', 'seoul', 'k-1'))?.sentThrough).toBe(third);
   });
 
+  it('send: a drain that finds a later send recorded already (the next burst) pushes what it took once, and ends', async () => {
+    await connectAndJoin(seoul, 'l-1', 'lou', ['later']);
+    await connectAndJoin(seoul, 'l-2', 'lea', ['later']);
+    const [first, second, next] = [nextClientMsgId(), nextClientMsgId(), nextClientMsgId()];
+    await seoul.app.message(
+      messageEvent('l-1', {
+        action: 'send',
+        roomId: 'later',
+        text: 'second',
+        clientMsgId: second,
+        after: first,
+      }),
+    );
+    // The next burst's first send (sent after this burst's acks, which come before their pushes) is recorded.
+    const own = await seoul.store.presence.getPresence('later', 'seoul', 'l-1');
+    await seoul.store.presence.doneAndPending(own!, next, []);
+    await seoul.app.message(
+      messageEvent('l-1', { action: 'send', roomId: 'later', text: 'first', clientMsgId: first, more: true }),
+    );
+    expect(messages('l-2').map((m) => m.message.text)).toEqual(['first', 'second']);
+    const after = await seoul.store.presence.getPresence('later', 'seoul', 'l-1');
+    expect(after?.sentThrough).toBe(next);
+    expect(await seoul.store.presence.doneAndPending(after!, next, [])).toEqual([]);
+  });
+
   it('react: reactions and notices reach remote members through the relay too', async () => {
     const before = invoke.invokes.length;
     const [id] = messages('s-1').map((m) => m.message.messageId);
