@@ -20,18 +20,18 @@ const idOf = (entry: string) => entry.slice(0, entry.indexOf('|'));
 const afterOf = (entry: string) => entry.slice(entry.indexOf('|') + 1);
 
 /**
- * The queued entries (`<clientMsgId>|<after>`) that may be pushed once send `done` is: those behind a send
- * pushed by now (one sender's ids increase, so `after <= done`) and, in turn, those behind them; in the
- * sender's order. A chain that forked (two sends naming one `after`) is taken whole.
+ * The queued entries (`<clientMsgId>|<after>`) behind send `done` and, in turn, behind those, in the
+ * sender's order. A chain that forked (two sends naming one `after`) is taken whole. Only `after` itself
+ * counts, never an older send: a later send recorded meanwhile (one sent after this burst's acks pushes
+ * at once) says nothing of this burst's pushes.
  */
 function queuedBehind(pending: readonly string[], done: string): string[] {
   const taken = new Set<string>();
-  const reached = new Set<string>();
+  const reached = new Set([done]);
   for (let grew = true; grew; ) {
     grew = false;
     for (const entry of pending) {
-      const after = afterOf(entry);
-      if (taken.has(entry) || !(after <= done || reached.has(after))) continue;
+      if (taken.has(entry) || !reached.has(afterOf(entry))) continue;
       taken.add(entry);
       reached.add(idOf(entry));
       grew = true;

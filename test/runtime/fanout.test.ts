@@ -260,6 +260,23 @@ describe('runtime fan-out and relay', () => {
     expect(await seoul.store.presence.doneAndPending(after!, next, [])).toEqual([]);
   });
 
+  it('send: a later send recorded meanwhile does not push what waits behind an earlier send not pushed yet', async () => {
+    await connectAndJoin(seoul, 'w-1', 'wes', ['waiting']);
+    await connectAndJoin(seoul, 'w-2', 'wim', ['waiting']);
+    const [first, second, later] = [nextClientMsgId(), nextClientMsgId(), nextClientMsgId()];
+    const send = (text: string, clientMsgId: string, order: { after?: string; more?: boolean }) =>
+      seoul.app.message(
+        messageEvent('w-1', { action: 'send', roomId: 'waiting', text, clientMsgId, ...order }),
+      );
+    await send('second', second, { after: first });
+    // The next burst's first send (after this burst's acks, which come before its pushes) pushes at once and
+    // records itself; the second still waits for the first.
+    await send('later', later, { more: true });
+    expect(messages('w-2').map((m) => m.message.text)).toEqual(['later']);
+    await send('first', first, { more: true });
+    expect(messages('w-2').map((m) => m.message.text)).toEqual(['later', 'first', 'second']);
+  });
+
   it('react: reactions and notices reach remote members through the relay too', async () => {
     const before = invoke.invokes.length;
     const [id] = messages('s-1').map((m) => m.message.messageId);
