@@ -158,7 +158,15 @@ export type ServerFrame =
   | { type: 'reaction'; roomId: string; messageId: string; emoji: string; userId: string; added: boolean }
   | { type: 'notice'; notice: Notice }
   | { type: 'pong'; region: string; time: number }
-  | { type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number; action?: string };
+  | {
+      type: 'error';
+      code: ErrorCode;
+      message: string;
+      retryAfterMs?: number;
+      action?: string;
+      /** On a refused send: its clientMsgId, so that a client with several sends in flight knows which. */
+      clientMsgId?: string;
+    };
 
 /** Load levels for surges (README, Traffic levels): what each level sheds; `send` is never shed. */
 export const LOAD_LEVELS = {

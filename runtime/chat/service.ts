@@ -179,9 +179,11 @@ export class ChatService {
   /** Handles one MESSAGE frame; every outcome, errors included, is posted to the caller. */
   async handle(caller: Caller, body: string | undefined): Promise<{ ok: boolean; frame?: ServerFrame }> {
     let action: string | undefined;
+    let clientMsgId: string | undefined;
     try {
       const frame = parseFrame(body);
       action = frame.action;
+      if (frame.action === 'send') clientMsgId = frame.clientMsgId;
       switch (frame.action) {
         case 'ping':
           await this.reply(caller, { type: 'pong', region: this.region, time: this.deps.now() });
@@ -215,6 +217,7 @@ export class ChatService {
           message: error.message,
           ...(error instanceof OverloadedError ? { retryAfterMs: error.retryAfterMs } : {}),
           ...((error.action ?? action) ? { action: error.action ?? action } : {}),
+          ...(clientMsgId ? { clientMsgId } : {}),
         };
         await this.reply(caller, frame);
         return { ok: true, frame };
@@ -225,6 +228,7 @@ export class ChatService {
         code: 'INTERNAL',
         message: 'the server failed to handle this frame; retry it',
         ...(action ? { action } : {}),
+        ...(clientMsgId ? { clientMsgId } : {}),
       };
       await this.reply(caller, frame).catch(() => {});
       return { ok: false, frame };

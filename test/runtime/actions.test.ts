@@ -62,13 +62,14 @@ describe('runtime actions', () => {
     expect(await seoul.store.presence.getPresence('hist', 'seoul', 'j-bob')).toMatchObject({ userId: 'bob' });
   });
 
-  it('leave: removes presence; a later send there is refused with NOT_MEMBER', async () => {
+  it('leave: removes presence; a later send there is refused with NOT_MEMBER, naming the send', async () => {
     await connectAndJoin(seoul, 'l-amy', 'amy', ['leaving']);
     await send('l-amy', { action: 'leave', roomId: 'leaving' });
     expect(last('l-amy')).toEqual({ type: 'left', roomId: 'leaving' });
     expect(await seoul.store.presence.getPresence('leaving', 'seoul', 'l-amy')).toBeUndefined();
-    await send('l-amy', { action: 'send', roomId: 'leaving', text: 'x', clientMsgId: cmid() });
-    expect(last('l-amy')).toMatchObject({ type: 'error', code: 'NOT_MEMBER', action: 'send' });
+    const clientMsgId = cmid();
+    await send('l-amy', { action: 'send', roomId: 'leaving', text: 'x', clientMsgId });
+    expect(last('l-amy')).toMatchObject({ type: 'error', code: 'NOT_MEMBER', action: 'send', clientMsgId });
   });
 
   it('send: a retry with the same clientMsgId gets the same messageId and writes one message', async () => {

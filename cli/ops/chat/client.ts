@@ -1,8 +1,8 @@
 /**
  * The one WebSocket client of the CLI, over the chat protocol (docs/architecture.md): connect with a token,
  * then join, send, reply, react, set a notice, page history and ping, each returning a promise of the
- * server's answer frame. Every request has a timeout, an error frame for an action rejects that action's
- * oldest request, and close() is clean (pending requests are rejected, the socket is closed with 1000).
+ * server's answer frame. Every request has a timeout, an error frame rejects the send it names (its
+ * clientMsgId) or else its action's oldest request, and close() is clean (pending requests are rejected, the socket is closed with 1000).
  * `chatctl chat`, every probe of `health`, `china test`, `relay test` and the drill's chat check use it.
  */
 import WebSocket from 'ws';
@@ -19,6 +19,8 @@ const UNCLAIMED_LIMIT = 1000;
 
 interface Pending {
   readonly action: Action;
+  /** A send's: its error frame names it. */
+  readonly clientMsgId?: string;
   readonly match: (frame: ServerFrame) => boolean;
   readonly resolve: (frame: ServerFrame) => void;
   readonly reject: (error: Error) => void;
@@ -296,6 +298,7 @@ export class ChatClient {
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = {
         action: frame.action,
+        ...(frame.action === 'send' ? { clientMsgId: frame.clientMsgId } : {}),
         match,
         resolve: (f) => resolve(f as T),
         reject,
@@ -321,8 +324,13 @@ export class ChatClient {
     this.rooms.observe(frame);
     let claimed = false;
     if (frame.type === 'error') {
-      // An error answers the oldest request of its action (or, without an action, the oldest request).
-      const index = this.pending.findIndex((p) => (frame.action ? p.action === frame.action : true));
+      // An error answers the send it names, else the oldest request of its action (or, without an action,
+      // the oldest request).
+      const named = frame.clientMsgId
+        ? this.pending.findIndex((p) => p.clientMsgId === frame.clientMsgId)
+        : -1;
+      const index =
+        named >= 0 ? named : this.pending.findIndex((p) => (frame.action ? p.action === frame.action : true));
       if (index >= 0) {
         const [p] = this.pending.splice(index, 1);
         clearTimeout(p.timer);

@@ -100,6 +100,22 @@ describe('ChatClient', { timeout: 90_000 }, () => {
     }
   });
 
+  it('ChatClient: of two sends in flight, the refused one (its error frame names it) rejects and the other resolves', async () => {
+    const room = `cc-e-${Date.now()}`;
+    const client = await ChatClient.connect({ url: seoul(), token: token('eve'), timeoutMs: 30_000 });
+    try {
+      await client.join(room);
+      // One tick: both go out at once, the first with more; the second names a parent that does not exist.
+      const first = client.send(room, 'fine');
+      const second = client.send(room, 'orphan', { parentId: '01JZZZZZZZZZZZZZZZZZZZZZZZ' });
+      await expect(second).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(first).resolves.toMatchObject({ type: 'ack', duplicate: false });
+      expect(client.isOpen).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('ChatClient: a push whose prevId it has not seen (its relay lost to a fault) is noticed, and the gap is filled from history', async () => {
     const room = `cc-g-${Date.now()}`;
     const na = sandbox.regions.get('na')?.websocketUrl ?? '';
@@ -148,6 +164,45 @@ describe('ChatClient', { timeout: 90_000 }, () => {
       expect((await client.ping()).region).toBe('seoul');
     } finally {
       await client.close();
+    }
+  });
+
+  it('ChatClient: an error frame naming a clientMsgId rejects that send, not the oldest one in flight', async () => {
+    // A scripted server answers the second of two sends first, with its error, then acks the first.
+    const server = createServer();
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws) => {
+      const sends: { clientMsgId: string }[] = [];
+      ws.on('message', (data) => {
+        sends.push(JSON.parse(String(data)));
+        if (sends.length < 2) return;
+        const [first, second] = sends;
+        ws.send(
+          JSON.stringify({
+            type: 'error',
+            code: 'NOT_FOUND',
+            message: 'no such parent',
+            action: 'send',
+            clientMsgId: second.clientMsgId,
+          }),
+        );
+        ws.send(
+          JSON.stringify({ type: 'ack', clientMsgId: first.clientMsgId, messageId: 'm1', duplicate: false }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
+    const client = await ChatClient.connect({ url, token: token('x'), timeoutMs: 5_000 });
+    try {
+      const first = client.send('r', 'fine');
+      const second = client.send('r', 'orphan');
+      await expect(second).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(first).resolves.toMatchObject({ type: 'ack', messageId: 'm1' });
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 
