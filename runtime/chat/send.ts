@@ -1,7 +1,9 @@
 /**
- * The send route (docs/protocol.md): write once under an id every region derives alike, ack, re-check the
- * presence epoch so that a member who joined meanwhile is reached, and push in the sender's order: a send
- * the client may follow before its ack (`more`) records itself pushed and pushes what was queued behind it.
+ * The send route (docs/protocol.md): write once under an id every region derives alike, re-check the
+ * presence epoch so that a member who joined meanwhile is reached, push in the sender's order, then ack: an
+ * ack says the message is pushed, so a client that waits for it before sending again keeps its order. A
+ * send the client follows before its ack (`more`) records itself pushed and pushes, and acks, what was
+ * queued behind it.
  */
 import { derivedMessageId, idTime } from '../../core/message-id.js';
 import { type ChatMessage, LIMITS, type SendRequest, type ServerFrame } from '../../core/protocol.js';
@@ -65,7 +67,7 @@ export class SendFlow {
     if (!own) throw new FrameError('NOT_MEMBER', `join room ${frame.roomId} first`, 'send');
     const derived = derivedMessageId(frame.roomId, own.userId, frame.clientMsgId, sentAt, WINDOW);
     // Only a send that a later one may name in `after` records itself pushed (Order): a client names only a
-    // send it sent with `more`, so any other send skips that write, and its relays are not waited for.
+    // send it sent with `more`, so any other send skips that write.
     const ordered = Boolean(derived) && frame.more === true;
     let queued = false;
     try {
@@ -90,31 +92,25 @@ export class SendFlow {
       const written = derived
         ? await this.deps.store.messages.putDerived(message)
         : await this.deps.store.messages.putWithRecord(message);
-      // The ack and the read after the write go together: the push waits for neither longer than before.
-      const [, after] = await Promise.all([
-        this.chat.reply(caller, {
-          type: 'ack',
-          clientMsgId: frame.clientMsgId,
-          messageId: written.messageId,
-          duplicate: written.duplicate,
-        }),
-        written.duplicate ? undefined : this.afterWrite(frame.roomId, messageId, room),
-      ]);
+      const ack = () => this.ack(caller, frame.clientMsgId, written.messageId, written.duplicate);
       // A retry is acknowledged with the first id and not pushed again: members got it the first time.
-      if (written.duplicate || !after) return;
-      const { members, prevId } = after;
+      if (written.duplicate) return await ack();
+      const { members, prevId } = await this.afterWrite(frame.roomId, messageId, room);
       const behind = derived && frame.after && !(own.sentThrough && own.sentThrough >= frame.after);
       if (behind && (await this.deps.store.presence.queueAfter(own, frame.after!, frame.clientMsgId))) {
+        // Pushed, and then acked, by the handler of the send it waits for.
         queued = true;
         return;
       }
+      // Relays waited for (ULID ids): pushed means pushed in every region when the ack goes.
       await this.chat.broadcast(
         frame.roomId,
         { type: 'message', message: prevId ? { ...message, prevId } : message },
         members,
         caller.endpoint,
-        ordered,
+        Boolean(derived),
       );
+      await ack();
     } finally {
       // Done even when refused, so that a send queued behind this one is not held.
       if (ordered && !queued) await this.doneAndDrain(own, frame.clientMsgId, caller.endpoint);
@@ -123,7 +119,7 @@ export class SendFlow {
 
   /**
    * Marks the sender's send done and pushes the sends queued behind it, in its order, in one ordered
-   * broadcast per round (docs/protocol.md, Order). A failure is logged: the queued sends are in history,
+   * broadcast per round, acking each once pushed (docs/protocol.md, Order). A failure is logged: the queued sends are in history,
    * and the next message names them in prevId.
    */
   private async doneAndDrain(own: PresenceRecord, clientMsgId: string, endpoint: string): Promise<void> {
@@ -160,10 +156,16 @@ export class SendFlow {
           return { type: 'message', message: prevId ? { ...message, prevId } : message };
         });
         await this.chat.broadcastFrames(own.roomId, frames, presence, endpoint, true);
+        const caller = { connectionId: own.connectionId, endpoint };
+        for (const m of found) await this.ack(caller, m.clientMsgId, m.messageId, false);
       }
     } catch (error) {
       console.error(`pushing the sends queued behind ${clientMsgId} in ${own.roomId} failed:`, error);
     }
+  }
+
+  private ack(caller: Caller, clientMsgId: string, messageId: string, duplicate: boolean): Promise<void> {
+    return this.chat.reply(caller, { type: 'ack', clientMsgId, messageId, duplicate });
   }
 
   /**

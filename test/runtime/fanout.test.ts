@@ -148,7 +148,7 @@ describe('runtime fan-out and relay', () => {
     expect(invoke.invokes.length).toBe(before);
   });
 
-  it('send: a ULID send is 3 requests with Event relays; with more it also records itself pushed and waits for its relays', async () => {
+  it('send: a ULID send is 3 requests, its relays waited for and its ack after its push; with more it also records itself pushed', async () => {
     await connectAndJoin(seoul, 'o-1', 'ola', ['ordered']);
     await connectAndJoin(tokyo, 'o-t', 'oto', ['ordered']);
     const send = async (more: boolean) => {
@@ -173,9 +173,16 @@ describe('runtime fan-out and relay', () => {
     const alone = await send(false);
     expect(alone).toMatchObject({
       used: ['QueryCommand', 'PutItemCommand', 'QueryCommand'],
-      relays: ['Event'],
+      relays: ['RequestResponse'],
       sentThrough: undefined,
     });
+    // The sender's own push, then its ack: an ack says the message is pushed.
+    expect(
+      connections
+        .framesFor('o-1')
+        .slice(-2)
+        .map((f) => f.type),
+    ).toEqual(['message', 'ack']);
     const more = await send(true);
     expect(more).toMatchObject({
       used: ['QueryCommand', 'PutItemCommand', 'QueryCommand', 'UpdateItemCommand'],
@@ -214,6 +221,13 @@ describe('runtime fan-out and relay', () => {
     const pushed = messages('q-2').map((m) => m.message);
     expect(pushed.map((m) => m.text)).toEqual(['first', 'second']);
     expect(pushed[1].prevId).toBe(pushed[0].messageId);
+    // The queued send was acked by the handler that pushed it, after its push.
+    const sender = connections
+      .framesFor('q-1')
+      .map((f) =>
+        f.type === 'ack' ? `ack ${f.clientMsgId}` : f.type === 'message' ? f.message.text : f.type,
+      );
+    expect(sender.slice(-4)).toEqual(['first', `ack ${first}`, 'second', `ack ${second}`]);
     expect((await seoul.store.presence.getPresence('queued', 'seoul', 'q-1'))?.sentThrough).toBe(second);
   });
 

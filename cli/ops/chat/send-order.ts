@@ -1,10 +1,9 @@
 /**
- * One room's sends, kept in the order they were made (docs/protocol.md, Order). The server pushes a send
- * that names another in `after` behind that one only when that one was sent with `more` (it then records
- * its push), so a send goes out at once when nothing is unacked, or when the last send that went out
- * carries `more` (it names that one); otherwise it waits until every send is answered. Sends made in one
- * tick go out together: each but the last carries `more`, each names the one before it. So a lone send
- * costs the server no ordering write, and `after` always names the last send that went out (one chain).
+ * One room's sends, kept in the order they were made (docs/protocol.md, Order). The server acks a send once
+ * it is pushed, so a send made while others are unacked waits for their acks; it then cannot overtake them.
+ * Sends made in one tick go out together instead: each but the last carries `more` (the server then pushes
+ * the next after it) and each names the one before in `after`. So a lone send costs the server no ordering
+ * write, and only sends made together are pipelined.
  */
 
 /** What the next send carries for its order: the send it follows and whether one may follow it. */
@@ -26,7 +25,6 @@ interface InFlight {
 export class SendOrder {
   private readonly waiting: Waiting[] = [];
   private readonly inFlight = new Set<InFlight>();
-  private lastSent: InFlight | undefined;
   private pumpScheduled = false;
 
   /**
@@ -59,17 +57,17 @@ export class SendOrder {
   }
 
   private pump(): void {
+    if (this.inFlight.size > 0) return; // their acks release the rest
+    let previous: InFlight | undefined;
     while (this.waiting.length > 0) {
-      const last = this.inFlight.size > 0 ? this.lastSent : undefined;
-      if (last && !last.more) return; // the answers release the rest
       const next = this.waiting.shift()!;
       const entry: InFlight = { clientMsgId: next.clientMsgId, more: this.waiting.length > 0 };
       this.inFlight.add(entry);
-      this.lastSent = entry;
       const fields: OrderFields = {
-        ...(last && last.clientMsgId < next.clientMsgId ? { after: last.clientMsgId } : {}),
+        ...(previous && previous.clientMsgId < next.clientMsgId ? { after: previous.clientMsgId } : {}),
         ...(entry.more ? { more: true } : {}),
       };
+      previous = entry;
       const settle = () => {
         this.inFlight.delete(entry);
         this.pump();

@@ -116,6 +116,39 @@ describe('ChatClient', { timeout: 90_000 }, () => {
     }
   });
 
+  it('ChatClient: sends made one tick apart without waiting for acks arrive in order in another region', async () => {
+    const room = `cc-t-${Date.now()}`;
+    const fast = await ChatClient.connect({ url: seoul(), token: token('tia'), timeoutMs: 30_000 });
+    const far = await ChatClient.connect({
+      url: sandbox.regions.get('tokyo')?.websocketUrl ?? '',
+      token: token('tom'),
+      timeoutMs: 30_000,
+    });
+    try {
+      await fast.join(room);
+      await far.join(room);
+      const texts: string[] = [];
+      far.onFrame((f) => {
+        if (f.type === 'message' && f.message.roomId === room) texts.push(f.message.text);
+      });
+      // As lines piped into `chatctl chat` come: each in a tick of its own, none waiting for an ack.
+      const sends: Promise<unknown>[] = [];
+      for (let i = 0; i < 12; i++) {
+        sends.push(fast.send(room, `t${i}`));
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all(sends);
+      if (!texts.includes('t11')) {
+        await far.waitFor((f) => f.type === 'message' && f.message.text === 't11', 20_000).catch(() => {});
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(texts).toEqual(Array.from({ length: 12 }, (_, i) => `t${i}`));
+    } finally {
+      await fast.close();
+      await far.close();
+    }
+  });
+
   it('ChatClient: a push whose prevId it has not seen (its relay lost to a fault) is noticed, and the gap is filled from history', async () => {
     const room = `cc-g-${Date.now()}`;
     const na = sandbox.regions.get('na')?.websocketUrl ?? '';

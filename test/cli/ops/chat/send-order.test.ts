@@ -73,12 +73,12 @@ describe('SendOrder', () => {
     ]);
   });
 
-  it('send order: a send made while the last one sent carries more names it at once', async () => {
+  it('send order: a send made while a chain is in flight waits for every ack of it, then starts a chain of its own', async () => {
     const { sent, add } = harness();
     void add('01A');
     void add('01B');
     await tick();
-    // 01B (the last sent, no more) is answered first; 01A (more) is still unacked: a new send waits.
+    // The last of the chain is answered first; the first (more) is still unacked: a new send waits.
     await answer(sent[1]);
     void add('01C');
     await tick();
