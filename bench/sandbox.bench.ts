@@ -72,7 +72,8 @@ type Frame = Record<string, unknown> & { type?: string };
 
 interface Client {
   ws: WebSocket;
-  onFrame?: (frame: Frame) => void;
+  /** Every frame goes to each (a set: waiters come and go in any order). */
+  readonly listeners: Set<(frame: Frame) => void>;
 }
 
 /** What a client sends, as ChatClient (and so `chatctl chat`) does. */
@@ -119,10 +120,10 @@ const cpuMs = (pid: number) => {
 async function connect(url: string, userId: string): Promise<Client> {
   const token = signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET });
   const ws = new WebSocket(`${url}?token=${token}`);
-  const client: Client = { ws };
+  const client: Client = { ws, listeners: new Set() };
   ws.on('message', (data) => {
     const frame = JSON.parse(data.toString()) as Frame;
-    client.onFrame?.(frame);
+    for (const listener of [...client.listeners]) listener(frame);
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -134,15 +135,13 @@ async function connect(url: string, userId: string): Promise<Client> {
 function waitFrame(client: Client, predicate: (frame: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('timed out waiting for a frame')), timeoutMs);
-    const previous = client.onFrame;
-    client.onFrame = (frame) => {
-      previous?.(frame);
-      if (predicate(frame)) {
-        clearTimeout(timer);
-        client.onFrame = previous;
-        resolve(frame);
-      }
+    const listener = (frame: Frame) => {
+      if (!predicate(frame)) return;
+      clearTimeout(timer);
+      client.listeners.delete(listener);
+      resolve(frame);
     };
+    client.listeners.add(listener);
   });
 }
 
@@ -205,11 +204,9 @@ async function sustained(sandbox: SandboxState, ms: number, ids: Ids = 'ulid', b
   let sent = 0;
   let delivered = 0;
   for (const c of clients) {
-    const previous = c.onFrame;
-    c.onFrame = (f) => {
-      previous?.(f);
+    c.listeners.add((f) => {
       if (f.type === 'message') delivered++;
-    };
+    });
   }
   const began = performance.now();
   const until = began + ms;
