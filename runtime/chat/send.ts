@@ -95,7 +95,11 @@ export class SendFlow {
       const ack = () => this.ack(caller, frame.clientMsgId, written.messageId, written.duplicate);
       // A retry is acknowledged with the first id and not pushed again: members got it the first time.
       if (written.duplicate) return await ack();
-      const { members, prevId } = await this.afterWrite(frame.roomId, messageId, room);
+      // An opaque clientMsgId has no order to keep: its ack goes at once, alongside the read after the write.
+      const [{ members, prevId }] = await Promise.all([
+        this.afterWrite(frame.roomId, messageId, room),
+        derived ? undefined : ack(),
+      ]);
       const behind = derived && frame.after && !(own.sentThrough && own.sentThrough >= frame.after);
       if (behind && (await this.deps.store.presence.queueAfter(own, frame.after!, frame.clientMsgId))) {
         // Pushed, and then acked, by the handler of the send it waits for.
@@ -110,7 +114,7 @@ export class SendFlow {
         caller.endpoint,
         Boolean(derived),
       );
-      await ack();
+      if (derived) await ack();
     } finally {
       // Done even when refused, so that a send queued behind this one is not held.
       if (ordered && !queued) await this.doneAndDrain(own, frame.clientMsgId, caller.endpoint);

@@ -61,8 +61,10 @@ async function probe(level: LoadLevel) {
   const out: Record<string, unknown> = {};
   const clientMsgId = cmid();
   await act({ action: 'send', roomId: 'surge', text: `at level ${level}`, clientMsgId });
-  // The sender's ack comes after the push (its own copy of the message, then the ack).
-  out.send = last('lv-amy')?.type === 'ack' && last('lv-bob')?.type === 'message';
+  const acked = connections
+    .framesFor('lv-amy')
+    .some((f) => f.type === 'ack' && f.clientMsgId === clientMsgId);
+  out.send = acked && last('lv-bob')?.type === 'message';
   await act({ action: 'history', roomId: 'surge', limit: 25 });
   const history = last('lv-amy');
   out.history = history?.type === 'history' ? history.messages.length : history;
