@@ -47,6 +47,12 @@ const messages = (id: string) =>
     { type: 'message' }
   >[];
 
+/** One connection's sends to a room in seoul, with the order fields it names. */
+const sender =
+  (connectionId: string, roomId: string) =>
+  (text: string, clientMsgId: string, order: { after?: string; more?: boolean } = {}) =>
+    seoul.app.message(messageEvent(connectionId, { action: 'send', roomId, text, clientMsgId, ...order }));
+
 describe('runtime fan-out and relay', () => {
   it('send: a 410 GoneException deletes exactly the stale connections; the others still get the message', async () => {
     const ids = ['f-1', 'f-2', 'f-3', 'f-4', 'f-5'];
@@ -199,35 +205,20 @@ describe('runtime fan-out and relay', () => {
     const second = nextClientMsgId();
     // Concurrent invocations: the second send's runs first, so it is written, acked and queued behind the
     // first, which is not pushed yet.
-    await seoul.app.message(
-      messageEvent('q-1', {
-        action: 'send',
-        roomId: 'queued',
-        text: 'second',
-        clientMsgId: second,
-        after: first,
-      }),
-    );
+    const send = sender('q-1', 'queued');
+    await send('second', second, { after: first });
     expect(messages('q-2')).toEqual([]);
-    await seoul.app.message(
-      messageEvent('q-1', {
-        action: 'send',
-        roomId: 'queued',
-        text: 'first',
-        clientMsgId: first,
-        more: true,
-      }),
-    );
+    await send('first', first, { more: true });
     const pushed = messages('q-2').map((m) => m.message);
     expect(pushed.map((m) => m.text)).toEqual(['first', 'second']);
     expect(pushed[1].prevId).toBe(pushed[0].messageId);
     // The queued send was acked by the handler that pushed it, after its push.
-    const sender = connections
+    const own = connections
       .framesFor('q-1')
       .map((f) =>
         f.type === 'ack' ? `ack ${f.clientMsgId}` : f.type === 'message' ? f.message.text : f.type,
       );
-    expect(sender.slice(-4)).toEqual(['first', `ack ${first}`, 'second', `ack ${second}`]);
+    expect(own.slice(-4)).toEqual(['first', `ack ${first}`, 'second', `ack ${second}`]);
     expect((await seoul.store.presence.getPresence('queued', 'seoul', 'q-1'))?.sentThrough).toBe(second);
   });
 
@@ -235,10 +226,7 @@ describe('runtime fan-out and relay', () => {
     await connectAndJoin(seoul, 'k-1', 'kai', ['forked']);
     await connectAndJoin(seoul, 'k-2', 'kim', ['forked']);
     const [first, second, third] = [nextClientMsgId(), nextClientMsgId(), nextClientMsgId()];
-    const send = (text: string, clientMsgId: string, order: { after?: string; more?: boolean }) =>
-      seoul.app.message(
-        messageEvent('k-1', { action: 'send', roomId: 'forked', text, clientMsgId, ...order }),
-      );
+    const send = sender('k-1', 'forked');
     // A client that named the newest unacked send: the second was acked before the first, so the third
     // names the first too.
     await send('second', second, { after: first, more: true });
@@ -253,21 +241,12 @@ describe('runtime fan-out and relay', () => {
     await connectAndJoin(seoul, 'l-1', 'lou', ['later']);
     await connectAndJoin(seoul, 'l-2', 'lea', ['later']);
     const [first, second, next] = [nextClientMsgId(), nextClientMsgId(), nextClientMsgId()];
-    await seoul.app.message(
-      messageEvent('l-1', {
-        action: 'send',
-        roomId: 'later',
-        text: 'second',
-        clientMsgId: second,
-        after: first,
-      }),
-    );
+    const send = sender('l-1', 'later');
+    await send('second', second, { after: first });
     // The next burst's first send (sent after this burst's acks, which come before their pushes) is recorded.
     const own = await seoul.store.presence.getPresence('later', 'seoul', 'l-1');
     await seoul.store.presence.doneAndPending(own!, next, []);
-    await seoul.app.message(
-      messageEvent('l-1', { action: 'send', roomId: 'later', text: 'first', clientMsgId: first, more: true }),
-    );
+    await send('first', first, { more: true });
     expect(messages('l-2').map((m) => m.message.text)).toEqual(['first', 'second']);
     const after = await seoul.store.presence.getPresence('later', 'seoul', 'l-1');
     expect(after?.sentThrough).toBe(next);
@@ -278,10 +257,7 @@ describe('runtime fan-out and relay', () => {
     await connectAndJoin(seoul, 'w-1', 'wes', ['waiting']);
     await connectAndJoin(seoul, 'w-2', 'wim', ['waiting']);
     const [first, second, later] = [nextClientMsgId(), nextClientMsgId(), nextClientMsgId()];
-    const send = (text: string, clientMsgId: string, order: { after?: string; more?: boolean }) =>
-      seoul.app.message(
-        messageEvent('w-1', { action: 'send', roomId: 'waiting', text, clientMsgId, ...order }),
-      );
+    const send = sender('w-1', 'waiting');
     await send('second', second, { after: first });
     // The next burst's first send (after this burst's acks, which come before its pushes) pushes at once and
     // records itself; the second still waits for the first.

@@ -17,14 +17,10 @@ interface Waiting {
   readonly transmit: (fields: OrderFields) => Promise<unknown>;
 }
 
-interface InFlight {
-  readonly clientMsgId: string;
-  readonly more: boolean;
-}
-
 export class SendOrder {
   private readonly waiting: Waiting[] = [];
-  private readonly inFlight = new Set<InFlight>();
+  /** Sends out and not answered yet. */
+  private inFlight = 0;
   private pumpScheduled = false;
 
   /**
@@ -51,25 +47,25 @@ export class SendOrder {
     });
   }
 
-  /** Sends made but not sent yet (waiting for an ack without `more`). */
+  /** Sends made but not sent yet (waiting for the acks of those out). */
   get held(): number {
     return this.waiting.length;
   }
 
   private pump(): void {
-    if (this.inFlight.size > 0) return; // their acks release the rest
-    let previous: InFlight | undefined;
+    if (this.inFlight > 0) return; // their acks release the rest
+    let previous: string | undefined;
     while (this.waiting.length > 0) {
       const next = this.waiting.shift()!;
-      const entry: InFlight = { clientMsgId: next.clientMsgId, more: this.waiting.length > 0 };
-      this.inFlight.add(entry);
+      const more = this.waiting.length > 0;
       const fields: OrderFields = {
-        ...(previous && previous.clientMsgId < next.clientMsgId ? { after: previous.clientMsgId } : {}),
-        ...(entry.more ? { more: true } : {}),
+        ...(previous && previous < next.clientMsgId ? { after: previous } : {}),
+        ...(more ? { more: true } : {}),
       };
-      previous = entry;
+      previous = next.clientMsgId;
+      this.inFlight++;
       const settle = () => {
-        this.inFlight.delete(entry);
+        this.inFlight--;
         this.pump();
       };
       next.transmit(fields).then(settle, settle);
