@@ -23,6 +23,7 @@ import { CONSOLE_EVENTS_PATH, CONTROL_PREFIX } from './control-api.js';
 import { BodyTooLargeError, closeServer, listen, readBody, urlHost, writeResponse } from './http.js';
 import type { SandboxService } from './services/service.js';
 import { awsError, detectProtocol, parseCredentialScope } from './wire/aws-wire.js';
+import { PrototypeKeyError, parseJsonRefusingPrototypeKeys } from './wire/keys.js';
 import { checkSignature } from './wire/sigv4.js';
 
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
@@ -152,8 +153,9 @@ function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<Ed
       }
       let parsed: unknown;
       try {
-        parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
-      } catch {
+        parsed = body.length > 0 ? parseJsonRefusingPrototypeKeys(body.toString('utf8')) : undefined;
+      } catch (error) {
+        if (error instanceof PrototypeKeyError) return jsonReply(400, { error: error.message });
         return jsonReply(400, { error: 'body is not JSON' });
       }
       const result = await options.control(request.method, url.pathname.slice(CONTROL_PREFIX.length), parsed);

@@ -91,17 +91,20 @@ export interface UpgradeRequest {
 
 export function connectEvent(api: ApiInfo, conn: ConnectionInfo, request: UpgradeRequest): WebSocketEvent {
   const at = conn.connectedAt;
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Maps first, then own properties (as API Gateway's JSON event has them): a header or query parameter
+  // named __proto__ or constructor is plain data, never an object's prototype.
+  const headerMap = new Map<string, string[]>();
   const raw = request.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i].toLowerCase();
     if (lower === 'connection' || lower === 'upgrade') continue;
-    const name = HEADER_CASE[lower] ?? raw[i];
-    const value = raw[i + 1];
-    headers[name] = headers[name] !== undefined ? `${headers[name]},${value}` : value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    const name = (Object.hasOwn(HEADER_CASE, lower) ? HEADER_CASE[lower] : undefined) ?? raw[i];
+    headerMap.set(name, [...(headerMap.get(name) ?? []), raw[i + 1]]);
   }
+  const headers: Record<string, string> = Object.fromEntries(
+    [...headerMap].map(([name, values]) => [name, values.join(',')]),
+  );
+  const multiValueHeaders: Record<string, string[]> = Object.fromEntries(headerMap);
   headers['X-Amzn-Trace-Id'] ??=
     `Root=1-${Math.floor(at / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
   headers['X-Forwarded-For'] ??= conn.sourceIp;
@@ -110,12 +113,12 @@ export function connectEvent(api: ApiInfo, conn: ConnectionInfo, request: Upgrad
   for (const name of ['X-Amzn-Trace-Id', 'X-Forwarded-For', 'X-Forwarded-Port', 'X-Forwarded-Proto']) {
     multiValueHeaders[name] ??= [headers[name]];
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of request.query) {
-    query[name] = value;
-    multiQuery[name] = [...(multiQuery[name] ?? []), value];
-  }
+  const queryMap = new Map<string, string[]>();
+  for (const [name, value] of request.query) queryMap.set(name, [...(queryMap.get(name) ?? []), value]);
+  const query: Record<string, string> = Object.fromEntries(
+    [...queryMap].map(([name, v]) => [name, v[v.length - 1]]),
+  );
+  const multiQuery: Record<string, string[]> = Object.fromEntries(queryMap);
   const hasQuery = request.query.size > 0;
   return {
     headers,
@@ -185,13 +188,12 @@ export function healthEvent(
   at = Date.now(),
 ): APIGatewayProxyEventV2 {
   const { url } = request;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    // The connection is API Gateway's own, not the client's.
-    if (value !== undefined && name !== 'connection') {
-      headers[name] = Array.isArray(value) ? value.join(',') : value;
-    }
-  }
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(request.headers)
+      // The connection is API Gateway's own, not the client's.
+      .filter(([name, value]) => value !== undefined && name !== 'connection')
+      .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]),
+  );
   headers['x-amzn-trace-id'] ??= traceId(at);
   headers['x-forwarded-for'] ??= request.sourceIp;
   headers['x-forwarded-port'] ??= String(request.port);

@@ -10,6 +10,7 @@ import { createHash, createHmac, type Hash, type Hmac, timingSafeEqual } from 'n
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type CredentialScope, parseCredentialScope } from './aws-wire.js';
+import { nullObject } from './keys.js';
 
 /** Access keys whose secrets everyone knows: chatctl's own, LocalStack's and AWS's documentation example. */
 export const WELL_KNOWN_KEYS: Readonly<Record<string, string>> = {
@@ -204,12 +205,13 @@ async function expectedSignature(
   const claimed = request.headers['x-amz-content-sha256'];
   const bodyHash = createHash('sha256').update(request.body).digest('hex');
   if (typeof claimed === 'string' && claimed !== 'UNSIGNED-PAYLOAD' && claimed !== bodyHash) return undefined;
-  const headers: Record<string, string> = {};
+  // Null-prototype maps: a signed header or query parameter named __proto__ or constructor is plain data.
+  const headers = nullObject<string>();
   for (const name of form.signedHeaders) {
     const value = request.headers[name];
     headers[name] = Array.isArray(value) ? value.join(',') : String(value);
   }
-  const query: Record<string, string | string[]> = {};
+  const query = nullObject<string | string[]>();
   for (const [key, value] of url.searchParams) {
     if (form.expiresIn !== undefined && key.startsWith('X-Amz-') && key !== 'X-Amz-Security-Token') continue;
     const prior = query[key];

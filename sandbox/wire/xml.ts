@@ -88,7 +88,7 @@ export function parseXml(source: string): XmlElement {
       if (!nameMatch) fail('bad element name');
       const name = localName((nameMatch as RegExpExecArray)[0]);
       pos += (nameMatch as RegExpExecArray)[0].length;
-      const attributes: Record<string, string> = {};
+      const attributes = Object.create(null) as Record<string, string>;
       for (;;) {
         while (/\s/.test(source[pos] ?? '')) pos++;
         if (source.startsWith('/>', pos) || source[pos] === '>') break;
@@ -178,7 +178,7 @@ export function renderElement(element: XmlElement, xmlns?: string): string {
 export function cloneElement(element: XmlElement): XmlElement {
   return {
     name: element.name,
-    attributes: { ...element.attributes },
+    attributes: Object.assign(Object.create(null) as Record<string, string>, element.attributes),
     children: element.children.map(cloneElement),
     text: element.text,
   };

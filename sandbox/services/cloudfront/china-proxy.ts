@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
+import { nullObject } from '../../wire/keys.js';
 
 export interface ProxyOrigin {
   /** The origin's domain (sent as Host, as CloudFront does with an all-viewer-except-Host policy). */
@@ -129,7 +130,7 @@ export class ChinaProxy {
         headers: headers.flat() as unknown as Record<string, string>,
       },
       (upstreamRes) => {
-        const responseHeaders: Record<string, string | string[]> = {};
+        const responseHeaders = nullObject<string | string[]>();
         for (const [name, value] of Object.entries(upstreamRes.headers)) {
           if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = value;
         }

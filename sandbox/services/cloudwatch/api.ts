@@ -299,7 +299,7 @@ const putMetricAlarm: Operation = (state, region, input) => {
     invalid('DatapointsToAlarm must be between 1 and EvaluationPeriods.');
   }
   const comparison = str(input, 'ComparisonOperator', true) as string;
-  if (!(comparison in COMPARISONS))
+  if (!Object.hasOwn(COMPARISONS, comparison))
     invalid(`The value ${comparison} for parameter ComparisonOperator is invalid.`);
   const treat = str(input, 'TreatMissingData') ?? 'missing';
   if (!['missing', 'breaching', 'notBreaching', 'ignore'].includes(treat)) {

@@ -33,7 +33,9 @@ export class CloudWatchService implements SandboxService {
     const protocol = protocolOf(request);
     try {
       const decoded = decodeRequest(request);
-      const operation = OPERATIONS[decoded.operation];
+      const operation = Object.hasOwn(OPERATIONS, decoded.operation)
+        ? OPERATIONS[decoded.operation]
+        : undefined;
       if (!operation) {
         throw new CloudWatchError(
           400,

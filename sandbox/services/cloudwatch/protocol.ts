@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { cbor, dateToTag } from '@smithy/core/cbor';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { xmlErrorResponse } from '../../wire/aws-wire.js';
+import { isPrototypeKey, nullObject, PrototypeKeyError, refusePrototypeKeys } from '../../wire/keys.js';
 import { renderDocument, type XmlNode } from '../../wire/xml.js';
 
 export type CloudWatchProtocol = 'json' | 'cbor' | 'query';
@@ -51,6 +52,15 @@ export function protocolOf(request: EdgeRequest): CloudWatchProtocol {
 }
 
 export function decodeRequest(request: EdgeRequest): DecodedRequest {
+  try {
+    return decodeFields(request);
+  } catch (error) {
+    if (error instanceof PrototypeKeyError) invalid(error.message);
+    throw error;
+  }
+}
+
+function decodeFields(request: EdgeRequest): DecodedRequest {
   const protocol = protocolOf(request);
   if (protocol === 'json') {
     const target = String(request.headers['x-amz-target']);
@@ -65,7 +75,11 @@ export function decodeRequest(request: EdgeRequest): DecodedRequest {
     if (!operation) {
       throw new CloudWatchError(404, 'UnknownOperationException', `unknown operation path ${request.path}`);
     }
-    const decoded = request.body.length > 0 ? fromCbor(cbor.deserialize(new Uint8Array(request.body))) : {};
+    const raw: unknown = request.body.length > 0 ? cbor.deserialize(new Uint8Array(request.body)) : {};
+    // The CBOR decoder writes map keys into plain objects: a `__proto__` key has already replaced one's
+    // prototype (no global harm, but the field is gone), so the decoded tree is checked before it is read.
+    refusePrototypeKeys(raw);
+    const decoded = fromCbor(raw);
     return { protocol, operation, input: (decoded ?? {}) as Input };
   }
   const form = new URLSearchParams(request.body.toString('utf8'));
@@ -81,8 +95,10 @@ function parseJson(body: Buffer): Input {
   if (body.length === 0) return {};
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
+    refusePrototypeKeys(parsed);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Input;
-  } catch {
+  } catch (error) {
+    if (error instanceof PrototypeKeyError) throw error;
     // answered below
   }
   throw new CloudWatchError(400, 'SerializationException', 'the request body is not a JSON object');
@@ -102,16 +118,21 @@ function fromCbor(value: unknown): unknown {
 
 /**
  * Query parameters as the JSON shape: `A.member.2.B=x` is `{ A: [_, { B: 'x' }] }`. Scalars stay strings;
- * the operations read numbers, booleans and timestamps through the helpers below, which accept both.
+ * the operations read numbers, booleans and timestamps through the helpers below, which accept both. The
+ * tree is built of null-prototype objects, and a path through `__proto__`, `constructor` or `prototype`
+ * (no CloudWatch parameter) is refused, so no parameter name can reach a prototype.
  */
 export function parseQueryParams(params: URLSearchParams): Input {
-  const root: Record<string, unknown> = {};
+  const root = nullObject<unknown>();
   for (const [key, value] of params) {
     const parts = key.split('.');
-    let node: Record<string, unknown> = root;
+    const bad = parts.find(isPrototypeKey);
+    if (bad !== undefined) throw new PrototypeKeyError(bad);
+    let node = root;
     for (let i = 0; i < parts.length - 1; i++) {
       const part = parts[i];
-      node[part] ??= {};
+      const next = node[part];
+      if (next === null || typeof next !== 'object') node[part] = nullObject<unknown>();
       node = node[part] as Record<string, unknown>;
     }
     node[parts[parts.length - 1]] = value;

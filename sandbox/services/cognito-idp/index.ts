@@ -10,6 +10,7 @@
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import { PrototypeKeyError, parseJsonRefusingPrototypeKeys } from '../../wire/keys.js';
 import type { SandboxService, ServiceFactory } from '../service.js';
 import type { AuthFlow, ClientRecord, PoolRecord, UserRecord } from './model.js';
 import { jwksOf, seconds, tokens } from './tokens.js';
@@ -28,7 +29,7 @@ export function createCognitoIdp(account: string): CognitoIdpService {
     handle: async (request) => {
       const target = String(request.headers['x-amz-target'] ?? '');
       const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-      const run = OPERATIONS[operation];
+      const run = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
       if (!run) {
         return error(
           400,
@@ -38,8 +39,12 @@ export function createCognitoIdp(account: string): CognitoIdpService {
       }
       let input: Record<string, unknown>;
       try {
-        input = JSON.parse(request.body.toString('utf8') || '{}') as Record<string, unknown>;
-      } catch {
+        input = parseJsonRefusingPrototypeKeys(request.body.toString('utf8') || '{}') as Record<
+          string,
+          unknown
+        >;
+      } catch (thrown) {
+        if (thrown instanceof PrototypeKeyError) return error(400, 'SerializationException', thrown.message);
         return error(400, 'SerializationException', 'the body is not valid JSON');
       }
       try {

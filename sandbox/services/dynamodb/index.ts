@@ -7,6 +7,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { awsError, rewriteAccessKey } from '../../wire/aws-wire.js';
+import { nullObject } from '../../wire/keys.js';
 import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
 
 /** Operations that may change items, so put a record in the table's stream. */
@@ -24,7 +25,7 @@ const WRITES = new Set([
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 function forward(endpoint: URL, request: EdgeRequest, instanceId: string): Promise<EdgeResponse> {
-  const headers: Record<string, string> = {};
+  const headers = nullObject<string>();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || name === 'host' || name === 'connection' || name === 'content-length')
       continue;
@@ -47,7 +48,7 @@ function forward(endpoint: URL, request: EdgeRequest, instanceId: string): Promi
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          const out: Record<string, string> = {};
+          const out = nullObject<string>();
           for (const [name, value] of Object.entries(res.headers)) {
             if (value === undefined || name === 'content-length' || name === 'connection') continue;
             if (name === 'transfer-encoding' || name === 'keep-alive') continue;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
+import { PrototypeKeyError, parseJsonRefusingPrototypeKeys } from '../../wire/keys.js';
 import type { ServiceFactory } from '../service.js';
 
 /** The version of the bootstrap template the CDK toolkit in this project ships. */
@@ -50,8 +51,9 @@ async function getParameter(request: EdgeRequest, options: SsmServiceOptions): P
   }
   let name: unknown;
   try {
-    name = (JSON.parse(request.body.toString('utf8') || '{}') as { Name?: unknown }).Name;
-  } catch {
+    name = (parseJsonRefusingPrototypeKeys(request.body.toString('utf8') || '{}') as { Name?: unknown }).Name;
+  } catch (thrown) {
+    if (thrown instanceof PrototypeKeyError) return error(400, 'SerializationException', thrown.message);
     return error(400, 'SerializationException', 'the body is not valid JSON');
   }
   if (typeof name !== 'string' || name.length === 0) {
