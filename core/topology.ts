@@ -160,6 +160,26 @@ export const topologySchema = z
         .regex(USER_POOL_ID, 'a Cognito user pool id, <region>_<id> (e.g. ap-northeast-2_AbCdEfGhI)')
         .optional(),
       userPoolClientId: z.string().optional(),
+      /**
+       * Where Cognito's hosted sign-in may send users back (auth code with PKCE only, scope openid). Unset: the
+       * chat's app client has no OAuth at all (clients sign in with SRP through the API).
+       */
+      callbackUrls: z
+        .array(
+          z
+            .url({ message: 'an https:// URL, or http://localhost for development' })
+            .refine((url) => /^https:\/\//.test(url) || /^http:\/\/localhost(:\d+)?(\/|$)/.test(url), {
+              message: 'an https:// URL, or http://localhost for development (Cognito allows no other http)',
+            }),
+        )
+        .min(1, 'at least one URL, or leave the field out for no OAuth')
+        .max(100, 'Cognito takes at most 100 callback URLs')
+        .optional(),
+      /**
+       * Compatibility switch: $connect also accepts the token as ?token= in the URL, where logs record it. Off
+       * in new topologies; clients send it in the Sec-WebSocket-Protocol header (docs/protocol.md).
+       */
+      tokenInQuery: z.boolean().optional(),
     }),
     analytics: z.strictObject({ enabled: z.boolean() }),
     paging: pagingSchema.optional(),
@@ -264,7 +284,7 @@ export function defaultTopology(options: { target?: 'sandbox' | 'aws' } = {}): T
     healthCheck: { intervalSeconds: 10, failureThreshold: 3 },
     minHealthyRegions: 1,
     lanes: { send: 200, relay: 100, connect: 100, join: 50, history: 25, react: 25 },
-    auth: { mode: 'dev' },
+    auth: { mode: 'dev', tokenInQuery: false },
     analytics: { enabled: false },
     replication: { lagThresholdMs: 2000 },
     sandbox: { port: 4566, healthCheckIntervalSeconds: 1, failureThreshold: 2 },

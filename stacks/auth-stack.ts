@@ -12,9 +12,11 @@ import {
   FeaturePlan,
   type IUserPool,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
+  type UserPoolClientOptions,
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import { names } from '../core/names.js';
@@ -24,6 +26,25 @@ import { CanaryAuth } from './canary-auth.js';
 import type { HandlerCode } from './chat-function.js';
 import type { StackAuth } from './runtime-environment.js';
 import { StackPropsError, validateTopology } from './validate.js';
+
+/**
+ * The chat's app client allows only what the chat uses: SRP sign-in through the API and, when the topology
+ * names callback URLs, Cognito's hosted sign-in by authorization code (the client has no secret, so it sends a
+ * PKCE code challenge) with the one scope a chat identity needs, openid (the token's sub). Never the implicit
+ * grant (tokens in a URL fragment, legacy) and never CDK's defaults (both grants, https://example.com, every
+ * scope including aws.cognito.signin.user.admin). Without callback URLs it has no OAuth at all.
+ */
+export function chatClientOAuth(topology: Topology): Pick<UserPoolClientOptions, 'oAuth' | 'disableOAuth'> {
+  const callbackUrls = topology.auth.callbackUrls;
+  if (!callbackUrls?.length) return { disableOAuth: true };
+  return {
+    oAuth: {
+      flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+      scopes: [OAuthScope.OPENID],
+      callbackUrls: [...callbackUrls],
+    },
+  };
+}
 
 export interface AuthStackProps extends StackProps {
   readonly topology: Topology;
@@ -69,6 +90,7 @@ export class AuthStack extends Stack {
         userPoolClientName: `${topology.app}-chat`,
         authFlows: { userSrp: true },
         generateSecret: false,
+        ...chatClientOAuth(topology),
         idTokenValidity: Duration.hours(1),
         accessTokenValidity: Duration.hours(1),
         refreshTokenValidity: Duration.days(30),

@@ -40,6 +40,7 @@ import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { names, WEBSOCKET_STAGE } from '../core/names.js';
 import type { Route } from '../core/protocol.js';
+import { HEALTH_THROTTLE, STAGE_THROTTLE } from '../core/routing-health.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import { ChatCanary } from './canary.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
@@ -64,9 +65,8 @@ export const WEBSOCKET_ROUTES = [
 ] as const satisfies readonly (readonly [Route, string])[];
 export type WebSocketRoute = (typeof WEBSOCKET_ROUTES)[number][0];
 
-/** Stage throttling (steady requests per second and burst) for the WebSocket and health APIs. */
-export const STAGE_THROTTLE = { rateLimit: 2000, burstLimit: 1000 } as const;
-export const HEALTH_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+/** Stage throttling (steady requests per second and burst) for the WebSocket and health APIs (the sandbox's too). */
+export { HEALTH_THROTTLE, STAGE_THROTTLE } from '../core/routing-health.js';
 
 /** The data-plane actions the handlers use; never `dynamodb:*`. */
 export const TABLE_ACTIONS = [
@@ -237,6 +237,11 @@ export class RegionStack extends Stack {
     const apiGatewayAccount = new CfnAccount(this, 'ApiGatewayAccount', {
       cloudWatchRoleArn: apiGatewayLogsRole.roleArn,
     });
+    // API Gateway checks the role the moment the setting is made, and IAM takes seconds to propagate a new role:
+    // the GetAtt alone lets CloudFormation set it right after the role exists (the known failure "The role ARN
+    // does not have required permissions"). Waiting for the chat functions, whose creation starts only after
+    // their own roles and policies and takes longer, gives the role that time without a custom resource.
+    apiGatewayAccount.node.addDependency(functions.connect.function, functions.health.function);
     this.webSocketStage = new WebSocketStage(this, 'ChatStage', {
       webSocketApi: this.webSocketApi,
       stageName: WEBSOCKET_STAGE,
@@ -275,13 +280,19 @@ export class RegionStack extends Stack {
       reason:
         'GET /health is probed by Route 53 health checkers, which cannot sign requests; it returns status only, no chat data, and its stage is throttled',
     });
-    new HttpStage(this, 'HealthStage', {
+    const healthStage = new HttpStage(this, 'HealthStage', {
       httpApi: this.healthApi,
       stageName: '$default',
       autoDeploy: true,
       throttle: { ...HEALTH_THROTTLE },
       accessLogSettings: { destination: new LogGroupLogDestination(healthLogs) },
-      domainMapping: { domainName: this.healthDomain },
+    });
+    // A mapping of its own with a fixed id: the stage's domainMapping option names it after the mapping key,
+    // which is empty here (an id with "undefined" in it, replaced if the key ever changed).
+    new ApiMapping(this, 'HealthMapping', {
+      api: this.healthApi,
+      domainName: this.healthDomain,
+      stage: healthStage,
     });
 
     // Least privilege. Every chat function: the table's replica in this region (it has no indexes).
