@@ -29,6 +29,22 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/** Moves the sandbox's ports without a chatctl.json (0: any free ports), e.g. for a test beside a running sandbox. */
+export const SANDBOX_PORT_ENV = 'CHATCTL_SANDBOX_PORT';
+
+function withSandboxPortFromEnv(topology: Topology): Topology {
+  const value = process.env[SANDBOX_PORT_ENV];
+  if (value === undefined || value === '') return topology;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UserError(`${SANDBOX_PORT_ENV}=${value} is not a port`, {
+      hint: `set it to 0-65535 (0: any free ports), or unset it for sandbox.port of chatctl.json`,
+      exitCode: EXIT.usage,
+    });
+  }
+  return { ...topology, sandbox: { ...topology.sandbox, port } };
+}
+
 /**
  * Usage: `export default class RegionList extends ChatctlCommand<typeof RegionList, RegionListResult>`;
  * `this.flags` and `this.args` are typed from the subclass's static flags and args.
@@ -115,7 +131,7 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
         hint: 'fix --config (or CHATCTL_CONFIG), or write it with: chatctl init --config <path>',
       });
     }
-    const topology = await loadTopology(location.path, { allowMissing: true });
+    const topology = withSandboxPortFromEnv(await loadTopology(location.path, { allowMissing: true }));
     const effective = this.flags.target ? { ...topology, target: this.flags.target } : topology;
     if (!location.exists && effective.target === 'aws') {
       throw new UserError(`no topology at ${location.path}: AWS needs your account, domain and hosted zone`, {

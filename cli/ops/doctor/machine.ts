@@ -67,6 +67,7 @@ export async function portsCheck(topology: Topology, running?: SandboxState): Pr
       `in use by the running sandbox (pid ${running.pid}, edge ${running.edge})`,
     );
   }
+  if (edge === 0) return check('ports', 'Ports', 'ok', 'any free ports (sandbox.port 0)');
   if (!(await portFree(edge))) {
     return check(
       'ports',

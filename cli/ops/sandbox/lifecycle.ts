@@ -107,6 +107,8 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
   const cwd = options.cwd ?? process.cwd();
   const statePath = sandboxStatePath(cwd);
   for (const note of await ensureNoSandbox(statePath)) options.onNote?.(note);
+  // The log is opened in it before sandbox.json is written; private to this user (it holds the secret).
+  await mkdir(stateDir(cwd), { recursive: true, mode: 0o700 });
   const [{ start }, { consoleDrills }] = await Promise.all([
     import('../../../sandbox/index.js'),
     import('../drill/console.js'),
