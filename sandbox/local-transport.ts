@@ -4,7 +4,8 @@
  * of writing it to a loopback socket. The SDK clients are unmodified and run every middleware (serialise,
  * sign, retry, parse errors into GoneException and the rest); only the socket is skipped. On a small machine
  * a loopback HTTP exchange costs more CPU than the SDK call itself, and a chat message is a dozen of them.
- * Clients outside the sandbox process always come through the ports.
+ * Clients outside the sandbox process always come through the ports. The SDK's abort signal and a
+ * request's `requestTimeout` end the caller's wait as they end a socket's: a slow region is as slow here.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AwsRequestHandler } from '../runtime/app.js';
@@ -57,6 +58,58 @@ async function bodyOf(body: unknown): Promise<Buffer> {
   throw new TypeError('the in-process transport cannot send this request body');
 }
 
+/** What the SDK passes with each request: its abort signal and a per-request timeout, if set. */
+interface HandlerOptions {
+  readonly abortSignal?: AbortSignal | { readonly aborted: boolean; onabort?: unknown };
+  readonly requestTimeout?: number;
+}
+
+/** As Node's HTTP handler rejects an aborted request (its buildAbortError): an AbortError. */
+function abortError(signal: HandlerOptions['abortSignal']): Error {
+  const reason = (signal as { reason?: unknown } | undefined)?.reason;
+  if (reason && !(reason instanceof Error))
+    return Object.assign(new Error(String(reason)), { name: 'AbortError' });
+  const error = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+  if (reason) (error as { cause?: unknown }).cause = reason;
+  return error;
+}
+
+/**
+ * As Node's HTTP handler rejects a request past its requestTimeout when it throws on one (the runtime's
+ * clients set throwOnRequestTimeout): a TimeoutError, which the SDK retries.
+ */
+function timeoutError(ms: number): Error {
+  return Object.assign(new Error(`Connection timed out after ${ms} ms`), {
+    name: 'TimeoutError',
+    code: 'ETIMEDOUT',
+  });
+}
+
+/**
+ * Settles with `work`, or rejects once the caller's signal aborts or its timeout passes, as a socket does:
+ * the server side keeps going (an HTTP request already sent is handled), only the caller stops waiting.
+ */
+function bounded<T>(work: Promise<T>, options: HandlerOptions): Promise<T> {
+  const signal = options.abortSignal;
+  const timeoutMs = options.requestTimeout ?? 0;
+  if (!signal && !(timeoutMs > 0)) return work;
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => finish(() => reject(abortError(signal)));
+    const finish = (settle: () => void) => {
+      if (timer) clearTimeout(timer);
+      if (signal && 'removeEventListener' in signal) signal.removeEventListener('abort', onAbort);
+      settle();
+    };
+    if (timeoutMs > 0) timer = setTimeout(() => finish(() => reject(timeoutError(timeoutMs))), timeoutMs);
+    if (signal && 'addEventListener' in signal) signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    );
+  });
+}
+
 function connectionRefused(host: string): Error {
   return Object.assign(new Error(`connect ECONNREFUSED ${host}`), { code: 'ECONNREFUSED', name: 'Error' });
 }
@@ -77,13 +130,19 @@ export class LocalTransport {
   /** The SDK `requestHandler` for the runtime's clients. */
   readonly requestHandler = {
     metadata: { handlerProtocol: 'http/1.1' },
-    handle: (request: SdkRequest) => this.handle(request),
+    handle: (request: SdkRequest, options: HandlerOptions = {}) => this.handle(request, options),
+    // Shared by every client of the sandbox: a client's own timeouts come with each request (handle's options).
     updateHttpClientConfig: () => {},
     httpHandlerConfigs: () => ({}),
     destroy: () => {},
   } as unknown as AwsRequestHandler;
 
-  private async handle(request: SdkRequest): Promise<{ response: SdkResponse }> {
+  private async handle(request: SdkRequest, options: HandlerOptions): Promise<{ response: SdkResponse }> {
+    if (options.abortSignal?.aborted) throw abortError(options.abortSignal);
+    return bounded(this.exchange(request), options);
+  }
+
+  private async exchange(request: SdkRequest): Promise<{ response: SdkResponse }> {
     const host = `${request.hostname}:${request.port ?? 80}`;
     const local = request.hostname === '127.0.0.1' || request.hostname === 'localhost';
     const dispatch = local ? this.routes.get(request.port ?? 80) : undefined;

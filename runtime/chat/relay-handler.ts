@@ -3,6 +3,7 @@
  * room; or a join recorded in another region, recorded here too (presence and this region's epoch) before
  * it answers with this replica's newest messages (docs/protocol.md, Joins).
  */
+import { ID_PATTERN } from '../../core/message-id.js';
 import { LIMITS, type ServerFrame } from '../../core/protocol.js';
 import type { RuntimeConfig } from '../config.js';
 import type { PostTarget } from '../notify/connections.js';
@@ -82,6 +83,13 @@ export class RelayHandler {
     const { roomId, frame } = payload;
     if (typeof roomId !== 'string' || !LIMITS.roomIdPattern.test(roomId))
       return bad('roomId is missing or invalid');
+    if (typeof payload.lookup === 'object' && payload.lookup !== null) {
+      const { messageId } = payload.lookup;
+      if (typeof messageId !== 'string' || !ID_PATTERN.test(messageId))
+        return bad('lookup.messageId is invalid');
+      const found = await this.deps.store.messages.getMessage(roomId, messageId, true);
+      return { ok: true, region, found: found !== undefined };
+    }
     if (typeof payload.join === 'object' && payload.join !== null) {
       const problem = joinProblem(payload.join, payload.originRegion);
       return problem ? bad(problem) : this.join(roomId, payload.originRegion!, payload.join);
@@ -93,50 +101,63 @@ export class RelayHandler {
       const problems = payload.frames.map((f) => frameProblem(roomId, f, f?.type === 'message'));
       const problem = problems.find((p) => p !== undefined);
       if (problem) return bad(problem);
-      const totals = { ok: true, region, duplicate: false, delivered: 0, gone: 0, failed: 0 };
-      // One after another: they are one sender's messages in its order.
-      for (const f of payload.frames as Extract<ServerFrame, { type: 'message' }>[]) {
-        const result = await this.deliver(roomId, f, `m-${f.message.messageId}`);
-        totals.delivered += result.delivered ?? 0;
-        totals.gone += result.gone ?? 0;
-        totals.failed += result.failed ?? 0;
-      }
-      return totals;
+      const frames = payload.frames as Extract<ServerFrame, { type: 'message' }>[];
+      return this.deliver(
+        roomId,
+        frames.map((f) => ({ frame: f, relayId: `m-${f.message.messageId}` })),
+      );
     }
     const problem = frameProblem(roomId, frame, false);
     if (problem || !frame) return bad(problem ?? 'frame is missing');
     const relayId =
       payload.relayId ?? (frame.type === 'message' ? `m-${frame.message?.messageId}` : undefined);
     if (typeof relayId !== 'string' || !RELAY_ID.test(relayId)) return bad('relayId is missing or invalid');
-    return this.deliver(roomId, frame, relayId);
+    return this.deliver(roomId, [{ frame, relayId }]);
   }
 
-  /** Posts one relayed frame to this region's members in the room, once however often it is relayed. */
-  private async deliver(roomId: string, frame: ServerFrame, relayId: string): Promise<RelayResult> {
+  /**
+   * Posts relayed frames, in order, to this region's members in the room, each once however often it is
+   * relayed: the markers are claimed at once and the presence is read once for them all, so that a sender's
+   * queued sends cost one round of reads, not one per frame.
+   */
+  private async deliver(
+    roomId: string,
+    frames: readonly { frame: ServerFrame; relayId: string }[],
+  ): Promise<RelayResult> {
     const region = this.region;
-    if (!(await this.deps.store.claimRelay(roomId, region, relayId))) {
-      return { ok: true, region, duplicate: true, delivered: 0, gone: 0, failed: 0 };
-    }
+    const claims = await Promise.all(
+      frames.map((f) => this.deps.store.claimRelay(roomId, region, f.relayId)),
+    );
+    const claimed = frames.filter((_, i) => claims[i]);
+    if (claimed.length === 0) return { ok: true, region, duplicate: true, delivered: 0, gone: 0, failed: 0 };
+    let posted = 0;
     try {
       const { presence } = await this.deps.store.presence.listPresence(roomId, region);
-      const data = JSON.stringify(frame);
       const targets = presence
         .map((p) => postTarget(this.deps.config, p))
         .filter((t): t is PostTarget => t !== undefined);
-      const fan = await this.deps.poster.fanOut(targets, data, async (t) => {
-        await this.deps.store.presence.deleteConnection(region, t.connectionId, roomId);
-      });
-      return {
-        ok: true,
-        region,
-        duplicate: false,
-        delivered: fan.delivered,
-        gone: fan.gone.length,
-        failed: fan.failed.length,
-      };
+      const totals = { ok: true, region, duplicate: false, delivered: 0, gone: 0, failed: 0 };
+      const gone = new Set<string>();
+      // One after another: they are one sender's messages in its order.
+      for (const { frame } of claimed) {
+        const live = targets.filter((t) => !gone.has(t.connectionId));
+        const fan = await this.deps.poster.fanOut(live, JSON.stringify(frame), async (t) => {
+          await this.deps.store.presence.deleteConnection(region, t.connectionId, roomId);
+        });
+        for (const id of fan.gone) gone.add(id);
+        posted++;
+        totals.delivered += fan.delivered;
+        totals.gone += fan.gone.length;
+        totals.failed += fan.failed.length;
+      }
+      return totals;
     } catch (error) {
-      // Let Lambda's retry of this event deliver it: the marker must not block that retry.
-      await this.deps.store.releaseRelay(roomId, region, relayId).catch(() => {});
+      // Let Lambda's retry of this event deliver what was not posted: those markers must not block it.
+      await Promise.all(
+        claimed
+          .slice(posted)
+          .map((f) => this.deps.store.releaseRelay(roomId, region, f.relayId).catch(() => {})),
+      );
       throw error;
     }
   }

@@ -12,9 +12,6 @@ import { newId } from '../util.js';
 import type { Caller, ChatService, ChatServiceDeps } from './service.js';
 import { FrameError } from './validate.js';
 
-/** How long an ordered push waits for each other region to post it. */
-export const ORDERED_RELAY_TIMEOUT_MS = 3000;
-
 /** Re-deriving the id of a send already accepted: its own time is in the window. */
 const NO_WINDOW = { aheadMs: 0, behindMs: 0 };
 
@@ -52,7 +49,10 @@ export class SendFlow {
 
   constructor(
     private readonly deps: ChatServiceDeps,
-    private readonly chat: Pick<ChatService, 'reply' | 'broadcast' | 'broadcastFrames'>,
+    private readonly chat: Pick<
+      ChatService,
+      'reply' | 'broadcast' | 'broadcastFrames' | 'relayLater' | 'knownMessage'
+    >,
   ) {
     this.region = deps.config.regionKey;
     this.regionsBelow = Object.keys(deps.config.relayTargets).filter((k) => k < this.region).length;
@@ -71,7 +71,12 @@ export class SendFlow {
     const ordered = Boolean(derived) && frame.more === true;
     let queued = false;
     try {
-      if (frame.parentId && !(await this.deps.store.messages.getMessage(frame.roomId, frame.parentId))) {
+      const parentId = frame.parentId;
+      if (
+        parentId &&
+        !(await this.deps.store.messages.getMessage(frame.roomId, parentId)) &&
+        !(await this.chat.knownMessage(frame.roomId, parentId))
+      ) {
         throw new FrameError(
           'NOT_FOUND',
           `parentId ${frame.parentId} is not a message of room ${frame.roomId}`,
@@ -107,7 +112,7 @@ export class SendFlow {
         return;
       }
       // Relays waited for (ULID ids): pushed means pushed in every region when the ack goes.
-      await this.chat.broadcast(
+      const pushed = await this.chat.broadcast(
         frame.roomId,
         { type: 'message', message: prevId ? { ...message, prevId } : message },
         members,
@@ -115,6 +120,7 @@ export class SendFlow {
         Boolean(derived),
       );
       if (derived) await ack();
+      await this.chat.relayLater(pushed);
     } finally {
       // Done even when refused, so that a send queued behind this one is not held.
       if (ordered && !queued) await this.doneAndDrain(own, frame.clientMsgId, caller.endpoint);
@@ -159,9 +165,10 @@ export class SendFlow {
           const prevId = prevIds.get(message.messageId);
           return { type: 'message', message: prevId ? { ...message, prevId } : message };
         });
-        await this.chat.broadcastFrames(own.roomId, frames, presence, endpoint, true);
+        const pushed = await this.chat.broadcastFrames(own.roomId, frames, presence, endpoint, true);
         const caller = { connectionId: own.connectionId, endpoint };
         for (const m of found) await this.ack(caller, m.clientMsgId, m.messageId, false);
+        await this.chat.relayLater(pushed);
       }
     } catch (error) {
       console.error(`pushing the sends queued behind ${clientMsgId} in ${own.roomId} failed:`, error);

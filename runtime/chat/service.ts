@@ -3,8 +3,10 @@ import type { RuntimeConfig } from '../config.js';
 import type { ConnectionPoster, FanOutResult, PostTarget } from '../notify/connections.js';
 import {
   invokeJoinRelays,
+  invokeLookups,
   invokeRelays,
   type LambdaClientFactory,
+  RELAY_BUDGET,
   type RelayInvokeResult,
   type RelayPayload,
   type RelayResult,
@@ -14,7 +16,7 @@ import { type LoadLevelCache, retryAfterMs, SHEDDING } from '../store/load-level
 import { newId } from '../util.js';
 import { mergePages } from './pages.js';
 import { postTarget, RelayHandler } from './relay-handler.js';
-import { ORDERED_RELAY_TIMEOUT_MS, SendFlow } from './send.js';
+import { SendFlow } from './send.js';
 import { encodeCursor, FrameError, parseFrame } from './validate.js';
 
 /** The connection a frame came from, and the @connections endpoint that reaches it. */
@@ -25,6 +27,8 @@ export interface Caller {
 
 export interface BroadcastResult extends FanOutResult {
   readonly relayed: readonly RelayInvokeResult[];
+  /** An ordered push some regions did not answer within its budget: relayLater hands it to their async queue. */
+  readonly missed?: { readonly regions: readonly string[]; readonly payload: RelayPayload };
 }
 
 export interface ChatServiceDeps {
@@ -35,9 +39,6 @@ export interface ChatServiceDeps {
   readonly loadLevel: LoadLevelCache;
   readonly now: () => number;
 }
-
-/** How long a join waits for each other region to record it. */
-const JOIN_RELAY_TIMEOUT_MS = 3000;
 
 const REACT_REFUSALS: Record<Exclude<ReactOutcome, 'ok' | 'no-message'>, string> = {
   'emoji-cap': `a message takes at most ${LIMITS.reactionEmojiPerMessage} distinct emoji`,
@@ -149,6 +150,7 @@ export class ChatService {
       relayId: first.type === 'message' ? `m-${first.message.messageId}` : `f-${newId(this.deps.now())}`,
       roomId,
       originRegion: this.region,
+      sentAt: this.deps.now(),
       ...(sendable.length === 1 ? { frame: first } : { frames: sendable }),
       ...(sendable.length === 1 && first.type === 'message' ? { message: first.message } : {}),
     };
@@ -169,11 +171,23 @@ export class ChatService {
       remote.size > 0
         ? invokeRelays(this.deps.lambda, this.deps.config.relayTargets, [...remote].sort(), payload, {
             wait: ordered,
-            timeoutMs: ORDERED_RELAY_TIMEOUT_MS,
           })
         : Promise.resolve([]),
     ]);
-    return { ...fan, relayed };
+    const missed = ordered ? relayed.filter((r) => !r.ok).map((r) => r.region) : [];
+    return { ...fan, relayed, ...(missed.length > 0 ? { missed: { regions: missed, payload } } : {}) };
+  }
+
+  /**
+   * After the ack: an ordered push that a region did not answer within its budget (slow, throttled, failing)
+   * is handed to that region's async queue (InvocationType Event), which Lambda retries up to the relay's
+   * age limit. The first attempt may still land late; the receiving region's relay marker posts it once.
+   * What this misses too, gap fill brings (docs/protocol.md, Budgets).
+   */
+  async relayLater(result: BroadcastResult): Promise<void> {
+    if (!result.missed) return;
+    const { regions, payload } = result.missed;
+    await invokeRelays(this.deps.lambda, this.deps.config.relayTargets, regions, payload);
   }
 
   /** Handles one MESSAGE frame; every outcome, errors included, is posted to the caller. */
@@ -275,7 +289,7 @@ export class ChatService {
                 expiresAt: presence.expiresAt ?? 0,
               },
             },
-            JOIN_RELAY_TIMEOUT_MS,
+            RELAY_BUDGET.joinMs,
           )
         : Promise.resolve([]),
     ]);
@@ -314,7 +328,10 @@ export class ChatService {
   private async react(caller: Caller, roomId: string, messageId: string, emoji: string, add: boolean) {
     await this.shed('react', SHEDDING.reactions);
     const me = await this.member(roomId, caller, 'react');
-    const outcome = await this.deps.store.reactions.react(roomId, messageId, emoji, me.userId, add);
+    const react = (known: boolean) =>
+      this.deps.store.reactions.react(roomId, messageId, emoji, me.userId, add, known);
+    let outcome = await react(false);
+    if (outcome === 'no-message' && (await this.knownMessage(roomId, messageId))) outcome = await react(true);
     if (outcome === 'no-message') {
       throw new FrameError('NOT_FOUND', `message ${messageId} is not in room ${roomId}`, 'react');
     }
@@ -335,6 +352,24 @@ export class ChatService {
     await this.deps.store.putNotice(notice);
     const { presence } = await this.deps.store.presence.listPresence(roomId);
     await this.broadcast(roomId, { type: 'notice', notice }, presence, caller.endpoint);
+  }
+
+  /**
+   * Whether `messageId`, missing from this replica, is a message of the room all the same: one that was
+   * relayed here before its item replicated (the relay's marker of its push, written only by this region's
+   * relay on another region's Invoke), else one another region's replica holds (asked through the relay,
+   * within the push budget). docs/protocol.md, Replies and reactions before replication.
+   */
+  async knownMessage(roomId: string, messageId: string): Promise<boolean> {
+    if (await this.deps.store.relayed(roomId, this.region, `m-${messageId}`)) return true;
+    const targets = this.deps.config.relayTargets;
+    if (Object.keys(targets).length === 0) return false;
+    return invokeLookups(
+      this.deps.lambda,
+      targets,
+      { roomId, originRegion: this.region, lookup: { messageId } },
+      RELAY_BUDGET.pushMs,
+    );
   }
 
   /** A frame or a join relayed from another region (relay-handler.ts). */

@@ -22,6 +22,8 @@ export interface RelayPayload {
   readonly relayId?: string;
   readonly roomId?: string;
   readonly originRegion?: string;
+  /** When the origin broadcast it (epoch ms): a relay older than the relay's age limit is dropped. */
+  readonly sentAt?: number;
   readonly frame?: ServerFrame;
   /** Several message frames of one sender, posted in this order (a sender's queued sends). */
   readonly frames?: readonly ServerFrame[];
@@ -30,6 +32,8 @@ export interface RelayPayload {
   /** Health probe: validate and answer without delivering anything. */
   readonly dryRun?: boolean;
   readonly join?: RelayedJoin;
+  /** Does this region's replica hold message `messageId` of the room (a reply or reaction elsewhere)? */
+  readonly lookup?: { readonly messageId: string };
 }
 
 export interface RelayResult {
@@ -42,6 +46,10 @@ export interface RelayResult {
   readonly gone?: number;
   readonly failed?: number;
   readonly error?: string;
+  /** For a lookup: whether the receiving region's replica holds the message. */
+  readonly found?: boolean;
+  /** A frame older than the relay's age limit, dropped (clients recover it by gap fill). */
+  readonly dropped?: boolean;
   /** For a join: the receiving region's newest messages (one history page), oldest first. */
   readonly messages?: ChatMessage[];
 }
@@ -51,6 +59,25 @@ export interface RelayInvokeResult {
   readonly ok: boolean;
   readonly error?: string;
 }
+
+/**
+ * What a call to another region may cost (docs/protocol.md, Budgets): no region waits on another beyond
+ * these. The whole call, retries included, is bounded by an abort signal; each attempt by a request timeout;
+ * a connection by the connect timeout. What misses its budget is delivered later (the relay's async retry,
+ * or gap fill), never lost, never posted twice (the receiving region's relay marker).
+ */
+export const RELAY_BUDGET = {
+  /** A TCP connect to another region's Lambda endpoint: a round trip across the Pacific with slack. */
+  connectMs: 600,
+  /** A send's push to each other region: its ack waits at most this long on a remote region. */
+  pushMs: 1000,
+  /** An async relay (reactions, notices, a push that missed its budget): Lambda's 202, not the delivery. */
+  eventMs: 1000,
+  /** A join's relay to each other region (they run at once: a join waits at most this long on them). */
+  joinMs: 3000,
+  /** Attempts per Invoke: one retry, for a throttle or a refused connection, still within the budget. */
+  maxAttempts: 2,
+} as const;
 
 export type LambdaClientFactory = (awsRegion: string) => LambdaClient | Promise<LambdaClient>;
 
@@ -75,9 +102,15 @@ export function defaultLambdaFactory(clientConfig: {
         region: awsRegion,
         cacheMiddleware: true,
         logger: SDK_LOGGER,
+        maxAttempts: RELAY_BUDGET.maxAttempts,
+        // The SDK's defaults are no connect timeout and a request timeout that only warns.
+        requestHandler: clientConfig.requestHandler ?? {
+          connectionTimeout: RELAY_BUDGET.connectMs,
+          requestTimeout: RELAY_BUDGET.joinMs,
+          throwOnRequestTimeout: true,
+        },
         ...(clientConfig.endpoint ? { endpoint: clientConfig.endpoint } : {}),
         ...(clientConfig.credentials ? { credentials: clientConfig.credentials } : {}),
-        ...(clientConfig.requestHandler ? { requestHandler: clientConfig.requestHandler } : {}),
       });
       clients.set(awsRegion, client);
     }
@@ -85,17 +118,23 @@ export function defaultLambdaFactory(clientConfig: {
   };
 }
 
+/** The send options of an Invoke within `budgetMs`: the whole call and each attempt are bounded. */
+const within = (budgetMs: number) => ({
+  abortSignal: AbortSignal.timeout(budgetMs),
+  requestTimeout: budgetMs,
+});
+
 /**
  * Invokes each region's relay once, asynchronously (InvocationType Event), or with `wait` until it has
- * posted (RequestResponse, at most `timeoutMs`): a frame that must not be overtaken by the sender's next.
- * A failure is reported, never thrown.
+ * posted (RequestResponse): a frame that must not be overtaken by the sender's next. Either within
+ * `budgetMs` (RELAY_BUDGET). A failure is reported, never thrown.
  */
 export async function invokeRelays(
   lambda: LambdaClientFactory,
   targets: Readonly<Record<string, RelayTarget>>,
   regions: readonly string[],
   payload: RelayPayload,
-  options: { wait?: boolean; timeoutMs?: number } = {},
+  options: { wait?: boolean; budgetMs?: number } = {},
 ): Promise<RelayInvokeResult[]> {
   const body = Buffer.from(JSON.stringify(payload));
   const { InvokeCommand } = await loadSdk();
@@ -115,7 +154,7 @@ export async function invokeRelays(
             InvocationType: options.wait ? 'RequestResponse' : 'Event',
             Payload: body,
           }),
-          options.wait ? { abortSignal: AbortSignal.timeout(options.timeoutMs ?? 3000) } : {},
+          within(options.budgetMs ?? (options.wait ? RELAY_BUDGET.pushMs : RELAY_BUDGET.eventMs)),
         );
         if (answer.FunctionError) throw new Error(`the relay failed (${answer.FunctionError})`);
         return { region, ok: true };
@@ -160,7 +199,7 @@ export async function invokeJoinRelays(
             InvocationType: 'RequestResponse',
             Payload: body,
           }),
-          { abortSignal: AbortSignal.timeout(timeoutMs) },
+          within(timeoutMs),
         );
         if (answer.FunctionError) return failed(`the relay failed (${answer.FunctionError})`);
         const result = JSON.parse(Buffer.from(answer.Payload ?? []).toString('utf8') || '{}') as RelayResult;
@@ -171,4 +210,42 @@ export async function invokeJoinRelays(
       }
     }),
   );
+}
+
+/**
+ * Asks every other region whether its replica holds a message of the room (InvocationType RequestResponse,
+ * within `budgetMs`): true at the first that does, false when none did in time.
+ */
+export async function invokeLookups(
+  lambda: LambdaClientFactory,
+  targets: Readonly<Record<string, RelayTarget>>,
+  payload: RelayPayload,
+  budgetMs: number,
+): Promise<boolean> {
+  const body = Buffer.from(JSON.stringify(payload));
+  const { InvokeCommand } = await loadSdk();
+  const asks = Object.entries(targets).map(async ([region, target]) => {
+    try {
+      const answer = await (await lambda(target.awsRegion)).send(
+        new InvokeCommand({ FunctionName: target.functionName, Payload: body }),
+        within(budgetMs),
+      );
+      if (answer.FunctionError) throw new Error(`the relay failed (${answer.FunctionError})`);
+      const result = JSON.parse(Buffer.from(answer.Payload ?? []).toString('utf8') || '{}') as RelayResult;
+      return result.ok === true && result.found === true;
+    } catch (error) {
+      console.warn(`asking ${region} for a message of ${payload.roomId} failed: ${String(error)}`);
+      return false;
+    }
+  });
+  if (asks.length === 0) return false;
+  return new Promise<boolean>((resolve) => {
+    let left = asks.length;
+    for (const ask of asks) {
+      void ask.then((found) => {
+        left--;
+        if (found || left === 0) resolve(found);
+      });
+    }
+  });
 }

@@ -99,6 +99,20 @@ export class ChatStore {
     }
   }
 
+  /** Whether this region's relay posted `relayId` in the room (its marker, read consistently). */
+  async relayed(roomId: string, region: string, relayId: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: key(keys.roomPk(roomId), keys.relaySk(region, relayId)),
+        ConsistentRead: true,
+        ProjectionExpression: '#pk',
+        ExpressionAttributeNames: { '#pk': ATTR.pk },
+      }),
+    );
+    return Item !== undefined;
+  }
+
   async releaseRelay(roomId: string, region: string, relayId: string): Promise<void> {
     await this.db.send(
       new DeleteItemCommand({

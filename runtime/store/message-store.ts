@@ -203,18 +203,19 @@ export class MessageStore {
   }
 
   /** A message as stored (without its reaction items), or undefined when absent or unreadable. */
-  async getStored(roomId: string, messageId: string): Promise<StoredMessage | undefined> {
+  async getStored(roomId: string, messageId: string, consistent = false): Promise<StoredMessage | undefined> {
     const { Item } = await this.ctx.db.send(
       new GetItemCommand({
         TableName: this.ctx.table,
         Key: key(keys.roomPk(roomId), keys.messageSk(messageId)),
+        ...(consistent ? { ConsistentRead: true } : {}),
       }),
     );
     return Item ? readOrSkip(Item, storedMessage) : undefined;
   }
 
-  async getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined> {
-    return (await this.getStored(roomId, messageId))?.message;
+  async getMessage(roomId: string, messageId: string, consistent = false): Promise<ChatMessage | undefined> {
+    return (await this.getStored(roomId, messageId, consistent))?.message;
   }
 
   /**

@@ -42,19 +42,25 @@ export class ReactionStore {
     return out;
   }
 
-  /** Adds or removes one user's emoji on a message (once per user per emoji), within the caps. */
+  /**
+   * Adds or removes one user's emoji on a message (once per user per emoji), within the caps. `known`: the
+   * message exists though this replica has not received it yet (docs/protocol.md, Replies and reactions
+   * before replication); its reaction item waits here for it, and a page reads both once it arrives.
+   */
   async react(
     roomId: string,
     messageId: string,
     emoji: string,
     userId: string,
     add: boolean,
+    known = false,
   ): Promise<ReactOutcome> {
-    const [stored, records] = await Promise.all([
+    const [found, records] = await Promise.all([
       this.messages.getStored(roomId, messageId),
       this.records(roomId, messageId),
     ]);
-    if (!stored) return 'no-message';
+    if (!found && !known) return 'no-message';
+    const stored = found ?? { legacyReactions: new Map<string, Set<string>>() };
     const current = mergeReactions(stored.legacyReactions, records);
     const itemKey = key(keys.roomPk(roomId), keys.reactionSk(messageId, emoji, userId));
     if (!add) {

@@ -13,6 +13,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { names } from '../../core/names.js';
 import type { Sandbox } from '../../sandbox/index.js';
+import { LocalTransport } from '../../sandbox/local-transport.js';
 import { clientConfig, startTestSandbox, TEST_CREDENTIALS } from './support.js';
 import { connect } from './ws-client.js';
 
@@ -92,5 +93,48 @@ describe('local transport', () => {
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     lambda.destroy();
     nowhere.destroy();
+  });
+
+  it('local transport: an abort signal and a request timeout end the wait as a socket would; a retry does not outlive the abort', async () => {
+    const transport = new LocalTransport();
+    let served = 0;
+    transport.route(65001, async () => {
+      served++;
+      return new Promise<never>(() => {});
+    });
+    const lambda = new LambdaClient({
+      region: 'ap-northeast-1',
+      endpoint: 'http://127.0.0.1:65001',
+      credentials: TEST_CREDENTIALS,
+      requestHandler: transport.requestHandler,
+      maxAttempts: 3,
+    });
+    const invoke = new InvokeCommand({ FunctionName: 'stuck', Payload: Buffer.from('{}') });
+    let started = Date.now();
+    await expect(lambda.send(invoke, { abortSignal: AbortSignal.timeout(200) })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    started = Date.now();
+    const single = new LambdaClient({
+      region: 'ap-northeast-1',
+      endpoint: 'http://127.0.0.1:65001',
+      credentials: TEST_CREDENTIALS,
+      requestHandler: transport.requestHandler,
+      maxAttempts: 1,
+    });
+    await expect(single.send(invoke, { requestTimeout: 200 })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(served).toBeGreaterThanOrEqual(2);
+    // Already aborted: nothing is sent.
+    const before = served;
+    await expect(single.send(invoke, { abortSignal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    expect(served).toBe(before);
+    lambda.destroy();
+    single.destroy();
   });
 });

@@ -33,12 +33,23 @@ function lambdaError(status: number, type: string, message: string): EdgeRespons
   return { ...response, body: JSON.stringify({ Type: 'User', message }) };
 }
 
+/** What tests and the console read of the sandbox's Lambda: invocations still running or queued. */
+export interface LambdaView {
+  /** Invocations whose request has arrived and not finished, and async events not yet settled. */
+  inFlight(): number;
+}
+
 export const createService: ServiceFactory = (context) => new LambdaService(context);
 
-class LambdaService implements SandboxService {
+class LambdaService implements SandboxService, LambdaView {
   readonly name = 'lambda';
+  private running = 0;
 
   constructor(private readonly context: ServiceContext) {}
+
+  inFlight(): number {
+    return this.running;
+  }
 
   /** The function of that name in that AWS region, if any: a running region's relay or health handler. */
   private find(awsRegion: string, name: string): LambdaFunction | undefined {
@@ -94,6 +105,16 @@ class LambdaService implements SandboxService {
   }
 
   handle = async (request: EdgeRequest): Promise<EdgeResponse> => {
+    // Counted until it settles, whether or not its caller still waits (an aborted request is still served).
+    this.running++;
+    try {
+      return await this.serve(request);
+    } finally {
+      this.running--;
+    }
+  };
+
+  private serve = async (request: EdgeRequest): Promise<EdgeResponse> => {
     const options = this.context;
     if (request.method === 'GET' && ACCOUNT_SETTINGS.test(request.path)) {
       return this.accountSettings(request.region);
@@ -154,11 +175,13 @@ class LambdaService implements SandboxService {
     const version = { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId };
     if (type === 'DryRun') return { status: 204, headers: version };
     if (type === 'Event') {
+      this.running++;
       const work = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => fn.invoke(payload))
         .catch((error: Error) => {
           if (!isThrottle(error)) options.onError(error, `async invoke of ${fn.name}`);
-        });
+        })
+        .finally(() => this.running--);
       options.track(work);
       // The function starts once the request has crossed; the caller has its 202 once the answer has too.
       if (delay > 0) await sleep(delay);

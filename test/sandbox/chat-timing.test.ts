@@ -1,0 +1,163 @@
+/**
+ * The chat under AWS's real timing and failures (docs/protocol.md): a region 10 s slow does not hold the
+ * others' acks and joins beyond their budgets, and what it missed still arrives once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientIdClock, newId } from '../../core/message-id.js';
+import type { Sandbox } from '../../sandbox/index.js';
+import type { LambdaView } from '../../sandbox/services/lambda/index.js';
+import { eventually } from '../support/eventually.js';
+import { startTestSandbox } from './support.js';
+import { connect, type TestClient } from './ws-client.js';
+
+type Message = {
+  messageId: string;
+  clientMsgId: string;
+  text: string;
+  parentId?: string;
+  reactions?: Record<string, string[]>;
+};
+
+let sandbox: Sandbox;
+const open: TestClient[] = [];
+const nextClientId = clientIdClock();
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox({ lag: { '*': 200 } });
+});
+
+afterAll(async () => {
+  await Promise.all(open.map((c) => c.close()));
+  await sandbox?.stop();
+});
+
+const lambda = () => sandbox.service('lambda') as unknown as LambdaView;
+const room = (label: string) => `${label}-${Date.now().toString(36)}`;
+
+async function member(region: string, userId: string, roomId: string): Promise<TestClient> {
+  const client = await connect(sandbox.regions.get(region)!.websocketUrl, userId);
+  open.push(client);
+  client.send({ action: 'join', roomId });
+  await client.next((f) => f.type === 'joined' && f.roomId === roomId, 10_000);
+  return client;
+}
+
+async function say(client: TestClient, roomId: string, text: string, clientMsgId = nextClientId()) {
+  client.send({ action: 'send', roomId, text, clientMsgId });
+  return client.next(
+    (f) => f.clientMsgId === clientMsgId && (f.type === 'ack' || f.type === 'error'),
+    30_000,
+  );
+}
+
+/** A fresh member's view of the room in `region`: the joined history (a fresh connection each time). */
+async function historyIn(region: string, roomId: string): Promise<Message[]> {
+  const reader = await connect(sandbox.regions.get(region)!.websocketUrl, `reader-${region}`);
+  try {
+    reader.send({ action: 'join', roomId });
+    const joined = await reader.next((f) => f.type === 'joined' && f.roomId === roomId, 10_000);
+    return joined.history as Message[];
+  } finally {
+    await reader.close();
+  }
+}
+
+const pushed = (client: TestClient, roomId: string) =>
+  client.frames
+    .filter((f) => f.type === 'message' && (f.message as { roomId: string }).roomId === roomId)
+    .map((f) => f.message as Message);
+
+describe('chat under real timing', () => {
+  it('budget: with tokyo 10 s slow, a seoul send is acked within 1.5 s and a seoul join within 4 s; tokyo still gets each message once', async () => {
+    const roomId = room('slow');
+    const sender = await member('seoul', 'hana', roomId);
+    const far = await member('tokyo', 'kenji', roomId);
+    await sandbox.replication.settle();
+    sandbox.faults.inject('tokyo', 'latency=10000');
+    try {
+      const acks: Record<string, unknown>[] = [];
+      for (let i = 0; i < 3; i++) {
+        const started = Date.now();
+        const ack = await say(sender, roomId, `slow ${i}`);
+        expect(ack.type).toBe('ack');
+        expect(Date.now() - started).toBeLessThan(1500);
+        acks.push(ack);
+      }
+      const started = Date.now();
+      await member('seoul', 'joiner', roomId);
+      expect(Date.now() - started).toBeLessThan(4000);
+      // Late, but there: the first attempt lands after the network's 10 s, the async retry is posted once.
+      const ids = acks.map((a) => a.messageId as string);
+      await eventually(() => {
+        const seen = pushed(far, roomId).map((m) => m.messageId);
+        return ids.every((id) => seen.includes(id));
+      }, 40_000);
+      await eventually(() => lambda().inFlight() === 0, 40_000);
+      const seen = pushed(far, roomId).map((m) => m.messageId);
+      expect(seen.filter((id) => ids.includes(id))).toHaveLength(ids.length);
+    } finally {
+      sandbox.faults.heal('tokyo', 'latency');
+    }
+  }, 90_000);
+
+  it("before replication: with na paused, a na user replies and reacts to a seoul message it was pushed; a made-up id or another room's message is still refused; all converge", async () => {
+    const roomId = room('early');
+    const elsewhere = room('other');
+    const sender = await member('seoul', 'sora', roomId);
+    const reader = await member('na', 'nate', roomId);
+    const outsider = await member('seoul', 'sora', elsewhere);
+    await sandbox.replication.settle();
+    const hidden = await say(outsider, elsewhere, 'in another room');
+    sandbox.replication.pause('na');
+    let reply: Record<string, unknown>;
+    const original = await say(sender, roomId, 'react to me');
+    try {
+      await reader.next(
+        (f) => f.type === 'message' && (f.message as Message).messageId === original.messageId,
+        10_000,
+      );
+      reader.send({ action: 'react', roomId, messageId: original.messageId, emoji: '👍' });
+      const reacted = await reader.next((f) => f.type === 'reaction' || f.type === 'error', 10_000);
+      expect(reacted).toMatchObject({ type: 'reaction', messageId: original.messageId, userId: 'nate' });
+      const replyId = nextClientId();
+      reader.send({
+        action: 'send',
+        roomId,
+        text: 'a reply',
+        clientMsgId: replyId,
+        parentId: original.messageId,
+      });
+      reply = await reader.next((f) => f.clientMsgId === replyId, 10_000);
+      expect(reply.type).toBe('ack');
+      // Ids that are no message of this room: made up, or another room's (held in seoul).
+      for (const messageId of [newId(), hidden.messageId as string]) {
+        reader.send({ action: 'react', roomId, messageId, emoji: '👍' });
+        const refused = await reader.next((f) => f.type === 'error' || f.type === 'reaction', 10_000);
+        expect(refused).toMatchObject({ type: 'error', code: 'NOT_FOUND', action: 'react' });
+        const badReply = nextClientId();
+        reader.send({
+          action: 'send',
+          roomId,
+          text: 'no parent',
+          clientMsgId: badReply,
+          parentId: messageId,
+        });
+        const refusedReply = await reader.next((f) => f.clientMsgId === badReply, 10_000);
+        expect(refusedReply).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+      }
+    } finally {
+      sandbox.replication.resume('na');
+    }
+    await sandbox.replication.settle();
+    for (const region of ['seoul', 'tokyo', 'na']) {
+      const history = await historyIn(region, roomId);
+      expect(
+        history.map((m) => [m.messageId, m.parentId, m.reactions]),
+        region,
+      ).toEqual([
+        [original.messageId, undefined, { '👍': ['nate'] }],
+        [reply.messageId, original.messageId, undefined],
+      ]);
+    }
+  });
+});
