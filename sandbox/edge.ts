@@ -20,6 +20,7 @@ import {
 } from './access.js';
 import type { EdgeResponse, LocalRequest } from './contracts.js';
 import { CONSOLE_EVENTS_PATH, CONTROL_PREFIX } from './control-api.js';
+import { foreignHostMessage, hostNamesListener } from './host-check.js';
 import { BodyTooLargeError, closeServer, listen, readBody, urlHost, writeResponse } from './http.js';
 import type { SandboxService } from './services/service.js';
 import { awsError, detectProtocol, parseCredentialScope } from './wire/aws-wire.js';
@@ -206,9 +207,21 @@ function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<Ed
 export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const host = options.host ?? '127.0.0.1';
   const dispatch = dispatcher(options);
+  let port = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://edge');
+    if (!hostNamesListener(req.headers.host, { port, address: host })) {
+      const message = foreignHostMessage(req.headers.host);
+      writeResponse(
+        res,
+        url.pathname.startsWith(`${CONTROL_PREFIX}/`)
+          ? jsonReply(403, { error: message, hint: `reach the sandbox at http://127.0.0.1:${port}` })
+          : awsError(detectProtocol(req.headers, Buffer.alloc(0)), 403, 'AccessDeniedException', message),
+      );
+      req.resume();
+      return;
+    }
     if (options.console && url.pathname.startsWith(`${CONTROL_PREFIX}/console/`)) {
       const refused = consoleRefusal(url, req.headers, options.access());
       if (refused) {
@@ -244,7 +257,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     });
   });
   // A port in use rejects with EADDRINUSE; the Sandbox explains it (ports.ts).
-  const port = await listen(server, options.port, host);
+  port = await listen(server, options.port, host);
   return {
     url: `http://${urlHost(host)}:${port}`,
     port,

@@ -114,7 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!servesHost(options.domainNames, req.headers.host)) {
+    if (!servesHost(options.domainNames, req.headers.host, context.port(), options.host)) {
       writeResponse(res, reply(403, JSON.stringify({ message: 'Forbidden' })));
       return;
     }

@@ -38,7 +38,7 @@ export async function onUpgrade(
     rejectUpgrade(socket, 503, JSON.stringify({ message: 'Service Unavailable' }));
     return;
   }
-  if (!servesHost(options.domainNames, req.headers.host)) {
+  if (!servesHost(options.domainNames, req.headers.host, context.port(), options.host)) {
     rejectUpgrade(socket, 403, JSON.stringify({ message: 'Forbidden' }));
     return;
   }

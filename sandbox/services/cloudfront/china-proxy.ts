@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
+import { foreignHostMessage, hostNamesListener } from '../../host-check.js';
 import { nullObject } from '../../wire/keys.js';
+import { escapeXml } from '../../wire/xml.js';
 
 export interface ProxyOrigin {
   /** The origin's domain (sent as Host, as CloudFront does with an all-viewer-except-Host policy). */
@@ -47,10 +49,22 @@ export class ChinaProxy {
   private listeningPort = 0;
 
   constructor(private readonly options: ChinaProxyOptions) {
-    this.server = createServer((req, res) => this.forwardHttp(req, res));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      this.forwardUpgrade(req, socket, head),
-    );
+    this.server = createServer((req, res) => {
+      if (this.foreignHost(req)) {
+        req.resume();
+        this.cloudFrontError(res, 403, escapeXml(foreignHostMessage(req.headers.host)));
+      } else this.forwardHttp(req, res);
+    });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      if (this.foreignHost(req)) {
+        const body = foreignHostMessage(req.headers.host);
+        socket.end(
+          `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+        return;
+      }
+      this.forwardUpgrade(req, socket, head);
+    });
     this.server.on('connection', (socket: Socket) => this.track(socket));
   }
 
@@ -74,6 +88,11 @@ export class ChinaProxy {
     for (const socket of this.sockets) socket.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** A viewer's Host must be this proxy's own (loopback at its port): the DNS-rebinding defence. */
+  private foreignHost(req: IncomingMessage): boolean {
+    return !hostNamesListener(req.headers.host, { port: this.listeningPort, address: this.options.host });
   }
 
   private track(socket: Socket): void {
