@@ -130,7 +130,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
     ...(deps.requestHandler ? { requestHandler: deps.requestHandler } : {}),
   };
   const dynamodb = deps.dynamodb ?? new DynamoDBClient({ region: config.awsRegion, ...awsClientConfig });
-  const store = new ChatStore(dynamodb, config.tableName, now);
+  const store = new ChatStore(dynamodb, config.tableName, now, config.regionKey);
   const loadLevel = new LoadLevelCache(
     () => getLoadLevel(dynamodb, config.tableName, config.regionKey),
     deps.loadCacheMs ?? 5000,

@@ -186,6 +186,8 @@ export interface ControlRoutes {
 export const CONSOLE_PAGE_PATH = '/console/';
 /** Server-sent events, each `data:` one ConsoleSnapshot, sent when it changes. */
 export const CONSOLE_EVENTS_PATH = '/console/events';
+/** The local event bus's JSON-lines endpoint for local programs (services/events/http.ts; docs/events.md). */
+export const EVENTS_PATH = '/events';
 
 /** The path of removeRegion for one region key. */
 export const regionPath = (key: string): `/regions/${string}` => `/regions/${encodeURIComponent(key)}`;

@@ -19,7 +19,7 @@ import {
   refusedOrigin,
 } from './access.js';
 import type { EdgeResponse, LocalRequest } from './contracts.js';
-import { CONSOLE_EVENTS_PATH, CONTROL_PREFIX } from './control-api.js';
+import { CONSOLE_EVENTS_PATH, CONTROL_PREFIX, EVENTS_PATH } from './control-api.js';
 import { foreignHostMessage, hostNamesListener } from './host-check.js';
 import { BodyTooLargeError, closeServer, listen, readBody, urlHost, writeResponse } from './http.js';
 import type { SandboxService } from './services/service.js';
@@ -59,6 +59,11 @@ export interface EdgeOptions {
    * control prefix; false when the path is not one of them.
    */
   readonly console?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+  /**
+   * The local event bus's endpoint (`/_chatctl/events`: services/events/http.ts), after the secret and Host
+   * checks; false when the bus does not run.
+   */
+  readonly events?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 }
 
 export interface EdgeRequestRecord {
@@ -120,6 +125,17 @@ function consoleRefusal(
   return jsonReply(403, {
     error: `the console's event stream needs this sandbox's secret (${CONTROL_SECRET_HEADER} or ?secret=)`,
     hint: 'open the console from the URL chatctl sandbox up prints (chatctl sandbox status shows it too)',
+  });
+}
+
+/** The event bus's endpoint is for local programs (the Host was checked already): no browser origin, the secret. */
+function eventsRefusal(headers: IncomingHttpHeaders, access: AccessPolicy): EdgeResponse | undefined {
+  const refused = refusedOrigin(headers, access);
+  if (refused) return jsonReply(403, { error: refused, hint: ORIGIN_HINT });
+  if (hasControlSecret(headers, access.controlSecret)) return undefined;
+  return jsonReply(403, {
+    error: `the event bus needs this sandbox's secret in the ${CONTROL_SECRET_HEADER} header`,
+    hint: 'read it from .chatctl/sandbox.json (controlSecret), or use: chatctl events tail',
   });
 }
 
@@ -220,6 +236,14 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
           : awsError(detectProtocol(req.headers, Buffer.alloc(0)), 403, 'AccessDeniedException', message),
       );
       req.resume();
+      return;
+    }
+    if (options.events && url.pathname === `${CONTROL_PREFIX}${EVENTS_PATH}`) {
+      const refused = eventsRefusal(req.headers, options.access());
+      if (refused) writeResponse(res, refused);
+      else if (!options.events(req, res, url)) {
+        writeResponse(res, jsonReply(404, { error: 'the local event bus does not run in this sandbox' }));
+      }
       return;
     }
     if (options.console && url.pathname.startsWith(`${CONTROL_PREFIX}/console/`)) {

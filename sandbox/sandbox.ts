@@ -47,6 +47,7 @@ import {
 import { Replicator } from './replication/replicator.js';
 import { defaultChatAppFactory } from './runtime-host.js';
 import { serviceContext } from './services/context.js';
+import type { EventsService } from './services/events/index.js';
 import { loadServices, startServices } from './services/registry.js';
 import type { SandboxService } from './services/service.js';
 import {
@@ -363,6 +364,11 @@ export class Sandbox {
         service: (name) => this.services.get(name),
         access: () => this.access,
         console: consoleRoutes(this),
+        events: (req, res, url) => {
+          const bus = this.services.get('events') as EventsService | undefined;
+          bus?.serve(req, res, url);
+          return bus !== undefined;
+        },
         control: controlHandler(this, () =>
           this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
         ),

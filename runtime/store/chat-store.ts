@@ -12,7 +12,7 @@ import {
 import { ATTR, keys } from '../../core/datamodel.js';
 import type { Notice } from '../../core/protocol.js';
 import { errorName } from '../util.js';
-import { key, N, num, readOrSkip, S, type StoreContext, str } from './items.js';
+import { key, N, num, readOrSkip, regionAttr, S, type StoreContext, str } from './items.js';
 import { MessageStore } from './message-store.js';
 import { PresenceStore } from './presence-store.js';
 import { ReactionStore } from './reaction-store.js';
@@ -34,8 +34,9 @@ export class ChatStore {
     readonly db: DynamoDBClient,
     readonly table: string,
     now: () => number = Date.now,
+    region?: string,
   ) {
-    this.ctx = { db, table, now };
+    this.ctx = { db, table, now, ...(region ? { region } : {}) };
     this.presence = new PresenceStore(this.ctx);
     this.messages = new MessageStore(this.ctx);
     this.reactions = new ReactionStore(this.ctx, this.messages);
@@ -57,6 +58,7 @@ export class ChatStore {
           text: S(notice.text),
           userId: S(notice.userId),
           setAt: N(notice.setAt),
+          ...regionAttr(this.ctx),
         },
       }),
     );

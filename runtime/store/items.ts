@@ -13,7 +13,16 @@ export interface StoreContext {
   readonly db: DynamoDBClient;
   readonly table: string;
   readonly now: () => number;
+  /**
+   * The region key this store writes in: stamped as `region` on the items that become chat events
+   * (reactions, notices, members; messages and presence carry their own), so a region's event feed can
+   * tell its own writes from replicated copies (core/events.ts, eventFilterPatterns).
+   */
+  readonly region?: string;
 }
+
+/** The `region` attribute of an item written by this store, when it knows its region. */
+export const regionAttr = (ctx: StoreContext): Item => (ctx.region ? { region: S(ctx.region) } : {});
 
 /** Query parameters for the items of one room whose sort key starts with `prefix` (see prefixRange). */
 export function roomItems(roomId: string, prefix: string) {

@@ -189,6 +189,7 @@ export class PresenceStore {
             type: S('member'),
             userId: S(connection.userId),
             joinedAt: N(joinedAt),
+            region: S(connection.region),
           },
         }),
       ),

@@ -8,7 +8,7 @@
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ATTR, keys, PREFIX } from '../../core/datamodel.js';
 import { LIMITS } from '../../core/protocol.js';
-import { type Item, key, N, readOrSkip, roomItems, S, type StoreContext } from './items.js';
+import { type Item, key, N, readOrSkip, regionAttr, roomItems, S, type StoreContext } from './items.js';
 import { type MessageStore, mergeReactions, type ReactionRecord, reactionFromItem } from './message-store.js';
 
 /** A removal's tombstone outlives any replication lag by far. */
@@ -103,6 +103,7 @@ export class ReactionStore {
           emoji: S(emoji),
           userId: S(userId),
           at: N(this.ctx.now()),
+          ...regionAttr(this.ctx),
           ...(removed ? { removed: { BOOL: true } } : {}),
           ...(ttlSeconds ? { [ATTR.ttl]: N(Math.floor(this.ctx.now() / 1000) + ttlSeconds) } : {}),
         },

@@ -110,8 +110,12 @@ export interface ReplicationPairSample {
   readonly latenciesMs: readonly number[];
 }
 
+/** Every record of a region's stream, in stream order, as replication reads it (local and replicated writes). */
+export type StreamTap = (regionKey: string, record: StreamRecord) => void;
+
 export class Replicator {
   private readonly regions = new Map<string, RegionReplica>();
+  private readonly taps = new Set<StreamTap>();
   private readonly queues = new Map<string, PairQueue>();
   private readonly paused = new Set<string>();
   private inflight = 0;
@@ -166,6 +170,26 @@ export class Replicator {
       queue.latencies = [];
       return sample;
     });
+  }
+
+  /**
+   * Hands `tap` every record replication reads from now on, of every region's stream (the sandbox's event
+   * bus and analytics read the streams so, as Pipes and Lambda do on AWS, without polling them again).
+   * Returns the function that stops it.
+   */
+  tap(tap: StreamTap): () => void {
+    this.taps.add(tap);
+    return () => this.taps.delete(tap);
+  }
+
+  private handTaps(regionKey: string, record: StreamRecord): void {
+    for (const tap of this.taps) {
+      try {
+        tap(regionKey, record);
+      } catch (error) {
+        this.report(error, `a stream reader of ${regionKey}`);
+      }
+    }
   }
 
   /** Starts replicating a region; `fromStart` reads its stream from the beginning (a table created now). */
@@ -349,9 +373,10 @@ export class Replicator {
         }
         for (const [shardId, shard] of replica.shards) {
           if (shard.closed || !shard.iterator) continue;
-          const read = await readShard(replica, shardId, shard, (record, at) =>
-            this.onRecord(replica, record, at),
-          );
+          const read = await readShard(replica, shardId, shard, (record, at) => {
+            this.onRecord(replica, record, at);
+            if (this.taps.size > 0) this.handTaps(replica.key, record);
+          });
           count += read;
           if (read >= RECORDS_PER_READ) fullPage = true;
         }

@@ -16,6 +16,8 @@ export interface SandboxParts {
   readonly faults: FaultRegistry;
   lagMs(from: string, to: string): number;
   readonly replicator: Replicator;
+  /** Where services keep their files (the sandbox's state folder), if anywhere. */
+  readonly filesDir?: string;
   /** Work that outlives its request, awaited on stop. */
   readonly invocations: Set<Promise<unknown>>;
   readonly options: Pick<
@@ -56,6 +58,8 @@ export function serviceContext(parts: SandboxParts): ServiceContext {
       const [a, b] = [awsRegionOf(from), awsRegionOf(to)];
       return a && b ? networkMs(a, b) : 0;
     },
+    streamRecords: (tap) => replicator.tap(tap),
+    ...(parts.filesDir ? { filesDir: parts.filesDir } : {}),
     noteWrite: (awsRegion) => replicator.noteWrite(awsRegion),
     track: (work) => {
       invocations.add(work);

@@ -7,6 +7,7 @@
  */
 import type { Topology } from '../../core/topology.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../contracts.js';
+import type { StreamTap } from '../replication/replicator.js';
 import type { HostedChatApp } from '../runtime-host.js';
 import type { SandboxState } from '../state.js';
 
@@ -76,6 +77,13 @@ export interface ServiceContext {
    * crosses, half the round trip between their AWS regions (sandbox/latency.ts); 0 for a key not running.
    */
   networkMs(from: string, to: string): number;
+  /**
+   * Every record of every region's stream from now on, in stream order (local writes and replicated copies
+   * alike, as on AWS); returns the function that stops it. Replication reads the streams: this costs no read.
+   */
+  streamRecords(tap: StreamTap): () => void;
+  /** The sandbox's own folder for files a service keeps (the analytics bucket); undefined: none (tests). */
+  readonly filesDir?: string;
   /** A write succeeded in this AWS region (replication reads that region's stream at once). */
   noteWrite(awsRegion: string): void;
   /** Work that outlives its request (an Event invoke): the Sandbox awaits it on stop. */

@@ -146,7 +146,7 @@ export async function startGlobalTestbed(
     latencyFaultMs: () => 0,
     lagMs: () => 0,
     networkMs: () => 0,
-
+    streamRecords: () => () => {},
     noteWrite: () => {},
     track: () => {},
     healthCheckIntervalMs,
