@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { bundleStartupPackages, writeCodeCaches } from './bundle-startup.mjs';
 
 const sourceDirs = ['bin', 'core', 'runtime', 'stacks', 'sandbox', 'cli'];
 // The console page runs in the browser: bundled on its own (below), not transpiled file by file.
@@ -36,6 +37,8 @@ await build({
   logLevel: 'warning',
 });
 console.log(`built ${entryPoints.length} files into dist/`);
+await bundleStartupPackages();
+console.log('bundled the packages a command loads at start-up into dist/bundled/');
 
 // The console page: one bundle (preact and htm inside), its HTML and CSS, so it loads nothing from the network.
 const pageOut = join('dist', consolePage);
@@ -64,3 +67,6 @@ const manifest = spawnSync(process.execPath, [oclif, 'manifest'], {
   env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
 });
 if (manifest.status !== 0) process.exit(manifest.status ?? 1);
+
+writeCodeCaches();
+console.log('wrote the code caches of dist/bundled/');

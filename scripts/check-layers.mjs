@@ -82,7 +82,9 @@ function check(file) {
     const spec = match[1] ?? match[2] ?? match[3];
     if (spec.startsWith('.')) {
       const target = relative(root, resolve(dirname(file), spec)).split('/')[0];
-      if (!allowed[layer].includes(target)) {
+      // The CLI's entry point runs the build's output: oclif's core as dist/bundled/ holds it.
+      const builtEntry = rel === 'bin/run.js' && spec.startsWith('../dist/bundled/');
+      if (!allowed[layer].includes(target) && !builtEntry) {
         problems.push(
           `${rel}: imports ${spec} (layer ${target}); ${layer}/ may import only ${allowed[layer].join(', ')}`,
         );

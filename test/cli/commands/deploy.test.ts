@@ -148,8 +148,9 @@ export async function resolve(specifier, context, next) {
       ]);
       expect(result.code, result.stderr).toBe(0);
       const urls = readFileSync(log, 'utf8');
-      // The recorder works: it saw the CLI framework load.
-      expect(urls).toMatch(/node_modules\/@oclif\/core\//);
+      // The recorder works: it saw the entry point and the CLI framework (bundled by the build) load.
+      expect(urls).toMatch(/\/bin\/run\.js$/m);
+      expect(urls).toMatch(/\/dist\/bundled\/oclif-core\.js$/m);
       expect(urls).not.toMatch(/node_modules\/(aws-cdk-lib|@aws-cdk\/toolkit-lib|cdk-nag)\//);
     }
   }, 60_000);
