@@ -12,12 +12,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { javaMissingError } from './java.js';
+import { ensurePrivateTree, withPrivateUmask } from './private-files.js';
 import { escapeXml } from './wire/xml.js';
 
 export interface DynamoDbLocal {
@@ -103,7 +104,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port ?? (await freePort());
   const host = options.host ?? '127.0.0.1';
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // The data is chat data: its folder 0700 and the engine's files 0600 (it writes them under a private umask).
+  if (options.dataDir) ensurePrivateTree(options.dataDir);
   const launcherDir = mkdtempSync(join(tmpdir(), 'chatctl-ddb-'));
   const launcher = join(launcherDir, 'loopback.xml');
   const engineArgs = [...storage, '-disableTelemetry', '-cors', NO_BROWSER_ORIGIN, '-port', String(port)];
@@ -124,7 +126,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   ];
   let child: ChildProcess;
   try {
-    child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = withPrivateUmask(() => spawn('java', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }));
   } catch (error) {
     removeLauncher();
     throw javaMissing(error);

@@ -4,7 +4,8 @@
  * Lines are buffered and written in batches, off the request path; the file rotates to `sandbox.log.1` at a
  * bounded size, so a sandbox left running for days keeps at most twice that on disk.
  */
-import { closeSync, existsSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, renameSync, statSync, writeSync } from 'node:fs';
+import { openPrivateSync } from './private-files.js';
 
 export type SandboxLogEvent =
   | {
@@ -77,7 +78,7 @@ export const DEFAULT_LOG_MAX_BYTES = 5 * 2 ** 20;
 /** Opens (appends to) the log at `path`. */
 export function openSandboxLog(path: string, options: SandboxLogOptions = {}): SandboxLog {
   const maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_BYTES;
-  let fd = openSync(path, 'a');
+  let fd = openPrivateSync(path, 'a');
   let size = existsSync(path) ? statSync(path).size : 0;
   let buffer: string[] = [];
   let buffered = 0;
@@ -87,7 +88,7 @@ export function openSandboxLog(path: string, options: SandboxLogOptions = {}): S
   const rotate = () => {
     closeSync(fd);
     renameSync(path, `${path}.1`);
-    fd = openSync(path, 'a');
+    fd = openPrivateSync(path, 'a');
     size = 0;
   };
   const flush = () => {

@@ -86,7 +86,7 @@ export async function requireSandboxState(path = sandboxStatePath()): Promise<Sa
 }
 
 export async function writeSandboxState(state: SandboxState, path = sandboxStatePath()): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   // Mode 0600: it holds the control secret, for this user alone.
   await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
 }

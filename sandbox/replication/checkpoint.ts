@@ -194,7 +194,7 @@ export class SnapshotWriter {
     if (!this.dirty || this.writing) return this.writing;
     this.dirty = false;
     const text = JSON.stringify(this.snapshot());
-    this.writing = writeFileAtomic(this.path, text)
+    this.writing = writeFileAtomic(this.path, text, 0o600)
       .catch((error: Error) => this.onError(error))
       .finally(() => {
         this.writing = undefined;

@@ -4,8 +4,7 @@
  * talked to through its edge's control API (./control.ts); faults and regions have modules of their own.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { closeSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../../core/errors.js';
@@ -32,6 +31,7 @@ export interface SandboxStatus {
 }
 
 import { waitForAnswers } from '../../../sandbox/http.js';
+import { ensurePrivateTree, openPrivateSync } from '../../../sandbox/private-files.js';
 import { drillsDir } from '../drill/journal.js';
 import { control } from './control.js';
 import { sandboxProcessAlive, stopLeftovers } from './leftovers.js';
@@ -108,7 +108,7 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
   const statePath = sandboxStatePath(cwd);
   for (const note of await ensureNoSandbox(statePath)) options.onNote?.(note);
   // The log is opened in it before sandbox.json is written; private to this user (it holds the secret).
-  await mkdir(stateDir(cwd), { recursive: true, mode: 0o700 });
+  for (const note of ensurePrivateTree(stateDir(cwd))) options.onNote?.(note);
   const [{ start }, { consoleDrills }] = await Promise.all([
     import('../../../sandbox/index.js'),
     import('../drill/console.js'),
@@ -181,11 +181,11 @@ export async function sandboxUpDetached(
   const cwd = options.cwd ?? process.cwd();
   const statePath = sandboxStatePath(cwd);
   for (const note of await ensureNoSandbox(statePath)) options.onNote?.(note);
-  await mkdir(stateDir(cwd), { recursive: true });
+  for (const note of ensurePrivateTree(stateDir(cwd))) options.onNote?.(note);
   // The child's own output (its banner, a crash) goes to sandbox.out; what it serves goes to sandbox.log.
   const outPath = join(stateDir(cwd), 'sandbox.out');
   const logPath = sandboxLogFile(cwd);
-  const log = openSync(outPath, 'w');
+  const log = openPrivateSync(outPath, 'w');
   const args = [runScript(), 'sandbox', 'up'];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.persist) args.push('--persist');

@@ -2,7 +2,16 @@
 // --verify-signatures`, its own DynamoDB Local), and a second process sends what an attacker or a web page
 // would. npm test builds first.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,12 +55,34 @@ function fromOutside(requests: OutsideRequest[]): Outcome[] {
 }
 
 let state: SandboxState;
+let upOutput = '';
+const stateFolder = join(cwd, '.chatctl');
 
 beforeAll(() => {
-  const up = chatctl('sandbox', 'up', '--detach', '--port', '0', '--verify-signatures');
+  // A state folder left world-readable by an older chatctl, with a readable log and journal in it.
+  mkdirSync(join(stateFolder, 'drills'), { recursive: true });
+  writeFileSync(join(stateFolder, 'sandbox.out'), 'an old console URL #secret=0123\n');
+  writeFileSync(join(stateFolder, 'drills', 'old.json'), '{}\n');
+  chmodSync(stateFolder, 0o755);
+  chmodSync(join(stateFolder, 'sandbox.out'), 0o644);
+  chmodSync(join(stateFolder, 'drills', 'old.json'), 0o644);
+  const up = chatctl('sandbox', 'up', '--detach', '--port', '0', '--verify-signatures', '--persist');
   expect(up.code, up.stderr).toBe(0);
+  upOutput = up.stdout + up.stderr;
   state = readState();
 }, 120_000);
+
+/** Every path under a folder with its permission bits. */
+function modesUnder(dir: string): { path: string; mode: number; folder: boolean }[] {
+  const out: { path: string; mode: number; folder: boolean }[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const folder = entry.isDirectory();
+    out.push({ path, mode: statSync(path).mode & 0o777, folder });
+    if (folder) out.push(...modesUnder(path));
+  }
+  return out;
+}
 
 afterAll(() => {
   chatctl('sandbox', 'down');
@@ -78,6 +109,25 @@ describe('sandbox security', () => {
     expect(sockets).toContainEqual({ protocol: 'udp', address: '127.0.0.1', port: state.dns?.port });
     expect(sockets).toContainEqual({ protocol: 'tcp', address: '127.0.0.1', port: state.dns?.port });
     expect(sockets.filter((s) => !s.address.startsWith('127.'))).toEqual([]);
+  });
+
+  it('security: the state folder is 0700 and every file in it 0600 (the log, sandbox.out, the --persist data), a looser one tightened at start', () => {
+    expect(statSync(stateFolder).mode & 0o777).toBe(0o700);
+    const paths = modesUnder(stateFolder);
+    expect(paths.map((p) => p.path)).toEqual(
+      expect.arrayContaining([
+        join(stateFolder, 'sandbox.out'),
+        join(stateFolder, 'sandbox.log'),
+        join(stateFolder, 'sandbox.json'),
+        join(stateFolder, 'data'),
+      ]),
+    );
+    expect(
+      paths.filter((p) => p.path.startsWith(join(stateFolder, 'data')) && !p.folder).length,
+    ).toBeGreaterThan(0);
+    for (const p of paths) expect([p.path, p.mode]).toEqual([p.path, p.folder ? 0o700 : 0o600]);
+    expect(upOutput).toMatch(/tightened the folder .*\.chatctl from 0755 to 0700/);
+    expect(readFileSync(join(stateFolder, 'sandbox.out'), 'utf8')).not.toContain('#secret=0123');
   });
 
   it('security: sandbox.json is mode 0600 and holds a 64-hex control secret', () => {
