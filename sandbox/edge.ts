@@ -181,7 +181,10 @@ function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<Ed
     const signature = await checkSignature(request, access.signatures);
     if (!signature.ok) {
       const scope = parseCredentialScope(request.headers, url.searchParams);
-      const guessed = detectProtocol(request.headers, body, scope.ok ? scope.scope.service : undefined);
+      // A query-protocol GET (a presigned URL) names its Action in the query string, not in a body.
+      const guessed = url.searchParams.has('Action')
+        ? 'query'
+        : detectProtocol(request.headers, body, scope.ok ? scope.scope.service : undefined);
       const { status, code, xmlCode, message } = signature.fault;
       const xml = guessed === 'query' || guessed === 'rest-xml';
       return awsError(guessed, status, xml ? xmlCode : code, message);

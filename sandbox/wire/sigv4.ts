@@ -24,6 +24,8 @@ export interface SignaturePolicy {
   readonly verify: boolean;
   /** The secret of an access key (undefined: not a key this sandbox knows). */
   secretFor(accessKeyId: string): string | undefined;
+  /** The clock the signing date is checked against (default Date.now). */
+  now?(): number;
 }
 
 export function signaturePolicy(
@@ -74,6 +76,59 @@ const mismatch = (message = MISMATCH): SignatureCheck => ({
   fault: { status: 403, code: 'InvalidSignatureException', xmlCode: 'SignatureDoesNotMatch', message },
 });
 
+/** How far a signing date may be from the server's clock, as AWS allows (15 minutes either way). */
+export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+/** The longest X-Amz-Expires AWS accepts: a week. */
+export const MAX_PRESIGN_EXPIRES_S = 604_800;
+
+const parseAmzDate = (d: string) =>
+  Date.UTC(
+    +d.slice(0, 4),
+    +d.slice(4, 6) - 1,
+    +d.slice(6, 8),
+    +d.slice(9, 11),
+    +d.slice(11, 13),
+    +d.slice(13, 15),
+  );
+const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+
+/**
+ * The signing date against the clock, as AWS checks it: a signed request within 15 minutes of now, either way
+ * (SignatureDoesNotMatch "Signature expired" / "Signature not yet current", with AWS's wording); a presigned
+ * URL until its X-Amz-Expires (RequestExpired) and never dated more than 15 minutes ahead.
+ */
+export function checkSigningTime(
+  form: { amzDate: string; expiresIn?: number },
+  now: number,
+): SignatureCheck | undefined {
+  const signed = parseAmzDate(form.amzDate);
+  if (signed - now > MAX_CLOCK_SKEW_MS) {
+    return mismatch(
+      `Signature not yet current: ${form.amzDate} is still later than ${amzDate(now + MAX_CLOCK_SKEW_MS)} (${amzDate(now)} + 15 min.)`,
+    );
+  }
+  if (form.expiresIn !== undefined) {
+    if (now > signed + form.expiresIn * 1000) {
+      return {
+        ok: false,
+        fault: {
+          status: 403,
+          code: 'RequestExpired',
+          xmlCode: 'RequestExpired',
+          message: `Request has expired: X-Amz-Date ${form.amzDate} + X-Amz-Expires ${form.expiresIn} s is earlier than ${amzDate(now)}`,
+        },
+      };
+    }
+    return undefined;
+  }
+  if (now - signed > MAX_CLOCK_SKEW_MS) {
+    return mismatch(
+      `Signature expired: ${form.amzDate} is now earlier than ${amzDate(now - MAX_CLOCK_SKEW_MS)} (${amzDate(now)} - 15 min.)`,
+    );
+  }
+  return undefined;
+}
+
 /** Checks a request's signature under the policy; the credential scope on success. */
 export async function checkSignature(
   request: SignedRequest,
@@ -108,6 +163,8 @@ export async function checkSignature(
     }
   }
   if (!policy.verify) return { ok: true, scope: scope.scope };
+  const late = checkSigningTime(form, policy.now?.() ?? Date.now());
+  if (late) return late;
 
   const secret = policy.secretFor(scope.scope.accessKeyId);
   if (secret === undefined) {
@@ -172,7 +229,16 @@ function queryForm(query: URLSearchParams): SignatureForm | { ok: false; check: 
     query.get('X-Amz-Date') ?? '',
   );
   if (!form.ok) return form;
-  return { ...form, expiresIn: Number(query.get('X-Amz-Expires') ?? 900) };
+  const expires = query.get('X-Amz-Expires') ?? '900';
+  if (!/^\d{1,7}$/.test(expires) || Number(expires) < 1 || Number(expires) > MAX_PRESIGN_EXPIRES_S) {
+    return {
+      ok: false,
+      check: incomplete(
+        `X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRES_S} (a week); got '${expires}'`,
+      ),
+    };
+  }
+  return { ...form, expiresIn: Number(expires) };
 }
 
 function checkForm(
