@@ -23,7 +23,8 @@ import { CONSOLE_EVENTS_PATH, CONTROL_PREFIX, EVENTS_PATH } from './control-api.
 import { foreignHostMessage, hostNamesListener } from './host-check.js';
 import { BodyTooLargeError, closeServer, listen, readBody, urlHost, writeResponse } from './http.js';
 import type { SandboxService } from './services/service.js';
-import { awsError, detectProtocol, parseCredentialScope } from './wire/aws-wire.js';
+import { detectProtocol, parseCredentialScope } from './wire/aws-wire.js';
+import { awsError, errorResponse } from './wire/errors.js';
 import { PrototypeKeyError, parseJsonRefusingPrototypeKeys } from './wire/keys.js';
 import { checkSignature } from './wire/sigv4.js';
 
@@ -139,9 +140,20 @@ function eventsRefusal(headers: IncomingHttpHeaders, access: AccessPolicy): Edge
   });
 }
 
-/** Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it. */
+/**
+ * Answers one request; the HTTP server and the in-process transport (local-transport.ts) both call it.
+ * Whatever fails unexpectedly, in a service or here, is InternalFailure in the protocol the caller spoke.
+ */
 function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<EdgeResponse> {
-  return async function dispatch(request: LocalRequest): Promise<EdgeResponse> {
+  const answer = answerer(options);
+  return (request) =>
+    answer(request).catch((error: unknown) =>
+      errorResponse(detectProtocol(request.headers, request.body), error),
+    );
+}
+
+function answerer(options: EdgeOptions): (request: LocalRequest) => Promise<EdgeResponse> {
+  return async function answer(request: LocalRequest): Promise<EdgeResponse> {
     const url = new URL(request.url || '/', 'http://edge');
     const access = options.access();
     const isControl = url.pathname.startsWith(`${CONTROL_PREFIX}/`);
@@ -159,7 +171,12 @@ function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<Ed
     }
     const { body } = request;
     if (body.length > MAX_BODY_BYTES) {
-      return awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large');
+      return awsError(
+        detectProtocol(request.headers, body),
+        413,
+        'RequestEntityTooLargeException',
+        'request body too large',
+      );
     }
     if (isControl) {
       if (!hasControlSecret(request.headers, access.controlSecret)) {
@@ -201,16 +218,18 @@ function dispatcher(options: EdgeOptions): (request: LocalRequest) => Promise<Ed
       );
     }
     const started = performance.now();
-    const response = await handler.handle({
-      method: request.method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: request.headers,
-      body,
-      service,
-      region,
-      ...(caller ? { caller } : {}),
-    });
+    const response = await handler
+      .handle({
+        method: request.method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: request.headers,
+        body,
+        service,
+        region,
+        ...(caller ? { caller } : {}),
+      })
+      .catch((error: unknown) => errorResponse(protocol, error));
     options.onRequest?.({
       service,
       operation: operationOf(request.method, url.pathname, request.headers, body),
@@ -262,9 +281,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       body = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
+        const protocol = detectProtocol(req.headers, Buffer.alloc(0));
         writeResponse(
           res,
-          awsError('rest-json', 413, 'RequestEntityTooLargeException', 'request body too large'),
+          awsError(protocol, 413, 'RequestEntityTooLargeException', 'request body too large'),
         );
       }
       return;
@@ -276,11 +296,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   }
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: Error) => {
-      writeResponse(
-        res,
-        awsError('rest-json', 500, 'InternalFailure', `sandbox edge error: ${error.message}`),
-      );
+    handle(req, res).catch((error: unknown) => {
+      writeResponse(res, errorResponse(detectProtocol(req.headers, Buffer.alloc(0)), error));
     });
   });
   // A port in use rejects with EADDRINUSE; the Sandbox explains it (ports.ts).

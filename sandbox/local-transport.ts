@@ -10,7 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AwsRequestHandler } from '../runtime/app.js';
 import type { EdgeResponse, LocalRequest } from './contracts.js';
-import { awsError } from './wire/aws-wire.js';
+import { awsError } from './wire/errors.js';
 
 type Dispatch = (request: LocalRequest) => Promise<EdgeResponse>;
 

@@ -1,13 +1,8 @@
 /**
- * AWS wire helpers for the edge and every service: SigV4 credential scope parsing and the error shapes of
- * each protocol (JSON 1.0/1.1 with X-Amz-Target, Smithy RPC v2 CBOR, REST-JSON, query and REST-XML), so that every AWS client
- * sees an error it can parse, never a crash or a hang. The one builder of each error shape lives here.
+ * What the edge reads of any AWS request before it knows the service: the SigV4 credential scope and the
+ * protocol the caller speaks (so even an error of the edge's own is one the client parses: ./errors.ts).
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { cbor } from '@smithy/core/cbor';
-import type { EdgeResponse } from '../contracts.js';
-import { renderDocument } from './xml.js';
 
 export interface CredentialScope {
   readonly accessKeyId: string;
@@ -83,69 +78,4 @@ export function detectProtocol(headers: IncomingHttpHeaders, body: Buffer, servi
     return 'rest-xml';
   }
   return 'rest-json';
-}
-
-/**
- * AWS's XML ErrorResponse (query and REST-XML protocols): Type, Code, Message and the RequestId. REST-XML
- * services (Route 53, CloudFront) put their namespace on the root; query services answer without one.
- */
-export function xmlErrorResponse(
-  status: number,
-  code: string,
-  message: string,
-  options: { type?: 'Sender' | 'Receiver'; xmlns?: string } = {},
-): EdgeResponse {
-  const requestId = randomUUID();
-  const type = options.type ?? (status >= 500 ? 'Receiver' : 'Sender');
-  return {
-    status,
-    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'x-amzn-errortype': code },
-    body: renderDocument('ErrorResponse', options.xmlns, [
-      [
-        'Error',
-        [
-          ['Type', type],
-          ['Code', code],
-          ['Message', message],
-        ],
-      ],
-      ['RequestId', requestId],
-    ]),
-  };
-}
-
-/** An error in the shape the request's protocol parses (JSON ones carry `__type`, XML ones ErrorResponse). */
-export function awsError(
-  protocol: WireProtocol,
-  status: number,
-  code: string,
-  message: string,
-  options: { jsonNamespace?: string; sender?: boolean } = {},
-): EdgeResponse {
-  if (protocol === 'query' || protocol === 'rest-xml') {
-    const type = options.sender === false || status >= 500 ? 'Receiver' : 'Sender';
-    return xmlErrorResponse(status, code, message, { type });
-  }
-  const type = options.jsonNamespace ? `${options.jsonNamespace}#${code}` : code;
-  if (protocol === 'rpc-v2-cbor') {
-    return {
-      status,
-      headers: {
-        'content-type': 'application/cbor',
-        'smithy-protocol': 'rpc-v2-cbor',
-        'x-amzn-requestid': randomUUID(),
-        'x-amzn-errortype': code,
-      },
-      body: Buffer.from(cbor.serialize({ __type: type, message })),
-    };
-  }
-  return {
-    status,
-    headers: {
-      'content-type': protocol === 'json' ? 'application/x-amz-json-1.0' : 'application/json',
-      'x-amzn-requestid': randomUUID(),
-      'x-amzn-errortype': code,
-    },
-    body: JSON.stringify({ __type: type, message }),
-  };
 }

@@ -7,6 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Topology } from '../../../core/topology.js';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { hostName } from '../../dns-name.js';
+import { answer, decodePathPart, parseRequestDocument, xmlResponse } from '../../wire/rest-xml.js';
+import { ServiceError } from '../../wire/service-error.js';
 import {
   child,
   children,
@@ -16,13 +18,6 @@ import {
   type XmlElement,
   type XmlNode,
 } from '../../wire/xml.js';
-import {
-  AwsXmlError,
-  answer,
-  decodePathPart,
-  parseRequestDocument,
-  xmlResponse,
-} from '../../wire/xml-api.js';
 import { defaultDistributionConfig } from './distribution-config.js';
 
 export const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
@@ -47,7 +42,7 @@ function newEtag(): string {
 }
 
 function invalid(message: string): never {
-  throw new AwsXmlError(400, 'InvalidArgument', message);
+  throw new ServiceError(400, 'InvalidArgument', message);
 }
 
 export class CloudFrontApi {
@@ -104,7 +99,7 @@ export class CloudFrontApi {
         return this.updateDistribution(parts[1], request.headers['if-match'], request.body);
       }
     }
-    throw new AwsXmlError(
+    throw new ServiceError(
       400,
       'InvalidAction',
       `The action or operation requested is invalid (the sandbox's CloudFront does not serve ${request.method} ${request.path})`,
@@ -113,7 +108,7 @@ export class CloudFrontApi {
 
   private find(id: string): Distribution {
     if (id !== this.distribution.id) {
-      throw new AwsXmlError(404, 'NoSuchDistribution', 'The specified distribution does not exist.');
+      throw new ServiceError(404, 'NoSuchDistribution', 'The specified distribution does not exist.');
     }
     return this.distribution;
   }
@@ -218,14 +213,14 @@ export class CloudFrontApi {
     const d = this.find(id);
     const match = Array.isArray(ifMatch) ? ifMatch[0] : ifMatch;
     if (!match) {
-      throw new AwsXmlError(
+      throw new ServiceError(
         400,
         'InvalidIfMatchVersion',
         'The If-Match version is missing or not valid for the resource.',
       );
     }
     if (match !== d.etag) {
-      throw new AwsXmlError(
+      throw new ServiceError(
         412,
         'PreconditionFailed',
         'The precondition given in one or more of the request-header fields evaluated to false.',
@@ -252,7 +247,7 @@ function validateConfig(config: XmlElement, current: XmlElement): void {
       );
   }
   if (childText(config, 'CallerReference') !== childText(current, 'CallerReference')) {
-    throw new AwsXmlError(400, 'IllegalUpdate', 'The CallerReference of a distribution cannot be changed.');
+    throw new ServiceError(400, 'IllegalUpdate', 'The CallerReference of a distribution cannot be changed.');
   }
   const origins = child(config, 'Origins');
   const items = children(child(origins, 'Items'), 'Origin');
@@ -269,7 +264,7 @@ function validateConfig(config: XmlElement, current: XmlElement): void {
     const domain = childText(origin, 'DomainName');
     if (!id) invalid('Every origin needs an Id.');
     if (!domain || !/^[a-z0-9.-]+$/i.test(domain)) {
-      throw new AwsXmlError(
+      throw new ServiceError(
         400,
         'InvalidOrigin',
         `The specified origin server does not exist or is not valid: ${domain ?? '(none)'}.`,
@@ -280,7 +275,7 @@ function validateConfig(config: XmlElement, current: XmlElement): void {
   }
   const target = childText(config, 'DefaultCacheBehavior', 'TargetOriginId');
   if (!target || !ids.has(target)) {
-    throw new AwsXmlError(
+    throw new ServiceError(
       404,
       'NoSuchOrigin',
       `One or more of your origins or origin groups do not exist: ${target ?? '(none)'}.`,

@@ -7,6 +7,9 @@
  * GetMetricStatistics, ListMetrics, PutMetricAlarm, DescribeAlarms, SetAlarmState, DeleteAlarms. Parameters
  * are validated as CloudWatch validates them, with its error codes.
  */
+
+import type { Operations, Operation as WireOperation } from '../../wire/rpc.js';
+import { ServiceError } from '../../wire/service-error.js';
 import {
   ALARM_STATES,
   type Alarm,
@@ -18,7 +21,7 @@ import {
   type TreatMissingData,
 } from './alarms.js';
 import { BASIC_STATISTICS, isStatistic, type MetricId, type MetricStore, statistic } from './metrics.js';
-import { bool, CloudWatchError, type Input, invalid, list, num, str, strings, time } from './protocol.js';
+import { bool, type Input, invalid, list, num, str, strings, time } from './protocol.js';
 import {
   dimensions,
   evaluateQueries,
@@ -38,7 +41,7 @@ export interface CloudWatchState {
   now(): number;
 }
 
-type Operation = (state: CloudWatchState, region: string, input: Input) => Input | undefined;
+type Operation = WireOperation<CloudWatchState>;
 
 const PAGE = 500;
 
@@ -54,14 +57,14 @@ function nextToken(offset: number, total: number, size: number): string | undefi
   return offset + size < total ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
 }
 
-const putMetricData: Operation = (state, region, input) => {
+const putMetricData: Operation = (state, input, { region }) => {
   const namespace = str(input, 'Namespace', true) as string;
   if (namespace.startsWith('AWS/')) {
     invalid(`The value ${namespace} for parameter Namespace is invalid.`);
   }
   const data = list(input, 'MetricData');
   if (data.length === 0)
-    throw new CloudWatchError(400, 'MissingParameter', 'The parameter MetricData is required.');
+    throw new ServiceError(400, 'MissingParameter', 'The parameter MetricData is required.');
   if (data.length > 1000) invalid('The collection MetricData must not have more than 1000 members.');
   const now = state.now();
   for (const entry of data) {
@@ -101,7 +104,7 @@ const putMetricData: Operation = (state, region, input) => {
     } else if (raw.length > 0) {
       state.metrics.put(region, id, { at, unit, values: raw });
     } else {
-      throw new CloudWatchError(
+      throw new ServiceError(
         400,
         'MissingParameter',
         'The parameter MetricData.Value, MetricData.Values or MetricData.StatisticValues is required.',
@@ -111,7 +114,7 @@ const putMetricData: Operation = (state, region, input) => {
   return undefined;
 };
 
-const getMetricStatistics: Operation = (state, region, input) => {
+const getMetricStatistics: Operation = (state, input, { region }) => {
   const id = metricOf(input);
   const start = time(input, 'StartTime', true) as number;
   const end = time(input, 'EndTime', true) as number;
@@ -120,11 +123,7 @@ const getMetricStatistics: Operation = (state, region, input) => {
   const stats = strings(input, 'Statistics');
   const extended = strings(input, 'ExtendedStatistics');
   if (stats.length + extended.length === 0) {
-    throw new CloudWatchError(
-      400,
-      'MissingParameter',
-      'Must specify either Statistics or ExtendedStatistics.',
-    );
+    throw new ServiceError(400, 'MissingParameter', 'Must specify either Statistics or ExtendedStatistics.');
   }
   for (const s of stats) {
     if (!(BASIC_STATISTICS as readonly string[]).includes(s))
@@ -156,9 +155,9 @@ const getMetricStatistics: Operation = (state, region, input) => {
 /** At most this many points per GetMetricData call, as CloudWatch limits it. */
 const MAX_DATAPOINTS = 100_800;
 
-const getMetricData: Operation = (state, region, input) => {
+const getMetricData: Operation = (state, input, { region }) => {
   if (list(input, 'MetricDataQueries').length === 0)
-    throw new CloudWatchError(400, 'MissingParameter', 'The parameter MetricDataQueries is required.');
+    throw new ServiceError(400, 'MissingParameter', 'The parameter MetricDataQueries is required.');
   if (list(input, 'MetricDataQueries').length > 500)
     invalid('The collection MetricDataQueries must not have more than 500 members.');
   const queries = readQueries(input, 'MetricDataQueries', isStatistic);
@@ -195,7 +194,7 @@ const getMetricData: Operation = (state, region, input) => {
   return { MetricDataResults: results, Messages: [] };
 };
 
-const listMetrics: Operation = (state, region, input) => {
+const listMetrics: Operation = (state, input, { region }) => {
   const recently = str(input, 'RecentlyActive');
   if (recently !== undefined && recently !== 'PT3H') invalid('The parameter RecentlyActive must be PT3H.');
   const all = state.metrics.list(region, {
@@ -262,7 +261,7 @@ const SINGLE_METRIC_FIELDS = [
 function mathMetrics(input: Input): AlarmMetric {
   const given = SINGLE_METRIC_FIELDS.filter((f) => input[f] !== undefined);
   if (given.length > 0) {
-    throw new CloudWatchError(
+    throw new ServiceError(
       400,
       'InvalidParameterCombination',
       `Metrics cannot be given with ${given.join(', ')}: a metric math alarm names its metrics in Metrics.`,
@@ -270,10 +269,10 @@ function mathMetrics(input: Input): AlarmMetric {
   }
   const queries: MetricQuery[] = readQueries(input, 'Metrics', isStatistic);
   if (queries.length === 0)
-    throw new CloudWatchError(400, 'MissingParameter', 'The parameter Metrics is required.');
+    throw new ServiceError(400, 'MissingParameter', 'The parameter Metrics is required.');
   const returned = queries.filter((q) => q.returnData);
   if (returned.length !== 1)
-    throw new CloudWatchError(
+    throw new ServiceError(
       400,
       'ValidationError',
       'Exactly one element of the metrics list should return data.',
@@ -281,7 +280,7 @@ function mathMetrics(input: Input): AlarmMetric {
   return { Metrics: queries, Period: periodOf(returned[0], queries) };
 }
 
-const putMetricAlarm: Operation = (state, region, input) => {
+const putMetricAlarm: Operation = (state, input, { region }) => {
   const name = str(input, 'AlarmName', true) as string;
   if (name.length > 255) invalid('The parameter AlarmName must be at most 255 characters.');
   const metric = input.Metrics !== undefined ? mathMetrics(input) : singleMetric(input);
@@ -370,7 +369,7 @@ function stateValue(input: Input, field: string, required: boolean): AlarmState 
   return value as AlarmState | undefined;
 }
 
-const describeAlarms: Operation = (state, region, input) => {
+const describeAlarms: Operation = (state, input, { region }) => {
   const names = strings(input, 'AlarmNames');
   const prefix = str(input, 'AlarmNamePrefix');
   if (names.length > 0 && prefix !== undefined)
@@ -395,7 +394,7 @@ const describeAlarms: Operation = (state, region, input) => {
   };
 };
 
-const setAlarmState: Operation = (state, region, input) => {
+const setAlarmState: Operation = (state, input, { region }) => {
   const name = str(input, 'AlarmName', true) as string;
   const value = stateValue(input, 'StateValue', true) as AlarmState;
   const reason = str(input, 'StateReason', true) as string;
@@ -408,20 +407,20 @@ const setAlarmState: Operation = (state, region, input) => {
     }
   }
   const alarm = state.alarms.get(region, name);
-  if (!alarm) throw new CloudWatchError(404, 'ResourceNotFound', `Alarm ${name} not found`);
+  if (!alarm) throw new ServiceError(404, 'ResourceNotFound', `Alarm ${name} not found`);
   state.alarms.setState(alarm, value, reason, reasonData, state.now());
   return undefined;
 };
 
-const deleteAlarms: Operation = (state, region, input) => {
+const deleteAlarms: Operation = (state, input, { region }) => {
   const names = strings(input, 'AlarmNames');
   const missing = names.filter((n) => !state.alarms.get(region, n));
-  if (missing.length > 0) throw new CloudWatchError(404, 'ResourceNotFound', `Alarm ${missing[0]} not found`);
+  if (missing.length > 0) throw new ServiceError(404, 'ResourceNotFound', `Alarm ${missing[0]} not found`);
   for (const name of names) state.alarms.delete(region, name);
   return undefined;
 };
 
-export const OPERATIONS: Readonly<Record<string, Operation>> = {
+export const OPERATIONS: Operations<CloudWatchState> = {
   PutMetricData: putMetricData,
   GetMetricData: getMetricData,
   GetMetricStatistics: getMetricStatistics,

@@ -9,11 +9,12 @@
 
 import { names } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../../contracts.js';
+import { serveRpc } from '../../wire/rpc.js';
 import type { AlarmStateValue, SandboxService, ServiceContext, ServiceFactory } from '../service.js';
 import { AlarmStore } from './alarms.js';
 import { type CloudWatchState, OPERATIONS } from './api.js';
 import { MetricStore } from './metrics.js';
-import { CloudWatchError, decodeRequest, encodeError, encodeResult, protocolOf } from './protocol.js';
+import { CLOUDWATCH_DIALECT } from './protocol.js';
 import { canaryAlarm, mathAlarms, singleMetricAlarms } from './seed.js';
 
 export class CloudWatchService implements SandboxService {
@@ -29,30 +30,8 @@ export class CloudWatchService implements SandboxService {
     };
   }
 
-  handle = async (request: EdgeRequest): Promise<EdgeResponse> => {
-    const protocol = protocolOf(request);
-    try {
-      const decoded = decodeRequest(request);
-      const operation = Object.hasOwn(OPERATIONS, decoded.operation)
-        ? OPERATIONS[decoded.operation]
-        : undefined;
-      if (!operation) {
-        throw new CloudWatchError(
-          400,
-          'InvalidAction',
-          `The action ${decoded.operation} is not valid for this web service (the sandbox serves ${Object.keys(OPERATIONS).join(', ')}).`,
-        );
-      }
-      const result = operation(this.state, request.region, decoded.input);
-      return encodeResult(decoded.protocol, decoded.operation, result);
-    } catch (error) {
-      if (error instanceof CloudWatchError) return encodeError(protocol, error);
-      return encodeError(
-        protocol,
-        new CloudWatchError(500, 'InternalServiceError', (error as Error).message),
-      );
-    }
-  };
+  handle = (request: EdgeRequest): Promise<EdgeResponse> =>
+    serveRpc(request, CLOUDWATCH_DIALECT, OPERATIONS, this.state);
 
   /** Seeds the region's alarms as the stacks create them (./seed.ts). */
   addRegion(region: RegionRuntimeInfo): void {

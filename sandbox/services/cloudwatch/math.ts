@@ -10,7 +10,7 @@
  * is no point; IF without a false branch has no point where its condition is false. Anything else (SEARCH,
  * METRICS(), arrays, other functions) is refused with a ValidationError naming it.
  */
-import { CloudWatchError } from './protocol.js';
+import { ServiceError } from '../../wire/service-error.js';
 
 /** A time series: timestamp (ms) to value, in ascending timestamps. */
 export type Series = ReadonlyMap<number, number>;
@@ -28,7 +28,7 @@ export type MathNode =
 const SUPPORTED = ['IF', 'FILL', 'ABS', 'CEIL', 'FLOOR', 'MIN', 'MAX', 'SUM', 'AVG'] as const;
 
 export function mathError(message: string): never {
-  throw new CloudWatchError(400, 'ValidationError', message);
+  throw new ServiceError(400, 'ValidationError', message);
 }
 
 // ---- tokens ----

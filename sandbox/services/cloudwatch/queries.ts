@@ -4,6 +4,8 @@
  * validated once from the JSON shape; evaluated over a grid of period starts, with the MetricStat series
  * fetched by the caller (buckets of the range for GetMetricData, one window per period for an alarm).
  */
+
+import { ServiceError } from '../../wire/service-error.js';
 import {
   evaluateExpression,
   type MathNode,
@@ -13,7 +15,7 @@ import {
   type Series,
 } from './math.js';
 import type { Dimension, MetricId } from './metrics.js';
-import { CloudWatchError, type Input, invalid, list, num, str } from './protocol.js';
+import { type Input, invalid, list, num, str } from './protocol.js';
 
 export interface MetricStatQuery {
   readonly metric: MetricId;
@@ -69,7 +71,7 @@ function readQuery(query: Input, field: string, isStatistic: (s: string) => bool
   const stat = query.MetricStat as Input | undefined;
   const expression = str(query, 'Expression');
   if ((stat === undefined) === (expression === undefined)) {
-    throw new CloudWatchError(
+    throw new ServiceError(
       400,
       'ValidationError',
       `The query ${id} needs exactly one of MetricStat and Expression.`,
@@ -105,8 +107,8 @@ function withContext<T>(id: string, expression: string, f: () => T): T {
   try {
     return f();
   } catch (error) {
-    if (!(error instanceof CloudWatchError)) throw error;
-    throw new CloudWatchError(
+    if (!(error instanceof ServiceError)) throw error;
+    throw new ServiceError(
       error.status,
       error.code,
       `Error in expression ${id} [${expression}]: ${error.message}`,
@@ -126,7 +128,7 @@ export function readQueries(input: Input, field: string, isStatistic: (s: string
     if (!q.parsed) continue;
     for (const ref of references(q.parsed)) {
       if (!byId.has(ref)) {
-        throw new CloudWatchError(
+        throw new ServiceError(
           400,
           'ValidationError',
           `Error in expression ${q.id} [${q.expression}]: Unrecognized metric or expression id ${ref}.`,
@@ -140,7 +142,7 @@ export function readQueries(input: Input, field: string, isStatistic: (s: string
 
 function checkCycle(query: MetricQuery, byId: ReadonlyMap<string, MetricQuery>, path: string[]): void {
   if (path.includes(query.id)) {
-    throw new CloudWatchError(
+    throw new ServiceError(
       400,
       'ValidationError',
       `Circular dependency between expressions: ${[...path, query.id].join(' -> ')}.`,

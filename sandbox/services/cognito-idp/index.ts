@@ -9,8 +9,10 @@
  * Pools live as long as the sandbox and are per AWS region (the id's prefix), as on AWS.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
-import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
-import { PrototypeKeyError, parseJsonRefusingPrototypeKeys } from '../../wire/keys.js';
+import type { EdgeRequest } from '../../contracts.js';
+import type { WireDialect, WireInput } from '../../wire/dialect.js';
+import { type Operations, serveRpc } from '../../wire/rpc.js';
+import { ServiceError } from '../../wire/service-error.js';
 import type { SandboxService, ServiceFactory } from '../service.js';
 import type { AuthFlow, ClientRecord, PoolRecord, UserRecord } from './model.js';
 import { jwksOf, seconds, tokens } from './tokens.js';
@@ -26,34 +28,7 @@ export function createCognitoIdp(account: string): CognitoIdpService {
   const pools = new Map<string, PoolRecord>();
   return {
     name: 'cognito-idp',
-    handle: async (request) => {
-      const target = String(request.headers['x-amz-target'] ?? '');
-      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-      const run = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
-      if (!run) {
-        return error(
-          400,
-          'UnknownOperationException',
-          `the chatctl sandbox's Cognito does not serve ${target || 'requests without X-Amz-Target'}`,
-        );
-      }
-      let input: Record<string, unknown>;
-      try {
-        input = parseJsonRefusingPrototypeKeys(request.body.toString('utf8') || '{}') as Record<
-          string,
-          unknown
-        >;
-      } catch (thrown) {
-        if (thrown instanceof PrototypeKeyError) return error(400, 'SerializationException', thrown.message);
-        return error(400, 'SerializationException', 'the body is not valid JSON');
-      }
-      try {
-        return answer(run({ pools, account, request, input }));
-      } catch (thrown) {
-        if (thrown instanceof CognitoError) return error(thrown.status, thrown.code, thrown.message);
-        throw thrown;
-      }
-    },
+    handle: (request) => serveRpc(request, DIALECT, RPC_OPERATIONS, { pools, account }),
     jwks(userPoolId) {
       const pool = pools.get(userPoolId);
       if (!pool) throw new Error(`no user pool ${userPoolId} in the sandbox`);
@@ -62,37 +37,7 @@ export function createCognitoIdp(account: string): CognitoIdpService {
   };
 }
 
-const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
-
-class CognitoError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-function answer(body: unknown): EdgeResponse {
-  return {
-    status: 200,
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
-    body: JSON.stringify(body),
-  };
-}
-
-function error(status: number, code: string, message: string): EdgeResponse {
-  return {
-    status,
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amzn-requestid': randomUUID(),
-      'x-amzn-errortype': `${code}:`,
-    },
-    body: JSON.stringify({ __type: code, message }),
-  };
-}
+const DIALECT: WireDialect = { target: 'AWSCognitoIdentityProviderService', jsonVersion: '1.1' };
 
 interface Call {
   readonly pools: Map<string, PoolRecord>;
@@ -105,7 +50,8 @@ function text(input: Record<string, unknown>, field: string, required = true): s
   const value = input[field];
   if (typeof value === 'string' && value.length > 0) return value;
   if (!required && value === undefined) return '';
-  throw new CognitoError(
+  throw new ServiceError(
+    400,
     'InvalidParameterException',
     `1 validation error detected: Value at '${field[0].toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must not be null`,
   );
@@ -115,14 +61,14 @@ function poolOf(call: Call): PoolRecord {
   const id = text(call.input, 'UserPoolId');
   const pool = call.pools.get(id);
   if (!pool || pool.region !== call.request.region) {
-    throw new CognitoError('ResourceNotFoundException', `User pool ${id} does not exist.`);
+    throw new ServiceError(400, 'ResourceNotFoundException', `User pool ${id} does not exist.`);
   }
   return pool;
 }
 
 function userOf(pool: PoolRecord, username: string): UserRecord {
   const user = pool.findUser(username);
-  if (!user) throw new CognitoError('UserNotFoundException', 'User does not exist.');
+  if (!user) throw new ServiceError(400, 'UserNotFoundException', 'User does not exist.');
   return user;
 }
 
@@ -145,7 +91,8 @@ function checkPassword(pool: PoolRecord, password: string): void {
   if (!/[0-9]/.test(password)) problems.push('Password must have numeric characters');
   if (!/[^A-Za-z0-9]/.test(password)) problems.push('Password must have symbol characters');
   if (problems.length > 0) {
-    throw new CognitoError(
+    throw new ServiceError(
+      400,
       'InvalidPasswordException',
       `Password did not conform with policy: ${problems[0]}`,
     );
@@ -154,7 +101,7 @@ function checkPassword(pool: PoolRecord, password: string): void {
 
 const VALIDITY_UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
-const OPERATIONS: Record<string, (call: Call) => unknown> = {
+const OPERATIONS: Readonly<Record<string, (call: Call) => WireInput | undefined>> = {
   CreateUserPool(call) {
     const name = text(call.input, 'PoolName');
     const id = `${call.request.region}_${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 9)}`;
@@ -186,7 +133,8 @@ const OPERATIONS: Record<string, (call: Call) => unknown> = {
     const pool = poolOf(call);
     const name = text(call.input, 'ClientName');
     if (call.input.GenerateSecret === true) {
-      throw new CognitoError(
+      throw new ServiceError(
+        400,
         'InvalidParameterException',
         "the chatctl sandbox's Cognito makes clients without a secret only",
       );
@@ -222,13 +170,15 @@ const OPERATIONS: Record<string, (call: Call) => unknown> = {
     const username = text(call.input, 'Username');
     const action = call.input.MessageAction;
     if (action !== undefined && action !== 'SUPPRESS' && action !== 'RESEND') {
-      throw new CognitoError(
+      throw new ServiceError(
+        400,
         'InvalidParameterException',
         `MessageAction ${String(action)} is not SUPPRESS or RESEND`,
       );
     }
     if (action !== 'SUPPRESS') {
-      throw new CognitoError(
+      throw new ServiceError(
+        400,
         'InvalidParameterException',
         "the chatctl sandbox's Cognito sends no invitations: pass MessageAction SUPPRESS",
       );
@@ -276,31 +226,36 @@ const OPERATIONS: Record<string, (call: Call) => unknown> = {
     const clientId = text(call.input, 'ClientId');
     const client = pool.clients.get(clientId);
     if (!client)
-      throw new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+      throw new ServiceError(
+        400,
+        'ResourceNotFoundException',
+        `User pool client ${clientId} does not exist.`,
+      );
     const flow = text(call.input, 'AuthFlow');
     if (flow !== 'ADMIN_USER_PASSWORD_AUTH' && flow !== 'ADMIN_NO_SRP_AUTH') {
-      throw new CognitoError(
+      throw new ServiceError(
+        400,
         'InvalidParameterException',
         `the chatctl sandbox's Cognito serves ADMIN_USER_PASSWORD_AUTH only (got ${flow})`,
       );
     }
     if (!client.flows.includes('ALLOW_ADMIN_USER_PASSWORD_AUTH')) {
-      throw new CognitoError('InvalidParameterException', 'Auth flow not enabled for this client');
+      throw new ServiceError(400, 'InvalidParameterException', 'Auth flow not enabled for this client');
     }
     const parameters = (call.input.AuthParameters as Record<string, string> | undefined) ?? {};
     if (!parameters.USERNAME)
-      throw new CognitoError('InvalidParameterException', 'Missing required parameter USERNAME');
+      throw new ServiceError(400, 'InvalidParameterException', 'Missing required parameter USERNAME');
     if (!parameters.PASSWORD)
-      throw new CognitoError('InvalidParameterException', 'Missing required parameter PASSWORD');
+      throw new ServiceError(400, 'InvalidParameterException', 'Missing required parameter PASSWORD');
     const user = pool.findUser(parameters.USERNAME);
     if (!user) {
       if (client.preventUserExistenceErrors)
-        throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
-      throw new CognitoError('UserNotFoundException', 'User does not exist.');
+        throw new ServiceError(400, 'NotAuthorizedException', 'Incorrect username or password.');
+      throw new ServiceError(400, 'UserNotFoundException', 'User does not exist.');
     }
-    if (!user.enabled) throw new CognitoError('NotAuthorizedException', 'User is disabled.');
+    if (!user.enabled) throw new ServiceError(400, 'NotAuthorizedException', 'User is disabled.');
     if (user.password !== parameters.PASSWORD)
-      throw new CognitoError('NotAuthorizedException', 'Incorrect username or password.');
+      throw new ServiceError(400, 'NotAuthorizedException', 'Incorrect username or password.');
     if (user.status === 'FORCE_CHANGE_PASSWORD') {
       return {
         ChallengeName: 'NEW_PASSWORD_REQUIRED',
@@ -340,11 +295,12 @@ class PoolRecordImpl implements PoolRecord {
   }
 
   createUser(name: string, attributes: Record<string, string>, temporaryPassword: string): UserRecord {
-    if (this.findUser(name)) throw new CognitoError('UsernameExistsException', 'User account already exists');
+    if (this.findUser(name))
+      throw new ServiceError(400, 'UsernameExistsException', 'User account already exists');
     const sub = randomUUID();
     const byEmail = this.usernameAttributes.includes('email');
     if (byEmail && !/^[^@\s]+@[^@\s]+$/.test(name)) {
-      throw new CognitoError('InvalidParameterException', 'Username should be an email.');
+      throw new ServiceError(400, 'InvalidParameterException', 'Username should be an email.');
     }
     const user: UserRecord = {
       username: byEmail ? sub : name,
@@ -364,3 +320,12 @@ class PoolRecordImpl implements PoolRecord {
     this.users.delete(user.username.toLowerCase());
   }
 }
+
+/** Each operation as the wire runs it: the pools and account, with this request's input. */
+const RPC_OPERATIONS: Operations<Pick<Call, 'pools' | 'account'>> = Object.fromEntries(
+  Object.entries(OPERATIONS).map(([name, run]) => [
+    name,
+    (context: Pick<Call, 'pools' | 'account'>, input: WireInput, request: EdgeRequest) =>
+      run({ ...context, input, request }),
+  ]),
+);

@@ -6,7 +6,8 @@
  */
 import { Agent, request as httpRequest } from 'node:http';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
-import { awsError, rewriteAccessKey } from '../../wire/aws-wire.js';
+import { rewriteAccessKey } from '../../wire/aws-wire.js';
+import { awsError } from '../../wire/errors.js';
 import { nullObject } from '../../wire/keys.js';
 import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
 
@@ -65,6 +66,10 @@ function forward(endpoint: URL, request: EdgeRequest, instanceId: string): Promi
   });
 }
 
+/** The namespaces of DynamoDB's errors: the front end's (bad requests) and the service's own. */
+const CORAL = { errorNamespace: 'com.amazon.coral.service' };
+const DYNAMODB = { errorNamespace: 'com.amazonaws.dynamodb.v20120810' };
+
 export const createService: ServiceFactory = (context) => new DynamoDbService(context);
 
 class DynamoDbService implements SandboxService {
@@ -83,13 +88,11 @@ class DynamoDbService implements SandboxService {
         400,
         'UnknownOperationException',
         target ? `unknown operation ${target}` : 'missing X-Amz-Target',
-        { jsonNamespace: 'com.amazon.coral.service' },
+        CORAL,
       );
     }
     if (request.method !== 'POST') {
-      return awsError('json', 400, 'UnknownOperationException', 'DynamoDB accepts POST only', {
-        jsonNamespace: 'com.amazon.coral.service',
-      });
+      return awsError('json', 400, 'UnknownOperationException', 'DynamoDB accepts POST only', CORAL);
     }
     try {
       JSON.parse(request.body.toString('utf8') || '{}');
@@ -99,18 +102,20 @@ class DynamoDbService implements SandboxService {
         400,
         'SerializationException',
         'Start of structure or map found where not expected, or the body is not valid JSON',
-        {
-          jsonNamespace: 'com.amazon.coral.service',
-        },
+        CORAL,
       );
     }
     let response: EdgeResponse;
     try {
       response = await forward(this.endpoint, request, this.context.engine.instanceId);
     } catch (error) {
-      return awsError('json', 500, 'InternalServerError', `DynamoDB Local: ${(error as Error).message}`, {
-        jsonNamespace: 'com.amazonaws.dynamodb.v20120810',
-      });
+      return awsError(
+        'json',
+        500,
+        'InternalServerError',
+        `DynamoDB Local: ${(error as Error).message}`,
+        DYNAMODB,
+      );
     }
     const operation = target.slice(target.indexOf('.') + 1);
     if (response.status === 200 && WRITES.has(operation)) this.context.noteWrite(request.region);

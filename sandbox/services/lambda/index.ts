@@ -12,7 +12,8 @@ import { names } from '../../../core/names.js';
 import type { RelayPayload } from '../../../runtime/app.js';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { isThrottle } from '../../throttle.js';
-import { awsError } from '../../wire/aws-wire.js';
+import { restJsonError, restJsonResult } from '../../wire/rest-json.js';
+import { asServiceError, ServiceError } from '../../wire/service-error.js';
 import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
 
 export interface LambdaFunction {
@@ -28,17 +29,11 @@ const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 const ACCOUNT_SETTINGS = /^\/2016-08-19\/account-settings\/?$/;
 const ARN = /^arn:aws:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/;
 
-function lambdaError(status: number, type: string, message: string): EdgeResponse {
-  const response = awsError('rest-json', status, type, message);
-  return { ...response, body: JSON.stringify({ Type: 'User', message }) };
-}
-
 /** What tests and the console read of the sandbox's Lambda: invocations still running or queued. */
 export interface LambdaView {
   /** Invocations whose request has arrived and not finished, and async events not yet settled. */
   inFlight(): number;
 }
-
 export const createService: ServiceFactory = (context) => new LambdaService(context);
 
 class LambdaService implements SandboxService, LambdaView {
@@ -88,41 +83,39 @@ class LambdaService implements SandboxService, LambdaView {
     const here = this.context.regions().filter((r) => r.awsRegion === awsRegion).length;
     const lanes = Object.values(topology.lanes).reduce<number>((sum, n) => sum + (n ?? 0), 0);
     const quota = this.context.lambdaConcurrency ?? 1000;
-    return {
-      status: 200,
-      headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() },
-      body: JSON.stringify({
-        AccountLimit: {
-          TotalCodeSize: 80_530_636_800,
-          CodeSizeUnzipped: 262_144_000,
-          CodeSizeZipped: 52_428_800,
-          ConcurrentExecutions: quota,
-          UnreservedConcurrentExecutions: Math.max(0, quota - here * lanes),
-        },
-        AccountUsage: { TotalCodeSize: 0, FunctionCount: here * 12 },
-      }),
-    };
+    return restJsonResult(200, {
+      AccountLimit: {
+        TotalCodeSize: 80_530_636_800,
+        CodeSizeUnzipped: 262_144_000,
+        CodeSizeZipped: 52_428_800,
+        ConcurrentExecutions: quota,
+        UnreservedConcurrentExecutions: Math.max(0, quota - here * lanes),
+      },
+      AccountUsage: { TotalCodeSize: 0, FunctionCount: here * 12 },
+    });
   }
 
+  /** Every error in Lambda's shape; anything unexpected is InternalFailure. */
   handle = async (request: EdgeRequest): Promise<EdgeResponse> => {
     // Counted until it settles, whether or not its caller still waits (an aborted request is still served).
     this.running++;
     try {
       return await this.serve(request);
+    } catch (error) {
+      return restJsonError(asServiceError(error));
     } finally {
       this.running--;
     }
   };
 
-  private serve = async (request: EdgeRequest): Promise<EdgeResponse> => {
+  private async serve(request: EdgeRequest): Promise<EdgeResponse> {
     const options = this.context;
     if (request.method === 'GET' && ACCOUNT_SETTINGS.test(request.path)) {
       return this.accountSettings(request.region);
     }
     const match = INVOKE.exec(request.path);
     if (!match || request.method !== 'POST') {
-      return awsError(
-        'rest-json',
+      throw new ServiceError(
         400,
         'UnknownOperationException',
         `the chatctl sandbox's Lambda serves Invoke and GetAccountSettings only (got ${request.method} ${request.path})`,
@@ -133,7 +126,7 @@ class LambdaService implements SandboxService, LambdaView {
     const arn = ARN.exec(name);
     if (arn) {
       if (arn[1] !== region) {
-        return lambdaError(
+        throw new ServiceError(
           400,
           'InvalidParameterValueException',
           `function ARN is in ${arn[1]}, not ${region}`,
@@ -144,7 +137,7 @@ class LambdaService implements SandboxService, LambdaView {
     }
     const fn = this.find(region, name);
     if (!fn) {
-      return lambdaError(
+      throw new ServiceError(
         404,
         'ResourceNotFoundException',
         `Function not found: arn:aws:lambda:${region}:${options.account}:function:${name}`,
@@ -152,14 +145,14 @@ class LambdaService implements SandboxService, LambdaView {
     }
     const type = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (!['RequestResponse', 'Event', 'DryRun'].includes(type)) {
-      return lambdaError(400, 'InvalidParameterValueException', `unknown invocation type ${type}`);
+      throw new ServiceError(400, 'InvalidParameterValueException', `unknown invocation type ${type}`);
     }
     let payload: unknown = {};
     if (request.body.length > 0) {
       try {
         payload = JSON.parse(request.body.toString('utf8'));
       } catch {
-        return lambdaError(
+        throw new ServiceError(
           400,
           'InvalidRequestContentException',
           'Could not parse request body into json: the payload is not valid JSON',
@@ -167,7 +160,7 @@ class LambdaService implements SandboxService, LambdaView {
       }
     }
     if (options.faultActive(fn.regionKey, 'relay-error')) {
-      return awsError('rest-json', 500, 'ServiceException', `injected fault: relay-error in ${fn.regionKey}`);
+      throw new ServiceError(500, 'ServiceException', `injected fault: relay-error in ${fn.regionKey}`);
     }
     const delay = this.delayMs(request.caller, fn);
     if (delay > 0) await sleep(delay);
@@ -198,7 +191,7 @@ class LambdaService implements SandboxService, LambdaView {
     } catch (error) {
       const e = error as Error;
       // Beyond its reserved concurrency the function does not run: Lambda answers 429 (the caller retries).
-      if (isThrottle(error)) return lambdaError(429, 'TooManyRequestsException', e.message);
+      if (isThrottle(error)) throw new ServiceError(429, 'TooManyRequestsException', e.message);
       return {
         status: 200,
         headers: { ...version, 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' },
@@ -209,5 +202,5 @@ class LambdaService implements SandboxService, LambdaView {
         }),
       };
     }
-  };
+  }
 }

@@ -5,8 +5,9 @@
  */
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { normalizeName } from '../../dns-name.js';
+import { decodePathPart, parseIntField, xmlResponse } from '../../wire/rest-xml.js';
+import { ServiceError } from '../../wire/service-error.js';
 import type { XmlNode } from '../../wire/xml.js';
-import { AwsXmlError, decodePathPart, parseIntField, xmlResponse } from '../../wire/xml-api.js';
 import {
   createHealthCheck,
   deleteHealthCheck,
@@ -24,7 +25,7 @@ import { API, ROUTE53_XMLNS } from './xml.js';
 export function route(store: Route53Store, request: EdgeRequest): EdgeResponse {
   const path = request.path.replace(/\/+$/, '');
   if (!path.startsWith(`${API}/`)) {
-    throw new AwsXmlError(
+    throw new ServiceError(
       400,
       'InvalidAction',
       `The action or operation requested is invalid: ${request.method} ${request.path}`,
@@ -59,7 +60,7 @@ export function route(store: Route53Store, request: EdgeRequest): EdgeResponse {
   }
   if (resource === 'change' && parts.length === 2 && method === 'GET') return getChange(store, id);
   if (resource === 'testdnsanswer' && parts.length === 1 && method === 'GET') return testDnsAnswer(store, q);
-  throw new AwsXmlError(
+  throw new ServiceError(
     400,
     'InvalidAction',
     `The action or operation requested is invalid (the sandbox's Route 53 does not serve ${request.method} ${request.path})`,

@@ -4,8 +4,9 @@
  * checkers' status. Each check has a real checker (./health-checker.ts).
  */
 import type { EdgeResponse } from '../../contracts.js';
+import { bool, parseBool, parseIntField, xmlResponse } from '../../wire/rest-xml.js';
+import { ServiceError } from '../../wire/service-error.js';
 import { child, children, childText, type XmlElement, type XmlNode } from '../../wire/xml.js';
-import { AwsXmlError, bool, parseBool, parseIntField, xmlResponse } from '../../wire/xml-api.js';
 import type { InsufficientDataHealthStatus } from './derived-checks.js';
 import { CHECKER_REGION } from './health-checker.js';
 import { ipv4ToNumber } from './latency-routing.js';
@@ -128,7 +129,7 @@ export function createHealthCheck(store: Route53Store, body: Buffer): EdgeRespon
         },
       );
     }
-    throw new AwsXmlError(
+    throw new ServiceError(
       409,
       'HealthCheckAlreadyExists',
       `A health check with the CallerReference ${callerReference} already exists with a different configuration.`,
@@ -172,7 +173,7 @@ export function deleteHealthCheck(store: Route53Store, id: string): EdgeResponse
   store.healthCheck(id);
   const user = [...store.records.values()].find((r) => r.healthCheckId === id);
   if (user) {
-    throw new AwsXmlError(
+    throw new ServiceError(
       400,
       'HealthCheckInUse',
       `The health check ${id} is still referenced by the record set ${describe(user)}.`,
@@ -223,7 +224,7 @@ export function updateHealthCheck(store: Route53Store, id: string, body: Buffer)
     Number.MAX_SAFE_INTEGER,
   ]);
   if (version !== undefined && version !== entry.version) {
-    throw new AwsXmlError(
+    throw new ServiceError(
       409,
       'HealthCheckVersionMismatch',
       `The value of HealthCheckVersion in the request (${version}) does not match the current version (${entry.version}); get the health check and try again.`,

@@ -6,7 +6,7 @@
 import { names } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../../contracts.js';
 import { normalizeName } from '../../dns-name.js';
-import { answer } from '../../wire/xml-api.js';
+import { answer } from '../../wire/rest-xml.js';
 import type { SandboxService, ServiceFactory, ServiceStateFields } from '../service.js';
 import { route } from './api.js';
 import { resolveRecord } from './resolve.js';

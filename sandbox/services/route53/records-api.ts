@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { EdgeResponse } from '../../contracts.js';
 import { normalizeName } from '../../dns-name.js';
+import { bool, parseIntField, xmlResponse } from '../../wire/rest-xml.js';
+import { ServiceError } from '../../wire/service-error.js';
 import { child, children, childText, elementNodes, renderElement, type XmlNode } from '../../wire/xml.js';
-import { AwsXmlError, bool, parseIntField, xmlResponse } from '../../wire/xml-api.js';
 import { ipv4ToNumber } from './latency-routing.js';
 import { bad, identity, type RecordSet, type Route53Store, recordFromElement, sortKey } from './store.js';
 import { parseRoute53Body, ROUTE53_XMLNS } from './xml.js';
@@ -98,7 +99,7 @@ export function changeResourceRecordSets(store: Route53Store, id: string, body: 
       next.set(key, record);
     }
   }
-  if (problems.length > 0) throw new AwsXmlError(400, 'InvalidChangeBatch', `[${problems.join(', ')}]`);
+  if (problems.length > 0) throw new ServiceError(400, 'InvalidChangeBatch', `[${problems.join(', ')}]`);
   store.records.clear();
   for (const [key, record] of next) store.records.set(key, record);
   const changeId = `C${randomBytes(10).toString('hex').toUpperCase().slice(0, 19)}`;
@@ -113,7 +114,7 @@ function validateRecord(store: Route53Store, record: RecordSet, action: string):
   const what = `Change with [Action=${action}, Name=${record.name}, Type=${record.type}${record.setIdentifier === undefined ? '' : `, SetIdentifier=${record.setIdentifier}`}]`;
   if (!RECORD_TYPES.has(record.type)) bad(`Invalid request: unknown record type ${record.type} in ${what}`);
   if (record.name !== store.zoneName && !record.name.endsWith(`.${store.zoneName}`)) {
-    throw new AwsXmlError(
+    throw new ServiceError(
       400,
       'InvalidChangeBatch',
       `[RRSet with DNS name ${record.name} is not permitted in zone ${store.zoneName}]`,
@@ -143,7 +144,7 @@ function validateRecord(store: Route53Store, record: RecordSet, action: string):
   if (record.type === 'A' && action !== 'DELETE') {
     for (const value of record.values) {
       if (ipv4ToNumber(value) === undefined) {
-        throw new AwsXmlError(
+        throw new ServiceError(
           400,
           'InvalidChangeBatch',
           `[Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${value}'']`,
@@ -156,7 +157,7 @@ function validateRecord(store: Route53Store, record: RecordSet, action: string):
     action !== 'DELETE' &&
     !store.healthChecks.has(record.healthCheckId)
   ) {
-    throw new AwsXmlError(
+    throw new ServiceError(
       404,
       'NoSuchHealthCheck',
       `A health check with id ${record.healthCheckId} does not exist.`,
@@ -168,7 +169,7 @@ export function getChange(store: Route53Store, id: string): EdgeResponse {
   const bare = id.replace(/^\/?change\//, '');
   const submittedAt = store.changes.get(bare);
   if (!submittedAt)
-    throw new AwsXmlError(
+    throw new ServiceError(
       404,
       'NoSuchChange',
       `A change with the specified change ID does not exist: ${bare}`,

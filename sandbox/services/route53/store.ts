@@ -13,6 +13,7 @@ import { names } from '../../../core/names.js';
 import type { Topology } from '../../../core/topology.js';
 import type { RegionRuntimeInfo } from '../../contracts.js';
 import { normalizeName } from '../../dns-name.js';
+import { ServiceError } from '../../wire/service-error.js';
 import {
   child,
   children,
@@ -22,7 +23,6 @@ import {
   type XmlElement,
   type XmlNode,
 } from '../../wire/xml.js';
-import { AwsXmlError } from '../../wire/xml-api.js';
 import type { AlarmStateValue } from '../service.js';
 import {
   AlarmCheck,
@@ -128,7 +128,7 @@ export function identity(record: { name: string; type: string; setIdentifier?: s
 }
 
 export function bad(message: string): never {
-  throw new AwsXmlError(400, 'InvalidInput', message);
+  throw new ServiceError(400, 'InvalidInput', message);
 }
 
 export class Route53Store {
@@ -251,7 +251,7 @@ export class Route53Store {
   requireZone(id: string): void {
     const bare = id.replace(/^\/?hostedzone\//, '');
     if (bare !== this.hostedZoneId) {
-      throw new AwsXmlError(404, 'NoSuchHostedZone', `No hosted zone found with ID: ${bare}`);
+      throw new ServiceError(404, 'NoSuchHostedZone', `No hosted zone found with ID: ${bare}`);
     }
   }
 
@@ -268,7 +268,7 @@ export class Route53Store {
   healthCheck(id: string): HealthCheckEntry {
     const entry = this.healthChecks.get(id);
     if (!entry) {
-      throw new AwsXmlError(404, 'NoSuchHealthCheck', `A health check with id ${id} does not exist.`);
+      throw new ServiceError(404, 'NoSuchHealthCheck', `A health check with id ${id} does not exist.`);
     }
     return entry;
   }

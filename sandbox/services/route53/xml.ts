@@ -1,7 +1,7 @@
 /** Route 53's namespace, API version and request-body parsing (its wording of a malformed body). */
 
+import { parseRequestDocument } from '../../wire/rest-xml.js';
 import type { XmlElement } from '../../wire/xml.js';
-import { parseRequestDocument } from '../../wire/xml-api.js';
 
 export const ROUTE53_XMLNS = 'https://route53.amazonaws.com/doc/2013-04-01/';
 export const API = '/2013-04-01';

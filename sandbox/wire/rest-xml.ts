@@ -1,21 +1,12 @@
-/** Request and response helpers shared by the sandbox's REST-XML services (Route 53, CloudFront). */
+/**
+ * AWS REST-XML (Route 53, CloudFront): request documents, results and errors (ErrorResponse in the
+ * service's namespace), and the field readers both services share.
+ */
 import { randomUUID } from 'node:crypto';
 import type { EdgeResponse } from '../contracts.js';
-import { xmlErrorResponse } from './aws-wire.js';
+import { xmlError } from './query.js';
+import { asServiceError, ServiceError } from './service-error.js';
 import { parseXml, renderDocument, type XmlElement, XmlError, type XmlNode } from './xml.js';
-
-/** An error the service answers with AWS's ErrorResponse shape. */
-export class AwsXmlError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly type: 'Sender' | 'Receiver' = 'Sender',
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
 
 export function xmlResponse(
   status: number,
@@ -31,11 +22,7 @@ export function xmlResponse(
   };
 }
 
-function errorResponse(error: AwsXmlError, xmlns: string): EdgeResponse {
-  return xmlErrorResponse(error.status, error.code, error.message, { type: error.type, xmlns });
-}
-
-/** Runs a service's router, turning AwsXmlError (and bugs) into AWS-shaped error responses. */
+/** Runs a service's router: a ServiceError is answered in AWS's shape, anything else as InternalFailure. */
 export async function answer(
   xmlns: string,
   route: () => EdgeResponse | Promise<EdgeResponse>,
@@ -43,11 +30,7 @@ export async function answer(
   try {
     return await route();
   } catch (error) {
-    if (error instanceof AwsXmlError) return errorResponse(error, xmlns);
-    return errorResponse(
-      new AwsXmlError(500, 'InternalFailure', `the sandbox failed: ${(error as Error).message}`, 'Receiver'),
-      xmlns,
-    );
+    return xmlError(asServiceError(error), { xmlns });
   }
 }
 
@@ -63,7 +46,7 @@ export function parseBool(
   const v = value.trim().toLowerCase();
   if (v === 'true') return true;
   if (v === 'false') return false;
-  throw new AwsXmlError(400, errorCode, `Invalid value for ${field}: "${value}" is not a boolean`);
+  throw new ServiceError(400, errorCode, `Invalid value for ${field}: "${value}" is not a boolean`);
 }
 
 export function parseIntField(
@@ -75,7 +58,7 @@ export function parseIntField(
   if (value === undefined) return undefined;
   const n = Number(value.trim());
   if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
-    throw new AwsXmlError(
+    throw new ServiceError(
       400,
       errorCode,
       `Invalid value for ${field}: "${value}"; it must be an integer from ${range[0]} to ${range[1]}`,
@@ -89,7 +72,7 @@ export function decodePathPart(part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new AwsXmlError(400, 'InvalidInput', `The path segment "${part}" is not valid percent-encoding.`);
+    throw new ServiceError(400, 'InvalidInput', `The path segment "${part}" is not valid percent-encoding.`);
   }
 }
 
@@ -106,9 +89,9 @@ export function parseRequestDocument(body: Buffer, root: string, errors: Documen
   try {
     element = parseXml(body.toString('utf8'));
   } catch (error) {
-    if (error instanceof XmlError) throw new AwsXmlError(400, errors.code, errors.malformed(error.message));
+    if (error instanceof XmlError) throw new ServiceError(400, errors.code, errors.malformed(error.message));
     throw error;
   }
-  if (element.name !== root) throw new AwsXmlError(400, errors.code, errors.wrongRoot(element.name));
+  if (element.name !== root) throw new ServiceError(400, errors.code, errors.wrongRoot(element.name));
   return element;
 }
