@@ -6,8 +6,9 @@
  * This module is the only code that reads or writes that file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, lstat, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { COMMERCIAL_AWS_REGIONS, isCommercialAwsRegion } from './aws-regions.js';
 import { UserError } from './errors.js';
@@ -357,10 +358,17 @@ export function serializeTopology(topology: Topology): string {
  * Writes the file atomically: a temp file in the same folder, fsync, rename over the target, then fsync of the
  * folder (so the rename itself survives a power cut, not only a killed process).
  */
-export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string,
+  mode = 0o644,
+  options: { exactMode?: boolean } = {},
+): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', mode);
   try {
+    // Keeping an existing file's mode: as it was, whatever this process's umask.
+    if (options.exactMode) await handle.chmod(mode);
     await handle.writeFile(content, 'utf8');
     await handle.sync();
   } finally {
@@ -382,9 +390,54 @@ async function syncFolder(folder: string): Promise<void> {
   await handle?.close();
 }
 
+/** The file a path names once its symlinks are followed (a dangling link: the file it would create). */
+async function followLinks(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    const info = await lstat(current).catch(() => undefined);
+    if (!info?.isSymbolicLink()) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw new UserError(`${path}: too many levels of symbolic links`);
+}
+
+/**
+ * Writes the topology file as its owner keeps it: through a symlink to its target (atomically, beside the
+ * target), with the target's mode; a read-only file is refused, not replaced; the same content is not
+ * written at all. Returns whether it wrote.
+ */
+export async function writeTopologyFile(path: string, content: string): Promise<boolean> {
+  const target = await followLinks(path);
+  const existing = await stat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (existing) {
+    const writable =
+      (existing.mode & 0o222) !== 0 &&
+      (await access(target, constants.W_OK).then(
+        () => true,
+        () => false,
+      ));
+    if (!writable) {
+      throw new UserError(
+        `${path} is read-only (mode ${(existing.mode & 0o777).toString(8)}): chatctl does not change it`,
+        {
+          hint: `make it writable first if the change is meant: chmod u+w ${target}`,
+        },
+      );
+    }
+    if ((await readFile(target, 'utf8')) === content) return false;
+  }
+  await writeFileAtomic(target, content, existing ? existing.mode & 0o7777 : 0o644, {
+    exactMode: !!existing,
+  });
+  return true;
+}
+
 export async function saveTopology(path: string, topology: Topology): Promise<void> {
   const valid = parseTopology(topology, basename(path));
-  await writeFileAtomic(path, serializeTopology(valid));
+  await writeTopologyFile(path, serializeTopology(valid));
 }
 
 const LOCK_STALE_MS = 30_000;
@@ -433,7 +486,7 @@ export async function updateTopology(
   return withFileLock(path, async () => {
     const current = await loadTopology(path);
     const next = parseTopology(await change(structuredClone(current)), basename(path));
-    await writeFileAtomic(path, serializeTopology(next));
+    await writeTopologyFile(path, serializeTopology(next));
     return next;
   });
 }

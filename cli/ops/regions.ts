@@ -10,7 +10,7 @@ import {
   type Topology,
   updateTopology,
   withFileLock,
-  writeFileAtomic,
+  writeTopologyFile,
 } from '../../core/topology.js';
 
 export interface RegionRow {
@@ -146,7 +146,7 @@ export async function initTopology(
         hint: 'pass --force to overwrite it with the defaults',
       });
     }
-    await writeFileAtomic(path, serializeTopology(topology));
+    await writeTopologyFile(path, serializeTopology(topology));
     return topology;
   });
 }
