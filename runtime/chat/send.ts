@@ -5,18 +5,17 @@
  * send the client follows before its ack (`more`) records itself pushed and pushes, and acks, what was
  * queued behind it.
  */
-import { derivedMessageId, idTime } from '../../core/message-id.js';
+import { derivedMessageId } from '../../core/message-id.js';
 import { type ChatMessage, LIMITS, type SendRequest, type ServerFrame } from '../../core/protocol.js';
 import type { PresenceRecord, RoomPresence } from '../store/chat-store.js';
 import { newId } from '../util.js';
 import type { Caller, ChatService, ChatServiceDeps } from './service.js';
 import { FrameError } from './validate.js';
 
-/** Re-deriving the id of a send already accepted: its own time is in the window. */
-const NO_WINDOW = { aheadMs: 0, behindMs: 0 };
-
-const idOf = (entry: string) => entry.slice(0, entry.indexOf('|'));
-const afterOf = (entry: string) => entry.slice(entry.indexOf('|') + 1);
+/** A queued send's entry: `<clientMsgId>|<after>|<messageId>` (the id is derived from the text too). */
+const idOf = (entry: string) => entry.split('|')[0];
+const afterOf = (entry: string) => entry.split('|')[1] ?? '';
+const messageOf = (entry: string) => entry.split('|')[2];
 
 /**
  * The queued entries (`<clientMsgId>|<after>`) behind send `done` and, in turn, behind those, in the
@@ -65,7 +64,7 @@ export class SendFlow {
     const room = await this.deps.store.presence.listPresence(frame.roomId, undefined, this.region);
     const own = room.presence.find((p) => p.region === this.region && p.connectionId === caller.connectionId);
     if (!own) throw new FrameError('NOT_MEMBER', `join room ${frame.roomId} first`, 'send');
-    const derived = derivedMessageId(frame.roomId, own.userId, frame.clientMsgId, sentAt, WINDOW);
+    const derived = derivedMessageId(frame.roomId, own.userId, frame.clientMsgId, frame, sentAt, WINDOW);
     // Only a send that a later one may name in `after` records itself pushed (Order): a client names only a
     // send it sent with `more`, so any other send skips that write.
     const ordered = Boolean(derived) && frame.more === true;
@@ -106,7 +105,8 @@ export class SendFlow {
         derived ? undefined : ack(),
       ]);
       const behind = derived && frame.after && !(own.sentThrough && own.sentThrough >= frame.after);
-      if (behind && (await this.deps.store.presence.queueAfter(own, frame.after!, frame.clientMsgId))) {
+      const entry = `${frame.clientMsgId}|${frame.after}|${messageId}`;
+      if (behind && (await this.deps.store.presence.queueAfter(own, frame.after!, entry))) {
         // Pushed, and then acked, by the handler of the send it waits for.
         queued = true;
         return;
@@ -142,11 +142,11 @@ export class SendFlow {
         const last = done;
         taken = queuedBehind(pending, done).filter((entry) => idOf(entry) > last);
         if (taken.length === 0) return;
-        const ids = taken.map(idOf);
-        done = ids.at(-1)!;
+        done = idOf(taken.at(-1)!);
         const messages = await Promise.all(
-          ids.map((id) => {
-            const messageId = derivedMessageId(own.roomId, own.userId, id, idTime(id), NO_WINDOW);
+          taken.map((entry) => {
+            const messageId = messageOf(entry);
+            // An entry without its id (queued by the code before ids kept the text) is pushed by gap fill.
             return messageId ? this.deps.store.messages.getMessage(own.roomId, messageId) : undefined;
           }),
         );

@@ -1,4 +1,6 @@
 /** Parsing and validation of client frames: a rejected frame gets an error code and message, and writes nothing. */
+
+import { ID_PATTERN, ULID_PATTERN } from '../../core/message-id.js';
 import {
   ACTIONS,
   type Action,
@@ -7,7 +9,6 @@ import {
   type ErrorCode,
   LIMITS,
 } from '../../core/protocol.js';
-import { ID_PATTERN } from '../util.js';
 
 export class FrameError extends Error {
   override name = 'FrameError';
@@ -78,7 +79,7 @@ function pattern(
 const roomId = (frame: Record<string, unknown>, action: Action) =>
   pattern(frame, action, 'roomId', LIMITS.roomIdPattern, '1-64 letters, digits, _ or -');
 const messageId = (frame: Record<string, unknown>, action: Action, field: string) =>
-  pattern(frame, action, field, ID_PATTERN, 'a message id (26 characters, as sent in "ack")');
+  pattern(frame, action, field, ID_PATTERN, 'a message id (26 or 42 characters, as sent in "ack")');
 
 /** The opaque history cursor: the id of the oldest message already seen (core/protocol.ts). */
 export const encodeCursor = cursorBefore;
@@ -150,7 +151,7 @@ export function parseFrame(body: string | undefined | null): ClientFrame {
           f,
           action,
           'after',
-          ID_PATTERN,
+          ULID_PATTERN,
           'the clientMsgId (a ULID) of your previous send',
         );
       }

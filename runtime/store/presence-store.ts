@@ -231,11 +231,11 @@ export class PresenceStore {
   }
 
   /**
-   * Queues send `clientMsgId` behind the sender's previous send `after` while that one is not pushed yet:
+   * Queues a send (`entry`: `<clientMsgId>|<after>|<messageId>`) behind the sender's previous send `after` while that one is not pushed yet:
    * its handler pushes this one next (drainAfter). False when `after` is already done: push it now. One
    * conditional update on the sender's presence item decides it, so a send is never left unpushed by a race.
    */
-  async queueAfter(presence: PresenceRecord, after: string, clientMsgId: string): Promise<boolean> {
+  async queueAfter(presence: PresenceRecord, after: string, entry: string): Promise<boolean> {
     try {
       await this.ctx.db.send(
         new UpdateItemCommand({
@@ -245,7 +245,7 @@ export class PresenceStore {
           ConditionExpression:
             'attribute_exists(#pk) AND (attribute_not_exists(sentThrough) OR sentThrough < :after)',
           ExpressionAttributeNames: { '#pk': ATTR.pk },
-          ExpressionAttributeValues: { ':entry': { SS: [`${clientMsgId}|${after}`] }, ':after': S(after) },
+          ExpressionAttributeValues: { ':entry': { SS: [entry] }, ':after': S(after) },
         }),
       );
       return true;

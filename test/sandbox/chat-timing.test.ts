@@ -2,6 +2,7 @@
  * The chat under AWS's real timing and failures (docs/protocol.md): a region 10 s slow does not hold the
  * others' acks and joins beyond their budgets, and what it missed still arrives once.
  */
+import { monotonicFactory } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientIdClock, newId } from '../../core/message-id.js';
 import type { Sandbox } from '../../sandbox/index.js';
@@ -158,6 +159,82 @@ describe('chat under real timing', () => {
         [original.messageId, undefined, { '👍': ['nate'] }],
         [reply.messageId, original.messageId, undefined],
       ]);
+    }
+  });
+
+  it('ulid: 30 sends of an independent monotonic ULID generator (most in one millisecond) keep their order in history and in every push', async () => {
+    const roomId = room('ulid');
+    const sender = await member('seoul', 'mono', roomId);
+    const near = await member('seoul', 'near', roomId);
+    const far = await member('tokyo', 'far', roomId);
+    await sandbox.replication.settle();
+    const next = monotonicFactory();
+    const now = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const clientMsgId = next(now);
+      sender.send({
+        action: 'send',
+        roomId,
+        text: `u${i}`,
+        clientMsgId,
+        ...(ids.length > 0 ? { after: ids.at(-1) } : {}),
+        ...(i < 29 ? { more: true } : {}),
+      });
+      ids.push(clientMsgId);
+    }
+    const texts = ids.map((_, i) => `u${i}`);
+    await sender.next((f) => f.type === 'ack' && f.clientMsgId === ids.at(-1), 20_000);
+    for (const client of [near, far]) {
+      await client.next(
+        (f) => f.type === 'message' && (f.message as Message).clientMsgId === ids.at(-1),
+        20_000,
+      );
+      expect(pushed(client, roomId).map((m) => m.text)).toEqual(texts);
+    }
+    await sandbox.replication.settle();
+    for (const region of ['seoul', 'tokyo', 'na']) {
+      expect(
+        (await historyIn(region, roomId)).map((m) => m.text),
+        region,
+      ).toEqual(texts);
+    }
+  });
+
+  it('one text per id: the same clientMsgId sent with other texts in seoul (paused) and tokyo, and again in seoul, never pushes or keeps two texts under one id', async () => {
+    const roomId = room('text');
+    const inSeoul = await member('seoul', 'yuna', roomId);
+    const inTokyo = await member('tokyo', 'yuna', roomId);
+    const watcher = await member('na', 'watch', roomId);
+    await sandbox.replication.settle();
+    const clientMsgId = nextClientId();
+    sandbox.replication.pause('seoul');
+    let acks: Record<string, unknown>[];
+    try {
+      acks = [
+        await say(inSeoul, roomId, 'first text', clientMsgId),
+        await say(inTokyo, roomId, 'second text', clientMsgId),
+      ];
+    } finally {
+      sandbox.replication.resume('seoul');
+    }
+    acks.push(await say(inSeoul, roomId, 'third text', clientMsgId));
+    // A true retry (same text) is still one message.
+    const retry = await say(inTokyo, roomId, 'second text', clientMsgId);
+    expect(retry.messageId).toBe(acks[1].messageId);
+    expect(new Set(acks.map((a) => a.messageId)).size).toBe(3);
+    await sandbox.replication.settle();
+    const textOf = new Map<string, string>();
+    const record = (id: string, text: string, where: string) => {
+      expect(textOf.get(id) ?? text, `${where}: ${id}`).toBe(text);
+      textOf.set(id, text);
+    };
+    await eventually(() => pushed(watcher, roomId).length >= 3, 10_000);
+    for (const m of pushed(watcher, roomId)) record(m.messageId, m.text, 'push');
+    for (const region of ['seoul', 'tokyo', 'na']) {
+      const history = await historyIn(region, roomId);
+      expect(history.map((m) => m.text).sort(), region).toEqual(['first text', 'second text', 'third text']);
+      for (const m of history) record(m.messageId, m.text, region);
     }
   });
 });
