@@ -4,10 +4,10 @@ import { moveChinaOrigin } from '../routing/china-origin.js';
 import type { Target } from '../target.js';
 import { sleep } from '../time.js';
 import {
+  drillProcessRuns,
   drillsDir,
   isOrphaned,
   listJournals,
-  pidAlive,
   readJournal,
   releaseDrillLock,
   writeJournal,
@@ -56,7 +56,7 @@ export async function abortDrill(
           restored: pendingChanges(journal),
         };
       }
-      if (!pidAlive(journal.pid)) break;
+      if (!drillProcessRuns(journal)) break;
       if (Date.now() > deadline) {
         throw new UserError(
           `drill ${journal.id} (pid ${journal.pid}) did not stop within ${(options.waitMs ?? 120_000) / 1000} s`,

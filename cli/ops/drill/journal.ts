@@ -8,7 +8,7 @@ import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../../core/errors.js';
-import { pidAlive } from '../../../core/process.js';
+import { commandLine, identityOf, isSameProcess, pidAlive } from '../../../core/process.js';
 import { projectDir, STATE_DIR } from '../../../core/project.js';
 import { writeFileAtomic } from '../../../core/topology.js';
 
@@ -31,6 +31,8 @@ export interface DrillJournal {
   readonly region: string;
   readonly target: 'sandbox' | 'aws';
   readonly pid: number;
+  /** The drill process's start time and command line: with the pid, what proves a process is this drill. */
+  readonly identity?: { readonly startedAtMs?: number; readonly command?: string };
   readonly host: string;
   readonly startedAt: string;
   readonly dryRun: boolean;
@@ -114,7 +116,33 @@ export { pidAlive };
 
 /** A journal whose process is gone while it still says running: a drill that crashed or was killed. */
 export function isOrphaned(journal: DrillJournal): boolean {
-  return journal.state === 'running' && (journal.host !== hostname() || !pidAlive(journal.pid));
+  if (journal.state !== 'running') return false;
+  if (journal.host !== hostname()) return true;
+  return journal.pid !== process.pid && !drillProcessRuns(journal);
+}
+
+let ownIdentityCache: DrillJournal['identity'];
+
+/** This process's start time and command line, for the journal of a drill it runs (read once). */
+export function ownIdentity(): NonNullable<DrillJournal['identity']> {
+  if (!ownIdentityCache) {
+    const { startedAtMs, command } = identityOf(process.pid);
+    ownIdentityCache = {
+      ...(startedAtMs !== undefined ? { startedAtMs } : {}),
+      ...(command ? { command } : {}),
+    };
+  }
+  return ownIdentityCache;
+}
+
+/**
+ * True when the journal's process still runs and is the drill: its pid alive with the start time and command
+ * line the journal recorded (a pid reused by another program is not the drill, as the sandbox's pid check
+ * says of its own). A journal from before identities were recorded needs at least chatctl's command line.
+ */
+export function drillProcessRuns(journal: DrillJournal): boolean {
+  if (journal.identity) return isSameProcess({ pid: journal.pid, ...journal.identity });
+  return pidAlive(journal.pid) && /chatctl|run\.js|drill/.test(commandLine(journal.pid));
 }
 
 const LOCK = 'active';

@@ -14,6 +14,7 @@ import {
   drillsDir,
   journalPath,
   newDrillId,
+  ownIdentity,
   releaseDrillLock,
   writeJournal,
 } from './journal.js';
@@ -71,6 +72,7 @@ export async function runFailoverDrill(target: Target, options: FailoverDrillOpt
     region: options.region,
     target: target.kind,
     pid: process.pid,
+    identity: ownIdentity(),
     host: hostname(),
     startedAt: new Date().toISOString(),
     dryRun: options.dryRun === true,
