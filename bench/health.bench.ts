@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import type { HealthResult } from '../cli/ops/checks/verdict.js';
 import { defaultTopology, serializeTopology } from '../core/topology.js';
 import { start } from '../sandbox/index.js';
-import { sandboxStatePath, writeSandboxState } from '../sandbox/state.js';
+import { writeSandboxState } from '../sandbox/state.js';
 import { fmt, median, row } from './support.js';
 
 const SLOW_REGION = 'na';
@@ -29,6 +29,7 @@ function spawnTimed(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   delete env.CHATCTL_CONFIG;
+  env.CHATCTL_HOME = join(cwd, '.chatctl');
   const started = performance.now();
   return new Promise((done, fail) => {
     const child = spawn('node', args, { cwd, env, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -48,7 +49,7 @@ export async function run(): Promise<void> {
   const bin = resolve('bin/run.js');
   try {
     await writeFile(join(cwd, 'chatctl.json'), serializeTopology(topology));
-    await writeSandboxState(sandbox.state, sandboxStatePath(cwd));
+    await writeSandboxState(sandbox.state, join(cwd, '.chatctl', 'sandbox.json'));
     sandbox.faults.inject(SLOW_REGION, `latency=${ADDED_LATENCY_MS}`);
     const health = async (...extra: string[]) => {
       const out = await spawnTimed(cwd, [bin, 'health', '--json', ...extra]);

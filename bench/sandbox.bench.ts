@@ -30,7 +30,7 @@ import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import { defaultTopology } from '../core/topology.js';
 import { signDevToken } from '../runtime/auth/dev-token.js';
 import { defaultLagMs } from '../sandbox/latency.js';
-import { readSandboxState, type SandboxState, sandboxStatePath } from '../sandbox/state.js';
+import { readSandboxState, type SandboxState } from '../sandbox/state.js';
 import { engineOpCost, processCpuMs, sdkCallCost } from './cpu-floor.js';
 import { signatureCost } from './signature-cost.js';
 import { fmt, percentile, row } from './support.js';
@@ -38,11 +38,16 @@ import { fmt, percentile, row } from './support.js';
 const runJs = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run.js');
 const exec = promisify(execFile);
 
-/** The built CLI, run in `cwd` (the sandbox's state lives in `cwd`/.chatctl). */
+/** The built CLI, run in `cwd` (with the sandbox's state in `cwd`/.chatctl: its own, beside any other). */
 async function chatctl(cwd: string, args: string[]): Promise<void> {
   await exec(process.execPath, [runJs, ...args], {
     cwd,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      NO_COLOR: '1',
+      CHATCTL_HOME: join(cwd, '.chatctl'),
+    },
     timeout: 120_000,
   });
 }
@@ -253,7 +258,7 @@ export async function run(): Promise<void> {
     await chatctl(cwd, ['sandbox', 'up', '--detach', '--port', String(await freePort())]);
     const startMs = performance.now() - startedAt;
     try {
-      const sandbox = await readSandboxState(sandboxStatePath(cwd));
+      const sandbox = await readSandboxState(join(cwd, '.chatctl', 'sandbox.json'));
       if (!sandbox) throw new Error('sandbox up --detach wrote no .chatctl/sandbox.json');
       await measure(sandbox, startMs);
     } finally {

@@ -6,8 +6,10 @@
 
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { isUserError, UserError } from '../core/errors.js';
+import { pidAlive } from '../core/process.js';
 import { locateTopology, type TopologyLocation } from '../core/project.js';
 import { loadTopology, type Topology } from '../core/topology.js';
+import { readSandboxStateSync, runsTopology, type SandboxState } from '../sandbox/state.js';
 import { asInvoked, color } from './output.js';
 import { closest } from './suggest.js';
 
@@ -119,10 +121,22 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
     return this.topologyLocation.path;
   }
 
+  /** This machine's sandbox, when one runs (read once). */
+  protected get runningSandbox(): SandboxState | undefined {
+    if (this.running === undefined) {
+      const state = readSandboxStateSync();
+      this.running = state && pidAlive(state.pid) ? state : null;
+    }
+    return this.running ?? undefined;
+  }
+
+  private running?: SandboxState | null;
+
   /**
-   * The topology, with --target applied. Without a chatctl.json, commands run on the default topology
-   * against the sandbox (so `sandbox up`, `chat` and `health` work on a fresh clone) and say so in one line;
-   * AWS needs a real file, and a file named by --config or CHATCTL_CONFIG must exist.
+   * The topology, with --target applied. Without a chatctl.json, commands act on the running sandbox's
+   * topology, else on the default one (so `sandbox up`, `chat` and `health` work on a fresh clone, from any
+   * folder), and say so in one line; AWS needs a real file, and a file named by --config or CHATCTL_CONFIG
+   * must exist.
    */
   protected async topology(): Promise<Topology> {
     const location = this.topologyLocation;
@@ -131,6 +145,13 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
         hint: 'fix --config (or CHATCTL_CONFIG), or write it with: chatctl init --config <path>',
       });
     }
+    const running = this.flags.target === 'aws' ? undefined : this.runningSandbox;
+    if (!location.exists && running?.topology) {
+      this.say(
+        `Using the running sandbox's topology (${running.startedFrom?.configPath ?? 'the built-in defaults'}; no chatctl.json here or in a parent folder)`,
+      );
+      return { ...running.topology, target: 'sandbox' };
+    }
     const topology = withSandboxPortFromEnv(await loadTopology(location.path, { allowMissing: true }));
     const effective = this.flags.target ? { ...topology, target: this.flags.target } : topology;
     if (!location.exists && effective.target === 'aws') {
@@ -138,20 +159,31 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
         hint: 'run: chatctl init --aws, then edit chatctl.json',
       });
     }
-    if (!location.exists && !this.usingDefaultsSaid) {
-      this.usingDefaultsSaid = true;
-      process.stderr.write(
-        color.dim(
-          asInvoked(
-            'Using the built-in default topology (no chatctl.json here or in a parent folder; write one with: chatctl init)\n',
-          ),
-        ),
+    if (!location.exists) {
+      this.say(
+        'Using the built-in default topology (no chatctl.json here or in a parent folder; write one with: chatctl init)',
+      );
+    } else if (
+      running?.topology &&
+      effective.target === 'sandbox' &&
+      !this.id?.startsWith('sandbox:') &&
+      !runsTopology(running, effective)
+    ) {
+      this.say(
+        `Note: the running sandbox runs another topology (${running.startedFrom?.configPath ?? 'the built-in defaults'}) than ${location.path}; to run this one: chatctl sandbox restart`,
       );
     }
     return effective;
   }
 
-  private usingDefaultsSaid = false;
+  /** One dim line on stderr about where the topology came from, once per command. */
+  private say(text: string): void {
+    if (this.topologySaid) return;
+    this.topologySaid = true;
+    process.stderr.write(color.dim(asInvoked(`${text}\n`)));
+  }
+
+  private topologySaid = false;
 
   async run(): Promise<Result> {
     const result = await this.execute();

@@ -1,4 +1,6 @@
 /** Human output helpers: colours (off for NO_COLOR and non-TTY), status words and plain tables. */
+import { homedir } from 'node:os';
+import { isAbsolute, relative, sep } from 'node:path';
 import chalk, { type ChalkInstance } from 'chalk';
 
 if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
@@ -72,4 +74,13 @@ export function commandLine(rest: string): string {
 export function asInvoked(text: string, as = INVOKED_AS): string {
   if (as === 'chatctl') return text;
   return text.replace(/(?<![\w./-]|npx |run )chatctl(?= [a-z-])/g, as);
+}
+
+/** A file's path as shown: relative below the working folder, `~/...` below the home folder, else absolute. */
+export function shownPath(path: string, cwd = process.cwd(), home = homedir()): string {
+  const here = relative(cwd, path);
+  if (here && !here.startsWith('..') && !isAbsolute(here)) return here;
+  const fromHome = relative(home, path);
+  if (fromHome && !fromHome.startsWith('..') && !isAbsolute(fromHome)) return `~${sep}${fromHome}`;
+  return path;
 }

@@ -1,30 +1,32 @@
 /**
- * Where a chatctl project is: the folder whose `chatctl.json` (or running sandbox) a command acts on.
- * Like cdk and wrangler, a command run in a subfolder finds the project in the nearest parent.
+ * Where a command's files are: the project's `chatctl.json` (like cdk and wrangler, a command run in a
+ * subfolder finds it in the nearest parent), and the per-user folder of this machine's one sandbox (like
+ * LocalStack's, found from any folder).
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 export const TOPOLOGY_FILE = 'chatctl.json';
-/** The folder beside chatctl.json that holds the sandbox's state, its log and the drill journals. */
-export const STATE_DIR = '.chatctl';
+
+/** Names the folder of the sandbox's state instead: a second, separate sandbox (the tests give each its own). */
+export const HOME_ENV = 'CHATCTL_HOME';
+
+/**
+ * The folder of this user's sandbox (sandbox.json with its secret, its log, its data) and the drill
+ * journals: CHATCTL_HOME, else $XDG_STATE_HOME/chatctl, else ~/.local/state/chatctl (XDG's default).
+ */
+export function chatctlHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env[HOME_ENV]) return resolve(env[HOME_ENV]);
+  const base = env.XDG_STATE_HOME ? resolve(env.XDG_STATE_HOME) : join(homedir(), '.local', 'state');
+  return join(base, 'chatctl');
+}
 
 /** The nearest folder, from `cwd` up, that holds `marker`; undefined at the file system's root. */
 function findUp(marker: string, cwd: string): string | undefined {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     if (existsSync(join(dir, marker))) return dir;
     if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/**
- * The project folder: the nearest one (from `cwd` up) with a chatctl.json or a sandbox's state; `cwd`
- * itself when there is none, so that a first `sandbox up` with the built-in defaults keeps its state here.
- */
-export function projectDir(cwd = process.cwd()): string {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, TOPOLOGY_FILE)) || existsSync(join(dir, STATE_DIR, 'sandbox.json'))) return dir;
-    if (dirname(dir) === dir) return resolve(cwd);
   }
 }
 

@@ -182,7 +182,7 @@ function answerer(options: EdgeOptions): (request: LocalRequest) => Promise<Edge
       if (!hasControlSecret(request.headers, access.controlSecret)) {
         return jsonReply(403, {
           error: `the control API needs this sandbox's secret in the ${CONTROL_SECRET_HEADER} header`,
-          hint: 'chatctl sends it from .chatctl/sandbox.json (controlSecret); run the command from the project folder',
+          hint: "chatctl sends it from the sandbox's sandbox.json (controlSecret), which only the user who started it can read",
         });
       }
       let parsed: unknown;

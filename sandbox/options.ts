@@ -16,7 +16,7 @@ import type { LagSetting } from './latency.js';
 import type { SandboxLogEvent } from './log.js';
 import type { PairLag, ReplicationStats, Replicator } from './replication/replicator.js';
 import type { ChatAppFactory } from './runtime-host.js';
-import { stateDir } from './state.js';
+import { type SandboxOrigin, stateDir } from './state.js';
 
 export interface SandboxOptions {
   /**
@@ -24,9 +24,11 @@ export interface SandboxOptions {
    * listener any free port. Default: topology.sandbox.port.
    */
   readonly port?: number;
-  /** Keep DynamoDB data on disk across restarts (in `dataDir`, default .chatctl/data). */
+  /** Keep DynamoDB data on disk across restarts (in `dataDir`, default `data` in the state folder). */
   readonly persist?: boolean;
   readonly dataDir?: string;
+  /** Where `sandbox up` ran and the topology file it read; sandbox.json records it. */
+  readonly origin?: SandboxOrigin;
   /** Reuse a running DynamoDB Local instead of starting one (tests share one engine). */
   readonly dynamoEndpoint?: string;
   /**
@@ -196,7 +198,7 @@ export function instanceIdOf(options: SandboxOptions): string {
   return id;
 }
 
-/** DynamoDB Local's options: its data on disk (in dataDir, default .chatctl/data) with `persist`. */
+/** DynamoDB Local's options: its data on disk (in dataDir, default `data` in the state folder) with `persist`. */
 export function dynamoOptionsOf(options: SandboxOptions): { dataDir?: string } {
   return options.persist ? { dataDir: options.dataDir ?? join(stateDir(), 'data') } : {};
 }

@@ -319,6 +319,8 @@ export class Sandbox {
       ),
       faults: this.faultRegistry.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
       ...(this.canary ? { canary: { intervalMs: this.canary.intervalMs } } : {}),
+      topology: this.currentTopology,
+      ...(this.options.origin ? { startedFrom: this.options.origin } : {}),
     };
   }
 

@@ -1,12 +1,14 @@
 /**
- * `.chatctl/sandbox.json`: where a running sandbox listens. `sandbox up` writes it, `sandbox down` removes it,
- * and every CLI command with target sandbox reads it to find its endpoints.
+ * `sandbox.json` in the per-user state folder (core/project.ts chatctlHome): where this machine's sandbox
+ * listens and the topology it runs. `sandbox up` writes it, `sandbox down` removes it, and every CLI command
+ * with target sandbox reads it to find its endpoints, from any folder.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { projectDir, STATE_DIR } from '../core/project.js';
-import { writeFileAtomic } from '../core/topology.js';
+import { chatctlHome } from '../core/project.js';
+import { type Topology, writeFileAtomic } from '../core/topology.js';
 
 export interface SandboxRegionEndpoints {
   readonly awsRegion: string;
@@ -55,19 +57,28 @@ export interface SandboxState {
   readonly faults?: readonly { readonly region: string; readonly fault: string; readonly since: string }[];
   /** The chat canary runs in every region (its results reach CloudWatch every so many ms). */
   readonly canary?: { readonly intervalMs: number };
+  /** The topology it runs now (regions added or removed while running included). */
+  readonly topology?: Topology;
+  /** Where `sandbox up` was run: its folder, and the topology file it read (none: the built-in defaults). */
+  readonly startedFrom?: SandboxOrigin;
+}
+
+export interface SandboxOrigin {
+  readonly cwd: string;
+  readonly configPath?: string;
 }
 
 /** Any credentials work against the sandbox; these are what chatctl's own clients sign with. */
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
 export const SANDBOX_ACCOUNT = '000000000000';
 
-/** `.chatctl` in the project folder: beside the chatctl.json found from `cwd` up (see core/project.ts). */
-export function stateDir(cwd = process.cwd()): string {
-  return resolve(projectDir(cwd), STATE_DIR);
+/** This user's sandbox folder (CHATCTL_HOME, else under $XDG_STATE_HOME or ~/.local/state). */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return chatctlHome(env);
 }
 
-export function sandboxStatePath(cwd = process.cwd()): string {
-  return join(stateDir(cwd), 'sandbox.json');
+export function sandboxStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), 'sandbox.json');
 }
 
 export async function readSandboxState(path = sandboxStatePath()): Promise<SandboxState | undefined> {
@@ -76,6 +87,15 @@ export async function readSandboxState(path = sandboxStatePath()): Promise<Sandb
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/** The same, synchronously (the CLI's base command reads it before a command runs); undefined when unreadable. */
+export function readSandboxStateSync(path = sandboxStatePath()): SandboxState | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
+  } catch {
+    return undefined;
   }
 }
 
@@ -93,6 +113,25 @@ export async function writeSandboxState(state: SandboxState, path = sandboxState
 
 export async function removeSandboxState(path = sandboxStatePath()): Promise<void> {
   await unlink(path).catch(() => {});
+}
+
+/**
+ * True when the sandbox runs `topology` (its ports aside: they are where it runs, not what), or when its
+ * sandbox.json predates the record and cannot tell.
+ */
+export function runsTopology(state: SandboxState, topology: Topology): boolean {
+  if (!state.topology) return true;
+  const what = (t: Topology) => canonical({ ...t, target: 'sandbox', sandbox: { ...t.sandbox, port: 0 } });
+  return what(state.topology) === what(topology);
+}
+
+/** JSON with every object's keys sorted: two topologies compare equal whatever order their fields came in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 }
 
 /** The console's URL to open, with the control secret in its fragment (never sent in a request line). */

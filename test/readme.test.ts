@@ -6,7 +6,7 @@
  * compared with it, so README cannot drift from the tool. One sandbox, the steps in order.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,15 +58,18 @@ const inSection = (section: string, lang: string) =>
 const root = mkdtempSync(join(tmpdir(), 'chatctl-readme-'));
 const clone = join(root, 'chatctl');
 const linkDir = join(root, 'global-bin');
+/** A user's home of its own: the machine's one sandbox is found through it (~/.local/state/chatctl). */
+const home = join(root, 'home');
 
 /** The user's environment: chatctl on PATH, nothing of the npm run that started vitest. */
 function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^npm_|^INIT_CWD$|^CHATCTL_/.test(key)) env[key] = value;
+    if (!/^npm_|^INIT_CWD$|^CHATCTL_|^XDG_STATE_HOME$/.test(key)) env[key] = value;
   }
   return {
     ...env,
+    HOME: home,
     PATH: `${linkDir}${delimiter}${process.env.PATH}`,
     NO_COLOR: '1',
     // Any free ports: other sandboxes (other test files, a developer's own) may hold 4566 and after.
@@ -133,6 +136,7 @@ const statusJson = (cwd = clone) =>
 let foreground: Job | undefined;
 
 beforeAll(() => {
+  mkdirSync(home);
   // The tracked files only, as a clone has them.
   const files = spawnSync('git', ['ls-files', '-z'], { encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
   for (const file of files) {
@@ -189,7 +193,7 @@ describe('README.md on a fresh clone', () => {
     expect(sh('chatctl sandbox status').code).toBe(3);
   }, 150_000);
 
-  it('README Quick start: doctor, sandbox up --detach, sandbox status from a subfolder', () => {
+  it('README Quick start: doctor, sandbox up --detach; status, up and the sandbox env from any folder', () => {
     const [first] = inSection('Quick start', 'sh');
     const [doctor, detach] = shCommands(first as Block);
     expect(doctor).toMatch(/^chatctl doctor\b/);
@@ -206,10 +210,18 @@ describe('README.md on a fresh clone', () => {
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/seoul\s+ap-northeast-2\s+ws:\/\/127\.0\.0\.1:\d+\/prod/);
 
-    expect(readme).toMatch(/`sandbox status` works from any\s+subfolder/);
-    const status = sh('chatctl sandbox status', { cwd: join(clone, 'docs') });
-    expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/^running {2}pid \d+/);
+    // One sandbox per machine, found from any folder: a subfolder, a folder outside the repo.
+    expect(readme).toMatch(/every other command\s+find it from any folder/);
+    for (const cwd of [join(clone, 'docs'), root]) {
+      const status = sh('chatctl sandbox status', { cwd });
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/^running {2}pid \d+/);
+      const again = sh(detach as string, { cwd });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/already running with this topology \(started in /);
+    }
+    expect(statSync(join(home, '.local', 'state', 'chatctl', 'sandbox.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, '.local', 'state', 'chatctl')).mode & 0o777).toBe(0o700);
   }, 120_000);
 
   it('README Quick start: two chats, Alice in Seoul and Bob in Tokyo, in the same room', async () => {

@@ -81,7 +81,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
     const result = spawnSync('python3', ['-c', script, process.execPath, bin, 'drain', 'tokyo', '--force'], {
       cwd,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', CHATCTL_HOME: join(cwd, '.chatctl') },
       timeout: 60_000,
     });
     expect(result.stdout).toMatch(/Type the region key \(tokyo\)/);

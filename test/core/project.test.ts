@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseDuration } from '../../core/duration.js';
-import { locateTopology, projectDir } from '../../core/project.js';
+import { chatctlHome, locateTopology } from '../../core/project.js';
 
 let root: string;
 let deep: string;
@@ -48,14 +48,10 @@ describe('core/project', () => {
     });
   });
 
-  it("projectDir: the folder of the nearest chatctl.json or running sandbox's state, else the folder itself", async () => {
-    expect(projectDir(deep)).toBe(deep);
-    await mkdir(join(root, '.chatctl'));
-    expect(projectDir(deep)).toBe(deep); // an empty .chatctl is no project
-    await writeFile(join(root, '.chatctl', 'sandbox.json'), '{}');
-    expect(projectDir(deep)).toBe(root);
-    await writeFile(join(root, 'a', 'chatctl.json'), '{}');
-    expect(projectDir(deep)).toBe(join(root, 'a'));
+  it("chatctlHome: one folder per user whatever the working folder: CHATCTL_HOME, else XDG's state folder, else ~/.local/state", () => {
+    expect(chatctlHome({ CHATCTL_HOME: join(root, 'h') })).toBe(join(root, 'h'));
+    expect(chatctlHome({ XDG_STATE_HOME: join(root, 'xdg') })).toBe(join(root, 'xdg', 'chatctl'));
+    expect(chatctlHome({})).toBe(join(homedir(), '.local', 'state', 'chatctl'));
   });
 });
 

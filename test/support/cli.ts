@@ -1,6 +1,6 @@
 // Runs the built CLI (`npm test` builds first) as its own process, as a user would.
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const bin = resolve('bin/run.js');
 
@@ -13,7 +13,10 @@ export interface CliRun {
 
 export interface CliOptions {
   readonly cwd: string;
-  /** Added to (or, when undefined, removed from) the environment. */
+  /**
+   * Added to (or, when undefined, removed from) the environment. CHATCTL_HOME defaults to `cwd`/.chatctl:
+   * each test folder has a sandbox of its own, never the machine's or another test's.
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly input?: string;
   readonly timeoutMs?: number;
@@ -27,6 +30,7 @@ export function runCli(args: readonly string[], options: CliOptions): Promise<Cl
     ...process.env,
     NO_COLOR: '1',
     CHATCTL_CONFIG: undefined,
+    CHATCTL_HOME: join(options.cwd, '.chatctl'),
     npm_lifecycle_event: undefined,
     npm_command: undefined,
   };

@@ -3,7 +3,8 @@ import type { SandboxDownResult } from '../../ops/sandbox/lifecycle.js';
 
 export default class SandboxDown extends ChatctlCommand<typeof SandboxDown, SandboxDownResult> {
   static override sandboxOnly = true;
-  static override summary = 'Stop the running sandbox (DynamoDB Local included).';
+  static override summary = "Stop this machine's sandbox (DynamoDB Local included), from any folder.";
+  static override aliases = ['sandbox:stop'];
   static override examples = ['<%= config.bin %> sandbox down'];
 
   protected async execute(): Promise<SandboxDownResult> {

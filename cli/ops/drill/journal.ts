@@ -1,15 +1,16 @@
 /**
- * The drill journal: `.chatctl/drills/<id>.json`, rewritten atomically at every step, so that after a crash
- * `chatctl drill status` knows what was changed and `chatctl drill abort` can put it back. A lock file
- * (`.chatctl/drills/active`, created exclusively) refuses a second drill while one is unfinished.
+ * The drill journal: `drills/<id>.json` in this user's state folder (core/project.ts chatctlHome), rewritten
+ * atomically at every step, so that after a crash `chatctl drill status` knows what was changed and
+ * `chatctl drill abort` can put it back. A lock file (`drills/active`, created exclusively) refuses a second
+ * drill while one is unfinished.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../../../core/errors.js';
 import { commandLine, identityOf, isSameProcess, pidAlive } from '../../../core/process.js';
-import { projectDir, STATE_DIR } from '../../../core/project.js';
+import { chatctlHome } from '../../../core/project.js';
 import { writeFileAtomic } from '../../../core/topology.js';
 
 export type StepStatus = 'pending' | 'running' | 'passed' | 'failed' | 'skipped' | 'aborted';
@@ -64,8 +65,9 @@ export interface DrillJournal {
   endReason?: string;
 }
 
-export function drillsDir(cwd = process.cwd()): string {
-  return resolve(projectDir(cwd), STATE_DIR, 'drills');
+/** In this user's state folder, beside the sandbox's: `drill status` and `abort` work from any folder. */
+export function drillsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(chatctlHome(env), 'drills');
 }
 
 export function journalPath(dir: string, id: string): string {

@@ -4,9 +4,9 @@
  * abort` deal with one that crashed.
  */
 import { hostname } from 'node:os';
-import { isAbsolute, relative } from 'node:path';
 import { UserError } from '../../../core/errors.js';
 import { findRegion } from '../../../core/topology.js';
+import { shownPath } from '../../output.js';
 import type { Target } from '../target.js';
 import {
   acquireDrillLock,
@@ -106,11 +106,7 @@ export async function runFailoverDrill(target: Target, options: FailoverDrillOpt
     if (!journal.dryRun) await releaseDrillLock(dir, id);
   }
   const file = journalPath(dir, id);
-  const shown = relative(process.cwd(), file);
-  let result = resultOf(journal, {
-    floorMs: target.timing.shiftFloorMs,
-    journalFile: shown.startsWith('..') || isAbsolute(shown) ? file : shown,
-  });
+  let result = resultOf(journal, { floorMs: target.timing.shiftFloorMs, journalFile: shownPath(file) });
   if (options.reportFile) result = { ...result, report: await writeReport(options.reportFile, result) };
   return result;
 }

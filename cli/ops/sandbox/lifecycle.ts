@@ -1,7 +1,9 @@
 /**
  * The sandbox's lifecycle from the CLI: `sandbox up` (foreground, or --detach: a detached child runs the
- * foreground mode), `status` and `down`. A running sandbox is found through .chatctl/sandbox.json and
- * talked to through its edge's control API (./control.ts); faults and regions have modules of their own.
+ * foreground mode), `status` and `down`. One sandbox per user and machine: it is found through sandbox.json
+ * in the per-user state folder (sandbox/state.ts), from any folder, and talked to through its edge's control
+ * API (./control.ts); a second `up` finds it, or is refused when it asks for another topology. Faults and
+ * regions have modules of their own.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync } from 'node:fs';
@@ -9,11 +11,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../../core/errors.js';
 import { pidAlive } from '../../../core/process.js';
+import { HOME_ENV } from '../../../core/project.js';
 import type { Topology } from '../../../core/topology.js';
 import {
   consoleLink,
   readSandboxState,
   removeSandboxState,
+  runsTopology,
+  type SandboxOrigin,
   type SandboxState,
   sandboxStatePath,
   stateDir,
@@ -56,22 +61,48 @@ export async function sandboxStatus(statePath = sandboxStatePath()): Promise<San
 }
 
 /**
- * Refuses when a sandbox already runs here; after a crash, stops what it left running (./leftovers.ts) and
- * clears its sandbox.json. Returns one sentence per process it stopped.
+ * This machine's running sandbox, if one runs; after a crash, stops what it left running (./leftovers.ts)
+ * and clears its sandbox.json (`stopped`: one sentence per process it stopped).
  */
-export async function ensureNoSandbox(statePath = sandboxStatePath()): Promise<string[]> {
+export async function runningSandbox(
+  statePath = sandboxStatePath(),
+): Promise<{ running?: SandboxState; stopped: string[] }> {
   const state = await readSandboxState(statePath);
-  if (!state) return [];
-  if (sandboxProcessAlive(state)) {
-    throw new UserError(`a sandbox is already running (pid ${state.pid}, edge ${state.edge})`, {
-      hint: 'see it with: chatctl sandbox status; stop it with: chatctl sandbox down',
-    });
-  }
+  if (!state) return { stopped: [] };
+  if (sandboxProcessAlive(state)) return { running: state, stopped: [] };
   const stopped = await stopLeftovers(state);
   await removeSandboxState(statePath);
-  return stopped;
+  return { stopped };
 }
 
+/** What a sandbox runs and where it came from, in a few words (for a refusal or a note). */
+export function describeSandbox(state: SandboxState, statePath = sandboxStatePath()): string {
+  const regions = Object.keys(state.regions).join(', ');
+  const source = state.startedFrom?.configPath ?? 'the built-in default topology';
+  const from = state.startedFrom ? `, started in ${state.startedFrom.cwd}` : '';
+  return `regions ${regions} (${source})${from}; pid ${state.pid}, edge ${state.edge}, state ${dirname(statePath)}`;
+}
+
+/**
+ * `up` while one runs: the same topology is found (nothing is started; the caller says so), another one is
+ * refused, naming what runs and where.
+ */
+export async function findOrRefuse(
+  topology: Topology,
+  statePath: string,
+  onNote?: (text: string) => void,
+): Promise<SandboxState | undefined> {
+  const { running, stopped } = await runningSandbox(statePath);
+  for (const note of stopped) onNote?.(note);
+  if (!running) return undefined;
+  if (runsTopology(running, topology)) return running;
+  throw new UserError(
+    `this machine's sandbox already runs another topology: ${describeSandbox(running, statePath)}`,
+    {
+      hint: `use it as it is (every command finds it from any folder); or run this topology instead: chatctl sandbox restart (stops it first); or a second one beside it: ${HOME_ENV}=<another folder> chatctl sandbox up --port <another port>`,
+    },
+  );
+}
 export interface SandboxUpOptions {
   readonly topology: Topology;
   readonly port?: number;
@@ -83,6 +114,8 @@ export interface SandboxUpOptions {
   /** Browser origins let in besides the sandbox's own console origin. */
   readonly allowOrigins?: readonly string[];
   readonly cwd?: string;
+  /** Where up was run and the topology file it read (recorded in sandbox.json). */
+  readonly origin?: SandboxOrigin;
   /** A sentence for the user before start (what a crashed sandbox left, now stopped). */
   readonly onNote?: (text: string) => void;
   /** Called once every region answers (the CLI prints the endpoints there). */
@@ -94,6 +127,8 @@ export interface SandboxUpResult {
   readonly state: SandboxState;
   readonly detached: boolean;
   readonly stopped: boolean;
+  /** It already ran (with this topology): found, nothing started. */
+  readonly found?: boolean;
   readonly log?: string;
 }
 
@@ -105,10 +140,12 @@ function waitForRegions(state: SandboxState): Promise<void> {
 /** Runs the sandbox in this process until SIGINT/SIGTERM or `sandbox down`; stops it cleanly, JVM included. */
 export async function sandboxUpForeground(options: SandboxUpOptions): Promise<SandboxUpResult> {
   const cwd = options.cwd ?? process.cwd();
-  const statePath = sandboxStatePath(cwd);
-  for (const note of await ensureNoSandbox(statePath)) options.onNote?.(note);
+  const statePath = sandboxStatePath();
+  const found = await findOrRefuse(options.topology, statePath, options.onNote);
+  if (found) return { state: found, detached: false, stopped: false, found: true };
   // The log is opened in it before sandbox.json is written; private to this user (it holds the secret).
-  for (const note of ensurePrivateTree(stateDir(cwd))) options.onNote?.(note);
+  const dir = stateDir();
+  for (const note of ensurePrivateTree(dir)) options.onNote?.(note);
   const [{ start }, { consoleDrills }] = await Promise.all([
     import('../../../sandbox/index.js'),
     import('../drill/console.js'),
@@ -123,15 +160,16 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
     host: options.host,
     verifySignatures: options.verifySignatures,
     allowedOrigins: options.allowOrigins,
-    dataDir: join(stateDir(cwd), 'data'),
+    dataDir: join(dir, 'data'),
     statePath,
-    logPath: sandboxLogFile(cwd),
+    logPath: sandboxLogFile(),
+    origin: options.origin ?? { cwd },
     onStopRequest: () => requestStop(),
     onError: options.onError,
     // The chat canary runs in every region, and Route 53 routes on it as the stacks deploy it.
     canary: true,
-    // The console lists this folder's drill journal and starts drills into it, as `chatctl drill` does.
-    drills: consoleDrills({ dir: drillsDir(cwd) }),
+    // The console lists the drill journals and starts drills into them, as `chatctl drill` does.
+    drills: consoleDrills({ dir: drillsDir() }),
   });
   const onSignal = () => requestStop();
   process.once('SIGINT', onSignal);
@@ -169,9 +207,9 @@ function runScript(): string {
 /** Set in the detached child's environment: its banner then says how to stop it from another terminal. */
 export const DETACHED_ENV = 'CHATCTL_SANDBOX_DETACHED';
 
-/** The sandbox log (sandbox/log.ts) of the project folder. */
-export function sandboxLogFile(cwd = process.cwd()): string {
-  return join(stateDir(cwd), 'sandbox.log');
+/** The sandbox log (sandbox/log.ts), in the state folder. */
+export function sandboxLogFile(): string {
+  return join(stateDir(), 'sandbox.log');
 }
 
 /** Starts the foreground mode in a detached child and returns once its sandbox.json says it is ready. */
@@ -179,12 +217,14 @@ export async function sandboxUpDetached(
   options: Omit<SandboxUpOptions, 'onReady'> & { configPath?: string; timeoutMs?: number },
 ): Promise<SandboxUpResult> {
   const cwd = options.cwd ?? process.cwd();
-  const statePath = sandboxStatePath(cwd);
-  for (const note of await ensureNoSandbox(statePath)) options.onNote?.(note);
-  for (const note of ensurePrivateTree(stateDir(cwd))) options.onNote?.(note);
+  const statePath = sandboxStatePath();
+  const found = await findOrRefuse(options.topology, statePath, options.onNote);
+  if (found) return { state: found, detached: true, stopped: false, found: true };
+  const dir = stateDir();
+  for (const note of ensurePrivateTree(dir)) options.onNote?.(note);
   // The child's own output (its banner, a crash) goes to sandbox.out; what it serves goes to sandbox.log.
-  const outPath = join(stateDir(cwd), 'sandbox.out');
-  const logPath = sandboxLogFile(cwd);
+  const outPath = join(dir, 'sandbox.out');
+  const logPath = sandboxLogFile();
   const log = openPrivateSync(outPath, 'w');
   const args = [runScript(), 'sandbox', 'up'];
   if (options.port !== undefined) args.push('--port', String(options.port));
@@ -203,6 +243,8 @@ export async function sandboxUpDetached(
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       NO_COLOR: '1',
       [DETACHED_ENV]: '1',
+      // The same state folder, however the parent found it.
+      [HOME_ENV]: dir,
     },
   });
   closeSync(log);
@@ -246,7 +288,7 @@ export async function sandboxDown(
   timeoutMs = 30_000,
 ): Promise<SandboxDownResult> {
   const state = await readSandboxState(statePath);
-  if (!state) return { stopped: false, detail: 'no sandbox is running here' };
+  if (!state) return { stopped: false, detail: 'no sandbox is running on this machine' };
   const pids = [state.pid, state.dynamodb.pid].filter((pid) => pid > 0);
   if (!sandboxProcessAlive(state)) {
     const stopped = await stopLeftovers(state);

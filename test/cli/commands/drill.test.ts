@@ -30,6 +30,8 @@ function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
     ...process.env,
     NO_COLOR: '1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // The sandbox this file starts, its state in the test folder.
+    CHATCTL_HOME: join(cwd, '.chatctl'),
   };
   delete env.CHATCTL_CONFIG;
   // stdin is a pipe, not a terminal: what a script or CI sees.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultTopology, serializeTopology } from '../../../core/topology.js';
 import type { Sandbox } from '../../../sandbox/index.js';
-import { sandboxStatePath, writeSandboxState } from '../../../sandbox/state.js';
+import { writeSandboxState } from '../../../sandbox/state.js';
 import { startTestSandbox } from '../../sandbox/support.js';
 import { connect } from '../../sandbox/ws-client.js';
 import { runCli } from '../../support/cli.js';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'chatctl-events-'));
   await writeFile(join(cwd, 'chatctl.json'), serializeTopology(defaultTopology()));
   sandbox = await startTestSandbox();
-  await writeSandboxState(sandbox.state, sandboxStatePath(cwd));
+  await writeSandboxState(sandbox.state, join(cwd, '.chatctl', 'sandbox.json'));
 });
 
 afterAll(async () => {

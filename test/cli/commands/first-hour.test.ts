@@ -80,7 +80,7 @@ describe('cli: config lookup', () => {
     expect(result.stderr).toMatch(/chatctl init/);
   });
 
-  it('sandbox status from a subfolder finds the sandbox.json of the project folder', async () => {
+  it("sandbox status from any folder finds the machine's sandbox.json (in its CHATCTL_HOME)", async () => {
     const sub = join(cwd, 'a', 'b');
     await mkdir(sub, { recursive: true });
     await mkdir(join(cwd, '.chatctl'));
@@ -90,7 +90,10 @@ describe('cli: config lookup', () => {
       join(cwd, '.chatctl', 'sandbox.json'),
       JSON.stringify({ pid, edge: 'http://127.0.0.1:9', regions: {}, dynamodb: { pid: 0 } }),
     );
-    const status = await runCli(['sandbox', 'status'], { cwd: sub });
+    const status = await runCli(['sandbox', 'status'], {
+      cwd: sub,
+      env: { CHATCTL_HOME: join(cwd, '.chatctl') },
+    });
     expect(status.stdout).toMatch(new RegExp(`sandbox.json names pid ${pid}, which has exited`));
     expect(status.code).toBe(3);
   });

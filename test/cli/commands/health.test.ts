@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultTopology, serializeTopology, type Topology } from '../../../core/topology.js';
 import { type Sandbox, start } from '../../../sandbox/index.js';
-import { sandboxStatePath, writeSandboxState } from '../../../sandbox/state.js';
+import { writeSandboxState } from '../../../sandbox/state.js';
 
 const bin = resolve('bin/run.js');
 const topology: Topology = { ...defaultTopology(), replication: { lagThresholdMs: 60_000 } };
@@ -23,7 +23,13 @@ function chatctlWith(
   extraEnv: NodeJS.ProcessEnv,
   ...args: string[]
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extraEnv };
+  // The sandbox this file starts, its state in the test folder.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    CHATCTL_HOME: join(cwd, '.chatctl'),
+    ...extraEnv,
+  };
   delete env.CHATCTL_CONFIG;
   return new Promise((done, fail) => {
     const child = spawn('node', [bin, ...args], { cwd, env });
@@ -51,7 +57,7 @@ beforeAll(async () => {
     failureThreshold: 10,
   });
   await writeFile(join(cwd, 'chatctl.json'), serializeTopology(topology));
-  await writeSandboxState(sandbox.state, sandboxStatePath(cwd));
+  await writeSandboxState(sandbox.state, join(cwd, '.chatctl', 'sandbox.json'));
 });
 
 afterAll(async () => {

@@ -13,7 +13,12 @@ function chatctl(...args: string[]) {
 }
 
 function chatctlWith(extra: NodeJS.ProcessEnv, ...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    CHATCTL_HOME: join(cwd, '.chatctl'),
+    ...extra,
+  };
   delete env.CHATCTL_CONFIG;
   const result = spawnSync('node', [bin, ...args], { cwd, encoding: 'utf8', env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

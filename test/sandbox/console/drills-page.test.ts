@@ -14,7 +14,7 @@ import { consoleDrills } from '../../../cli/ops/drill/console.js';
 import type { Sandbox } from '../../../sandbox/index.js';
 import { holdDrillJournal } from '../../cli/ops/drill/held-journal.js';
 import { startDrillSandbox } from '../../cli/ops/drill/support.js';
-import { launchBrowser, type TestBrowser } from '../../support/browser.js';
+import { ensureChromium, launchBrowser, type TestBrowser } from '../../support/browser.js';
 
 const DOCS = process.env.CHATCTL_SCREENSHOTS
   ? join(import.meta.dirname, '..', '..', '..', 'docs')
@@ -26,6 +26,9 @@ let sandbox: Sandbox;
 let browser: TestBrowser;
 let page: Page;
 let dir: string;
+
+// Where Chromium is missing this installs it (apt-get): minutes, beyond the usual hook timeout.
+beforeAll(() => void ensureChromium(), 15 * 60_000);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chatctl-console-drills-'));

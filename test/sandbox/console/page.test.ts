@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDrills } from '../../../cli/ops/drill/console.js';
 import { defaultTopology } from '../../../core/topology.js';
 import type { Sandbox } from '../../../sandbox/index.js';
-import { launchBrowser, type TestBrowser } from '../../support/browser.js';
+import { ensureChromium, launchBrowser, type TestBrowser } from '../../support/browser.js';
 import { startTestSandbox } from '../support.js';
 
 const INTERVAL_MS = 200;
@@ -28,6 +28,9 @@ const journalDir = mkdtempSync(join(tmpdir(), 'chatctl-console-journal-'));
 let sandbox: Sandbox;
 let browser: TestBrowser;
 let page: Page;
+
+// Where Chromium is missing this installs it (apt-get): minutes, beyond the usual hook timeout.
+beforeAll(() => void ensureChromium(), 15 * 60_000);
 
 beforeAll(async () => {
   [sandbox, browser] = await Promise.all([

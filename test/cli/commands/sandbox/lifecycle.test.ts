@@ -1,6 +1,6 @@
 // Runs the built CLI (npm test builds first) as separate processes, as a user would.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,11 +34,32 @@ describe('sandbox cli', () => {
     const health = await fetch(parsed.state.regions.tokyo.healthUrl);
     expect(health.status).toBe(200);
 
-    // From a subfolder, the sandbox of the project folder is found.
-    mkdirSync(join(cwd, 'sub', 'dir'), { recursive: true });
-    const fromSub = chatctlIn(join(cwd, 'sub', 'dir'))('sandbox', 'status', '--json');
-    expect(fromSub.code, fromSub.stderr).toBe(0);
-    expect(JSON.parse(fromSub.stdout).state.pid).toBe(file.pid);
+    // From another folder, the one sandbox (of this CHATCTL_HOME) is found, with the topology it runs.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'chatctl-elsewhere-'));
+    const fromElsewhere = chatctlIn(elsewhere, join(cwd, '.chatctl'));
+    const status2 = fromElsewhere('sandbox', 'status', '--json');
+    expect(status2.code, status2.stderr).toBe(0);
+    expect(JSON.parse(status2.stdout).state.pid).toBe(file.pid);
+    expect(file.topology.regions.map((r: { key: string }) => r.key)).toEqual(['seoul', 'tokyo', 'na']);
+    expect(file.startedFrom).toEqual({ cwd: realpathSync(cwd) });
+    // up there, with the same topology: found, nothing started.
+    const again = fromElsewhere('sandbox', 'start', '--detach', '--port', '0');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/already running with this topology \(started in /);
+    expect(again.stdout).toContain(file.edge);
+    // up there with another topology: refused, naming what runs and where.
+    writeFileSync(
+      join(elsewhere, 'chatctl.json'),
+      JSON.stringify({ ...file.topology, regions: file.topology.regions.slice(0, 2) }),
+    );
+    const other = fromElsewhere('sandbox', 'up', '--detach', '--port', '0');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(
+      /already runs another topology: regions seoul, tokyo, na \(the built-in default topology\), started in /,
+    );
+    expect(other.stderr).toContain(`pid ${file.pid}, edge ${file.edge}, state ${join(cwd, '.chatctl')}`);
+    expect(other.stderr).toMatch(/chatctl sandbox restart/);
+    rmSync(elsewhere, { recursive: true, force: true });
 
     // sandbox env: the lines that point an AWS tool at the edge, here an independent client (boto3).
     const env = chatctl('sandbox', 'env', '--json');
@@ -84,10 +105,6 @@ describe('sandbox cli', () => {
     const journal = JSON.parse(readFileSync(join(cwd, '.chatctl', 'drills', `${drillId}.json`), 'utf8'));
     expect(journal).toMatchObject({ id: drillId, region: 'na', state: 'finished', pid: file.pid });
 
-    const second = chatctl('sandbox', 'up', '--detach', '--port', '0');
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/already running/);
-
     const fault = chatctl('sandbox', 'fault', 'tokyo', 'gateway-down');
     expect(fault.code, fault.stderr).toBe(0);
     expect((await fetch(parsed.state.regions.tokyo.healthUrl)).status).toBe(503);
@@ -102,7 +119,7 @@ describe('sandbox cli', () => {
     expect(banner).toMatch(/Running in the background: stop it with chatctl sandbox down/);
     expect(banner).not.toMatch(/Ctrl-C/);
     await expect
-      .poll(() => chatctl('sandbox', 'logs', '--region', 'tokyo').stdout, { timeout: 5000 })
+      .poll(() => chatctl('sandbox', 'logs', '--region', 'tokyo', '-n', '1000').stdout, { timeout: 30_000 })
       .toMatch(/fault {8}tokyo healed gateway-down/);
     const logs = chatctl('sandbox', 'logs', '--region', 'tokyo', '-n', '1000');
     expect(logs.stdout).toMatch(/fault {8}tokyo injected gateway-down/);
@@ -114,13 +131,24 @@ describe('sandbox cli', () => {
       .map((l) => JSON.parse(l));
     expect(json.some((l) => l.kind === 'handler' && l.route === 'GET /health')).toBe(true);
 
-    const down = chatctl('sandbox', 'down');
-    expect(down.code, down.stderr).toBe(0);
+    // restart: down, then up (here detached); the aliases stop and start are down and up.
+    const restarted = chatctl('sandbox', 'restart', '--detach', '--port', '0');
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(restarted.stdout).toContain(`stopped the sandbox (pid ${file.pid})`);
     expect(alive(file.pid)).toBe(false);
     expect(alive(file.dynamodb.pid)).toBe(false);
+    const next = JSON.parse(readFileSync(join(cwd, '.chatctl', 'sandbox.json'), 'utf8'));
+    expect(next.pid).not.toBe(file.pid);
+    expect(alive(next.pid)).toBe(true);
+
+    const down = chatctl('sandbox', 'stop');
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toContain(`stopped the sandbox (pid ${next.pid})`);
+    expect(alive(next.pid)).toBe(false);
+    expect(alive(next.dynamodb.pid)).toBe(false);
     const final = chatctl('sandbox', 'status', '--json');
     expect(final.code, `${final.stdout}\n${final.stderr}`).toBe(3);
     const after = JSON.parse(final.stdout);
     expect(after).toMatchObject({ running: false });
-  }, 180_000);
+  }, 300_000);
 });
