@@ -13,7 +13,7 @@ export default class DrillAbort extends ChatctlCommand<typeof DrillAbort, AbortR
     'Stop the unfinished drill and put back what it changed (restore the region, the China origin).';
   static override description =
     'A running drill is sent SIGTERM and restores itself; a drill whose process is gone (crash, kill -9) is ' +
-    'restored from its journal in .chatctl/drills/. With no unfinished drill it says so and exits 0.';
+    'restored from its journal in drills/ of the state folder (~/.local/state/chatctl, or $CHATCTL_HOME). With no unfinished drill it says so and exits 0.';
   static override examples = ['<%= config.bin %> drill abort'];
   static override flags = {
     id: Flags.string({ description: 'the drill to abort (default: the unfinished one)' }),

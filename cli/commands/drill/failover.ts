@@ -14,7 +14,7 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
     'reconnecting by the global name and honouring the TTL, landed in another region (time observed, next to ' +
     'the bound time to shift + TTL); restore and verify DNS (time to restore); verify the ' +
     'chat room converged in every replica. A failed step or Ctrl-C restores the region before exiting non-zero. ' +
-    'The journal in .chatctl/drills/ lets `drill status` and `drill abort` deal with a drill that crashed.';
+    'The journal in drills/ of the state folder (~/.local/state/chatctl, or $CHATCTL_HOME) lets `drill status` and `drill abort` deal with a drill that crashed.';
   static override examples = [
     '<%= config.bin %> drill failover tokyo --dry-run',
     '<%= config.bin %> drill failover tokyo --hold 2m --report drills/tokyo.md',

@@ -13,7 +13,7 @@ export default class SandboxLogs extends ChatctlCommand<typeof SandboxLogs, Logs
   static override description =
     'One line per AWS request the edge served (service, operation, region, status, ms), per handler invocation ' +
     '(function, route, ms, error), per fault injected or healed, and per replication batch (pair, items, lag). ' +
-    'The log is .chatctl/sandbox.log; it rotates to sandbox.log.1 at 5 MiB. With --json, one JSON object per line.';
+    'The log is sandbox.log in the state folder (~/.local/state/chatctl, or $CHATCTL_HOME); it rotates to sandbox.log.1 at 5 MiB. With --json, one JSON object per line.';
   static override examples = [
     '<%= config.bin %> sandbox logs',
     '<%= config.bin %> sandbox logs -f --region tokyo',
