@@ -261,6 +261,7 @@ export async function run(): Promise<void> {
       const sandbox = await readSandboxState(join(cwd, '.chatctl', 'sandbox.json'));
       if (!sandbox) throw new Error('sandbox up --detach wrote no .chatctl/sandbox.json');
       await measure(sandbox, startMs);
+      await slowRegion(sandbox, cwd);
     } finally {
       await chatctl(cwd, ['sandbox', 'down']);
     }
@@ -424,5 +425,39 @@ async function measure(sandbox: SandboxState, startMs: number): Promise<void> {
 }
 
 /** The default lag between two regions (the sandbox runs with no lag setting, so this is what it uses). */
+/**
+ * A healthy region's send ack while another region is 10 s slow (`sandbox fault tokyo latency=10000`), a
+ * tokyo member in the room: the ack waits at most the push budget on tokyo (docs/protocol.md, Budgets).
+ * Sends one after another, each after its ack; last, so that what the slow region leaves running is not
+ * counted elsewhere.
+ */
+async function slowRegion(sandbox: SandboxState, cwd: string): Promise<void> {
+  const roomId = `bench-slow-${Date.now()}`;
+  const [seoul, tokyo] = await room(
+    sandbox,
+    [
+      { region: 'seoul', user: 'ss' },
+      { region: 'tokyo', user: 'st' },
+    ],
+    roomId,
+  );
+  await chatctl(cwd, ['sandbox', 'fault', 'tokyo', 'latency=10000']);
+  try {
+    const acks: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const clientMsgId = nextClientMsgId();
+      const started = performance.now();
+      const ack = waitFrame(seoul, (f) => f.type === 'ack' && f.clientMsgId === clientMsgId, 60_000);
+      seoul.ws.send(JSON.stringify({ action: 'send', roomId, text: `slow ${i}`, clientMsgId }));
+      await ack;
+      acks.push(performance.now() - started);
+    }
+    row('send ack in seoul while tokyo is 10 s slow (12 sends)', stats(acks));
+  } finally {
+    await chatctl(cwd, ['sandbox', 'heal', 'tokyo']);
+    close([seoul, tokyo]);
+  }
+}
+
 const lag = (sandbox: SandboxState, from: string, to: string) =>
   defaultLagMs(sandbox.regions[from].awsRegion, sandbox.regions[to].awsRegion);

@@ -4,11 +4,16 @@
  */
 import { type ChatMessage, cursorBefore, type ServerFrame } from '../../../core/protocol.js';
 
-/** A gap filled from history: messages a push's prevId showed were missed. */
-export type GapListener = (roomId: string, messages: readonly ChatMessage[]) => void;
+/**
+ * A gap filled from history: messages a push's prevId showed were missed. `stillMissing`: the message the
+ * push named that history did not hold within the wait (not replicated to this region yet, or lost with it).
+ */
+export type GapListener = (roomId: string, messages: readonly ChatMessage[], stillMissing?: string) => void;
 
 interface RoomView {
   readonly known: Set<string>;
+  /** Ids the user was shown: the joined history, pushes, gaps reported filled (not history pages read). */
+  readonly shown: Set<string>;
   /** Ids from here on are all known, but for gaps; '' when the joined history reached the room's start. */
   readonly from: string;
 }
@@ -17,6 +22,12 @@ interface RoomView {
 const GAP_GRACE_MS = 300;
 /** At most this many history pages are read to fill one gap. */
 const GAP_PAGES = 5;
+/**
+ * How long a gap is retried before the user is told what is still missing: the replication bound (Global
+ * Tables usually replicate under a second; a region whose replication lags longer fails its health check)
+ * with room to spare. A lost relay's message reaches this region's history only by replication.
+ */
+export const GAP_WAIT_MS = 8000;
 
 /** The part of the client that filling a gap needs. */
 interface HistoryReader {
@@ -28,7 +39,10 @@ export class RoomViews {
   private readonly rooms = new Map<string, RoomView>();
   private readonly gapListeners = new Set<GapListener>();
 
-  constructor(private readonly client: HistoryReader) {}
+  constructor(
+    private readonly client: HistoryReader,
+    private readonly gapWaitMs = GAP_WAIT_MS,
+  ) {}
 
   onGapFilled(listener: GapListener): () => void {
     this.gapListeners.add(listener);
@@ -38,8 +52,10 @@ export class RoomViews {
   /** Keeps each joined room's view and fills a gap a push reveals. */
   observe(frame: ServerFrame): void {
     if (frame.type === 'joined') {
+      const ids = frame.history.map((m) => m.messageId);
       const view: RoomView = {
-        known: new Set(frame.history.map((m) => m.messageId)),
+        known: new Set(ids),
+        shown: new Set(ids),
         from: frame.cursor ? (frame.history[0]?.messageId ?? '') : '',
       };
       this.rooms.set(frame.roomId, view);
@@ -51,29 +67,61 @@ export class RoomViews {
       const view = this.rooms.get(roomId);
       if (!view) return;
       view.known.add(messageId);
+      view.shown.add(messageId);
       if (prevId && !view.known.has(prevId) && prevId >= view.from) {
         setTimeout(() => void this.fillGap(roomId, messageId, prevId), GAP_GRACE_MS).unref();
       }
     }
   }
 
-  /** Pages history back from `messageId` until `prevId` (the gap) is covered; reports what was missing. */
+  /**
+   * Pages history back from `messageId` until `prevId` (the gap) is covered, and reports what was missing.
+   * History holds a missed message only once it has replicated here: until then it is read again with backoff
+   * (300 ms doubling) for at least the replication bound; then what was found is reported, with the id still
+   * missing.
+   */
   private async fillGap(roomId: string, messageId: string, prevId: string): Promise<void> {
     const view = this.rooms.get(roomId);
-    if (!view || view.known.has(prevId) || !this.client.isOpen) return;
-    const before = new Set(view.known);
+    if (!view) return;
+    const before = new Set(view.shown);
+    const deadline = Date.now() + this.gapWaitMs;
+    let found: ChatMessage[] = [];
+    for (let attempt = 0; ; attempt++) {
+      if (view.shown.has(prevId) || !this.client.isOpen) return; // pushed meanwhile, or closed
+      const read = await this.readBack(roomId, messageId, prevId, before);
+      if (!read) return; // The connection closed or history is shed: the next push names the gap again.
+      found = read;
+      if (found.some((m) => m.messageId === prevId) || Date.now() >= deadline) break;
+      const wait = Math.min(GAP_GRACE_MS * 2 ** attempt, Math.max(0, deadline - Date.now()));
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    }
+    const fresh = found.filter((m) => !view.shown.has(m.messageId));
+    for (const m of fresh) view.shown.add(m.messageId);
+    const stillMissing = view.shown.has(prevId) ? undefined : prevId;
+    if (fresh.length > 0 || stillMissing) {
+      for (const listener of this.gapListeners) listener(roomId, fresh, stillMissing);
+    }
+  }
+
+  /** The messages below `messageId` down to `prevId` that `known` lacks, oldest first; undefined on failure. */
+  private async readBack(
+    roomId: string,
+    messageId: string,
+    prevId: string,
+    known: ReadonlySet<string>,
+  ): Promise<ChatMessage[] | undefined> {
     const missing: ChatMessage[] = [];
     let cursor: string | null = cursorBefore(messageId);
     try {
       for (let page = 0; cursor && page < GAP_PAGES; page++) {
         const answer = await this.client.history(roomId, { before: cursor });
-        missing.unshift(...answer.messages.filter((m) => !before.has(m.messageId)));
+        missing.unshift(...answer.messages.filter((m) => !known.has(m.messageId)));
         if (answer.messages.some((m) => m.messageId <= prevId)) break;
         cursor = answer.cursor;
       }
     } catch {
-      return; // The connection closed or history is shed: the next push names the gap again.
+      return undefined;
     }
-    if (missing.length > 0) for (const listener of this.gapListeners) listener(roomId, missing);
+    return missing;
   }
 }

@@ -118,10 +118,15 @@ export async function runChatSession(options: ChatSessionOptions): Promise<ChatS
     }
   });
 
-  const unsubscribeGaps = client.onGapFilled((room, messages) => {
+  const unsubscribeGaps = client.onGapFilled((room, messages, stillMissing) => {
     if (room !== roomId) return;
-    print(`(missed ${messages.length} message${messages.length === 1 ? '' : 's'}; filled from history)`);
-    for (const m of messages) showMessage(m);
+    if (messages.length > 0) {
+      print(`(missed ${messages.length} message${messages.length === 1 ? '' : 's'}; filled from history)`);
+      for (const m of messages) showMessage(m);
+    }
+    if (stillMissing) {
+      print(`(message ${stillMissing} is still missing: it has not reached this region's history yet)`);
+    }
   });
 
   try {

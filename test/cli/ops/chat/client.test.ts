@@ -9,6 +9,7 @@ import { SANDBOX_DEV_TOKEN_SECRET } from '../../../../core/runtime-env.js';
 import { signDevToken } from '../../../../runtime/auth/dev-token.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { startTestSandbox } from '../../../sandbox/support.js';
+import { eventually } from '../../../support/eventually.js';
 
 let sandbox: Sandbox;
 let silent: Server;
@@ -180,6 +181,46 @@ describe('ChatClient', { timeout: 90_000 }, () => {
         expect.stringMatching(/^relay to na failed/),
       );
     } finally {
+      warn.mockRestore();
+      await listener.close();
+      await talker.close();
+    }
+  });
+
+  it('ChatClient: a lost relay followed at once by the next message: the gap is read again with backoff until replication brings it', async () => {
+    const room = `cc-gw-${Date.now()}`;
+    const na = sandbox.regions.get('na')?.websocketUrl ?? '';
+    const listener = await ChatClient.connect({ url: na, token: token('lis2'), timeoutMs: 30_000 });
+    const talker = await ChatClient.connect({ url: seoul(), token: token('tal2'), timeoutMs: 30_000 });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const reads = vi.spyOn(listener, 'history');
+    try {
+      await listener.join(room);
+      await talker.join(room);
+      await sandbox.replication.settle();
+      const gaps: { texts: string[]; stillMissing?: string }[] = [];
+      listener.onGapFilled((r, messages, stillMissing) => {
+        if (r === room) gaps.push({ texts: messages.map((m) => m.text), stillMissing });
+      });
+      // na's replica lags behind (paused): its history has no X when the next message names it.
+      sandbox.replication.pause('na');
+      sandbox.faults.inject('na', 'relay-error');
+      await talker.send(room, 'X');
+      // Lost for good: the push and, after the ack, its hand-over to na's async queue both failed.
+      const relayFailures = () =>
+        warn.mock.calls.filter(([line]) => /^relay to na failed/.test(String(line))).length;
+      await eventually(() => relayFailures() >= 2, 10_000);
+      sandbox.faults.heal('na', 'relay-error');
+      const next = listener.waitFor((f) => f.type === 'message' && f.message.text === 'Y', 10_000);
+      await talker.send(room, 'Y');
+      await next;
+      // The first read found nothing; replication resumes only after it.
+      await eventually(() => reads.mock.calls.length > 0, 10_000);
+      sandbox.replication.resume('na');
+      await eventually(() => gaps.length > 0, 15_000);
+      expect(gaps).toEqual([{ texts: ['X'], stillMissing: undefined }]);
+    } finally {
+      sandbox.replication.resume('na');
       warn.mockRestore();
       await listener.close();
       await talker.close();
