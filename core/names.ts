@@ -53,6 +53,18 @@ export const names = {
   probeUserFunction: (t: Named) => `${t.app}-canary-probe-user`,
   /** Auth mode "cognito": the app client the canary signs in through (ADMIN_USER_PASSWORD_AUTH only). */
   canaryClient: (t: Named) => `${t.app}-chat-canary`,
+  /** Analytics: the Glue database of the events table (Glue names take underscores, not dashes). */
+  analyticsDatabase: (t: Named) => `${t.app.replaceAll('-', '_')}_chat_analytics`,
+  /** Analytics: the Athena workgroup queries run in (its result location is the analytics bucket). */
+  athenaWorkgroup: (t: Named) => `${t.app}-chat-analytics`,
+  /** Analytics: the daily job's state machine and its schedule. */
+  analyticsDaily: (t: Named) => `${t.app}-chat-analytics-daily`,
+  /** Events: each region's event bus, its archive, its pipe and the pipe's dead-letter queue. */
+  eventBus: (t: Named, regionKey: string) => `${t.app}-${regionKey}-chat-events`,
+  eventPipe: (t: Named, regionKey: string) => `${t.app}-${regionKey}-chat-events`,
+  eventDeadLetters: (t: Named, regionKey: string) => `${t.app}-${regionKey}-chat-events-failed`,
+  /** Events: the Kinesis stream of the log target (topology events.kinesisShards). */
+  eventStream: (t: Named, regionKey: string) => `${t.app}-${regionKey}-chat-events`,
   /** Analytics: the SQS queue that keeps the stream records the flattener could not deliver. */
   analyticsDeadLetters: (t: Named) => `${t.app}-chat-analytics-failed`,
 } as const;

@@ -182,13 +182,21 @@ export const topologySchema = z
        */
       tokenInQuery: z.boolean().optional(),
     }),
-    analytics: z.strictObject({ enabled: z.boolean() }),
+    analytics: z.strictObject({
+      enabled: z.boolean(),
+      /** Firehose's buffer: a batch is written after this many seconds (default 60, the seed's) ... */
+      bufferIntervalSeconds: z.int().min(0).max(900).optional(),
+      /** ... or once it holds this many MiB (default 128). */
+      bufferSizeMiB: z.int().min(1).max(128).optional(),
+    }),
     paging: pagingSchema.optional(),
     replication: z.strictObject({
       lagThresholdMs: z.int().min(1).max(600_000),
     }),
     sandbox: z.strictObject({
       port: z.int().min(1024).max(65535),
+      /** The sandbox's analytics buffer interval (default 3 s: the sandbox's time scale); the size is the topology's. */
+      analyticsBufferSeconds: z.number().min(0.1).max(900).optional(),
       healthCheckIntervalSeconds: z.number().min(0.1).max(30),
       failureThreshold: z.int().min(1).max(10),
       /**
@@ -360,7 +368,7 @@ export function serializeTopology(topology: Topology): string {
  */
 export async function writeFileAtomic(
   path: string,
-  content: string,
+  content: string | Uint8Array,
   mode = 0o644,
   options: { exactMode?: boolean } = {},
 ): Promise<void> {
@@ -369,7 +377,7 @@ export async function writeFileAtomic(
   try {
     // Keeping an existing file's mode: as it was, whatever this process's umask.
     if (options.exactMode) await handle.chmod(mode);
-    await handle.writeFile(content, 'utf8');
+    await (typeof content === 'string' ? handle.writeFile(content, 'utf8') : handle.writeFile(content));
     await handle.sync();
   } finally {
     await handle.close();

@@ -1,7 +1,7 @@
 /** What `new Sandbox(topology, options)` takes, and the views it hands out of its faults and replication. */
 
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { SandboxDrills } from './console/drills.js';
 import {
@@ -72,6 +72,11 @@ export interface SandboxOptions {
    * replication batch, rotated at a bounded size. Default: no log.
    */
   readonly logPath?: string;
+  /**
+   * The folder services keep files in (the analytics pipeline's local bucket, `<filesDir>/analytics`).
+   * Default: the folder of statePath (.chatctl); neither given: no analytics pipeline.
+   */
+  readonly filesDir?: string;
   /** Where to write sandbox.json (kept up to date; removed on stop). Default: not written. */
   readonly statePath?: string;
   /** Recorded in sandbox.json as the process that runs the sandbox. Default: this process. */
@@ -207,4 +212,10 @@ export function dynamoOptionsOf(options: SandboxOptions): { dataDir?: string } {
 export function replicationCheckpointOf(options: SandboxOptions): { checkpointPath?: string } {
   const { dataDir } = dynamoOptionsOf(options);
   return dataDir ? { checkpointPath: join(dataDir, 'replication.json') } : {};
+}
+
+/** Where services keep files: filesDir, else beside sandbox.json, else nowhere. */
+export function filesDirOf(options: SandboxOptions): { filesDir?: string } {
+  const dir = options.filesDir ?? (options.statePath ? dirname(options.statePath) : undefined);
+  return dir ? { filesDir: dir } : {};
 }

@@ -13,52 +13,20 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  ANALYTICS_COLUMNS,
+  ANALYTICS_ERROR_PREFIX,
+  ANALYTICS_PREFIX,
+  ANALYTICS_TABLE,
+  analyticsBuffer,
+} from '../core/analytics.js';
 import { names } from '../core/names.js';
 import type { Topology } from '../core/topology.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
 import { runtimeEnvironment } from './runtime-environment.js';
 import { StackPropsError } from './validate.js';
 
-export const ANALYTICS_PREFIX =
-  'events/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
-export const ANALYTICS_ERROR_PREFIX =
-  'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
-
-/**
- * The columns of the rows runtime/analytics/stream.ts writes: the item's keys plus its NewImage as plain
- * key/values. The OpenX JSON SerDe matches JSON keys to columns case-insensitively (roomId -> roomid).
- */
-export const ANALYTICS_COLUMNS = [
-  {
-    name: 'pk',
-    type: 'string',
-    comment: 'partition key: ROOM#<roomId>, CONN#<region>#<connectionId>, CONFIG...',
-  },
-  { name: 'sk', type: 'string', comment: 'sort key: MSG#<id>, NOTICE, MEMBER#<userId>, CONN#..., META...' },
-  { name: 'type', type: 'string', comment: 'message, notice, member, presence, connection, ...' },
-  { name: 'roomid', type: 'string' },
-  { name: 'messageid', type: 'string' },
-  { name: 'userid', type: 'string' },
-  { name: 'region', type: 'string', comment: 'region key where it happened' },
-  { name: 'text', type: 'string' },
-  { name: 'clientmsgid', type: 'string' },
-  { name: 'parentid', type: 'string', comment: 'set on replies' },
-  {
-    name: 'reactions',
-    type: 'map<string,array<string>>',
-    comment: 'emoji -> user ids (items written before reaction items)',
-  },
-  { name: 'emoji', type: 'string', comment: 'on a reaction item' },
-  { name: 'removed', type: 'boolean', comment: 'a reaction removal (tombstone)' },
-  { name: 'at', type: 'bigint', comment: 'when a reaction was added or removed, epoch milliseconds' },
-  { name: 'sentthrough', type: 'string', comment: 'on presence: the newest clientMsgId its sends pushed' },
-  { name: 'connectionid', type: 'string' },
-  { name: 'sentat', type: 'bigint', comment: 'epoch milliseconds' },
-  { name: 'joinedat', type: 'bigint', comment: 'epoch milliseconds' },
-  { name: 'connectedat', type: 'bigint', comment: 'epoch milliseconds' },
-  { name: 'setat', type: 'bigint', comment: 'when a notice was pinned, epoch milliseconds' },
-  { name: 'expiresat', type: 'bigint', comment: 'TTL, epoch seconds' },
-] as const;
+export { ANALYTICS_COLUMNS, ANALYTICS_ERROR_PREFIX, ANALYTICS_PREFIX } from '../core/analytics.js';
 
 export interface AnalyticsProps {
   readonly topology: Topology;
@@ -83,6 +51,7 @@ export class Analytics extends Construct {
       throw new StackPropsError('Analytics', 'topology.analytics.enabled is false');
     }
     const stack = Stack.of(this);
+    const buffer = analyticsBuffer(topology);
 
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -105,8 +74,8 @@ export class Analytics extends Construct {
       encryption: StreamEncryption.awsOwnedKey(),
       destination: new S3Bucket(this.bucket, {
         compression: Compression.GZIP,
-        bufferingInterval: Duration.seconds(60),
-        bufferingSize: Size.mebibytes(128),
+        bufferingInterval: Duration.seconds(buffer.intervalSeconds),
+        bufferingSize: Size.mebibytes(buffer.sizeMiB),
         dataOutputPrefix: ANALYTICS_PREFIX,
         errorOutputPrefix: ANALYTICS_ERROR_PREFIX,
       }),
@@ -181,7 +150,7 @@ export class Analytics extends Construct {
       onFailure: new SqsDlq(this.failedRecords),
     });
 
-    const databaseName = `${topology.app.replaceAll('-', '_')}_chat_analytics`;
+    const databaseName = names.analyticsDatabase(topology);
     this.database = new CfnDatabase(this, 'Database', {
       catalogId: stack.account,
       databaseInput: { name: databaseName, description: `${topology.app} chat events` },
@@ -191,7 +160,7 @@ export class Analytics extends Construct {
       catalogId: stack.account,
       databaseName,
       tableInput: {
-        name: 'events',
+        name: ANALYTICS_TABLE,
         tableType: 'EXTERNAL_TABLE',
         parameters: {
           classification: 'json',
@@ -217,7 +186,7 @@ export class Analytics extends Construct {
           outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
           compressed: true,
           serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
-          columns: ANALYTICS_COLUMNS.map((c) => ({ ...c })),
+          columns: ANALYTICS_COLUMNS.map(({ name, type, comment }) => ({ name, type, comment })),
         },
       },
     });

@@ -55,6 +55,10 @@ export default class Capacity extends ChatctlCommand<typeof Capacity, CapacityRe
     }),
     'history-reads-per-msg': number('history pages read per message sent (default 0.05)'),
     'avg-to-peak': number("the month's average traffic as a share of the peak (default 0.3)"),
+    'from-analytics': Flags.string({
+      description:
+        'take the cross-region share and room size from a daily analytics result: its folder, or latest (flags still win)',
+    }),
     report: Flags.string({ description: 'also write what is printed as Markdown to FILE' }),
     prices: Flags.boolean({
       description: 'print the price table (with the source and date of each price)',
@@ -84,10 +88,13 @@ export default class Capacity extends ChatctlCommand<typeof Capacity, CapacityRe
     if (this.flags.calibrate) {
       return { kind: 'calibration', calibration: await ops.calibrateCosts({ repeats: this.flags.repeats }) };
     }
+    const measured = this.flags['from-analytics']
+      ? await this.measured(this.flags['from-analytics'])
+      : undefined;
     const plan = await ops.capacityPlan(await this.topology(), {
       peakMsgs: this.flags['peak-msgs'],
-      avgRoom: this.flags['avg-room'],
-      crossRegionShare: this.flags['cross-region-share'],
+      avgRoom: this.flags['avg-room'] ?? measured?.avgRoom,
+      crossRegionShare: this.flags['cross-region-share'] ?? measured?.crossRegionShare,
       connections: this.flags.connections,
       connectRate: this.flags['connect-rate'],
       regionShare: this.flags['region-share'],
@@ -95,6 +102,20 @@ export default class Capacity extends ChatctlCommand<typeof Capacity, CapacityRe
       avgToPeak: this.flags['avg-to-peak'],
     });
     return { kind: 'plan', plan };
+  }
+
+  /** The measured inputs of a daily analytics result (said on stderr, so --json stays the plan alone). */
+  private async measured(given: string) {
+    const [{ analyticsInputs, resolveDailyFolder }, { localAnalyticsDir }, { join }] = await Promise.all([
+      import('../ops/capacity/from-analytics.js'),
+      import('../ops/analytics/index.js'),
+      import('node:path'),
+    ]);
+    const inputs = await analyticsInputs(await resolveDailyFolder(given, join(localAnalyticsDir(), 'daily')));
+    process.stderr.write(
+      `from analytics (${inputs.source}): cross-region share ${inputs.crossRegionShare.toFixed(4)}, ${inputs.avgRoom.toFixed(1)} members per room\n`,
+    );
+    return inputs;
   }
 
   protected override render(result: CapacityResult): void {

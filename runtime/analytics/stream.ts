@@ -39,10 +39,15 @@ export function flattenRecord(record: DynamoDBRecord): FlatRow | undefined {
   const keys = record.dynamodb?.Keys ?? {};
   if (!image || isBookkeeping(keys as Record<string, { S?: string }>)) return undefined;
   const options = { wrapNumbers: false } as const;
-  return plain({
+  const row = plain({
     ...unmarshall(keys as Record<string, AttributeValue>, options),
     ...unmarshall(image as Record<string, AttributeValue>, options),
   }) as FlatRow;
+  // Reactions, members and presence have no roomId attribute: their room is their partition.
+  const pk = typeof row[ATTR.pk] === 'string' ? (row[ATTR.pk] as string) : '';
+  if (row.roomId === undefined && pk.startsWith(KEYS.roomPk('')))
+    row.roomId = pk.slice(KEYS.roomPk('').length);
+  return row;
 }
 
 export function flattenRecords(records: readonly DynamoDBRecord[]): FlatRow[] {

@@ -12,6 +12,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'ssm', load: async () => (await import('./ssm/index.js')).createService },
   { name: 'cognito-idp', load: async () => (await import('./cognito-idp/index.js')).createService },
   { name: 'monitoring', load: async () => (await import('./cloudwatch/index.js')).createService },
+  { name: 'firehose', load: async () => (await import('./analytics/index.js')).createService },
   { name: 'events', load: async () => (await import('./events/index.js')).createService },
   { name: 'route53', global: true, load: async () => (await import('./route53/index.js')).createService },
   {

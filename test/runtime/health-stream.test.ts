@@ -180,7 +180,8 @@ describe('runtime stream', () => {
       expect(firehose.batches).toHaveLength(2);
       expect(firehose.batches[0]).toEqual([
         '{"pk":"my_partition_key","sk":"my_sort_key","attr1":"new_attr1"}\n',
-        '{"pk":"ROOM#r","sk":"MSG#2","attr1":"new_attr1"}\n',
+        // A room's item carries its room (taken from its partition key when it has no roomId).
+        '{"pk":"ROOM#r","sk":"MSG#2","attr1":"new_attr1","roomId":"r"}\n',
       ]);
       // Only the failed record was sent again.
       expect(firehose.batches[1]).toEqual([

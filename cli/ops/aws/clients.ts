@@ -4,6 +4,7 @@
  * imported lazily, so `chatctl --help` never loads it. `openClients` caches clients per region for one run
  * (the on-call checks share them); `close()` destroys them so the process can exit at once.
  */
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -62,6 +63,11 @@ export async function cloudwatchClient(
 ): Promise<CloudWatchClient> {
   const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
   return new CloudWatchClient(clientConfig(target, awsRegion, options));
+}
+
+export async function athenaClient(target: Target, awsRegion: string): Promise<AthenaClient> {
+  const { AthenaClient } = await import('@aws-sdk/client-athena');
+  return new AthenaClient(clientConfig(target, awsRegion));
 }
 
 /** STS (deploys check who the credentials belong to) with the deploy's client settings; {} for the default chain. */
