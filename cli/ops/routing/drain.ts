@@ -6,12 +6,14 @@
  * region's probe subnet.
  */
 import { type HealthCheck, type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { UserError } from '../../../core/errors.js';
 import { findRegion } from '../../../core/topology.js';
 import { route53Client } from '../aws/clients.js';
 import { explainAwsError } from '../aws/errors.js';
 import { answerIndex, findHealthCheck, testDnsFrom } from '../aws/route53.js';
 import type { Target } from '../target.js';
-import { drainSafety } from './observe.js';
+import { withRoutingLock } from './lock.js';
+import { drainSafety, readRoutingStates } from './observe.js';
 import { assertSafe, type SafetyProblem } from './safety.js';
 import { verifyShift } from './verify.js';
 
@@ -86,6 +88,28 @@ async function setInverted(client: Route53Client, check: HealthCheck, inverted: 
 }
 
 /**
+ * After a drain's write: when fewer than minHealthyRegions regions are left serving (not inverted), another
+ * operator drained at the same moment (on another machine: no shared lock), so this drain puts its region
+ * back and says so. Checks are read as configured, which a concurrent write changes at once.
+ */
+async function revertIfRuleBroken(
+  target: Target,
+  client: Route53Client,
+  check: HealthCheck,
+  key: string,
+): Promise<void> {
+  const states = await readRoutingStates(target, client);
+  const serving = states.filter((s) => s.healthCheckId && !s.inverted && !s.disabled).map((s) => s.key);
+  const min = target.topology.minHealthyRegions;
+  if (serving.length >= min) return;
+  await setInverted(client, check, false);
+  throw new UserError(
+    `another routing change drained a region at the same time: with ${key} drained only ${serving.join(', ') || 'no region'} would serve (minHealthyRegions is ${min}), so ${key} was put back (its health check ${check.Id} is reverted, serving)`,
+    { hint: `see the routing now: chatctl health; then drain again if still meant: chatctl drain ${key}` },
+  );
+}
+
+/**
  * Drain (invert the region's health check) or restore (revert it), then, unless `verify` is false, poll
  * TestDNSAnswer from the region's probe subnet until the answer shows the change. Only a drain that changes
  * something runs the safety rules.
@@ -100,25 +124,30 @@ async function changeRegionRouting(
   const inverted = action === 'drain';
   const client = options.client ?? (await route53Client(target));
   try {
-    const check = await findHealthCheck(target, client, key);
-    const before = check.HealthCheckConfig?.Inverted === true;
-    const changed = before !== inverted;
-    let overridden: SafetyProblem[] = [];
-    if (inverted && changed) {
-      const verdict = await drainSafety(target, key, { client, command: options.command });
-      if (!verdict.ok && !options.force) {
-        assertSafe(verdict, key, { forceHint: options.command !== 'drill' });
-      }
-      overridden = [...verdict.problems];
-    }
     const verify = options.verify !== false;
     const index = verify ? await answerIndex(target, client) : undefined;
-    const initial = index ? await testDnsFrom(target, client, key, index) : undefined;
-    const change: RoutingChange = { action, region: key, healthCheckId: check.Id!, changed };
-    await options.beforeChange?.(change);
-    const at = performance.now();
-    if (changed) await setInverted(client, check, inverted);
-    await options.afterChange?.(change, at);
+    // The rules' read and the write under one lock; the re-read after the write for other machines (lock.ts).
+    const { check, before, changed, overridden, initial, at } = await withRoutingLock(async () => {
+      const check = await findHealthCheck(target, client, key);
+      const before = check.HealthCheckConfig?.Inverted === true;
+      const changed = before !== inverted;
+      let overridden: SafetyProblem[] = [];
+      if (inverted && changed) {
+        const verdict = await drainSafety(target, key, { client, command: options.command });
+        if (!verdict.ok && !options.force) {
+          assertSafe(verdict, key, { forceHint: options.command !== 'drill' });
+        }
+        overridden = [...verdict.problems];
+      }
+      const initial = index ? await testDnsFrom(target, client, key, index) : undefined;
+      const change: RoutingChange = { action, region: key, healthCheckId: check.Id!, changed };
+      await options.beforeChange?.(change);
+      const at = performance.now();
+      if (changed) await setInverted(client, check, inverted);
+      if (inverted && changed && !options.force) await revertIfRuleBroken(target, client, check, key);
+      await options.afterChange?.(change, at);
+      return { check, before, changed, overridden, initial, at };
+    });
     let dns: DnsShift | undefined;
     if (index) {
       const shifted = await verifyShift(target, client, action, key, {

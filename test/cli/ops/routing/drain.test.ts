@@ -34,6 +34,20 @@ async function invertedNow(key: string): Promise<boolean> {
 }
 
 describe('drain and restore against the sandbox', { timeout: 90_000 }, () => {
+  it('drain: three drains at once, five rounds, never leave fewer than minHealthyRegions serving; each loser says why and changes nothing', async () => {
+    const keys = target.topology.regions.map((r) => r.key);
+    const min = target.topology.minHealthyRegions;
+    expect(keys.length).toBe(3);
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.allSettled(keys.map((k) => drainRegion(target, k, { verify: false })));
+      const drained = (await Promise.all(keys.map(invertedNow))).filter(Boolean).length;
+      expect(keys.length - drained, `round ${round}`).toBeGreaterThanOrEqual(min);
+      expect(results.filter((r) => r.status === 'fulfilled').length).toBe(drained);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason.name).toBe('UserError');
+      await Promise.all(keys.map((k) => restoreRegion(target, k, { verify: false })));
+    }
+  });
+
   it('drain: moves the region subnet to another region in TestDNSAnswer; restore brings it back', async () => {
     expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
     const drained = await drainRegion(target, 'tokyo');
