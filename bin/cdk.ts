@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { loadTopology, resolveTopologyPath } from '../core/topology.js';
 import { addChatStacks } from '../stacks/app.js';
+import { bundleHandlers } from '../stacks/handler-bundles.js';
 import { insecureAwsSynthProblems } from '../stacks/secure-synth.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,7 +20,7 @@ const app = new App();
 const topology = await loadTopology(resolveTopologyPath(), { allowMissing: true });
 const bundle = String(app.node.tryGetContext('chatctl:bundle') ?? 'true') !== 'false';
 addChatStacks(app, topology, {
-  code: bundle ? { kind: 'bundle', projectRoot } : { kind: 'placeholder' },
+  code: bundle ? { kind: 'bundle', bundles: await bundleHandlers(projectRoot) } : { kind: 'placeholder' },
 });
 if (topology.target === 'aws') {
   const problems = insecureAwsSynthProblems(app, topology, [process.env.CHATCTL_DEV_TOKEN_SECRET ?? '']);

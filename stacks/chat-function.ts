@@ -6,32 +6,24 @@ import { join } from 'node:path';
 import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { OpsHandler } from '../core/observability.js';
 import type { Route } from '../core/protocol.js';
+import type { HandlerBundles } from './handler-bundles.js';
 import { StackPropsError } from './validate.js';
 
 /**
  * Where a function's code comes from.
- * - `bundle`: runtime/handlers/<route>.ts bundled with the local esbuild (NodejsFunction, no Docker).
+ * - `bundle`: runtime/handlers/<route>.ts as bundleHandlers (stacks/handler-bundles.ts) bundled it, once for
+ *   every region.
  * - `placeholder`: a tiny inline handler, for tests and for a quick synth that checks the infrastructure only.
  */
 export type HandlerCode =
-  | { readonly kind: 'bundle'; readonly projectRoot: string }
+  | { readonly kind: 'bundle'; readonly bundles: HandlerBundles }
   | { readonly kind: 'placeholder' };
 
 export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
-
-/** A path as one word of a bash command (local bundling runs its hooks with bash -c). */
-function shellQuote(path: string): string {
-  return `'${path.replaceAll("'", "'\\''")}'`;
-}
-
-/** Makes an ESM bundle able to `require()` the CommonJS parts of its dependencies. */
-const ESM_REQUIRE_SHIM =
-  "import { createRequire as __chatctlCreateRequire } from 'node:module'; const require = __chatctlCreateRequire(import.meta.url);";
 
 const PLACEHOLDER_SOURCE =
   "exports.handler = async () => ({ statusCode: 503, body: 'placeholder: synthesized without bundling' });";
@@ -64,8 +56,8 @@ export class ChatFunction extends Construct {
     if (props.reservedConcurrency !== undefined && props.reservedConcurrency < 1) {
       throw new StackPropsError('ChatFunction', `${props.route}: reserved concurrency must be at least 1`);
     }
-    if (props.code.kind === 'bundle' && !props.code.projectRoot.startsWith('/')) {
-      throw new StackPropsError('ChatFunction', 'code.projectRoot must be an absolute path');
+    if (props.code.kind === 'bundle' && !props.code.bundles.directory.startsWith('/')) {
+      throw new StackPropsError('ChatFunction', 'code.bundles.directory must be an absolute path');
     }
 
     this.logGroup = new LogGroup(this, 'Logs', {
@@ -98,43 +90,15 @@ export class ChatFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     };
-    if (props.code.kind === 'bundle') {
-      const root = props.code.projectRoot;
-      this.function = new NodejsFunction(this, 'Function', {
-        ...common,
-        entry: join(root, 'runtime', 'handlers', `${props.route}.ts`),
-        handler: 'handler',
-        projectRoot: root,
-        depsLockFilePath: join(root, 'package-lock.json'),
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node22',
-          platform: 'node',
-          mainFields: ['module', 'main'],
-          minify: true,
-          sourceMap: true,
-          // Bundle the AWS SDK too: the versions tested here, not whatever the Lambda runtime ships.
-          externalModules: [],
-          banner: ESM_REQUIRE_SHIM,
-          forceDockerBundling: false,
-          logLevel: LogLevel.WARNING,
-          // Same code, same asset hash, from any checkout folder or cdk.out (scripts/normalize-sourcemap.mjs).
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            afterBundling: (_inputDir: string, outputDir: string) => [
-              `node ${shellQuote(join(root, 'scripts', 'normalize-sourcemap.mjs'))} ${shellQuote(outputDir)} ${shellQuote(root)}`,
-            ],
-          },
-        },
-      });
-    } else {
-      this.function = new LambdaFunction(this, 'Function', {
-        ...common,
-        code: Code.fromInline(PLACEHOLDER_SOURCE),
-        handler: 'index.handler',
-      });
-    }
+    this.function = new LambdaFunction(this, 'Function', {
+      ...common,
+      code:
+        props.code.kind === 'bundle'
+          ? // One folder per handler, shared by every region: the CDK stages it once (one asset per route).
+            Code.fromAsset(join(props.code.bundles.directory, props.route))
+          : Code.fromInline(PLACEHOLDER_SOURCE),
+      handler: 'index.handler',
+    });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

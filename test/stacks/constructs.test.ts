@@ -12,6 +12,7 @@ import { defaultTopology, type Topology } from '../../core/topology.js';
 import { ChatFunction } from '../../stacks/chat-function.js';
 import { ChinaProxyStack } from '../../stacks/china-proxy-stack.js';
 import { GlobalDataStack } from '../../stacks/global-data-stack.js';
+import { bundleHandlers } from '../../stacks/handler-bundles.js';
 import { RegionStack } from '../../stacks/region-stack.js';
 import { insecureAwsSynthProblems } from '../../stacks/secure-synth.js';
 
@@ -156,26 +157,27 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
     ).toThrow(/must be in us-east-1/);
   });
 
-  it('chat function: bundles runtime/handlers/<route>.ts into an ESM bundle that loads in Node and exports handler; the same code gives the same asset wherever it is bundled', async () => {
+  it('chat function: runs the handler bundle of its route, an ESM bundle that loads in Node and exports handler; the same code gives the same asset wherever it is bundled', async () => {
     const root = mkdtempSync(join(tmpdir(), 'chatctl-bundle-'));
-    const bundleInto = (outdir: string) => {
-      const app = new App({ outdir });
+    const synthWith = async (cacheDir: string) => {
+      const bundles = await bundleHandlers(resolve('.'), { cacheDir });
+      const app = new App({ outdir: join(root, 'out', String(Math.random())) });
       const stack = new Stack(app, 'bundle-test', {
         env: { account: '123456789012', region: 'ap-northeast-2' },
       });
       new ChatFunction(stack, 'Ping', {
         functionName: 'chat-seoul-ping',
         route: 'ping',
-        code: { kind: 'bundle', projectRoot: resolve('.') },
+        code: { kind: 'bundle', bundles },
         environment: {},
         timeout: Duration.seconds(29),
         description: 'bundling test',
       });
       return { stack, assembly: app.synth() };
     };
-    const { stack, assembly } = bundleInto(join(root, 'a'));
+    const { stack, assembly } = await synthWith(join(root, 'a'));
     // esbuild writes source-map paths relative to its output folder: another folder must not change the asset.
-    const elsewhere = bundleInto(join(root, 'deeper', 'and', 'elsewhere'));
+    const elsewhere = await synthWith(join(root, 'deeper', 'and', 'elsewhere'));
     const assetsOf = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('asset.'));
     expect(assetsOf(elsewhere.assembly.directory)).toEqual(assetsOf(assembly.directory));
     const map = JSON.parse(
@@ -196,5 +198,6 @@ describe('stacks: constructs one at a time', { timeout: 180_000 }, () => {
     const loaded = (await import(pathToFileURL(bundle).href)) as { handler?: unknown };
     expect(typeof loaded.handler).toBe('function');
     rmSync(root, { recursive: true, force: true });
-  });
+    // Bundles every handler twice (two cache folders): minutes on a loaded machine.
+  }, 600_000);
 });

@@ -85,13 +85,19 @@ export async function createToolkit(ioHost: IIoHost): Promise<Toolkit> {
  * source is produced (by synth, diff or deploy).
  */
 export async function chatAssemblySource(toolkit: Toolkit, topology: Topology, options: AssemblyOptions) {
-  const [{ App }, { AwsSolutionsChecks }, { addChatStacks }, { insecureAwsSynthProblems }] =
-    await Promise.all([
-      import('aws-cdk-lib'),
-      import('cdk-nag'),
-      import('../../../stacks/app.js'),
-      import('../../../stacks/secure-synth.js'),
-    ]);
+  const [
+    { App },
+    { AwsSolutionsChecks },
+    { addChatStacks },
+    { insecureAwsSynthProblems },
+    { bundleHandlers },
+  ] = await Promise.all([
+    import('aws-cdk-lib'),
+    import('cdk-nag'),
+    import('../../../stacks/app.js'),
+    import('../../../stacks/secure-synth.js'),
+    import('../../../stacks/handler-bundles.js'),
+  ]);
   const findings: NagFinding[] = [];
   const projectRoot = options.projectRoot ?? findProjectRoot();
   if (options.bundle) {
@@ -104,6 +110,8 @@ export async function chatAssemblySource(toolkit: Toolkit, topology: Topology, o
       });
     }
   }
+  // Bundled once for every region (and not at all when the sources are those of the cached bundles).
+  const bundles = options.bundle ? await bundleHandlers(projectRoot) : undefined;
   const source = await toolkit.fromAssemblyBuilder(
     async (props) => {
       const app = new App({
@@ -111,7 +119,7 @@ export async function chatAssemblySource(toolkit: Toolkit, topology: Topology, o
         context: { ...cdkJsonContext(projectRoot), ...props.context },
       });
       addChatStacks(app, topology, {
-        code: options.bundle ? { kind: 'bundle', projectRoot } : { kind: 'placeholder' },
+        code: bundles ? { kind: 'bundle', bundles } : { kind: 'placeholder' },
         replicaRegions: options.replicaRegions,
         unprotectedReplicas: options.unprotectedReplicas,
       });
