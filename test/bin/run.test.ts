@@ -54,10 +54,12 @@ describe('chatctl start-up', () => {
       'dist/cli/suggest.js',
       'dist/core/aws-regions.js',
       'dist/core/errors.js',
+      'dist/core/process.js',
       'dist/core/project.js',
       'dist/core/protocol.js',
       'dist/core/topology.js',
       'dist/core/user-pool.js',
+      'dist/sandbox/state.js',
       'node_modules/chalk',
     ]);
   });
