@@ -167,6 +167,40 @@ afterAll(async () => {
 });
 
 describe('README.md on a fresh clone', () => {
+  it('README Commands: the table lists every command and alias there is; every one takes --json; under 350 lines', () => {
+    const manifest = JSON.parse(readFileSync(join(clone, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { aliases: string[]; flags: Record<string, unknown> }>;
+    };
+    const ids = Object.keys(manifest.commands).map((id) => id.replaceAll(':', ' '));
+    const rows = readme
+      .split('\n')
+      .filter((l) => l.startsWith('| `chatctl '))
+      .map((l) => l.slice(2).split(' |')[0] ?? '');
+    const named = rows.map((cell) =>
+      (cell.split('`')[1] ?? '')
+        .replace(/^chatctl /, '')
+        .split(' ')
+        .filter((w) => /^[a-z][a-z-]*$/.test(w))
+        .join(' '),
+    );
+    expect([...named].sort()).toEqual([...ids].sort());
+    // Aliases are named in their command's row: `chatctl sandbox up` (or `start`).
+    for (const [id, command] of Object.entries(manifest.commands)) {
+      const row = rows[named.indexOf(id.replaceAll(':', ' '))] ?? '';
+      for (const alias of command.aliases) expect(row).toContain(`(or \`${alias.split(':').at(-1)}\`)`);
+      expect(Object.keys(command.flags), id).toContain('json');
+    }
+    // README names the commands that take no --json: oclif's own, which refuse it.
+    expect(readme).toMatch(
+      /Every chatctl command \(not oclif's own `help` and `autocomplete`\) takes `--json`/,
+    );
+    expect(sh('chatctl autocomplete --json').code).toBe(2);
+    // The shell completion set-up README shows adds the line it names.
+    expect(readme).toContain('printf "$(chatctl autocomplete script bash)" >> ~/.bashrc');
+    expect(sh('chatctl autocomplete script bash').stdout).toMatch(/# chatctl autocomplete setup\s*$/);
+    expect(readme.trimEnd().split('\n').length).toBeLessThan(350);
+  }, 60_000);
+
   it('README Two commands: the main job runs in the foreground until it is ready; Ctrl-C stops it with exit 0 and leaves no JVM', async () => {
     const [mainJob, testJob] = inSection('Two commands', 'sh').map(shCommands);
     // The install steps ran in beforeAll, as their equivalents; the rest of the line runs as written.
