@@ -5,13 +5,15 @@
  */
 
 import { Command, Flags, type Interfaces } from '@oclif/core';
+import { isCommercialAwsRegion } from '../core/aws-regions.js';
 import { isUserError, UserError } from '../core/errors.js';
 import { pidAlive } from '../core/process.js';
 import { locateTopology, type TopologyLocation } from '../core/project.js';
-import { loadTopology, type Topology } from '../core/topology.js';
+import { loadTopology, regionKeyOf, type Topology, unknownRegion } from '../core/topology.js';
 import { readSandboxStateSync, runsTopology, type SandboxState } from '../sandbox/state.js';
+import { describeParseError, isParseError, writeProblem } from './errors.js';
+import { regionInputWords } from './flags.js';
 import { asInvoked, color } from './output.js';
-import { closest } from './suggest.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof ChatctlCommand)['baseFlags'] & T['flags']
@@ -96,11 +98,38 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
     });
     this.flags = flags as CommandFlags<T>;
     this.args = args as CommandArgs<T>;
+    await this.regionCodesToKeys();
     if ((this.ctor as unknown as typeof ChatctlCommand).sandboxOnly && this.flags.target === 'aws') {
       throw new UserError(`chatctl ${this.id?.split(':').join(' ')} acts on this machine's sandbox only`, {
         hint: 'drop --target aws; commands that act on AWS take it (see: chatctl help)',
         exitCode: EXIT.usage,
       });
+    }
+  }
+
+  /**
+   * A flag or argument that names a region (cli/flags.ts, regionInput) takes its AWS region code too: the code
+   * becomes the key here, so every command sees keys, and a name of no region is refused before anything is
+   * asked of the sandbox or AWS (exit 2, with the key probably meant). Sandbox-only commands leave the check
+   * to the running sandbox, whose regions are the ones that count.
+   */
+  private async regionCodesToKeys(): Promise<void> {
+    const inputs = [
+      [this.flags, this.ctor.flags],
+      [this.args, this.ctor.args],
+    ] as [Record<string, unknown>, Record<string, unknown> | undefined][];
+    const sandboxOnly = (this.ctor as unknown as typeof ChatctlCommand).sandboxOnly;
+    for (const [values, definitions] of inputs) {
+      for (const [name, definition] of Object.entries(definitions ?? {})) {
+        const value = values[name];
+        const also = regionInputWords(definition);
+        if (also === undefined || typeof value !== 'string' || also.includes(value)) continue;
+        if (sandboxOnly && !isCommercialAwsRegion(value)) continue;
+        const topology = await this.topology();
+        const key = regionKeyOf(topology, value);
+        if (key === undefined && !sandboxOnly) throw unknownRegion(value, topology.regions);
+        values[name] = key ?? value;
+      }
     }
   }
 
@@ -194,53 +223,45 @@ export abstract class ChatctlCommand<T extends typeof Command, Result = unknown>
   }
 
   protected override async catch(
-    error: Error & { exitCode?: number; oclif?: { exit?: number }; flags?: string[] },
+    error: Error & { exitCode?: number; oclif?: { exit?: number }; flags?: string[]; code?: string },
   ): Promise<unknown> {
     if (error.name === 'Interrupted') {
       process.exitCode = EXIT.interrupted;
       return undefined;
     }
-    if (Array.isArray(error.flags) && /^Nonexistent flag/.test(error.message)) return this.unknownFlag(error);
-    // oclif's own errors (bad flags, missing args, exit()) keep their handling and exit codes.
-    if (error.oclif !== undefined) return super.catch(error);
+    const json = this.jsonEnabled();
+    if (isParseError(error)) {
+      // The command line was parsed (and refused): oclif would warn, outside production, that it was not.
+      (this as unknown as { parsed: boolean }).parsed = true;
+      const flagNames = Object.entries({ ...this.ctor.baseFlags, ...this.ctor.flags })
+        .filter(([, flag]) => !flag.hidden)
+        .map(([name]) => `--${name}`)
+        .concat(this.ctor.enableJsonFlag ? ['--json'] : [], ['--help']);
+      const problem = describeParseError(error, this.id, flagNames);
+      if (problem) {
+        writeProblem(problem, { json, kind: 'usage' });
+        process.exitCode = EXIT.usage;
+        return undefined;
+      }
+    }
+    // oclif's exit() and anything it raised that is not about the command line keep its handling.
+    if (error.oclif !== undefined && error.code === 'EEXIT') return super.catch(error);
     const debug = Boolean(this.flags?.debug) || Boolean(process.env.DEBUG);
     const userError = isUserError(error);
-    const exitCode = userError ? (error.exitCode ?? EXIT.failed) : EXIT.failed;
+    const exitCode = userError ? (error.exitCode ?? EXIT.failed) : (error.oclif?.exit ?? EXIT.failed);
     const hint = userError ? (error as { hint?: string }).hint : undefined;
-    if (this.jsonEnabled()) {
-      this.logJson({
-        error: { kind: userError ? 'user' : 'unexpected', message: error.message, ...(hint ? { hint } : {}) },
-      });
-    } else if (userError) {
-      process.stderr.write(`${color.red('Error:')} ${asInvoked(error.message)}\n`);
-      if (hint) process.stderr.write(`${color.dim('Hint:')} ${asInvoked(hint)}\n`);
-    } else {
-      process.stderr.write(`${color.red('Unexpected error:')} ${error.message}\n`);
-      if (debug) process.stderr.write(`${error.stack ?? ''}\n`);
-      else process.stderr.write(color.dim('Run again with --debug for the stack trace.\n'));
+    if (userError) writeProblem({ message: error.message, hint }, { json, kind: 'user' });
+    else {
+      writeProblem(
+        {
+          message: `unexpected error: ${error.message}`,
+          hint: debug ? undefined : 'run again with --debug for the stack trace',
+        },
+        { json, kind: 'unexpected' },
+      );
+      if (debug && !json) process.stderr.write(`${error.stack ?? ''}\n`);
     }
     process.exitCode = exitCode;
-    return undefined;
-  }
-
-  /** An unknown flag: name the flag that was probably meant (oclif's message names none), exit 2. */
-  private unknownFlag(error: Error & { flags?: string[] }): undefined {
-    const known = Object.entries({ ...this.ctor.baseFlags, ...this.ctor.flags })
-      .filter(([, flag]) => !flag.hidden)
-      .map(([name]) => `--${name}`)
-      .concat(this.ctor.enableJsonFlag ? ['--json'] : [], ['--help']);
-    const lines = (error.flags ?? []).map((flag) => {
-      const name = flag.split('=')[0];
-      const meant = closest(name, known);
-      return meant ? `${name} (did you mean ${meant}?)` : name;
-    });
-    process.stderr.write(
-      `${color.red('Error:')} unknown flag${lines.length === 1 ? '' : 's'}: ${lines.join(', ')}\n`,
-    );
-    process.stderr.write(
-      `${color.dim('Hint:')} ${asInvoked(`see the flags: chatctl ${this.id?.split(':').join(' ') ?? ''} --help`)}\n`,
-    );
-    process.exitCode = EXIT.usage;
     return undefined;
   }
 }

@@ -45,3 +45,20 @@ export function durationFlag(options: DurationFlagOptions) {
     },
   })();
 }
+
+const REGION_INPUTS = new WeakMap<object, readonly string[]>();
+
+/**
+ * Marks a flag or argument as naming a region: it takes the region's key or its AWS region code
+ * (ap-northeast-1 -> tokyo), and the base command checks it and turns a code into its key before the command
+ * runs. `also`: other words it takes (china origin's `global`).
+ */
+export function regionInput<T extends object>(definition: T, also: readonly string[] = []): T {
+  REGION_INPUTS.set(definition, also);
+  return definition;
+}
+
+/** The other words a region flag or argument takes; undefined when it names no region. */
+export function regionInputWords(definition: unknown): readonly string[] | undefined {
+  return typeof definition === 'object' && definition !== null ? REGION_INPUTS.get(definition) : undefined;
+}

@@ -14,6 +14,7 @@ import { COMMERCIAL_AWS_REGIONS, isCommercialAwsRegion } from './aws-regions.js'
 import { UserError } from './errors.js';
 import { locateTopology, TOPOLOGY_FILE } from './project.js';
 import { ROUTES, type Route } from './protocol.js';
+import { closest } from './suggest.js';
 import { USER_POOL_ID } from './user-pool.js';
 
 export { TOPOLOGY_FILE };
@@ -499,15 +500,36 @@ export async function updateTopology(
   });
 }
 
+/**
+ * The key `input` names: a region key, or the AWS region code of one (ap-northeast-1 -> tokyo); undefined for
+ * neither.
+ */
+export function regionKeyOf(topology: Pick<Topology, 'regions'>, input: string): string | undefined {
+  return (
+    topology.regions.find((r) => r.key === input)?.key ??
+    topology.regions.find((r) => r.awsRegion === input.toLowerCase())?.key
+  );
+}
+
+/** "no region x" with the key probably meant (by edit distance, or the region of an AWS code); exit 2. */
+export function unknownRegion(
+  input: string,
+  regions: readonly Pick<RegionSpec, 'key' | 'awsRegion'>[],
+  where = 'in the topology',
+): UserError {
+  const keys = regions.map((r) => r.key);
+  const meant = closest(input, keys) ?? regions.find((r) => closest(input, [r.awsRegion]) !== undefined)?.key;
+  return new UserError(`no region "${input}" ${where} (regions: ${keys.join(', ')})`, {
+    hint: meant
+      ? `did you mean ${meant}? (a region key, or its AWS region code)`
+      : 'run: chatctl region list',
+    exitCode: 2,
+  });
+}
+
+/** The region `key` names (a key or its AWS region code), or a UserError with the key probably meant. */
 export function findRegion(topology: Topology, key: string): RegionSpec {
-  const region = topology.regions.find((r) => r.key === key);
-  if (!region) {
-    throw new UserError(
-      `no region "${key}" in the topology (regions: ${topology.regions.map((r) => r.key).join(', ')})`,
-      {
-        hint: 'run: chatctl region list',
-      },
-    );
-  }
-  return region;
+  const found = regionKeyOf(topology, key);
+  if (found === undefined) throw unknownRegion(key, topology.regions);
+  return topology.regions.find((r) => r.key === found)!;
 }

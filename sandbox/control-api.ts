@@ -156,6 +156,8 @@ export interface ConsoleTokenReply {
 export interface ErrorReply {
   readonly error: string;
   readonly hint?: string;
+  /** The CLI's exit code for it (docs/exit-codes.md): 2 for a bad region key or fault name. */
+  readonly exitCode?: number;
 }
 
 /** Each route: its method, path, request body and reply body. */

@@ -88,10 +88,14 @@ export function controlHandler(sandbox: Sandbox, requestStop: () => void): Contr
     try {
       return await route(method, path, (body ?? {}) as Record<string, unknown>);
     } catch (error) {
-      const e = error as Error & { hint?: string };
+      const e = error as Error & { hint?: string; exitCode?: number };
       return {
         status: e.name === 'UserError' ? 400 : 500,
-        body: { error: e.message, ...(e.hint ? { hint: e.hint } : {}) },
+        body: {
+          error: e.message,
+          ...(e.hint ? { hint: e.hint } : {}),
+          ...(e.name === 'UserError' ? { exitCode: e.exitCode } : {}),
+        },
       };
     }
   };

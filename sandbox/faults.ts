@@ -3,7 +3,9 @@
  * latency on its gateway, replication and cross-region Invokes, its relay Invoke failing. Each is healed on its
  * own.
  */
+import { parseDuration } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
+import { closest } from '../core/suggest.js';
 
 export const FAULT_KINDS = ['gateway-down', 'replication-pause', 'latency', 'relay-error'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -24,33 +26,45 @@ export function formatFault(fault: Fault): string {
   return fault.kind === 'latency' ? `latency=${fault.ms}` : fault.kind;
 }
 
-/** Parses the CLI form: gateway-down | replication-pause | latency=MS | relay-error. */
+const FAULT_FORMS = ['gateway-down', 'replication-pause', 'latency=DURATION', 'relay-error'];
+
+/** "unknown fault x", with the fault probably meant (gateway_down -> gateway-down); exit 2 like a bad value. */
+function unknownFault(spec: string, forms: readonly string[]): UserError {
+  const name = spec.trim().replace(/=.*$/, '');
+  const meant = closest(name, FAULT_KINDS);
+  const form = meant === undefined ? undefined : forms.find((f) => f.startsWith(meant));
+  return new UserError(`unknown fault "${spec}"`, {
+    hint: `${form ? `did you mean ${form}? ` : ''}one of: ${forms.join(', ')}`,
+    exitCode: 2,
+  });
+}
+
+/** Parses the CLI form: gateway-down | replication-pause | latency=DURATION (300ms, 1s; bare: ms) | relay-error. */
 export function parseFault(spec: string): Fault {
   const text = spec.trim();
   if (text === 'gateway-down' || text === 'replication-pause' || text === 'relay-error')
     return { kind: text };
-  const latency = /^latency(?:=(\d{1,6}))?$/.exec(text);
+  const latency = /^latency(?:=(.*))?$/.exec(text);
   if (latency) {
-    if (latency[1] === undefined) {
-      throw new UserError('latency needs a delay in milliseconds', { hint: 'e.g.: latency=200' });
+    const example = { hint: 'e.g.: latency=200ms or latency=1s (a bare number is in ms)', exitCode: 2 };
+    if (latency[1] === undefined) throw new UserError('latency needs a delay', example);
+    let ms: number;
+    try {
+      ms = parseDuration(latency[1], 'ms');
+    } catch {
+      throw new UserError(`latency "${latency[1]}" is not a duration`, example);
     }
-    const ms = Number(latency[1]);
-    if (ms < 1 || ms > 60_000)
-      throw new UserError('latency must be 1-60000 ms', { hint: 'e.g.: latency=200' });
+    if (ms < 1 || ms > 60_000) throw new UserError('latency must be 1ms to 60s', example);
     return { kind: 'latency', ms };
   }
-  throw new UserError(`unknown fault "${spec}"`, {
-    hint: 'one of: gateway-down, replication-pause, latency=MS, relay-error',
-  });
+  throw unknownFault(spec, FAULT_FORMS);
 }
 
 /** Parses a fault kind for heal (latency without a value is fine there). */
 export function parseFaultKind(spec: string): FaultKind {
   const kind = spec.trim().replace(/=.*$/, '');
   if ((FAULT_KINDS as readonly string[]).includes(kind)) return kind as FaultKind;
-  throw new UserError(`unknown fault "${spec}"`, {
-    hint: 'one of: gateway-down, replication-pause, latency, relay-error',
-  });
+  throw unknownFault(spec, FAULT_KINDS);
 }
 
 type Listener = (region: string) => void;

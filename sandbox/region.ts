@@ -5,7 +5,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
-import type { RegionSpec, Topology } from '../core/topology.js';
+import { type RegionSpec, type Topology, unknownRegion } from '../core/topology.js';
 import type { RuntimeConfig } from '../runtime/config.js';
 import type { RegionRuntimeInfo } from './contracts.js';
 import type { FaultRegistry } from './faults.js';
@@ -177,13 +177,13 @@ export function refuseClash(running: Iterable<RunningRegion>, spec: RegionSpec):
 
 /** The running region of that key, or a UserError naming the running ones. */
 export function requireRegion(regions: ReadonlyMap<string, RunningRegion>, key: string): RunningRegion {
-  const region = regions.get(key);
-  if (!region) {
-    throw new UserError(
-      `no region "${key}" in the running sandbox (regions: ${[...regions.keys()].join(', ')})`,
-      { hint: 'run: chatctl sandbox status' },
+  const region = regions.get(key) ?? [...regions.values()].find((r) => r.spec.awsRegion === key);
+  if (!region)
+    throw unknownRegion(
+      key,
+      [...regions.values()].map((r) => r.spec),
+      'in the running sandbox',
     );
-  }
   return region;
 }
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { pidAlive } from '../core/process.js';
 import { chatctlHome } from '../core/project.js';
 import { type Topology, writeFileAtomic } from '../core/topology.js';
 
@@ -99,10 +100,28 @@ export function readSandboxStateSync(path = sandboxStatePath()): SandboxState | 
   }
 }
 
+
+/**
+ * The state of the running sandbox; else one UserError saying it is not running and how to start it (exit 3,
+ * as `sandbox status`), also when sandbox.json is left by a process that has gone, so that no command goes on
+ * to meet refused connections.
+ */
 export async function requireSandboxState(path = sandboxStatePath()): Promise<SandboxState> {
   const state = await readSandboxState(path);
-  if (!state) throw new UserError('the sandbox is not running', { hint: 'run: chatctl sandbox up --detach' });
+  if (!state) throw sandboxNotRunning();
+  if (!pidAlive(state.pid)) throw sandboxNotRunning(state.pid);
   return state;
+}
+
+/** Exit code 3 of docs/exit-codes.md: no sandbox runs. */
+export const NOT_RUNNING_EXIT = 3;
+
+export function sandboxNotRunning(exitedPid?: number): UserError {
+  const why = exitedPid === undefined ? '' : ` (its process, pid ${exitedPid}, has exited)`;
+  return new UserError(`the sandbox is not running${why}`, {
+    hint: 'start it with: chatctl sandbox up --detach',
+    exitCode: NOT_RUNNING_EXIT,
+  });
 }
 
 export async function writeSandboxState(state: SandboxState, path = sandboxStatePath()): Promise<void> {

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
-import { durationFlag } from '../flags.js';
+import { durationFlag, regionInput } from '../flags.js';
 import type { ChatSessionResult } from '../ops/chat/session.js';
 import { asInvoked, color } from '../output.js';
 
@@ -26,7 +26,7 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
     'printf "hello\\n/ping\\n" | <%= config.bin %> chat --user bot --json   # one JSON line per frame',
   ];
   static override flags = {
-    region: Flags.string({ description: 'region key to connect to (default: the home region)' }),
+    region: regionInput(Flags.string({ description: 'region key to connect to (default: the home region)' })),
     room: Flags.string({ description: 'room id', default: 'lobby' }),
     user: Flags.string({ description: 'your user id (a development token is made for it)', required: true }),
     via: Flags.option({
@@ -34,9 +34,11 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
       description: 'direct: the region; dns: what Route 53 latency routing answers; china: the China proxy',
       default: 'direct' as const,
     })(),
-    from: Flags.string({
-      description: 'with --via dns: the region whose users you stand for (its probe subnet)',
-    }),
+    from: regionInput(
+      Flags.string({
+        description: 'with --via dns: the region whose users you stand for (its probe subnet)',
+      }),
+    ),
     token: Flags.string({
       description: 'a token to connect with instead of a development token',
       env: 'CHATCTL_TOKEN',

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
+import { regionInput } from '../flags.js';
 import type { DeployOutcome } from '../ops/deploy/index.js';
 import { formatPlan } from '../ops/deploy/prepare.js';
 import { color } from '../output.js';
@@ -20,9 +21,11 @@ export default class Deploy extends ChatctlCommand<typeof Deploy, DeployOutcome>
     '<%= config.bin %> deploy --region tokyo --yes',
   ];
   static override flags = {
-    region: Flags.string({
-      description: 'deploy only what this region needs (its stack and what it depends on)',
-    }),
+    region: regionInput(
+      Flags.string({
+        description: 'deploy only what this region needs (its stack and what it depends on)',
+      }),
+    ),
     'dry-run': Flags.boolean({
       description: 'print the ordered plan and the preflight checks; deploy nothing',
     }),

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
+import { regionInput } from '../flags.js';
 import type { StackChange } from '../ops/deploy/index.js';
 import { color, table } from '../output.js';
 
@@ -15,7 +16,9 @@ export default class Diff extends ChatctlCommand<typeof Diff, DiffResult> {
     '<%= config.bin %> diff --region tokyo --json',
   ];
   static override flags = {
-    region: Flags.string({ description: 'only what this region needs (global data and its stack)' }),
+    region: regionInput(
+      Flags.string({ description: 'only what this region needs (global data and its stack)' }),
+    ),
   };
 
   protected async execute(): Promise<DiffResult> {

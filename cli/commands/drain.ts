@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
+import { regionInput } from '../flags.js';
 import type { DrainResult } from '../ops/routing/drain.js';
 import { color, formatMs } from '../output.js';
 
@@ -11,7 +12,7 @@ export default class Drain extends ChatctlCommand<typeof Drain, DrainResult> {
     "China proxy's only origin. Verifies with TestDNSAnswer from the region's probe subnet that its users now go " +
     'elsewhere. --force overrides the safety rules after the region key is typed back at a terminal.';
   static override examples = ['<%= config.bin %> drain tokyo', '<%= config.bin %> drain tokyo --json'];
-  static override args = { key: Args.string({ description: 'region key', required: true }) };
+  static override args = { key: regionInput(Args.string({ description: 'region key', required: true })) };
   static override flags = {
     force: Flags.boolean({ description: 'override the safety rules (asks for the region key typed back)' }),
     'no-verify': Flags.boolean({ description: 'do not wait for DNS to show the change' }),

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
-import { durationFlag } from '../flags.js';
+import { durationFlag, regionInput } from '../flags.js';
 import { type CheckResult, exitCodeOf, type HealthResult } from '../ops/checks/verdict.js';
 import { color, formatMs, statusWord, table } from '../output.js';
 
@@ -30,7 +30,9 @@ export default class Health extends ChatctlCommand<typeof Health, HealthResult> 
     '<%= config.bin %> health --watch 10',
   ];
   static override flags = {
-    region: Flags.string({ description: 'check only this region (the China proxy is then skipped)' }),
+    region: regionInput(
+      Flags.string({ description: 'check only this region (the China proxy is then skipped)' }),
+    ),
     timeout: durationFlag({ description: 'time limit of each check', default: 5000, min: 100, max: 120_000 }),
     watch: durationFlag({
       description: 'run again at this interval (with --json: one JSON line per run)',

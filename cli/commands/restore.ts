@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
+import { regionInput } from '../flags.js';
 import type { DrainResult } from '../ops/routing/drain.js';
 import { renderChange } from './drain.js';
 
@@ -7,7 +8,7 @@ export default class Restore extends ChatctlCommand<typeof Restore, DrainResult>
   static override summary =
     'Put a drained region back into latency routing (revert its health check) and verify it.';
   static override examples = ['<%= config.bin %> restore tokyo', '<%= config.bin %> restore tokyo --json'];
-  static override args = { key: Args.string({ description: 'region key', required: true }) };
+  static override args = { key: regionInput(Args.string({ description: 'region key', required: true })) };
   static override flags = {
     'no-verify': Flags.boolean({ description: 'do not wait for DNS to show the change' }),
   };

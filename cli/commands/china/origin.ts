@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 import type { ChinaOriginMove } from '../../ops/routing/china-origin.js';
 import { color, formatMs } from '../../output.js';
 
@@ -17,10 +18,13 @@ export default class ChinaOrigin extends ChatctlCommand<typeof ChinaOrigin, Chin
     '<%= config.bin %> china origin global',
   ];
   static override args = {
-    key: Args.string({
-      description: 'region key to pin the origin to, or global (chat.<domain>)',
-      required: true,
-    }),
+    key: regionInput(
+      Args.string({
+        description: 'region key to pin the origin to, or global (chat.<domain>)',
+        required: true,
+      }),
+      ['global'],
+    ),
   };
   static override flags = {
     'no-wait': Flags.boolean({ description: 'do not wait until the new origin serves' }),

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
-import { durationFlag } from '../../flags.js';
+import { durationFlag, regionInput } from '../../flags.js';
 import type { DrillResult } from '../../ops/drill/report.js';
 import { color, formatMs, statusWord, table } from '../../output.js';
 
@@ -20,7 +20,9 @@ export default class DrillFailover extends ChatctlCommand<typeof DrillFailover, 
     '<%= config.bin %> drill failover tokyo --hold 2m --report drills/tokyo.md',
     '<%= config.bin %> drill failover seoul --move-china-origin --json',
   ];
-  static override args = { key: Args.string({ description: 'region key to take out', required: true }) };
+  static override args = {
+    key: regionInput(Args.string({ description: 'region key to take out', required: true })),
+  };
   static override flags = {
     'dry-run': Flags.boolean({ description: 'print the plan and the preflight result; change nothing' }),
     hold: durationFlag({ description: 'how long to keep the region out', default: 30_000, bare: 's' }),

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { UserError } from '../../../core/errors.js';
 import { ChatctlCommand } from '../../base.js';
+import { durationFlag, regionInput } from '../../flags.js';
 import type { SurgeDrillResult, SurgeRun } from '../../ops/drill/surge.js';
 import { color, statusWord, table } from '../../output.js';
 
@@ -20,18 +21,22 @@ export default class DrillSurge extends ChatctlCommand<typeof DrillSurge, Result
     '<%= config.bin %> drill surge tokyo',
     '<%= config.bin %> drill surge seoul --profile earthquake --duration 20s --report drills/surge.md',
   ];
-  static override args = { key: Args.string({ description: 'region key to surge', required: true }) };
+  static override args = {
+    key: regionInput(Args.string({ description: 'region key to surge', required: true })),
+  };
   static override flags = {
     profile: Flags.option({ options: ['new-year', 'earthquake'] as const, default: 'new-year' as const })({
       description: 'the shape of the surge',
     }),
-    duration: Flags.string({
-      description: 'how long each of the two runs surges (5s, 30s, 2m)',
-      default: '30s',
+    duration: durationFlag({
+      description: 'how long each of the two runs surges',
+      default: 30_000,
+      min: 1000,
+      bare: 's',
     }),
-    'p99-threshold': Flags.string({
+    'p99-threshold': durationFlag({
       description: 'send ack p99 the auto run must stay under',
-      default: '1500ms',
+      default: 1500,
     }),
     report: Flags.string({ description: 'write the Markdown report here (with .json and .svg beside it)' }),
   };
@@ -44,14 +49,13 @@ export default class DrillSurge extends ChatctlCommand<typeof DrillSurge, Result
       });
     }
     const { openTarget } = await import('../../ops/target.js');
-    const { parseDuration } = await import('../../ops/drill/run.js');
     const { runSurgeDrill } = await import('../../ops/drill/surge.js');
     const target = await openTarget(topology);
     const result = await runSurgeDrill(target, {
       region: this.args.key,
       profile: this.flags.profile,
-      durationMs: parseDuration(this.flags.duration),
-      thresholdMs: parseDuration(this.flags['p99-threshold']),
+      durationMs: this.flags.duration,
+      thresholdMs: this.flags['p99-threshold'],
       onProgress: this.jsonEnabled() ? undefined : (line) => this.log(color.dim(line)),
     });
     if (!this.flags.report) return result;

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import type { RegionSpec } from '../../../core/topology.js';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 import { type ProvisionOutcome, unprovisionRegion } from '../../ops/provision.js';
 import { removeRegion } from '../../ops/regions.js';
 import { color } from '../../output.js';
@@ -15,7 +16,7 @@ export default class RegionRemove extends ChatctlCommand<typeof RegionRemove, Re
   static override summary =
     'Remove a region from the topology (never the home region, the China origin or the last one).';
   static override examples = ['<%= config.bin %> region remove na'];
-  static override args = { key: Args.string({ description: 'region key', required: true }) };
+  static override args = { key: regionInput(Args.string({ description: 'region key', required: true })) };
 
   protected async execute(): Promise<RegionRemoveResult> {
     const { topology, region } = await removeRegion(this.topologyPath, this.args.key);

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
-import { durationFlag } from '../../flags.js';
+import { durationFlag, regionInput } from '../../flags.js';
 import type { RelayTestResult } from '../../ops/checks/relay-test.js';
 import { exitCodeOf } from '../../ops/checks/verdict.js';
 import { color, formatMs, statusWord, table } from '../../output.js';
@@ -18,8 +18,8 @@ export default class RelayTest extends ChatctlCommand<typeof RelayTest, RelayTes
     '<%= config.bin %> relay test --from seoul --to tokyo --messages 100 --json',
   ];
   static override flags = {
-    from: Flags.string({ description: 'region key of the first client', required: true }),
-    to: Flags.string({ description: 'region key of the second client', required: true }),
+    from: regionInput(Flags.string({ description: 'region key of the first client', required: true })),
+    to: regionInput(Flags.string({ description: 'region key of the second client', required: true })),
     messages: Flags.integer({ description: 'messages each way', default: 20, min: 1, max: 1000 }),
     timeout: durationFlag({ description: 'connect and delivery time limit', default: 10_000, min: 100 }),
   };

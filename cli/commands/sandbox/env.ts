@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 import { formatEnv, type SandboxEnvResult, sandboxEnv } from '../../ops/sandbox/env.js';
 
 export default class SandboxEnv extends ChatctlCommand<typeof SandboxEnv, SandboxEnvResult> {
@@ -16,9 +17,11 @@ export default class SandboxEnv extends ChatctlCommand<typeof SandboxEnv, Sandbo
     '<%= config.bin %> sandbox env --json',
   ];
   static override flags = {
-    region: Flags.string({
-      description: 'region key whose AWS region the tools use (default: the home region)',
-    }),
+    region: regionInput(
+      Flags.string({
+        description: 'region key whose AWS region the tools use (default: the home region)',
+      }),
+    ),
     shell: Flags.option({
       options: ['sh', 'fish', 'powershell'] as const,
       default: 'sh' as const,

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 import type { FaultResult } from '../../ops/sandbox/faults.js';
 import { color } from '../../output.js';
 
@@ -7,15 +8,15 @@ export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, Fa
   static override sandboxOnly = true;
   static override summary = 'Inject a fault into a region of the running sandbox.';
   static override description =
-    "gateway-down: refuse new connections, drop open ones, fail /health. replication-pause: hold the region's replication in and out (caught up on heal). latency=MS: delay its gateway, replication and cross-region Invokes. relay-error: its relay Invoke fails.";
+    "gateway-down: refuse new connections, drop open ones, fail /health. replication-pause: hold the region's replication in and out (caught up on heal). latency=DURATION (300ms, 1s; a bare number is in ms): delay its gateway, replication and cross-region Invokes. relay-error: its relay Invoke fails.";
   static override examples = [
     '<%= config.bin %> sandbox fault tokyo gateway-down',
-    '<%= config.bin %> sandbox fault seoul latency=250',
+    '<%= config.bin %> sandbox fault seoul latency=300ms',
   ];
   static override args = {
-    region: Args.string({ description: 'region key', required: true }),
+    region: regionInput(Args.string({ description: 'region key', required: true })),
     fault: Args.string({
-      description: 'gateway-down | replication-pause | latency=MS | relay-error',
+      description: 'gateway-down | replication-pause | latency=DURATION | relay-error',
       required: true,
     }),
   };

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 import type { HealResult } from '../../ops/sandbox/faults.js';
 import { color } from '../../output.js';
 
@@ -11,7 +12,7 @@ export default class SandboxHeal extends ChatctlCommand<typeof SandboxHeal, Heal
     '<%= config.bin %> sandbox heal tokyo gateway-down',
   ];
   static override args = {
-    region: Args.string({ description: 'region key', required: true }),
+    region: regionInput(Args.string({ description: 'region key', required: true })),
     fault: Args.string({
       description: 'gateway-down | replication-pause | latency | relay-error (default: all)',
     }),

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { SandboxLogLine } from '../../../sandbox/log.js';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 
 interface LogsResult {
   readonly lines: readonly SandboxLogLine[];
@@ -21,7 +22,7 @@ export default class SandboxLogs extends ChatctlCommand<typeof SandboxLogs, Logs
   ];
   static override flags = {
     follow: Flags.boolean({ char: 'f', description: 'keep printing new lines until Ctrl-C' }),
-    region: Flags.string({ description: 'only the lines of this region key' }),
+    region: regionInput(Flags.string({ description: 'only the lines of this region key' })),
     lines: Flags.integer({
       char: 'n',
       description: 'how many recent lines to show first',

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 import type { TrafficAutoResult } from '../../ops/traffic/index.js';
 import { color, table } from '../../output.js';
 
@@ -22,7 +23,7 @@ export default class TrafficAuto extends ChatctlCommand<typeof TrafficAuto, Traf
     'max-level': Flags.string({
       description: 'the highest level auto may set, 0-3 (default: kept, initially 3)',
     }),
-    region: Flags.string({ description: 'only this region (default: every region)' }),
+    region: regionInput(Flags.string({ description: 'only this region (default: every region)' })),
   };
 
   protected async execute(): Promise<TrafficAutoResult> {

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 import type { TrafficLevelResult } from '../../ops/traffic/index.js';
 import { color, table } from '../../output.js';
 
@@ -18,7 +19,7 @@ export default class TrafficLevel extends ChatctlCommand<typeof TrafficLevel, Tr
     level: Args.string({ description: 'load level: 0 (normal) to 3 (shed the most)', required: true }),
   };
   static override flags = {
-    region: Flags.string({ description: 'only this region (default: every region)' }),
+    region: regionInput(Flags.string({ description: 'only this region (default: every region)' })),
     reason: Flags.string({ description: 'why (kept with the level, shown by traffic status)' }),
   };
 

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../../base.js';
+import { regionInput } from '../../flags.js';
 import type { TrafficStatusResult } from '../../ops/traffic/index.js';
 import { color, statusWord, table } from '../../output.js';
 
@@ -7,7 +8,7 @@ export default class TrafficStatus extends ChatctlCommand<typeof TrafficStatus, 
   static override summary = "Show each region's load level, who set it (the operator or auto) and why.";
   static override examples = ['<%= config.bin %> traffic status', '<%= config.bin %> traffic status --json'];
   static override flags = {
-    region: Flags.string({ description: 'only this region' }),
+    region: regionInput(Flags.string({ description: 'only this region' })),
   };
 
   protected async execute(): Promise<TrafficStatusResult> {

@@ -45,17 +45,6 @@ export interface FailoverDrillOptions {
   readonly onChange?: (journal: DrillJournal) => void;
 }
 
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) {
-    throw new UserError(`"${text}" is not a duration`, {
-      hint: 'use a number with a unit: 500ms, 30s, 5m, 1h',
-    });
-  }
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
-  return Math.round(Number(match[1]) * unit);
-}
-
 export async function runFailoverDrill(target: Target, options: FailoverDrillOptions): Promise<DrillResult> {
   findRegion(target.topology, options.region);
   if (target.topology.regions.length < 2) {

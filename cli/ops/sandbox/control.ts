@@ -32,7 +32,10 @@ export async function control<R extends keyof ControlRoutes>(
   }
   const json = (await response.json().catch(() => ({}))) as ControlRoutes[R]['reply'] & Partial<ErrorReply>;
   if (!response.ok) {
-    throw new UserError(json.error ?? `the sandbox answered ${response.status}`, { hint: json.hint });
+    throw new UserError(json.error ?? `the sandbox answered ${response.status}`, {
+      hint: json.hint,
+      exitCode: json.exitCode,
+    });
   }
   return json;
 }

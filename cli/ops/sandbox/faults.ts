@@ -1,17 +1,7 @@
 /** `sandbox fault` and `sandbox heal`: faults of a running sandbox, through its control API. */
-import { UserError } from '../../../core/errors.js';
-import { pidAlive } from '../../../core/process.js';
-import { readSandboxState, type SandboxState, sandboxStatePath } from '../../../sandbox/state.js';
+import { requireSandboxState, type SandboxState, sandboxStatePath } from '../../../sandbox/state.js';
 import { control } from './control.js';
 import { sandboxStatus } from './lifecycle.js';
-
-async function requireRunning(statePath = sandboxStatePath()): Promise<SandboxState> {
-  const state = await readSandboxState(statePath);
-  if (!state || !pidAlive(state.pid)) {
-    throw new UserError('the sandbox is not running', { hint: 'run: chatctl sandbox up --detach' });
-  }
-  return state;
-}
 
 export interface FaultResult {
   readonly region: string;
@@ -26,7 +16,7 @@ export async function injectFault(
 ): Promise<FaultResult> {
   const { parseFault, formatFault } = await import('../../../sandbox/faults.js');
   const parsed = parseFault(fault);
-  const state = await requireRunning(statePath);
+  const state = await requireSandboxState(statePath);
   await control<'fault'>(state, 'POST', '/faults', { region, fault: formatFault(parsed) });
   const status = await sandboxStatus(statePath);
   return { region, fault: formatFault(parsed), active: status.faults };
@@ -47,7 +37,7 @@ export async function healFault(
     const { parseFaultKind } = await import('../../../sandbox/faults.js');
     parseFaultKind(fault);
   }
-  const state = await requireRunning(statePath);
+  const state = await requireSandboxState(statePath);
   const result = await control<'heal'>(state, 'POST', '/heal', { region, fault });
   const status = await sandboxStatus(statePath);
   return { region, healed: result.healed.map((h) => h.spec), active: status.faults };

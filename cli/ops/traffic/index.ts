@@ -51,6 +51,7 @@ export function parseLevel(value: string): LoadLevel {
       hint: `use 0-3: ${Object.entries(LOAD_LEVELS)
         .map(([n, text]) => `${n} = ${text}`)
         .join('; ')}`,
+      exitCode: 2,
     });
   }
   return level;

@@ -120,10 +120,10 @@ describe('cli: exit codes and flags', () => {
     expect(JSON.parse(token.stdout).ttlSeconds).toBe(5400);
     // Parsed, then the command runs (and says no sandbox runs): not a flag error.
     const health = await run(['health', '--timeout', '5s']);
-    expect(health.code).toBe(1);
+    expect(health.code).toBe(3);
     expect(health.stderr).toMatch(/sandbox is not running/);
     const drill = await run(['drill', 'failover', 'tokyo', '--hold', '500ms', '--dry-run']);
-    expect(drill.code).toBe(1);
+    expect(drill.code).toBe(3);
     expect(drill.stderr).toMatch(/sandbox is not running/);
   });
 

@@ -131,7 +131,7 @@ describe('cli region commands', () => {
     const dir = await mkdtemp(join(tmpdir(), 'chatctl-dir-'));
     const plain = chatctl('region', 'list', '--config', dir);
     expect(plain.code).toBe(1);
-    expect(plain.stderr).toMatch(/Unexpected error: EISDIR/);
+    expect(plain.stderr).toMatch(/Error: unexpected error: EISDIR/);
     expect(plain.stderr).not.toMatch(/ {4}at /);
     const debug = chatctl('region', 'list', '--config', dir, '--debug');
     expect(debug.stderr).toMatch(/ {4}at /);
