@@ -82,8 +82,10 @@ function check(file) {
     const spec = match[1] ?? match[2] ?? match[3];
     if (spec.startsWith('.')) {
       const target = relative(root, resolve(dirname(file), spec)).split('/')[0];
-      // The CLI's entry point runs the build's output: oclif's core as dist/bundled/ holds it.
-      const builtEntry = rel === 'bin/run.js' && spec.startsWith('../dist/bundled/');
+      // The CLI's entry point runs the build's output: oclif's core as dist/bundled/ holds it, and the CLI's
+      // error reporter (cli/errors.ts) for an error no command caught.
+      const builtEntry =
+        rel === 'bin/run.js' && (spec.startsWith('../dist/bundled/') || spec === '../dist/cli/errors.js');
       if (!allowed[layer].includes(target) && !builtEntry) {
         problems.push(
           `${rel}: imports ${spec} (layer ${target}); ${layer}/ may import only ${allowed[layer].join(', ')}`,
