@@ -112,7 +112,7 @@ export function describeParseError(
   const notFound = /^Command (.+) not found\.?$/.exec(text);
   if (notFound)
     return {
-      message: `"${notFound[1].split(':').join(' ')}" is not a chatctl command`,
+      message: `unknown command "${notFound[1].split(':').join(' ')}"`,
       hint: `see the commands: ${commandLine('help')}`,
     };
   return undefined;

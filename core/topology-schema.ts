@@ -2,7 +2,8 @@
  * The JSON Schema of chatctl.json, generated from the zod schema (core/topology.ts) at build, so that editors
  * complete and check the file; `chatctl init` points the file's `$schema` at it. The zod schema stays the
  * judge: rules across fields (a home region that is one of the regions, lanes that sum to at most 900) are
- * checked by chatctl only.
+ * checked by chatctl only (as is a probe subnet that two regions share, which `init`, `region add` and every
+ * load of the file refuse, naming both regions).
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';

@@ -30,6 +30,33 @@ export function isCidr(value: string): boolean {
   return octets.every((n) => n <= 255) && bits >= 8 && bits <= 32;
 }
 
+/** The first and last address of an IPv4 CIDR, as numbers. */
+function cidrRange(cidr: string): [number, number] {
+  const [address, bits] = cidr.split('/');
+  const value = address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = Math.floor(value / size) * size;
+  return [first, first + size - 1];
+}
+
+/** Whether two CIDRs share an address: a client in both would stand for two regions' users at once. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [aFirst, aLast] = cidrRange(a);
+  const [bFirst, bLast] = cidrRange(b);
+  return aFirst <= bLast && bFirst <= aLast;
+}
+
+/** The region whose probe subnet shares addresses with `subnet` (other than `except`), if any. */
+export function probeSubnetClash(
+  regions: readonly Pick<RegionSpec, 'key' | 'probeSubnet'>[],
+  subnet: string,
+  except?: string,
+): Pick<RegionSpec, 'key' | 'probeSubnet'> | undefined {
+  return regions.find(
+    (r) => r.key !== except && isCidr(r.probeSubnet) && cidrsOverlap(r.probeSubnet, subnet),
+  );
+}
+
 const REGION_KEY_RULE =
   'a region key is 2-12 characters: a lowercase letter, then lowercase letters or digits';
 const regionKey = z.string().regex(REGION_KEY, REGION_KEY_RULE);
@@ -229,6 +256,16 @@ export const topologySchema = z
           code: 'custom',
           path: ['regions', index, 'awsRegion'],
           message: `AWS region ${region.awsRegion} is already used by another region`,
+        });
+      }
+      // Route 53 answers a probe subnet by one region's latency: a subnet two regions share stands for neither.
+      const earlier = topology.regions.slice(0, index);
+      const clash = isCidr(region.probeSubnet) ? probeSubnetClash(earlier, region.probeSubnet) : undefined;
+      if (clash) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', index, 'probeSubnet'],
+          message: `probe subnet ${region.probeSubnet} of "${region.key}" overlaps ${clash.probeSubnet} of "${clash.key}": each region needs a subnet of its own users`,
         });
       }
       keys.add(region.key);

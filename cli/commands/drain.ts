@@ -50,7 +50,15 @@ export function renderChange(command: { log(message?: string): void }, result: D
   }
   for (const problem of result.overridden)
     command.log(color.yellow(`  overridden by --force: ${problem.message}`));
-  if (result.dns) {
+  if (result.dns && !result.dns.shifted) {
+    const why =
+      result.action === 'drain'
+        ? `it was answered ${result.dns.before ?? 'no region'} before the drain, so DNS shows no shift for ${result.region}`
+        : `it was answered ${result.region} already`;
+    command.log(
+      `DNS from ${result.dns.from}'s subnet: ${result.dns.after ?? 'no region'}, no shift (${why})`,
+    );
+  } else if (result.dns) {
     command.log(
       `DNS from ${result.dns.from}'s subnet: ${result.dns.before ?? '?'} -> ${color.bold(result.dns.after ?? '?')} ` +
         `(${result.action === 'drain' ? 'time to shift' : 'time to restore'} ${formatMs(result.dns.elapsedMs)})`,

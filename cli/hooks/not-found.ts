@@ -18,7 +18,7 @@ export function unknownCommand(typed: string, known: readonly string[], topics: 
     };
   }
   const meant = closestCommand(typed, [...known, ...topics]);
-  const message = `"${typed}" is not a chatctl command`;
+  const message = `unknown command "${typed}"`;
   if (!meant) return { message, hint: `see the commands: ${commandLine('help')}` };
   if (/\brestart\b/.test(typed) && / down\b/.test(meant)) {
     const up = meant.replace(/ down\b/, ' up');

@@ -5,6 +5,7 @@ import { COMMERCIAL_AWS_REGIONS, isCommercialAwsRegion } from '../../core/aws-re
 import { UserError } from '../../core/errors.js';
 import {
   defaultTopology,
+  probeSubnetClash,
   type RegionSpec,
   serializeTopology,
   type Topology,
@@ -85,6 +86,16 @@ export async function addRegion(
       throw new UserError(`no sample client subnet is known for ${input.awsRegion}`, {
         hint: "pass --probe-subnet CIDR: a subnet of that region's users, e.g. 203.0.113.0/24",
       });
+    }
+    const clash = probeSubnetClash(current.regions, probeSubnet);
+    if (clash) {
+      throw new UserError(
+        `probe subnet ${probeSubnet} of "${input.key}" overlaps ${clash.probeSubnet} of "${clash.key}": DNS would answer both regions' users alike`,
+        {
+          hint: `pass --probe-subnet with a subnet of ${input.key}'s users alone, e.g. 203.0.113.0/24`,
+          exitCode: 2,
+        },
+      );
     }
     return {
       ...current,

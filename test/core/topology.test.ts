@@ -139,6 +139,27 @@ describe('core/topology', () => {
     expect(await readdir(join(path, '..'))).toEqual(['chatctl.json']);
   });
 
+  it('topology: a probe subnet two regions share (or overlap) is refused, naming both regions', async () => {
+    const defaults = defaultTopology();
+    const shared = {
+      ...defaults,
+      regions: [
+        ...defaults.regions,
+        { key: 'paris', awsRegion: 'eu-west-3', probeSubnet: '133.242.0.128/25' },
+      ],
+    };
+    const error = errorOf(() => parseTopology(shared, 'chatctl.json'));
+    expect(error.message).toMatch(/133\.242\.0\.128\/25 of "paris" overlaps 133\.242\.0\.0\/24 of "tokyo"/);
+    const path = await tempFile(serializeTopology(defaults));
+    const before = await readFile(path, 'utf8');
+    const add = addRegion(path, { key: 'paris', awsRegion: 'eu-west-3', probeSubnet: '211.45.0.0/24' });
+    await expect(add).rejects.toThrow(/211\.45\.0\.0\/24 of "paris" overlaps 211\.45\.0\.0\/24 of "seoul"/);
+    await expect(add).rejects.toMatchObject({ exitCode: 2 });
+    expect(await readFile(path, 'utf8')).toBe(before);
+    // A subnet of its own is fine.
+    await addRegion(path, { key: 'paris', awsRegion: 'eu-west-3', probeSubnet: '90.0.0.0/24' });
+  });
+
   it('topology: a missing file is a user error unless the caller allows the defaults', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'chatctl-none-')), 'chatctl.json');
     await expect(loadTopology(path)).rejects.toThrow(/no topology at/);

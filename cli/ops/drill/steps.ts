@@ -25,6 +25,12 @@ import { restoreDrained } from './journalled.js';
 import type { FailoverDrillOptions } from './run.js';
 import type { StepDef } from './runner.js';
 
+/**
+ * How far past its bound (time to shift + TTL) a client's move may be seen before the drill fails: the client
+ * reconnects every 250 ms and a connection takes a moment to open; more than this is a real overrun.
+ */
+export const CLIENT_MOVE_SLACK_MS = 1000;
+
 export interface Ctx {
   target: Target;
   journal: DrillJournal;
@@ -246,6 +252,14 @@ export function steps(): StepDef<Ctx>[] {
         const move = await (ctx.clientMove as Promise<ClientMove>);
         journal.timeToClientMovedMs = move.elapsedMs;
         journal.clientMovedTo = move.region;
+        const overrun = move.elapsedMs - (journal.clientMoveBoundMs ?? Number.POSITIVE_INFINITY);
+        if (overrun > CLIENT_MOVE_SLACK_MS) {
+          throw new Error(
+            `a client of ${journal.region}'s users moved ${move.elapsedMs} ms after the drain, ${overrun} ms past ` +
+              `its bound of ${journal.clientMoveBoundMs} ms (time to shift + the ${move.ttlSeconds} s TTL): ` +
+              'a resolver or client kept the old answer longer than the record allows',
+          );
+        }
         return (
           `a client of ${journal.region}'s users landed in ${move.region} ${move.elapsedMs} ms after the drain ` +
           `(its answer from before the drain expired at ${move.firstAnswerExpiredMs} ms, TTL ${move.ttlSeconds} s; ` +

@@ -27,6 +27,12 @@ export interface DnsShift {
   /** From the health-check change to the first answer that shows it. */
   readonly elapsedMs: number;
   readonly records: readonly string[];
+  /**
+   * Whether the answer moved (drain: away from the region; restore: back to it). False when the region's
+   * subnet was answered elsewhere before a drain (it was out of DNS already, or its subnet does not reach it)
+   * or by the region itself before a restore: no shift happened, and none is reported.
+   */
+  readonly shifted: boolean;
 }
 
 export interface DrainResult {
@@ -150,18 +156,24 @@ async function changeRegionRouting(
     });
     let dns: DnsShift | undefined;
     if (index) {
-      const shifted = await verifyShift(target, client, action, key, {
-        since: at,
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-        index,
-      });
+      // A drain shows only if the region's own subnet was answered by the region before: otherwise the answer
+      // after it says nothing about this change, and waiting for "not the region" would pass at once.
+      const canShift = action === 'drain' ? initial?.region === key : initial?.region !== key;
+      const shifted = canShift
+        ? await verifyShift(target, client, action, key, {
+            since: at,
+            timeoutMs: options.timeoutMs,
+            signal: options.signal,
+            index,
+          })
+        : { answer: await testDnsFrom(target, client, key, index), elapsedMs: performance.now() - at };
       dns = {
         from: key,
         before: initial?.region,
         after: shifted.answer.region,
         elapsedMs: Math.round(shifted.elapsedMs),
         records: shifted.answer.records,
+        shifted: canShift,
       };
     }
     return {

@@ -214,7 +214,7 @@ describe('cli: hints in the form the user runs chatctl', () => {
     });
     expect(typo.stderr).toMatch(/did you mean: npx chatctl sandbox status/);
     const error = await runCli(['health'], { cwd, script: link, env: { npm_lifecycle_event: 'npx' } });
-    expect(error.stderr).toMatch(/Hint: run: npx chatctl sandbox up --detach/);
+    expect(error.stderr).toMatch(/Hint: start it with: npx chatctl sandbox up --detach/);
     const linked = await runCli(['sandbox', 'status'], { cwd, script: link });
     expect(linked.stdout).toMatch(/start it with: chatctl sandbox up/);
   });

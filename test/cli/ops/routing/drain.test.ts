@@ -67,6 +67,24 @@ describe('drain and restore against the sandbox', { timeout: 90_000 }, () => {
     expect(await whereUsersGo(target, 'tokyo')).toBe('tokyo');
   });
 
+  it('drain: when the region subnet was answered elsewhere before, reports no shift (and never "sydney -> sydney")', async () => {
+    // tokyo's probe subnet made seoul's: the answer for it is seoul before and after a drain of tokyo.
+    const seoulSubnet = target.topology.regions.find((r) => r.key === 'seoul')!.probeSubnet;
+    const regions = target.topology.regions.map((r) =>
+      r.key === 'tokyo' ? { ...r, probeSubnet: seoulSubnet } : r,
+    );
+    const shared: Target = { ...target, topology: { ...target.topology, regions } };
+    const drained = await drainRegion(shared, 'tokyo');
+    expect(drained.changed).toBe(true);
+    expect(drained.dns).toMatchObject({ before: 'seoul', after: 'seoul', shifted: false });
+    const restored = await restoreRegion(target, 'tokyo');
+    expect(restored.dns).toMatchObject({
+      before: expect.not.stringMatching(/^tokyo$/),
+      after: 'tokyo',
+      shifted: true,
+    });
+  });
+
   it('drain: refuses the China origin and says what to run; nothing changes', async () => {
     const before = await routingSnapshot(target);
     const error = await drainRegion(target, 'seoul').catch((e) => e);
