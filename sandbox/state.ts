@@ -100,7 +100,6 @@ export function readSandboxStateSync(path = sandboxStatePath()): SandboxState | 
   }
 }
 
-
 /**
  * The state of the running sandbox; else one UserError saying it is not running and how to start it (exit 3,
  * as `sandbox status`), also when sandbox.json is left by a process that has gone, so that no command goes on

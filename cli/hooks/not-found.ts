@@ -17,7 +17,7 @@ export function unknownCommand(typed: string, known: readonly string[], topics: 
       hint: `see its usage: ${commandLine(`${command} --help`)}`,
     };
   }
-  const meant = closestCommand(typed, [...known, ...topics]);
+  const meant = closestCommand(typed, known) ?? closestCommand(typed, topics);
   const message = `unknown command "${typed}"`;
   if (!meant) return { message, hint: `see the commands: ${commandLine('help')}` };
   if (/\brestart\b/.test(typed) && / down\b/.test(meant)) {

@@ -56,6 +56,8 @@ const BAD_INPUT: Record<string, { args: string[]; code: number; says: RegExp }> 
     code: 2,
     says: /not a duration/,
   },
+  'sandbox:restart': { args: ['sandbox', 'restart', '--bogus'], code: 2, says: /unknown flag: --bogus/ },
+  'events:tail': { args: ['events', 'tail', '--bogus'], code: 2, says: /unknown flag: --bogus/ },
   'sandbox:down': { args: ['sandbox', 'down', 'extra'], code: 2, says: /unexpected argument/ },
   'sandbox:env': { args: ['sandbox', 'env', '--shell', 'fissh'], code: 2, says: /did you mean --shell fish/ },
   'sandbox:fault': {
@@ -127,12 +129,13 @@ describe('cli: one error style and one exit-code table', () => {
     timeout: 120_000,
   }, async () => {
     const cases = [
-      [['sandbox', 'stop'], 'chatctl sandbox down'],
-      [['sandbox', 'restart'], 'chatctl sandbox down, then chatctl sandbox up'],
+      [['sandbox', 'stpo'], 'chatctl sandbox stop'],
       [['logs'], 'chatctl sandbox logs'],
       [['status'], 'chatctl sandbox status'],
       [['up'], 'chatctl sandbox up'],
       [['down'], 'chatctl sandbox down'],
+      [['stop'], 'chatctl sandbox stop'],
+      [['restart'], 'chatctl sandbox restart'],
       [['region', 'rm', 'paris'], 'chatctl region remove paris'],
       [['region', 'ls'], 'chatctl region list'],
     ] as const;
