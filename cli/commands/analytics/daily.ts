@@ -5,8 +5,7 @@ import type { DailyReport } from '../../ops/analytics/index.js';
 export default class AnalyticsDaily extends ChatctlCommand<typeof AnalyticsDaily, DailyReport> {
   static override summary = "Run the daily statistics job now: every shipped query over one day's events.";
   static override description =
-    'The job the stacks run after midnight (EventBridge Scheduler starts a Step Functions workflow that runs each ' +
-    'shipped query on Athena and keeps the results in the analytics bucket under daily/day=<day>/), run on demand: ' +
+    "The seed's daily statistics job, on demand: every shipped query over one UTC day, " +
     "with DuckDB on the sandbox, with Athena on AWS. Each query's rows are written to " +
     '.chatctl/analytics/daily/day=<day>/<query>.json, where capacity --from-analytics reads them.';
   static override examples = [

@@ -8,7 +8,7 @@ export default class AnalyticsQuery extends ChatctlCommand<typeof AnalyticsQuery
   static override description =
     "The same SQL and table on both: the sandbox's pipeline writes the stream's flattened rows, GZIP'd, under " +
     "events/year=/month=/day=/hour=/ in .chatctl/analytics/ (DuckDB reads them), the stacks' Firehose into S3 " +
-    "(Athena reads them through the Glue table, in the stacks' workgroup). The table is events; its columns are " +
+    '(Athena reads them through the Glue table, in the workgroup <app>-chat-analytics). The table is events; its columns are ' +
     "the Glue table's (docs/analytics.md). --named runs a shipped query: " +
     `${NAMED_QUERIES.map((q) => q.name).join(', ')}.`;
   static override examples = [
