@@ -48,7 +48,8 @@ import {
 import { Replicator } from './replication/replicator.js';
 import { defaultChatAppFactory } from './runtime-host.js';
 import { serviceContext } from './services/context.js';
-import type { EventsService } from './services/events/index.js';
+import { runningService, type ServiceDefinition, type ServiceNeeds } from './services/definition.js';
+import { EVENTS } from './services/events/definition.js';
 import { loadServices, startServices } from './services/registry.js';
 import type { SandboxService } from './services/service.js';
 import {
@@ -195,7 +196,6 @@ export class Sandbox {
         options: this.options,
         host: this.host,
         ports: { china: this.ports.china, dns: this.ports.dns },
-        services: this.services,
         sampleMetrics: () =>
           sampleSandboxMetrics({
             topology: () => this.currentTopology,
@@ -211,7 +211,6 @@ export class Sandbox {
             canary: () => this.canary?.drain() ?? new Map(),
             emf: () => this.emf.drain(),
           }),
-        alarmState: (awsRegion, name) => this.services.get('monitoring')?.alarmState?.(awsRegion, name),
         onError: this.onError,
       });
       await startServices(await factories, context, regionInfos, this.services);
@@ -344,9 +343,12 @@ export class Sandbox {
     return new Map(this.regionMap);
   }
 
-  /** A running service by its SigV4 signing name (undefined when it is not running). */
-  service(name: string): SandboxService | undefined {
-    return this.services.get(name);
+  /** A running service, typed by its definition (undefined when it is not running). */
+  service<H extends SandboxService>(definition: ServiceDefinition<H, ServiceNeeds>): H | undefined;
+  /** A running service by its name. */
+  service(name: string): SandboxService | undefined;
+  service(which: string | ServiceDefinition<SandboxService, ServiceNeeds>): SandboxService | undefined {
+    return typeof which === 'string' ? this.services.get(which) : runningService(this.services, which);
   }
 
   /** Who may talk to it (access.ts): its own console origin and any allowed, the control secret, SigV4. */
@@ -369,7 +371,7 @@ export class Sandbox {
         access: () => this.access,
         console: consoleRoutes(this),
         events: (req, res, url) => {
-          const bus = this.services.get('events') as EventsService | undefined;
+          const bus = this.service(EVENTS);
           bus?.serve(req, res, url);
           return bus !== undefined;
         },

@@ -6,8 +6,8 @@
 import type { ConsoleRegion, ConsoleSnapshot } from '../control-api.js';
 import { FAULT_KINDS } from '../faults.js';
 import type { Sandbox } from '../sandbox.js';
-import type { CloudFrontService } from '../services/cloudfront/index.js';
-import type { Route53Service } from '../services/route53/index.js';
+import { CLOUDFRONT } from '../services/cloudfront/definition.js';
+import { ROUTE53 } from '../services/route53/definition.js';
 
 const HEALTH_PROBE_TIMEOUT_MS = 1500;
 
@@ -22,8 +22,8 @@ async function probeHealth(url: string): Promise<ConsoleRegion['health']> {
 }
 
 export async function consoleSnapshot(sandbox: Sandbox): Promise<ConsoleSnapshot> {
-  const route53 = sandbox.service('route53') as Route53Service | undefined;
-  const cloudfront = sandbox.service('cloudfront') as CloudFrontService | undefined;
+  const route53 = sandbox.service(ROUTE53);
+  const cloudfront = sandbox.service(CLOUDFRONT);
   const regions = [...sandbox.regions.values()];
   const faults = sandbox.faults.list();
   const views = await Promise.all(

@@ -6,7 +6,7 @@ import type { SandboxOptions } from '../options.js';
 import type { RunningRegion } from '../region.js';
 import type { Replicator } from '../replication/replicator.js';
 import { SANDBOX_ACCOUNT } from '../state.js';
-import type { AlarmStateValue, MetricSample, SandboxService, ServiceContext } from './service.js';
+import type { MetricSample, ServiceContext } from './service.js';
 
 export interface SandboxParts {
   topology(): Topology;
@@ -32,12 +32,8 @@ export interface SandboxParts {
   /** The address listeners bind, and the China proxy's and DNS's ports (../ports.ts). */
   readonly host: string;
   readonly ports: ServiceContext['ports'];
-  /** The running services by name. */
-  readonly services: ReadonlyMap<string, SandboxService>;
   /** The sandbox's own figures since the previous call, for CloudWatch (metric-sources.ts). */
   sampleMetrics(now: number): readonly MetricSample[];
-  /** An alarm's state in the running CloudWatch service. */
-  alarmState(awsRegion: string, alarmName: string): AlarmStateValue | undefined;
   onError(error: Error, where: string): void;
 }
 
@@ -71,11 +67,9 @@ export function serviceContext(parts: SandboxParts): ServiceContext {
     lambdaConcurrency: options.lambdaConcurrency,
     host: parts.host,
     ports: parts.ports,
-    service: (name) => parts.services.get(name),
     sampleMetrics: parts.sampleMetrics,
     metricsIntervalMs: options.metricsIntervalMs ?? 1000,
     canary: Boolean(options.canary),
-    alarmState: parts.alarmState,
     onError: parts.onError,
   };
 }

@@ -98,8 +98,6 @@ export interface ServiceContext {
   /** The address a service's own listener binds, and the port each takes (0: any free port; ports.ts). */
   readonly host: string;
   readonly ports: { readonly china: number; readonly dns: number };
-  /** Another running service by name (started before this one, in registry order). */
-  service(name: string): SandboxService | undefined;
   /**
    * The sandbox's own figures since the previous call (Lambda, API Gateway, replication, the canary),
    * which CloudWatch stores as AWS publishes its metrics.
@@ -109,18 +107,5 @@ export interface ServiceContext {
   readonly metricsIntervalMs: number;
   /** The chat canary runs in the sandbox: CloudWatch seeds each region's canary alarm, Route 53 its checks. */
   readonly canary: boolean;
-  /** An alarm's state in CloudWatch (undefined when CloudWatch does not run or has no such alarm). */
-  alarmState(awsRegion: string, alarmName: string): AlarmStateValue | undefined;
   onError(error: Error, where: string): void;
 }
-
-export interface ServiceDefinition {
-  readonly name: string;
-  /** Global services (Route 53, CloudFront) are left out with the `globalServices: false` option. */
-  readonly global?: boolean;
-  /** Loaded while the JVM starts (a service's code is imported only when the sandbox runs it). */
-  load(): Promise<ServiceFactory>;
-}
-
-/** Builds the service; undefined when the topology does not use it (CloudFront without the China proxy). */
-export type ServiceFactory = (context: ServiceContext) => SandboxService | undefined;

@@ -21,7 +21,8 @@ import {
 import { names } from '../../../core/names.js';
 import { writeFileAtomic } from '../../../core/topology.js';
 import { flattenRecord } from '../../../runtime/analytics/stream.js';
-import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
+import type { ServiceFactory } from '../definition.js';
+import type { SandboxService, ServiceContext } from '../service.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -135,5 +136,5 @@ export class AnalyticsService implements SandboxService {
 }
 
 /** Runs when the sandbox has a state folder to keep the local bucket in. */
-export const createService: ServiceFactory = (context) =>
+export const createService: ServiceFactory<AnalyticsService> = (context) =>
   context.filesDir ? new AnalyticsService(context, analyticsDir(context.filesDir)) : undefined;

@@ -16,9 +16,11 @@ import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { normalizeName } from '../../dns-name.js';
 import { urlHost } from '../../http.js';
 import { listenOrExplain } from '../../ports.js';
+import type { ServiceFactory } from '../definition.js';
+import type { ROUTE53 } from '../route53/definition.js';
 import type { Route53Service } from '../route53/index.js';
 import { resolveRecord } from '../route53/resolve.js';
-import type { SandboxService, ServiceContext, ServiceFactory, ServiceStateFields } from '../service.js';
+import type { SandboxService, ServiceContext, ServiceStateFields } from '../service.js';
 import { CloudFrontApi } from './api.js';
 import { ChinaProxy, type ProxyOrigin } from './china-proxy.js';
 
@@ -97,7 +99,7 @@ export class CloudFrontService implements SandboxService {
 }
 
 /** Only a topology with the China proxy runs CloudFront. */
-export const createService: ServiceFactory = (context) =>
-  context.topology().china.enabled
-    ? new CloudFrontService(context, context.service('route53') as Route53Service | undefined)
-    : undefined;
+export const createService: ServiceFactory<CloudFrontService, { route53: typeof ROUTE53 }> = (
+  context,
+  { route53 },
+) => (context.topology().china.enabled ? new CloudFrontService(context, route53) : undefined);

@@ -10,7 +10,8 @@
 import { names } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../../contracts.js';
 import { serveRpc } from '../../wire/rpc.js';
-import type { AlarmStateValue, SandboxService, ServiceContext, ServiceFactory } from '../service.js';
+import type { ServiceFactory } from '../definition.js';
+import type { AlarmStateValue, SandboxService, ServiceContext } from '../service.js';
 import { AlarmStore } from './alarms.js';
 import { type CloudWatchState, OPERATIONS } from './api.js';
 import { MetricStore } from './metrics.js';
@@ -85,4 +86,4 @@ export class CloudWatchService implements SandboxService {
   }
 }
 
-export const createService: ServiceFactory = (context) => new CloudWatchService(context);
+export const createService: ServiceFactory<CloudWatchService> = (context) => new CloudWatchService(context);

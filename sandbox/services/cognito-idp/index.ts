@@ -13,7 +13,8 @@ import type { EdgeRequest } from '../../contracts.js';
 import type { WireDialect, WireInput } from '../../wire/dialect.js';
 import { type Operations, serveRpc } from '../../wire/rpc.js';
 import { ServiceError } from '../../wire/service-error.js';
-import type { SandboxService, ServiceFactory } from '../service.js';
+import type { ServiceFactory } from '../definition.js';
+import type { SandboxService } from '../service.js';
 import type { AuthFlow, ClientRecord, PoolRecord, UserRecord } from './model.js';
 import { jwksOf, seconds, tokens } from './tokens.js';
 
@@ -22,7 +23,8 @@ export interface CognitoIdpService extends SandboxService {
   jwks(userPoolId: string): { keys: Record<string, string>[] };
 }
 
-export const createService: ServiceFactory = (context) => createCognitoIdp(context.account);
+export const createService: ServiceFactory<CognitoIdpService> = (context) =>
+  createCognitoIdp(context.account);
 
 export function createCognitoIdp(account: string): CognitoIdpService {
   const pools = new Map<string, PoolRecord>();

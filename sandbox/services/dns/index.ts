@@ -8,9 +8,11 @@
 import { normalizeName } from '../../dns-name.js';
 import { urlHost } from '../../http.js';
 import { listenOrExplain } from '../../ports.js';
+import type { ServiceFactory } from '../definition.js';
+import type { ROUTE53 } from '../route53/definition.js';
 import type { Route53Service } from '../route53/index.js';
 import { resolveRecord } from '../route53/resolve.js';
-import type { SandboxService, ServiceContext, ServiceFactory, ServiceStateFields } from '../service.js';
+import type { SandboxService, ServiceContext, ServiceStateFields } from '../service.js';
 import { type DnsQuestion, type DnsReply, type DnsServer, startDnsServer } from './server.js';
 
 export class DnsService implements SandboxService {
@@ -63,7 +65,7 @@ export class DnsService implements SandboxService {
 }
 
 /** Runs with the sandbox's Route 53 (the global services). */
-export const createService: ServiceFactory = (context) => {
-  const route53 = context.service('route53') as Route53Service | undefined;
-  return route53 ? new DnsService(context, route53) : undefined;
-};
+export const createService: ServiceFactory<DnsService, { route53: typeof ROUTE53 }> = (
+  context,
+  { route53 },
+) => (route53 ? new DnsService(context, route53) : undefined);

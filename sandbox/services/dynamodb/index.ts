@@ -9,7 +9,8 @@ import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { rewriteAccessKey } from '../../wire/aws-wire.js';
 import { awsError } from '../../wire/errors.js';
 import { nullObject } from '../../wire/keys.js';
-import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
+import type { ServiceFactory } from '../definition.js';
+import type { SandboxService, ServiceContext } from '../service.js';
 
 /** Operations that may change items, so put a record in the table's stream. */
 const WRITES = new Set([

@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { chatEventOf } from '../../../runtime/events/map.js';
-import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
+import type { ServiceFactory } from '../definition.js';
+import type { SandboxService, ServiceContext } from '../service.js';
 import { DEFAULT_RETENTION, EventBus } from './bus.js';
 import { serveEvents } from './http.js';
 
@@ -43,4 +44,4 @@ export class EventsService implements SandboxService {
   }
 }
 
-export const createService: ServiceFactory = (context) => new EventsService(context);
+export const createService: ServiceFactory<EventsService> = (context) => new EventsService(context);

@@ -14,7 +14,8 @@ import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { isThrottle } from '../../throttle.js';
 import { restJsonError, restJsonResult } from '../../wire/rest-json.js';
 import { asServiceError, ServiceError } from '../../wire/service-error.js';
-import type { SandboxService, ServiceContext, ServiceFactory } from '../service.js';
+import type { ServiceFactory } from '../definition.js';
+import type { SandboxService, ServiceContext } from '../service.js';
 
 export interface LambdaFunction {
   readonly awsRegion: string;
@@ -34,9 +35,9 @@ export interface LambdaView {
   /** Invocations whose request has arrived and not finished, and async events not yet settled. */
   inFlight(): number;
 }
-export const createService: ServiceFactory = (context) => new LambdaService(context);
+export const createService: ServiceFactory<LambdaService> = (context) => new LambdaService(context);
 
-class LambdaService implements SandboxService, LambdaView {
+export class LambdaService implements SandboxService, LambdaView {
   readonly name = 'lambda';
   private running = 0;
 

@@ -7,7 +7,9 @@ import { names } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../../contracts.js';
 import { normalizeName } from '../../dns-name.js';
 import { answer } from '../../wire/rest-xml.js';
-import type { SandboxService, ServiceFactory, ServiceStateFields } from '../service.js';
+import type { CLOUDWATCH } from '../cloudwatch/definition.js';
+import type { ServiceFactory } from '../definition.js';
+import type { SandboxService, ServiceStateFields } from '../service.js';
 import { route } from './api.js';
 import { resolveRecord } from './resolve.js';
 import { Route53Store, type Route53StoreOptions } from './store.js';
@@ -72,12 +74,15 @@ export interface RegionHealth {
   readonly lastProbe?: { readonly ok: boolean; readonly detail: string; readonly at: string };
 }
 
-export const createService: ServiceFactory = (context) =>
+export const createService: ServiceFactory<Route53Service, { monitoring: typeof CLOUDWATCH }> = (
+  context,
+  { monitoring },
+) =>
   new Route53Service({
     topology: () => context.topology(),
     healthCheckIntervalMs: context.healthCheckIntervalMs,
     failureThreshold: context.failureThreshold,
     dnsTtlSeconds: context.dnsTtlSeconds,
     canary: context.canary,
-    alarmState: (region, name) => context.alarmState(region, name),
+    alarmState: (region, name) => monitoring?.alarmState(region, name),
   });

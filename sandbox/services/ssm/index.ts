@@ -7,7 +7,7 @@
 import type { WireDialect } from '../../wire/dialect.js';
 import { type Operations, serveRpc } from '../../wire/rpc.js';
 import { ServiceError } from '../../wire/service-error.js';
-import type { ServiceFactory } from '../service.js';
+import type { ServiceFactory } from '../definition.js';
 
 /** The version of the bootstrap template the CDK toolkit in this project ships. */
 export const SANDBOX_BOOTSTRAP_VERSION = 32;

@@ -1,7 +1,7 @@
 /** STS on the edge: GetCallerIdentity answers for the sandbox's fixed account (query or JSON protocol). */
 import type { WireDialect } from '../../wire/dialect.js';
 import { type Operations, serveRpc } from '../../wire/rpc.js';
-import type { ServiceFactory } from '../service.js';
+import type { ServiceFactory } from '../definition.js';
 
 const DIALECT: WireDialect = { jsonVersion: '1.1', xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/' };
 

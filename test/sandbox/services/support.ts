@@ -16,8 +16,11 @@ import type { Topology } from '../../../core/topology.js';
 import type { RegionRuntimeInfo } from '../../../sandbox/contracts.js';
 import { type Edge, startEdge } from '../../../sandbox/edge.js';
 import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
+import { CLOUDFRONT } from '../../../sandbox/services/cloudfront/definition.js';
 import type { CloudFrontService } from '../../../sandbox/services/cloudfront/index.js';
-import { SERVICES, startServices } from '../../../sandbox/services/registry.js';
+import { runningService } from '../../../sandbox/services/definition.js';
+import { loadServices, SERVICES, startServices } from '../../../sandbox/services/registry.js';
+import { ROUTE53 } from '../../../sandbox/services/route53/definition.js';
 import type { Route53Service } from '../../../sandbox/services/route53/index.js';
 import type { SandboxService, ServiceContext } from '../../../sandbox/services/service.js';
 import { signaturePolicy } from '../../../sandbox/wire/sigv4.js';
@@ -154,17 +157,19 @@ export async function startGlobalTestbed(
     dnsTtlSeconds: 60,
     host: '127.0.0.1',
     ports: { china: 0, dns: 0 },
-    service: (name) => services.get(name),
     sampleMetrics: () => [],
     metricsIntervalMs: 1000,
     canary: false,
-    alarmState: () => undefined,
     onError: (error) => {
       throw error;
     },
   };
   const services = new Map<string, SandboxService>();
-  const globalOnly = await Promise.all(SERVICES.filter((s) => s.global).map((s) => s.load()));
+  // The global services only: Route 53 runs without CloudWatch here (its alarm-following checks see none).
+  const globalOnly = await loadServices(
+    { global: true },
+    SERVICES.filter((s) => s.global),
+  );
   await startServices(globalOnly, context, regions, services);
   const edge = await startEdge({
     port: 0,
@@ -172,9 +177,9 @@ export async function startGlobalTestbed(
     control: async () => ({ status: 404, body: {} }),
     access: () => ({ allowedOrigins: [], controlSecret: 'unused', signatures: signaturePolicy(true) }),
   });
-  const cloudfront = services.get('cloudfront') as CloudFrontService | undefined;
+  const cloudfront = runningService(services, CLOUDFRONT);
   const global: GlobalServices = {
-    route53: services.get('route53') as Route53Service,
+    route53: runningService(services, ROUTE53) as Route53Service,
     cloudfront,
     get china() {
       return cloudfront?.china;
