@@ -15,6 +15,17 @@ import type { Topology } from './topology.js';
 export const STAGE_THROTTLE = { rateLimit: 2000, burstLimit: 1000 } as const;
 export const HEALTH_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
+/** The stage throttles a topology asks for (its `throttle` field), else the defaults above. */
+export function stageThrottles(topology: Pick<Topology, 'throttle'>): {
+  readonly stage: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly health: { readonly rateLimit: number; readonly burstLimit: number };
+} {
+  return {
+    stage: topology.throttle?.stage ?? STAGE_THROTTLE,
+    health: topology.throttle?.health ?? HEALTH_THROTTLE,
+  };
+}
+
 /** How many other regions judge each region (fewer when the topology has fewer). */
 export const OUTSIDE_JUDGES = 2;
 
@@ -55,10 +66,12 @@ export function judgementAlarmSlug(judged: string, judge: string): string {
   return judge === judged ? 'canary' : `canary-from-${judge}`;
 }
 
-/** The judge an alarm name stands for, read back from `<prefix><slug>` (undefined when it is no judgement). */
-export function judgeOfAlarm(alarmName: string, prefix: string, judged: string): string | undefined {
-  if (!alarmName.startsWith(prefix)) return undefined;
-  const slug = alarmName.slice(prefix.length);
-  if (slug === 'canary') return judged;
-  return slug.startsWith('canary-from-') ? slug.slice('canary-from-'.length) : undefined;
+/**
+ * Which judgement an alarm name (names.alarmPrefix + judgementAlarmSlug: `<app>-<judged>-canary[-from-<judge>]`)
+ * stands for; undefined for any other alarm.
+ */
+export function judgementOfAlarm(alarmName: string): { judged: string; judge: string } | undefined {
+  const match = /^.+-([a-z][a-z0-9]{1,11})-canary(?:-from-([a-z][a-z0-9]{1,11}))?$/.exec(alarmName);
+  if (!match) return undefined;
+  return { judged: match[1], judge: match[2] ?? match[1] };
 }

@@ -28,6 +28,14 @@ export const RUNTIME_ENV = {
   metricsNamespace: 'CHAT_METRICS_NAMESPACE',
   /** The canary: the region's WebSocket URL it probes (wss://.../prod). */
   canaryUrl: 'CHAT_CANARY_URL',
+  /**
+   * The canary: the region's chat through the global name, as users reach it: the URL (wss://chat.<domain>/prod)
+   * and the host it connects to instead of asking DNS (this region's chat.<domain> custom domain target).
+   */
+  canaryGlobalUrl: 'CHAT_CANARY_GLOBAL_URL',
+  canaryGlobalAddress: 'CHAT_CANARY_GLOBAL_ADDRESS',
+  /** The canary: JSON { [regionKey]: { url, awsRegion } } of the other regions it judges (core/routing-health.ts). */
+  canaryJudged: 'CHAT_CANARY_JUDGED',
   /** The surge controller: JSON { [route]: { functionName, reserved } } for every lane it measures. */
   surgeLanes: 'CHAT_SURGE_LANES',
 } as const;

@@ -82,6 +82,14 @@ const regionSchema = z.strictObject({
     .describe("A client subnet that stands for this region's users (used by TestDNSAnswer and drills)"),
 });
 
+const throttleSchema = z.strictObject({
+  rateLimit: z
+    .number()
+    .min(1, 'at least 1 request per second')
+    .max(10_000, "at most 10,000 (API Gateway's account quota)"),
+  burstLimit: z.int().min(1, 'at least 1').max(5_000, "at most 5,000 (API Gateway's account quota)"),
+});
+
 const laneSchema = z.partialRecord(
   z.enum(ROUTES as unknown as [Route, ...Route[]]),
   // No upper bound here: what fits is the account's quota in each region, which the deploy preflight reads.
@@ -181,6 +189,16 @@ export const topologySchema = z
         .optional(),
     }),
     minHealthyRegions: z.int().min(1, 'at least 1: a drain never takes the last healthy region out'),
+    /**
+     * API Gateway stage throttles (steady requests per second, burst) of each region's WebSocket stage and health
+     * API; the stacks set them and the sandbox's gateway enforces them (defaults: core/routing-health.ts).
+     */
+    throttle: z
+      .strictObject({
+        stage: throttleSchema.optional(),
+        health: throttleSchema.optional(),
+      })
+      .optional(),
     lanes: laneSchema,
     auth: z.strictObject({
       mode: z.enum(['dev', 'cognito']),

@@ -1,31 +1,49 @@
 /**
- * The chat canary in the sandbox: the runtime's own probe (runtime/canary/probe.ts) run against every
- * region's gateway on a short interval, one run per region at a time, as the stacks run it every minute.
- * Its results become CanarySuccess and CanaryLatency in CloudWatch (metric-sources.ts), where the region's
- * canary alarm watches them and Route 53's CLOUDWATCH_METRIC check follows that alarm.
+ * The chat canary in the sandbox: the runtime's own probe (runtime/canary/probe.ts) run on a short interval, as
+ * the stacks run it every minute: each region's canary probes its own region by its own name and by the global
+ * name (at its own gateway, Host chat.<domain>), and judges the regions core/routing-health.ts gives it. Each
+ * (judged, judge) pair runs one probe at a time. The results become CanarySuccess and CanaryLatency in the
+ * judged region's CloudWatch (metric-sources.ts), where its judgement alarms watch them and Route 53's
+ * CLOUDWATCH_METRIC checks follow those alarms.
  */
 import { canaryRoom, canaryUser } from '../core/observability.js';
+import { canaryJudges } from '../core/routing-health.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
+import type { Topology } from '../core/topology.js';
 import { signDevToken } from '../runtime/auth/dev-token.js';
 import { type CanaryResult, runCanaryProbe } from '../runtime/canary/probe.js';
 
 export interface CanaryTarget {
   readonly key: string;
   readonly websocketUrl: string;
+  /** The global name's URL at this region's gateway (ws://chat.<domain>:<port>/prod), probed at 127.0.0.1. */
+  readonly globalUrl?: string;
+}
+
+/** The results of one judge's probes of one region since the previous drain. */
+export interface CanaryJudgement {
+  readonly judged: string;
+  readonly judge: string;
+  readonly results: readonly CanaryResult[];
 }
 
 export interface SandboxCanaryOptions {
   readonly regions: () => readonly CanaryTarget[];
+  readonly topology: () => Pick<Topology, 'regions'>;
   readonly intervalMs: number;
   /** One run's deadline (shorter than the Lambda's 10 s: the sandbox's interval is short too). */
   readonly timeoutMs?: number;
 }
+
+const pairKey = (judged: string, judge: string) => `${judged}\u0000${judge}`;
 
 export class SandboxCanary {
   private readonly unread = new Map<string, CanaryResult[]>();
   private readonly latest = new Map<string, CanaryResult & { readonly at: string }>();
   private readonly running = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Regions whose probes are stopped (every judge's): their judgements go missing. */
+  private readonly silenced = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SandboxCanaryOptions) {}
@@ -40,14 +58,26 @@ export class SandboxCanary {
     this.runAll();
   }
 
-  /** Results since the previous call, per region key (CloudWatch's sampling reads them). */
-  drain(): Map<string, CanaryResult[]> {
-    const out = new Map(this.unread);
+  /** Stops every probe of a region (its own canary's and its judges'), as if none of them reported any more. */
+  silence(key: string): void {
+    this.silenced.add(key);
+  }
+
+  resume(key: string): void {
+    this.silenced.delete(key);
+  }
+
+  /** Results since the previous call, per judged region and judge (CloudWatch's sampling reads them). */
+  drain(): CanaryJudgement[] {
+    const out = [...this.unread].map(([pair, results]) => {
+      const [judged, judge] = pair.split('\u0000');
+      return { judged, judge, results };
+    });
     this.unread.clear();
     return out;
   }
 
-  /** The newest result of a region, with when it finished. */
+  /** The newest result of a region's own canary on it, with when it finished. */
   last(key: string): (CanaryResult & { readonly at: string }) | undefined {
     return this.latest.get(key);
   }
@@ -59,37 +89,56 @@ export class SandboxCanary {
   }
 
   private runAll(): void {
-    for (const region of this.options.regions()) {
-      if (this.running.has(region.key)) continue;
-      this.running.add(region.key);
-      const run = this.runOne(region).finally(() => {
-        this.running.delete(region.key);
-        this.inFlight.delete(run);
-      });
-      this.inFlight.add(run);
+    const targets = this.options.regions();
+    const byKey = new Map(targets.map((t) => [t.key, t]));
+    for (const target of targets) {
+      if (this.silenced.has(target.key)) continue;
+      for (const judge of canaryJudges(this.options.topology(), target.key)) {
+        if (!byKey.has(judge)) continue;
+        const pair = pairKey(target.key, judge);
+        if (this.running.has(pair)) continue;
+        this.running.add(pair);
+        const run = this.runOne(target, judge).finally(() => {
+          this.running.delete(pair);
+          this.inFlight.delete(run);
+        });
+        this.inFlight.add(run);
+      }
     }
   }
 
-  private async runOne(region: CanaryTarget): Promise<void> {
-    let result: CanaryResult;
-    try {
-      result = await runCanaryProbe({
-        url: region.websocketUrl,
-        token: signDevToken({
-          userId: canaryUser(region.key),
-          ttlSeconds: 120,
-          secret: SANDBOX_DEV_TOKEN_SECRET,
-        }),
-        roomId: canaryRoom(region.key),
-        timeoutMs: this.options.timeoutMs ?? Math.max(1000, Math.min(5000, this.options.intervalMs * 2)),
-      });
-    } catch (error) {
-      result = { ok: false, stage: 'connect', error: String(error), totalMs: 0 };
+  private probe(target: CanaryTarget, url: string, address?: string): Promise<CanaryResult> {
+    return runCanaryProbe({
+      url,
+      token: signDevToken({
+        userId: canaryUser(target.key),
+        ttlSeconds: 120,
+        secret: SANDBOX_DEV_TOKEN_SECRET,
+      }),
+      roomId: canaryRoom(target.key),
+      timeoutMs: this.options.timeoutMs ?? Math.max(1000, Math.min(5000, this.options.intervalMs * 2)),
+      ...(address ? { address } : {}),
+    }).catch((error: unknown) => ({
+      ok: false,
+      stage: 'connect' as const,
+      error: String(error),
+      totalMs: 0,
+    }));
+  }
+
+  private async runOne(target: CanaryTarget, judge: string): Promise<void> {
+    let result = await this.probe(target, target.websocketUrl);
+    // A region's own canary also reaches it by the global name, at its own gateway: both must work.
+    if (judge === target.key && result.ok && target.globalUrl) {
+      const global = await this.probe(target, target.globalUrl, '127.0.0.1');
+      if (!global.ok)
+        result = { ...global, error: `through ${target.globalUrl}: ${global.error ?? 'failed'}` };
     }
-    if (!this.timer) return;
-    const list = this.unread.get(region.key) ?? [];
+    if (!this.timer || this.silenced.has(target.key)) return;
+    const pair = pairKey(target.key, judge);
+    const list = this.unread.get(pair) ?? [];
     list.push(result);
-    this.unread.set(region.key, list);
-    this.latest.set(region.key, { ...result, at: new Date().toISOString() });
+    this.unread.set(pair, list);
+    if (judge === target.key) this.latest.set(target.key, { ...result, at: new Date().toISOString() });
   }
 }

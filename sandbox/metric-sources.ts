@@ -7,8 +7,9 @@
 import { names } from '../core/names.js';
 import { CUSTOM_METRICS, METRIC_DIMENSION, metricsNamespace } from '../core/observability.js';
 import type { Route } from '../core/protocol.js';
+import { JUDGE_DIMENSION } from '../core/routing-health.js';
 import type { Topology } from '../core/topology.js';
-import type { CanaryResult } from '../runtime/canary/probe.js';
+import type { CanaryJudgement } from './canary.js';
 import type { EmfValue } from './emf-metrics.js';
 import type { ReplicationPairSample } from './replication/replicator.js';
 import type { MetricSample } from './services/service.js';
@@ -27,8 +28,8 @@ export interface MetricSources {
   /** A region's handler figures since the previous sample (LaneCounters.sample). */
   routes(key: string): readonly RouteSample[];
   replication(): readonly ReplicationPairSample[];
-  /** Canary results since the previous sample, per region key. */
-  canary(): ReadonlyMap<string, readonly CanaryResult[]>;
+  /** Canary results since the previous sample, per judged region and judge. */
+  canary(): readonly CanaryJudgement[];
   /** The handlers' embedded-metric-format values since the previous sample (emf-metrics.ts). */
   emf?(): readonly EmfValue[];
 }
@@ -100,13 +101,18 @@ export function sampleSandboxMetrics(sources: MetricSources): MetricSample[] {
       out.push({ ...base, name: 'ReplicationLatency', values: pair.latenciesMs, unit: 'Milliseconds' });
     }
   }
-  for (const [key, results] of sources.canary()) {
-    const region = byKey.get(key);
+  // Every judgement lands in the judged region's CloudWatch: its own canary's under Region alone (embedded
+  // metric format there), an outside judge's under Region and Judge (its PutMetricData into that region).
+  for (const { judged, judge, results } of sources.canary()) {
+    const region = byKey.get(judged);
     if (!region || results.length === 0) continue;
     const base = {
       awsRegion: region.awsRegion,
       namespace: metricsNamespace(topology.app),
-      dimensions: [{ Name: METRIC_DIMENSION, Value: key }],
+      dimensions: [
+        { Name: METRIC_DIMENSION, Value: judged },
+        ...(judge === judged ? [] : [{ Name: JUDGE_DIMENSION, Value: judge }]),
+      ],
     };
     out.push({
       ...base,
@@ -115,7 +121,7 @@ export function sampleSandboxMetrics(sources: MetricSources): MetricSample[] {
       unit: 'Count',
     });
     const latencies = results.flatMap((r) => (r.ok && r.latencyMs !== undefined ? [r.latencyMs] : []));
-    if (latencies.length > 0) {
+    if (latencies.length > 0 && judge === judged) {
       out.push({ ...base, name: CUSTOM_METRICS.canaryLatency, values: latencies, unit: 'Milliseconds' });
     }
   }

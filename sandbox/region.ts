@@ -5,6 +5,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
+import { stageThrottles } from '../core/routing-health.js';
 import { type RegionSpec, type Topology, unknownRegion } from '../core/topology.js';
 import type { RuntimeConfig } from '../runtime/config.js';
 import type { RegionRuntimeInfo } from './contracts.js';
@@ -85,6 +86,8 @@ export class RunningRegion implements SandboxRegion {
       ],
       regionKey: spec.key,
       awsRegion: spec.awsRegion,
+      // The stage throttles the stacks set from the same topology.
+      throttles: stageThrottles(topology),
       app: () => {
         if (!region) throw new Error(`region ${spec.key} is not running`);
         return region.app;

@@ -208,7 +208,7 @@ export class Sandbox {
               })),
             routes: (key) => this.surge.counters(key).sample(),
             replication: () => replicator.pairSamples(),
-            canary: () => this.canary?.drain() ?? new Map(),
+            canary: () => this.canary?.drain() ?? [],
             emf: () => this.emf.drain(),
           }),
         onError: this.onError,
@@ -441,9 +441,16 @@ export class Sandbox {
   private startCanary(): void {
     const canary = this.options.canary;
     if (!canary) return;
+    const globalName = names.chatRecord(this.currentTopology);
     this.canary = new SandboxCanary({
       regions: () =>
-        [...this.regionMap.values()].map((r) => ({ key: r.key, websocketUrl: r.info().websocketUrl })),
+        [...this.regionMap.values()].map((r) => {
+          const websocketUrl = r.info().websocketUrl;
+          const global = new URL(websocketUrl);
+          global.hostname = globalName;
+          return { key: r.key, websocketUrl, globalUrl: global.toString() };
+        }),
+      topology: () => this.currentTopology,
       intervalMs: canary === true ? 2000 : (canary.intervalMs ?? 2000),
     });
     this.canary.start();

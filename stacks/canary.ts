@@ -1,13 +1,16 @@
 /**
- * The chat canary of a region: a function run every minute that connects to the region's WebSocket API,
- * joins the canary room, sends and receives its own message (runtime/canary/), its alarms, and the health
- * checks that let Route 53 act on it. The region's latency record follows `routingCheck`, a CALCULATED check
- * that is healthy only while both the HTTP /health check and the canary alarm's CLOUDWATCH_METRIC check are,
- * so a region whose chat path is broken leaves DNS even while its database answers. Drain inverts that parent.
- * In auth mode "cognito" it signs in as the pool's probe user (stacks/canary-auth.ts makes it).
+ * The chat canary of a region: a function run every minute that connects to the region's WebSocket API (by its
+ * own name and by chat.<domain>), joins the canary room, sends and receives its own message (runtime/canary/),
+ * and does the same on the regions it judges (core/routing-health.ts), publishing each of those results into
+ * the judged region's CloudWatch. Here too: the alarms of this region's judges and the health checks that let
+ * Route 53 act on them. The region's latency record follows `routingCheck`, a CALCULATED check over one
+ * CLOUDWATCH_METRIC check per judge (healthy while all judges but one see the chat work), each counting an
+ * alarm without data as unhealthy: no endpoint that strangers can throttle, and no status kept when the probes
+ * stop. Drain inverts that parent. In auth mode "cognito" it signs in as the pool's probe user
+ * (stacks/canary-auth.ts makes it).
  */
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -16,7 +19,16 @@ import { CfnHealthCheck } from 'aws-cdk-lib/aws-route53';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { names } from '../core/names.js';
-import { CUSTOM_METRICS } from '../core/observability.js';
+import { CUSTOM_METRICS, METRIC_DIMENSION, metricsNamespace } from '../core/observability.js';
+import {
+  CANARY_ALARM_EVALUATION_PERIODS,
+  CANARY_ALARM_PERIOD_SECONDS,
+  canaryJudges,
+  JUDGE_DIMENSION,
+  judgedBy,
+  judgementAlarmSlug,
+  routingThreshold,
+} from '../core/routing-health.js';
 import { RUNTIME_ENV } from '../core/runtime-env.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
@@ -25,8 +37,11 @@ import type { CanarySignIn, StackAuth } from './runtime-environment.js';
 import { grantSecretReplicaRead } from './secret-grant.js';
 import { StackPropsError } from './validate.js';
 
-/** The canary's alarm: two failed minutes running; no data (the canary itself not running) is a failure. */
-export const CANARY_ALARM = { evaluationPeriods: 2, latencyP99Ms: 2000 } as const;
+/** The canary's alarms: two failed minutes running; no data (the canary itself not running) is a failure. */
+export const CANARY_ALARM = {
+  evaluationPeriods: CANARY_ALARM_EVALUATION_PERIODS,
+  latencyP99Ms: 2000,
+} as const;
 
 export interface ChatCanaryProps {
   readonly topology: Topology;
@@ -38,18 +53,28 @@ export interface ChatCanaryProps {
   readonly auth: StackAuth;
   /** The WebSocket URL the canary probes: the region's own name, the path users' traffic takes. */
   readonly url: string;
+  /** The global name's URL (wss://chat.<domain>/prod) and this region's target of it, probed without DNS. */
+  readonly globalUrl: string;
+  readonly globalAddress: string;
+  /** The WebSocket URL of a region by key (the canary judges other regions through it). */
+  readonly regionUrl: (key: string) => string;
   readonly topic: ITopic;
-  /** The region's HTTPS /health check, the calculated check's other child. */
-  readonly httpCheck: CfnHealthCheck;
 }
 
 export class ChatCanary extends Construct {
   readonly function: ChatFunction;
   readonly schedule: Rule;
-  /** CanarySuccess below 1: Route 53's CLOUDWATCH_METRIC check follows it. */
+  /** This region's own canary: CanarySuccess below 1 (or missing). */
   readonly alarm: Alarm;
   readonly latencyAlarm: Alarm;
+  /** The own alarm's CLOUDWATCH_METRIC check. */
   readonly alarmCheck: CfnHealthCheck;
+  /** Every judge of this region (itself first) with its alarm and check. */
+  readonly judgements: readonly {
+    readonly judge: string;
+    readonly alarm: Alarm;
+    readonly check: CfnHealthCheck;
+  }[];
   /** The check the latency record carries and drain inverts. */
   readonly routingCheck: CfnHealthCheck;
 
@@ -91,6 +116,7 @@ export class ChatCanary extends Construct {
     const key = spec.key;
     const reference = names.healthCheckReference(topology, key);
 
+    const judged = judgedBy(topology, key);
     this.function = new ChatFunction(this, 'Fn', {
       functionName: names.opsFunction(topology, key, 'canary'),
       route: 'canary',
@@ -98,6 +124,16 @@ export class ChatCanary extends Construct {
       environment: {
         ...props.environment,
         [RUNTIME_ENV.canaryUrl]: props.url,
+        [RUNTIME_ENV.canaryGlobalUrl]: props.globalUrl,
+        [RUNTIME_ENV.canaryGlobalAddress]: props.globalAddress,
+        [RUNTIME_ENV.canaryJudged]: JSON.stringify(
+          Object.fromEntries(
+            judged.map((k) => [
+              k,
+              { url: props.regionUrl(k), awsRegion: topology.regions.find((r) => r.key === k)!.awsRegion },
+            ]),
+          ),
+        ),
         ...(props.auth.mode === 'cognito' && props.auth.canary
           ? {
               [RUNTIME_ENV.canaryUsername]: props.auth.canary.username,
@@ -110,6 +146,22 @@ export class ChatCanary extends Construct {
     });
     if (props.auth.mode === 'cognito' && props.auth.canary)
       this.grantSignIn(props.auth.userPoolId, props.auth.canary);
+    if (judged.length > 0) {
+      // Its judgements of other regions go to their CloudWatch (PutMetricData takes no resource: the namespace
+      // condition is the scope).
+      this.function.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': metricsNamespace(topology.app) } },
+        }),
+      );
+      Validations.of(this.function.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          "CloudWatch's PutMetricData has no resource type; the statement is limited to the app's own metric namespace by the cloudwatch:namespace condition",
+      });
+    }
     this.schedule = new Rule(this, 'Schedule', {
       description: `${topology.app} ${key}: run the chat canary`,
       schedule: Schedule.rate(Duration.minutes(1)),
@@ -143,20 +195,49 @@ export class ChatCanary extends Construct {
       alarm.addOkAction(action);
     }
 
-    this.alarmCheck = new CfnHealthCheck(this, 'AlarmCheck', {
-      healthCheckConfig: {
-        type: 'CLOUDWATCH_METRIC',
-        alarmIdentifier: { name: this.alarm.alarmName, region: spec.awsRegion },
-        // While CloudWatch has no data yet (a fresh deploy), keep the last status rather than flap.
-        insufficientDataHealthStatus: 'LastKnownStatus',
-      },
-      healthCheckTags: [{ key: 'Name', value: `${reference}-canary` }],
+    // One judgement per judge, each an alarm here (outside judges publish into this region) and a
+    // CLOUDWATCH_METRIC check that counts an alarm without data as unhealthy: probes that stop reporting
+    // take the region out, they never leave it on its last status.
+    const judgements = canaryJudges(topology, key).map((judge) => {
+      const alarm =
+        judge === key
+          ? this.alarm
+          : new Alarm(this, `Alarm-from-${judge}`, {
+              alarmName: `${names.alarmPrefix(topology, key)}${judgementAlarmSlug(key, judge)}`,
+              alarmDescription: `the chat canary of ${judge} fails on ${key}'s chat (or stops reporting); one of the judges Route 53 routes ${key} by`,
+              metric: new Metric({
+                namespace: metricsNamespace(topology.app),
+                metricName: CUSTOM_METRICS.canarySuccess,
+                dimensionsMap: { [METRIC_DIMENSION]: key, [JUDGE_DIMENSION]: judge },
+                statistic: 'Minimum',
+                period: Duration.seconds(CANARY_ALARM_PERIOD_SECONDS),
+              }),
+              threshold: 1,
+              comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+              evaluationPeriods: CANARY_ALARM.evaluationPeriods,
+              treatMissingData: TreatMissingData.BREACHING,
+            });
+      if (alarm !== this.alarm) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+      const check = new CfnHealthCheck(this, judge === key ? 'AlarmCheck' : `AlarmCheck-from-${judge}`, {
+        healthCheckConfig: {
+          type: 'CLOUDWATCH_METRIC',
+          alarmIdentifier: { name: alarm.alarmName, region: spec.awsRegion },
+          insufficientDataHealthStatus: 'Unhealthy',
+        },
+        healthCheckTags: [{ key: 'Name', value: `${reference}-${judgementAlarmSlug(key, judge)}` }],
+      });
+      return { judge, alarm, check };
     });
+    this.judgements = judgements;
+    this.alarmCheck = judgements[0].check;
     this.routingCheck = new CfnHealthCheck(this, 'RoutingCheck', {
       healthCheckConfig: {
         type: 'CALCULATED',
-        childHealthChecks: [props.httpCheck.attrHealthCheckId, this.alarmCheck.attrHealthCheckId],
-        healthThreshold: 2,
+        childHealthChecks: judgements.map((j) => j.check.attrHealthCheckId),
+        healthThreshold: routingThreshold(judgements.length),
       },
       healthCheckTags: [{ key: 'Name', value: reference }],
     });

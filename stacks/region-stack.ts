@@ -40,7 +40,7 @@ import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { names, WEBSOCKET_STAGE } from '../core/names.js';
 import type { Route } from '../core/protocol.js';
-import { HEALTH_THROTTLE, STAGE_THROTTLE } from '../core/routing-health.js';
+import { stageThrottles } from '../core/routing-health.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import { ChatCanary } from './canary.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
@@ -246,7 +246,7 @@ export class RegionStack extends Stack {
       webSocketApi: this.webSocketApi,
       stageName: WEBSOCKET_STAGE,
       autoDeploy: true,
-      throttle: { ...STAGE_THROTTLE },
+      throttle: { ...stageThrottles(topology).stage },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
       // Mapped under the stage's name, so the URL is the same with or without the custom domain: wss://<domain>/prod.
       domainMapping: { domainName: this.webSocketDomain, mappingKey: WEBSOCKET_STAGE },
@@ -284,7 +284,7 @@ export class RegionStack extends Stack {
       httpApi: this.healthApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { ...HEALTH_THROTTLE },
+      throttle: { ...stageThrottles(topology).health },
       accessLogSettings: { destination: new LogGroupLogDestination(healthLogs) },
     });
     // A mapping of its own with a fixed id: the stage's domainMapping option names it after the mapping key,
@@ -397,9 +397,10 @@ export class RegionStack extends Stack {
         requestInterval: topology.healthCheck.intervalSeconds,
         failureThreshold: topology.healthCheck.failureThreshold,
       },
-      // CloudFormation does not let a stack set a health check's caller reference: the ops code finds the
-      // routing check by the latency record or the stack output below. The Name tag names.healthCheckReference
-      // goes on the routing check, the canary's calculated parent (this one gets -http).
+      // Not a child of the routing check (core/routing-health.ts): anyone can exhaust the health API's stage
+      // throttle, so /health is watched, never routed on. CloudFormation does not let a stack set a health
+      // check's caller reference: the ops code finds the routing check by the latency record or the stack output
+      // below. The Name tag names.healthCheckReference goes on the routing check (this one gets -http).
       healthCheckTags: [
         {
           key: 'Name',
@@ -417,12 +418,14 @@ export class RegionStack extends Stack {
       tableName: names.table(topology),
     });
     const ops = { topology, spec, code: props.code, environment, topic: this.observability.topic };
-    const url = `wss://${names.regionalDomain(topology, key)}/${WEBSOCKET_STAGE}`;
+    const regionUrl = (k: string) => `wss://${names.regionalDomain(topology, k)}/${WEBSOCKET_STAGE}`;
     this.canary = new ChatCanary(this, 'Canary', {
       ...ops,
       auth: props.auth,
-      url,
-      httpCheck: this.healthCheck,
+      url: regionUrl(key),
+      globalUrl: `wss://${names.chatRecord(topology)}/${WEBSOCKET_STAGE}`,
+      globalAddress: this.globalDomain.regionalDomainName,
+      regionUrl,
     });
     readDevSecret(this.canary.function.role);
     this.routingCheck = this.canary.routingCheck;

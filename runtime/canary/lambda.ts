@@ -1,10 +1,20 @@
 /**
- * The canary as a Lambda, run every minute by a schedule in every region: one probe of the region's own
- * WebSocket API (runtime/canary/probe.ts), published as CanarySuccess and CanaryLatency in embedded metric
- * format. The canary alarm watches CanarySuccess, and the region's Route 53 health check follows the alarm.
+ * The canary as a Lambda, run every minute by a schedule in every region: probes of the region's own WebSocket
+ * API by its own name and by the global name chat.<domain> (runtime/canary/probe.ts), published as
+ * CanarySuccess and CanaryLatency in embedded metric format; and one probe of each region it judges
+ * (core/routing-health.ts), published into that region's CloudWatch with the judge as a dimension. Each
+ * judged region's alarms watch those, and its Route 53 routing check follows the alarms.
  * Its token comes by auth mode: a dev token it signs, or the Cognito probe user's (./cognito-token.ts).
  */
-import { CUSTOM_METRICS, canaryRoom, canaryUser, metricsNamespace } from '../../core/observability.js';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  CUSTOM_METRICS,
+  canaryRoom,
+  canaryUser,
+  METRIC_DIMENSION,
+  metricsNamespace,
+} from '../../core/observability.js';
+import { JUDGE_DIMENSION } from '../../core/routing-health.js';
 import { RUNTIME_ENV } from '../../core/runtime-env.js';
 import { signDevToken } from '../auth/dev-token.js';
 import { secretsManagerSecret } from '../auth/secret-source.js';
@@ -13,17 +23,32 @@ import { defaultMetricSink, emfLine, type MetricSink, type MetricValue } from '.
 import { cognitoTokenSource } from './cognito-token.js';
 import { type CanaryResult, runCanaryProbe } from './probe.js';
 
+/** A region this canary judges: its WebSocket URL and AWS region (where its CloudWatch is). */
+export interface JudgedRegion {
+  readonly key: string;
+  readonly url: string;
+  readonly awsRegion: string;
+}
+
 export interface CanaryConfig {
   readonly regionKey: string;
   readonly url: string;
+  /** The global name (wss://chat.<domain>/prod) and the host of this region's target of it. */
+  readonly global?: { readonly url: string; readonly address?: string };
+  /** The other regions it judges. */
+  readonly judged?: readonly JudgedRegion[];
   readonly namespace: string;
   /**
-   * The probe user's token: a dev token it signs (the secret read from Secrets Manager on AWS, cached), or in
-   * auth mode "cognito" the probe user's ID token from a sign-in (cached until shortly before it expires).
+   * The probe's token in a region's chat: a dev token it signs for that region's canary user (the secret read
+   * from Secrets Manager on AWS, cached), or in auth mode "cognito" the probe user's ID token from a sign-in
+   * (cached until shortly before it expires; $connect gives it the region's canary identity).
    */
-  readonly token: () => string | Promise<string>;
+  readonly token: (regionKey: string) => string | Promise<string>;
   readonly timeoutMs?: number;
 }
+
+/** Publishes one judgement of `judged` by this canary into the judged region's CloudWatch. */
+export type JudgementSink = (judged: JudgedRegion, ok: boolean) => Promise<void>;
 
 export function canaryConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CanaryConfig {
   const runtime = configFromEnv(env);
@@ -32,11 +57,60 @@ export function canaryConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Canar
     throw new Error(
       `environment variable ${RUNTIME_ENV.canaryUrl} is not set; the stack sets it on the canary`,
     );
+  const globalUrl = env[RUNTIME_ENV.canaryGlobalUrl];
+  let judged: JudgedRegion[] = [];
+  try {
+    const raw = JSON.parse(env[RUNTIME_ENV.canaryJudged] || '{}') as Record<
+      string,
+      Omit<JudgedRegion, 'key'>
+    >;
+    judged = Object.entries(raw).map(([key, r]) => ({ key, url: r.url, awsRegion: r.awsRegion }));
+  } catch {
+    throw new Error(`environment variable ${RUNTIME_ENV.canaryJudged} is not JSON; the stack sets it`);
+  }
   return {
     regionKey: runtime.regionKey,
     url,
+    ...(globalUrl
+      ? { global: { url: globalUrl, address: env[RUNTIME_ENV.canaryGlobalAddress] || undefined } }
+      : {}),
+    judged,
     namespace: env[RUNTIME_ENV.metricsNamespace] || metricsNamespace('chat'),
     token: canaryTokenSource(runtime, env),
+  };
+}
+
+/** PutMetricData of CanarySuccess { Region: judged, Judge: this region } in the judged region. */
+export function cloudWatchJudgementSink(
+  namespace: string,
+  judge: string,
+  clientConfig: { endpoint?: string; credentials?: unknown } = {},
+): JudgementSink {
+  const clients = new Map<string, CloudWatchClient>();
+  return async (judged, ok) => {
+    const { CloudWatchClient, PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+    let client = clients.get(judged.awsRegion);
+    if (!client) {
+      client = new CloudWatchClient({ region: judged.awsRegion, ...(clientConfig as object) });
+      clients.set(judged.awsRegion, client);
+    }
+    await client.send(
+      new PutMetricDataCommand({
+        Namespace: namespace,
+        MetricData: [
+          {
+            MetricName: CUSTOM_METRICS.canarySuccess,
+            Dimensions: [
+              { Name: METRIC_DIMENSION, Value: judged.key },
+              { Name: JUDGE_DIMENSION, Value: judge },
+            ],
+            Value: ok ? 1 : 0,
+            Unit: 'Count',
+            Timestamp: new Date(),
+          },
+        ],
+      }),
+    );
   };
 }
 
@@ -62,14 +136,14 @@ function canaryTokenSource(runtime: RuntimeConfig, env: NodeJS.ProcessEnv): Cana
     });
   }
   if (auth.mode !== 'dev') throw new Error(`the canary cannot run in auth mode "${auth.mode}"`);
-  const sign = (secret: string) =>
-    signDevToken({ userId: canaryUser(runtime.regionKey), ttlSeconds: 120, secret });
+  const sign = (secret: string, regionKey: string) =>
+    signDevToken({ userId: canaryUser(regionKey), ttlSeconds: 120, secret });
   // On AWS the template holds the secret's id only; the value comes from Secrets Manager (cached).
   if ('secretId' in auth) {
     const source = secretsManagerSecret(auth.secretId, { region: runtime.awsRegion });
-    return async () => sign(await source.get());
+    return async (regionKey) => sign(await source.get(), regionKey);
   }
-  return () => sign(auth.secret);
+  return (regionKey) => sign(auth.secret, regionKey);
 }
 
 /** The metrics of one run: success always, latency only when there is one. */
@@ -83,22 +157,59 @@ export function canaryMetrics(result: CanaryResult): MetricValue[] {
   return metrics;
 }
 
-/** One canary run: probe, publish, and return the result (a failure is a result, never a thrown error). */
+/** One probe of a region's chat as its canary user, in its canary room; a failure is a result, never thrown. */
+async function probe(
+  config: CanaryConfig,
+  regionKey: string,
+  url: string,
+  address?: string,
+): Promise<CanaryResult> {
+  try {
+    return await runCanaryProbe({
+      url,
+      token: await config.token(regionKey),
+      roomId: canaryRoom(regionKey),
+      timeoutMs: config.timeoutMs,
+      ...(address ? { address } : {}),
+    });
+  } catch (error) {
+    return { ok: false, stage: 'connect', error: String(error), totalMs: 0 };
+  }
+}
+
+/**
+ * One canary run: its own region by its own name and by the global name (both must work), and every region it
+ * judges, at once; publishes each result and returns its own region's (a failure is a result, never thrown).
+ */
 export async function runCanary(
   config: CanaryConfig,
   sink: MetricSink = defaultMetricSink(),
+  judgements?: JudgementSink,
 ): Promise<CanaryResult> {
-  let result: CanaryResult;
-  try {
-    result = await runCanaryProbe({
-      url: config.url,
-      token: await config.token(),
-      roomId: canaryRoom(config.regionKey),
-      timeoutMs: config.timeoutMs,
-    });
-  } catch (error) {
-    result = { ok: false, stage: 'connect', error: String(error), totalMs: 0 };
-  }
+  const publish =
+    judgements ??
+    (config.judged?.length ? cloudWatchJudgementSink(config.namespace, config.regionKey) : undefined);
+  const [own, viaGlobal] = await Promise.all([
+    probe(config, config.regionKey, config.url),
+    config.global ? probe(config, config.regionKey, config.global.url, config.global.address) : undefined,
+    ...(config.judged ?? []).map(async (judged) => {
+      const result = await probe(config, judged.key, judged.url);
+      await publish?.(judged, result.ok).catch((error: unknown) => {
+        // A judgement that cannot be published is missing data there: the judged region's alarm counts it failed.
+        sink(
+          JSON.stringify({
+            message: 'canary judgement not published',
+            judged: judged.key,
+            error: String(error),
+          }),
+        );
+      });
+    }),
+  ]);
+  const result: CanaryResult =
+    own.ok && viaGlobal && !viaGlobal.ok
+      ? { ...viaGlobal, error: `through ${config.global?.url}: ${viaGlobal.error ?? 'failed'}` }
+      : own;
   const properties: Record<string, string | number> = { url: config.url };
   if (result.stage) properties.stage = result.stage;
   if (result.error) properties.error = result.error;

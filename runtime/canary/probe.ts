@@ -27,6 +27,11 @@ export interface CanaryProbeOptions {
   readonly roomId: string;
   /** The whole run's deadline (default 10 s; the Lambda's timeout is longer). */
   readonly timeoutMs?: number;
+  /**
+   * Connect to this host instead of the one DNS gives for the URL's: the URL's name still goes in TLS and Host,
+   * as a user's client sends it (the global name, probed at this region's own target of it).
+   */
+  readonly address?: string;
 }
 
 export async function runCanaryProbe(options: CanaryProbeOptions): Promise<CanaryResult> {
@@ -35,8 +40,16 @@ export async function runCanaryProbe(options: CanaryProbeOptions): Promise<Canar
   const timeoutMs = options.timeoutMs ?? 10_000;
   const clientMsgId = `canary-${randomBytes(6).toString('hex')}`;
   const separator = options.url.includes('?') ? '&' : '?';
+  const { lookup } = await import('node:dns');
+  const address = options.address;
   const socket = new WebSocket(`${options.url}${separator}token=${encodeURIComponent(options.token)}`, {
     handshakeTimeout: timeoutMs,
+    ...(address
+      ? {
+          lookup: ((_host: string, opts: object, callback: never) =>
+            lookup(address, opts, callback)) as never,
+        }
+      : {}),
   });
   let stage: CanaryStage = 'connect';
   let connectMs: number | undefined;

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { AccessPolicy } from '../access.js';
 import { type ApiInfo, type ConnectionInfo, disconnectEvent } from './events.js';
 import type { GatewayOptions } from './server.js';
+import type { StageThrottle } from './stage-throttle.js';
 
 export interface Connection extends ConnectionInfo {
   readonly socket: WebSocket;
@@ -32,6 +33,8 @@ export interface GatewayContext {
   report(error: unknown, where: string): void;
   /** Browser origins and SigV4 (../access.ts). */
   access(): AccessPolicy;
+  /** The stage throttles: the WebSocket stage's (upgrades) and the health API's (GET /health). */
+  readonly throttles: { readonly stage: StageThrottle; readonly health: StageThrottle };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -11,6 +11,9 @@ export async function answerHealth(
 ): Promise<EdgeResponse> {
   const { options } = context;
   if (options.isDown()) return reply(503, JSON.stringify({ message: 'Service Unavailable' }));
+  // API Gateway admits or refuses each request at its front door whatever its integration is doing: let every
+  // request that has arrived meet the stage throttle before this one's handler takes the event loop.
+  await new Promise((resolve) => setImmediate(resolve));
   const delay = options.delayMs();
   if (delay > 0) await sleep(delay);
   const event = healthEvent(options.account, context.api.apiId, {

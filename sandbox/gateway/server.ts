@@ -6,11 +6,13 @@
  * API Gateway's exact event shapes; API Gateway's limits apply (a frame over 32 KB or a message over
  * 128 KB -> close 1009, a binary frame -> close 1003, idle timeout, maximum connection time).
  */
+
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { LIMITS } from '../../core/protocol.js';
+import { HEALTH_THROTTLE, STAGE_THROTTLE } from '../../core/routing-health.js';
 import { type AccessPolicy, refusedOrigin } from '../access.js';
 import type { EdgeResponse, LocalRequest } from '../contracts.js';
 import { closeServer, listen, readBody, urlHost, writeResponse } from '../http.js';
@@ -21,10 +23,13 @@ import { type Connection, disconnect, type GatewayContext, sleep } from './conne
 import { answerHealth } from './health.js';
 import { servesHost } from './host.js';
 import { failure, manageConnection, reply } from './management.js';
+import { StageThrottle, type ThrottleLimits, TOO_MANY_REQUESTS } from './stage-throttle.js';
 import { onUpgrade } from './upgrade.js';
 
 export interface GatewayOptions {
   readonly regionKey: string;
+  /** The stage throttles (default: core/routing-health.ts's). */
+  readonly throttles?: { readonly stage: ThrottleLimits; readonly health: ThrottleLimits };
   readonly awsRegion: string;
   readonly account: string;
   readonly port?: number;
@@ -93,17 +98,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (!isThrottle(error)) options.onError?.(error as Error, where);
     },
     access: options.access ?? defaultAccess,
+    throttles: {
+      stage: new StageThrottle(options.throttles?.stage ?? STAGE_THROTTLE),
+      health: new StageThrottle(options.throttles?.health ?? HEALTH_THROTTLE),
+    },
   };
   // ws limits the whole message (128 KB); each frame's 32 KB is watched in ./frame-sizes.ts.
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.messageBytes });
 
   /** @connections and /health; the HTTP server and the in-process transport (local-transport.ts) call it. */
-  async function dispatch(request: LocalRequest): Promise<EdgeResponse> {
+  /** The health API's stage throttle, taken as a request arrives (before its body, as API Gateway's front door). */
+  const healthAdmits = () => context.throttles.health.take();
+
+  async function dispatch(request: LocalRequest, admitted = false): Promise<EdgeResponse> {
     const url = new URL(request.url || '/', 'http://gateway');
     const access = context.access();
     const refused = refusedOrigin(request.headers, access);
     if (refused) return failure(403, 'ForbiddenException', refused);
-    if (url.pathname === '/health') return answerHealth(context, request, url);
+    if (url.pathname === '/health') {
+      if (!admitted && !healthAdmits()) return reply(429, TOO_MANY_REQUESTS);
+      return answerHealth(context, request, url);
+    }
     // @connections is IAM-authorized on AWS: a SigV4 signature for execute-api.
     const signature = await checkSignature(request, access.signatures);
     if (!signature.ok) {
@@ -118,15 +133,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       writeResponse(res, reply(403, JSON.stringify({ message: 'Forbidden' })));
       return;
     }
+    const health = (req.url ?? '').split('?')[0] === '/health';
+    if (health && !healthAdmits()) {
+      req.resume();
+      writeResponse(res, reply(429, TOO_MANY_REQUESTS));
+      return;
+    }
     const body = await readBody(req);
-    const response = await dispatch({
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      headers: req.headers,
-      body,
-      remoteAddress: req.socket.remoteAddress,
-      httpVersion: req.httpVersion,
-    });
+    const response = await dispatch(
+      {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body,
+        remoteAddress: req.socket.remoteAddress,
+        httpVersion: req.httpVersion,
+      },
+      health,
+    );
     writeResponse(res, response);
   }
 

@@ -11,9 +11,17 @@ import { type ConnectionInfo, connectEvent, connectionId } from './events.js';
 import { watchFrameSizes } from './frame-sizes.js';
 import { servesHost } from './host.js';
 import { onMessage } from './messages.js';
+import { TOO_MANY_REQUESTS } from './stage-throttle.js';
 
 function rejectUpgrade(socket: Socket, status: number, body = ''): void {
-  const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Error';
+  const text =
+    status === 401
+      ? 'Unauthorized'
+      : status === 403
+        ? 'Forbidden'
+        : status === 429
+          ? 'Too Many Requests'
+          : 'Error';
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
@@ -44,6 +52,10 @@ export async function onUpgrade(
   }
   if (url.pathname !== `/${api.stage}` && url.pathname !== `/${api.stage}/`) {
     rejectUpgrade(socket, 403, JSON.stringify({ message: 'Forbidden' }));
+    return;
+  }
+  if (!context.throttles.stage.take()) {
+    rejectUpgrade(socket, 429, TOO_MANY_REQUESTS);
     return;
   }
   const delay = options.delayMs();

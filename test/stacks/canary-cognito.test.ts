@@ -176,7 +176,7 @@ describe('chat canary in auth mode cognito (stacks)', { timeout: 300_000 }, () =
     }
   });
 
-  it('region: the latency record carries the CALCULATED check of the /health check and the canary alarm check', () => {
+  it('region: the latency record carries the CALCULATED check of the canary judges, the own alarm check first', () => {
     const { stacks } = synth({ mode: 'cognito' });
     const stack = stacks.regions.get('tokyo')!;
     const t = Template.fromStack(stack);
@@ -184,10 +184,11 @@ describe('chat canary in auth mode cognito (stacks)', { timeout: 300_000 }, () =
     t.hasResourceProperties('AWS::Route53::HealthCheck', {
       HealthCheckConfig: {
         Type: 'CALCULATED',
-        ChildHealthChecks: [id(stack.healthCheck), id(stack.canary.alarmCheck)],
+        ChildHealthChecks: stack.canary.judgements.map((j) => id(j.check)),
         HealthThreshold: 2,
       },
     });
+    expect(stack.canary.judgements[0].check).toBe(stack.canary.alarmCheck);
     t.hasResourceProperties('AWS::Route53::HealthCheck', {
       HealthCheckConfig: Match.objectLike({
         Type: 'CLOUDWATCH_METRIC',

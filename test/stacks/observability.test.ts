@@ -237,7 +237,12 @@ describe('stacks observability (3 regions, dev auth, paging)', { timeout: 120_00
     expect(alarms(stack).get('chat-tokyo-canary-latency')).toMatchObject({ MetricName: 'CanaryLatency' });
   });
 
-  it('health check: the latency record carries a CALCULATED check of the /health check and the canary alarm check', () => {
+  it('health check: the latency record carries a CALCULATED check over the judges of the region (itself and the next two), never the /health check', () => {
+    const judges: Record<string, string[]> = {
+      seoul: ['seoul', 'tokyo', 'na'],
+      tokyo: ['tokyo', 'na', 'seoul'],
+      na: ['na', 'seoul', 'tokyo'],
+    };
     for (const [key, awsRegion] of [
       ['seoul', 'ap-northeast-2'],
       ['tokyo', 'ap-northeast-1'],
@@ -248,24 +253,43 @@ describe('stacks observability (3 regions, dev auth, paging)', { timeout: 120_00
       const id = (check: object) => ({ 'Fn::GetAtt': [stack.getLogicalId(check as never), 'HealthCheckId'] });
       const canary = stack.canary!;
       expect(stack.routingCheck).toBe(canary.routingCheck);
+      expect(canary.judgements.map((j) => j.judge)).toEqual(judges[key]);
       t.hasResourceProperties('AWS::Route53::HealthCheck', {
         HealthCheckConfig: {
           Type: 'CALCULATED',
-          ChildHealthChecks: [id(stack.healthCheck), id(canary.alarmCheck)],
+          ChildHealthChecks: canary.judgements.map((j) => id(j.check)),
           HealthThreshold: 2,
         },
         HealthCheckTags: [{ Key: 'Name', Value: names.healthCheckReference(topology, key) }],
       });
-      t.hasResourceProperties('AWS::Route53::HealthCheck', {
-        HealthCheckConfig: {
-          Type: 'CLOUDWATCH_METRIC',
-          AlarmIdentifier: {
-            Name: { Ref: stack.getLogicalId(canary.alarm.node.defaultChild as never) },
-            Region: awsRegion,
+      for (const judgement of canary.judgements) {
+        t.hasResourceProperties('AWS::Route53::HealthCheck', {
+          HealthCheckConfig: {
+            Type: 'CLOUDWATCH_METRIC',
+            AlarmIdentifier: {
+              Name: { Ref: stack.getLogicalId(judgement.alarm.node.defaultChild as never) },
+              Region: awsRegion,
+            },
+            InsufficientDataHealthStatus: 'Unhealthy',
           },
-          InsufficientDataHealthStatus: 'LastKnownStatus',
-        },
-      });
+        });
+        const slug = judgement.judge === key ? 'canary' : `canary-from-${judgement.judge}`;
+        expect(alarms(stack).get(`chat-${key}-${slug}`)).toMatchObject({
+          MetricName: 'CanarySuccess',
+          Dimensions:
+            judgement.judge === key
+              ? [{ Name: 'Region', Value: key }]
+              : [
+                  { Name: 'Judge', Value: judgement.judge },
+                  { Name: 'Region', Value: key },
+                ],
+          Statistic: 'Minimum',
+          Period: 60,
+          EvaluationPeriods: 2,
+          TreatMissingData: 'breaching',
+        });
+      }
+      // The /health check stays, watched, outside the routing check.
       t.hasResourceProperties('AWS::Route53::HealthCheck', {
         HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', ResourcePath: '/health' }),
         HealthCheckTags: [{ Key: 'Name', Value: `${names.healthCheckReference(topology, key)}-http` }],

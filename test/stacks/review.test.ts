@@ -74,6 +74,65 @@ describe('stacks: the review of the synthesized templates', { timeout: 120_000 }
     }
   });
 
+  it('routing health: every check a latency record depends on is a CloudWatch alarm check, none probes an endpoint that strangers can throttle', () => {
+    for (const key of ['seoul', 'tokyo', 'na']) {
+      const name = `chat-region-${key}`;
+      const all = resources(name);
+      const checks = new Map(ofType(name, 'AWS::Route53::HealthCheck'));
+      const [, record] = ofType(name, 'AWS::Route53::RecordSet').find(
+        ([, r]) => r.Properties?.SetIdentifier === key,
+      )!;
+      // Walk the record's check down to its leaves.
+      const leaves: Resource[] = [];
+      const walk = (ref: unknown) => {
+        const id = (ref as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+        const check = checks.get(id)!;
+        const config = check.Properties!.HealthCheckConfig as Record<string, unknown>;
+        if (config.Type === 'CALCULATED')
+          for (const child of config.ChildHealthChecks as unknown[]) walk(child);
+        else leaves.push(check);
+      };
+      walk(record.Properties!.HealthCheckId);
+      expect(leaves.length).toBe(3);
+      for (const leaf of leaves) {
+        const config = leaf.Properties!.HealthCheckConfig as Record<string, unknown>;
+        expect(config.Type).toBe('CLOUDWATCH_METRIC');
+        // Probes that stop reporting count as a failure: never the last known status.
+        expect(config.InsufficientDataHealthStatus).toBe('Unhealthy');
+        const alarmId = ((config.AlarmIdentifier as { Name: { Ref: string } }).Name as { Ref: string }).Ref;
+        expect(all[alarmId].Properties!.TreatMissingData).toBe('breaching');
+      }
+    }
+  });
+
+  it('routing health: each region is judged by itself and the next two regions, whose canaries publish into its CloudWatch', () => {
+    const seoul = stacks.regions.get('seoul')!;
+    const env = (
+      ofType('chat-region-seoul', 'AWS::Lambda::Function').find(
+        ([, r]) => r.Properties?.FunctionName === 'chat-seoul-canary',
+      )![1].Properties!.Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    expect(JSON.parse(env.CHAT_CANARY_JUDGED as string)).toEqual({
+      tokyo: { url: 'wss://tokyo.chat.example.com/prod', awsRegion: 'ap-northeast-1' },
+      na: { url: 'wss://na.chat.example.com/prod', awsRegion: 'us-west-2' },
+    });
+    // Its own region through the global name, at this region's own chat.<domain> target (not wherever DNS says).
+    expect(env.CHAT_CANARY_GLOBAL_URL).toBe('wss://chat.example.com/prod');
+    expect(JSON.stringify(seoul.resolve(env.CHAT_CANARY_GLOBAL_ADDRESS))).toContain('GlobalChatDomain');
+    const alarmNames = seoul.canary.judgements.map(
+      (j) =>
+        (
+          resources('chat-region-seoul')[seoul.getLogicalId(j.alarm.node.defaultChild as never)]
+            .Properties as { AlarmName: string }
+        ).AlarmName,
+    );
+    expect(alarmNames).toEqual([
+      'chat-seoul-canary',
+      'chat-seoul-canary-from-tokyo',
+      'chat-seoul-canary-from-na',
+    ]);
+  });
+
   it('every template: no logical id contains "undefined", "Token" or "null"', () => {
     const bad: string[] = [];
     for (const stack of assembly.stacks) {

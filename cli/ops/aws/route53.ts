@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
+import { judgementOfAlarm } from '../../../core/routing-health.js';
 import { findRegion } from '../../../core/topology.js';
 import type { Target } from '../target.js';
 import { explainAwsError } from './errors.js';
@@ -215,10 +216,17 @@ export async function checkerVerdict(
   );
   const up = healthy.filter(Boolean).length;
   const threshold = config.HealthThreshold ?? children.length;
+  // The canary's judges (core/routing-health.ts): say which region judged the region how.
+  const judges = children.map((child, i) => {
+    const alarm = child?.HealthCheckConfig?.AlarmIdentifier?.Name;
+    const judgement = alarm ? judgementOfAlarm(alarm) : undefined;
+    return judgement ? `${judgement.judge} ${healthy[i] ? 'ok' : 'fails'}` : undefined;
+  });
+  const judged = judges.every(Boolean) ? `judged by ${judges.join(', ')}: ` : '';
   return {
     healthy: up >= threshold,
     reported: true,
-    reason: `${up}/${children.length} child checks healthy (at least ${threshold} needed)`,
+    reason: `${judged}${up}/${children.length} child checks healthy (at least ${threshold} needed)`,
   };
 }
 

@@ -9,6 +9,7 @@
  */
 import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
+import { judgementOfAlarm } from '../../../core/routing-health.js';
 import { openClients, route53Client, withClient } from '../aws/clients.js';
 import { chatRecordTtl } from '../aws/route53.js';
 import { chatBothWays } from '../chat/probe.js';
@@ -67,13 +68,16 @@ export function steps(): StepDef<Ctx>[] {
           }),
         ]);
         ctx.safety = safety;
-        // The canary alarm steers each region's Route 53 check: a region whose canary is in ALARM is already
-        // out of DNS, so draining another would leave fewer regions than the drill assumes.
+        // The canary judges' alarms steer each region's Route 53 check (core/routing-health.ts): a region whose
+        // own canary alarm is in ALARM is failing its chat, so draining another would leave fewer regions than
+        // the drill assumes.
         const canaryName = (key: string) => `${names.alarmPrefix(target.topology, key)}canary`;
-        const canaryDown = health.regions.filter((r) =>
+        const judgementsInAlarm = (r: (typeof health.regions)[number]) =>
           (
             (r.checks.find((c) => c.name === 'alarms')?.data?.alarms as { name: string }[] | undefined) ?? []
-          ).some((a) => a.name === canaryName(r.key)),
+          ).filter((a) => judgementOfAlarm(a.name)?.judged === r.key);
+        const canaryDown = health.regions.filter((r) =>
+          judgementsInAlarm(r).some((a) => a.name === canaryName(r.key)),
         );
         if (canaryDown.length > 0) {
           const alarms = canaryDown.map((r) => `${canaryName(r.key)} (${r.key})`).join(', ');
@@ -114,9 +118,15 @@ export function steps(): StepDef<Ctx>[] {
           .map((c) => c.latencyMs as number);
         if (safety.chinaOriginSuggestion && ctx.options.moveChinaOrigin)
           ctx.chinaTo = safety.chinaOriginSuggestion;
+        // Which region judged which: the routing check of each region names its judges and their verdicts.
+        const judged = health.regions
+          .map((r) => /judged by ([^:]+):/.exec(r.checks.find((c) => c.name === 'route53')?.detail ?? ''))
+          .map((m, i) => (m ? `${health.regions[i].key} judged by ${m[1]}` : undefined))
+          .filter(Boolean);
         return (
           `${health.regions.length} regions healthy` +
           canaryNote +
+          (judged.length > 0 ? ` (${judged.join('; ')})` : '') +
           (replication.length > 0 ? `, replication checked in ${round(Math.max(...replication))} ms` : '') +
           `; ${safety.remaining.length} would keep serving (${safety.remaining.join(', ')}), minimum ${target.topology.minHealthyRegions}` +
           (ctx.chinaTo ? `; China origin will move to ${ctx.chinaTo}` : '')

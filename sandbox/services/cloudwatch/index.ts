@@ -16,7 +16,7 @@ import { AlarmStore } from './alarms.js';
 import { type CloudWatchState, OPERATIONS } from './api.js';
 import { MetricStore } from './metrics.js';
 import { CLOUDWATCH_DIALECT } from './protocol.js';
-import { canaryAlarm, mathAlarms, singleMetricAlarms } from './seed.js';
+import { judgementAlarms, mathAlarms, singleMetricAlarms } from './seed.js';
 
 export class CloudWatchService implements SandboxService {
   readonly name = 'monitoring';
@@ -38,7 +38,7 @@ export class CloudWatchService implements SandboxService {
   addRegion(region: RegionRuntimeInfo): void {
     const topology = this.context.topology();
     const seeded = [...mathAlarms(topology, region), ...singleMetricAlarms(topology, region)];
-    if (this.context.canary) seeded.push(canaryAlarm(topology, region.key));
+    if (this.context.canary) seeded.push(...judgementAlarms(topology, region.key));
     for (const definition of seeded) this.state.alarms.put(region.awsRegion, definition, new Date());
   }
 

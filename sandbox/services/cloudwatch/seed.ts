@@ -19,6 +19,12 @@ import {
   WEBSOCKET_CONNECTS_PER_SECOND_QUOTA,
 } from '../../../core/observability.js';
 import { ROUTES } from '../../../core/protocol.js';
+import {
+  CANARY_ALARM_EVALUATION_PERIODS,
+  canaryJudges,
+  JUDGE_DIMENSION,
+  judgementAlarmSlug,
+} from '../../../core/routing-health.js';
 import type { Topology } from '../../../core/topology.js';
 import type { RegionRuntimeInfo } from '../../contracts.js';
 import type { AlarmDefinition } from './alarms.js';
@@ -49,19 +55,39 @@ function alarm(topology: Topology, regionKey: string, seeded: Seeded): AlarmDefi
 const actions = { ActionsEnabled: true, AlarmActions: [], OKActions: [], InsufficientDataActions: [] };
 
 export function canaryAlarm(topology: Topology, regionKey: string): AlarmDefinition {
-  return alarm(topology, regionKey, {
-    slug: 'canary',
-    AlarmDescription: `the chat canary fails in ${regionKey}: connect, join or send is broken; Route 53 takes the region out of DNS`,
+  return judgementAlarm(topology, regionKey, regionKey);
+}
+
+/**
+ * One judge's alarm on a region (stacks/canary.ts): the region's own canary under Region alone, an outside
+ * judge under Region and Judge; two failed or missing periods in a row are ALARM.
+ */
+export function judgementAlarm(topology: Topology, judged: string, judge: string): AlarmDefinition {
+  return alarm(topology, judged, {
+    slug: judgementAlarmSlug(judged, judge),
+    AlarmDescription:
+      judge === judged
+        ? `the chat canary fails in ${judged}: connect, join or send is broken; one of the judges Route 53 routes ${judged} by`
+        : `the chat canary of ${judge} fails on ${judged}'s chat (or stops reporting); one of the judges Route 53 routes ${judged} by`,
     Namespace: metricsNamespace(topology.app),
     MetricName: CUSTOM_METRICS.canarySuccess,
-    Dimensions: [{ Name: METRIC_DIMENSION, Value: regionKey }],
+    Dimensions: [
+      { Name: METRIC_DIMENSION, Value: judged },
+      ...(judge === judged ? [] : [{ Name: JUDGE_DIMENSION, Value: judge }]),
+    ],
     Statistic: 'Minimum',
     Period: SANDBOX_ALARM_PERIOD_SECONDS,
+    evaluationPeriods: CANARY_ALARM_EVALUATION_PERIODS,
     Threshold: 1,
     ComparisonOperator: 'LessThanThreshold',
     TreatMissingData: 'breaching',
     ...actions,
   });
+}
+
+/** Every judgement alarm of a region: its own canary's and each outside judge's. */
+export function judgementAlarms(topology: Topology, judged: string): AlarmDefinition[] {
+  return canaryJudges(topology, judged).map((judge) => judgementAlarm(topology, judged, judge));
 }
 
 function sum(id: string, metric: MetricId): MetricQuery {

@@ -3,13 +3,15 @@
  * state it writes.
  *
  * Route 53's state in the sandbox: one public hosted zone's record sets, the health checks with their
- * checkers, and the changes made. Each running region is seeded as the stacks create it: a health check
- * (found by its CallerReference) on the region's /health, with the canary also a CLOUDWATCH_METRIC check on
- * the canary alarm and a CALCULATED check over both, and a latency A record for the chat name (on the
- * CALCULATED check when there is one) whose loopback address stands for that region's gateway.
+ * checkers, and the changes made. Each running region is seeded as the stacks create it: a health check on
+ * the region's /health, with the canary also a CLOUDWATCH_METRIC check on each judge's alarm and a CALCULATED
+ * check over those (core/routing-health.ts), and a latency A record for the chat name on the routing check
+ * (the CALCULATED one with the canary, found by its CallerReference) whose loopback address stands for that
+ * region's gateway.
  */
 import { randomUUID } from 'node:crypto';
 import { names } from '../../../core/names.js';
+import { canaryJudges, judgementAlarmSlug, routingThreshold } from '../../../core/routing-health.js';
 import type { Topology } from '../../../core/topology.js';
 import type { RegionRuntimeInfo } from '../../contracts.js';
 import { normalizeName } from '../../dns-name.js';
@@ -162,7 +164,9 @@ export class Route53Store {
     for (const existing of [...this.healthChecks.values()]) {
       if (existing.callerReference.startsWith(reference)) this.deleteHealthCheck(existing.id);
     }
-    const check = this.createHealthCheck(reference, {
+    // With the canary, the routing check is the CALCULATED one over the region's judges (it carries the
+    // reference) and /health is watched apart; without it, /health is all there is to route on.
+    const check = this.createHealthCheck(this.options.canary ? `${reference}-http` : reference, {
       IPAddress: '127.0.0.1',
       Port: info.gatewayPort,
       Type: 'HTTP',
@@ -178,19 +182,26 @@ export class Route53Store {
     const checkIds = [check.id];
     let routing = check;
     if (this.options.canary) {
-      const canary = this.createHealthCheck(`${reference}-canary`, {
-        Type: 'CLOUDWATCH_METRIC',
-        AlarmIdentifier: { Region: info.awsRegion, Name: `${names.alarmPrefix(topology, info.key)}canary` },
-        InsufficientDataHealthStatus: 'LastKnownStatus',
-        ...DERIVED_DEFAULTS,
+      // As stacks/canary.ts deploys it: one alarm check per judge, no data counting as unhealthy.
+      const judgements = canaryJudges(topology, info.key).map((judge) => {
+        const slug = judgementAlarmSlug(info.key, judge);
+        return this.createHealthCheck(`${reference}-${slug}`, {
+          Type: 'CLOUDWATCH_METRIC',
+          AlarmIdentifier: {
+            Region: info.awsRegion,
+            Name: `${names.alarmPrefix(topology, info.key)}${slug}`,
+          },
+          InsufficientDataHealthStatus: 'Unhealthy',
+          ...DERIVED_DEFAULTS,
+        });
       });
-      routing = this.createHealthCheck(`${reference}-calculated`, {
+      routing = this.createHealthCheck(reference, {
         Type: 'CALCULATED',
-        ChildHealthChecks: [check.id, canary.id],
-        HealthThreshold: 2,
+        ChildHealthChecks: judgements.map((j) => j.id),
+        HealthThreshold: routingThreshold(judgements.length),
         ...DERIVED_DEFAULTS,
       });
-      checkIds.push(canary.id, routing.id);
+      checkIds.push(...judgements.map((j) => j.id), routing.id);
     }
     const address = `127.0.0.${this.nextAddress++}`;
     this.regions.set(info.key, { info, address, healthCheckId: routing.id, checkIds });

@@ -30,7 +30,8 @@ function canary(region: string) {
     namespace: 'chatctl/chat',
     token: () =>
       signDevToken({ userId: `canary-${region}`, ttlSeconds: 60, secret: SANDBOX_DEV_TOKEN_SECRET }),
-    timeoutMs: 5000,
+    // A cold region's first join crosses every region's relay: seconds on a loaded machine.
+    timeoutMs: 10_000,
   };
   return { run: () => runCanary(config, (line) => lines.push(line)), lines };
 }
@@ -77,6 +78,42 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
     expect((await canary('tokyo').run()).ok).toBe(true);
   });
 
+  it('canary: probes its own region by the global name at its own gateway too, and publishes a judgement of each region it judges', async () => {
+    const seoul = target.region('seoul').websocketUrl;
+    const port = new URL(seoul).port;
+    const published: { key: string; awsRegion: string; ok: boolean }[] = [];
+    const run = (globalHost: string) =>
+      runCanary(
+        {
+          regionKey: 'seoul',
+          url: seoul,
+          global: { url: `ws://${globalHost}:${port}/prod`, address: '127.0.0.1' },
+          judged: [{ key: 'tokyo', url: target.region('tokyo').websocketUrl, awsRegion: 'ap-northeast-1' }],
+          namespace: 'chatctl/chat',
+          token: (key) =>
+            signDevToken({ userId: `canary-${key}`, ttlSeconds: 60, secret: SANDBOX_DEV_TOKEN_SECRET }),
+          timeoutMs: 5000,
+        },
+        () => {},
+        async (judged, ok) => {
+          published.push({ key: judged.key, awsRegion: judged.awsRegion, ok });
+        },
+      );
+    tokyo.broken = true;
+    try {
+      expect(await run('chat.example.com')).toMatchObject({ ok: true });
+      expect(published).toEqual([{ key: 'tokyo', awsRegion: 'ap-northeast-1', ok: false }]);
+    } finally {
+      tokyo.broken = false;
+    }
+    expect(await run('chat.example.com')).toMatchObject({ ok: true });
+    expect(published.at(-1)).toEqual({ key: 'tokyo', awsRegion: 'ap-northeast-1', ok: true });
+    // A global name this gateway does not hold (a broken chat.<domain> mapping) fails the region's own canary.
+    const broken = await run('elsewhere.example.com');
+    expect(broken).toMatchObject({ ok: false, stage: 'connect' });
+    expect(broken.error).toMatch(/through ws:\/\/elsewhere\.example\.com.*403/);
+  });
+
   it('canary: a region that does not answer fails within the deadline, never hangs', async () => {
     const lines: string[] = [];
     const started = Date.now();
@@ -106,7 +143,7 @@ describe('chat canary against the sandbox', { timeout: 60_000 }, () => {
     };
     const config = canaryConfigFromEnv(env);
     expect(config).toMatchObject({ regionKey: 'seoul', url: env.CHAT_CANARY_URL, namespace: 'chatctl/chat' });
-    const [, payload] = (await config.token()).split('.');
+    const [, payload] = (await config.token('seoul')).split('.');
     expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({ sub: 'canary-seoul' });
     expect(() => canaryConfigFromEnv({ ...env, CHAT_CANARY_URL: '' })).toThrow(/CHAT_CANARY_URL is not set/);
     const cognito = {
