@@ -116,7 +116,8 @@ export class SandboxCanary {
         secret: SANDBOX_DEV_TOKEN_SECRET,
       }),
       roomId: canaryRoom(target.key),
-      timeoutMs: this.options.timeoutMs ?? Math.max(1000, Math.min(5000, this.options.intervalMs * 2)),
+      // As long as the Lambda's own deadline allows: a slow run only delays that pair's next one.
+      timeoutMs: this.options.timeoutMs ?? 5000,
       ...(address ? { address } : {}),
     }).catch((error: unknown) => ({
       ok: false,

@@ -150,7 +150,9 @@ describe('chat canary in auth mode cognito (stacks)', { timeout: 300_000 }, () =
       // The client id crosses from the auth stack's region as a reference, never as a literal guess.
       expect(JSON.stringify(env[RUNTIME_ENV.canaryClientId])).toMatch(/resolve:ssm|Fn::|Ref/);
       const statements = roleStatements(stack, t, names.opsFunction(topology, key, 'canary'));
+      // PutMetricData: its judgements of other regions (core/routing-health.ts), in the app's namespace only.
       expect(actions(statements)).toEqual([
+        'cloudwatch:PutMetricData',
         'cognito-idp:AdminInitiateAuth',
         'logs:CreateLogStream',
         'logs:PutLogEvents',

@@ -58,7 +58,7 @@ describe('drill preflight and the canary alarm', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     ({ sandbox, target } = await startDrillSandbox({
-      canary: { intervalMs: 300 },
+      canary: { intervalMs: 2000 },
       metricsIntervalMs: 200,
       surge: false,
       createApp: tokyo.createApp,
@@ -130,7 +130,10 @@ describe('drill preflight without a canary', { timeout: 120_000 }, () => {
   it('drill preflight: no canary means no canary alarm; it passes and says Route 53 follows /health alone', async () => {
     expect(await alarmState(target, 'tokyo')).toBeUndefined();
     const result = await runFailoverDrill(target, { region: 'na', dryRun: true, dir, healthTimeoutMs: 8000 });
-    expect(result.steps[0]).toMatchObject({ name: 'preflight', status: 'passed' });
+    expect(result.steps[0], JSON.stringify(result.steps[0])).toMatchObject({
+      name: 'preflight',
+      status: 'passed',
+    });
     expect(result.steps[0].detail).toMatch(
       /no canary alarm to check \(this sandbox runs no canary \(chatctl sandbox up runs one\)\): Route 53 follows \/health alone/,
     );
