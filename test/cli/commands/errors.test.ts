@@ -8,6 +8,12 @@ import { runCli } from '../../support/cli.js';
 
 /** Each command of the manifest, a bad input for it, and the exit code and words its error must have. */
 const BAD_INPUT: Record<string, { args: string[]; code: number; says: RegExp }> = {
+  'analytics:daily': { args: ['analytics', 'daily', '--bogus'], code: 2, says: /unknown flag: --bogus/ },
+  'analytics:query': {
+    args: ['analytics', 'query', 'SELECT 1', '--bogus'],
+    code: 2,
+    says: /unknown flag: --bogus/,
+  },
   capacity: { args: ['capacity', '--connections', 'lots'], code: 2, says: /--connections/ },
   chat: { args: ['chat', '--user', 'alice', '--region', 'tokio'], code: 2, says: /did you mean tokyo/ },
   deploy: { args: ['deploy', '--region', 'ap-northeast-9'], code: 2, says: /no region "ap-northeast-9"/ },
