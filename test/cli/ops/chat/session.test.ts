@@ -48,7 +48,8 @@ function chatctl(
   timeoutMs = 90_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    // The CLI finds the sandbox this file started by its state folder.
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CHATCTL_HOME: join(cwd, '.chatctl') };
     delete env.CHATCTL_CONFIG;
     const child = spawn('node', [bin, ...args], { cwd, env });
     let stdout = '';
@@ -162,7 +163,8 @@ describe('chatctl chat', () => {
   it(
     'chat: when the region goes down mid-session the session says so and exits 1',
     async () => {
-      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+      // The CLI finds the sandbox this file started by its state folder.
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CHATCTL_HOME: join(cwd, '.chatctl') };
       delete env.CHATCTL_CONFIG;
       const child = spawn('node', [bin, 'chat', '--region', 'na', '--room', 'outage', '--user', 'dana'], {
         cwd,
@@ -201,7 +203,8 @@ describe('chatctl chat', () => {
   it(
     'chat: Ctrl-C leaves cleanly with the summary and exit code 0',
     async () => {
-      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+      // The CLI finds the sandbox this file started by its state folder.
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CHATCTL_HOME: join(cwd, '.chatctl') };
       delete env.CHATCTL_CONFIG;
       const child = spawn('node', [bin, 'chat', '--region', 'seoul', '--room', 'sigint', '--user', 'erin'], {
         cwd,
@@ -228,10 +231,10 @@ describe('chatctl chat', () => {
   );
 
   it(
-    'chat: a bad region or a stray --from is a clear error with exit code 1',
+    'chat: a bad region (exit 2, a region not in the topology) or a stray --from (exit 1) is a clear error',
     async () => {
       const mars = await chatctl(['chat', '--region', 'mars', '--user', 'alice'], '');
-      expect(mars.code).toBe(1);
+      expect(mars.code).toBe(2);
       expect(mars.stderr).toContain('no region "mars" in the topology (regions: seoul, tokyo, na)');
       const stray = await chatctl(['chat', '--from', 'tokyo', '--user', 'alice'], '');
       expect(stray.code).toBe(1);
