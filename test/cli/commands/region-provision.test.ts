@@ -15,7 +15,7 @@ let sandbox: Sandbox;
 
 // Asynchronous on purpose: the sandbox runs in this process and must keep serving while the CLI runs.
 function chatctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CHATCTL_HOME: join(cwd, '.chatctl') };
   delete env.CHATCTL_CONFIG;
   return new Promise((done) => {
     execFile('node', [bin, ...args], { cwd, encoding: 'utf8', env }, (error, stdout, stderr) => {

@@ -127,7 +127,7 @@ describe('deploy preflight against the sandbox', () => {
 
 function chatctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CHATCTL_HOME: join(cwd, '.chatctl') };
     delete env.CHATCTL_CONFIG;
     const child = spawn('node', [bin, ...args], { cwd, env });
     let stdout = '';
