@@ -96,7 +96,7 @@ describe('cli on-call commands', { timeout: 120_000 }, () => {
   });
 
   it('health --watch --json: one JSON document per line per run, nothing else', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', CHATCTL_HOME: join(cwd, '.chatctl') };
     delete env.CHATCTL_CONFIG;
     const child = spawn(
       'node',
@@ -127,9 +127,9 @@ describe('cli on-call commands', { timeout: 120_000 }, () => {
     expect(stdout.includes('\u001b')).toBe(false);
   });
 
-  it('health --region: an unknown key is a user error with a hint, exit 1', async () => {
+  it('health --region: an unknown key is bad usage with a hint, exit 2', async () => {
     const run = await chatctl('health', '--region', 'mars');
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/no region "mars"/);
     expect(run.stderr).toMatch(/chatctl region list/);
   });
