@@ -82,7 +82,7 @@ describe('sandbox faults', () => {
 
   it('faults: bad fault names and unknown regions are clear errors', () => {
     expect(() => sandbox.faults.inject('seoul', 'meteor')).toThrow(/unknown fault "meteor"/);
-    expect(() => sandbox.faults.inject('seoul', 'latency')).toThrow(/milliseconds/);
+    expect(() => sandbox.faults.inject('seoul', 'latency')).toThrow(/latency needs a delay/);
     expect(() => sandbox.faults.inject('mars', 'gateway-down')).toThrow(/no region "mars"/);
   });
 });

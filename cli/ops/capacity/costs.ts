@@ -46,19 +46,19 @@ export const MEASURED_BYTES = {
   /** A presence item (a connection in a room), as a Query reads it. */
   presenceItem: 198,
   /** The `message` frame posted to each member, + text. */
-  messageFrame: 256,
+  messageFrame: 287,
   /** The sender's `ack` frame. */
-  ackFrame: 116,
+  ackFrame: 146,
   /** The relay Invoke payload (the frame and the message, so the text twice), + 2 x text. */
-  relayPayload: 610,
+  relayPayload: 714,
   /** The item a send writes (the message), + text. */
-  sendItems: 226,
+  sendItems: 258,
   /** The query after the write (the presence epoch and the previous message), as read. */
   epochRead: 479,
   /** A stored message as a history Query reads it, + text. */
-  storedMessage: 255,
+  storedMessage: 289,
   /** A message inside a `joined` or `history` frame, + text. */
-  historyMessage: 190,
+  historyMessage: 206,
   /** A `joined` / `history` frame without its messages. */
   historyFrame: 87,
   /** The relay's dedupe marker in the receiving region. */
@@ -72,7 +72,7 @@ export const MEASURED_BYTES = {
   /** The join's relay payload to each other region. */
   joinRelayPayload: 211,
   /** What the join relay reads in that region. */
-  joinRelayRead: 1783,
+  joinRelayRead: 1943,
   /** The keys $disconnect deletes (connection and one presence). */
   disconnectKeys: 89,
 } as const;
