@@ -311,11 +311,14 @@ describe('README.md on a fresh clone', () => {
     const seoulRow = (rows: readonly string[]) => cells(rows.find((l) => l.startsWith('seoul ')) ?? '')[1];
     expect(seoulRow(printedRows)).toBe(seoulRow(shownRows));
 
-    const viaDns = sh(dns.command);
+    // The record leaves DNS once the region's judges (canary alarms) see it fail: seconds on the sandbox.
+    let viaDns = sh(dns.command);
+    for (const deadline = Date.now() + 90_000; viaDns.code !== 0 && Date.now() < deadline; )
+      viaDns = sh(dns.command);
     expect(viaDns.code, viaDns.stderr).toBe(0);
     expect(viaDns.stdout).toMatch(/latency DNS for users in seoul/);
     expect(sh(heal.command).code).toBe(0);
-  }, 90_000);
+  }, 200_000);
 
   it('README Quick start: health is ok again after the heal, a failover drill (the summary README shows), sandbox down', async () => {
     // README: after the heal, `chatctl health` exits 0 again once seoul is back in DNS.
