@@ -70,10 +70,13 @@ describe('cli synth and deploy', () => {
     expect(summary.bundled).toBe(false);
     const tokyo = summary.stacks.find((s) => s.stackName === 'chat-region-tokyo')!;
     expect(tokyo.awsRegion).toBe('ap-northeast-1');
-    // 12 chat functions, the canary and the surge controller; /health, the canary alarm and their parent.
+    // 12 chat functions, the canary and the surge controller.
     expect(tokyo.resources['AWS::Lambda::Function']).toBe(14);
     expect(tokyo.resources['AWS::ApiGatewayV2::Route']).toBe(11);
-    expect(tokyo.resources['AWS::Route53::HealthCheck']).toBe(3);
+    // Tokyo's judges are its own canary and those of the two other regions (core/routing-health.ts): three
+    // CLOUDWATCH_METRIC checks on their alarms, the CALCULATED routing check over them (the latency record's),
+    // and the HTTPS check on /health, watched but not a child of the routing check.
+    expect(tokyo.resources['AWS::Route53::HealthCheck']).toBe(5);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(existsSync(join(out, 'chat-region-tokyo.template.json'))).toBe(true);
   }, 300_000);
