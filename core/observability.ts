@@ -23,7 +23,7 @@ export const CUSTOM_METRICS = {
 } as const;
 
 /** The operations functions that are not chat routes; their entries are runtime/handlers/<name>.ts too. */
-export const OPS_HANDLERS = ['canary', 'surge', 'probe-user'] as const;
+export const OPS_HANDLERS = ['canary', 'surge', 'probe-user', 'events'] as const;
 export type OpsHandler = (typeof OPS_HANDLERS)[number];
 
 /** The namespace of the app's custom metrics: one per app, so two apps in one account never mix. */

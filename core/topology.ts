@@ -235,6 +235,23 @@ export const topologySchema = z
       /** ... or once it holds this many MiB (default 128). */
       bufferSizeMiB: z.int().min(1).max(128).optional(),
     }),
+    /**
+     * The chat event feed on AWS (docs/events.md): per region, an EventBridge pipe from the table's stream to an
+     * event bus with an archive, a dead-letter queue and its alarm. Off when absent (the sandbox's local bus runs
+     * regardless).
+     */
+    events: z
+      .strictObject({
+        enabled: z.boolean(),
+        /** Days the bus's archive keeps events for replay (default 30; 0 keeps them indefinitely). */
+        archiveDays: z.int().min(0).max(3650).optional(),
+        /**
+         * Also a Kinesis Data Stream per region with this many shards, for consumers who want a log: every event,
+         * keyed by room (unset: none).
+         */
+        kinesisShards: z.int().min(1).max(500).optional(),
+      })
+      .optional(),
     paging: pagingSchema.optional(),
     replication: z.strictObject({
       lagThresholdMs: z.int().min(1).max(600_000),

@@ -31,7 +31,11 @@ export type ServiceFactory<
 
 // biome-ignore lint/complexity/noBannedTypes: a service that needs none.
 export interface ServiceDefinition<H extends SandboxService = SandboxService, N extends ServiceNeeds = {}> {
-  /** The SigV4 signing name the edge routes on (the service in a request's credential scope). */
+  /**
+   * The SigV4 signing name the edge routes on (the service in a request's credential scope). A service that
+   * speaks no AWS API (the local event bus, the analytics pipeline) takes a `chatctl-` name no AWS service
+   * signs with, so no AWS client is ever routed to it.
+   */
   readonly name: string;
   /** The protocol its callers speak on the edge (none: it answers on listeners of its own only). */
   readonly protocol?: WireProtocol;

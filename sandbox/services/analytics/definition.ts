@@ -1,9 +1,9 @@
-/** The analytics pipeline (a Firehose-like buffer into the local bucket); not an AWS API on the edge. */
+/** The analytics pipeline (Firehose's buffering into the local bucket). It speaks no AWS API (not Firehose's): a chatctl- name. */
 import { defineService } from '../definition.js';
 import type { AnalyticsService } from './index.js';
 
 export const ANALYTICS = defineService<AnalyticsService>({
-  name: 'firehose',
+  name: 'chatctl-analytics',
   needs: {},
   load: async () => (await import('./index.js')).createService,
 });

@@ -43,7 +43,7 @@ function objectName(stream: string, at: Date): string {
 }
 
 export class AnalyticsService implements SandboxService {
-  readonly name = 'firehose';
+  readonly name = 'chatctl-analytics';
   private readonly batches = { rows: undefined as Batch | undefined, errors: undefined as Batch | undefined };
   private timer?: NodeJS.Timeout;
   private stopTap?: () => void;

@@ -1,11 +1,14 @@
 /**
- * The local event bus (docs/events.md): each region's stream -> the chat events of the writes made in that
- * region (runtime/events/map.ts, the rule the stacks' EventBridge pipe filters by) -> one bus with an archive,
- * which `chatctl events tail` and local programs follow through the edge's `/_chatctl/events` (./http.ts).
+ * The local event bus (docs/events.md): each region's stream -> the pipe's filter (core/events.ts's
+ * eventFilterPatterns, the very patterns the stacks give each region's EventBridge pipe, evaluated by
+ * core/event-pattern.ts) -> the pipe's enrichment (runtime/events/map.ts) -> one bus with an archive, which
+ * `chatctl events tail` and local programs follow through the edge's `/_chatctl/events` (./http.ts).
  * Not an AWS API: the edge routes no SigV4 request here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { type EventPattern, matchesAnyEventPattern } from '../../../core/event-pattern.js';
+import { eventFilterPatterns } from '../../../core/events.js';
 import { chatEventOf } from '../../../runtime/events/map.js';
 import type { ServiceFactory } from '../definition.js';
 import type { SandboxService, ServiceContext } from '../service.js';
@@ -13,10 +16,11 @@ import { DEFAULT_RETENTION, EventBus } from './bus.js';
 import { serveEvents } from './http.js';
 
 export class EventsService implements SandboxService {
-  readonly name = 'events';
+  readonly name = 'chatctl-events';
   readonly bus: EventBus;
   private stopTap?: () => void;
   private readonly followers = new Set<ServerResponse>();
+  private readonly filters = new Map<string, readonly EventPattern[]>();
 
   constructor(
     private readonly context: ServiceContext,
@@ -26,10 +30,21 @@ export class EventsService implements SandboxService {
   }
 
   async start(): Promise<void> {
-    this.stopTap = this.context.streamRecords((regionKey, record) => {
-      const event = chatEventOf(record as DynamoDBRecord, regionKey);
+    this.stopTap = this.context.streamRecords((regionKey, raw) => {
+      const record = asPipeRecord(raw as DynamoDBRecord);
+      if (!matchesAnyEventPattern(this.filterOf(regionKey), record)) return;
+      const event = chatEventOf(record, regionKey);
       if (event) this.bus.publish(event);
     });
+  }
+
+  private filterOf(regionKey: string): readonly EventPattern[] {
+    let patterns = this.filters.get(regionKey);
+    if (!patterns) {
+      patterns = eventFilterPatterns(regionKey);
+      this.filters.set(regionKey, patterns);
+    }
+    return patterns;
   }
 
   /** The endpoint (the edge calls it for `/_chatctl/events`, after its secret and Host checks). */
@@ -42,6 +57,22 @@ export class EventsService implements SandboxService {
     for (const res of this.followers) res.end();
     this.followers.clear();
   }
+}
+
+/**
+ * A stream record as a pipe sees it: the DynamoDB Streams API names the identity's fields `Type` and
+ * `PrincipalId`, the events Pipes and Lambda receive `type` and `principalId` (what the filter names).
+ */
+export function asPipeRecord(record: DynamoDBRecord): DynamoDBRecord {
+  const identity = record.userIdentity as Record<string, unknown> | undefined;
+  if (!identity) return record;
+  return {
+    ...record,
+    userIdentity: {
+      type: identity.type ?? identity.Type,
+      principalId: identity.principalId ?? identity.PrincipalId,
+    },
+  };
 }
 
 export const createService: ServiceFactory<EventsService> = (context) => new EventsService(context);

@@ -29,6 +29,27 @@ describe('registry', () => {
     }
   });
 
+  it('registry: a service that speaks no AWS API on the edge takes no name an AWS client signs with', () => {
+    // The edge routes a signed request by its credential scope's service: an EventBridge or Firehose client must
+    // hear "not emulated", not reach the local bus or the analytics pipeline, which speak neither API.
+    const awsSigningNames = [
+      'events',
+      'firehose',
+      'kinesis',
+      'pipes',
+      's3',
+      'athena',
+      'glue',
+      'states',
+      'scheduler',
+    ];
+    for (const definition of SERVICES.filter((d) => d.protocol === undefined && d.ports === undefined)) {
+      expect(definition.name, 'a service without an AWS protocol').toMatch(/^chatctl-/);
+      expect(awsSigningNames).not.toContain(definition.name);
+    }
+    expect(SERVICES.filter((d) => d.name.startsWith('chatctl-')).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('registry: services that need each other are refused by name', () => {
     const needs: Record<string, AnyDefinition> = {};
     const a = defineService({ name: 'a', needs, load: async () => () => undefined });
