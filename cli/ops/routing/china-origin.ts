@@ -8,10 +8,11 @@
  * --move-china-origin use it.
  */
 import { type CloudFrontClient, UpdateDistributionCommand } from '@aws-sdk/client-cloudfront';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
 import { CHINA_ORIGIN_GLOBAL, findRegion, updateTopology } from '../../../core/topology.js';
-import { cloudfrontClient } from '../aws/clients.js';
+import { cloudfrontClient, route53Client } from '../aws/clients.js';
 import {
   distributionConfig,
   findChinaDistribution,
@@ -20,9 +21,11 @@ import {
   requireChinaProxyUrl,
 } from '../aws/cloudfront.js';
 import { explainAwsError } from '../aws/errors.js';
+import { findHealthCheck } from '../aws/route53.js';
 import { answeredBy, pingOnce, regionOfAnswer } from '../chat/probe.js';
 import type { Target } from '../target.js';
 import { sleep } from '../time.js';
+import { withRoutingLock } from './lock.js';
 
 /**
  * Pings through the proxy until the answer comes from `key` (`global`: from any region); returns how long that
@@ -80,6 +83,26 @@ async function waitUntilDeployed(
   }
 }
 
+/**
+ * A pinned origin stays on its region, drained or not, which is why the safety rules refuse to drain the
+ * pinned region: pinning to a region already drained would reach the same state from the other side.
+ */
+async function refuseDrainedOrigin(target: Target, key: string, given?: Route53Client): Promise<void> {
+  const client = given ?? (await route53Client(target));
+  try {
+    const check = await findHealthCheck(target, client, key);
+    if (check.HealthCheckConfig?.Inverted !== true) return;
+    throw new UserError(
+      `refusing to pin the China proxy's origin to ${key}: ${key} is drained (its health check ${check.Id} is inverted), so China's users would go to a region taken out of service; nothing was changed`,
+      {
+        hint: `restore it first (chatctl restore ${key}), or let the origin follow DNS: chatctl china origin global`,
+      },
+    );
+  } finally {
+    if (!given) client.destroy();
+  }
+}
+
 export interface ChinaOriginMove {
   readonly distributionId: string;
   /** A region key, `global` (the global name), or undefined when the old origin was neither. */
@@ -109,6 +132,7 @@ export async function moveChinaOrigin(
     /** Also record the new origin in chatctl.json (so a deploy keeps it). */
     topologyPath?: string;
     client?: CloudFrontClient;
+    route53?: Route53Client;
   } = {},
 ): Promise<ChinaOriginMove> {
   const global = key === CHINA_ORIGIN_GLOBAL;
@@ -117,41 +141,47 @@ export async function moveChinaOrigin(
   try {
     const found = await requireChinaDistribution(target, client);
     const id = found.Id;
-    const current = await distributionConfig(client, id);
-    const config = current.DistributionConfig;
-    const origins = originsOf(target.topology, config);
-    const domain = global ? names.chatRecord(target.topology) : names.regionalDomain(target.topology, key);
-    const from = origins.followsDns ? CHINA_ORIGIN_GLOBAL : origins.origin;
-    const changed = from !== key;
-    if (changed) {
-      const items = (config.Origins?.Items ?? []).map((o) =>
-        o.Id === origins.originId ? { ...o, DomainName: domain } : o,
-      );
-      if (!items.some((o) => o.DomainName === domain)) {
-        throw new UserError(`distribution ${id} has no origin chatctl can move`, {
-          hint: 'its default behaviour should target one origin: redeploy the China proxy stack',
-        });
+    // The read, the drained check and the write under the routing lock (lock.ts): a drain of the region
+    // being pinned waits, then sees the pinned origin and is refused by the China rule.
+    const { from, changed } = await withRoutingLock(async () => {
+      const current = await distributionConfig(client, id);
+      const config = current.DistributionConfig;
+      const origins = originsOf(target.topology, config);
+      const domain = global ? names.chatRecord(target.topology) : names.regionalDomain(target.topology, key);
+      const from = origins.followsDns ? CHINA_ORIGIN_GLOBAL : origins.origin;
+      const changed = from !== key;
+      if (changed && !global) await refuseDrainedOrigin(target, key, options.route53);
+      if (changed) {
+        const items = (config.Origins?.Items ?? []).map((o) =>
+          o.Id === origins.originId ? { ...o, DomainName: domain } : o,
+        );
+        if (!items.some((o) => o.DomainName === domain)) {
+          throw new UserError(`distribution ${id} has no origin chatctl can move`, {
+            hint: 'its default behaviour should target one origin: redeploy the China proxy stack',
+          });
+        }
+        await client
+          .send(
+            new UpdateDistributionCommand({
+              Id: id,
+              IfMatch: current.ETag,
+              DistributionConfig: { ...config, Origins: { Quantity: items.length, Items: items } },
+            }),
+          )
+          .catch((error) => {
+            if ((error as { name?: string }).name === 'PreconditionFailed') {
+              return Promise.reject(
+                new UserError(
+                  `distribution ${id} changed while chatctl was moving its origin; nothing was changed`,
+                  { hint: `run it again: chatctl china origin ${key}` },
+                ),
+              );
+            }
+            return Promise.reject(explainAwsError(error, `updating distribution ${id}`));
+          });
       }
-      await client
-        .send(
-          new UpdateDistributionCommand({
-            Id: id,
-            IfMatch: current.ETag,
-            DistributionConfig: { ...config, Origins: { Quantity: items.length, Items: items } },
-          }),
-        )
-        .catch((error) => {
-          if ((error as { name?: string }).name === 'PreconditionFailed') {
-            return Promise.reject(
-              new UserError(
-                `distribution ${id} changed while chatctl was moving its origin; nothing was changed`,
-                { hint: `run it again: chatctl china origin ${key}` },
-              ),
-            );
-          }
-          return Promise.reject(explainAwsError(error, `updating distribution ${id}`));
-        });
-    }
+      return { from, changed };
+    });
     const since = performance.now();
     let servedAfterMs: number | undefined;
     let servedBy: string | undefined;

@@ -116,6 +116,37 @@ async function revertIfRuleBroken(
 }
 
 /**
+ * A drain whose DNS did not move did not do what it was for (the other regions may all be out, and Route 53
+ * then answers every record): it is undone, under the lock, and the error says so, rather than leaving a
+ * health check inverted behind a "DNS did not move".
+ */
+async function undoDrain(client: Route53Client, check: HealthCheck, key: string, why: UserError) {
+  try {
+    await withRoutingLock(() => setInverted(client, check, false));
+  } catch (error) {
+    return new UserError(
+      `${why.message}; undoing the drain failed too (${(error as Error).message}): ${key} is still drained (health check ${check.Id} inverted)`,
+      { hint: `put it back: chatctl restore ${key}; then see why DNS did not move: chatctl health` },
+    );
+  }
+  return new UserError(
+    `${why.message}, so the drain was undone: ${key}'s health check ${check.Id} is reverted (serving, as before)`,
+    { hint: `see why: chatctl health; to drain without waiting for DNS: chatctl drain ${key} --no-verify` },
+  );
+}
+
+/** A restore (or a drain that changed nothing) whose DNS did not show it: the error says what Route 53 holds. */
+function leftAs(action: RoutingAction, check: HealthCheck, key: string, why: UserError): UserError {
+  const state =
+    action === 'restore'
+      ? `${key} is restored in Route 53 (health check ${check.Id} reverted); DNS may follow later`
+      : `${key} was already drained (health check ${check.Id} inverted) and is left so`;
+  return new UserError(`${why.message}; ${state}`, {
+    hint: action === 'restore' ? 'see the regions and their checks: chatctl health' : (why.hint ?? ''),
+  });
+}
+
+/**
  * Drain (invert the region's health check) or restore (revert it), then, unless `verify` is false, poll
  * TestDNSAnswer from the region's probe subnet until the answer shows the change. Only a drain that changes
  * something runs the safety rules.
@@ -165,7 +196,15 @@ async function changeRegionRouting(
             timeoutMs: options.timeoutMs,
             signal: options.signal,
             index,
-          })
+          }).catch((error: Error) =>
+            options.signal?.aborted || !(error instanceof UserError)
+              ? Promise.reject(error)
+              : Promise.reject(
+                  action === 'drain' && changed
+                    ? undoDrain(client, check, key, error)
+                    : leftAs(action, check, key, error),
+                ),
+          )
         : { answer: await testDnsFrom(target, client, key, index), elapsedMs: performance.now() - at };
       dns = {
         from: key,

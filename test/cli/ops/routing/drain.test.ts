@@ -34,18 +34,75 @@ async function invertedNow(key: string): Promise<boolean> {
 }
 
 describe('drain and restore against the sandbox', { timeout: 90_000 }, () => {
-  it('drain: three drains at once, five rounds, never leave fewer than minHealthyRegions serving; each loser says why and changes nothing', async () => {
+  it('drain: three drains at once, no region pinned as China origin, six rounds: never fewer than minHealthyRegions serving; each loser changed nothing and says why', async () => {
+    // With the China origin following DNS no rule but minHealthyRegions stops a drain: without one lock over
+    // the rules' read and the write, all three read "3 serving" and all three drain.
+    await moveChinaOrigin(target, CHINA_ORIGIN_GLOBAL, { wait: false });
     const keys = target.topology.regions.map((r) => r.key);
     const min = target.topology.minHealthyRegions;
     expect(keys.length).toBe(3);
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 6; round++) {
       const results = await Promise.allSettled(keys.map((k) => drainRegion(target, k, { verify: false })));
-      const drained = (await Promise.all(keys.map(invertedNow))).filter(Boolean).length;
-      expect(keys.length - drained, `round ${round}`).toBeGreaterThanOrEqual(min);
-      expect(results.filter((r) => r.status === 'fulfilled').length).toBe(drained);
-      for (const r of results) if (r.status === 'rejected') expect(r.reason.name).toBe('UserError');
+      const inverted = await Promise.all(keys.map(invertedNow));
+      expect(inverted.filter((i) => !i).length, `round ${round}`).toBeGreaterThanOrEqual(min);
+      expect(results.filter((r) => r.status === 'fulfilled').length, `round ${round}`).toBe(
+        keys.length - min,
+      );
+      results.forEach((r, i) => {
+        // A loser leaves its own health check as it found it (not inverted) and says so.
+        expect(inverted[i], `round ${round} ${keys[i]}`).toBe(r.status === 'fulfilled');
+        if (r.status === 'rejected') {
+          expect(r.reason.name).toBe('UserError');
+          expect(r.reason.message).toMatch(/refusing to drain|was put back/);
+        }
+      });
       await Promise.all(keys.map((k) => restoreRegion(target, k, { verify: false })));
     }
+  });
+
+  it('drain: whose DNS does not move is undone and says so (no health check left inverted)', async () => {
+    // Every other region drained (forced): Route 53 then answers every record, so tokyo's users stay.
+    await drainRegion(target, 'na', { verify: false });
+    await drainRegion(target, 'seoul', { verify: false, force: true });
+    const error = await drainRegion(target, 'tokyo', { force: true, timeoutMs: 1500 }).catch((e) => e);
+    expect(error.name).toBe('UserError');
+    expect(error.message).toMatch(
+      /DNS did not move tokyo's users .* so the drain was undone: tokyo's health check \S+ is reverted/,
+    );
+    expect(error.hint).toMatch(/chatctl health/);
+    expect(await invertedNow('tokyo')).toBe(false);
+  });
+
+  it('china origin: refuses to pin the origin to a drained region; nothing changes', async () => {
+    await moveChinaOrigin(target, CHINA_ORIGIN_GLOBAL, { wait: false });
+    await drainRegion(target, 'tokyo', { verify: false });
+    const error = await moveChinaOrigin(target, 'tokyo', { wait: false }).catch((e) => e);
+    expect(error.message).toMatch(/refusing to pin the China proxy's origin to tokyo: tokyo is drained/);
+    expect(error.hint).toMatch(/chatctl restore tokyo/);
+    expect(await chinaStatus(target)).toMatchObject({ followsDns: true });
+  });
+
+  it('china origin: a pin of the region sent while its drain is between the rules and the write waits, then is refused', async () => {
+    await moveChinaOrigin(target, CHINA_ORIGIN_GLOBAL, { wait: false });
+    let pin: Promise<unknown> | undefined;
+    const drained = await drainRegion(target, 'na', {
+      verify: false,
+      // The drain has read the rules (China follows DNS); the pin is sent now. Without one lock it lands
+      // before the drain's write and both happen; with it, it waits for the lock (at most a second here).
+      beforeChange: async () => {
+        pin = moveChinaOrigin(target, 'na', { wait: false });
+        pin.catch(() => {});
+        await Promise.race([pin, new Promise((r) => setTimeout(r, 1000))]);
+      },
+    });
+    expect(drained.changed).toBe(true);
+    const error = await pin!.then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/refusing to pin the China proxy's origin to na: na is drained/);
+    expect(await chinaStatus(target)).toMatchObject({ followsDns: true });
+    expect(await invertedNow('na')).toBe(true);
   });
 
   it('drain: moves the region subnet to another region in TestDNSAnswer; restore brings it back', async () => {
