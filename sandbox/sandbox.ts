@@ -47,6 +47,7 @@ import {
 } from './region.js';
 import { Replicator } from './replication/replicator.js';
 import { defaultChatAppFactory } from './runtime-host.js';
+import { SANDBOX_ALARM_PERIOD_SECONDS } from './services/cloudwatch/seed.js';
 import { serviceContext } from './services/context.js';
 import { runningService, type ServiceDefinition, type ServiceNeeds } from './services/definition.js';
 import { EVENTS } from './services/events/definition.js';
@@ -319,7 +320,9 @@ export class Sandbox {
         this.currentTopology.sandbox.replicationDelayMs,
       ),
       faults: this.faultRegistry.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
-      ...(this.canary ? { canary: { intervalMs: this.canary.intervalMs } } : {}),
+      ...(this.canary
+        ? { canary: { intervalMs: this.canary.intervalMs, alarmPeriodSeconds: SANDBOX_ALARM_PERIOD_SECONDS } }
+        : {}),
       topology: this.currentTopology,
       ...(this.options.origin ? { startedFrom: this.options.origin } : {}),
     };

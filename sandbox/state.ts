@@ -56,8 +56,11 @@ export interface SandboxState {
   readonly replication?: { readonly pipelineMs: number; readonly lagMs: Readonly<Record<string, number>> };
   /** Active faults, as `sandbox fault` takes them (e.g. latency=200). */
   readonly faults?: readonly { readonly region: string; readonly fault: string; readonly since: string }[];
-  /** The chat canary runs in every region (its results reach CloudWatch every so many ms). */
-  readonly canary?: { readonly intervalMs: number };
+  /**
+   * The chat canary runs in every region (its results reach CloudWatch every so many ms); its judgement alarms
+   * evaluate periods of alarmPeriodSeconds (absent in a sandbox.json from before it was written: 10).
+   */
+  readonly canary?: { readonly intervalMs: number; readonly alarmPeriodSeconds?: number };
   /** The topology it runs now (regions added or removed while running included). */
   readonly topology?: Topology;
   /** Where `sandbox up` was run: its folder, and the topology file it read (none: the built-in defaults). */

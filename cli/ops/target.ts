@@ -5,6 +5,7 @@
  */
 import { UserError } from '../../core/errors.js';
 import { names, WEBSOCKET_STAGE } from '../../core/names.js';
+import { CANARY_ALARM_PERIOD_SECONDS } from '../../core/routing-health.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
 import { findRegion, type RegionSpec, type Topology } from '../../core/topology.js';
 import { signDevToken } from '../../runtime/auth/dev-token.js';
@@ -38,6 +39,10 @@ export interface TargetTiming {
   readonly chinaMoveTimeoutMs: number;
   /** Per message of the drill's chat check. */
   readonly chatTimeoutMs: number;
+  /** The period of the canary's judgement alarms (core/routing-health.ts): how long one datapoint covers. */
+  readonly judgementPeriodSeconds: number;
+  /** How long Route 53 may take to see an alarm's new state (it reads alarms about every 30 s on AWS). */
+  readonly alarmReadSeconds: number;
 }
 
 export interface Target {
@@ -110,6 +115,9 @@ export function sandboxTarget(topology: Topology, sandbox: SandboxState): Target
       chinaPollMs: 100,
       chinaMoveTimeoutMs: 15_000,
       chatTimeoutMs: 8000,
+      // The sandbox's alarms evaluate 10 s periods, and its Route 53 follows an alarm the moment it changes.
+      judgementPeriodSeconds: sandbox.canary?.alarmPeriodSeconds ?? 10,
+      alarmReadSeconds: 1,
     },
     hostedZoneId: sandbox.hostedZoneId ?? topology.hostedZone.id,
     resolvesAliases: false,
@@ -149,6 +157,8 @@ export function awsTarget(topology: Topology): Target {
       chinaPollMs: 5000,
       chinaMoveTimeoutMs: 30 * 60_000,
       chatTimeoutMs: 15_000,
+      judgementPeriodSeconds: CANARY_ALARM_PERIOD_SECONDS,
+      alarmReadSeconds: 30,
     },
     hostedZoneId: topology.hostedZone.id,
     resolvesAliases: true,

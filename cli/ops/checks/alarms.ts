@@ -15,7 +15,7 @@ const ALARM_ADVICE: readonly [RegExp, (key: string) => string][] = [
   [
     /^canary$/,
     (k) =>
-      `connect, join or send is broken in ${k}, and Route 53 has taken it out of DNS: chatctl health --region ${k}; look at the connect and send function errors`,
+      `connect, join or send failed in ${k} (its canary is one of the judges Route 53 routes ${k} by: the route53 check says whether it is in DNS); look at the connect and send function errors`,
   ],
   [
     /^canary-latency$/,
@@ -93,6 +93,8 @@ export async function canaryCheck(
     return { status: 'skip', detail: 'this sandbox runs no canary (chatctl sandbox up runs one)' };
   }
   const now = Date.now();
+  // The judgement alarms' period (a minute on AWS, 10 s in the sandbox): a failure is shown as long as they see it.
+  const period = target.timing.judgementPeriodSeconds;
   const metric = (name: string) => ({
     Namespace: metricsNamespace(target.topology.app),
     MetricName: name,
@@ -103,11 +105,11 @@ export async function canaryCheck(
     [
       {
         Id: 'success',
-        MetricStat: { Metric: metric(CUSTOM_METRICS.canarySuccess), Period: 60, Stat: 'Minimum' },
+        MetricStat: { Metric: metric(CUSTOM_METRICS.canarySuccess), Period: period, Stat: 'Minimum' },
       },
       {
         Id: 'latency',
-        MetricStat: { Metric: metric(CUSTOM_METRICS.canaryLatency), Period: 60, Stat: 'Maximum' },
+        MetricStat: { Metric: metric(CUSTOM_METRICS.canaryLatency), Period: period, Stat: 'Maximum' },
       },
     ],
     { start: new Date(now - 10 * 60_000), end: new Date(now + 60_000) },
@@ -129,15 +131,20 @@ export async function canaryCheck(
   if (latest < 1) {
     return {
       status: 'fail',
-      detail: `the canary failed in the minute of ${at}: connect, join or send is broken`,
+      detail: `the canary failed in the ${inPeriod(period)} of ${at}: connect, join or send is broken`,
       action: alarmAdvice('canary', region.spec.key),
       data: { success: latest, at },
     };
   }
   return {
     status: 'ok',
-    detail: `succeeded in the minute of ${at}${latencyMs === undefined ? '' : `, round trip up to ${Math.round(latencyMs)} ms`}`,
+    detail: `succeeded in the ${inPeriod(period)} of ${at}${latencyMs === undefined ? '' : `, round trip up to ${Math.round(latencyMs)} ms`}`,
     ...(latencyMs === undefined ? {} : { latencyMs: Math.round(latencyMs) }),
     data: { success: latest, at, latencyMs },
   };
+}
+
+/** "minute" on AWS, "10 s period" in the sandbox. */
+function inPeriod(seconds: number): string {
+  return seconds === 60 ? 'minute' : `${seconds} s period`;
 }

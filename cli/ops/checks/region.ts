@@ -184,15 +184,33 @@ export function route53Check(
       };
     }
     if (!state.healthy) {
+      const judged = hc.HealthCheckConfig?.Type === 'CALCULATED';
+      const back = judged ? returnToDns(target) : undefined;
       return {
         status: 'fail',
         detail: `unhealthy: ${state.reason}`,
-        action: `Route 53 routes users away from ${key}; fix its /health`,
-        data,
+        action: back
+          ? `Route 53 routes users away from ${key} until enough of its judges see its chat work (connect, join, send); once it works again (the websocket check), it returns to DNS as their canary alarms turn OK: after their next good ${target.timing.judgementPeriodSeconds} s period, by about ${back.by} (in about ${back.inSeconds} s)`
+          : `Route 53 routes users away from ${key}; fix its /health`,
+        data: { ...data, ...(back ? { returnsToDnsBy: back.iso } : {}) },
       };
     }
     return { status: 'ok', detail: `healthy (${state.reason}), record present`, data };
   });
+}
+
+/**
+ * When a region whose chat works again is back in DNS: its judges' alarms turn OK after one whole good period
+ * (the current one may hold a failure from before), and Route 53 reads the alarm within alarmReadSeconds.
+ */
+export function returnToDns(
+  target: Target,
+  now = Date.now(),
+): { readonly by: string; readonly iso: string; readonly inSeconds: number } {
+  const periodMs = target.timing.judgementPeriodSeconds * 1000;
+  const at = Math.ceil(now / periodMs) * periodMs + periodMs + target.timing.alarmReadSeconds * 1000;
+  const iso = new Date(at).toISOString();
+  return { by: `${iso.slice(11, 19)} UTC`, iso, inSeconds: Math.ceil((at - now) / 1000) };
 }
 
 export function relayCheck(clients: AwsClients, region: RegionEndpoints, timeoutMs: number): Check<'relay'> {

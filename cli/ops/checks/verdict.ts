@@ -116,7 +116,8 @@ export function exitCodeOf(verdict: Verdict): number {
 const DEFAULT_ACTIONS: Record<string, string> = {
   websocket:
     'the region does not serve chat: check its gateway/API and Lambda errors; drain it if it stays down: chatctl drain KEY',
-  health: 'its /health fails, so Route 53 takes it out of routing: look at the health function logs',
+  health:
+    'its /health fails (watched; Route 53 routes by the canary judges, see route53): look at the health function logs',
   route53: 'check the health check and the latency record: chatctl deploy recreates them',
   replica: 'see: chatctl replication check',
   replication: 'see: chatctl replication check',
@@ -178,7 +179,7 @@ function actionFor(
     // The sandbox has no health function logs; it has the fault, or its own log of the handlers.
     return (
       heal ??
-      `its /health fails, so Route 53 takes it out of routing: see what its handlers did: chatctl sandbox logs --region ${scope}`
+      `its /health fails (watched; Route 53 routes by the canary judges, see route53): see what its handlers did: chatctl sandbox logs --region ${scope}`
     );
   } else if (check.action) {
     action = check.action;

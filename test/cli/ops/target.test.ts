@@ -30,6 +30,8 @@ describe('target: timing and names decided once', () => {
       chinaPollMs: 100,
       chinaMoveTimeoutMs: 15_000,
       chatTimeoutMs: 8000,
+      judgementPeriodSeconds: 10,
+      alarmReadSeconds: 1,
     });
     expect(sandbox.hostedZoneId).toBe('ZSANDBOX');
     expect(sandbox.resolvesAliases).toBe(false);

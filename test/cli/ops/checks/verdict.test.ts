@@ -153,7 +153,7 @@ describe('health verdict', () => {
       sandboxFaults: [],
     });
     expect(unexplained.find((p) => p.check === 'health')?.action).toBe(
-      'its /health fails, so Route 53 takes it out of routing: see what its handlers did: chatctl sandbox logs --region tokyo',
+      'its /health fails (watched; Route 53 routes by the canary judges, see route53): see what its handlers did: chatctl sandbox logs --region tokyo',
     );
   });
 });
