@@ -26,6 +26,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { WebSocket } from 'ws';
 import { clientIdClock } from '../core/message-id.js';
 import { names } from '../core/names.js';
+import { connectProtocols } from '../core/protocol.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import { defaultTopology } from '../core/topology.js';
 import { signDevToken } from '../runtime/auth/dev-token.js';
@@ -124,7 +125,7 @@ const cpuMs = (pid: number) => {
 
 async function connect(url: string, userId: string): Promise<Client> {
   const token = signDevToken({ userId, ttlSeconds: 3600, secret: SANDBOX_DEV_TOKEN_SECRET });
-  const ws = new WebSocket(`${url}?token=${token}`);
+  const ws = new WebSocket(url, connectProtocols(token));
   const client: Client = { ws, listeners: new Set() };
   ws.on('message', (data) => {
     const frame = JSON.parse(data.toString()) as Frame;

@@ -1,5 +1,31 @@
 /** The WebSocket protocol between chat clients and the gateway (docs/architecture.md, The WebSocket protocol). */
 
+/**
+ * How a client presents its token at $connect: in the Sec-WebSocket-Protocol header, never in the URL (logs
+ * record URLs). It asks for two subprotocols, CHAT_SUBPROTOCOL and the token itself (a dev token or a JWT is
+ * made of a subprotocol's allowed characters); $connect echoes CHAT_SUBPROTOCOL alone, as API Gateway needs
+ * (a client that asked for subprotocols refuses a handshake that names none). docs/protocol.md, Connecting.
+ */
+export const CHAT_SUBPROTOCOL = 'chat.v1';
+
+/** The subprotocols a client asks for: the chat's, then the token. */
+export function connectProtocols(token: string): string[] {
+  return [CHAT_SUBPROTOCOL, token];
+}
+
+/**
+ * What a Sec-WebSocket-Protocol header (comma-separated) offers: whether the chat's subprotocol is among
+ * them, and the token (the first other entry).
+ */
+export function offeredProtocols(header: string | undefined): { chat: boolean; token?: string } {
+  const entries = (header ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  const token = entries.find((entry) => entry !== CHAT_SUBPROTOCOL);
+  return { chat: entries.includes(CHAT_SUBPROTOCOL), ...(token ? { token } : {}) };
+}
+
 /** Client actions, selected by `$request.body.action`. */
 export const ACTIONS = ['join', 'leave', 'send', 'history', 'react', 'notice', 'ping'] as const;
 export type Action = (typeof ACTIONS)[number];

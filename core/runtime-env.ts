@@ -23,6 +23,11 @@ export const RUNTIME_ENV = {
   /** Auth mode "cognito", the canary only: the probe user's username and its password's secret (name, never the value). */
   canaryUsername: 'CHAT_CANARY_USERNAME',
   canaryPasswordSecretId: 'CHAT_CANARY_PASSWORD_SECRET_ID',
+  /**
+   * "true" only where the topology's compatibility switch auth.tokenInQuery is on: $connect then also takes the
+   * token as ?token= (URLs are logged). Unset: the token is read from Sec-WebSocket-Protocol alone.
+   */
+  tokenInQuery: 'CHAT_TOKEN_IN_QUERY',
   firehoseStream: 'CHAT_FIREHOSE_STREAM',
   /** Namespace of the custom metrics the handlers write in embedded metric format (core/observability.ts). */
   metricsNamespace: 'CHAT_METRICS_NAMESPACE',

@@ -12,6 +12,7 @@ import type {
 } from 'aws-lambda';
 import { canaryUser } from '../core/observability.js';
 import type { ServerFrame } from '../core/protocol.js';
+import { connectToken } from './auth/connect-token.js';
 import { secretsManagerSecret } from './auth/secret-source.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import { ChatService } from './chat/service.js';
@@ -53,6 +54,8 @@ export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 export interface WebSocketResult {
   statusCode: number;
   body?: string;
+  /** $connect only: response headers API Gateway puts on the upgrade's answer (the chosen subprotocol). */
+  headers?: Record<string, string>;
 }
 
 export interface StreamResult {
@@ -163,8 +166,8 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
 
   return {
     async connect(event) {
-      const token = event.queryStringParameters?.token;
-      if (!token) return { statusCode: 401, body: 'missing token: connect with ?token=...' };
+      const token = connectToken(event, config.tokenInQuery === true);
+      if ('refused' in token) return { statusCode: 401, body: token.refused };
       verifier ??= await createTokenVerifier(
         config.auth,
         now,
@@ -173,7 +176,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
       );
       let userId: string;
       try {
-        ({ userId } = await verifier.verify(token));
+        ({ userId } = await verifier.verify(token.token));
       } catch (error) {
         return { statusCode: 401, body: `invalid token: ${(error as Error).message}` };
       }
@@ -194,7 +197,11 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
         connectedAt: now(),
         endpoint: managementEndpoint(config, event.requestContext),
       });
-      return { statusCode: 200 };
+      // API Gateway answers the upgrade with the headers $connect returns: a client that asked for subprotocols
+      // refuses a handshake that names none, so the chat's is echoed (never the token).
+      return token.protocol
+        ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': token.protocol } }
+        : { statusCode: 200 };
     },
 
     async disconnect(event) {

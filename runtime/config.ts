@@ -37,6 +37,8 @@ export interface RuntimeConfig {
   /** Fixed credentials for the sandbox; on Lambda the default chain is used. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly auth: AuthConfig;
+  /** Compatibility switch (topology auth.tokenInQuery): $connect also takes ?token=. Off unless set. */
+  readonly tokenInQuery?: boolean;
   readonly firehoseStream?: string;
   /** Namespace of the custom metrics (embedded metric format); default chatctl/chat. */
   readonly metricsNamespace?: string;
@@ -98,6 +100,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     managementEndpoint: env[RUNTIME_ENV.managementEndpoint] || undefined,
     awsEndpoint: env[RUNTIME_ENV.awsEndpoint] || undefined,
     auth,
+    ...(env[RUNTIME_ENV.tokenInQuery] === 'true' ? { tokenInQuery: true } : {}),
     firehoseStream: env[RUNTIME_ENV.firehoseStream] || undefined,
     metricsNamespace: env[RUNTIME_ENV.metricsNamespace] || undefined,
   };

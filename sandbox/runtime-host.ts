@@ -51,6 +51,7 @@ export function runtimeConfigFor(
     awsEndpoint: `${endpoints.edgeUrl}/_from/${region.key}`,
     credentials: { ...SANDBOX_CREDENTIALS },
     auth: { mode: 'dev', secret: SANDBOX_DEV_TOKEN_SECRET },
+    ...(topology.auth.tokenInQuery ? { tokenInQuery: true } : {}),
     metricsNamespace: metricsNamespace(topology.app),
   };
 }

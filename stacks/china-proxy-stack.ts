@@ -24,6 +24,8 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnDelivery, CfnDeliveryDestination, CfnDeliverySource } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -45,6 +47,7 @@ export class ChinaProxyStack extends Stack {
   readonly distribution: Distribution;
   readonly webAcl: CfnWebACL;
   readonly logBucket: Bucket;
+  readonly logDelivery: CfnDelivery;
   readonly certificate: Certificate;
   /** The origin: chat.<domain>, or the pinned region's <key>.chat.<domain> (names.chinaOriginDomain). */
   readonly originDomain: string;
@@ -115,10 +118,13 @@ export class ChinaProxyStack extends Stack {
             managedRuleGroupStatement: {
               vendorName: 'AWS',
               name: 'AWSManagedRulesCommonRuleSet',
-              // Counted, not blocked: the $connect token travels in the query string (a Cognito ID token can
-              // pass the rule's 2 KB limit), and WebSocket clients need not send a User-Agent.
+              // Counted, not blocked: WebSocket clients need not send a User-Agent; and only under the
+              // compatibility switch auth.tokenInQuery, a token in the query string (a Cognito ID token can pass
+              // the rule's 2 KB limit). Tokens travel in Sec-WebSocket-Protocol, which no rule here limits.
               ruleActionOverrides: [
-                { name: 'SizeRestrictions_QUERYSTRING', actionToUse: { count: {} } },
+                ...(topology.auth.tokenInQuery
+                  ? [{ name: 'SizeRestrictions_QUERYSTRING', actionToUse: { count: {} } }]
+                  : []),
                 { name: 'NoUserAgent_HEADER', actionToUse: { count: {} } },
               ],
             },
@@ -149,9 +155,8 @@ export class ChinaProxyStack extends Stack {
       minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: HttpVersion.HTTP1_1,
       priceClass: PriceClass.PRICE_CLASS_ALL,
-      enableLogging: true,
-      logBucket: this.logBucket,
-      logFilePrefix: 'china-proxy/',
+      // Standard logging v2 below, not the legacy logs, which always record the query string (cs-uri-query).
+      enableLogging: false,
       webAclId: this.webAcl.attrArn,
       defaultBehavior: {
         origin: new HttpOrigin(this.originDomain, {
@@ -169,6 +174,12 @@ export class ChinaProxyStack extends Stack {
         originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         compress: false,
       },
+    });
+    this.logDelivery = accessLogDelivery(this, topology, this.distribution, this.logBucket);
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR3',
+      reason:
+        'access logging is standard logging v2 (AWS::Logs::Delivery to the AccessLogs bucket), whose fields leave out the query string and cookies; cdk-nag reads only the legacy logging setting',
     });
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
@@ -191,4 +202,89 @@ export class ChinaProxyStack extends Stack {
     // The stage is part of the URL: wss://<proxy>/ alone answers 403.
     new CfnOutput(this, 'ProxyUrl', { value: `wss://${domainName}/${WEBSOCKET_STAGE}` });
   }
+}
+
+/**
+ * CloudFront's access-log fields the proxy keeps (standard logging v2 field names): every field but the query
+ * string, the cookies and the referer, which can carry a token or a sign-in code. A client on the old URL form
+ * (auth.tokenInQuery) would put its token in cs-uri-query; no log of the proxy records it either way.
+ */
+export const CHINA_LOG_FIELDS = [
+  'date',
+  'time',
+  'x-edge-location',
+  'sc-bytes',
+  'c-ip',
+  'cs-method',
+  'cs(Host)',
+  'cs-uri-stem',
+  'sc-status',
+  'cs(User-Agent)',
+  'x-edge-result-type',
+  'x-edge-request-id',
+  'x-host-header',
+  'cs-protocol',
+  'cs-bytes',
+  'time-taken',
+  'x-forwarded-for',
+  'ssl-protocol',
+  'ssl-cipher',
+  'x-edge-response-result-type',
+  'cs-protocol-version',
+  'c-port',
+  'time-to-first-byte',
+  'x-edge-detailed-result-type',
+  'sc-content-type',
+  'sc-content-len',
+] as const;
+
+/** Standard logging v2 of the distribution into `bucket` (CloudWatch vended logs), with CHINA_LOG_FIELDS only. */
+function accessLogDelivery(
+  scope: Stack,
+  topology: Topology,
+  distribution: Distribution,
+  bucket: Bucket,
+): CfnDelivery {
+  const name = `${topology.app}-china-proxy`;
+  const source = new CfnDeliverySource(scope, 'AccessLogSource', {
+    name,
+    logType: 'ACCESS_LOGS',
+    resourceArn: scope.formatArn({
+      service: 'cloudfront',
+      region: '',
+      resource: 'distribution',
+      resourceName: distribution.distributionId,
+    }),
+  });
+  const destination = new CfnDeliveryDestination(scope, 'AccessLogDestination', {
+    name,
+    destinationResourceArn: bucket.bucketArn,
+    outputFormat: 'w3c',
+  });
+  // What CloudWatch Logs' delivery service needs to write into the bucket, for this account's sources only.
+  const policy = bucket.addToResourcePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      principals: [new ServicePrincipal('delivery.logs.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects(`AWSLogs/${scope.account}/*`)],
+      conditions: {
+        StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': scope.account },
+        ArnLike: {
+          'aws:SourceArn': scope.formatArn({
+            service: 'logs',
+            resource: 'delivery-source',
+            resourceName: name,
+          }),
+        },
+      },
+    }),
+  );
+  const delivery = new CfnDelivery(scope, 'AccessLogDelivery', {
+    deliverySourceName: source.ref,
+    deliveryDestinationArn: destination.attrArn,
+    recordFields: [...CHINA_LOG_FIELDS],
+  });
+  if (policy.policyDependable) delivery.node.addDependency(policy.policyDependable);
+  return delivery;
 }

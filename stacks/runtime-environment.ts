@@ -59,6 +59,7 @@ export function runtimeEnvironment(
     // $connect accepts the canary client's tokens as the region's canary user.
     if (auth.canary) env[RUNTIME_ENV.canaryClientId] = auth.canary.clientId;
   }
+  if (topology.auth.tokenInQuery) env[RUNTIME_ENV.tokenInQuery] = 'true';
   if (topology.analytics.enabled) env[RUNTIME_ENV.firehoseStream] = names.firehoseStream(topology);
   return env;
 }

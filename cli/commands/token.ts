@@ -6,11 +6,11 @@ import type { TokenResult } from '../ops/sandbox/token.js';
 export default class Token extends ChatctlCommand<typeof Token, TokenResult> {
   static override summary = "Print a development token that the sandbox's $connect accepts.";
   static override description =
-    'Connect with ws://.../prod?token=<token>. Without --json the token is printed alone, for shell use.';
+    'Connect by asking for the subprotocols "chat.v1" and the token (Sec-WebSocket-Protocol; a URL carries no token). Without --json the token is printed alone, for shell use.';
   static override examples = [
     '<%= config.bin %> token --user alice',
     '<%= config.bin %> token --user bob --ttl 30m --json',
-    'wscat -c "ws://127.0.0.1:4567/prod?token=$(<%= config.bin %> token --user alice)"',
+    'wscat -c ws://127.0.0.1:4567/prod -s chat.v1 -s "$(<%= config.bin %> token --user alice)"',
   ];
   static override flags = {
     user: Flags.string({ description: 'the user id the token stands for', required: true }),

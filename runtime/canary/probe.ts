@@ -5,7 +5,7 @@
  * end, which the HTTP /health check never touches. One step at a time, with one deadline for the whole run.
  */
 import { randomBytes } from 'node:crypto';
-import type { ServerFrame } from '../../core/protocol.js';
+import { connectProtocols, type ServerFrame } from '../../core/protocol.js';
 
 export type CanaryStage = 'connect' | 'join' | 'ack' | 'deliver';
 
@@ -39,10 +39,10 @@ export async function runCanaryProbe(options: CanaryProbeOptions): Promise<Canar
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const clientMsgId = `canary-${randomBytes(6).toString('hex')}`;
-  const separator = options.url.includes('?') ? '&' : '?';
   const { lookup } = await import('node:dns');
   const address = options.address;
-  const socket = new WebSocket(`${options.url}${separator}token=${encodeURIComponent(options.token)}`, {
+  // The token in Sec-WebSocket-Protocol, as users' clients send it (the URL is logged; core/protocol.ts).
+  const socket = new WebSocket(options.url, connectProtocols(options.token), {
     handshakeTimeout: timeoutMs,
     ...(address
       ? {

@@ -24,7 +24,7 @@ import { answerHealth } from './health.js';
 import { servesHost } from './host.js';
 import { failure, manageConnection, reply } from './management.js';
 import { StageThrottle, type ThrottleLimits, TOO_MANY_REQUESTS } from './stage-throttle.js';
-import { onUpgrade } from './upgrade.js';
+import { onUpgrade, protocolFromConnect } from './upgrade.js';
 
 export interface GatewayOptions {
   readonly regionKey: string;
@@ -104,7 +104,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
   // ws limits the whole message (128 KB); each frame's 32 KB is watched in ./frame-sizes.ts.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.messageBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.messageBytes,
+    handleProtocols: protocolFromConnect,
+  });
 
   /** @connections and /health; the HTTP server and the in-process transport (local-transport.ts) call it. */
   /** The health API's stage throttle, taken as a request arrives (before its body, as API Gateway's front door). */

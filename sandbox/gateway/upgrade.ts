@@ -13,6 +13,23 @@ import { servesHost } from './host.js';
 import { onMessage } from './messages.js';
 import { TOO_MANY_REQUESTS } from './stage-throttle.js';
 
+/**
+ * The subprotocol each accepted upgrade's $connect returned (its Sec-WebSocket-Protocol response header). API
+ * Gateway answers the handshake with the headers $connect returns and picks no subprotocol itself, so a client
+ * that asked for some and gets none back (or one it did not ask for) fails the connection, as browsers and ws do.
+ */
+const connectProtocol = new WeakMap<IncomingMessage, string>();
+
+/** ws's handleProtocols: what $connect chose for this request, or none. */
+export function protocolFromConnect(_offered: Set<string>, req: IncomingMessage): string | false {
+  return connectProtocol.get(req) ?? false;
+}
+
+function responseHeader(headers: Record<string, string> | undefined, name: string): string | undefined {
+  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers?.[key];
+}
+
 function rejectUpgrade(socket: Socket, status: number, body = ''): void {
   const text =
     status === 401
@@ -72,7 +89,7 @@ export async function onUpgrade(
     query: url.searchParams,
     port: context.port(),
   });
-  let result: { statusCode?: number; body?: string } | undefined;
+  let result: { statusCode?: number; body?: string; headers?: Record<string, string> } | undefined;
   try {
     result = await options.app().connect(event);
   } catch (error) {
@@ -90,6 +107,8 @@ export async function onUpgrade(
     void disconnect(context, { ...info }, 1006, 'client went away');
     return;
   }
+  const protocol = responseHeader(result?.headers, 'sec-websocket-protocol');
+  if (protocol) connectProtocol.set(req, protocol);
   wss.handleUpgrade(req, socket, head, (ws) => {
     const conn: Connection = { ...info, socket: ws, lastActiveAt: info.connectedAt, disconnected: false };
     open(context, conn);

@@ -9,6 +9,7 @@ import {
   connectEvent,
   dynamoClient,
   freshTable,
+  queryTokenConnectEvent,
   type Region,
   region,
   SECRET,
@@ -65,6 +66,41 @@ describe('runtime auth (dev tokens)', () => {
     );
     expect(result.statusCode).toBe(200);
     expect((await seoul.store.presence.getConnection('seoul', 'auth-ok'))?.userId).toBe('alice');
+  });
+});
+
+describe('runtime auth: where the token travels', () => {
+  it('connect: the token comes in Sec-WebSocket-Protocol and $connect echoes chat.v1 alone, never the token', async () => {
+    const value = token('sub-alice');
+    const result = await seoul.app.connect(connectEvent('proto-ok', value));
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toEqual({ 'Sec-WebSocket-Protocol': 'chat.v1' });
+    expect(JSON.stringify(result)).not.toContain(value);
+    expect((await seoul.store.presence.getConnection('seoul', 'proto-ok'))?.userId).toBe('sub-alice');
+  });
+
+  it('connect: a token offered without the chat subprotocol is missing (401), nothing written', async () => {
+    const event = connectEvent('proto-bare');
+    event.headers = { ...event.headers, 'sec-websocket-protocol': token('bare') };
+    const result = await seoul.app.connect(event);
+    expect(result.statusCode).toBe(401);
+    expect(result.body).toMatch(/missing token.*chat\.v1, <token>/);
+    expect(await seoul.store.presence.getConnection('seoul', 'proto-bare')).toBeUndefined();
+  });
+
+  it('connect: ?token= in the URL is refused while auth.tokenInQuery is off (the default), saying why', async () => {
+    const result = await seoul.app.connect(queryTokenConnectEvent('query-off', token('qa')));
+    expect(result.statusCode).toBe(401);
+    expect(result.body).toMatch(/token in the URL is refused.*Sec-WebSocket-Protocol/);
+    expect(await seoul.store.presence.getConnection('seoul', 'query-off')).toBeUndefined();
+  });
+
+  it('connect: with the compatibility switch auth.tokenInQuery on, ?token= is accepted and no subprotocol is echoed', async () => {
+    const compat = region('seoul', { client, table, connections, tokenInQuery: true });
+    const result = await compat.app.connect(queryTokenConnectEvent('query-on', token('qb')));
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toBeUndefined();
+    expect((await compat.store.presence.getConnection('seoul', 'query-on'))?.userId).toBe('qb');
   });
 });
 

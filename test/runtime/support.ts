@@ -194,6 +194,8 @@ export function region(
     connections: ConnectionsServer;
     invoke?: InvokeServer;
     deps?: ChatAppDeps;
+    /** The compatibility switch auth.tokenInQuery. */
+    tokenInQuery?: boolean;
   },
 ): Region {
   const relayTargets = Object.fromEntries(Object.entries(RELAY_TARGETS).filter(([k]) => k !== key));
@@ -205,6 +207,7 @@ export function region(
     managementEndpoint: options.connections.endpoint,
     credentials: CREDENTIALS,
     auth: { mode: 'dev', secret: SECRET },
+    ...(options.tokenInQuery ? { tokenInQuery: true } : {}),
   };
   const lambdaClients = new Map<string, LambdaClient>();
   const app = createChatApp(config, {
@@ -237,16 +240,27 @@ const CONNECT = fixture<WebSocketEvent>('connect.json');
 const MESSAGE = fixture<WebSocketEvent>('message.json');
 const DISCONNECT = fixture<WebSocketEvent>('disconnect.json');
 
+/** A $connect event whose client asked for the subprotocols `chat.v1, <token>` (no header without a token). */
 export function connectEvent(connectionId: string, tokenValue?: string): WebSocketEvent {
   const event = structuredClone(CONNECT);
   event.requestContext.connectionId = connectionId;
+  const headers = event.headers ?? {};
+  const multi = event.multiValueHeaders ?? {};
   if (tokenValue === undefined) {
-    delete event.queryStringParameters;
-    delete event.multiValueQueryStringParameters;
+    delete headers['Sec-WebSocket-Protocol'];
+    delete multi['Sec-WebSocket-Protocol'];
   } else {
-    event.queryStringParameters = { token: tokenValue };
-    event.multiValueQueryStringParameters = { token: [tokenValue] };
+    headers['Sec-WebSocket-Protocol'] = `chat.v1, ${tokenValue}`;
+    multi['Sec-WebSocket-Protocol'] = [`chat.v1, ${tokenValue}`];
   }
+  return event;
+}
+
+/** A $connect event of the old form: the token as ?token= in the URL, no subprotocol asked for. */
+export function queryTokenConnectEvent(connectionId: string, tokenValue: string): WebSocketEvent {
+  const event = connectEvent(connectionId);
+  event.queryStringParameters = { token: tokenValue };
+  event.multiValueQueryStringParameters = { token: [tokenValue] };
   return event;
 }
 

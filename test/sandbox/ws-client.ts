@@ -1,5 +1,6 @@
 /** A plain `ws` chat client for tests: collects every frame and waits for the ones a test expects. */
 import { WebSocket } from 'ws';
+import { connectProtocols } from '../../core/protocol.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
 import { signDevToken } from '../../runtime/auth/dev-token.js';
 
@@ -20,8 +21,8 @@ export function devToken(userId: string): string {
 }
 
 export async function connect(url: string, userId: string | undefined): Promise<TestClient> {
-  const full = userId ? `${url}?token=${encodeURIComponent(devToken(userId))}` : url;
-  const ws = new WebSocket(full);
+  // The token in Sec-WebSocket-Protocol, as every client sends it (core/protocol.ts).
+  const ws = userId ? new WebSocket(url, connectProtocols(devToken(userId))) : new WebSocket(url);
   const frames: Record<string, unknown>[] = [];
   const waiters: {
     predicate: (f: Record<string, unknown>) => boolean;

@@ -133,6 +133,46 @@ describe('stacks: the review of the synthesized templates', { timeout: 120_000 }
     ]);
   });
 
+  it('tokens: the China proxy logs by standard logging v2 without the query string, cookies or referer, and has no legacy logging', () => {
+    const proxy = resources('chat-china-proxy');
+    const distribution = ofType('chat-china-proxy', 'AWS::CloudFront::Distribution')[0][1].Properties!;
+    // The legacy standard logs always record cs-uri-query: the distribution has none.
+    expect((distribution.DistributionConfig as Record<string, unknown>).Logging).toBeUndefined();
+    const [[, delivery]] = ofType('chat-china-proxy', 'AWS::Logs::Delivery');
+    const fields = delivery.Properties!.RecordFields as string[];
+    expect(fields).toContain('cs-uri-stem');
+    expect(fields).toContain('sc-status');
+    for (const field of ['cs-uri-query', 'cs(Cookie)', 'cs(Referer)']) expect(fields).not.toContain(field);
+    const [[sourceId, source]] = ofType('chat-china-proxy', 'AWS::Logs::DeliverySource');
+    expect(source.Properties).toMatchObject({ LogType: 'ACCESS_LOGS' });
+    expect(JSON.stringify(source.Properties!.ResourceArn)).toContain('distribution/');
+    expect(delivery.Properties!.DeliverySourceName).toEqual({ Ref: sourceId });
+    const [[, destination]] = ofType('chat-china-proxy', 'AWS::Logs::DeliveryDestination');
+    const bucketId = Object.entries(proxy).find(([, r]) => r.Type === 'AWS::S3::Bucket')![0];
+    expect(destination.Properties!.DestinationResourceArn).toEqual({ 'Fn::GetAtt': [bucketId, 'Arn'] });
+  });
+
+  it('tokens: no function reads ?token= and the WAF counts no long query string unless the compatibility switch auth.tokenInQuery is on', () => {
+    const env = (stack: string) =>
+      ofType(stack, 'AWS::Lambda::Function').map(
+        ([, r]) => (r.Properties!.Environment as { Variables?: Record<string, unknown> })?.Variables ?? {},
+      );
+    expect(env('chat-region-seoul').some((v) => 'CHAT_TOKEN_IN_QUERY' in v)).toBe(false);
+    expect(JSON.stringify(ofType('chat-china-proxy', 'AWS::WAFv2::WebACL'))).not.toContain(
+      'SizeRestrictions_QUERYSTRING',
+    );
+    const compat = { ...topology, auth: { ...topology.auth, tokenInQuery: true } };
+    const app = new App({ context: cdkJsonContext() });
+    const on = addChatStacks(app, compat, { code: { kind: 'placeholder' } });
+    const connect = Template.fromStack(on.regions.get('seoul')!).findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: 'chat-seoul-connect' },
+    });
+    expect(Object.values(connect)[0].Properties.Environment.Variables.CHAT_TOKEN_IN_QUERY).toBe('true');
+    expect(JSON.stringify(Template.fromStack(on.chinaProxy!).findResources('AWS::WAFv2::WebACL'))).toContain(
+      '{"ActionToUse":{"Count":{}},"Name":"SizeRestrictions_QUERYSTRING"}',
+    );
+  });
+
   it('every template: no logical id contains "undefined", "Token" or "null"', () => {
     const bad: string[] = [];
     for (const stack of assembly.stacks) {

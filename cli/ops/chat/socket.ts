@@ -1,6 +1,6 @@
 /** The WebSocket handshake of the chat client, and the errors it names (what failed, in a sentence). */
 import WebSocket from 'ws';
-import type { ErrorCode, ServerFrame } from '../../../core/protocol.js';
+import { connectProtocols, type ErrorCode, type ServerFrame } from '../../../core/protocol.js';
 
 export type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 
@@ -60,14 +60,16 @@ function describeSocketError(error: Error & { code?: string }, url: string): str
   return `${url}: ${error.message}`;
 }
 
-/** Opens the socket (token in the query string, as $connect expects); rejects with a ChatClientError. */
+/**
+ * Opens the socket (the token in Sec-WebSocket-Protocol, never in the URL: core/protocol.ts); rejects with a
+ * ChatClientError.
+ */
 export function openSocket(options: ChatClientOptions): Promise<{ socket: WebSocket; connectMs: number }> {
   const url = new URL(options.url);
-  url.searchParams.set('token', options.token);
   const started = performance.now();
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, {
+    const socket = new WebSocket(url, connectProtocols(options.token), {
       handshakeTimeout: connectTimeoutMs,
       headers: { ...options.headers },
       maxPayload: 256 * 1024,

@@ -6,7 +6,7 @@
  * Everything it opens it closes; connections and rates are capped to what the machine can carry (surgeCaps).
  */
 import { availableParallelism } from 'node:os';
-import type { ServerFrame } from '../../../core/protocol.js';
+import { connectProtocols, type ServerFrame } from '../../../core/protocol.js';
 import { percentile } from '../time.js';
 
 export type SurgeProfile = 'new-year' | 'earthquake';
@@ -133,8 +133,9 @@ export async function runLoad(
   const open = (userId: string, onFrame?: (frame: ServerFrame) => void) =>
     new Promise<{ outcome: ConnectOutcome; socket?: import('ws').WebSocket }>((resolve) => {
       count((s) => s.connects++);
-      const url = `${target.url}?token=${encodeURIComponent(target.token(userId))}`;
-      const socket = new WebSocket(url, { handshakeTimeout: 5000 });
+      const socket = new WebSocket(target.url, connectProtocols(target.token(userId)), {
+        handshakeTimeout: 5000,
+      });
       socket.on('unexpected-response', (_req, res) => {
         res.resume();
         socket.terminate();

@@ -4,7 +4,7 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatMessage, ServerFrame } from '../../../core/protocol.js';
+import { type ChatMessage, connectProtocols, type ServerFrame } from '../../../core/protocol.js';
 import type { ConsoleSnapshot } from '../../control-api.js';
 import { control } from './api.js';
 
@@ -70,7 +70,8 @@ export function ChatPane(props: { snapshot: ConsoleSnapshot; index: number; user
     }
     try {
       const { token } = await control<'consoleToken'>('POST', '/console/token', { userId: user });
-      const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`);
+      // The token in Sec-WebSocket-Protocol (never in the URL, which logs record): core/protocol.ts.
+      const ws = new WebSocket(url, connectProtocols(token));
       socket.current = ws;
       setStatus(`connecting to ${url}`);
       ws.onopen = () => ws.send(JSON.stringify({ action: 'join', roomId: room }));

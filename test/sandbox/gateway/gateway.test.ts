@@ -16,11 +16,22 @@ type Event = Record<string, any>;
 
 let sandbox: Sandbox;
 const events: RecordedEvent[] = [];
+/** What $connect echoes as Sec-WebSocket-Protocol: the runtime's answer ('as-is'), none, or another. */
+let echo: 'as-is' | 'none' | 'other' = 'as-is';
 
 beforeAll(async () => {
   // Idle timeout short enough for its own test, long enough that no other test's connection idles out
   // on a loaded machine (the frame tests expect 1003 and 1009, not 1001).
-  sandbox = await startTestSandbox({ idleTimeoutMs: 3000, createApp: await recordingApp(events) });
+  sandbox = await startTestSandbox({
+    idleTimeoutMs: 3000,
+    createApp: await recordingApp(events, (result) =>
+      echo === 'none'
+        ? { statusCode: result.statusCode }
+        : echo === 'other'
+          ? { ...result, headers: { 'Sec-WebSocket-Protocol': 'other.v9' } }
+          : result,
+    ),
+  });
 });
 
 afterAll(async () => {
@@ -43,7 +54,9 @@ async function connectionIdOf(userId: string): Promise<string> {
     .find(
       (e) =>
         e.route === 'connect' &&
-        String((e.event.queryStringParameters as Record<string, string>)?.token).length > 0,
+        String((e.event.headers as Record<string, string>)?.['Sec-WebSocket-Protocol']).startsWith(
+          'chat.v1,',
+        ),
     );
   expect(event, `a $connect for ${userId}`).toBeDefined();
   return (event!.event.requestContext as { connectionId: string }).connectionId;
@@ -63,7 +76,10 @@ describe('gateway', () => {
     expect(connectEvent.requestContext.connectionId).toMatch(/^[A-Za-z0-9=]{16}$/);
     expect(connectEvent.headers['Sec-WebSocket-Key']).toBeTruthy();
     expect(connectEvent.multiValueHeaders.Host).toEqual([connectEvent.headers.Host]);
-    expect(connectEvent.queryStringParameters.token).toMatch(/^v1\./);
+    // The token travels in Sec-WebSocket-Protocol; the URL, which logs record, carries none.
+    expect(connectEvent.headers['Sec-WebSocket-Protocol']).toMatch(/^chat\.v1, ?v1\./);
+    expect(connectEvent.queryStringParameters).toBeUndefined();
+    expect(client.ws.protocol).toBe('chat.v1');
     client.send({ action: 'ping' });
     const pong = await client.next((f) => f.type === 'pong');
     expect(pong.region).toBe('seoul');
@@ -78,6 +94,21 @@ describe('gateway', () => {
     const disconnect = events.findLast((e) => e.route === 'disconnect')!.event as Event;
     expect(disconnect.requestContext).toMatchObject({ routeKey: '$disconnect', eventType: 'DISCONNECT' });
     expect(disconnect.requestContext.disconnectStatusCode).toBe(1005);
+  });
+
+  it('gateway: the upgrade answers with the subprotocol $connect returned; none or another fails the handshake, as with API Gateway', async () => {
+    const url = sandbox.regions.get('seoul')!.websocketUrl;
+    try {
+      echo = 'none';
+      await expect(connect(url, 'no-echo')).rejects.toThrow(/Server sent no subprotocol/);
+      echo = 'other';
+      await expect(connect(url, 'other-echo')).rejects.toThrow(/Server sent an invalid subprotocol/);
+    } finally {
+      echo = 'as-is';
+    }
+    const client = await connect(url, 'echoed');
+    expect(client.ws.protocol).toBe('chat.v1');
+    await client.close();
   });
 
   it('gateway: $connect answering non-2xx refuses the upgrade with that status', async () => {

@@ -7,6 +7,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { cbor } from '@smithy/core/cbor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientIdClock } from '../../../core/message-id.js';
+import { connectProtocols } from '../../../core/protocol.js';
 import { CONTROL_SECRET_HEADER } from '../../../sandbox/access.js';
 import type { Sandbox } from '../../../sandbox/index.js';
 import { clientConfig, signedRequest, startTestSandbox } from '../support.js';
@@ -271,9 +272,11 @@ async function gatewayRequests(): Promise<Sent[]> {
 /** WebSocket: an upgrade whose query and headers carry the keys, then frames that carry them. */
 async function websocketFrames(): Promise<void> {
   for (const region of sandbox.regions.values()) {
-    const url = `${region.websocketUrl}?token=${encodeURIComponent(devToken(`proto-${region.key}`))}&__proto__=x&constructor=y&prototype=z`;
+    const url = `${region.websocketUrl}?__proto__=x&constructor=y&prototype=z`;
     const { WebSocket } = await import('ws');
-    const ws = new WebSocket(url, { headers: hostileHeaders() });
+    const ws = new WebSocket(url, connectProtocols(devToken(`proto-${region.key}`)), {
+      headers: hostileHeaders(),
+    });
     const frames: Record<string, unknown>[] = [];
     ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
     await new Promise<void>((resolve, reject) => {
