@@ -17,6 +17,16 @@ export const ANALYTICS_ERROR_PREFIX =
   'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
 /** Where the daily job keeps its results (one folder per day, one file per named query). */
 export const DAILY_PREFIX = 'daily/';
+/** Where the Athena workgroup writes every query's result (kept 30 days). */
+export const ATHENA_RESULTS_PREFIX = 'athena-results/';
+
+/**
+ * The minute after midnight (UTC) the stacks' daily job starts: after the buffer interval, so the last rows of the
+ * day have reached the bucket, with five minutes to spare (e.g. 00:06 with the default 60 s buffer).
+ */
+export function dailyJobMinute(topology: Pick<Topology, 'analytics'>): number {
+  return Math.ceil(analyticsBuffer(topology).intervalSeconds / 60) + 5;
+}
 
 /** The seed's buffers: 128 MiB or 60 s, whichever fills first. */
 export const DEFAULT_BUFFER = { intervalSeconds: 60, sizeMiB: 128 } as const;
@@ -177,9 +187,20 @@ export function namedQuerySql(query: NamedQuery, day?: string): string {
   if (day) {
     if (!isDay(day)) throw new UserError(`"${day}" is not a day; give it as YYYY-MM-DD (UTC)`);
     const [year, month, date] = day.split('-');
-    where = `year = '${year}' AND month = '${month}' AND day = '${date}'`;
+    where = dayWhere(year, month, date);
   }
-  return query.sql.replaceAll('{{where}}', where);
+  return query.sql.replaceAll(WHERE, where);
+}
+
+/** The placeholder of a named query's row filter. */
+export const WHERE = '{{where}}';
+
+/**
+ * The filter of one UTC day's partitions, from the year, month and day as text (SQL literals around each). The
+ * stacks' daily job builds the same filter in JSONata by passing it the expressions in place of the values.
+ */
+export function dayWhere(year: string, month: string, date: string): string {
+  return `year = '${year}' AND month = '${month}' AND day = '${date}'`;
 }
 
 export function isDay(value: string): boolean {

@@ -63,6 +63,8 @@ export const names = {
   eventBus: (t: Named, regionKey: string) => `${t.app}-${regionKey}-chat-events`,
   eventPipe: (t: Named, regionKey: string) => `${t.app}-${regionKey}-chat-events`,
   eventDeadLetters: (t: Named, regionKey: string) => `${t.app}-${regionKey}-chat-events-failed`,
+  /** Events: the `source` of every chat event on the bus (consumers' rules match on it). */
+  eventSource: (t: Named) => `${t.app}.chat`,
   /** Events: the Kinesis stream of the log target (topology events.kinesisShards). */
   eventStream: (t: Named, regionKey: string) => `${t.app}-${regionKey}-chat-events`,
   /** Analytics: the SQS queue that keeps the stream records the flattener could not deliver. */

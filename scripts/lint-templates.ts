@@ -1,6 +1,6 @@
 /**
  * cfn-lint on the synthesized templates of a 4-region topology with every option on (Cognito pool created by the
- * stacks, analytics, China proxy): zero errors, and zero warnings but those acknowledged, each with its reason,
+ * stacks, analytics, the event feed with its Kinesis log, China proxy): zero errors, and zero warnings but those acknowledged, each with its reason,
  * in stacks/cfn-lint-acknowledged.json (an acknowledgment that no longer matches anything fails too, so the file
  * stays true). cfn-lint is a Python tool: when it is not installed this says so plainly and exits 0, unless
  * CHATCTL_REQUIRE_CFN_LINT=1 (then 1). Run: npm run lint:templates
@@ -46,6 +46,7 @@ const topology: Topology = {
   account: '123456789012',
   auth: { mode: 'cognito' },
   analytics: { enabled: true },
+  events: { enabled: true, kinesisShards: 2 },
   // The default China origin: chat.<domain>, served by every region (the proxy stack depends on all of them).
   china: { enabled: true },
   regions: [...base.regions, { key: 'sydney', awsRegion: 'ap-southeast-2', probeSubnet: '1.128.0.0/24' }],
@@ -81,7 +82,7 @@ try {
   }
   const stale = acks.filter((a) => !used.has(a));
   console.log(
-    `cfn-lint ${version.stdout.trim().replace(/^cfn-lint /, '')} on ${templates.length} templates (4 regions, Cognito, analytics, China proxy): ${findings.length} finding(s), ${findings.length - open.length} acknowledged in stacks/cfn-lint-acknowledged.json`,
+    `cfn-lint ${version.stdout.trim().replace(/^cfn-lint /, '')} on ${templates.length} templates (4 regions, Cognito, analytics, event feed, China proxy): ${findings.length} finding(s), ${findings.length - open.length} acknowledged in stacks/cfn-lint-acknowledged.json`,
   );
   for (const f of open) {
     console.log(`  ${f.Rule.Id} ${describe(f)} (line ${f.Location.Start?.LineNumber ?? '?'}): ${f.Message}`);

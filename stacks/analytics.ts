@@ -1,7 +1,8 @@
 /**
  * Analytics (topology.analytics.enabled): the home replica's stream -> Lambda flattener (route `stream`) ->
- * Kinesis Data Firehose -> S3 (GZIP, 128 MiB / 60 s buffers, year=/month=/day=/hour= prefixes), and a Glue
- * table with partition projection so Athena reads only the partitions a query names.
+ * Kinesis Data Firehose -> S3 (GZIP, 128 MiB / 60 s buffers, year=/month=/day=/hour= prefixes), a Glue
+ * table with partition projection so Athena reads only the partitions a query names, and the Athena workgroup
+ * and daily job over it (./analytics-daily.ts).
  */
 import { type CfnResource, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -22,6 +23,7 @@ import {
 } from '../core/analytics.js';
 import { names } from '../core/names.js';
 import type { Topology } from '../core/topology.js';
+import { AnalyticsDaily } from './analytics-daily.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
 import { runtimeEnvironment } from './runtime-environment.js';
 import { StackPropsError } from './validate.js';
@@ -43,6 +45,8 @@ export class Analytics extends Construct {
   readonly failedRecords: Queue;
   readonly database: CfnDatabase;
   readonly glueTable: CfnTable;
+  /** The Athena workgroup and the daily job (Scheduler -> Step Functions -> Athena -> daily/ in the bucket). */
+  readonly daily: AnalyticsDaily;
 
   constructor(scope: Construct, id: string, props: AnalyticsProps) {
     super(scope, id);
@@ -191,5 +195,6 @@ export class Analytics extends Construct {
       },
     });
     this.glueTable.addResourceDependency(this.database);
+    this.daily = new AnalyticsDaily(this, 'Daily', { topology, bucket: this.bucket, databaseName });
   }
 }

@@ -44,6 +44,7 @@ import { stageThrottles } from '../core/routing-health.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import { ChatCanary } from './canary.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
+import { ChatEvents } from './events.js';
 import { RegionObservability } from './observability.js';
 import { runtimeEnvironment, type StackAuth } from './runtime-environment.js';
 import { grantSecretReplicaRead } from './secret-grant.js';
@@ -106,6 +107,8 @@ export class RegionStack extends Stack {
   readonly surge: SurgeController;
   readonly latencyRecord: ARecord;
   readonly tableArn: string;
+  /** The chat event feed (topology.events.enabled): pipe, bus and archive, dead-letter queue and alarm. */
+  readonly events?: ChatEvents;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     const topology = validateTopology('RegionStack', props.topology);
@@ -430,6 +433,15 @@ export class RegionStack extends Stack {
     readDevSecret(this.canary.function.role);
     this.routingCheck = this.canary.routingCheck;
     this.surge = new SurgeController(this, 'Surge', { ...ops, tableArn: this.tableArn });
+    if (topology.events?.enabled) {
+      this.events = new ChatEvents(this, 'Events', {
+        topology,
+        spec,
+        code: props.code,
+        tableArn: this.tableArn,
+        observability: this.observability,
+      });
+    }
     this.latencyRecord = new ARecord(this, 'LatencyRecord', {
       zone,
       recordName: names.chatRecord(topology),

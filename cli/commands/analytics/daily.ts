@@ -7,7 +7,8 @@ export default class AnalyticsDaily extends ChatctlCommand<typeof AnalyticsDaily
   static override description =
     "The seed's daily statistics job, on demand: every shipped query over one UTC day, " +
     "with DuckDB on the sandbox, with Athena on AWS. Each query's rows are written to " +
-    '.chatctl/analytics/daily/day=<day>/<query>.json, where capacity --from-analytics reads them.';
+    '.chatctl/analytics/daily/day=<day>/<query>.json, where capacity --from-analytics reads them. ' +
+    '(On AWS the stacks also run it every night after midnight UTC, keeping CSVs under daily/ in the analytics bucket.)';
   static override examples = [
     '<%= config.bin %> analytics daily',
     '<%= config.bin %> analytics daily --day 2026-12-06 --json',

@@ -52,6 +52,11 @@ const ALARM_ADVICE: readonly [RegExp, (key: string) => string][] = [
   [/^replication-to-(.+)$/, (k) => `replication from ${k} is late: chatctl replication lag`],
   [/^table-throttles$/, (k) => `the table throttles in ${k}: check on-demand limits and hot keys`],
   [/^relay-errors$/, (k) => `cross-region rooms miss messages from ${k}: chatctl relay test`],
+  [
+    /^events-dead-letters$/,
+    (k) =>
+      `other services miss chat events from ${k}: read the events function's logs and the pipe's dead-letter queue, fix the cause, then replay that span from the bus's archive (docs/events.md)`,
+  ],
 ];
 
 export function alarmAdvice(slug: string, key: string): string {
