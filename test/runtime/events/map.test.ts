@@ -2,6 +2,8 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { matchesAnyEventPattern } from '../../../core/event-pattern.js';
+import { eventFilterPatterns } from '../../../core/events.js';
 import { chatEventOf, chatEventsOf } from '../../../runtime/events/map.js';
 
 function record(
@@ -105,5 +107,40 @@ describe('chat events of stream records', () => {
       'seoul',
     );
     expect(events.map((e) => e.type)).toEqual(['chat.message.sent']);
+  });
+
+  it("events: the pipe's filter drops nothing the mapping publishes (it runs first, on AWS and in the sandbox)", () => {
+    const notice = {
+      pk: 'ROOM#lobby',
+      sk: 'NOTICE',
+      type: 'notice',
+      region: 'seoul',
+      userId: 'ana',
+      text: 'hi',
+      setAt: 3,
+    };
+    const removed = { ...reaction, removed: true };
+    const records = [
+      record('INSERT', message),
+      record('INSERT', { ...message, parentId: 'm0' }),
+      record('INSERT', presence),
+      record('REMOVE', undefined, presence),
+      record('INSERT', reaction),
+      record('MODIFY', removed, reaction),
+      record('MODIFY', reaction, removed),
+      record('INSERT', notice),
+      record('MODIFY', { ...notice, text: 'bye' }, notice),
+    ];
+    for (const key of ['seoul', 'tokyo']) {
+      for (const r of records) {
+        const event = chatEventOf(r, key);
+        const passes = matchesAnyEventPattern(eventFilterPatterns(key), r);
+        if (event) expect(passes, `${key}: ${event.type}`).toBe(true);
+        // Another region's writes never pass: each event is published once, where it happened.
+        if (key === 'tokyo')
+          expect(passes, `tokyo: ${r.eventName} ${r.dynamodb?.NewImage ? 'new' : 'old'}`).toBe(false);
+      }
+    }
+    expect(records.filter((r) => chatEventOf(r, 'seoul')).length).toBe(records.length);
   });
 });
