@@ -21,8 +21,8 @@ import type {
   StatusReply,
   StopReply,
 } from './control-api.js';
+import type { ControlledSandbox } from './controlled.js';
 import type { ControlHandler } from './edge.js';
-import type { Sandbox } from './sandbox.js';
 
 type Reply =
   | StatusReply
@@ -37,7 +37,7 @@ type Reply =
   | StartDrillReply
   | ErrorReply;
 
-export function controlHandler(sandbox: Sandbox, requestStop: () => void): ControlHandler {
+export function controlHandler(sandbox: ControlledSandbox, requestStop: () => void): ControlHandler {
   const route = async (method: string, path: string, input: Record<string, unknown>) => {
     if (method === 'GET' && path === '/status') {
       const { state, faults, replication } = sandbox;

@@ -14,6 +14,7 @@ import { ConsoleDrills } from './console/drills.js';
 import { consoleRoutes } from './console/server.js';
 import { controlHandler } from './control.js';
 import { CONSOLE_PAGE_PATH, CONTROL_PREFIX } from './control-api.js';
+import type { ControlledSandbox } from './controlled.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Edge, startEdge } from './edge.js';
 import { EmfCollector } from './emf-metrics.js';
@@ -75,7 +76,7 @@ interface Running {
   readonly startedAt: string;
 }
 
-export class Sandbox {
+export class Sandbox implements ControlledSandbox {
   readonly instanceId: string;
   readonly tableName: string;
   readonly faults: SandboxFaults;

@@ -13,8 +13,22 @@ const allowed = {
   cli: ['core', 'runtime', 'sandbox', 'stacks', 'cli'],
   bin: ['core', 'stacks', 'cli', 'bin'],
 };
-// Only these may import aws-cdk-lib / @aws-cdk/toolkit-lib (statically or dynamically).
-const cdkAllowed = [/^stacks\//, /^bin\/cdk\.ts$/, /^cli\/ops\/deploy\//];
+// Only these may import aws-cdk-lib / @aws-cdk/toolkit-lib (statically or dynamically); in test/ and bench/,
+// only the tests and benchmarks of those.
+const cdkAllowed = [
+  /^stacks\//,
+  /^bin\/cdk\.ts$/,
+  /^cli\/ops\/deploy\//,
+  /^test\/stacks\//,
+  /^test\/cli\/ops\/deploy\//,
+  /^test\/cli\/commands\/deploy\.test\.ts$/,
+  /^bench\/synth\.bench\.ts$/,
+];
+// Whole paths: within cli/, only the synth and deploy ops reach stacks/ (loading the CDK for those commands only).
+const stacksReachers = /^cli\/ops\/deploy\//;
+// Tests mirror the source tree: test/<path>/ tests <path>/. Besides, test/support/ holds their helpers and
+// test/sandbox/security/ the hostile-input tests that cross every service of the sandbox.
+const testFoldersWithoutSource = [/^test\/support(\/|$)/, /^test\/sandbox\/security(\/|$)/];
 
 // Inside cli/: who may make an AWS SDK client, and who may send a command that changes routing.
 const clientMakers = /^cli\/ops\/aws\//;
@@ -73,20 +87,56 @@ function checkCliBoundaries(rel, source) {
   }
 }
 
+/** test/ and bench/ are the outermost layer: they may import every layer, keep the CDK rule and mirror the tree. */
+function checkTestPlacement(rel) {
+  if (!rel.startsWith('test/')) return;
+  const folder = dirname(rel);
+  if (folder === 'test' || testFoldersWithoutSource.some((re) => re.test(folder))) return;
+  const mirrored = folder.slice('test/'.length);
+  if (!isDirectory(join(root, mirrored))) {
+    problems.push(
+      `${rel}: test/${mirrored}/ mirrors no source folder ${mirrored}/; tests mirror the source tree`,
+    );
+  }
+}
+
+function isDirectory(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Relative imports of every file, for the circle check: file -> files it imports (types included). */
+const graph = new Map();
+
 function check(file) {
   const rel = relative(root, file);
   const layer = rel.split('/')[0];
   const source = readFileSync(file, 'utf8');
   if (layer === 'cli') checkCliBoundaries(rel, source);
+  const outer = layer === 'test' || layer === 'bench';
+  if (outer) checkTestPlacement(rel);
+  const edges = new Set();
+  if (!outer) graph.set(rel, edges);
   for (const match of source.matchAll(importRe)) {
     const spec = match[1] ?? match[2] ?? match[3];
+    if (outer && spec.startsWith('.')) continue;
     if (spec.startsWith('.')) {
-      const target = relative(root, resolve(dirname(file), spec)).split('/')[0];
+      const targetPath = relative(root, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
+      edges.add(targetPath);
+      const target = targetPath.split('/')[0];
+      if (layer === 'cli' && target === 'stacks' && !stacksReachers.test(rel)) {
+        problems.push(
+          `${rel}: imports ${spec}; within cli/, only cli/ops/deploy/ (synth and deploy) reaches stacks/`,
+        );
+      }
       // The CLI's entry point runs the build's output: oclif's core as dist/bundled/ holds it, and the CLI's
       // error reporter (cli/errors.ts) for an error no command caught.
       const builtEntry =
         rel === 'bin/run.js' && (spec.startsWith('../dist/bundled/') || spec === '../dist/cli/errors.js');
-      if (!allowed[layer].includes(target) && !builtEntry) {
+      if (!outer && !allowed[layer].includes(target) && !builtEntry) {
         problems.push(
           `${rel}: imports ${spec} (layer ${target}); ${layer}/ may import only ${allowed[layer].join(', ')}`,
         );
@@ -100,12 +150,52 @@ function check(file) {
   }
 }
 
-for (const layer of Object.keys(allowed)) {
+/** Every import circle among the source files (Tarjan's strongly connected components of more than one file). */
+function importCircles() {
+  const index = new Map();
+  const low = new Map();
+  const stack = [];
+  const onStack = new Set();
+  const circles = [];
+  let next = 0;
+  const visit = (node) => {
+    index.set(node, next);
+    low.set(node, next);
+    next++;
+    stack.push(node);
+    onStack.add(node);
+    for (const to of graph.get(node) ?? []) {
+      if (!graph.has(to)) continue;
+      if (!index.has(to)) {
+        visit(to);
+        low.set(node, Math.min(low.get(node), low.get(to)));
+      } else if (onStack.has(to)) low.set(node, Math.min(low.get(node), index.get(to)));
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const members = [];
+    let member;
+    do {
+      member = stack.pop();
+      onStack.delete(member);
+      members.push(member);
+    } while (member !== node);
+    if (members.length > 1) circles.push(members.sort());
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return circles;
+}
+
+for (const layer of [...Object.keys(allowed), 'test', 'bench']) {
   try {
     walk(join(root, layer));
   } catch (error) {
     if (error.code !== 'ENOENT') throw error;
   }
+}
+for (const circle of importCircles()) {
+  problems.push(
+    `import circle: ${circle.join(', ')} import each other (move what they share into a module of its own)`,
+  );
 }
 if (problems.length > 0) {
   console.error(

@@ -160,7 +160,7 @@ function sessionLine(line: string): { type: 'session'; event: 'error' | 'info'; 
 
 /** The active faults of a region in the running sandbox ([] when none runs, or it does not answer). */
 async function sandboxFaults(region: string | undefined): Promise<{ running: boolean; faults: string[] }> {
-  const { sandboxStatus } = await import('../ops/sandbox/lifecycle.js');
+  const { sandboxStatus } = await import('../ops/sandbox/status.js');
   const status = await sandboxStatus().catch(() => undefined);
   return {
     running: Boolean(status?.running && status.alive),

@@ -8,7 +8,7 @@
  */
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { InvalidTokenError } from './dev-token.js';
-import type { TokenVerifier } from './verifier.js';
+import type { TokenVerifier } from './identity.js';
 
 export interface CognitoTokenVerifier extends TokenVerifier {
   /** Hydrates the JWKS cache (tests, or a region that cannot reach Cognito's JWKS URL). */

@@ -4,17 +4,10 @@
  */
 import type { AuthConfig } from '../config.js';
 import { verifyDevToken } from './dev-token.js';
+import type { TokenVerifier, VerifiedIdentity } from './identity.js';
 import type { SecretSource } from './secret-source.js';
 
-export interface VerifiedIdentity {
-  readonly userId: string;
-  /** Epoch seconds. */
-  readonly expiresAt: number;
-}
-
-export interface TokenVerifier {
-  verify(token: string): Promise<VerifiedIdentity>;
-}
+export type { TokenVerifier, VerifiedIdentity };
 
 export function devTokenVerifier(secret: string, now: () => number = Date.now): TokenVerifier {
   return { verify: async (token) => verifyDevToken(token, secret, now()) };

@@ -9,7 +9,7 @@ import type { RuntimeConfig } from '../config.js';
 import type { PostTarget } from '../notify/connections.js';
 import type { RelayedJoin, RelayPayload, RelayResult } from '../notify/relay.js';
 import type { PresenceRecord } from '../store/chat-store.js';
-import type { ChatServiceDeps } from './service.js';
+import type { ChatServiceDeps } from './deps.js';
 
 const RELAYED_FRAMES = new Set(['message', 'reaction', 'notice']);
 const RELAY_ID = /^[A-Za-z0-9_-]{1,80}$/;

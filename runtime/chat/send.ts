@@ -9,7 +9,7 @@ import { derivedMessageId } from '../../core/message-id.js';
 import { type ChatMessage, LIMITS, type SendRequest, type ServerFrame } from '../../core/protocol.js';
 import type { PresenceRecord, RoomPresence } from '../store/chat-store.js';
 import { newId } from '../util.js';
-import type { Caller, ChatService, ChatServiceDeps } from './service.js';
+import type { Caller, ChatOutlet, ChatServiceDeps } from './deps.js';
 import { FrameError } from './validate.js';
 
 /** A queued send's entry: `<clientMsgId>|<after>|<messageId>` (the id is derived from the text too). */
@@ -48,10 +48,7 @@ export class SendFlow {
 
   constructor(
     private readonly deps: ChatServiceDeps,
-    private readonly chat: Pick<
-      ChatService,
-      'reply' | 'broadcast' | 'broadcastFrames' | 'relayLater' | 'knownMessage'
-    >,
+    private readonly chat: ChatOutlet,
   ) {
     this.region = deps.config.regionKey;
     this.regionsBelow = Object.keys(deps.config.relayTargets).filter((k) => k < this.region).length;

@@ -1,44 +1,23 @@
 import { LIMITS, type LoadLevel, type Notice, type ServerFrame } from '../../core/protocol.js';
-import type { RuntimeConfig } from '../config.js';
-import type { ConnectionPoster, FanOutResult, PostTarget } from '../notify/connections.js';
+import type { PostTarget } from '../notify/connections.js';
 import {
   invokeJoinRelays,
   invokeLookups,
   invokeRelays,
-  type LambdaClientFactory,
   RELAY_BUDGET,
-  type RelayInvokeResult,
   type RelayPayload,
   type RelayResult,
 } from '../notify/relay.js';
-import type { ChatStore, PresenceRecord, ReactOutcome } from '../store/chat-store.js';
-import { type LoadLevelCache, retryAfterMs, SHEDDING } from '../store/load-level.js';
+import type { PresenceRecord, ReactOutcome } from '../store/chat-store.js';
+import { retryAfterMs, SHEDDING } from '../store/load-level.js';
 import { newId } from '../util.js';
+import type { BroadcastResult, Caller, ChatOutlet, ChatServiceDeps } from './deps.js';
 import { mergePages } from './pages.js';
 import { postTarget, RelayHandler } from './relay-handler.js';
 import { SendFlow } from './send.js';
 import { encodeCursor, FrameError, parseFrame } from './validate.js';
 
-/** The connection a frame came from, and the @connections endpoint that reaches it. */
-export interface Caller {
-  readonly connectionId: string;
-  readonly endpoint: string;
-}
-
-export interface BroadcastResult extends FanOutResult {
-  readonly relayed: readonly RelayInvokeResult[];
-  /** An ordered push some regions did not answer within its budget: relayLater hands it to their async queue. */
-  readonly missed?: { readonly regions: readonly string[]; readonly payload: RelayPayload };
-}
-
-export interface ChatServiceDeps {
-  readonly config: RuntimeConfig;
-  readonly store: ChatStore;
-  readonly poster: ConnectionPoster;
-  readonly lambda: LambdaClientFactory;
-  readonly loadLevel: LoadLevelCache;
-  readonly now: () => number;
-}
+export type { BroadcastResult, Caller, ChatServiceDeps };
 
 const REACT_REFUSALS: Record<Exclude<ReactOutcome, 'ok' | 'no-message'>, string> = {
   'emoji-cap': `a message takes at most ${LIMITS.reactionEmojiPerMessage} distinct emoji`,
@@ -60,7 +39,7 @@ export class OverloadedError extends FrameError {
   }
 }
 
-export class ChatService {
+export class ChatService implements ChatOutlet {
   private readonly region: string;
   private readonly relays: RelayHandler;
   private readonly sends: SendFlow;

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CONSOLE_EVENTS_PATH, CONSOLE_PAGE_PATH } from '../control-api.js';
-import type { Sandbox } from '../sandbox.js';
+import type { ControlledSandbox } from '../controlled.js';
 import { consoleSnapshot } from './snapshot.js';
 
 /** How often the stream looks for a change, and how often it sends the snapshot anyway. */
@@ -28,7 +28,7 @@ const pageDir = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/sandbox/console/page/', import.meta.url)
   : new URL('./page/', import.meta.url);
 
-export function consoleRoutes(sandbox: Sandbox): ConsoleRoutes {
+export function consoleRoutes(sandbox: ControlledSandbox): ConsoleRoutes {
   return (req, res, path) => {
     if (req.method !== 'GET') return false;
     if (path === CONSOLE_EVENTS_PATH) {
@@ -53,7 +53,7 @@ export function consoleRoutes(sandbox: Sandbox): ConsoleRoutes {
 }
 
 /** Sends a snapshot at once, then each time it changes (and every few seconds), until the client leaves. */
-function streamSnapshots(sandbox: Sandbox, req: IncomingMessage, res: ServerResponse): void {
+function streamSnapshots(sandbox: ControlledSandbox, req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-store',

@@ -4,8 +4,8 @@
  * the surge controller, the China proxy). The page only draws it.
  */
 import type { ConsoleRegion, ConsoleSnapshot } from '../control-api.js';
+import type { ControlledSandbox } from '../controlled.js';
 import { FAULT_KINDS } from '../faults.js';
-import type { Sandbox } from '../sandbox.js';
 import { CLOUDFRONT } from '../services/cloudfront/definition.js';
 import { ROUTE53 } from '../services/route53/definition.js';
 
@@ -21,7 +21,7 @@ async function probeHealth(url: string): Promise<ConsoleRegion['health']> {
   }
 }
 
-export async function consoleSnapshot(sandbox: Sandbox): Promise<ConsoleSnapshot> {
+export async function consoleSnapshot(sandbox: ControlledSandbox): Promise<ConsoleSnapshot> {
   const route53 = sandbox.service(ROUTE53);
   const cloudfront = sandbox.service(CLOUDFRONT);
   const regions = [...sandbox.regions.values()];

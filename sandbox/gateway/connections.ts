@@ -6,7 +6,7 @@
 import type { WebSocket } from 'ws';
 import type { AccessPolicy } from '../access.js';
 import { type ApiInfo, type ConnectionInfo, disconnectEvent } from './events.js';
-import type { GatewayOptions } from './server.js';
+import type { GatewayOptions } from './options.js';
 import type { StageThrottle } from './stage-throttle.js';
 
 export interface Connection extends ConnectionInfo {

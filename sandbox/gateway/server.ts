@@ -16,44 +16,17 @@ import { HEALTH_THROTTLE, STAGE_THROTTLE } from '../../core/routing-health.js';
 import { type AccessPolicy, refusedOrigin } from '../access.js';
 import type { EdgeResponse, LocalRequest } from '../contracts.js';
 import { closeServer, listen, readBody, urlHost, writeResponse } from '../http.js';
-import type { HostedChatApp } from '../runtime-host.js';
 import { isThrottle } from '../throttle.js';
 import { checkSignature, signaturePolicy } from '../wire/sigv4.js';
 import { type Connection, disconnect, type GatewayContext, sleep } from './connections.js';
 import { answerHealth } from './health.js';
 import { servesHost } from './host.js';
 import { failure, manageConnection, reply } from './management.js';
-import { StageThrottle, type ThrottleLimits, TOO_MANY_REQUESTS } from './stage-throttle.js';
+import type { GatewayOptions } from './options.js';
+import { StageThrottle, TOO_MANY_REQUESTS } from './stage-throttle.js';
 import { onUpgrade, protocolFromConnect } from './upgrade.js';
 
-export interface GatewayOptions {
-  readonly regionKey: string;
-  /** The stage throttles (default: core/routing-health.ts's). */
-  readonly throttles?: { readonly stage: ThrottleLimits; readonly health: ThrottleLimits };
-  readonly awsRegion: string;
-  readonly account: string;
-  readonly port?: number;
-  /** The address it listens on (default 127.0.0.1). */
-  readonly host?: string;
-  readonly stage?: string;
-  readonly idleTimeoutMs?: number;
-  readonly maxConnectionMs?: number;
-  readonly frameBytes?: number;
-  /** The region's handlers (swapped when the region set changes, e.g. new relay targets). */
-  app(): HostedChatApp;
-  /** True while the region has a gateway-down fault. */
-  isDown(): boolean;
-  /** Extra delay (latency fault) in ms. */
-  delayMs(): number;
-  /** Browser origins and SigV4 for @connections (../access.ts); default: any well-formed signature, no browser. */
-  access?(): AccessPolicy;
-  readonly onError?: (error: Error, where: string) => void;
-  /**
-   * The custom domain names this gateway holds (./host.ts): the region's own and the global chat.<domain>; a
-   * request for any other Host answers 403. Absent: every Host is served.
-   */
-  readonly domainNames?: readonly string[];
-}
+export type { GatewayOptions };
 
 export interface Gateway {
   readonly port: number;

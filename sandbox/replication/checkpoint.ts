@@ -25,19 +25,12 @@ import {
   type Held,
   type Image,
   type Pending,
+  type ShardPosition,
 } from './versions.js';
 
 /** Bump when the shape changes: a snapshot of another format is ignored (replication then starts at LATEST). */
 const FORMAT = 1;
 const SAVE_EVERY_MS = 100;
-
-export type ShardStart = 'TRIM_HORIZON' | 'LATEST';
-
-export interface ShardPosition {
-  readonly lastSequence?: string;
-  /** Where the shard's reading began, for a shard nothing was read from yet. */
-  readonly start: ShardStart;
-}
 
 interface SavedHeld {
   readonly key: string;

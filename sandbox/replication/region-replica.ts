@@ -1,7 +1,6 @@
 /** One region's side of replication: its stream's shards, the versions it holds, and its poll loop's state. */
 import { EngineClient } from '../engine-client.js';
-import type { ShardPosition } from './checkpoint.js';
-import type { Held, Pending, Shard } from './versions.js';
+import type { Held, Pending, Shard, ShardPosition } from './versions.js';
 
 export class RegionReplica {
   readonly client: EngineClient;

@@ -47,6 +47,15 @@ export interface Pending {
   readonly at: number;
 }
 
+export type ShardStart = 'TRIM_HORIZON' | 'LATEST';
+
+/** Where a shard's reading stands, as a checkpoint saves it. */
+export interface ShardPosition {
+  readonly lastSequence?: string;
+  /** Where the shard's reading began, for a shard nothing was read from yet. */
+  readonly start: ShardStart;
+}
+
 export interface Shard {
   iterator?: string;
   lastSequence?: string;

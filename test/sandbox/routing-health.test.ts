@@ -115,7 +115,22 @@ describe('sandbox routing health', { timeout: 120_000 }, () => {
           'chat-na-canary-from-seoul',
           'chat-na-canary-from-tokyo',
         ]);
-        for (const alarm of judgements) expect(alarm.StateValue).toBe('ALARM');
+        // The record leaves once fewer than two judges are healthy; the third may see the silence a period later.
+        const inAlarm = judgements.filter((a) => a.StateValue === 'ALARM').length;
+        expect(
+          inAlarm,
+          JSON.stringify(judgements.map((a) => [a.AlarmName, a.StateValue])),
+        ).toBeGreaterThanOrEqual(2);
+        await eventually(
+          async () => {
+            const again = await cw.send(
+              new DescribeAlarmsCommand({ AlarmNames: judgements.map((a) => a.AlarmName ?? '') }),
+            );
+            return (again.MetricAlarms ?? []).every((a) => a.StateValue === 'ALARM');
+          },
+          statedMs + 10_000,
+          250,
+        );
       } finally {
         cw.destroy();
       }

@@ -71,3 +71,52 @@ describe('check-layers: the CLI inner boundaries', () => {
     expect(result).toEqual({ code: 0, output: 'layers ok\n' });
   });
 });
+
+describe('check-layers: whole paths, circles, tests and benchmarks', () => {
+  it('check-layers: an import circle is refused, type-only imports included, naming every file in it', async () => {
+    const result = await checkTree({
+      'runtime/chat/a.ts': "import type { B } from './b.js';\nexport interface A { b: B }\n",
+      'runtime/chat/b.ts': "import { c } from './c.js';\nexport interface B { n: number }\n",
+      'runtime/chat/c.ts': "import type { A } from './a.js';\nexport const c = 1;\n",
+      'runtime/chat/d.ts': "import type { A } from './a.js';\n",
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(
+      /import circle: runtime\/chat\/a\.ts, runtime\/chat\/b\.ts, runtime\/chat\/c\.ts import each other/,
+    );
+    expect(result.output).not.toMatch(/d\.ts/);
+  });
+
+  it('check-layers: within cli/, only the deploy ops reach stacks/', async () => {
+    const result = await checkTree({
+      'stacks/app.ts': 'export const app = 1;\n',
+      'cli/ops/checks/health.ts': "import { app } from '../../../stacks/app.js';\n",
+      'cli/ops/deploy/assembly.ts': "const app = await import('../../../stacks/app.js');\n",
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(
+      /cli\/ops\/checks\/health\.ts: imports \.\.\/\.\.\/\.\.\/stacks\/app\.js; within cli\//,
+    );
+    expect(result.output).not.toMatch(/cli\/ops\/deploy\/assembly\.ts/);
+  });
+
+  it('check-layers: tests mirror the source tree and load the CDK only where they test synthesis', async () => {
+    const result = await checkTree({
+      'sandbox/edge.ts': 'export const edge = 1;\n',
+      'runtime/app.ts': 'export const app = 1;\n',
+      'stacks/app.ts': 'export const app = 1;\n',
+      'test/sandbox/edge.test.ts': "import { edge } from '../../sandbox/edge.js';\n",
+      'test/sandbox/nowhere/x.test.ts': "import { edge } from '../../../sandbox/edge.js';\n",
+      'test/support/cli.ts': "import { edge } from '../../sandbox/edge.js';\n",
+      'test/runtime/canary.test.ts': "import { App } from 'aws-cdk-lib';\n",
+      'test/stacks/app.test.ts': "import { App } from 'aws-cdk-lib';\n",
+      'bench/run.ts': "import { edge } from '../sandbox/edge.js';\n",
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(
+      /test\/sandbox\/nowhere\/x\.test\.ts: test\/sandbox\/nowhere\/ mirrors no source folder/,
+    );
+    expect(result.output).toMatch(/test\/runtime\/canary\.test\.ts: imports aws-cdk-lib/);
+    expect(result.output).not.toMatch(/test\/sandbox\/edge\.test\.ts|test\/support|test\/stacks|bench\//);
+  });
+});

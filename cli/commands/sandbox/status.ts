@@ -1,5 +1,5 @@
 import { ChatctlCommand, EXIT } from '../../base.js';
-import type { SandboxStatus } from '../../ops/sandbox/lifecycle.js';
+import type { SandboxStatus } from '../../ops/sandbox/status.js';
 import { color, statusWord, table } from '../../output.js';
 
 type StatusResult = SandboxStatus;
@@ -10,7 +10,7 @@ export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxS
   static override examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json'];
 
   protected async execute(): Promise<StatusResult> {
-    const { sandboxStatus } = await import('../../ops/sandbox/lifecycle.js');
+    const { sandboxStatus } = await import('../../ops/sandbox/status.js');
     return sandboxStatus();
   }
 

@@ -19,31 +19,10 @@ import {
   writeJournal,
 } from './journal.js';
 import { type DrillResult, resultOf, writeReport } from './report.js';
-import { initialRecords, type Renderer, runSteps } from './runner.js';
-import { type Ctx, steps } from './steps.js';
+import { initialRecords, runSteps } from './runner.js';
+import { type Ctx, type FailoverDrillOptions, steps } from './steps.js';
 
-export interface FailoverDrillOptions {
-  readonly region: string;
-  readonly dryRun?: boolean;
-  readonly holdMs?: number;
-  /** Markdown report path (the JSON result goes beside it); a .json path gets the JSON result only. */
-  readonly reportFile?: string;
-  /** When the region is the China origin: move the origin away first and back afterwards. */
-  readonly moveChinaOrigin?: boolean;
-  /** Where journals live (default .chatctl/drills in the working directory). */
-  readonly dir?: string;
-  readonly renderer?: Renderer;
-  /** SIGINT/SIGTERM: restore, then end with verdict "aborted". */
-  readonly interrupt?: AbortSignal;
-  /** Per-check time limit of the preflight health run. */
-  readonly healthTimeoutMs?: number;
-  /** How long DNS may take to shift or come back. */
-  readonly shiftTimeoutMs?: number;
-  /** Called when the drill's id is known (before any change). */
-  readonly onStart?: (journal: DrillJournal) => void;
-  /** Called each time the journal is written for a step's change, and once the drill has ended. */
-  readonly onChange?: (journal: DrillJournal) => void;
-}
+export type { FailoverDrillOptions };
 
 export async function runFailoverDrill(target: Target, options: FailoverDrillOptions): Promise<DrillResult> {
   findRegion(target.topology, options.region);

@@ -23,14 +23,37 @@ import { round, sleep } from '../time.js';
 import { type ClientMove, type ClientProbe, startClientProbe } from './client-probe.js';
 import { type DrillJournal, writeJournal } from './journal.js';
 import { restoreDrained } from './journalled.js';
-import type { FailoverDrillOptions } from './run.js';
-import type { StepDef } from './runner.js';
+import type { Renderer, StepDef } from './runner.js';
 
 /**
  * How far past its bound (time to shift + TTL) a client's move may be seen before the drill fails: the client
  * reconnects every 250 ms and a connection takes a moment to open; more than this is a real overrun.
  */
 export const CLIENT_MOVE_SLACK_MS = 1000;
+
+/** What `chatctl drill failover` is asked to do (the command's flags). */
+export interface FailoverDrillOptions {
+  readonly region: string;
+  readonly dryRun?: boolean;
+  readonly holdMs?: number;
+  /** Markdown report path (the JSON result goes beside it); a .json path gets the JSON result only. */
+  readonly reportFile?: string;
+  /** When the region is the China origin: move the origin away first and back afterwards. */
+  readonly moveChinaOrigin?: boolean;
+  /** Where journals live (default .chatctl/drills in the working directory). */
+  readonly dir?: string;
+  readonly renderer?: Renderer;
+  /** SIGINT/SIGTERM: restore, then end with verdict "aborted". */
+  readonly interrupt?: AbortSignal;
+  /** Per-check time limit of the preflight health run. */
+  readonly healthTimeoutMs?: number;
+  /** How long DNS may take to shift or come back. */
+  readonly shiftTimeoutMs?: number;
+  /** Called when the drill's id is known (before any change). */
+  readonly onStart?: (journal: DrillJournal) => void;
+  /** Called each time the journal is written for a step's change, and once the drill has ended. */
+  readonly onChange?: (journal: DrillJournal) => void;
+}
 
 export interface Ctx {
   target: Target;

@@ -1,7 +1,7 @@
 /** `sandbox fault` and `sandbox heal`: faults of a running sandbox, through its control API. */
 import { requireSandboxState, type SandboxState, sandboxStatePath } from '../../../sandbox/state.js';
 import { control } from './control.js';
-import { sandboxStatus } from './lifecycle.js';
+import { sandboxStatus } from './status.js';
 
 export interface FaultResult {
   readonly region: string;

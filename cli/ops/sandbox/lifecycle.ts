@@ -13,8 +13,9 @@ import { UserError } from '../../../core/errors.js';
 import { pidAlive } from '../../../core/process.js';
 import { HOME_ENV } from '../../../core/project.js';
 import type { Topology } from '../../../core/topology.js';
+import { waitForAnswers } from '../../../sandbox/http.js';
+import { ensurePrivateTree, openPrivateSync } from '../../../sandbox/private-files.js';
 import {
-  consoleLink,
   readSandboxState,
   removeSandboxState,
   runsTopology,
@@ -23,42 +24,9 @@ import {
   sandboxStatePath,
   stateDir,
 } from '../../../sandbox/state.js';
-
-export interface SandboxStatus {
-  readonly running: boolean;
-  /** True when the process answers; false for a stale sandbox.json. */
-  readonly alive: boolean;
-  readonly state?: SandboxState;
-  readonly faults: readonly { region: string; fault: string; since: string }[];
-  readonly replication?: { observed: number; applied: number; queued: number };
-  /** The console page to open in a browser, with the control secret (sandbox.json's) in its fragment. */
-  readonly consoleUrl?: string;
-}
-
-import { waitForAnswers } from '../../../sandbox/http.js';
-import { ensurePrivateTree, openPrivateSync } from '../../../sandbox/private-files.js';
 import { drillsDir } from '../drill/journal.js';
 import { control } from './control.js';
 import { sandboxProcessAlive, stopLeftovers } from './leftovers.js';
-
-export async function sandboxStatus(statePath = sandboxStatePath()): Promise<SandboxStatus> {
-  const state = await readSandboxState(statePath);
-  if (!state) return { running: false, alive: false, faults: [] };
-  if (!pidAlive(state.pid)) return { running: false, alive: false, state, faults: [] };
-  try {
-    const live = await control<'status'>(state, 'GET', '/status', undefined, 3000);
-    return {
-      running: true,
-      alive: true,
-      state: live.state,
-      faults: live.faults.map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
-      replication: live.replication,
-      consoleUrl: consoleLink(state),
-    };
-  } catch {
-    return { running: true, alive: false, state, faults: [...(state.faults ?? [])] };
-  }
-}
 
 /**
  * This machine's running sandbox, if one runs; after a crash, stops what it left running (./leftovers.ts)

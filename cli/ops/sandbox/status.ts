@@ -1,0 +1,42 @@
+/**
+ * `sandbox status`: whether this user's sandbox runs and answers, its faults and replication queue, and the
+ * console link; read from sandbox.json and asked live through the control API.
+ */
+import { pidAlive } from '../../../core/process.js';
+import {
+  consoleLink,
+  readSandboxState,
+  type SandboxState,
+  sandboxStatePath,
+} from '../../../sandbox/state.js';
+import { control } from './control.js';
+
+export interface SandboxStatus {
+  readonly running: boolean;
+  /** True when the process answers; false for a stale sandbox.json. */
+  readonly alive: boolean;
+  readonly state?: SandboxState;
+  readonly faults: readonly { region: string; fault: string; since: string }[];
+  readonly replication?: { observed: number; applied: number; queued: number };
+  /** The console page to open in a browser, with the control secret (sandbox.json's) in its fragment. */
+  readonly consoleUrl?: string;
+}
+
+export async function sandboxStatus(statePath = sandboxStatePath()): Promise<SandboxStatus> {
+  const state = await readSandboxState(statePath);
+  if (!state) return { running: false, alive: false, faults: [] };
+  if (!pidAlive(state.pid)) return { running: false, alive: false, state, faults: [] };
+  try {
+    const live = await control<'status'>(state, 'GET', '/status', undefined, 3000);
+    return {
+      running: true,
+      alive: true,
+      state: live.state,
+      faults: live.faults.map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
+      replication: live.replication,
+      consoleUrl: consoleLink(state),
+    };
+  } catch {
+    return { running: true, alive: false, state, faults: [...(state.faults ?? [])] };
+  }
+}
