@@ -202,3 +202,6 @@ export const LOAD_LEVELS = {
   3: 'level 2, and new connections and history paging shed (send, join and its fan-out still served)',
 } as const;
 export type LoadLevel = 0 | 1 | 2 | 3;
+
+/** How long a handler trusts the load level it read (as a Lambda container would): a new level acts this late. */
+export const LOAD_LEVEL_CACHE_MS = 5000;

@@ -11,7 +11,7 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { canaryUser } from '../core/observability.js';
-import type { ServerFrame } from '../core/protocol.js';
+import { LOAD_LEVEL_CACHE_MS, type ServerFrame } from '../core/protocol.js';
 import { connectToken } from './auth/connect-token.js';
 import { secretsManagerSecret } from './auth/secret-source.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
@@ -90,7 +90,7 @@ export interface ChatAppDeps {
   readonly firehose?: FirehoseClient;
   readonly verifier?: TokenVerifier;
   readonly now?: () => number;
-  /** How long a read load level is trusted (default 5 s). */
+  /** How long a read load level is trusted (default LOAD_LEVEL_CACHE_MS, 5 s). */
   readonly loadCacheMs?: number;
   readonly poster?: Omit<PosterOptions, 'clientConfig'>;
   /**
@@ -136,7 +136,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
   const store = new ChatStore(dynamodb, config.tableName, now, config.regionKey);
   const loadLevel = new LoadLevelCache(
     () => getLoadLevel(dynamodb, config.tableName, config.regionKey),
-    deps.loadCacheMs ?? 5000,
+    deps.loadCacheMs ?? LOAD_LEVEL_CACHE_MS,
     now,
   );
   const poster = new ConnectionPoster({

@@ -18,6 +18,12 @@ import type { PairLag, ReplicationStats, Replicator } from './replication/replic
 import type { ChatAppFactory } from './runtime-host.js';
 import { type SandboxOrigin, stateDir } from './state.js';
 
+/**
+ * The TTL of the sandbox's records: a few seconds, so a client honouring it moves within seconds of a drain (on
+ * AWS an alias record answers with its target's 60 s).
+ */
+export const SANDBOX_DNS_TTL_SECONDS = 5;
+
 export interface SandboxOptions {
   /**
    * Edge port; the regions, the China proxy and DNS take the ports after it (ports.ts). 0 gives every
@@ -57,8 +63,8 @@ export interface SandboxOptions {
   readonly healthCheckIntervalMs?: number;
   readonly failureThreshold?: number;
   /**
-   * The TTL of the hosted zone's records the sandbox creates (default 60 s, an alias record's). A drill's
-   * moving client honours it, so tests and the bench lower it to keep drills short.
+   * The TTL of the hosted zone's records the sandbox creates (default SANDBOX_DNS_TTL_SECONDS). A drill's moving
+   * client honours it, so the sandbox keeps it short: a failover drill takes seconds, not an alias record's 60 s.
    */
   readonly dnsTtlSeconds?: number;
   /**
@@ -72,6 +78,11 @@ export interface SandboxOptions {
    * replication batch, rotated at a bounded size. Default: no log.
    */
   readonly logPath?: string;
+  /** The log's level and rotation size (default: the topology's `sandbox.log`, else info and 5 MiB). */
+  readonly logLevel?: 'info' | 'debug';
+  readonly logMaxBytes?: number;
+  /** How often level info sums up the routine traffic it left out (default 5 minutes). */
+  readonly logSummaryMs?: number;
   /**
    * The folder services keep files in (the analytics pipeline's local bucket, `<filesDir>/analytics`).
    * Default: the folder of statePath (.chatctl); neither given: no analytics pipeline.

@@ -2,7 +2,7 @@
 import type { Topology } from '../../core/topology.js';
 import type { FaultRegistry } from '../faults.js';
 import { networkMs } from '../latency.js';
-import type { SandboxOptions } from '../options.js';
+import { SANDBOX_DNS_TTL_SECONDS, type SandboxOptions } from '../options.js';
 import type { RunningRegion } from '../region.js';
 import type { Replicator } from '../replication/replicator.js';
 import { SANDBOX_ACCOUNT } from '../state.js';
@@ -63,7 +63,7 @@ export function serviceContext(parts: SandboxParts): ServiceContext {
     },
     healthCheckIntervalMs: options.healthCheckIntervalMs ?? sandbox.healthCheckIntervalSeconds * 1000,
     failureThreshold: options.failureThreshold ?? sandbox.failureThreshold,
-    dnsTtlSeconds: options.dnsTtlSeconds ?? 60,
+    dnsTtlSeconds: options.dnsTtlSeconds ?? SANDBOX_DNS_TTL_SECONDS,
     lambdaConcurrency: options.lambdaConcurrency,
     host: parts.host,
     ports: parts.ports,

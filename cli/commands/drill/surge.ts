@@ -18,7 +18,7 @@ export default class DrillSurge extends ChatctlCommand<typeof DrillSurge, Result
     'Passed when, with auto on, send p99 stays under the threshold while lower-priority work is shed and the level ' +
     'returns to 0 after the surge.';
   static override examples = [
-    '<%= config.bin %> drill surge tokyo',
+    '<%= config.bin %> drill surge na --duration 5s',
     '<%= config.bin %> drill surge seoul --profile earthquake --duration 20s --report drills/surge.md',
   ];
   static override args = {

@@ -290,7 +290,7 @@ export function steps(): StepDef<Ctx>[] {
           throw new Error(
             `a client of ${journal.region}'s users moved ${move.elapsedMs} ms after the drain, ${overrun} ms past ` +
               `its bound of ${journal.clientMoveBoundMs} ms (time to shift + the ${move.ttlSeconds} s TTL): ` +
-              'a resolver or client kept the old answer longer than the record allows',
+              'a resolver or client kept the old answer longer than the record allows, or reaching the new region was slow',
           );
         }
         return (

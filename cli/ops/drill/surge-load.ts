@@ -90,6 +90,8 @@ interface Client {
 type ConnectOutcome = 'ok' | 'shed' | 'failed';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A bound on a wait that does not itself keep the process alive. */
+const bound = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * Runs the plan for `durationMs` after connecting the members (not measured), then closes everything. `tag`
@@ -129,9 +131,15 @@ export async function runLoad(
   /** Message ids' send times, to time their delivery to other members. */
   const sentAt = new Map<string, number>();
   const sockets = new Set<import('ws').WebSocket>();
+  /** Set when the run ends: a connection that opens after it is closed at once, and no retry starts. */
+  let stopping = false;
 
   const open = (userId: string, onFrame?: (frame: ServerFrame) => void) =>
     new Promise<{ outcome: ConnectOutcome; socket?: import('ws').WebSocket }>((resolve) => {
+      if (stopping) {
+        resolve({ outcome: 'failed' });
+        return;
+      }
       count((s) => s.connects++);
       const socket = new WebSocket(target.url, connectProtocols(target.token(userId)), {
         handshakeTimeout: 5000,
@@ -148,6 +156,12 @@ export async function runLoad(
         resolve({ outcome: 'failed' });
       });
       socket.on('open', () => {
+        if (stopping) {
+          // A late reconnect must not keep the process alive after the run.
+          socket.terminate();
+          resolve({ outcome: 'failed' });
+          return;
+        }
         count((s) => s.connected++);
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
@@ -197,12 +211,13 @@ export async function runLoad(
             }
           };
           socket.on('message', onJoin);
-          setTimeout(resolve, 3000);
+          setTimeout(resolve, 3000).unref();
         });
         socket.send(JSON.stringify({ action: 'join', roomId: client.room }));
         await joined;
         return true;
       }
+      if (stopping) return false;
       await sleep(100 * 2 ** attempt);
     }
     return false;
@@ -299,7 +314,12 @@ export async function runLoad(
     await sleep(tickMs);
   }
   measuring = false;
-  await Promise.race([Promise.allSettled([...work]), sleep(5000)]);
+  // Acks in flight get a moment; then nothing new starts, and every connection, late ones included, is closed.
+  await Promise.race([Promise.allSettled([...work]), bound(5000)]);
+  stopping = true;
+  for (const socket of sockets) socket.terminate();
+  // What was still connecting ends by its handshake timeout (5 s) and is closed as it opens.
+  await Promise.race([Promise.allSettled([...work]), bound(10_000)]);
   for (const socket of sockets) socket.terminate();
   return seconds.slice(0, Math.ceil(options.durationMs / 1000));
 }

@@ -107,8 +107,8 @@ export interface Route53StoreOptions {
   /** How often the checkers probe (the sandbox's short interval, whatever RequestInterval says). */
   readonly healthCheckIntervalMs: number;
   readonly failureThreshold: number;
-  /** The TTL of the records created for each region (default 60 s, an alias record's). */
-  readonly dnsTtlSeconds?: number;
+  /** The TTL of the records created for each region (the sandbox's: options.ts SANDBOX_DNS_TTL_SECONDS). */
+  readonly dnsTtlSeconds: number;
   readonly probeTiming?: ProbeTiming;
   /**
    * The canary runs: each region is seeded as the stacks deploy it with the canary, a CLOUDWATCH_METRIC check
@@ -207,14 +207,14 @@ export class Route53Store {
     this.regions.set(info.key, { info, address, healthCheckId: routing.id, checkIds });
     const chat = normalizeName(names.chatRecord(topology));
     this.putRecord(
-      recordFromNodes(chat, 'A', info.key, this.options.dnsTtlSeconds ?? 60, [address], {
+      recordFromNodes(chat, 'A', info.key, this.options.dnsTtlSeconds, [address], {
         region: info.awsRegion,
         healthCheckId: routing.id,
       }),
     );
     // The region's own names, as its stack creates them (alias records to its API domains on AWS).
     for (const name of regionalNames(topology, info.key)) {
-      this.putRecord(recordFromNodes(name, 'A', undefined, this.options.dnsTtlSeconds ?? 60, [address]));
+      this.putRecord(recordFromNodes(name, 'A', undefined, this.options.dnsTtlSeconds, [address]));
     }
   }
 

@@ -17,6 +17,7 @@ import {
   routingSnapshot,
   startDrillSandbox,
   DRILL_DNS_TTL_SECONDS as TTL_SECONDS,
+  waitAllHealthy,
   whereUsersGo,
 } from './support.js';
 
@@ -87,6 +88,39 @@ describe('failover drill against the sandbox', { timeout: 90_000 }, () => {
       ),
     );
     expect((await readJournal(dir, result.id))?.state).toBe('finished');
+  });
+
+  it('drill: a client that lands in the new region later than time to shift + TTL fails the drill, naming the overrun', async () => {
+    // From the drain on, every region the users can go to answers 1.5 s late (a latency fault on its gateway:
+    // the connect and the ping each): the moving client's answer expires within the 2 s TTL, but it lands 3 s
+    // after that, past the bound by more than the drill's 1 s of slack. (/health stays within its checkers' time.)
+    const slowed: string[] = [];
+    try {
+      const result = await runFailoverDrill(target, {
+        region: 'tokyo',
+        holdMs: 0,
+        dir,
+        healthTimeoutMs: 8000,
+        onChange: (journal) => {
+          if (!journal.changes.drained || slowed.length > 0) return;
+          for (const key of ['seoul', 'na']) {
+            sandbox.faults.inject(key, 'latency=1500');
+            slowed.push(key);
+          }
+        },
+      });
+      expect(slowed).toEqual(['seoul', 'na']);
+      expect(result.verdict).toBe('failed');
+      const moved = result.steps.find((s) => s.name === 'verify-client-moved');
+      expect(moved?.status).toBe('failed');
+      expect(moved?.detail).toMatch(/moved \d+ ms after the drain, \d+ ms past its bound of \d+ ms/);
+      expect(result.timeToClientMovedMs).toBeGreaterThan((result.clientMoveBoundMs ?? 0) + 1000);
+      // A failed drill still restores the region.
+      expect(result.steps.find((s) => s.name === 'restore')?.status).toBe('passed');
+    } finally {
+      for (const key of slowed) sandbox.faults.heal(key);
+      await waitAllHealthy(target, 60_000);
+    }
   });
 
   it('drill: --dry-run leaves record sets and health checks byte-identical', async () => {

@@ -49,7 +49,7 @@ export function breakableConnect(regionKey: string): { createApp: ChatAppFactory
   return switchable;
 }
 
-/** The TTL of the hosted zone's records in the drill sandboxes (the sandbox's default is 60 s). */
+/** The TTL of the hosted zone's records in the drill sandboxes (shorter than the sandbox's default of 5 s). */
 export const DRILL_DNS_TTL_SECONDS = 2;
 
 export async function startDrillSandbox(

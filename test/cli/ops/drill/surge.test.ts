@@ -47,6 +47,7 @@ describe('drill surge', { timeout: 120_000 }, () => {
       durationMs: 3000,
       recoveryMs: 15_000,
       caps: { cores: 1, connections: 8, sendsPerSecond: 20, loginsPerSecond: 40 },
+      levelCacheMs: 200,
     });
     expect(result.notes[0]).toMatch(
       /^capped for this machine \(1 cores\): 4 connections, 4 sends\/s, 40 logins\/s/,
