@@ -35,6 +35,8 @@ export const keys = {
   clientMsgSk: (userId: string, clientMsgId: string) => `CMID#${userId}#${clientMsgId}`,
   configPk: 'CONFIG',
   loadSk: (region: string) => `LOAD#${region}`,
+  /** Cognito's signing keys as $connect last fetched them, per JWKS URI, replicated to every region. */
+  jwksSk: (jwksUri: string) => `JWKS#${jwksUri}`,
   /** Replication canaries written by `chatctl replication check`; they expire and never show in chat. */
   canaryPk: 'CANARY',
   canarySk: (source: string, id: string) => `CANARY#${source}#${id}`,

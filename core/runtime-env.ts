@@ -20,6 +20,8 @@ export const RUNTIME_ENV = {
   userPoolClientId: 'CHAT_USER_POOL_CLIENT_ID',
   /** Auth mode "cognito": the canary's app client; $connect accepts its tokens as the region's canary user. */
   canaryClientId: 'CHAT_CANARY_CLIENT_ID',
+  /** Auth mode "cognito": the AWS region of the pool's secondary replica (multi-Region replication), if any. */
+  userPoolReplicaRegion: 'CHAT_USER_POOL_REPLICA_REGION',
   /** Auth mode "cognito", the canary only: the probe user's username and its password's secret (name, never the value). */
   canaryUsername: 'CHAT_CANARY_USERNAME',
   canaryPasswordSecretId: 'CHAT_CANARY_PASSWORD_SECRET_ID',

@@ -6,3 +6,13 @@ export function userPoolRegion(userPoolId: string): string {
   if (!match) throw new Error(`"${userPoolId}" is not a Cognito user pool id (<region>_<id>)`);
   return match[1];
 }
+
+/**
+ * Cognito's multi-Region replication gives a pool at most one secondary replica in another region (AWS's
+ * documented limit). The regions that serve a pool's sign-in, in the order a client in `own` should try them:
+ * its own region when it holds the primary or the replica, then the primary, then the replica.
+ */
+export function signInRegions(primary: string, replica: string | undefined, own: string): string[] {
+  const all = replica && replica !== primary ? [primary, replica] : [primary];
+  return all.includes(own) ? [own, ...all.filter((r) => r !== own)] : all;
+}

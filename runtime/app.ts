@@ -89,6 +89,8 @@ export interface ChatAppDeps {
   readonly lambda?: LambdaClientFactory;
   readonly firehose?: FirehoseClient;
   readonly verifier?: TokenVerifier;
+  /** Cognito mode: how the JWKS is fetched from Cognito when the region's stored copy lacks a key (tests). */
+  readonly jwksFetcher?: import('aws-jwt-verify/https').Fetcher;
   readonly now?: () => number;
   /** How long a read load level is trusted (default LOAD_LEVEL_CACHE_MS, 5 s). */
   readonly loadCacheMs?: number;
@@ -173,6 +175,11 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
         now,
         (secretId) => secretsManagerSecret(secretId, { region: config.awsRegion, ...awsClientConfig }),
         canaryUser(config.regionKey),
+        // Cognito's keys from this region's copy in the table first (auth/jwks-store.ts).
+        async () => {
+          const { regionalJwksCache, tableJwksStore } = await import('./auth/jwks-store.js');
+          return regionalJwksCache(tableJwksStore(dynamodb, config.tableName), deps.jwksFetcher);
+        },
       );
       let userId: string;
       try {

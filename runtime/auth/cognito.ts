@@ -7,6 +7,7 @@
  * AdminInitiateAuth, which only the canary's role may call, so no chat user can sign in through it.
  */
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import type { JwksCache } from 'aws-jwt-verify/jwk';
 import { InvalidTokenError } from './dev-token.js';
 import type { TokenVerifier } from './identity.js';
 
@@ -20,16 +21,23 @@ export interface CognitoVerifierOptions {
   readonly clientId: string;
   /** The canary's app client, and the chat identity its tokens get. */
   readonly canary?: { readonly clientId: string; readonly userId: string };
+  /** Where the signing keys come from (auth/jwks-store.ts: the region's stored copy, then Cognito). */
+  readonly jwksCache?: JwksCache;
 }
 
 export function cognitoTokenVerifier(options: CognitoVerifierOptions): CognitoTokenVerifier {
   const { userPoolId, clientId, canary } = options;
-  // tokenUse null: ID and access tokens are both accepted; the audience (aud or client_id) is checked.
-  const verifier = CognitoJwtVerifier.create({
-    userPoolId,
-    clientId: canary ? [clientId, canary.clientId] : clientId,
-    tokenUse: null,
-  });
+  // tokenUse null: ID and access tokens are both accepted; the audience (aud or client_id) is checked. Both of
+  // Cognito's issuer forms are accepted: the original (cognito-idp.<region>) and the updated one that a pool
+  // with multi-Region replication must use (issuer-cognito-idp.<primary region>).
+  const verifier = CognitoJwtVerifier.create(
+    {
+      userPoolId,
+      clientId: canary ? [clientId, canary.clientId] : clientId,
+      tokenUse: null,
+    },
+    options.jwksCache ? { jwksCache: options.jwksCache } : undefined,
+  );
   return {
     async verify(token) {
       let payload: Awaited<ReturnType<typeof verifier.verify>>;

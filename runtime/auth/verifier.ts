@@ -44,6 +44,8 @@ export async function createTokenVerifier(
   secrets?: (secretId: string) => SecretSource,
   /** The chat identity of the canary's Cognito tokens in this region (canaryUser of the region key). */
   canaryUserId?: string,
+  /** Cognito mode: where the signing keys come from (auth/jwks-store.ts); default: Cognito's JWKS URL. */
+  jwksCache?: () => Promise<import('aws-jwt-verify/jwk').JwksCache>,
 ): Promise<TokenVerifier> {
   if (auth.mode === 'none') return refuseAll;
   if (auth.mode === 'dev') {
@@ -61,5 +63,6 @@ export async function createTokenVerifier(
     ...(auth.canaryClientId && canaryUserId
       ? { canary: { clientId: auth.canaryClientId, userId: canaryUserId } }
       : {}),
+    ...(jwksCache ? { jwksCache: await jwksCache() } : {}),
   });
 }

@@ -18,8 +18,14 @@ export interface CognitoTokenSourceOptions {
   readonly clientId: string;
   readonly username: string;
   readonly password: SecretSource;
-  /** Region, and in tests the endpoint and credentials; the region defaults to the pool id's. */
+  /** In tests the endpoint and credentials (the region comes from `regions`). */
   readonly clientConfig?: CognitoIdentityProviderClientConfig;
+  /**
+   * The AWS regions whose Cognito serves the pool, in the order to try them (core/user-pool.ts signInRegions:
+   * the canary's own region first when it holds the pool or its replica); default the pool id's region. A
+   * failure there other than a refused password moves on to the next.
+   */
+  readonly regions?: readonly string[];
   /** Sign in again this long before the token expires (default 5 minutes). */
   readonly renewBeforeMs?: number;
   readonly now?: () => number;
@@ -55,18 +61,20 @@ function explain(error: unknown, options: CognitoTokenSourceOptions): Error {
 export function cognitoTokenSource(options: CognitoTokenSourceOptions): () => Promise<string> {
   const now = options.now ?? Date.now;
   const renewBeforeMs = options.renewBeforeMs ?? TOKEN_RENEW_BEFORE_MS;
-  let client: CognitoIdentityProviderClient | undefined;
+  const clients = new Map<string, CognitoIdentityProviderClient>();
+  const regions = options.regions?.length ? options.regions : [userPoolRegion(options.userPoolId)];
   let cached: { token: string; expiresAt: number } | undefined;
   let pending: Promise<string> | undefined;
 
-  const signIn = async (password: string) => {
+  const signInAt = async (region: string, password: string) => {
     const { CognitoIdentityProviderClient, AdminInitiateAuthCommand } = await import(
       '@aws-sdk/client-cognito-identity-provider'
     );
-    client ??= new CognitoIdentityProviderClient({
-      region: userPoolRegion(options.userPoolId),
-      ...options.clientConfig,
-    });
+    let client = clients.get(region);
+    if (!client) {
+      client = new CognitoIdentityProviderClient({ ...options.clientConfig, region });
+      clients.set(region, client);
+    }
     return client.send(
       new AdminInitiateAuthCommand({
         UserPoolId: options.userPoolId,
@@ -75,6 +83,21 @@ export function cognitoTokenSource(options: CognitoTokenSourceOptions): () => Pr
         AuthParameters: { USERNAME: options.username, PASSWORD: password },
       }),
     );
+  };
+  /** The first region that answers; a refused password is an answer (every region holds the same users). */
+  const signIn = async (password: string) => {
+    for (const [i, region] of regions.entries()) {
+      try {
+        return await signInAt(region, password);
+      } catch (error) {
+        const last = i === regions.length - 1;
+        if (last || (error as { name?: string }).name === 'NotAuthorizedException') throw error;
+        console.warn(
+          `the canary's sign-in in ${region} failed (${(error as Error).name}: ${(error as Error).message}); trying ${regions[i + 1]}`,
+        );
+      }
+    }
+    throw new Error('no region to sign in');
   };
 
   const fetchToken = async (): Promise<string> => {

@@ -16,6 +16,7 @@ import {
 } from '../../core/observability.js';
 import { JUDGE_DIMENSION } from '../../core/routing-health.js';
 import { RUNTIME_ENV } from '../../core/runtime-env.js';
+import { signInRegions, userPoolRegion } from '../../core/user-pool.js';
 import { signDevToken } from '../auth/dev-token.js';
 import { secretsManagerSecret } from '../auth/secret-source.js';
 import { configFromEnv, type RuntimeConfig } from '../config.js';
@@ -129,6 +130,12 @@ function canaryTokenSource(runtime: RuntimeConfig, env: NodeJS.ProcessEnv): Cana
     if (!auth.canaryClientId) need(RUNTIME_ENV.canaryClientId);
     return cognitoTokenSource({
       userPoolId: auth.userPoolId,
+      // Its own region's Cognito first when that holds the pool or its replica (docs/deploying.md).
+      regions: signInRegions(
+        userPoolRegion(auth.userPoolId),
+        env[RUNTIME_ENV.userPoolReplicaRegion] || undefined,
+        runtime.awsRegion,
+      ),
       clientId: auth.canaryClientId as string,
       username: need(RUNTIME_ENV.canaryUsername),
       // This region's replica of the secret (the template holds its name only).

@@ -43,13 +43,20 @@ export async function startCognitoTestbed(region = 'ap-northeast-2'): Promise<Co
   };
 }
 
-/** A pool like the auth stack's (email addresses as usernames) with the chat's client and the canary's. */
-export async function standUpPool(client: CognitoIdentityProviderClient) {
+/**
+ * A pool like the auth stack's (email addresses as usernames) with the chat's client and the canary's;
+ * `updatedIssuer` for one that multi-Region replication accepts.
+ */
+export async function standUpPool(
+  client: CognitoIdentityProviderClient,
+  options: { updatedIssuer?: boolean } = {},
+) {
   const pool = await client.send(
     new CreateUserPoolCommand({
       PoolName: 'chat-chat-users',
       UsernameAttributes: ['email'],
       Policies: { PasswordPolicy: { MinimumLength: 12 } },
+      ...(options.updatedIssuer ? { IssuerConfiguration: { Type: 'UPDATED' } } : {}),
     }),
   );
   const userPoolId = pool.UserPool?.Id as string;

@@ -15,12 +15,21 @@ import { type Operations, serveRpc } from '../../wire/rpc.js';
 import { ServiceError } from '../../wire/service-error.js';
 import type { ServiceFactory } from '../definition.js';
 import type { SandboxService } from '../service.js';
-import type { AuthFlow, ClientRecord, PoolRecord, UserRecord } from './model.js';
-import { jwksOf, seconds, tokens } from './tokens.js';
+import { type Call, poolOf, text } from './call.js';
+import type { AuthFlow, ClientRecord, PoolRecord, ReplicaStatus, UserRecord } from './model.js';
+import { REPLICA_OPERATIONS } from './replicas.js';
+import { issuerOf, jwksOf, seconds, tokens } from './tokens.js';
 
 export interface CognitoIdpService extends SandboxService {
   /** The pool's JSON Web Key Set, as https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json serves it. */
   jwks(userPoolId: string): { keys: Record<string, string>[] };
+  /**
+   * What a GET of a pool's JWKS URL (<issuer>/.well-known/jwks.json, either issuer form) answers: the key set,
+   * or an error while the region of the URL's host is impaired. The runtime's tests fetch through it.
+   */
+  fetchJwks(uri: string): { keys: Record<string, string>[] };
+  /** A fault: every call to Cognito in `region` (an AWS region) fails with InternalErrorException, and its JWKS URLs too. */
+  impair(region: string, impaired: boolean): void;
 }
 
 export const createService: ServiceFactory<CognitoIdpService> = (context) =>
@@ -28,45 +37,35 @@ export const createService: ServiceFactory<CognitoIdpService> = (context) =>
 
 export function createCognitoIdp(account: string): CognitoIdpService {
   const pools = new Map<string, PoolRecord>();
+  const impaired = new Set<string>();
   return {
     name: 'cognito-idp',
-    handle: (request) => serveRpc(request, DIALECT, RPC_OPERATIONS, { pools, account }),
+    handle: (request) => serveRpc(request, DIALECT, RPC_OPERATIONS, { pools, account, impaired }),
     jwks(userPoolId) {
       const pool = pools.get(userPoolId);
       if (!pool) throw new Error(`no user pool ${userPoolId} in the sandbox`);
       return jwksOf(pool);
     },
+    fetchJwks(uri) {
+      const match =
+        /^https:\/\/(?:issuer-)?cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/([^/]+)\/\.well-known\/jwks\.json$/.exec(
+          uri,
+        );
+      if (!match) throw new Error(`${uri} is not a Cognito JWKS URL`);
+      const [, region, id] = match;
+      if (impaired.has(region)) throw new Error(`${uri}: Cognito in ${region} is impaired (a sandbox fault)`);
+      const pool = pools.get(id);
+      if (!pool || !uri.startsWith(issuerOf(pool))) throw new Error(`${uri}: 404 Not Found`);
+      return jwksOf(pool);
+    },
+    impair(region, on) {
+      if (on) impaired.add(region);
+      else impaired.delete(region);
+    },
   };
 }
 
 const DIALECT: WireDialect = { target: 'AWSCognitoIdentityProviderService', jsonVersion: '1.1' };
-
-interface Call {
-  readonly pools: Map<string, PoolRecord>;
-  readonly account: string;
-  readonly request: EdgeRequest;
-  readonly input: Record<string, unknown>;
-}
-
-function text(input: Record<string, unknown>, field: string, required = true): string {
-  const value = input[field];
-  if (typeof value === 'string' && value.length > 0) return value;
-  if (!required && value === undefined) return '';
-  throw new ServiceError(
-    400,
-    'InvalidParameterException',
-    `1 validation error detected: Value at '${field[0].toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must not be null`,
-  );
-}
-
-function poolOf(call: Call): PoolRecord {
-  const id = text(call.input, 'UserPoolId');
-  const pool = call.pools.get(id);
-  if (!pool || pool.region !== call.request.region) {
-    throw new ServiceError(400, 'ResourceNotFoundException', `User pool ${id} does not exist.`);
-  }
-  return pool;
-}
 
 function userOf(pool: PoolRecord, username: string): UserRecord {
   const user = pool.findUser(username);
@@ -111,10 +110,12 @@ const OPERATIONS: Readonly<Record<string, (call: Call) => WireInput | undefined>
     const attributes = (call.input.UsernameAttributes as string[] | undefined) ?? [];
     const policy = (call.input.Policies as { PasswordPolicy?: { MinimumLength?: number } } | undefined)
       ?.PasswordPolicy;
+    const issuer = (call.input.IssuerConfiguration as { Type?: string } | undefined)?.Type;
     const pool = new PoolRecordImpl(
       id,
       name,
       call.request.region,
+      issuer === 'UPDATED' ? 'UPDATED' : 'ORIGINAL',
       publicKey,
       privateKey,
       attributes,
@@ -127,12 +128,13 @@ const OPERATIONS: Readonly<Record<string, (call: Call) => WireInput | undefined>
         Name: name,
         Arn: `arn:aws:cognito-idp:${pool.region}:${call.account}:userpool/${id}`,
         UsernameAttributes: attributes,
+        IssuerConfiguration: { Type: pool.issuer },
         CreationDate: seconds(Date.now()),
       },
     };
   },
   CreateUserPoolClient(call) {
-    const pool = poolOf(call);
+    const pool = poolOf(call, 'write');
     const name = text(call.input, 'ClientName');
     if (call.input.GenerateSecret === true) {
       throw new ServiceError(
@@ -168,7 +170,7 @@ const OPERATIONS: Readonly<Record<string, (call: Call) => WireInput | undefined>
     };
   },
   AdminCreateUser(call) {
-    const pool = poolOf(call);
+    const pool = poolOf(call, 'write');
     const username = text(call.input, 'Username');
     const action = call.input.MessageAction;
     if (action !== undefined && action !== 'SUPPRESS' && action !== 'RESEND') {
@@ -197,7 +199,7 @@ const OPERATIONS: Readonly<Record<string, (call: Call) => WireInput | undefined>
     return { User: userShape(pool.createUser(username, attributes, temporary)) };
   },
   AdminSetUserPassword(call) {
-    const pool = poolOf(call);
+    const pool = poolOf(call, 'write');
     const user = userOf(pool, text(call.input, 'Username'));
     const password = text(call.input, 'Password');
     checkPassword(pool, password);
@@ -219,7 +221,7 @@ const OPERATIONS: Readonly<Record<string, (call: Call) => WireInput | undefined>
     };
   },
   AdminDeleteUser(call) {
-    const pool = poolOf(call);
+    const pool = poolOf(call, 'write');
     pool.deleteUser(userOf(pool, text(call.input, 'Username')));
     return {};
   },
@@ -275,6 +277,7 @@ const OPERATIONS: Readonly<Record<string, (call: Call) => WireInput | undefined>
 
 class PoolRecordImpl implements PoolRecord {
   readonly clients = new Map<string, ClientRecord>();
+  readonly replicas = new Map<string, ReplicaStatus>();
   readonly kid = randomBytes(16).toString('base64url');
   private readonly users = new Map<string, UserRecord>();
 
@@ -282,6 +285,7 @@ class PoolRecordImpl implements PoolRecord {
     readonly id: string,
     readonly name: string,
     readonly region: string,
+    readonly issuer: 'ORIGINAL' | 'UPDATED',
     readonly publicKey: KeyObject,
     readonly privateKey: KeyObject,
     /** ["email"]: users sign in with their address, and their username is their sub. */
@@ -323,11 +327,21 @@ class PoolRecordImpl implements PoolRecord {
   }
 }
 
-/** Each operation as the wire runs it: the pools and account, with this request's input. */
-const RPC_OPERATIONS: Operations<Pick<Call, 'pools' | 'account'>> = Object.fromEntries(
-  Object.entries(OPERATIONS).map(([name, run]) => [
+type Context = Pick<Call, 'pools' | 'account'> & { readonly impaired: ReadonlySet<string> };
+
+/** Each operation as the wire runs it: the pools and account, with this request's input; none in an impaired region. */
+const RPC_OPERATIONS: Operations<Context> = Object.fromEntries(
+  Object.entries({ ...OPERATIONS, ...REPLICA_OPERATIONS }).map(([name, run]) => [
     name,
-    (context: Pick<Call, 'pools' | 'account'>, input: WireInput, request: EdgeRequest) =>
-      run({ ...context, input, request }),
+    ({ impaired, ...context }: Context, input: WireInput, request: EdgeRequest) => {
+      if (impaired.has(request.region)) {
+        throw new ServiceError(
+          500,
+          'InternalErrorException',
+          `Cognito in ${request.region} is impaired (a sandbox fault).`,
+        );
+      }
+      return run({ ...context, input, request });
+    },
   ]),
 );

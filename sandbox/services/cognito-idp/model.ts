@@ -29,10 +29,17 @@ export interface UserRecord {
   modified: number;
 }
 
+export type ReplicaStatus = 'INACTIVE' | 'ACTIVE';
+
 export interface PoolRecord {
   readonly id: string;
   readonly name: string;
+  /** The primary region (the id's prefix). */
   readonly region: string;
+  /** IssuerConfiguration: ORIGINAL (cognito-idp.<region>) or UPDATED (issuer-cognito-idp.<primary>). */
+  readonly issuer: 'ORIGINAL' | 'UPDATED';
+  /** Its secondary replicas by AWS region (AWS allows one): the same users, clients and signing key. */
+  readonly replicas: Map<string, ReplicaStatus>;
   readonly kid: string;
   readonly publicKey: KeyObject;
   readonly privateKey: KeyObject;

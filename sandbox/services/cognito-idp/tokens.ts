@@ -4,6 +4,12 @@ import type { ClientRecord, PoolRecord, UserRecord } from './model.js';
 
 export const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** The pool's issuer: the same in every region that signs its tokens (the primary's, in either form). */
+export function issuerOf(pool: Pick<PoolRecord, 'id' | 'region' | 'issuer'>): string {
+  const host = pool.issuer === 'UPDATED' ? 'issuer-cognito-idp' : 'cognito-idp';
+  return `https://${host}.${pool.region}.amazonaws.com/${pool.id}`;
+}
+
 function signJwt(pool: PoolRecord, claims: Record<string, unknown>): string {
   const enc = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const head = `${enc({ kid: pool.kid, alg: 'RS256' })}.${enc(claims)}`;
@@ -12,7 +18,7 @@ function signJwt(pool: PoolRecord, claims: Record<string, unknown>): string {
 
 export function tokens(pool: PoolRecord, client: ClientRecord, user: UserRecord) {
   const now = seconds(Date.now());
-  const iss = `https://cognito-idp.${pool.region}.amazonaws.com/${pool.id}`;
+  const iss = issuerOf(pool);
   const session = { origin_jti: randomUUID(), event_id: randomUUID(), auth_time: now, iat: now };
   const idExp = now + client.idTokenSeconds;
   const IdToken = signJwt(pool, {
