@@ -26,7 +26,8 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-describe('chatctl events tail', () => {
+// Five CLI processes and a chat round trip: 20 s alone, more on a busy 2-core machine.
+describe('chatctl events tail', { timeout: 90_000 }, () => {
   it('events tail: prints the archive, filtered by type, as lines or JSON lines', async () => {
     const room = `tail-${Date.now()}`;
     const ana = await connect(sandbox.regions.get('tokyo')!.websocketUrl, 'ana');
