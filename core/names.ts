@@ -14,6 +14,8 @@ export const names = {
   /** One Lambda function per route and region (per-route reserved concurrency lanes need separate functions). */
   function: (t: Named, regionKey: string, route: Route) => `${t.app}-${regionKey}-${route}`,
   relayFunction: (t: Named, regionKey: string) => `${t.app}-${regionKey}-relay`,
+  /** The relay's on-failure destination: queued relays Lambda gave up on (too old, or failed on every retry). */
+  relayFailureQueue: (t: Named, regionKey: string) => `${t.app}-${regionKey}-relay-failed`,
   globalDataStack: (t: Named) => `${t.app}-global-data`,
   regionStack: (t: Named, regionKey: string) => `${t.app}-region-${regionKey}`,
   chinaProxyStack: (t: Named) => `${t.app}-china-proxy`,

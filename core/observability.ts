@@ -89,6 +89,8 @@ export const ALARM_THRESHOLDS = {
   tableThrottles: 10,
   /** Failed relay invocations per 5 minutes. */
   relayErrors: 5,
+  /** Queued relays Lambda gave up on (their on-failure queue holds any). */
+  relayFailures: 1,
 } as const;
 
 /**
@@ -123,7 +125,9 @@ export type AlarmMetricSource =
   /** AWS/DynamoDB, TableName and ReceivingRegion (this region key's AWS region), published in the source. */
   | { readonly kind: 'replication'; readonly to: string }
   /** The app's custom namespace (metricsNamespace), dimension Region = the region key. */
-  | { readonly kind: 'custom' };
+  | { readonly kind: 'custom' }
+  /** AWS/SQS, dimension QueueName of the region's relay on-failure queue (names.relayFailureQueue). */
+  | { readonly kind: 'relay-failure-queue' };
 
 /** One of the stacks' single-metric alarms, as the stacks create it and the sandbox seeds it. */
 export interface MetricAlarmSpec {
@@ -257,6 +261,23 @@ export function relayAlarmSpec(): MetricAlarmSpec {
   });
 }
 
+/**
+ * The relay's on-failure queue holds a queued relay Lambda gave up on (older than its age limit, or failed on
+ * every retry, core/relay-async.ts): that region's members missed a push, which gap fill brings them.
+ */
+export function relayFailuresAlarmSpec(): MetricAlarmSpec {
+  return spec({
+    slug: 'relay-failed-events',
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    statistic: 'Maximum',
+    source: { kind: 'relay-failure-queue' },
+    periodMinutes: 5,
+    threshold: ALARM_THRESHOLDS.relayFailures,
+    description:
+      "queued relays into this region were given up (too old or failing): read the relay's failure queue",
+  });
+}
+
 /** Every single-metric alarm of a region whose functions serve `routes`. */
 export function singleMetricAlarmSpecs(
   topology: Topology,
@@ -268,5 +289,6 @@ export function singleMetricAlarmSpecs(
     ...routes.flatMap((route) => routeAlarmSpecs(topology, route)),
     ...replicationAlarmSpecs(topology, regionKey),
     relayAlarmSpec(),
+    relayFailuresAlarmSpec(),
   ];
 }

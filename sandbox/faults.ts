@@ -1,17 +1,23 @@
 /**
  * Faults a region can be given (docs/architecture.md, The sandbox): its gateway down, its replication paused, extra
- * latency on its gateway, replication and cross-region Invokes, its relay Invoke failing. Each is healed on its
- * own.
+ * latency on its gateway, replication and cross-region Invokes, its relay Invoke failing, its functions throttled.
+ * Each is healed on its own.
  */
 import { parseDuration } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
 
-export const FAULT_KINDS = ['gateway-down', 'replication-pause', 'latency', 'relay-error'] as const;
+export const FAULT_KINDS = [
+  'gateway-down',
+  'replication-pause',
+  'latency',
+  'relay-error',
+  'throttle',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type Fault =
-  | { readonly kind: 'gateway-down' | 'replication-pause' | 'relay-error' }
+  | { readonly kind: 'gateway-down' | 'replication-pause' | 'relay-error' | 'throttle' }
   | { readonly kind: 'latency'; readonly ms: number };
 
 export interface ActiveFault {
@@ -26,7 +32,7 @@ export function formatFault(fault: Fault): string {
   return fault.kind === 'latency' ? `latency=${fault.ms}` : fault.kind;
 }
 
-const FAULT_FORMS = ['gateway-down', 'replication-pause', 'latency=DURATION', 'relay-error'];
+const FAULT_FORMS = ['gateway-down', 'replication-pause', 'latency=DURATION', 'relay-error', 'throttle'];
 
 /** "unknown fault x", with the fault probably meant (gateway_down -> gateway-down); exit 2 like a bad value. */
 function unknownFault(spec: string, forms: readonly string[]): UserError {
@@ -39,10 +45,18 @@ function unknownFault(spec: string, forms: readonly string[]): UserError {
   });
 }
 
-/** Parses the CLI form: gateway-down | replication-pause | latency=DURATION (300ms, 1s; bare: ms) | relay-error. */
+/**
+ * Parses the CLI form: gateway-down | replication-pause | latency=DURATION (300ms, 1s; bare: ms) | relay-error |
+ * throttle.
+ */
 export function parseFault(spec: string): Fault {
   const text = spec.trim();
-  if (text === 'gateway-down' || text === 'replication-pause' || text === 'relay-error')
+  if (
+    text === 'gateway-down' ||
+    text === 'replication-pause' ||
+    text === 'relay-error' ||
+    text === 'throttle'
+  )
     return { kind: text };
   const latency = /^latency(?:=(.*))?$/.exec(text);
   if (latency) {

@@ -1,6 +1,6 @@
 /**
- * The sandbox's log, `.chatctl/sandbox.log`: one JSON line per edge request, handler invocation, fault change
- * and replication batch (what CloudWatch and CloudTrail would show on AWS), read by `chatctl sandbox logs`.
+ * The sandbox's log, `.chatctl/sandbox.log`: one JSON line per edge request, handler invocation, fault change,
+ * replication batch and queued Lambda event retried or given up (what CloudWatch and CloudTrail would show on AWS), read by `chatctl sandbox logs`.
  * Lines are buffered and written in batches, off the request path; the file rotates to `sandbox.log.1` at a
  * bounded size, so a sandbox left running for days keeps at most twice that on disk.
  */
@@ -42,6 +42,18 @@ export type SandboxLogEvent =
       readonly items: number;
       /** From the source write to the apply in the destination, the slowest item of the batch. */
       readonly lagMs: number;
+    }
+  | {
+      /** Lambda's queue of async invocations: a queued event tried again, or given up (its destination). */
+      readonly kind: 'lambda';
+      readonly region: string;
+      readonly function: string;
+      readonly action: 'retry' | 'given-up';
+      readonly requestId: string;
+      /** Why: throttled, a function error, EventAgeExceeded, RetriesExhausted. */
+      readonly why: string;
+      /** Where a given-up event went (the on-failure queue), if anywhere. */
+      readonly destination?: string;
     }
   | { readonly kind: 'sandbox'; readonly message: string };
 

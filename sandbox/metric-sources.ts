@@ -2,7 +2,9 @@
  * The sandbox's own figures as the metrics AWS publishes for them, by their documented names and dimensions
  * (the ones stacks/metrics.ts alarms on): AWS/Lambda per function, AWS/ApiGateway per API and stage,
  * AWS/DynamoDB ReplicationLatency and PendingReplicationCount per source -> receiving pair (published in the
- * source region), the canary's custom metrics, and the handlers' embedded-metric-format lines (the relay's). CloudWatch (services/cloudwatch/) stores them every tick.
+ * source region), AWS/SQS ApproximateNumberOfMessagesVisible of each region's relay failure queue, the canary's
+ * custom metrics, and the handlers' embedded-metric-format lines (the relay's). CloudWatch (services/cloudwatch/)
+ * stores them every tick.
  */
 import { names } from '../core/names.js';
 import { CUSTOM_METRICS, METRIC_DIMENSION, metricsNamespace } from '../core/observability.js';
@@ -32,6 +34,8 @@ export interface MetricSources {
   canary(): readonly CanaryJudgement[];
   /** The handlers' embedded-metric-format values since the previous sample (emf-metrics.ts). */
   emf?(): readonly EmfValue[];
+  /** The queued relays into a region that Lambda gave up on: what its relay's failure queue holds. */
+  failedRelays?(key: string): number;
 }
 
 /** Routes that are WebSocket messages (MessageCount); connect and disconnect are counted apart. */
@@ -81,6 +85,16 @@ export function sampleSandboxMetrics(sources: MetricSources): MetricSample[] {
         ],
         ...count(n),
       });
+    // The relay's on-failure queue (nothing reads it in the sandbox: what arrived stays visible).
+    if (sources.failedRelays) {
+      out.push({
+        awsRegion: region.awsRegion,
+        namespace: 'AWS/SQS',
+        name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: [{ Name: 'QueueName', Value: names.relayFailureQueue(topology, region.key) }],
+        ...count(sources.failedRelays(region.key)),
+      });
+    }
     api('ConnectCount', connects);
     api('MessageCount', messages);
     api('IntegrationError', integrationErrors);

@@ -114,6 +114,11 @@ export interface SandboxOptions {
    */
   readonly lambdaConcurrency?: number;
   /**
+   * Lambda's queue of Event invocations runs with AWS's waits (retries after 1 and 2 minutes, throttles from
+   * 1 s doubling to 5 minutes) and the relay's maximum event age as the stacks deploy it; tests shorten them.
+   */
+  readonly lambdaAsync?: LambdaAsyncSettings;
+  /**
    * The chat canary in every region (canary.ts), every 2 s unless given: CloudWatch gets each region's canary
    * alarm and Route 53 routes on a CALCULATED check of /health and that alarm, as the stacks deploy them.
    * Default off (the CLI's `sandbox up` turns it on); off, Route 53 routes on the /health check alone.
@@ -129,7 +134,7 @@ export interface SandboxOptions {
 }
 
 export interface SandboxFaults {
-  /** gateway-down | replication-pause | latency=MS | relay-error (a string as the CLI takes it, or a Fault). */
+  /** gateway-down | replication-pause | latency=MS | relay-error | throttle (a string as the CLI takes it, or a Fault). */
   inject(region: string, fault: Fault | string): ActiveFault;
   /** Heals one fault kind, or every fault of the region; returns what was healed. */
   heal(region: string, kind?: FaultKind | string): ActiveFault[];
@@ -229,4 +234,15 @@ export function replicationCheckpointOf(options: SandboxOptions): { checkpointPa
 export function filesDirOf(options: SandboxOptions): { filesDir?: string } {
   const dir = options.filesDir ?? (options.statePath ? dirname(options.statePath) : undefined);
   return dir ? { filesDir: dir } : {};
+}
+
+/** Lambda's waits for queued (Event) invocations, and the relay's maximum event age: AWS's unless given. */
+export interface LambdaAsyncSettings {
+  /** Before each retry of a failed run (AWS: 60 s, then 120 s). */
+  readonly retryDelaysMs?: readonly number[];
+  /** The first wait after a throttled run (AWS: 1 s); it doubles up to throttleMaxMs (AWS: 5 minutes). */
+  readonly throttleFirstMs?: number;
+  readonly throttleMaxMs?: number;
+  /** The relay's maximum event age (default RELAY_ASYNC's, core/relay-async.ts, as the stacks deploy it). */
+  readonly relayMaxEventAgeMs?: number;
 }

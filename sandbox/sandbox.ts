@@ -52,6 +52,7 @@ import { SANDBOX_ALARM_PERIOD_SECONDS } from './services/cloudwatch/seed.js';
 import { serviceContext } from './services/context.js';
 import { runningService, type ServiceDefinition, type ServiceNeeds } from './services/definition.js';
 import { EVENTS } from './services/events/definition.js';
+import { LAMBDA } from './services/lambda/definition.js';
 import { loadServices, startServices } from './services/registry.js';
 import type { SandboxService } from './services/service.js';
 import {
@@ -212,7 +213,9 @@ export class Sandbox implements ControlledSandbox {
             replication: () => replicator.pairSamples(),
             canary: () => this.canary?.drain() ?? [],
             emf: () => this.emf.drain(),
+            failedRelays: (key) => this.service(LAMBDA)?.failedEvents(key).length ?? 0,
           }),
+        log: this.writeLog,
         onError: this.onError,
       });
       await startServices(await factories, context, regionInfos, this.services);

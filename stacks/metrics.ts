@@ -61,6 +61,17 @@ export function replicationLatency(tableName: string, sourceAwsRegion: string, r
   });
 }
 
+/** An SQS queue's metric, by its name (SQS publishes these every minute). */
+export function queueMetric(queueName: string, metricName: string, statistic: Statistic) {
+  return new Metric({
+    namespace: 'AWS/SQS',
+    metricName,
+    dimensionsMap: { QueueName: queueName },
+    statistic,
+    period: MINUTE,
+  });
+}
+
 /** Read plus write throttle events of the table's replica in this region. */
 export function tableThrottles(tableName: string) {
   const events = (metricName: string) =>

@@ -27,6 +27,7 @@ import {
   MATH_ALARMS,
   type MetricAlarmSpec,
   relayAlarmSpec,
+  relayFailuresAlarmSpec,
   replicationAlarmSpecs,
   routeAlarmSpecs,
   WEBSOCKET_CONNECTS_PER_SECOND_QUOTA,
@@ -38,6 +39,7 @@ import {
   type LambdaMetricName,
   lambdaMetric,
   laneUtilization,
+  queueMetric,
   replicationLatency,
   tableThrottles,
   webSocketMetric,
@@ -141,8 +143,10 @@ export class RegionObservability extends Construct {
       },
     );
 
-    // The relay (custom metric, embedded metric format from the relay handler).
+    // The relay (custom metric, embedded metric format from the relay handler), and the queued relays Lambda
+    // gave up on (its on-failure queue, stacks/relay-async.ts).
     single(relayAlarmSpec());
+    single(relayFailuresAlarmSpec());
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: names.regionDashboard(topology, key),
@@ -262,7 +266,9 @@ export class RegionObservability extends Construct {
             )
           : source.kind === 'replication'
             ? replicationLatency(props.tableName, props.spec.awsRegion, this.awsRegionOf(source.to))
-            : customMetric(this.topology, this.key, spec.metricName, spec.statistic);
+            : source.kind === 'relay-failure-queue'
+              ? queueMetric(names.relayFailureQueue(this.topology, this.key), spec.metricName, spec.statistic)
+              : customMetric(this.topology, this.key, spec.metricName, spec.statistic);
     return spec.periodMinutes === 1 ? metric : metric.with({ period: Duration.minutes(spec.periodMinutes) });
   }
 

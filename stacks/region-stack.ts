@@ -3,7 +3,7 @@
  * of its own.
  *
  * One region of the chat: the WebSocket API and its per-route functions (each with its concurrency lane), the
- * relay function, the HTTP /health API, the region's custom domains and certificate, its Route 53 health check
+ * relay function (its queued invocations bounded), the HTTP /health API, the region's custom domains and certificate, its Route 53 health check
  * and its latency record for the chat name. The table is referenced by name (its replica lives in this region).
  *
  * Users connect to the global name chat.<domain>: latency routing sends them to one region, whose API Gateway
@@ -46,6 +46,7 @@ import { ChatCanary } from './canary.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
 import { ChatEvents } from './events.js';
 import { RegionObservability } from './observability.js';
+import { RelayAsync } from './relay-async.js';
 import { runtimeEnvironment, type StackAuth } from './runtime-environment.js';
 import { grantSecretReplicaRead } from './secret-grant.js';
 import { SurgeController } from './surge-controller.js';
@@ -91,6 +92,8 @@ export interface RegionStackProps extends StackProps {
 export class RegionStack extends Stack {
   readonly spec: RegionSpec;
   readonly functions: Readonly<Record<WebSocketRoute | 'relay' | 'health', ChatFunction>>;
+  /** The relay's queued invocations: their age and retry limits, and the queue of those given up. */
+  readonly relayAsync: RelayAsync;
   readonly webSocketApi: WebSocketApi;
   readonly webSocketStage: WebSocketStage;
   readonly healthApi: HttpApi;
@@ -173,6 +176,10 @@ export class RegionStack extends Stack {
     });
     functions.health = make('health', Duration.seconds(10), 'GET /health');
     this.functions = functions;
+    this.relayAsync = new RelayAsync(this, 'RelayAsync', {
+      relay: functions.relay.function,
+      queueName: names.relayFailureQueue(topology, key),
+    });
 
     // WebSocket API: route selection on the body's action, one function per route.
     this.webSocketApi = new WebSocketApi(this, 'ChatApi', {

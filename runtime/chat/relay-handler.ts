@@ -5,6 +5,7 @@
  */
 import { ID_PATTERN } from '../../core/message-id.js';
 import { LIMITS, type ServerFrame } from '../../core/protocol.js';
+import { RELAY_MAX_AGE_MS } from '../../core/relay-async.js';
 import type { RuntimeConfig } from '../config.js';
 import type { PostTarget } from '../notify/connections.js';
 import type { RelayedJoin, RelayPayload, RelayResult } from '../notify/relay.js';
@@ -93,6 +94,14 @@ export class RelayHandler {
     if (typeof payload.join === 'object' && payload.join !== null) {
       const problem = joinProblem(payload.join, payload.originRegion);
       return problem ? bad(problem) : this.join(roomId, payload.originRegion!, payload.join);
+    }
+    if (typeof payload.sentAt === 'number' && this.deps.now() - payload.sentAt > RELAY_MAX_AGE_MS) {
+      // Lambda retried it this long (a throttled or failing region): its members fill it from history.
+      const ageSeconds = Math.round((this.deps.now() - payload.sentAt) / 1000);
+      console.warn(
+        `dropping a relay into ${roomId} from ${String(payload.originRegion)} (${String(payload.relayId ?? payload.frame?.type ?? 'frames')}): broadcast ${ageSeconds} s ago, past the relay's age limit of ${RELAY_MAX_AGE_MS / 1000} s; members fill it from history (gap fill)`,
+      );
+      return { ok: true, region, dropped: true };
     }
     if (Array.isArray(payload.frames)) {
       if (payload.frames.length === 0 || payload.frames.length > MAX_FRAMES) {

@@ -2,6 +2,7 @@
 import type { Topology } from '../../core/topology.js';
 import type { FaultRegistry } from '../faults.js';
 import { networkMs } from '../latency.js';
+import type { SandboxLogEvent } from '../log.js';
 import { SANDBOX_DNS_TTL_SECONDS, type SandboxOptions } from '../options.js';
 import type { RunningRegion } from '../region.js';
 import type { Replicator } from '../replication/replicator.js';
@@ -26,6 +27,7 @@ export interface SandboxParts {
     | 'failureThreshold'
     | 'dnsTtlSeconds'
     | 'lambdaConcurrency'
+    | 'lambdaAsync'
     | 'canary'
     | 'metricsIntervalMs'
   >;
@@ -34,6 +36,7 @@ export interface SandboxParts {
   readonly ports: ServiceContext['ports'];
   /** The sandbox's own figures since the previous call, for CloudWatch (metric-sources.ts). */
   sampleMetrics(now: number): readonly MetricSample[];
+  log(event: SandboxLogEvent): void;
   onError(error: Error, where: string): void;
 }
 
@@ -65,6 +68,8 @@ export function serviceContext(parts: SandboxParts): ServiceContext {
     failureThreshold: options.failureThreshold ?? sandbox.failureThreshold,
     dnsTtlSeconds: options.dnsTtlSeconds ?? SANDBOX_DNS_TTL_SECONDS,
     lambdaConcurrency: options.lambdaConcurrency,
+    lambdaAsync: options.lambdaAsync ?? {},
+    log: parts.log,
     host: parts.host,
     ports: parts.ports,
     sampleMetrics: parts.sampleMetrics,

@@ -7,6 +7,8 @@
  */
 import type { Topology } from '../../core/topology.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../contracts.js';
+import type { SandboxLogEvent } from '../log.js';
+import type { LambdaAsyncSettings } from '../options.js';
 import type { StreamTap } from '../replication/replicator.js';
 import type { HostedChatApp } from '../runtime-host.js';
 import type { SandboxState } from '../state.js';
@@ -67,8 +69,8 @@ export interface ServiceContext {
   readonly engine: { readonly endpoint: string; readonly instanceId: string };
   /** The running regions, in start order. */
   regions(): readonly ServiceRegion[];
-  /** Faults a service honours: relay-error (Lambda), latency (cross-region calls). */
-  faultActive(region: string, kind: 'relay-error'): boolean;
+  /** Faults a service honours: relay-error and throttle (Lambda), latency (cross-region calls). */
+  faultActive(region: string, kind: 'relay-error' | 'throttle'): boolean;
   latencyFaultMs(region: string): number;
   /** The one-way replication lag between two region keys, ms (the configured lag, else the default). */
   lagMs(from: string, to: string): number;
@@ -107,5 +109,9 @@ export interface ServiceContext {
   readonly metricsIntervalMs: number;
   /** The chat canary runs in the sandbox: CloudWatch seeds each region's canary alarm, Route 53 its checks. */
   readonly canary: boolean;
+  /** A line in the sandbox's log (`chatctl sandbox logs`), when it keeps one. */
+  log(event: SandboxLogEvent): void;
+  /** Lambda's waits for queued invocations, and the relay's maximum event age (tests shorten them). */
+  readonly lambdaAsync: LambdaAsyncSettings;
   onError(error: Error, where: string): void;
 }

@@ -80,6 +80,27 @@ describe('sandbox faults', () => {
     expect((await invoke()).StatusCode).toBe(200);
   });
 
+  it('throttle: a synchronous relay Invoke answers TooManyRequestsException (429); the misspelt name is suggested; heal restores it', async () => {
+    const lambda = new LambdaClient(clientConfig(sandbox, region('na').awsRegion));
+    const invoke = () =>
+      lambda.send(
+        new InvokeCommand({
+          FunctionName: 'chat-na-relay',
+          Payload: Buffer.from(JSON.stringify({ dryRun: true })),
+        }),
+      );
+    expect(() => sandbox.faults.inject('na', 'throtle')).toThrow(
+      expect.objectContaining({ hint: expect.stringMatching(/^did you mean throttle\?/) }),
+    );
+    expect(sandbox.faults.inject('na', 'throttle').spec).toBe('throttle');
+    await expect(invoke()).rejects.toMatchObject({
+      name: 'TooManyRequestsException',
+      $metadata: { httpStatusCode: 429 },
+    });
+    sandbox.faults.heal('na', 'throttle');
+    expect((await invoke()).StatusCode).toBe(200);
+  });
+
   it('faults: bad fault names and unknown regions are clear errors', () => {
     expect(() => sandbox.faults.inject('seoul', 'meteor')).toThrow(/unknown fault "meteor"/);
     expect(() => sandbox.faults.inject('seoul', 'latency')).toThrow(/latency needs a delay/);

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../cli/ops/deploy/assembly.js';
 import { assemblyStacks, planFromAssembly } from '../../cli/ops/deploy/plan.js';
 import { names } from '../../core/names.js';
+import { RELAY_ASYNC } from '../../core/relay-async.js';
 import { RUNTIME_ENV } from '../../core/runtime-env.js';
 import { defaultTopology, type Topology } from '../../core/topology.js';
 import { ANALYTICS_ERROR_PREFIX, ANALYTICS_PREFIX } from '../../stacks/analytics.js';
@@ -314,6 +315,65 @@ describe('stacks app (3 regions, analytics, Cognito, China proxy)', { timeout: 1
     for (const [id, policy] of Object.entries(policies)) {
       if (!/^Fn(health|connect|disconnect)/.test(id)) continue;
       expect(JSON.stringify(policy), id).not.toMatch(/lambda:InvokeFunction|ManageConnections/);
+    }
+  });
+
+  it("region: the relay's queued invocations are bounded (maximum event age, retries) and go to an encrypted, TLS-only failure queue it alone may send to, watched by an alarm", () => {
+    for (const key of ['seoul', 'tokyo', 'na']) {
+      const stack = stacks.regions.get(key)!;
+      const t = template(stack);
+      const queues = t.findResources('AWS::SQS::Queue', {
+        Properties: { QueueName: names.relayFailureQueue(topology, key) },
+      });
+      const [queueId] = Object.keys(queues);
+      expect(Object.keys(queues), key).toHaveLength(1);
+      t.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: `chat-${key}-relay-failed`,
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      const relayId = stack.getLogicalId(stack.functions.relay.function.node.defaultChild as never);
+      const configs = t.findResources('AWS::Lambda::EventInvokeConfig');
+      expect(Object.values(configs), key).toEqual([
+        {
+          Type: 'AWS::Lambda::EventInvokeConfig',
+          Properties: {
+            FunctionName: { Ref: relayId },
+            Qualifier: '$LATEST',
+            MaximumEventAgeInSeconds: RELAY_ASYNC.maxEventAgeSeconds,
+            MaximumRetryAttempts: RELAY_ASYNC.maxRetryAttempts,
+            DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+          },
+        },
+      ]);
+      expect(RELAY_ASYNC.maxEventAgeSeconds).toBeLessThan(21_600); // not Lambda's default 6 hours
+      // Only the relay's role may send to it.
+      const senders = statements(stack).filter((s) => [s.Action].flat().includes('sqs:SendMessage'));
+      expect(senders.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [queueId, 'Arn'] }]);
+      const policies = t.findResources('AWS::IAM::Policy');
+      const sending = Object.entries(policies).filter(([, p]) =>
+        JSON.stringify(p).includes('sqs:SendMessage'),
+      );
+      expect(
+        sending.map(([id]) => id),
+        key,
+      ).toEqual([expect.stringMatching(/^Fnrelay/)]);
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `chat-${key}-relay-failed-events`,
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: `chat-${key}-relay-failed` }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
     }
   });
 

@@ -197,6 +197,13 @@ describe('stacks observability (3 regions, dev auth, paging)', { timeout: 120_00
       Dimensions: [{ Name: 'Region', Value: 'seoul' }],
       Statistic: 'Sum',
     });
+    expect(all.get('chat-seoul-relay-failed-events')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: 'chat-seoul-relay-failed' }],
+      Statistic: 'Maximum',
+      Period: 300,
+    });
   });
 
   it('canary: a function run every minute with the region URL, and an alarm that treats no data as failure', () => {

@@ -14,7 +14,7 @@ export default class SandboxHeal extends ChatctlCommand<typeof SandboxHeal, Heal
   static override args = {
     region: regionInput(Args.string({ description: 'region key', required: true })),
     fault: Args.string({
-      description: 'gateway-down | replication-pause | latency | relay-error (default: all)',
+      description: 'gateway-down | replication-pause | latency | relay-error | throttle (default: all)',
     }),
   };
 

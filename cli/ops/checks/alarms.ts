@@ -57,6 +57,11 @@ const ALARM_ADVICE: readonly [RegExp, (key: string) => string][] = [
     (k) =>
       `other services miss chat events from ${k}: read the events function's logs and the pipe's dead-letter queue, fix the cause, then replay that span from the bus's archive (docs/events.md)`,
   ],
+  [
+    /^relay-failed-events$/,
+    (k) =>
+      `queued relays into ${k} were given up (members filled them from history): read the relay failure queue of ${k} (<app>-${k}-relay-failed), then purge it`,
+  ],
 ];
 
 export function alarmAdvice(slug: string, key: string): string {

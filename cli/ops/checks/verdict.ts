@@ -145,6 +145,7 @@ const FAULT_EXPLAINS: Record<string, readonly string[]> = {
   'gateway-down': ['websocket', 'health', 'route53', 'proxy'],
   'replication-pause': ['replication', 'replica'],
   'relay-error': ['relay'],
+  throttle: ['relay'],
   latency: ['websocket', 'health', 'route53', 'replication', 'relay', 'proxy'],
 };
 

@@ -92,6 +92,8 @@ export function formatLogLine(line: SandboxLogLine): string {
       return `${time} fault        ${line.region} ${line.action} ${line.fault}`;
     case 'replication':
       return `${time} replication  ${line.from} -> ${line.to} ${line.items} item${line.items === 1 ? '' : 's'}, lag ${Math.round(line.lagMs)} ms`;
+    case 'lambda':
+      return `${time} lambda       ${line.region} ${line.function} ${line.action} ${line.requestId}: ${line.why}${line.destination ? ` -> ${line.destination}` : ''}`;
     default:
       return `${time} sandbox      ${line.message}`;
   }

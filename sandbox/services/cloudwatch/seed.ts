@@ -198,6 +198,12 @@ export function singleMetricAlarms(topology: Topology, region: RegionRuntimeInfo
         ],
       };
     }
+    if (source.kind === 'relay-failure-queue') {
+      return {
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: names.relayFailureQueue(topology, region.key) }],
+      };
+    }
     return {
       Namespace: metricsNamespace(topology.app),
       Dimensions: [{ Name: METRIC_DIMENSION, Value: region.key }],

@@ -1,14 +1,18 @@
 /**
  * Lambda Invoke on the edge (REST-JSON: POST /2015-03-31/functions/<name or ARN>/invocations): runs a
- * region's function in-process. RequestResponse answers 200 with the result; Event answers 202 and runs it
- * after; DryRun answers 204. A handler error answers 200 with `x-amz-function-error: Unhandled`, as Lambda
- * does. The functions are each running region's relay and health handlers, found by their stack names.
+ * region's function in-process. RequestResponse answers 200 with the result; Event answers 202 and queues it
+ * (./async-queue.ts: retries, the maximum event age, the on-failure destination, as the relay's
+ * EventInvokeConfig in the stacks sets them); DryRun answers 204. A handler error answers 200 with
+ * `x-amz-function-error: Unhandled`, as Lambda does; a throttled run (the function's lane full, or the
+ * `throttle` fault) 429 TooManyRequestsException. The functions are each running region's relay and health
+ * handlers, found by their stack names.
  * GetAccountSettings (GET /2016-08-19/account-settings) answers the account's concurrency quota (the
  * `lambdaConcurrency` option) and what the running regions' lanes leave unreserved, for a deploy's preflight.
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { names } from '../../../core/names.js';
+import { RELAY_ASYNC } from '../../../core/relay-async.js';
 import type { RelayPayload } from '../../../runtime/app.js';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { isThrottle } from '../../throttle.js';
@@ -16,12 +20,30 @@ import { restJsonError, restJsonResult } from '../../wire/rest-json.js';
 import { asServiceError, ServiceError } from '../../wire/service-error.js';
 import type { ServiceFactory } from '../definition.js';
 import type { SandboxService, ServiceContext } from '../service.js';
+import {
+  type AsyncConfig,
+  AsyncQueue,
+  AWS_ASYNC_TIMING,
+  AWS_DEFAULT_ASYNC,
+  type DestinationRecord,
+} from './async-queue.js';
 
 export interface LambdaFunction {
   readonly awsRegion: string;
   readonly regionKey: string;
   readonly name: string;
+  /** Its asynchronous invocation configuration: the relay's as the stacks deploy it, else AWS's defaults. */
+  readonly async: AsyncConfig;
   invoke(payload: unknown): Promise<unknown>;
+}
+
+/** A given-up queued invocation, as its on-failure destination (the relay's failure queue) received it. */
+export interface FailedEvent {
+  readonly regionKey: string;
+  readonly functionName: string;
+  /** The destination queue's name; undefined: the function has none and the event was dropped. */
+  readonly destination?: string;
+  readonly record: DestinationRecord;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -30,21 +52,74 @@ const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 const ACCOUNT_SETTINGS = /^\/2016-08-19\/account-settings\/?$/;
 const ARN = /^arn:aws:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/;
 
-/** What tests and the console read of the sandbox's Lambda: invocations still running or queued. */
+/** What tests, the console and CloudWatch read of the sandbox's Lambda. */
 export interface LambdaView {
   /** Invocations whose request has arrived and not finished, and async events not yet settled. */
   inFlight(): number;
+  /** The queued invocations given up, oldest first: what each on-failure queue holds (SQS keeps 14 days). */
+  failedEvents(regionKey?: string): readonly FailedEvent[];
 }
 export const createService: ServiceFactory<LambdaService> = (context) => new LambdaService(context);
 
 export class LambdaService implements SandboxService, LambdaView {
   readonly name = 'lambda';
   private running = 0;
+  private readonly failed: FailedEvent[] = [];
+  private readonly queue: AsyncQueue;
 
-  constructor(private readonly context: ServiceContext) {}
+  constructor(private readonly context: ServiceContext) {
+    const settings = context.lambdaAsync;
+    this.queue = new AsyncQueue(
+      {
+        retryDelaysMs: settings.retryDelaysMs ?? AWS_ASYNC_TIMING.retryDelaysMs,
+        throttleFirstMs: settings.throttleFirstMs ?? AWS_ASYNC_TIMING.throttleFirstMs,
+        throttleMaxMs: settings.throttleMaxMs ?? AWS_ASYNC_TIMING.throttleMaxMs,
+      },
+      {
+        onRetry: (event, why) => {
+          const fn = this.functionOf(event.functionArn);
+          context.log({ kind: 'lambda', action: 'retry', requestId: event.requestId, why, ...fn });
+        },
+        onFailure: (record, destination) => {
+          const fn = this.functionOf(record.requestContext.functionArn);
+          this.failed.push({
+            regionKey: fn.region,
+            functionName: fn.function,
+            ...(destination ? { destination } : {}),
+            record,
+          });
+          context.log({
+            kind: 'lambda',
+            action: 'given-up',
+            requestId: record.requestContext.requestId,
+            why: `${record.requestContext.condition} after ${record.requestContext.approximateInvokeCount} runs`,
+            ...(destination ? { destination } : {}),
+            ...fn,
+          });
+        },
+      },
+    );
+  }
 
   inFlight(): number {
     return this.running;
+  }
+
+  failedEvents(regionKey?: string): readonly FailedEvent[] {
+    return regionKey ? this.failed.filter((f) => f.regionKey === regionKey) : [...this.failed];
+  }
+
+  async stop(): Promise<void> {
+    this.queue.stop();
+  }
+
+  /** The region key and function name in a function ARN this service made. */
+  private functionOf(arn: string): { region: string; function: string } {
+    const name = arn.split(':')[6] ?? arn;
+    const region = this.context
+      .regions()
+      .find((r) => name.startsWith(`${this.context.topology().app}-${r.key}-`));
+    return { region: region?.key ?? '?', function: name };
   }
 
   /** The function of that name in that AWS region, if any: a running region's relay or health handler. */
@@ -54,10 +129,19 @@ export class LambdaService implements SandboxService, LambdaView {
       if (region.awsRegion !== awsRegion) continue;
       const fn = { awsRegion, regionKey: region.key, name };
       if (name === names.relayFunction(topology, region.key)) {
-        return { ...fn, invoke: (payload) => region.app.relay(payload as RelayPayload) };
+        const async: AsyncConfig = {
+          maxEventAgeMs: this.context.lambdaAsync.relayMaxEventAgeMs ?? RELAY_ASYNC.maxEventAgeSeconds * 1000,
+          maxRetryAttempts: RELAY_ASYNC.maxRetryAttempts,
+          onFailure: names.relayFailureQueue(topology, region.key),
+        };
+        return { ...fn, async, invoke: (payload) => region.app.relay(payload as RelayPayload) };
       }
       if (name === names.function(topology, region.key, 'health')) {
-        return { ...fn, invoke: (payload) => region.app.health(payload as APIGatewayProxyEventV2) };
+        return {
+          ...fn,
+          async: AWS_DEFAULT_ASYNC,
+          invoke: (payload) => region.app.health(payload as APIGatewayProxyEventV2),
+        };
       }
     }
     return undefined;
@@ -169,19 +253,13 @@ export class LambdaService implements SandboxService, LambdaView {
     const version = { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId };
     if (type === 'DryRun') return { status: 204, headers: version };
     if (type === 'Event') {
-      this.running++;
-      const work = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => fn.invoke(payload))
-        .catch((error: Error) => {
-          if (!isThrottle(error)) options.onError(error, `async invoke of ${fn.name}`);
-        })
-        .finally(() => this.running--);
-      options.track(work);
+      this.enqueue(fn, requestId, payload);
       // The function starts once the request has crossed; the caller has its 202 once the answer has too.
       if (delay > 0) await sleep(delay);
       return { status: 202, headers: { 'x-amzn-requestid': requestId } };
     }
     try {
+      if (options.faultActive(fn.regionKey, 'throttle')) throw throttled(fn, 'the throttle fault');
       const result = await fn.invoke(payload);
       if (delay > 0) await sleep(delay);
       return {
@@ -192,7 +270,7 @@ export class LambdaService implements SandboxService, LambdaView {
     } catch (error) {
       const e = error as Error;
       // Beyond its reserved concurrency the function does not run: Lambda answers 429 (the caller retries).
-      if (isThrottle(error)) throw new ServiceError(429, 'TooManyRequestsException', e.message);
+      if (isThrottle(error)) return tooManyRequests(e.message, requestId);
       return {
         status: 200,
         headers: { ...version, 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' },
@@ -204,4 +282,42 @@ export class LambdaService implements SandboxService, LambdaView {
       };
     }
   }
+
+  /** An Event invocation: Lambda's queue runs it, retries it and gives it up (./async-queue.ts). */
+  private enqueue(fn: LambdaFunction, requestId: string, payload: unknown): void {
+    const context = this.context;
+    this.running++;
+    const work = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() =>
+        this.queue.process({
+          requestId,
+          functionArn: `arn:aws:lambda:${fn.awsRegion}:${context.account}:function:${fn.name}`,
+          payload,
+          receivedAt: Date.now(),
+          config: fn.async,
+          run: () => fn.invoke(payload),
+          throttled: () => context.faultActive(fn.regionKey, 'throttle'),
+        }),
+      )
+      .catch((error: Error) => context.onError(error, `async invoke of ${fn.name}`))
+      .finally(() => this.running--);
+    context.track(work);
+  }
+}
+
+/** A run refused before it starts, as the function's lane refuses one (sandbox/throttle.ts). */
+function throttled(fn: LambdaFunction, why: string): Error {
+  return Object.assign(new Error(`Rate Exceeded. (${fn.name} is throttled: ${why})`), {
+    name: 'TooManyRequestsException',
+    throttled: true,
+  });
+}
+
+/** Lambda's 429, as the SDK parses it (TooManyRequestsException with its Reason and Retry-After). */
+function tooManyRequests(message: string, requestId: string): EdgeResponse {
+  return restJsonResult(
+    429,
+    { Type: 'User', message, Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+    { 'x-amzn-errortype': 'TooManyRequestsException', 'x-amzn-requestid': requestId, 'retry-after': '1' },
+  );
 }

@@ -77,6 +77,9 @@ describe('cli synth and deploy', () => {
     // CLOUDWATCH_METRIC checks on their alarms, the CALCULATED routing check over them (the latency record's),
     // and the HTTPS check on /health, watched but not a child of the routing check.
     expect(tokyo.resources['AWS::Route53::HealthCheck']).toBe(5);
+    // The relay's queued invocations: bounded, with their failure queue (the analytics queue is the global stack's).
+    expect(tokyo.resources['AWS::Lambda::EventInvokeConfig']).toBe(1);
+    expect(tokyo.resources['AWS::SQS::Queue']).toBe(1);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(existsSync(join(out, 'chat-region-tokyo.template.json'))).toBe(true);
   }, 300_000);

@@ -160,6 +160,8 @@ export async function startGlobalTestbed(
     sampleMetrics: () => [],
     metricsIntervalMs: 1000,
     canary: false,
+    lambdaAsync: {},
+    log: () => {},
     onError: (error) => {
       throw error;
     },

@@ -463,6 +463,11 @@ describe('Metric math through the AWS SDK v3', () => {
         Namespace: metricsNamespace(topology.app),
         Dimensions: [{ Name: 'Region', Value: spec.key }],
       });
+      expect(bySlug.get('relay-failed-events')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Dimensions: [{ Name: 'QueueName', Value: names.relayFailureQueue(topology, spec.key) }],
+      });
       // send's lane throttles two periods running: its alarm (2 of 2 periods) goes to ALARM, then back.
       const throttles = (values: number[]): MetricSample => ({
         awsRegion: spec.awsRegion,
