@@ -90,7 +90,7 @@ describe('relay async invocations', () => {
     expect(JSON.parse(Buffer.from(answer.Payload ?? []).toString('utf8'))).toMatchObject({ ok: true });
   });
 
-  it('throttle: a push into a throttled tokyo is acked at once, waits in the queue (retried), and is posted once when tokyo heals', async () => {
+  it('throttle: a push into a throttled tokyo is acked, waits in the queue (retried), and is posted once when tokyo heals', async () => {
     const roomId = room('queued');
     const sender = await member('seoul', 'mina', roomId);
     const far = await member('tokyo', 'taro', roomId);
@@ -98,10 +98,9 @@ describe('relay async invocations', () => {
     sandbox.faults.inject('tokyo', 'throttle');
     let ack: Record<string, unknown>;
     try {
-      const started = Date.now();
+      // Acked though tokyo refused the push (its budget: test/sandbox/chat-timing.test.ts).
       ack = await say(sender, roomId, 'wait for me');
       expect(ack.type).toBe('ack');
-      expect(Date.now() - started).toBeLessThan(1500);
       // Queued in tokyo's Lambda, not lost, not posted while throttled.
       await eventually(() => lambda().inFlight() > 0, 5000);
       expect(pushedIds(far, roomId)).not.toContain(ack.messageId);
