@@ -10,13 +10,20 @@
  * it. Only a JRE is needed (no compiled class of ours). `-cors` names an origin no page has, so a web page
  * cannot read the engine either.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { constants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { pidAlive } from '../core/process.js';
+import {
+  type LaunchedEngine,
+  launchWatched,
+  makeLauncherDir,
+  removeEngineRecord,
+  writeEngineRecord,
+} from './engine-process.js';
 import { javaMissingError } from './java.js';
 import { ensurePrivateTree, withPrivateUmask } from './private-files.js';
 import { escapeXml } from './wire/xml.js';
@@ -24,8 +31,17 @@ import { escapeXml } from './wire/xml.js';
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** The JVM's pid. */
   readonly pid: number;
+  /** How it ended, once it has. */
+  readonly exit: EngineExit | undefined;
   stop(): Promise<void>;
+}
+
+export interface EngineExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly at: string;
 }
 
 export interface DynamoDbLocalOptions {
@@ -35,6 +51,10 @@ export interface DynamoDbLocalOptions {
   /** The address it listens on (default 127.0.0.1). */
   readonly host?: string;
   readonly startTimeoutMs?: number;
+  /** Write engine.json here once the JVM runs (engine-process.ts); removed when it stops. */
+  readonly recordPath?: string;
+  /** Called when the engine exits after it answered, unless stop() was called (the sandbox watches it). */
+  readonly onExit?: (exit: EngineExit) => void;
 }
 
 /** The CORS origin DynamoDB Local is told to allow: none a browser sends (its default is `*`). */
@@ -106,7 +126,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   // The data is chat data: its folder 0700 and the engine's files 0600 (it writes them under a private umask).
   if (options.dataDir) ensurePrivateTree(options.dataDir);
-  const launcherDir = mkdtempSync(join(tmpdir(), 'chatctl-ddb-'));
+  const launcherDir = makeLauncherDir();
   const launcher = join(launcherDir, 'loopback.xml');
   const engineArgs = [...storage, '-disableTelemetry', '-cors', NO_BROWSER_ORIGIN, '-port', String(port)];
   writeFileSync(launcher, loopbackLauncherXml(engineArgs, host));
@@ -124,29 +144,51 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     'org.eclipse.jetty.xml.XmlConfiguration',
     launcher,
   ];
-  let child: ChildProcess;
+  let launched: LaunchedEngine;
   try {
-    child = withPrivateUmask(() => spawn('java', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }));
+    launched = withPrivateUmask(() => launchWatched('java', args, { cwd: dir, launcherDir }));
   } catch (error) {
     removeLauncher();
     throw javaMissing(error);
   }
+  const { child } = launched;
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
   });
+  let stopRequested = false;
+  let exit: EngineExit | undefined;
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (error) => reject(javaMissing(error)));
-    child.once('exit', (code) =>
-      reject(new Error(`DynamoDB Local exited with code ${code} before it answered:\n${stderr}`)),
-    );
+    child.once('exit', (code, signal) => {
+      exit = { code, signal: signal ?? signalOfCode(code), at: new Date().toISOString() };
+      // The shell's "not found": no java on PATH.
+      if (code === 127) reject(javaMissingError());
+      else reject(new Error(`DynamoDB Local exited with code ${code} before it answered:\n${stderr}`));
+    });
   });
   exited.catch(() => {});
   const reach = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const endpoint = `http://${reach.includes(':') ? `[${reach}]` : reach}:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
   let failed = false;
+  let pid = -1;
+  const killEngine = () => {
+    if (pid > 0 && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+  };
+  // If this process exits without stop() (a crash), the JVM goes with it (the watchdog covers a kill -9).
+  process.once('exit', killEngine);
   const ready = (async () => {
+    pid = await launched.pid;
+    if (options.recordPath) {
+      await writeEngineRecord(options.recordPath, {
+        enginePid: pid,
+        watchdogPid: child.pid !== pid ? child.pid : undefined,
+        launcherDir,
+        endpoint,
+      });
+    }
     // Stops polling once the engine has exited: a loop left running kept a failed `sandbox up` alive.
     while (Date.now() < deadline && !failed) {
       if (await answers(endpoint)) return;
@@ -158,32 +200,50 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await Promise.race([ready, exited]);
   } catch (error) {
     failed = true;
-    child.kill('SIGKILL');
+    process.off('exit', killEngine);
+    killEngine();
+    if (options.recordPath) await removeEngineRecord(options.recordPath);
     throw error;
   } finally {
     removeLauncher();
   }
-  // If this process exits without stop() (a crash), the JVM goes with it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  child.once('exit', () => {
+    // The watchdog gone alone (killed): its JVM is not left behind.
+    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (!stopRequested) options.onExit?.(exit!);
+  });
   let stopped: Promise<void> | undefined;
   return {
     endpoint,
     port,
-    pid: child.pid ?? -1,
+    pid,
+    get exit() {
+      return exit;
+    },
     stop() {
+      stopRequested = true;
       stopped ??= (async () => {
-        process.off('exit', killOnExit);
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exit = once(child, 'exit');
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exit;
-        clearTimeout(timer);
+        process.off('exit', killEngine);
+        if (child.exitCode === null && child.signalCode === null) {
+          const gone = once(child, 'exit');
+          if (pidAlive(pid)) process.kill(pid, 'SIGTERM');
+          const timer = setTimeout(killEngine, 3000);
+          await gone;
+          clearTimeout(timer);
+        }
+        child.stdin?.destroy();
+        if (options.recordPath) await removeEngineRecord(options.recordPath);
       })();
       return stopped;
     },
   };
+}
+
+/** How the engine ended: a shell reports a signal as 128 + its number. */
+function signalOfCode(code: number | null): NodeJS.Signals | null {
+  if (code === null || code <= 128) return null;
+  const found = Object.entries(constants.signals).find(([, n]) => n === code - 128);
+  return (found?.[0] as NodeJS.Signals | undefined) ?? null;
 }
 
 function javaMissing(error: unknown): Error {

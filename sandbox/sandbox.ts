@@ -15,9 +15,10 @@ import { consoleRoutes } from './console/server.js';
 import { controlHandler } from './control.js';
 import { CONSOLE_PAGE_PATH, CONTROL_PREFIX } from './control-api.js';
 import type { ControlledSandbox } from './controlled.js';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import type { DynamoDbLocal } from './dynamodb-local.js';
 import { type Edge, startEdge } from './edge.js';
 import { EmfCollector } from './emf-metrics.js';
+import { EngineWatch } from './engine-watch.js';
 import { FaultRegistry } from './faults.js';
 import { waitForAnswers } from './http.js';
 import { lagBetween, lagModel } from './latency.js';
@@ -56,6 +57,7 @@ import { LAMBDA } from './services/lambda/definition.js';
 import { loadServices, startServices } from './services/registry.js';
 import type { SandboxService } from './services/service.js';
 import {
+  engineRecordPath,
   removeSandboxState,
   SANDBOX_ACCOUNT,
   type SandboxRegionEndpoints,
@@ -98,7 +100,9 @@ export class Sandbox implements ControlledSandbox {
   private currentTopology: Topology;
   private phase: Phase = 'new';
   private run: Running | undefined;
-  private dynamo: DynamoDbLocal | undefined;
+  private engine: EngineWatch | undefined;
+  /** Why the sandbox stopped on its own (its engine died for good), when it did. */
+  private failureMessage: string | undefined;
   private stopping: Promise<void> | undefined;
   private readonly onError: (error: Error, where: string) => void;
   private readonly faultRegistry = new FaultRegistry();
@@ -145,9 +149,7 @@ export class Sandbox implements ControlledSandbox {
     if (this.phase !== 'new') throw new Error('a Sandbox starts once');
     this.phase = 'starting';
     // The JVM starts while the handlers' and the services' modules load.
-    const dynamoStarting = this.options.dynamoEndpoint
-      ? undefined
-      : startDynamoDbLocal({ ...dynamoOptionsOf(this.options), host: this.host });
+    const dynamoStarting = this.options.dynamoEndpoint ? undefined : this.startEngine();
     const appFactory = this.options.createApp
       ? Promise.resolve(this.options.createApp)
       : defaultChatAppFactory();
@@ -155,8 +157,8 @@ export class Sandbox implements ControlledSandbox {
     for (const work of [dynamoStarting, appFactory, factories]) work?.catch(() => {});
     try {
       if (this.options.logPath) this.log = openSandboxLog(this.options.logPath);
-      if (dynamoStarting) this.dynamo = await dynamoStarting;
-      const engineEndpoint = this.options.dynamoEndpoint ?? (this.dynamo as DynamoDbLocal).endpoint;
+      const engineEndpoint =
+        this.options.dynamoEndpoint ?? (await (dynamoStarting as Promise<DynamoDbLocal>)).endpoint;
       const edge = await this.startEdge();
       const replicator = this.startReplication(engineEndpoint);
       const transport =
@@ -227,7 +229,8 @@ export class Sandbox implements ControlledSandbox {
       return this;
     } catch (error) {
       await this.stopAll().catch(() => {});
-      if (!this.dynamo) await dynamoStarting?.then((d) => d.stop()).catch(() => {});
+      // An engine still starting is stopped once it has (stopAll found none yet).
+      await dynamoStarting?.then(() => this.engine?.stop()).catch(() => {});
       throw error;
     }
   }
@@ -242,6 +245,11 @@ export class Sandbox implements ControlledSandbox {
 
   get running(): boolean {
     return this.phase === 'running';
+  }
+
+  /** Why the sandbox stopped on its own (DynamoDB Local died for good), once it has; undefined otherwise. */
+  get failure(): string | undefined {
+    return this.failureMessage;
   }
 
   addRegion(specIn: RegionSpec): Promise<SandboxRegion & { endpoints(): SandboxRegionEndpoints }> {
@@ -313,7 +321,7 @@ export class Sandbox implements ControlledSandbox {
       console: this.consoleUrl,
       regions: endpoints,
       ...fields,
-      dynamodb: { endpoint: run.engineEndpoint, pid: this.dynamo?.pid ?? -1 },
+      dynamodb: { endpoint: run.engineEndpoint, ...(this.engine?.status ?? { pid: -1 }) },
       persist: Boolean(this.options.persist),
       instanceId: this.instanceId,
       controlSecret: this.controlSecret,
@@ -366,6 +374,32 @@ export class Sandbox implements ControlledSandbox {
       this.controlSecret,
       this.signatures,
     );
+  }
+
+  /** DynamoDB Local under watch (engine-watch.ts): restarted from disk with --persist, else fatal. */
+  private startEngine(): Promise<DynamoDbLocal> {
+    const path = this.options.statePath;
+    const note = (message: string) => {
+      this.writeLog({ kind: 'sandbox', message });
+      this.onError(new Error(message), 'DynamoDB Local');
+    };
+    this.engine = new EngineWatch({
+      engine: {
+        ...dynamoOptionsOf(this.options),
+        host: this.host,
+        ...(path ? { recordPath: engineRecordPath(path) } : {}),
+      },
+      restart: dynamoOptionsOf(this.options).dataDir !== undefined,
+      note,
+      onChange: () => void this.writeState(),
+      onFatal: (message) => {
+        this.failureMessage = message;
+        note(message);
+        if (this.options.onStopRequest) this.options.onStopRequest();
+        else void this.stop();
+      },
+    });
+    return this.engine.start();
   }
 
   private async startEdge(): Promise<Edge> {
@@ -538,8 +572,13 @@ export class Sandbox implements ControlledSandbox {
     await this.run?.replicator.stop().catch((e: Error) => onError(e, 'stopping replication'));
     this.run?.tables.destroy();
     await this.run?.edge.stop().catch((e: Error) => onError(e, 'stopping the edge'));
-    await this.dynamo?.stop();
-    if (this.options.statePath) await removeSandboxState(this.options.statePath);
+    await this.engine?.stop();
+    const path = this.options.statePath;
+    // Stopped by its engine's death: sandbox.json stays, saying why, for status and every command to tell.
+    if (path && this.failureMessage && this.run) {
+      const stopped = { at: new Date().toISOString(), reason: this.failureMessage };
+      await writeSandboxState({ ...this.state, stopped }, path).catch(() => {});
+    } else if (path) await removeSandboxState(path);
     this.log?.close('stopped');
   }
 }

@@ -41,7 +41,16 @@ export interface SandboxState {
     readonly port: number;
     readonly addresses: Readonly<Record<string, string>>;
   };
-  readonly dynamodb: { readonly endpoint: string; readonly pid: number };
+  readonly dynamodb: {
+    readonly endpoint: string;
+    readonly pid: number;
+    /** Watched by the sandbox (engine-watch.ts): running, or restarting after it died. */
+    readonly state?: 'running' | 'restarting' | 'stopped';
+    readonly restarts?: number;
+    readonly lastDeath?: { readonly at: string; readonly reason: string };
+  };
+  /** Set when the sandbox stopped on its own (its engine died for good): when and why. */
+  readonly stopped?: { readonly at: string; readonly reason: string };
   readonly persist: boolean;
   /** The access key the edge rewrites DynamoDB requests to (one database per key and region). */
   readonly instanceId?: string;
@@ -85,6 +94,11 @@ export function sandboxStatePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDir(env), 'sandbox.json');
 }
 
+/** engine.json beside sandbox.json: what a start of DynamoDB Local left (engine-process.ts). */
+export function engineRecordPath(statePath = sandboxStatePath()): string {
+  return join(dirname(statePath), 'engine.json');
+}
+
 export async function readSandboxState(path = sandboxStatePath()): Promise<SandboxState | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as SandboxState;
@@ -111,15 +125,20 @@ export function readSandboxStateSync(path = sandboxStatePath()): SandboxState | 
 export async function requireSandboxState(path = sandboxStatePath()): Promise<SandboxState> {
   const state = await readSandboxState(path);
   if (!state) throw sandboxNotRunning();
-  if (!pidAlive(state.pid)) throw sandboxNotRunning(state.pid);
+  if (!pidAlive(state.pid)) throw sandboxNotRunning(state.pid, state.stopped?.reason);
   return state;
 }
 
 /** Exit code 3 of docs/exit-codes.md: no sandbox runs. */
 export const NOT_RUNNING_EXIT = 3;
 
-export function sandboxNotRunning(exitedPid?: number): UserError {
-  const why = exitedPid === undefined ? '' : ` (its process, pid ${exitedPid}, has exited)`;
+export function sandboxNotRunning(exitedPid?: number, reason?: string): UserError {
+  const why =
+    exitedPid === undefined
+      ? ''
+      : reason
+        ? ` (it stopped: ${reason})`
+        : ` (its process, pid ${exitedPid}, has exited)`;
   return new UserError(`the sandbox is not running${why}`, {
     hint: 'start it with: chatctl sandbox up --detach',
     exitCode: NOT_RUNNING_EXIT,

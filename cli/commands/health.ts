@@ -116,6 +116,7 @@ export function renderHealth(result: HealthResult): string {
         `${china.followsDns ? ' (origin follows latency DNS)' : china.origin ? ` (origin ${china.origin})` : ''}  ${parts.join('  ')}`,
     );
   } else if (!china.enabled) lines.push(color.dim('\nchina proxy: disabled'));
+  if (result.engine) lines.push(`sandbox engine: ${cell(result.engine)}  ${color.dim(result.engine.detail)}`);
   lines.push(
     `\n${VERDICT_COLOR[result.verdict].bold(result.verdict.toUpperCase())} in ${formatMs(result.elapsedMs)} ` +
       color.dim(`(${result.target}, timeout ${result.timeoutMs} ms per check)`),

@@ -14,9 +14,13 @@ export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxS
     return sandboxStatus();
   }
 
-  /** 3 when no sandbox runs here (none started, or its process has exited), so scripts can tell. */
+  /**
+   * 3 when no sandbox runs here (none started, or its process has exited), 1 when it runs but its DynamoDB
+   * Local does not answer (dead, or restarting), so scripts can tell.
+   */
   protected override exitCodeFor(result: StatusResult): number {
-    return result.running ? EXIT.ok : EXIT.notRunning;
+    if (!result.running) return EXIT.notRunning;
+    return result.engineAnswers === false ? EXIT.failed : EXIT.ok;
   }
 
   protected override render(result: StatusResult): void {
@@ -26,7 +30,11 @@ export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxS
     }
     const state = result.state;
     if (!result.running) {
-      this.log(`${statusWord('fail', 'not running')}: sandbox.json names pid ${state.pid}, which has exited`);
+      this.log(
+        state.stopped
+          ? `${statusWord('fail', 'not running')}: it stopped at ${state.stopped.at}: ${state.stopped.reason}`
+          : `${statusWord('fail', 'not running')}: sandbox.json names pid ${state.pid}, which has exited`,
+      );
       this.log(color.dim('clear it with: chatctl sandbox down'));
       return;
     }
@@ -48,6 +56,7 @@ export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxS
         ]),
       ]),
     );
+    this.log(engineLine(result));
     if (result.consoleUrl) this.log(`Console: ${result.consoleUrl}`);
     if (state.china) this.log(`China proxy: ${state.china.url} (distribution ${state.china.distributionId})`);
     if (result.replication) {
@@ -58,4 +67,17 @@ export default class SandboxStatusCommand extends ChatctlCommand<typeof SandboxS
       );
     }
   }
+}
+
+/** DynamoDB Local, as the sandbox watches it and as it answers now. */
+export function engineLine(result: StatusResult): string {
+  const engine = result.state?.dynamodb;
+  if (!engine) return '';
+  const word =
+    result.engineAnswers === false
+      ? statusWord('fail', engine.state === 'restarting' ? 'restarting' : 'not answering')
+      : statusWord('ok', 'running');
+  const restarts = engine.restarts ? `, restarted ${engine.restarts} time(s)` : '';
+  const death = engine.lastDeath ? `; last death at ${engine.lastDeath.at}: ${engine.lastDeath.reason}` : '';
+  return `DynamoDB Local: ${word}  pid ${engine.pid}, ${engine.endpoint}${restarts}${death}`;
 }

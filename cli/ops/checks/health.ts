@@ -14,6 +14,7 @@ import { round, withTimeout } from '../time.js';
 import { alarmsCheck, canaryCheck } from './alarms.js';
 import { canaryRound } from './canary.js';
 import { checkChina } from './china.js';
+import { engineCheck } from './engine.js';
 import { deepHealthCheck, loadCheck, relayCheck, route53Check, websocketCheck } from './region.js';
 import { crossCheckReplicas, replicaCheck, replicationCheckOf } from './replication.js';
 import { type LagPair, type LagSample, lagMatrix } from './replication-model.js';
@@ -135,7 +136,8 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
     const china: Promise<ChinaHealth> = options.region
       ? Promise.resolve({ enabled: target.topology.china.enabled, status: 'skip', checks: [] })
       : checkChina(clients, timeoutMs);
-    const [checked, chinaResult] = await Promise.all([regions, china]);
+    const engine = target.sandbox ? engineCheck(target.sandbox, timeoutMs) : Promise.resolve(undefined);
+    const [checked, chinaResult, engineResult] = await Promise.all([regions, china, engine]);
     // A replica is also judged by how the other regions' tables list it.
     const crossed = crossCheckReplicas(
       checked.map((r) => ({
@@ -154,23 +156,36 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
         .map((c) => c.detail),
       'chatctl health',
     );
+    const problems = problemsOf(regionResults, chinaResult, {
+      target: target.kind,
+      chinaOrigin: chinaResult.followsDns
+        ? undefined
+        : (chinaResult.origin ?? target.topology.china.originRegion),
+      // Asked now, not when the target was opened: --watch runs again after faults change.
+      sandboxFaults: target.sandbox ? await activeFaults(target.sandbox) : undefined,
+    });
+    // A dead engine fails every region; it is named first, and nothing serves chat without it.
+    const engineDown = engineResult?.status === 'fail';
+    if (engineDown) {
+      problems.unshift({
+        scope: 'sandbox',
+        check: 'engine',
+        status: 'fail',
+        message: engineResult.detail,
+        action: engineResult.action ?? '',
+      });
+    }
     return {
       target: target.kind,
-      verdict: verdictOf(regionResults, chinaResult),
+      verdict: engineDown ? 'critical' : verdictOf(regionResults, chinaResult),
       elapsedMs: round(performance.now() - started),
       startupMs,
       checksMs: round(performance.now() - checksStarted),
       timeoutMs,
       regions: regionResults,
       china: chinaResult,
-      problems: problemsOf(regionResults, chinaResult, {
-        target: target.kind,
-        chinaOrigin: chinaResult.followsDns
-          ? undefined
-          : (chinaResult.origin ?? target.topology.china.originRegion),
-        // Asked now, not when the target was opened: --watch runs again after faults change.
-        sandboxFaults: target.sandbox ? await activeFaults(target.sandbox) : undefined,
-      }),
+      ...(engineResult ? { engine: engineResult } : {}),
+      problems,
     };
   } finally {
     clients.close();

@@ -76,6 +76,8 @@ export interface HealthResult {
   timeoutMs: number;
   regions: RegionHealth[];
   china: ChinaHealth;
+  /** The sandbox's DynamoDB Local (sandbox target only). */
+  engine?: CheckResult<'engine'>;
   problems: Problem[];
 }
 

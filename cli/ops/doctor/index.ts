@@ -3,6 +3,7 @@ import type { Topology } from '../../../core/topology.js';
 import { sandboxStatePath } from '../../../sandbox/state.js';
 import type { DoctorResult } from './checks.js';
 import {
+  engineCheck,
   javaCheck,
   leftoverEngineCheck,
   machineCheck,
@@ -25,6 +26,7 @@ export async function runDoctor(topology: Topology, options: DoctorOptions = {})
     javaCheck(options.env),
     await portsCheck(topology, state.running),
     state.check,
+    await engineCheck(state.running),
     leftoverEngineCheck(undefined, state.running),
     machineCheck(),
   ];

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import { pidAlive } from '../../../core/process.js';
 import type { Topology } from '../../../core/topology.js';
+import { WATCHDOG_NAME } from '../../../sandbox/engine-process.js';
 import { findOnPath, javaInstallLine, javaMajorVersion, MIN_JAVA_MAJOR } from '../../../sandbox/java.js';
 import { readSandboxState, type SandboxState, sandboxStatePath } from '../../../sandbox/state.js';
 import { check, type DoctorCheck } from './checks.js';
@@ -113,10 +114,45 @@ export async function sandboxStateCheck(statePath = sandboxStatePath()): Promise
       'sandbox-state',
       'sandbox.json',
       'fail',
-      `stale: ${statePath} names pid ${state.pid}, which has exited`,
+      state.stopped
+        ? `the sandbox stopped at ${state.stopped.at}: ${state.stopped.reason}`
+        : `stale: ${statePath} names pid ${state.pid}, which has exited`,
       'clear it: chatctl sandbox down',
     ),
   };
+}
+
+/**
+ * The running sandbox's DynamoDB Local, asked directly: it answers, or the sandbox is restarting it, or it is
+ * dead under a sandbox that still runs (every chat write fails then).
+ */
+export async function engineCheck(running: SandboxState | undefined, timeoutMs = 1000): Promise<DoctorCheck> {
+  if (!running) return check('engine', 'Sandbox engine', 'skip', 'no sandbox running here');
+  const engine = running.dynamodb;
+  const answers = await fetch(engine.endpoint, { signal: AbortSignal.timeout(timeoutMs) }).then(
+    async (r) => {
+      await r.arrayBuffer();
+      return true;
+    },
+    () => false,
+  );
+  const restarts = engine.restarts ? `, restarted ${engine.restarts} time(s)` : '';
+  const death = engine.lastDeath ? ` (last: ${engine.lastDeath.reason} at ${engine.lastDeath.at})` : '';
+  if (answers) {
+    return check(
+      'engine',
+      'Sandbox engine',
+      'ok',
+      `DynamoDB Local answers at ${engine.endpoint} (pid ${engine.pid}${restarts})${death}`,
+    );
+  }
+  return check(
+    'engine',
+    'Sandbox engine',
+    'fail',
+    `DynamoDB Local (pid ${engine.pid}) does not answer at ${engine.endpoint}${engine.state === 'restarting' ? ': the sandbox is restarting it' : ''}${death}`,
+    'see its output: chatctl sandbox logs; or start again: chatctl sandbox restart',
+  );
 }
 
 interface EngineProcess {
@@ -132,7 +168,8 @@ export function dynamoDbLocalProcesses(): EngineProcess[] {
       if (!/^\d+$/.test(name)) continue;
       try {
         const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-        if (!cmdline.includes('DynamoDBLocal.jar')) continue;
+        // The engine's watchdog (a sh) names the jar too: only the JVM counts.
+        if (!cmdline.includes('DynamoDBLocal.jar') || cmdline.includes(WATCHDOG_NAME)) continue;
         // The parent pid is the 2nd field after the ")" that ends the command name.
         const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
         const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
@@ -147,7 +184,7 @@ export function dynamoDbLocalProcesses(): EngineProcess[] {
     const text = execFileSync('ps', ['-axo', 'pid=,ppid=,command='], { encoding: 'utf8' });
     for (const line of text.split('\n')) {
       const match = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-      if (match?.[3].includes('DynamoDBLocal.jar'))
+      if (match?.[3].includes('DynamoDBLocal.jar') && !match[3].includes(WATCHDOG_NAME))
         out.push({ pid: Number(match[1]), ppid: Number(match[2]) });
     }
   } catch {

@@ -6,7 +6,7 @@
  * regions have modules of their own.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../../core/errors.js';
@@ -16,6 +16,7 @@ import type { Topology } from '../../../core/topology.js';
 import { waitForAnswers } from '../../../sandbox/http.js';
 import { ensurePrivateTree, openPrivateSync } from '../../../sandbox/private-files.js';
 import {
+  engineRecordPath,
   readSandboxState,
   removeSandboxState,
   runsTopology,
@@ -26,7 +27,7 @@ import {
 } from '../../../sandbox/state.js';
 import { drillsDir } from '../drill/journal.js';
 import { control } from './control.js';
-import { sandboxProcessAlive, stopLeftovers } from './leftovers.js';
+import { clearCrashedStart, sandboxProcessAlive, stopLeftovers, stopStarting } from './leftovers.js';
 
 /**
  * This machine's running sandbox, if one runs; after a crash, stops what it left running (./leftovers.ts)
@@ -36,11 +37,17 @@ export async function runningSandbox(
   statePath = sandboxStatePath(),
 ): Promise<{ running?: SandboxState; stopped: string[] }> {
   const state = await readSandboxState(statePath);
-  if (!state) return { stopped: [] };
-  if (sandboxProcessAlive(state)) return { running: state, stopped: [] };
-  const stopped = await stopLeftovers(state);
-  await removeSandboxState(statePath);
-  return { stopped };
+  if (state && sandboxProcessAlive(state)) return { running: state, stopped: [] };
+  const stopped = state ? await stopLeftovers(state) : [];
+  if (state) await removeSandboxState(statePath);
+  // A start that never wrote sandbox.json: still starting (refused: never a second engine), or crashed.
+  const start = await clearCrashedStart(engineRecordPath(statePath));
+  if (start.starting !== undefined) {
+    throw new UserError(`a sandbox is starting on this machine (pid ${start.starting}); nothing started`, {
+      hint: 'wait for it (chatctl sandbox status), or stop it: chatctl sandbox down',
+    });
+  }
+  return { stopped: [...stopped, ...start.cleared] };
 }
 
 /** What a sandbox runs and where it came from, in a few words (for a refusal or a note). */
@@ -139,6 +146,10 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
     // The console lists the drill journals and starts drills into them, as `chatctl drill` does.
     drills: consoleDrills({ dir: drillsDir() }),
   });
+  // A detached sandbox rotates its own output file by size (sandbox/out-rotation.ts).
+  const stopRotating = process.env[DETACHED_ENV]
+    ? (await import('../../../sandbox/out-rotation.js')).rotateOwnOutput(join(dir, 'sandbox.out'))
+    : undefined;
   const onSignal = () => requestStop();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -153,6 +164,13 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
     await sandbox.stop();
+    stopRotating?.();
+  }
+  // Stopped by its engine's death (sandbox/engine-watch.ts): the reason, and exit 1.
+  if (sandbox.failure) {
+    throw new UserError(`the sandbox stopped: ${sandbox.failure}`, {
+      hint: `its output: chatctl sandbox logs; start it again: chatctl sandbox up${options.persist ? ' --persist' : ''}`,
+    });
   }
   return { state, detached: false, stopped: true };
 }
@@ -193,7 +211,9 @@ export async function sandboxUpDetached(
   // The child's own output (its banner, a crash) goes to sandbox.out; what it serves goes to sandbox.log.
   const outPath = join(dir, 'sandbox.out');
   const logPath = sandboxLogFile();
-  const log = openPrivateSync(outPath, 'w');
+  // Appended to (emptied first), so that the child can rotate it under its own descriptors.
+  const log = openPrivateSync(outPath, 'a');
+  ftruncateSync(log, 0);
   const args = [runScript(), 'sandbox', 'up'];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.persist) args.push('--persist');
@@ -256,15 +276,35 @@ export async function sandboxDown(
   timeoutMs = 30_000,
 ): Promise<SandboxDownResult> {
   const state = await readSandboxState(statePath);
-  if (!state) return { stopped: false, detail: 'no sandbox is running on this machine' };
+  const recordPath = engineRecordPath(statePath);
+  if (!state) {
+    // No sandbox.json: a start still under way is stopped; what a crashed start left is cleared.
+    let start = await clearCrashedStart(recordPath);
+    if (start.starting !== undefined) {
+      const pid = start.starting;
+      await stopStarting(pid);
+      start = await clearCrashedStart(recordPath);
+      const detail = [`stopped the sandbox that was starting (pid ${pid})`, ...start.cleared].join('; ');
+      return { stopped: true, pid, detail };
+    }
+    return {
+      stopped: false,
+      detail: ['no sandbox is running on this machine', ...start.cleared].join('; '),
+    };
+  }
   const pids = [state.pid, state.dynamodb.pid].filter((pid) => pid > 0);
   if (!sandboxProcessAlive(state)) {
     const stopped = await stopLeftovers(state);
     await removeSandboxState(statePath);
+    const start = await clearCrashedStart(recordPath);
     return {
       stopped: false,
       pid: state.pid,
-      detail: [`the sandbox (pid ${state.pid}) was not running; cleared its state`, ...stopped].join('; '),
+      detail: [
+        `the sandbox (pid ${state.pid}) was not running; cleared its state`,
+        ...stopped,
+        ...start.cleared,
+      ].join('; '),
     };
   }
   try {
@@ -278,5 +318,10 @@ export async function sandboxDown(
     if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   await removeSandboxState(statePath);
-  return { stopped: true, pid: state.pid, detail: `stopped the sandbox (pid ${state.pid})` };
+  const start = await clearCrashedStart(recordPath);
+  return {
+    stopped: true,
+    pid: state.pid,
+    detail: [`stopped the sandbox (pid ${state.pid})`, ...start.cleared].join('; '),
+  };
 }
