@@ -15,6 +15,13 @@ export const keys = {
    * each other under last-writer-wins. It sorts right after its message, so a page's Query reads both.
    */
   reactionSk: (messageId: string, emoji: string, userId: string) => `MSG#${messageId}#R#${emoji}#${userId}`,
+  /**
+   * The emoji one user claimed on a message in one region (a string set), one conditional update per add, so
+   * that concurrent adds in that region cannot pass the per-user cap (docs/protocol.md, Sizes). Only that
+   * region writes it (last-writer-wins never mixes two regions' claims). Outside `MSG#`: pages never read it.
+   */
+  reactionCapSk: (messageId: string, userId: string, region: string) =>
+    `RCAP#${messageId}#${userId}#${region}`,
   noticeSk: 'NOTICE',
   memberSk: (userId: string) => `MEMBER#${userId}`,
   presenceSk: (region: string, connectionId: string) => `CONN#${region}#${connectionId}`,
@@ -65,6 +72,7 @@ export const PREFIX = {
   presenceOf: (region: string) => `CONN#${region}#`,
   relay: 'RELAY#',
   clientMsg: 'CMID#',
+  reactionCap: 'RCAP#',
   /** A message's reaction items: `MSG#<messageId>#R#`. */
   reactionsOf: (messageId: string) => `MSG#${messageId}#R#`,
 } as const;

@@ -25,13 +25,19 @@ function plain(value: unknown): unknown {
 
 /**
  * Bookkeeping items that are not chat activity: health probes, relay dedupe markers, send idempotency
- * records, presence epochs (`CONN#<region>` and `MSG#~EPOCH#<region>` in a room).
+ * records, reaction cap counters, presence epochs (`CONN#<region>` and `MSG#~EPOCH#<region>` in a room).
  */
 function isBookkeeping(keys: Record<string, { S?: string }>): boolean {
   const pk = keys[ATTR.pk]?.S ?? '';
   const sk = keys[ATTR.sk]?.S ?? '';
   const epoch = pk.startsWith(KEYS.roomPk('')) && (/^CONN#[^#]+$/.test(sk) || sk.startsWith('MSG#~EPOCH#'));
-  return pk === KEYS.healthPk || sk.startsWith(PREFIX.relay) || sk.startsWith(PREFIX.clientMsg) || epoch;
+  return (
+    pk === KEYS.healthPk ||
+    sk.startsWith(PREFIX.relay) ||
+    sk.startsWith(PREFIX.clientMsg) ||
+    sk.startsWith(PREFIX.reactionCap) ||
+    epoch
+  );
 }
 
 export function flattenRecord(record: DynamoDBRecord): FlatRow | undefined {

@@ -5,6 +5,7 @@
 import { monotonicFactory } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientIdClock, newId } from '../../core/message-id.js';
+import { defaultTopology } from '../../core/topology.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import type { LambdaView } from '../../sandbox/services/lambda/index.js';
 import { eventually } from '../support/eventually.js';
@@ -24,7 +25,12 @@ const open: TestClient[] = [];
 const nextClientId = clientIdClock();
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ lag: { '*': 200 } });
+  // The react lane wide enough for 40 frames at once (its default of 25 would throttle some: caps, below).
+  const topology = defaultTopology();
+  sandbox = await startTestSandbox(
+    { lag: { '*': 200 } },
+    { ...topology, lanes: { ...topology.lanes, react: 150 } },
+  );
 });
 
 afterAll(async () => {
@@ -237,4 +243,96 @@ describe('chat under real timing', () => {
       for (const m of history) record(m.messageId, m.text, region);
     }
   });
+
+  it('caps: 40 concurrent react frames from one user in one region store exactly the per-user cap of 10; the other 30 are refused with LIMIT', async () => {
+    const roomId = room('cap');
+    const author = await member('seoul', 'poster', roomId);
+    const fan = await member('seoul', 'fan', roomId);
+    const { messageId } = await say(author, roomId, 'react to me, a lot');
+    for (const emoji of EMOJI.slice(0, 40)) fan.send({ action: 'react', roomId, messageId, emoji });
+    const answers = () =>
+      fan.frames.filter(
+        (f) =>
+          (f.type === 'reaction' && f.userId === 'fan' && f.messageId === messageId) ||
+          (f.type === 'error' && f.action === 'react'),
+      );
+    await eventually(() => answers().length >= 40, 20_000);
+    const refused = answers().filter((f) => f.type === 'error');
+    expect(refused).toHaveLength(30);
+    expect(refused.every((f) => f.code === 'LIMIT')).toBe(true);
+    await sandbox.replication.settle();
+    let kept: string[] = [];
+    for (const region of ['seoul', 'tokyo']) {
+      const [message] = (await historyIn(region, roomId)).filter((m) => m.messageId === messageId);
+      kept = Object.entries(message.reactions ?? {})
+        .filter(([, users]) => users.includes('fan'))
+        .map(([emoji]) => emoji);
+      expect(kept, region).toHaveLength(10);
+    }
+    // A removal gives its slot back (twice is once); the cap still holds after it.
+    fan.send({ action: 'react', roomId, messageId, emoji: kept[0], add: false });
+    fan.send({ action: 'react', roomId, messageId, emoji: kept[0], add: false });
+    await eventually(() => answers().length >= 42, 10_000);
+    const before = answers().length;
+    for (const emoji of EMOJI.slice(40, 44)) fan.send({ action: 'react', roomId, messageId, emoji });
+    await eventually(() => answers().length >= before + 4, 10_000);
+    expect(
+      answers()
+        .slice(before)
+        .filter((f) => f.type === 'reaction'),
+    ).toHaveLength(1);
+  });
+
+  it('caps across regions: one user reacting 40 times at once in each of two and of three regions ends with at most the cap per region (the bound docs/protocol.md states), and then no region takes more', async () => {
+    for (const regions of [
+      ['seoul', 'tokyo'],
+      ['seoul', 'tokyo', 'na'],
+    ]) {
+      const roomId = room(`cap${regions.length}`);
+      const author = await member('seoul', 'poster', roomId);
+      const fans = await Promise.all(regions.map((r) => member(r, 'fan', roomId)));
+      const { messageId } = await say(author, roomId, 'react everywhere');
+      await sandbox.replication.settle();
+      fans.forEach((fan, i) => {
+        for (const emoji of EMOJI.slice(i * 40, i * 40 + 40))
+          fan.send({ action: 'react', roomId, messageId, emoji });
+      });
+      const answered = (fan: TestClient, i: number) =>
+        fan.frames.filter(
+          (f) =>
+            (f.type === 'reaction' &&
+              f.messageId === messageId &&
+              EMOJI.slice(i * 40, i * 40 + 40).includes(f.emoji as string)) ||
+            (f.type === 'error' && f.action === 'react'),
+        ).length;
+      // Each connection gets its 40 answers, and the reactions the others made in its region.
+      await eventually(() => fans.every((fan, i) => answered(fan, i) >= 40), 30_000);
+      await sandbox.replication.settle();
+      const counts: number[] = [];
+      for (const region of regions) {
+        const [message] = (await historyIn(region, roomId)).filter((m) => m.messageId === messageId);
+        counts.push(Object.values(message.reactions ?? {}).filter((users) => users.includes('fan')).length);
+      }
+      // Every replica agrees, and holds at least one region's cap and at most one per region.
+      expect(new Set(counts).size).toBe(1);
+      expect(counts[0]).toBeGreaterThanOrEqual(10);
+      expect(counts[0]).toBeLessThanOrEqual(10 * regions.length);
+      for (const [i, fan] of fans.entries()) {
+        const before = fan.frames.length;
+        const emoji = EMOJI[130 + i];
+        fan.send({ action: 'react', roomId, messageId, emoji });
+        const isAnswer = (f: Record<string, unknown>) =>
+          (f.type === 'error' && f.action === 'react') || (f.type === 'reaction' && f.emoji === emoji);
+        await eventually(() => fan.frames.slice(before).some(isAnswer), 10_000);
+        const answer = fan.frames.slice(before).find(isAnswer);
+        expect(answer, regions[i]).toMatchObject({ type: 'error', code: 'LIMIT' });
+      }
+    }
+  }, 120_000);
 });
+
+/** 140 distinct emoji (the emoticons and the transport and map symbols blocks). */
+const EMOJI = [
+  ...Array.from({ length: 80 }, (_, i) => String.fromCodePoint(0x1f600 + i)),
+  ...Array.from({ length: 60 }, (_, i) => String.fromCodePoint(0x1f680 + i)),
+];
