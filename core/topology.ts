@@ -227,6 +227,12 @@ export const topologySchema = z
        * in new topologies; clients send it in the Sec-WebSocket-Protocol header (docs/protocol.md).
        */
       tokenInQuery: z.boolean().optional(),
+      /**
+       * Cognito mode: the region key whose AWS region holds the pool's secondary replica (Cognito's multi-Region
+       * replication allows one per pool). Every region's canary may then sign in there, its own region's first
+       * (docs/deploying.md, Cognito in every region, which says how to make the replica).
+       */
+      replicaRegion: z.string().optional(),
     }),
     analytics: z.strictObject({
       enabled: z.boolean(),
@@ -318,6 +324,28 @@ export const topologySchema = z
         path: ['minHealthyRegions'],
         message: `at most the number of regions (${topology.regions.length})`,
       });
+    }
+    const replica = topology.auth.replicaRegion;
+    if (replica !== undefined) {
+      const poolRegion = topology.auth.userPoolId
+        ? USER_POOL_ID.exec(topology.auth.userPoolId)?.[1]
+        : topology.regions.find((r) => r.key === topology.homeRegion)?.awsRegion;
+      const spec = topology.regions.find((r) => r.key === replica);
+      if (topology.auth.mode !== 'cognito') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'replicaRegion'],
+          message: 'only for auth mode "cognito"',
+        });
+      } else if (!spec) {
+        ctx.addIssue({ code: 'custom', path: ['auth', 'replicaRegion'], message: known });
+      } else if (spec.awsRegion === poolRegion) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth', 'replicaRegion'],
+          message: `a region other than the pool's own (${poolRegion}): the replica is its second region`,
+        });
+      }
     }
     if (topology.auth.mode === 'cognito' && topology.auth.userPoolId && !topology.auth.userPoolClientId) {
       ctx.addIssue({

@@ -45,7 +45,8 @@ const base = defaultTopology({ target: 'aws' });
 const topology: Topology = {
   ...base,
   account: '123456789012',
-  auth: { mode: 'cognito' },
+  // With a Cognito replica region: the canaries' sign-in at the replica (environment, IAM) is linted too.
+  auth: { mode: 'cognito', replicaRegion: 'tokyo' },
   analytics: { enabled: true },
   events: { enabled: true, kinesisShards: 2 },
   // The default China origin: chat.<domain>, served by every region (the proxy stack depends on all of them).

@@ -70,6 +70,7 @@ export class AuthStack extends Stack {
     const existing = topology.auth.userPoolId;
     const home = topology.regions.find((r) => r.key === topology.homeRegion)!;
     const region = existing ? userPoolRegion(existing) : home.awsRegion;
+    const replicaRegion = topology.regions.find((r) => r.key === topology.auth.replicaRegion)?.awsRegion;
     super(scope, id, {
       ...props,
       stackName: props.stackName ?? names.authStack(topology),
@@ -117,6 +118,7 @@ export class AuthStack extends Stack {
         username: this.canaryAuth.username,
         passwordSecretName: this.canaryAuth.passwordSecretName,
         userPoolRegion: region,
+        ...(replicaRegion ? { replicaRegion } : {}),
       },
     };
   }

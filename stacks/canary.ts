@@ -88,14 +88,16 @@ export class ChatCanary extends Construct {
     this.function.role.addToPolicy(
       new PolicyStatement({
         actions: ['cognito-idp:AdminInitiateAuth'],
-        resources: [
-          stack.formatArn({
-            service: 'cognito-idp',
-            region: signIn.userPoolRegion,
-            resource: 'userpool',
-            resourceName: userPoolId,
-          }),
-        ],
+        // The pool in its own region and, with multi-Region replication, in its replica's (the same pool id).
+        resources: [signIn.userPoolRegion, ...(signIn.replicaRegion ? [signIn.replicaRegion] : [])].map(
+          (region) =>
+            stack.formatArn({
+              service: 'cognito-idp',
+              region,
+              resource: 'userpool',
+              resourceName: userPoolId,
+            }),
+        ),
       }),
     );
     grantSecretReplicaRead(this.function.role, signIn.passwordSecretName);
@@ -138,6 +140,9 @@ export class ChatCanary extends Construct {
           ? {
               [RUNTIME_ENV.canaryUsername]: props.auth.canary.username,
               [RUNTIME_ENV.canaryPasswordSecretId]: props.auth.canary.passwordSecretName,
+              ...(props.auth.canary.replicaRegion
+                ? { [RUNTIME_ENV.userPoolReplicaRegion]: props.auth.canary.replicaRegion }
+                : {}),
             }
           : {}),
       },

@@ -26,6 +26,8 @@ export interface CanarySignIn {
   /** The Secrets Manager secret's name; each region reads its own replica. */
   readonly passwordSecretName: string;
   readonly userPoolRegion: string;
+  /** The AWS region of the pool's secondary replica (topology auth.replicaRegion), if any. */
+  readonly replicaRegion?: string;
 }
 
 /** The relay functions of every region but `regionKey`: { key: { awsRegion, functionName } }. */

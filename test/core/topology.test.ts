@@ -100,6 +100,21 @@ describe('core/topology', () => {
       (t) => (t.auth = { mode: 'cognito', userPoolId: 'my-pool', userPoolClientId: 'abc' }),
       /auth\.userPoolId: a Cognito user pool id, <region>_<id>/,
     ],
+    [
+      'auth.replicaRegion (not a region key)',
+      (t) => (t.auth = { mode: 'cognito', replicaRegion: 'osaka' }),
+      /auth\.replicaRegion: one of the region keys/,
+    ],
+    [
+      "auth.replicaRegion (the pool's own region)",
+      (t) => (t.auth = { mode: 'cognito', replicaRegion: 'seoul' }),
+      /auth\.replicaRegion: a region other than the pool's own \(ap-northeast-2\)/,
+    ],
+    [
+      'auth.replicaRegion (dev mode)',
+      (t) => (t.auth = { mode: 'dev', replicaRegion: 'tokyo' }),
+      /auth\.replicaRegion: only for auth mode "cognito"/,
+    ],
     ['lanes.send', (t) => (t.lanes = { send: 0 }), /lanes\.send: reserved concurrency is at least 1/],
     ['lanes.bogus', (t) => ((t.lanes as Record<string, number>).bogus = 5), /lanes/],
     ['unknown field', (t) => ((t as Record<string, unknown>).colour = 'blue'), /unknown field\(s\): colour/],

@@ -173,6 +173,25 @@ describe('stacks: the review of the synthesized templates', { timeout: 120_000 }
     );
   });
 
+  it('auth: with auth.replicaRegion every canary may sign in at the replica, which it is told of', () => {
+    const replicated = { ...topology, auth: { ...topology.auth, replicaRegion: 'tokyo' } };
+    const app = new App({ context: cdkJsonContext() });
+    const on = addChatStacks(app, replicated, { code: { kind: 'placeholder' } });
+    for (const key of ['seoul', 'na']) {
+      const t = Template.fromStack(on.regions.get(key)!);
+      const canary = Object.values(
+        t.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `chat-${key}-canary` } }),
+      )[0];
+      expect(canary.Properties.Environment.Variables.CHAT_USER_POOL_REPLICA_REGION).toBe('ap-northeast-1');
+      const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+      for (const region of ['ap-northeast-2', 'ap-northeast-1']) {
+        expect(policies).toContain(`:cognito-idp:${region}:`);
+      }
+    }
+    // Without it, no canary hears of a replica.
+    expect(JSON.stringify(resources('chat-region-na'))).not.toContain('CHAT_USER_POOL_REPLICA_REGION');
+  });
+
   it('every template: no logical id contains "undefined", "Token" or "null"', () => {
     const bad: string[] = [];
     for (const stack of assembly.stacks) {
