@@ -2,11 +2,16 @@
 // restarted on the same port from its data; killed under an in-memory one, the sandbox asks to stop and says
 // why. `sandbox status`, `doctor` and `health` name the engine. Each test starts a sandbox with an engine of
 // its own (not the shared one) and kills that JVM with kill -9.
-
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineCheck as healthEngineCheck } from '../../cli/ops/checks/engine.js';
 import { engineCheck as doctorEngineCheck } from '../../cli/ops/doctor/machine.js';
@@ -67,6 +72,23 @@ describe('engine watch', { timeout: 180_000 }, () => {
     expect(after.lastDeath?.reason).toBe(`DynamoDB Local (pid ${before.pid}) was killed by SIGKILL`);
     const item = await db.send(new GetItemCommand({ TableName: 'watch-probe', Key: { pk: { S: 'kept' } } }));
     expect(item.Item?.pk.S).toBe('kept');
+    // Replication reads the restarted engine's streams: a write in tokyo reaches seoul.
+    const table = await db.send(new DescribeTableCommand({ TableName: sandbox.tableName }));
+    const key = Object.fromEntries(
+      (table.Table?.KeySchema ?? []).map((k) => [
+        k.AttributeName!,
+        { S: `after-restart-${k.AttributeName}` },
+      ]),
+    );
+    await db.send(new PutItemCommand({ TableName: sandbox.tableName, Item: key }));
+    const seoul = new DynamoDBClient(clientConfig(sandbox, 'ap-northeast-2'));
+    await eventually(async () => {
+      const got = await seoul.send(
+        new GetItemCommand({ TableName: sandbox!.tableName, Key: key, ConsistentRead: true }),
+      );
+      return got.Item !== undefined;
+    }, 60_000);
+    seoul.destroy();
     db.destroy();
 
     const status = await sandboxStatus();
