@@ -31,6 +31,12 @@ export function metricsNamespace(app: string): string {
   return `chatctl/${app}`;
 }
 
+/** The User-Agent the canary connects with, so logs (API Gateway's, the sandbox's) can tell its traffic apart. */
+export const CANARY_USER_AGENT = 'chatctl-canary';
+
+/** The User-Agent of Route 53's health checkers (as AWS sends it). */
+export const ROUTE53_HEALTH_CHECK_USER_AGENT = 'Amazon-Route53-Health-Check-Service';
+
 /** The room the canary joins in every region (one per region, so canaries never see each other). */
 export function canaryRoom(regionKey: string): string {
   return `canary-${regionKey}`;

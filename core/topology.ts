@@ -274,6 +274,17 @@ export const topologySchema = z
        * test runs, raise it for rehearsals.
        */
       replicationDelayMs: z.int().min(0).max(60_000).optional(),
+      /**
+       * The sandbox's log (sandbox.log in the state folder): `level` info (default) keeps the health checkers'
+       * and canaries' routine traffic out, summed up every 5 minutes; debug writes every line. It rotates to
+       * sandbox.log.1 at `maxMiB` (default 5).
+       */
+      log: z
+        .strictObject({
+          level: z.enum(['info', 'debug']).optional(),
+          maxMiB: z.number().min(0.01).max(1024).optional(),
+        })
+        .optional(),
       /** Access keys (besides the well-known test keys) `--verify-signatures` checks signatures with. */
       keys: z
         .array(z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }))

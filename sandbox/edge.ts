@@ -24,7 +24,7 @@ import { foreignHostMessage, hostNamesListener } from './host-check.js';
 import { BodyTooLargeError, closeServer, listen, readBody, urlHost, writeResponse } from './http.js';
 import type { SandboxService } from './services/service.js';
 import { detectProtocol, parseCredentialScope } from './wire/aws-wire.js';
-import { awsError, errorResponse } from './wire/errors.js';
+import { awsError, errorCodeOf, errorResponse } from './wire/errors.js';
 import { PrototypeKeyError, parseJsonRefusingPrototypeKeys } from './wire/keys.js';
 import { checkSignature } from './wire/sigv4.js';
 
@@ -75,6 +75,8 @@ export interface EdgeRequestRecord {
   readonly caller?: string;
   readonly status: number;
   readonly ms: number;
+  /** The AWS error code of a 4xx or 5xx answer, when its body or headers say it. */
+  readonly code?: string;
 }
 
 /**
@@ -237,10 +239,13 @@ function answerer(options: EdgeOptions): (request: LocalRequest) => Promise<Edge
       ...(caller ? { caller } : {}),
       status: response.status,
       ms: performance.now() - started,
+      ...(response.status >= 400 ? withCode(errorCodeOf(response)) : {}),
     });
     return response;
   };
 }
+
+const withCode = (code: string | undefined) => (code ? { code } : {});
 
 export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const host = options.host ?? '127.0.0.1';

@@ -23,7 +23,13 @@ import { FaultRegistry } from './faults.js';
 import { waitForAnswers } from './http.js';
 import { lagBetween, lagModel } from './latency.js';
 import { LocalTransport } from './local-transport.js';
-import { edgeRequestLogger, openSandboxLog, type SandboxLog, type SandboxLogEvent } from './log.js';
+import {
+  edgeRequestLogger,
+  openSandboxLog,
+  type SandboxLog,
+  type SandboxLogEvent,
+  type SandboxLogOptions,
+} from './log.js';
 import { sampleSandboxMetrics } from './metric-sources.js';
 import {
   defaultOnError,
@@ -48,6 +54,7 @@ import {
   withRegion,
 } from './region.js';
 import { Replicator } from './replication/replicator.js';
+import { isRoutineItem } from './routine.js';
 import { defaultChatAppFactory } from './runtime-host.js';
 import { SANDBOX_ALARM_PERIOD_SECONDS } from './services/cloudwatch/seed.js';
 import { serviceContext } from './services/context.js';
@@ -156,7 +163,7 @@ export class Sandbox implements ControlledSandbox {
     const factories = loadServices({ global: this.options.globalServices !== false });
     for (const work of [dynamoStarting, appFactory, factories]) work?.catch(() => {});
     try {
-      if (this.options.logPath) this.log = openSandboxLog(this.options.logPath);
+      if (this.options.logPath) this.log = openSandboxLog(this.options.logPath, this.logOptions());
       const engineEndpoint =
         this.options.dynamoEndpoint ?? (await (dynamoStarting as Promise<DynamoDbLocal>)).endpoint;
       const edge = await this.startEdge();
@@ -340,6 +347,24 @@ export class Sandbox implements ControlledSandbox {
     };
   }
 
+  /** Writes the log lines still buffered (they are written within 200 ms anyway). */
+  flushLog(): void {
+    this.log?.flush();
+  }
+
+  /** The log's settings: the options', else the topology's `sandbox.log`. */
+  private logOptions(): SandboxLogOptions {
+    const configured = this.currentTopology.sandbox.log;
+    const maxBytes =
+      this.options.logMaxBytes ?? (configured?.maxMiB ? Math.round(configured.maxMiB * 2 ** 20) : undefined);
+    const level = this.options.logLevel ?? configured?.level;
+    return {
+      ...(maxBytes ? { maxBytes } : {}),
+      ...(level ? { level } : {}),
+      ...(this.options.logSummaryMs ? { summaryMs: this.options.logSummaryMs } : {}),
+    };
+  }
+
   /** The console's page (its URL, without the secret the CLI adds to it). */
   get consoleUrl(): string {
     return `${this.started().edge.url}${CONTROL_PREFIX}${CONSOLE_PAGE_PATH}`;
@@ -441,7 +466,9 @@ export class Sandbox implements ControlledSandbox {
       idlePollIntervalMs: this.options.idlePollIntervalMs,
       onError: this.onError,
       ...replicationCheckpointOf(this.options),
-      ...(this.log ? { onBatch: (batch) => this.writeLog({ kind: 'replication', ...batch }) } : {}),
+      ...(this.log
+        ? { onBatch: (batch) => this.writeLog({ kind: 'replication', ...batch }), isRoutine: isRoutineItem }
+        : {}),
     });
     faults.onChange((region) => {
       if (faults.has(region, 'gateway-down')) this.regionMap.get(region)?.gateway.dropAll();

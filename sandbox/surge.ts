@@ -11,6 +11,7 @@ import type { AwsRequestHandler } from '../runtime/app.js';
 import type { ControllerPolicy, LaneReading, Utilization } from '../runtime/surge/controller.js';
 import { DEFAULT_POLICY } from '../runtime/surge/controller.js';
 import { type ControllerRun, dynamoLevelStore, runController } from '../runtime/surge/run.js';
+import { runRoutine } from './routine.js';
 import type { ChatAppFactory, HostedChatApp } from './runtime-host.js';
 import { SANDBOX_CREDENTIALS } from './state.js';
 import { LambdaThrottledError } from './throttle.js';
@@ -214,7 +215,8 @@ export function startSurgeLoop(options: SurgeLoopOptions): SurgeLoop {
   };
   const timer = setInterval(() => {
     if (running) return;
-    runOnce().catch((error: Error) => options.onError(error, 'surge controller'));
+    // The controller's reads and writes are routine traffic for the log (routine.ts).
+    runRoutine(true, runOnce).catch((error: Error) => options.onError(error, 'surge controller'));
   }, options.intervalMs);
   timer.unref();
   return {

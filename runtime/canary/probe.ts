@@ -5,6 +5,7 @@
  * end, which the HTTP /health check never touches. One step at a time, with one deadline for the whole run.
  */
 import { randomBytes } from 'node:crypto';
+import { CANARY_USER_AGENT } from '../../core/observability.js';
 import { connectProtocols, type ServerFrame } from '../../core/protocol.js';
 
 export type CanaryStage = 'connect' | 'join' | 'ack' | 'deliver';
@@ -44,6 +45,7 @@ export async function runCanaryProbe(options: CanaryProbeOptions): Promise<Canar
   // The token in Sec-WebSocket-Protocol, as users' clients send it (the URL is logged; core/protocol.ts).
   const socket = new WebSocket(options.url, connectProtocols(options.token), {
     handshakeTimeout: timeoutMs,
+    headers: { 'user-agent': CANARY_USER_AGENT },
     ...(address
       ? {
           lookup: ((_host: string, opts: object, callback: never) =>

@@ -60,8 +60,19 @@ export interface ReplicatorOptions {
    * not yet applied survive a crash, and a restart resumes from them (./checkpoint.ts).
    */
   readonly checkpointPath?: string;
-  /** Each batch applied: the pair, how many changes, and the lag of its oldest (observed write to applied). */
-  readonly onBatch?: (batch: { from: string; to: string; items: number; lagMs: number }) => void;
+  /**
+   * Each batch applied: the pair, how many changes, the lag of its oldest (observed write to applied), and
+   * how many of them `isRoutine` said its probes wrote.
+   */
+  readonly onBatch?: (batch: {
+    from: string;
+    to: string;
+    items: number;
+    lagMs: number;
+    routine: number;
+  }) => void;
+  /** Whether a changed item (its keys, and its new image or a delete's old one) is routine traffic's. */
+  readonly isRoutine?: (keys: Image, image: Image | undefined) => boolean;
 }
 
 /** After a noted write, empty reads are retried this long: a record shows in the stream a few ms late. */
@@ -437,7 +448,15 @@ export class Replicator {
     if (previous && !previous.pruned && canonicalImage(previous.image) === canonicalImage(image)) return;
     this.counters.observed++;
     const ts = Math.max(observedAt, (previous?.version.ts ?? 0) + 1);
-    const change: Change = { key, keys, image, version: { ts, origin: replica.key } };
+    // A delete has no image: the one this region held says whose item it was.
+    const routine = this.options.isRoutine?.(keys, image ?? previous?.image);
+    const change: Change = {
+      key,
+      keys,
+      image,
+      version: { ts, origin: replica.key },
+      ...(routine ? { routine } : {}),
+    };
     replica.held.set(key, { version: change.version, image });
     for (const other of this.regions.keys()) {
       if (other !== replica.key) this.enqueue(replica.key, other, change);
@@ -508,6 +527,7 @@ export class Replicator {
               to: queue.to,
               items: applied.length,
               lagMs: Date.now() - Math.min(...applied.map((item) => item.change.version.ts)),
+              routine: applied.filter((item) => item.change.routine).length,
             });
           } catch (error) {
             this.report(error, `applying a change from ${queue.from} to ${queue.to}`);

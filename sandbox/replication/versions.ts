@@ -29,6 +29,8 @@ export interface Change {
   /** undefined for a delete */
   readonly image: Image | undefined;
   readonly version: Version;
+  /** Written by a health checker or a canary (the replicator's isRoutine option): for the log's summary. */
+  readonly routine?: boolean;
 }
 
 export interface Held {

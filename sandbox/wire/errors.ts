@@ -40,3 +40,18 @@ export function awsError(
 ): EdgeResponse {
   return errorResponse(protocol, new ServiceError(status, code, message, dialect.type), dialect);
 }
+
+/**
+ * The AWS error code an error answer carries, in whichever protocol: REST-JSON's x-amzn-errortype header,
+ * JSON's `__type` (after its namespace's `#`), or an XML `<Code>`. For the log; undefined when none is found.
+ */
+export function errorCodeOf(response: EdgeResponse): string | undefined {
+  const header = response.headers?.['x-amzn-errortype'] ?? response.headers?.['X-Amzn-ErrorType'];
+  if (header) return header.split(':')[0];
+  const body = response.body;
+  if (body === undefined || body.length > 16_384) return undefined;
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const json = /"__type"\s*:\s*"(?:[^"#]*#)?([A-Za-z0-9.]+)"/.exec(text);
+  if (json) return json[1];
+  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+}

@@ -4,10 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChatClient } from '../../cli/ops/chat/client.js';
-import { followLog, formatLogLine, readRecentLines, regionFilter } from '../../cli/ops/sandbox/logs.js';
+import {
+  followLog,
+  formatLogLine,
+  logFilter,
+  readRecentLines,
+  regionFilter,
+  sinceOf,
+} from '../../cli/ops/sandbox/logs.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
+import { defaultTopology } from '../../core/topology.js';
 import { signDevToken } from '../../runtime/auth/dev-token.js';
-import { openSandboxLog } from '../../sandbox/log.js';
+import { edgeRequestLogger, openSandboxLog, type SandboxLogEvent } from '../../sandbox/log.js';
+import { runRoutine } from '../../sandbox/routine.js';
+import { eventually } from '../support/eventually.js';
 import { startTestSandbox } from './support.js';
 
 const edge = (n: number) =>
@@ -83,6 +93,109 @@ describe('sandbox log', () => {
       '01:02:03.600 fault        tokyo injected gateway-down',
       '01:02:03.700 replication  seoul -> tokyo 3 items, lag 35 ms',
     ]);
+  });
+
+  it('sandbox log: level info leaves routine lines out and sums them up; a routine error and every other line are written; debug writes all', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatctl-log-'));
+    const routineEdge = { ...edge(1), routine: true } as const;
+    const events: SandboxLogEvent[] = [
+      routineEdge,
+      { ...routineEdge, status: 400, refused: 'ConditionalCheckFailedException' },
+      {
+        kind: 'handler',
+        function: 'chat-tokyo-health',
+        region: 'tokyo',
+        route: 'GET /health',
+        ms: 2,
+        routine: true,
+      },
+      {
+        kind: 'handler',
+        function: 'chat-tokyo-send',
+        region: 'tokyo',
+        route: 'send',
+        ms: 3,
+        routine: true,
+        error: 'boom',
+      },
+      { kind: 'replication', from: 'seoul', to: 'tokyo', items: 4, lagMs: 700, routine: 4 },
+      { kind: 'replication', from: 'seoul', to: 'tokyo', items: 2, lagMs: 700, routine: 1 },
+      edge(2),
+    ];
+    const info = join(dir, 'info.log');
+    const infoLog = openSandboxLog(info);
+    for (const event of events) infoLog.write(event);
+    infoLog.close('stopped');
+    const written = readRecentLines(info, 100);
+    expect(written.map((l) => l.kind)).toEqual(['handler', 'replication', 'edge', 'sandbox', 'sandbox']);
+    expect(written[0]).toMatchObject({ error: 'boom', routine: true });
+    expect(written[1]).toMatchObject({ items: 2, routine: 1 });
+    expect(written[3]).toMatchObject({
+      message: expect.stringMatching(
+        /^routine traffic in the last 1 min .*: 1 handler calls, 2 AWS requests \(1 refused as expected\), 4 items replicated$/,
+      ),
+    });
+    const debug = join(dir, 'debug.log');
+    const debugLog = openSandboxLog(debug, { level: 'debug' });
+    for (const event of events) debugLog.write(event);
+    debugLog.close();
+    expect(readRecentLines(debug, 100)).toHaveLength(events.length);
+  });
+
+  it('sandbox log: a refusal the caller expects is logged as a refusal, any other error code as an error, and routine by its context', () => {
+    const lines: SandboxLogEvent[] = [];
+    const logger = edgeRequestLogger(
+      () => [{ key: 'tokyo', awsRegion: 'ap-northeast-1' }],
+      (e) => lines.push(e),
+    );
+    const request = { service: 'dynamodb', operation: 'PutItem', awsRegion: 'ap-northeast-1', ms: 1 };
+    logger({ ...request, status: 400, code: 'ConditionalCheckFailedException' });
+    logger({ ...request, status: 400, code: 'ValidationException' });
+    runRoutine(true, () => logger({ ...request, status: 500 }));
+    logger({ ...request, status: 200 });
+    expect(lines).toEqual([
+      { kind: 'edge', ...request, region: 'tokyo', status: 400, refused: 'ConditionalCheckFailedException' },
+      { kind: 'edge', ...request, region: 'tokyo', status: 400, error: 'ValidationException' },
+      { kind: 'edge', ...request, region: 'tokyo', status: 500, error: 'HTTP 500', routine: true },
+      { kind: 'edge', ...request, region: 'tokyo', status: 200 },
+    ]);
+    const time = '2026-12-01T01:02:03.456Z';
+    expect(formatLogLine({ time, ...(lines[0] as Extract<SandboxLogEvent, { kind: 'edge' }>) })).toBe(
+      '01:02:03.456 edge         tokyo dynamodb PutItem 400 refused: ConditionalCheckFailedException 1.0 ms',
+    );
+    expect(formatLogLine({ time, ...(lines[2] as Extract<SandboxLogEvent, { kind: 'edge' }>) })).toBe(
+      '01:02:03.456 edge         tokyo dynamodb PutItem 500 error: HTTP 500 1.0 ms (routine)',
+    );
+  });
+
+  it('sandbox logs --since, --grep, --kind: one filter with the region filter, a duration or a time', () => {
+    const now = Date.parse('2026-12-01T01:10:00.000Z');
+    const lines = [
+      { time: '2026-12-01T01:00:00.000Z', ...edge(1) },
+      {
+        time: '2026-12-01T01:09:00.000Z',
+        kind: 'fault',
+        action: 'injected',
+        region: 'tokyo',
+        fault: 'gateway-down',
+      },
+      { time: '2026-12-01T01:09:30.000Z', ...edge(2), status: 400, error: 'ValidationException' },
+      { time: '2026-12-01T01:09:40.000Z', kind: 'sandbox', message: 'started' },
+    ] as const;
+    const since = sinceOf('5m', now);
+    expect(since).toBe(Date.parse('2026-12-01T01:05:00.000Z'));
+    expect(sinceOf('2026-12-01T01:09:35Z', now)).toBe(Date.parse('2026-12-01T01:09:35Z'));
+    expect(sinceOf('yesterday', now)).toBeUndefined();
+    const kept = (filter: Parameters<typeof logFilter>[0]) =>
+      lines.filter(logFilter(filter)).map((l) => l.time.slice(11, 16));
+    expect(kept({ sinceMs: since })).toEqual(['01:09', '01:09', '01:09']);
+    expect(kept({ grep: 'validation' })).toEqual(['01:09']);
+    expect(kept({ grep: 'GATEWAY-DOWN' })).toEqual(['01:09']);
+    expect(kept({ kinds: ['edge'] })).toEqual(['01:00', '01:09']);
+    expect(kept({ kinds: ['edge'], sinceMs: since, grep: 'putitem' })).toEqual(['01:09']);
+    expect(
+      kept({ region: { key: 'seoul', awsRegion: 'ap-northeast-2' }, kinds: ['edge', 'sandbox'] }),
+    ).toEqual(['01:09']);
   });
 
   it('sandbox logs -f: prints lines written after it starts, across a rotation', async () => {
@@ -169,5 +282,90 @@ describe('sandbox log from a running sandbox', () => {
     for (const b of batches) if (b.kind === 'replication') expect(b.items).toBeGreaterThan(0);
     const handlerMs = lines.flatMap((l) => (l.kind === 'handler' ? [l.ms] : []));
     expect(handlerMs.every((ms) => ms >= 0)).toBe(true);
+  });
+});
+
+describe('sandbox log of an idle sandbox', { timeout: 120_000 }, () => {
+  it("sandbox log: an idle sandbox's log does not grow per canary cycle at the default level, sums the routine traffic up, and still logs a user's chat", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatctl-log-'));
+    const logPath = join(dir, 'sandbox.log');
+    // Route 53's checkers every 500 ms and the canaries every second: what `sandbox up` runs, faster.
+    const sandbox = await startTestSandbox({
+      logPath,
+      globalServices: true,
+      healthCheckIntervalMs: 500,
+      canary: { intervalMs: 1000 },
+    });
+    try {
+      const cycles = async (n: number) => {
+        const seen = new Set<string>();
+        await eventually(
+          () => {
+            const at = sandbox.canary?.last('seoul')?.at;
+            if (at) seen.add(at);
+            return seen.size > n;
+          },
+          60_000,
+          100,
+        );
+      };
+      await cycles(1);
+      sandbox.flushLog();
+      const before = readFileSync(logPath, 'utf8').length;
+      await cycles(3);
+      sandbox.flushLog();
+      const grown = readFileSync(logPath, 'utf8').slice(before);
+      // Three canary cycles in every region, a dozen health checks: not one line.
+      expect(grown, grown.slice(0, 3000)).toBe('');
+      expect(sandbox.canary?.last('seoul')?.ok).toBe(true);
+      // A user's chat is no routine traffic: its lines are there.
+      const url = sandbox.regions.get('seoul')?.websocketUrl ?? '';
+      const token = signDevToken({ userId: 'ana', ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });
+      const client = await ChatClient.connect({ url, token });
+      await client.join('logged');
+      await client.send('logged', 'hello log');
+      await client.close();
+    } finally {
+      await sandbox.stop();
+    }
+    const lines = readRecentLines(logPath, 100_000);
+    expect(lines).toContainEqual(expect.objectContaining({ kind: 'handler', function: 'chat-seoul-send' }));
+    expect(lines.filter((l) => 'routine' in l && l.routine === true && !('error' in l && l.error))).toEqual(
+      [],
+    );
+    const summary = lines.find((l) => l.kind === 'sandbox' && l.message.startsWith('routine traffic'));
+    expect(summary?.kind === 'sandbox' && summary.message).toMatch(
+      /: [1-9]\d* handler calls, [1-9]\d* AWS requests/,
+    );
+  });
+
+  it('sandbox log: sandbox.log in chatctl.json sets the level (debug writes routine lines) and the rotation size', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatctl-log-'));
+    const logPath = join(dir, 'sandbox.log');
+    const topology = defaultTopology();
+    const sandbox = await startTestSandbox(
+      { logPath, globalServices: true, healthCheckIntervalMs: 500, canary: { intervalMs: 1000 } },
+      { ...topology, sandbox: { ...topology.sandbox, log: { level: 'debug', maxMiB: 0.1 } } },
+    );
+    try {
+      await eventually(
+        () => {
+          sandbox.flushLog();
+          return existsSync(`${logPath}.1`);
+        },
+        60_000,
+        200,
+      );
+    } finally {
+      await sandbox.stop();
+    }
+    expect(readFileSync(`${logPath}.1`, 'utf8').length).toBeLessThanOrEqual(0.1 * 2 ** 20);
+    const lines = readRecentLines(logPath, 100_000);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: 'handler', route: 'GET /health', routine: true }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: 'handler', route: '$connect', routine: true }),
+    );
   });
 });

@@ -1,5 +1,6 @@
 /** `chatctl sandbox logs`: reads, filters, follows and formats the sandbox's log (sandbox/log.ts). */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { parseDuration } from '../../../core/duration.js';
 import type { SandboxLogLine } from '../../../sandbox/log.js';
 
 export { sandboxLogFile as sandboxLogPath } from './lifecycle.js';
@@ -46,6 +47,46 @@ export function regionFilter(key: string | undefined, awsRegion: string | undefi
   };
 }
 
+export const LOG_KINDS = ['edge', 'handler', 'fault', 'replication', 'lambda', 'sandbox'] as const;
+export type LogKind = (typeof LOG_KINDS)[number];
+
+export interface LogFilter {
+  /** Region key, and its AWS region (an edge request names its AWS region). */
+  readonly region?: { readonly key: string; readonly awsRegion: string };
+  /** Lines at or after this time (epoch ms). */
+  readonly sinceMs?: number;
+  /** Lines whose text, as printed or as JSON, contains this (case-insensitive). */
+  readonly grep?: string;
+  /** Only lines of these kinds. */
+  readonly kinds?: readonly LogKind[];
+}
+
+/** The one filter `sandbox logs` applies, to the recent lines and the followed ones alike. */
+export function logFilter(filter: LogFilter): (line: SandboxLogLine) => boolean {
+  const inRegion = regionFilter(filter.region?.key, filter.region?.awsRegion);
+  const needle = filter.grep?.toLowerCase();
+  return (line) => {
+    if (filter.kinds && !filter.kinds.includes(line.kind)) return false;
+    if (filter.sinceMs !== undefined && !(Date.parse(line.time) >= filter.sinceMs)) return false;
+    if (!inRegion(line)) return false;
+    if (needle === undefined) return true;
+    return (
+      formatLogLine(line).toLowerCase().includes(needle) ||
+      JSON.stringify(line).toLowerCase().includes(needle)
+    );
+  };
+}
+
+/** `--since`: a duration back from now (10m, 1h) or a time (2026-12-07T20:00:00Z); undefined when neither. */
+export function sinceOf(text: string, now = Date.now()): number | undefined {
+  try {
+    return now - parseDuration(text, 'm');
+  } catch {
+    const at = Date.parse(text);
+    return Number.isNaN(at) ? undefined : at;
+  }
+}
+
 /** Calls `onLine` for each line written after now, through rotations, until `signal` aborts. */
 export async function followLog(
   path: string,
@@ -84,10 +125,13 @@ export async function followLog(
 export function formatLogLine(line: SandboxLogLine): string {
   const time = line.time.slice(11, 23);
   switch (line.kind) {
-    case 'edge':
-      return `${time} edge         ${line.region ?? line.awsRegion} ${line.service} ${line.operation} ${line.status} ${line.ms.toFixed(1)} ms`;
+    case 'edge': {
+      // A refusal the caller expects (a failed condition, a gone connection) is said as such, not as an error.
+      const answer = line.refused ? ` refused: ${line.refused}` : line.error ? ` error: ${line.error}` : '';
+      return `${time} edge         ${line.region ?? line.awsRegion} ${line.service} ${line.operation} ${line.status}${answer} ${line.ms.toFixed(1)} ms${routine(line)}`;
+    }
     case 'handler':
-      return `${time} handler      ${line.region} ${line.function} ${line.route} ${line.ms.toFixed(1)} ms${line.error ? ` error: ${line.error}` : ''}`;
+      return `${time} handler      ${line.region} ${line.function} ${line.route} ${line.ms.toFixed(1)} ms${line.error ? ` error: ${line.error}` : ''}${routine(line)}`;
     case 'fault':
       return `${time} fault        ${line.region} ${line.action} ${line.fault}`;
     case 'replication':
@@ -97,4 +141,9 @@ export function formatLogLine(line: SandboxLogLine): string {
     default:
       return `${time} sandbox      ${line.message}`;
   }
+}
+
+/** " (routine)" on a line a health checker or a canary caused (written at level debug, or with an error). */
+function routine(line: { readonly routine?: boolean }): string {
+  return line.routine ? ' (routine)' : '';
 }

@@ -10,6 +10,7 @@
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { ROUTE53_HEALTH_CHECK_USER_AGENT } from '../../../core/observability.js';
 
 export interface ProbeTarget {
   /** The check's Type: HTTP, HTTPS, HTTP_STR_MATCH, HTTPS_STR_MATCH or TCP. */
@@ -121,7 +122,7 @@ function probeHttp(url: string, search: string | undefined, timing: ProbeTiming)
   return new Promise((resolve) => {
     const req = request(
       url,
-      { method: 'GET', agent: false, headers: { 'user-agent': 'Amazon-Route53-Health-Check-Service' } },
+      { method: 'GET', agent: false, headers: { 'user-agent': ROUTE53_HEALTH_CHECK_USER_AGENT } },
       (res) => {
         const code = res.statusCode ?? 0;
         const status = `HTTP Status Code ${code}, ${STATUS_TEXT[code] ?? res.statusMessage ?? ''}`;
