@@ -18,7 +18,7 @@ export interface StatusReply {
 
 export interface FaultRequest {
   readonly region: string;
-  /** As `sandbox fault` takes it: gateway-down, replication-pause, latency=MS, relay-error, throttle. */
+  /** As `sandbox fault` takes it: gateway-down, replication-pause, latency=MS, relay-error, throttle, cognito-down. */
   readonly fault: string;
 }
 export interface FaultReply {

@@ -1,6 +1,7 @@
 /**
  * Faults a region can be given (docs/architecture.md, The sandbox): its gateway down, its replication paused, extra
- * latency on its gateway, replication and cross-region Invokes, its relay Invoke failing, its functions throttled.
+ * latency on its gateway, replication and cross-region Invokes, its relay Invoke failing, its functions throttled,
+ * its Cognito (the user pool or replica in its AWS region) impaired.
  * Each is healed on its own.
  */
 import { parseDuration } from '../core/duration.js';
@@ -13,11 +14,12 @@ export const FAULT_KINDS = [
   'latency',
   'relay-error',
   'throttle',
+  'cognito-down',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type Fault =
-  | { readonly kind: 'gateway-down' | 'replication-pause' | 'relay-error' | 'throttle' }
+  | { readonly kind: 'gateway-down' | 'replication-pause' | 'relay-error' | 'throttle' | 'cognito-down' }
   | { readonly kind: 'latency'; readonly ms: number };
 
 export interface ActiveFault {
@@ -32,7 +34,14 @@ export function formatFault(fault: Fault): string {
   return fault.kind === 'latency' ? `latency=${fault.ms}` : fault.kind;
 }
 
-const FAULT_FORMS = ['gateway-down', 'replication-pause', 'latency=DURATION', 'relay-error', 'throttle'];
+const FAULT_FORMS = [
+  'gateway-down',
+  'replication-pause',
+  'latency=DURATION',
+  'relay-error',
+  'throttle',
+  'cognito-down',
+];
 
 /** "unknown fault x", with the fault probably meant (gateway_down -> gateway-down); exit 2 like a bad value. */
 function unknownFault(spec: string, forms: readonly string[]): UserError {
@@ -47,7 +56,7 @@ function unknownFault(spec: string, forms: readonly string[]): UserError {
 
 /**
  * Parses the CLI form: gateway-down | replication-pause | latency=DURATION (300ms, 1s; bare: ms) | relay-error |
- * throttle.
+ * throttle | cognito-down.
  */
 export function parseFault(spec: string): Fault {
   const text = spec.trim();
@@ -55,7 +64,8 @@ export function parseFault(spec: string): Fault {
     text === 'gateway-down' ||
     text === 'replication-pause' ||
     text === 'relay-error' ||
-    text === 'throttle'
+    text === 'throttle' ||
+    text === 'cognito-down'
   )
     return { kind: text };
   const latency = /^latency(?:=(.*))?$/.exec(text);

@@ -69,8 +69,8 @@ export interface ServiceContext {
   readonly engine: { readonly endpoint: string; readonly instanceId: string };
   /** The running regions, in start order. */
   regions(): readonly ServiceRegion[];
-  /** Faults a service honours: relay-error and throttle (Lambda), latency (cross-region calls). */
-  faultActive(region: string, kind: 'relay-error' | 'throttle'): boolean;
+  /** Faults a service honours: relay-error and throttle (Lambda), cognito-down (Cognito), latency (cross-region calls). */
+  faultActive(region: string, kind: 'relay-error' | 'throttle' | 'cognito-down'): boolean;
   latencyFaultMs(region: string): number;
   /** The one-way replication lag between two region keys, ms (the configured lag, else the default). */
   lagMs(from: string, to: string): number;

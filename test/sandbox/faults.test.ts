@@ -1,3 +1,7 @@
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +103,19 @@ describe('sandbox faults', () => {
     });
     sandbox.faults.heal('na', 'throttle');
     expect((await invoke()).StatusCode).toBe(200);
+  });
+
+  it("cognito-down: Cognito in the region's AWS region answers InternalErrorException, other regions' Cognito serves; heal restores it", async () => {
+    const cognito = (key: string) =>
+      new CognitoIdentityProviderClient({ ...clientConfig(sandbox, region(key).awsRegion), maxAttempts: 1 });
+    const createPool = (key: string) =>
+      cognito(key).send(new CreateUserPoolCommand({ PoolName: `fault-${key}-${Date.now()}` }));
+    sandbox.faults.inject('seoul', 'cognito-down');
+    expect(sandbox.faults.list('seoul').map((f) => f.spec)).toEqual(['cognito-down']);
+    await expect(createPool('seoul')).rejects.toMatchObject({ name: 'InternalErrorException' });
+    expect((await createPool('tokyo')).UserPool?.Id).toMatch(/^ap-northeast-1_/);
+    sandbox.faults.heal('seoul', 'cognito-down');
+    expect((await createPool('seoul')).UserPool?.Id).toMatch(/^ap-northeast-2_/);
   });
 
   it('faults: bad fault names and unknown regions are clear errors', () => {

@@ -8,7 +8,7 @@ export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, Fa
   static override sandboxOnly = true;
   static override summary = 'Inject a fault into a region of the running sandbox.';
   static override description =
-    "gateway-down: refuse new connections, drop open ones, fail /health. replication-pause: hold the region's replication in and out (caught up on heal). latency=DURATION (300ms, 1s; a bare number is in ms): delay its gateway, replication and cross-region Invokes. relay-error: its relay Invoke fails. throttle: Invokes of its functions are throttled (TooManyRequestsException; a queued relay waits and is retried within the relay's age limit).";
+    "gateway-down: refuse new connections, drop open ones, fail /health. replication-pause: hold the region's replication in and out (caught up on heal). latency=DURATION (300ms, 1s; a bare number is in ms): delay its gateway, replication and cross-region Invokes. relay-error: its relay Invoke fails. throttle: Invokes of its functions are throttled (TooManyRequestsException; a queued relay waits and is retried within the relay's age limit). cognito-down: Cognito in its AWS region fails every call and its JWKS URL (InternalErrorException).";
   static override examples = [
     '<%= config.bin %> sandbox fault tokyo gateway-down',
     '<%= config.bin %> sandbox fault seoul latency=300ms',
@@ -16,7 +16,7 @@ export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, Fa
   static override args = {
     region: regionInput(Args.string({ description: 'region key', required: true })),
     fault: Args.string({
-      description: 'gateway-down | replication-pause | latency=DURATION | relay-error | throttle',
+      description: 'gateway-down | replication-pause | latency=DURATION | relay-error | throttle | cognito-down',
       required: true,
     }),
   };

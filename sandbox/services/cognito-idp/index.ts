@@ -32,12 +32,19 @@ export interface CognitoIdpService extends SandboxService {
   impair(region: string, impaired: boolean): void;
 }
 
+/** The `cognito-down` fault of a region key impairs Cognito in that region's AWS region. */
 export const createService: ServiceFactory<CognitoIdpService> = (context) =>
-  createCognitoIdp(context.account);
+  createCognitoIdp(context.account, (awsRegion) =>
+    context.regions().some((r) => r.awsRegion === awsRegion && context.faultActive(r.key, 'cognito-down')),
+  );
 
-export function createCognitoIdp(account: string): CognitoIdpService {
+export function createCognitoIdp(
+  account: string,
+  faulted: (awsRegion: string) => boolean = () => false,
+): CognitoIdpService {
   const pools = new Map<string, PoolRecord>();
-  const impaired = new Set<string>();
+  const impairedByCall = new Set<string>();
+  const impaired = { has: (awsRegion: string) => impairedByCall.has(awsRegion) || faulted(awsRegion) };
   return {
     name: 'cognito-idp',
     handle: (request) => serveRpc(request, DIALECT, RPC_OPERATIONS, { pools, account, impaired }),
@@ -59,8 +66,8 @@ export function createCognitoIdp(account: string): CognitoIdpService {
       return jwksOf(pool);
     },
     impair(region, on) {
-      if (on) impaired.add(region);
-      else impaired.delete(region);
+      if (on) impairedByCall.add(region);
+      else impairedByCall.delete(region);
     },
   };
 }
@@ -327,7 +334,9 @@ class PoolRecordImpl implements PoolRecord {
   }
 }
 
-type Context = Pick<Call, 'pools' | 'account'> & { readonly impaired: ReadonlySet<string> };
+type Context = Pick<Call, 'pools' | 'account'> & {
+  readonly impaired: { has(awsRegion: string): boolean };
+};
 
 /** Each operation as the wire runs it: the pools and account, with this request's input; none in an impaired region. */
 const RPC_OPERATIONS: Operations<Context> = Object.fromEntries(
