@@ -16,7 +16,8 @@ export default class SandboxFault extends ChatctlCommand<typeof SandboxFault, Fa
   static override args = {
     region: regionInput(Args.string({ description: 'region key', required: true })),
     fault: Args.string({
-      description: 'gateway-down | replication-pause | latency=DURATION | relay-error | throttle | cognito-down',
+      description:
+        'gateway-down | replication-pause | latency=DURATION | relay-error | throttle | cognito-down',
       required: true,
     }),
   };
