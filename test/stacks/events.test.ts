@@ -123,7 +123,12 @@ describe('stacks: the chat event feed', { timeout: 120_000 }, () => {
     const { template } = synth({ enabled: true });
     const [, archive] = only(template, 'AWS::Events::Archive');
     expect(archive.Properties).toMatchObject({ RetentionDays: 30, EventPattern: { source: ['chat.chat'] } });
-    const [queueId, queue] = only(template, 'AWS::SQS::Queue');
+    // The region's other queue is the relay's on-failure destination (stacks/relay-async.ts); the feed adds one.
+    const feedQueues = Object.entries(template.findResources('AWS::SQS::Queue')).filter(
+      ([, q]) => (q as Resource).Properties.QueueName === 'chat-tokyo-chat-events-failed',
+    ) as [string, Resource][];
+    expect(feedQueues).toHaveLength(1);
+    const [queueId, queue] = feedQueues[0];
     expect(queue.Properties).toMatchObject({
       QueueName: 'chat-tokyo-chat-events-failed',
       SqsManagedSseEnabled: true,
@@ -177,11 +182,13 @@ describe('stacks: the chat event feed', { timeout: 120_000 }, () => {
         'AWS::Pipes::Pipe',
         'AWS::Events::EventBus',
         'AWS::Events::Archive',
-        'AWS::SQS::Queue',
         'Custom::AWS',
       ]) {
         template.resourceCountIs(type, 0);
       }
+      // The relay's on-failure queue is the region's only queue without the feed.
+      const queues = Object.values(template.findResources('AWS::SQS::Queue')) as Resource[];
+      expect(queues.map((q) => q.Properties.QueueName)).toEqual(['chat-tokyo-relay-failed']);
     }
   });
 
