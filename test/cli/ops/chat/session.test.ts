@@ -14,6 +14,7 @@ import { SANDBOX_DEV_TOKEN_SECRET } from '../../../../core/runtime-env.js';
 import { defaultTopology } from '../../../../core/topology.js';
 import { signDevToken } from '../../../../runtime/auth/dev-token.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
+import { SANDBOX_DNS_TTL_SECONDS } from '../../../../sandbox/options.js';
 import { startTestSandbox } from '../../../sandbox/support.js';
 
 const bin = resolve('bin/run.js');
@@ -145,7 +146,9 @@ describe('chatctl chat', () => {
       );
       expect(dns.stderr).toBe('');
       expect(dns.stdout).toMatch(
-        /connected to tokyo \(latency DNS for users in tokyo, 133\.242\.0\.0\/24, answered 127\.0\.0\.\d+ by 127\.0\.0\.1:\d+, TTL 60 s\)/,
+        new RegExp(
+          `connected to tokyo \\(latency DNS for users in tokyo, 133\\.242\\.0\\.0/24, answered 127\\.0\\.0\\.\\d+ by 127\\.0\\.0\\.1:\\d+, TTL ${SANDBOX_DNS_TTL_SECONDS} s\\)`,
+        ),
       );
       expect(dns.stdout).toMatch(/^pong from tokyo in \d+ ms$/m);
       // By the global name, as a user's client connects: the gateway answers for chat.<domain> by Host.

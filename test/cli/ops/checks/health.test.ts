@@ -60,6 +60,8 @@ const healthSchema = z.strictObject({
     domain: z.string().optional(),
     checks: z.array(check.extend({ name: z.enum(['distribution', 'proxy']) })),
   }),
+  // The sandbox's DynamoDB Local (absent on AWS).
+  engine: check.extend({ name: z.literal('engine') }).optional(),
   problems: z.array(
     z.strictObject({
       scope: z.string(),

@@ -5,6 +5,7 @@ import { type DnsResponse, queryDns } from '../../../../cli/ops/chat/dns-query.j
 import { names } from '../../../../core/names.js';
 import { defaultTopology } from '../../../../core/topology.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
+import { SANDBOX_DNS_TTL_SECONDS } from '../../../../sandbox/options.js';
 import { startTestSandbox } from '../../support.js';
 import { eventually } from '../support.js';
 
@@ -45,7 +46,7 @@ describe('dns', () => {
         expect(response.rcode).toBe('NOERROR');
         expect(response.authoritative).toBe(true);
         expect(response.answers).toEqual([
-          { name: chat, type: 'A', ttl: 60, data: dns().addresses[region.key] },
+          { name: chat, type: 'A', ttl: SANDBOX_DNS_TTL_SECONDS, data: dns().addresses[region.key] },
         ]);
         expect(response.scopePrefixLength).toBe(Number(subnetOf(region.key).split('/')[1]));
       }
