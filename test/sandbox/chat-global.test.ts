@@ -8,7 +8,7 @@ import { keys } from '../../core/datamodel.js';
 import { clientIdClock, newId } from '../../core/message-id.js';
 import { cursorBefore, LIMITS } from '../../core/protocol.js';
 import type { Sandbox } from '../../sandbox/index.js';
-import { clientConfig, startTestSandbox } from './support.js';
+import { clientConfig, joinedMember, startTestSandbox, uniqueRoom } from './support.js';
 import { connect, type TestClient } from './ws-client.js';
 
 type Message = { messageId: string; clientMsgId: string; text: string; reactions?: Record<string, string[]> };
@@ -28,15 +28,9 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-const room = (label: string) => `${label}-${Date.now().toString(36)}`;
-
-async function member(region: string, userId: string, roomId: string): Promise<TestClient> {
-  const client = await connect(sandbox.regions.get(region)!.websocketUrl, userId);
-  open.push(client);
-  client.send({ action: 'join', roomId });
-  await client.next((f) => f.type === 'joined' && f.roomId === roomId, 10_000);
-  return client;
-}
+const room = uniqueRoom;
+const member = (region: string, userId: string, roomId: string) =>
+  joinedMember(sandbox, open, region, userId, roomId);
 
 async function say(client: TestClient, roomId: string, text: string, clientMsgId = nextClientId()) {
   client.send({ action: 'send', roomId, text, clientMsgId });

@@ -6,6 +6,7 @@ import { defaultTopology, type Topology } from '../../core/topology.js';
 import { type Sandbox, type SandboxOptions, start } from '../../sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/state.js';
 import { Sha256 } from '../../sandbox/wire/sigv4.js';
+import { connect, type TestClient } from './ws-client.js';
 
 export const TEST_CREDENTIALS = { ...SANDBOX_CREDENTIALS };
 
@@ -67,4 +68,22 @@ export async function signedFetch(
   scope: { service: string; region: string },
 ): Promise<Response> {
   return fetch(url, await signedRequest(url, init, scope));
+}
+
+/** A room id of its own for one test (label plus the time). */
+export const uniqueRoom = (label: string) => `${label}-${Date.now().toString(36)}`;
+
+/** A client of `region` that has joined `roomId`; it goes into `open` so the file's afterAll closes it. */
+export async function joinedMember(
+  sandbox: Sandbox,
+  open: TestClient[],
+  region: string,
+  userId: string,
+  roomId: string,
+): Promise<TestClient> {
+  const client = await connect(sandbox.regions.get(region)!.websocketUrl, userId);
+  open.push(client);
+  client.send({ action: 'join', roomId });
+  await client.next((f) => f.type === 'joined' && f.roomId === roomId, 10_000);
+  return client;
 }

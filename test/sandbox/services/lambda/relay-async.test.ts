@@ -14,8 +14,8 @@ import { RELAY_MAX_AGE_MS } from '../../../../core/relay-async.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import type { LambdaView } from '../../../../sandbox/services/lambda/index.js';
 import { eventually } from '../../../support/eventually.js';
-import { clientConfig, startTestSandbox } from '../../support.js';
-import { connect, type TestClient } from '../../ws-client.js';
+import { clientConfig, joinedMember, startTestSandbox, uniqueRoom } from '../../support.js';
+import type { TestClient } from '../../ws-client.js';
 
 const MAX_EVENT_AGE_MS = 6000;
 let sandbox: Sandbox;
@@ -41,15 +41,9 @@ afterAll(async () => {
 });
 
 const lambda = () => sandbox.service('lambda') as unknown as LambdaView;
-const room = (label: string) => `${label}-${Date.now().toString(36)}`;
-
-async function member(region: string, userId: string, roomId: string): Promise<TestClient> {
-  const client = await connect(sandbox.regions.get(region)!.websocketUrl, userId);
-  open.push(client);
-  client.send({ action: 'join', roomId });
-  await client.next((f) => f.type === 'joined' && f.roomId === roomId, 10_000);
-  return client;
-}
+const room = uniqueRoom;
+const member = (region: string, userId: string, roomId: string) =>
+  joinedMember(sandbox, open, region, userId, roomId);
 
 async function say(client: TestClient, roomId: string, text: string) {
   const clientMsgId = nextClientId();
