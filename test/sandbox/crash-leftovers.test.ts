@@ -59,7 +59,7 @@ describe('crash leftovers', () => {
     expect(existsSync(join(home, 'sandbox.json'))).toBe(false);
 
     const down = chatctl('sandbox', 'down', '--json');
-    expect(down.code, down.stderr).toBe(0);
+    expect(down.code, down.stderr + down.stdout).toBe(0);
     expect(down.stdout).toContain(`cleared ${enginePath} (the engine record of sandbox pid ${up.pid}`);
     expect(existsSync(enginePath)).toBe(false);
   }, 120_000);
@@ -77,7 +77,7 @@ describe('crash leftovers', () => {
     expect(alive(jvm)).toBe(true);
 
     const again = chatctl('sandbox', 'up', '--detach', '--port', '0');
-    expect(again.code, again.stderr).toBe(0);
+    expect(again.code, again.stderr + again.stdout).toBe(0);
     expect(again.stderr).toContain(
       `stopped the DynamoDB Local (pid ${jvm}) that a crashed start left running`,
     );
@@ -90,7 +90,7 @@ describe('crash leftovers', () => {
     process.kill(state.pid, 'SIGKILL');
     await eventually(() => !alive(state.dynamodb.pid), 15_000);
     const down = chatctl('sandbox', 'down', '--json');
-    expect(down.code, down.stderr).toBe(0);
+    expect(down.code, down.stderr + down.stdout).toBe(0);
     expect(down.stdout).toContain(`the sandbox (pid ${state.pid}) was not running; cleared its state`);
     expect(existsSync(enginePath)).toBe(false);
   }, 180_000);
@@ -107,7 +107,7 @@ describe('crash leftovers', () => {
     expect(existsSync(join(home, 'sandbox.json'))).toBe(false);
 
     const down = chatctl('sandbox', 'down', '--json');
-    expect(down.code, down.stderr).toBe(0);
+    expect(down.code, down.stderr + down.stdout).toBe(0);
     expect(down.stdout).toMatch(
       new RegExp(
         `stopped the sandbox that was starting \\(pid ${up.pid}\\)|stopped the sandbox \\(pid ${up.pid}\\)`,

@@ -6,7 +6,7 @@
  * can be reused by an unrelated process), stop it, remove what it left, and say so.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { commandLine, isSameProcess, pidAlive } from '../../../core/process.js';
+import { commandLine, isSameProcess, pidAlive, signalIfAlive } from '../../../core/process.js';
 import {
   readEngineRecord,
   removeEngineRecord,
@@ -45,20 +45,20 @@ export function sandboxProcessAlive(state: SandboxState): boolean {
 /** Stops what a crashed sandbox left running (SIGTERM, then SIGKILL); one sentence per process stopped. */
 export async function stopLeftovers(state: SandboxState, timeoutMs = 5000): Promise<string[]> {
   const left = liveLeftovers(state);
-  for (const r of left) process.kill(r.pid, 'SIGTERM');
+  for (const r of left) signalIfAlive(r.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (left.some((r) => pidAlive(r.pid)) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  for (const r of left) if (pidAlive(r.pid)) process.kill(r.pid, 'SIGKILL');
+  for (const r of left) if (pidAlive(r.pid)) signalIfAlive(r.pid, 'SIGKILL');
   return left.map((r) => `stopped the ${r.what} (pid ${r.pid}) that a crashed sandbox left running`);
 }
 
 async function stopProcess(pid: number, timeoutMs: number): Promise<void> {
-  process.kill(pid, 'SIGTERM');
+  signalIfAlive(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (pidAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  if (pidAlive(pid)) signalIfAlive(pid, 'SIGKILL');
 }
 
 export interface StartLeftovers {
@@ -88,7 +88,7 @@ export async function clearCrashedStart(recordPath: string, timeoutMs = 5000): P
   }
   const watchdog = record.watchdogPid;
   if (watchdog && pidAlive(watchdog) && commandLine(watchdog).includes(WATCHDOG_NAME)) {
-    process.kill(watchdog, 'SIGKILL');
+    signalIfAlive(watchdog, 'SIGKILL');
   }
   if (record.launcherDir && existsSync(record.launcherDir)) {
     rmSync(record.launcherDir, { recursive: true, force: true });

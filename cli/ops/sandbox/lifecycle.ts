@@ -10,7 +10,7 @@ import { closeSync, ftruncateSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../../core/errors.js';
-import { pidAlive } from '../../../core/process.js';
+import { pidAlive, signalIfAlive } from '../../../core/process.js';
 import { HOME_ENV } from '../../../core/project.js';
 import type { Topology } from '../../../core/topology.js';
 import { waitForAnswers } from '../../../sandbox/http.js';
@@ -260,7 +260,7 @@ export async function sandboxUpDetached(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (child.pid) process.kill(child.pid, 'SIGTERM');
+  if (child.pid) signalIfAlive(child.pid, 'SIGTERM');
   throw new UserError('the sandbox did not become ready in time', { hint: `see ${outPath} and ${logPath}` });
 }
 
@@ -310,12 +310,12 @@ export async function sandboxDown(
   try {
     await control<'stop'>(state, 'POST', '/stop', {}, 5000);
   } catch {
-    process.kill(state.pid, 'SIGTERM');
+    signalIfAlive(state.pid, 'SIGTERM');
   }
   const deadline = Date.now() + timeoutMs;
   while (pids.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   for (const pid of pids) {
-    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (pidAlive(pid)) signalIfAlive(pid, 'SIGKILL');
   }
   await removeSandboxState(statePath);
   const start = await clearCrashedStart(recordPath);
