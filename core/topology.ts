@@ -71,7 +71,8 @@ export function regionKeyProblem(key: string): string | undefined {
   return key === CHINA_ORIGIN_GLOBAL ? RESERVED_KEY_RULE : undefined;
 }
 
-const regionSchema = z.strictObject({
+/** One region of `regions`: also what the sandbox's control API takes to add a region while it runs. */
+export const regionSchema = z.strictObject({
   key: regionKey.refine((key) => key !== CHINA_ORIGIN_GLOBAL, { message: RESERVED_KEY_RULE }),
   awsRegion: z.string().refine((code): boolean => isCommercialAwsRegion(code), {
     message: `not an AWS commercial region code; allowed: ${COMMERCIAL_AWS_REGIONS.join(', ')}`,

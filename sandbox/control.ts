@@ -3,9 +3,9 @@
  * UserError is the caller's mistake (400 with its message and hint); anything else is a 500.
  */
 
+import type { ZodType } from 'zod';
 import { UserError } from '../core/errors.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
-import type { RegionSpec } from '../core/topology.js';
 import { InvalidTokenError, signDevToken } from '../runtime/auth/dev-token.js';
 import { consoleSnapshot } from './console/snapshot.js';
 import type {
@@ -21,6 +21,7 @@ import type {
   StatusReply,
   StopReply,
 } from './control-api.js';
+import { CONTROL_INPUT, parseControlInput } from './control-input.js';
 import type { ControlledSandbox } from './controlled.js';
 import type { ControlHandler } from './edge.js';
 
@@ -38,7 +39,8 @@ type Reply =
   | ErrorReply;
 
 export function controlHandler(sandbox: ControlledSandbox, requestStop: () => void): ControlHandler {
-  const route = async (method: string, path: string, input: Record<string, unknown>) => {
+  const route = async (method: string, path: string, input: unknown) => {
+    const parse = <T>(schema: ZodType<T>) => parseControlInput(schema, input, `${method} ${path}`);
     if (method === 'GET' && path === '/status') {
       const { state, faults, replication } = sandbox;
       return {
@@ -50,27 +52,32 @@ export function controlHandler(sandbox: ControlledSandbox, requestStop: () => vo
       return { status: 200, body: (await consoleSnapshot(sandbox)) satisfies ConsoleSnapshot };
     }
     if (method === 'POST' && path === '/console/token') {
-      return { status: 200, body: consoleToken(String(input.userId ?? '')) satisfies ConsoleTokenReply };
+      const { userId } = parse(CONTROL_INPUT.consoleToken);
+      return { status: 200, body: consoleToken(userId) satisfies ConsoleTokenReply };
     }
     if (method === 'GET' && path === '/console/drills') {
       return { status: 200, body: (await sandbox.drills.list()) satisfies ConsoleDrillsReply };
     }
     if (method === 'POST' && path === '/console/drills') {
-      return { status: 202, body: { drill: await sandbox.drills.start(input) } satisfies StartDrillReply };
+      // The drill's fields are checked by the console's drills against the kinds they start.
+      const request = parse(CONTROL_INPUT.startDrill);
+      return { status: 202, body: { drill: await sandbox.drills.start(request) } satisfies StartDrillReply };
     }
     if (method === 'POST' && path === '/faults') {
-      const fault = sandbox.faults.inject(String(input.region), String(input.fault));
+      const request = parse(CONTROL_INPUT.fault);
+      const fault = sandbox.faults.inject(request.region, request.fault);
       return { status: 200, body: { fault } satisfies FaultReply };
     }
     if (method === 'POST' && path === '/heal') {
-      const kind = input.fault === undefined || input.fault === null ? undefined : String(input.fault);
+      const request = parse(CONTROL_INPUT.heal);
       return {
         status: 200,
-        body: { healed: sandbox.faults.heal(String(input.region), kind) } satisfies HealReply,
+        body: { healed: sandbox.faults.heal(request.region, request.fault) } satisfies HealReply,
       };
     }
     if (method === 'POST' && path === '/regions') {
-      const region = await sandbox.addRegion(input.spec as RegionSpec);
+      const { spec } = parse(CONTROL_INPUT.addRegion);
+      const region = await sandbox.addRegion(spec);
       return { status: 200, body: { key: region.key, region: region.endpoints() } satisfies AddRegionReply };
     }
     if (method === 'DELETE' && path.startsWith('/regions/')) {
@@ -86,7 +93,7 @@ export function controlHandler(sandbox: ControlledSandbox, requestStop: () => vo
   return async (method, path, body): Promise<{ status: number; body: Reply }> => {
     if (!sandbox.running) return { status: 503, body: { error: 'the sandbox is starting' } };
     try {
-      return await route(method, path, (body ?? {}) as Record<string, unknown>);
+      return await route(method, path, body);
     } catch (error) {
       const e = error as Error & { hint?: string; exitCode?: number };
       return {
