@@ -178,16 +178,6 @@ export const topologySchema = z
     healthCheck: z.strictObject({
       intervalSeconds: z.union([z.literal(10), z.literal(30)], { message: 'Route 53 allows 10 or 30' }),
       failureThreshold: z.int().min(1).max(10),
-      /**
-       * Global Tables' replication pipeline delay the sandbox adds to the network lag of each region pair
-       * (default 700 ms, from AWS's "typically within a second"; sandbox/latency.ts). Lower it for fast
-       * test runs, raise it for rehearsals.
-       */
-      replicationDelayMs: z.int().min(0).max(60_000).optional(),
-      /** Access keys (besides the well-known test keys) `--verify-signatures` checks signatures with. */
-      keys: z
-        .array(z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }))
-        .optional(),
     }),
     minHealthyRegions: z.int().min(1, 'at least 1: a drain never takes the last healthy region out'),
     /**
@@ -441,9 +431,52 @@ export function parseTopology(value: unknown, source = TOPOLOGY_FILE): Topology 
   });
 }
 
+/**
+ * Fields older files carry that nothing reads any more, with the field that does the job now. Loading drops
+ * them and says so in one line, rather than refusing the file (the schema is strict); the next write of the
+ * file leaves them out. README.md, Migration notes.
+ */
+const RETIRED_FIELDS: readonly { readonly path: readonly [string, string]; readonly instead: string }[] = [
+  { path: ['healthCheck', 'replicationDelayMs'], instead: 'sandbox.replicationDelayMs' },
+  { path: ['healthCheck', 'keys'], instead: 'sandbox.keys' },
+];
+
+/** `json` without the retired fields (a copy; the input is not changed) and the warning for each one dropped. */
+export function dropRetiredFields(json: unknown, source: string): { json: unknown; warnings: string[] } {
+  const warnings: string[] = [];
+  if (!isObject(json)) return { json, warnings };
+  const copy: Record<string, unknown> = { ...json };
+  for (const { path, instead } of RETIRED_FIELDS) {
+    const [parent, field] = path;
+    const holder = copy[parent];
+    if (!isObject(holder) || !(field in holder)) continue;
+    const { [field]: _dropped, ...rest } = holder;
+    copy[parent] = rest;
+    warnings.push(
+      `${source}: ${path.join('.')} is no longer read (ignored; ${instead} is); delete it from the file`,
+    );
+  }
+  return { json: copy, warnings };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export interface LoadOptions {
   /** When the file does not exist, return the default topology instead of failing (the sandbox does this). */
   readonly allowMissing?: boolean;
+  /** Where a retired field's one-line warning goes (default: stderr). */
+  readonly warn?: (line: string) => void;
+}
+
+const warnedAbout = new Set<string>();
+
+/** Each warning once per process: a command that loads the file twice says it once. */
+function warnOnce(line: string, warn: (line: string) => void): void {
+  if (warnedAbout.has(line)) return;
+  warnedAbout.add(line);
+  warn(line);
 }
 
 export async function loadTopology(
@@ -468,7 +501,10 @@ export async function loadTopology(
       hint: `the file was left as it is; fix it by hand or run: chatctl init --force`,
     });
   }
-  return parseTopology(json, basename(path));
+  const retired = dropRetiredFields(json, path);
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`Warning: ${line}\n`));
+  for (const line of retired.warnings) warnOnce(line, warn);
+  return parseTopology(retired.json, basename(path));
 }
 
 export function serializeTopology(topology: Topology): string {
