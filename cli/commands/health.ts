@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ChatctlCommand } from '../base.js';
 import { durationFlag, regionInput } from '../flags.js';
-import { type CheckResult, exitCodeOf, type HealthResult } from '../ops/checks/verdict.js';
+import { type AnyCheck, exitCodeOf, type HealthResult } from '../ops/checks/verdict.js';
 import { color, formatMs, statusWord, table } from '../output.js';
 
 const COLUMNS = [
@@ -80,16 +80,17 @@ export default class Health extends ChatctlCommand<typeof Health, HealthResult> 
   }
 }
 
-function cell(check: CheckResult | undefined): string {
+function cell(check: AnyCheck | undefined): string {
   if (!check) return color.dim('-');
   if (check.status === 'skip') return statusWord('skip', 'skip');
   let figure = check.latencyMs === undefined ? '' : ` ${formatMs(check.latencyMs)}`;
   if (check.name === 'load') {
-    const setBy = check.data?.setBy as string | undefined;
-    figure = ` L${(check.data?.level as number | undefined) ?? '?'}${setBy ? ` ${setBy}` : ''}`;
+    const setBy = check.data?.setBy;
+    figure = ` L${check.data?.level ?? '?'}${setBy ? ` ${setBy}` : ''}`;
   }
-  if (check.name === 'alarms') figure = ` ${((check.data?.alarms as unknown[] | undefined) ?? []).length}`;
-  if (check.name === 'route53' && check.data?.drained) figure = ' drained';
+  if (check.name === 'alarms') figure = ` ${(check.data?.alarms ?? []).length}`;
+  if (check.name === 'route53' && check.data && 'drained' in check.data && check.data.drained)
+    figure = ' drained';
   return statusWord(check.status, `${check.status}${figure}`);
 }
 

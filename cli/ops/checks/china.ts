@@ -18,7 +18,7 @@ import type { Target } from '../target.js';
 import { percentile, round } from '../time.js';
 import { pingOrShed } from './region.js';
 import { timed } from './timed.js';
-import { type ChinaCheckName, type ChinaHealth, chinaStatus as chinaStatusOf } from './verdict.js';
+import { type ChinaHealth, chinaStatus as chinaStatusOf } from './verdict.js';
 
 export interface ChinaStatus {
   readonly distributionId: string;
@@ -151,7 +151,7 @@ export async function checkChina(clients: AwsClients, timeoutMs: number): Promis
   /** The pinned region; undefined when the origin follows DNS (any serving region may answer). */
   let origin: string | undefined;
   let followsDns = !topology.china.originRegion;
-  const distribution = await timed<ChinaCheckName>('distribution', timeoutMs, async (signal) => {
+  const distribution = await timed('distribution', timeoutMs, async (signal) => {
     const hit = await findChinaDistribution(target, await clients.cloudfront(), signal);
     if (!hit) {
       return {
@@ -173,7 +173,7 @@ export async function checkChina(clients: AwsClients, timeoutMs: number): Promis
   });
   const expected = followsDns ? undefined : (origin ?? topology.china.originRegion);
   const sheds = expected ?? 'the region it reaches';
-  const proxy = await timed<ChinaCheckName>('proxy', timeoutMs, async (signal) => {
+  const proxy = await timed('proxy', timeoutMs, async (signal) => {
     const url = target.chinaProxyUrl(found?.domain);
     if (!url) return { status: 'fail', detail: 'no proxy address (distribution not found)' };
     const { ping, shed } = await pingOrShed(

@@ -21,11 +21,11 @@ import { type LagPair, type LagSample, lagMatrix } from './replication-model.js'
 import type { Check } from './timed.js';
 import { timed } from './timed.js';
 import {
-  type CheckResult,
   type ChinaHealth,
+  findCheck,
   type HealthResult,
   problemsOf,
-  type RegionCheckName,
+  type RegionCheck,
   type RegionHealth,
   regionStatus,
   verdictOf,
@@ -112,7 +112,7 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
               replicationCheckOf(key, regionKeys, pairs, round(performance.now() - replicationStarted)),
             )
           : Promise.resolve({ name: 'replication', status: 'skip', detail: 'no other region' });
-        const checks = await Promise.all<CheckResult<RegionCheckName>>([
+        const checks = await Promise.all<RegionCheck>([
           websocketCheck(target, region, timeoutMs),
           deepHealthCheck(region, timeoutMs),
           route53Check(clients, region, route53View, timeoutMs),
@@ -143,7 +143,7 @@ export async function runHealth(target: Target, options: HealthOptions = {}): Pr
       checked.map((r) => ({
         key: r.key,
         awsRegion: r.awsRegion,
-        check: r.checks.find((c) => c.name === 'replica') as CheckResult<'replica'>,
+        check: findCheck(r.checks, 'replica')!,
       })),
     );
     const regionResults = checked.map((region, index) => {

@@ -85,9 +85,9 @@ export function crossCheckReplicas(
     const problems: string[] = [];
     for (const other of checks) {
       if (other.key === key || other.check.status !== 'ok') continue;
-      const listed = (other.check.data?.replicas as string[] | undefined) ?? [];
+      const listed = other.check.data?.replicas ?? [];
       if (listed.length === 0) continue;
-      const status = (other.check.data?.statuses as Record<string, string> | undefined)?.[awsRegion];
+      const status = other.check.data?.statuses[awsRegion];
       if (!listed.includes(awsRegion)) problems.push(`not a replica in ${other.key}'s view`);
       else if (status && status !== 'ACTIVE') problems.push(`${status} in ${other.key}'s view`);
     }

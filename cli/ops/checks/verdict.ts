@@ -21,7 +21,63 @@ export type RegionCheckName = (typeof REGION_CHECKS)[number];
 export const CHINA_CHECKS = ['distribution', 'proxy'] as const;
 export type ChinaCheckName = (typeof CHINA_CHECKS)[number];
 
-export interface CheckResult<Name extends string = string> {
+export type CheckName = RegionCheckName | ChinaCheckName | 'engine';
+
+/** A region that sheds new connections (HTTP 429) answered no ping: what the websocket and proxy checks say. */
+export interface SheddingData {
+  readonly shedding: true;
+}
+
+/** The pair figures of one region's replication check. */
+export interface ReplicationPairData {
+  readonly from: string;
+  readonly to: string;
+  readonly lagMs?: number;
+  readonly status: CheckStatus;
+}
+
+/** What each check found, machine-readable (`health --json`'s `data`), by the check's name. */
+export interface CheckDataByName {
+  websocket: SheddingData | { pongRegion: string } | { rttMs: number; connectMs: number };
+  health: { httpStatus: number; body: unknown };
+  route53:
+    | { recordPresent: boolean }
+    | {
+        healthCheckId: string;
+        inverted: boolean;
+        disabled: boolean;
+        drained: boolean;
+        healthy: boolean;
+        recordPresent: boolean;
+        /** When an unhealthy region judged by its canaries is back in DNS once its chat works (ISO time). */
+        returnsToDnsBy?: string;
+      };
+  replica: {
+    tableStatus: string;
+    replicaStatus: string;
+    /** The AWS regions this region's DescribeTable lists as replicas, and each one's status. */
+    replicas: (string | undefined)[];
+    statuses: Record<string, string | undefined>;
+  };
+  replication: { pairs: ReplicationPairData[] };
+  relay: { functionError: string };
+  load: { level: number; setBy: 'operator' | 'auto' | null; auto: boolean };
+  alarms: { alarms: { name: string; reason: string; since?: string; advice: string }[] };
+  canary: { success: number; at?: string; latencyMs?: number };
+  distribution: {
+    id?: string;
+    status?: string;
+    origin?: string;
+    followsDns: boolean;
+    originDomain?: string;
+  };
+  proxy: SheddingData | { pongRegion: string };
+  engine: { pid: number; restarts: number; state: string };
+}
+
+export type CheckData<Name extends string> = Name extends CheckName ? CheckDataByName[Name] : never;
+
+export interface CheckResult<Name extends string = CheckName> {
   name: Name;
   status: CheckStatus;
   /** Time the check took (or the figure it measured, e.g. the WebSocket round trip); absent when skipped. */
@@ -29,8 +85,21 @@ export interface CheckResult<Name extends string = string> {
   detail: string;
   /** What to do about it, for warn and fail. */
   action?: string;
-  /** Machine-readable facts the check found (e.g. { drained: true }, { level: 2 }). */
-  data?: Record<string, unknown>;
+  /** Machine-readable facts the check found (e.g. { drained: true }, { level: 2 }), typed by the check's name. */
+  data?: CheckData<Name>;
+}
+
+/** One of the named checks: a union on `name`, so `check.name === 'load'` types `check.data`. */
+export type AnyCheck<Names extends CheckName = CheckName> = { [N in Names]: CheckResult<N> }[Names];
+export type RegionCheck = AnyCheck<RegionCheckName>;
+export type ChinaCheck = AnyCheck<ChinaCheckName>;
+
+/** The check of that name among `checks`, typed as that check. */
+export function findCheck<N extends CheckName>(
+  checks: readonly AnyCheck[],
+  name: N,
+): CheckResult<N> | undefined {
+  return checks.find((c): c is CheckResult<N> & AnyCheck => c.name === name);
 }
 
 export type RegionStatus = 'ok' | 'degraded' | 'down';
@@ -39,7 +108,7 @@ export interface RegionHealth {
   key: string;
   awsRegion: string;
   status: RegionStatus;
-  checks: CheckResult<RegionCheckName>[];
+  checks: RegionCheck[];
 }
 
 export interface ChinaHealth {
@@ -51,7 +120,7 @@ export interface ChinaHealth {
   followsDns?: boolean;
   distributionId?: string;
   domain?: string;
-  checks: CheckResult<ChinaCheckName>[];
+  checks: ChinaCheck[];
 }
 
 export type Verdict = 'healthy' | 'degraded' | 'critical';
@@ -84,7 +153,7 @@ export interface HealthResult {
 /** Checks whose failure means the region does not serve chat. */
 const SERVES_CHAT: readonly RegionCheckName[] = ['websocket'];
 
-export function regionStatus(checks: readonly CheckResult<RegionCheckName>[]): RegionStatus {
+export function regionStatus(checks: readonly RegionCheck[]): RegionStatus {
   if (checks.some((c) => SERVES_CHAT.includes(c.name) && c.status === 'fail')) return 'down';
   if (checks.some((c) => c.status === 'fail' || c.status === 'warn')) return 'degraded';
   return 'ok';

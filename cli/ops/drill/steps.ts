@@ -13,6 +13,7 @@ import { judgementOfAlarm } from '../../../core/routing-health.js';
 import { openClients, route53Client, withClient } from '../aws/clients.js';
 import { chatRecordTtl } from '../aws/route53.js';
 import { chatBothWays } from '../chat/probe.js';
+import { findCheck } from '../checks/verdict.js';
 import { moveChinaOrigin } from '../routing/china-origin.js';
 import { drainRegion } from '../routing/drain.js';
 import { drainSafety } from '../routing/observe.js';
@@ -96,9 +97,9 @@ export function steps(): StepDef<Ctx>[] {
         // the drill assumes.
         const canaryName = (key: string) => `${names.alarmPrefix(target.topology, key)}canary`;
         const judgementsInAlarm = (r: (typeof health.regions)[number]) =>
-          (
-            (r.checks.find((c) => c.name === 'alarms')?.data?.alarms as { name: string }[] | undefined) ?? []
-          ).filter((a) => judgementOfAlarm(a.name)?.judged === r.key);
+          (findCheck(r.checks, 'alarms')?.data?.alarms ?? []).filter(
+            (a) => judgementOfAlarm(a.name)?.judged === r.key,
+          );
         const canaryDown = health.regions.filter((r) =>
           judgementsInAlarm(r).some((a) => a.name === canaryName(r.key)),
         );

@@ -116,6 +116,8 @@ describe('replica cross-check', () => {
       status: 'ok' as const,
       detail: 'ACTIVE',
       data: {
+        tableStatus: 'ACTIVE',
+        replicaStatus: 'ACTIVE',
         replicas,
         statuses: { ...Object.fromEntries(replicas.map((r) => [r, 'ACTIVE'])), ...statuses },
       },

@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { replicationCheckOf } from '../../../../cli/ops/checks/replication.js';
 import type { LagPair } from '../../../../cli/ops/checks/replication-model.js';
 import {
-  type CheckResult,
   chinaStatus,
   exitCodeOf,
   problemsOf,
+  type RegionCheck,
   type RegionCheckName,
   type RegionHealth,
   regionStatus,
   verdictOf,
 } from '../../../../cli/ops/checks/verdict.js';
 
-const ok = (name: RegionCheckName): CheckResult<RegionCheckName> => ({ name, status: 'ok', detail: 'fine' });
+const ok = (name: RegionCheckName): RegionCheck => ({ name, status: 'ok', detail: 'fine' });
 const allOk = () =>
   (['websocket', 'health', 'route53', 'replica', 'replication', 'relay', 'load'] as const).map(ok);
 const region = (key: string, checks = allOk()): RegionHealth => ({
