@@ -176,11 +176,29 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type ServerFrame =
-  | { type: 'joined'; roomId: string; history: ChatMessage[]; notice: Notice | null; cursor: string | null }
+  | {
+      type: 'joined';
+      roomId: string;
+      history: ChatMessage[];
+      notice: Notice | null;
+      cursor: string | null;
+      /**
+       * Optional (added within chat.v1; docs/protocol.md, Frames): how far this region's replica lags behind
+       * the others (ms), as its surge controller last measured it; a client waits twice that for a gap.
+       */
+      replicationLagMs?: number;
+    }
   | { type: 'left'; roomId: string }
   | { type: 'ack'; clientMsgId: string; messageId: string; duplicate: boolean }
   | { type: 'message'; message: ChatMessage }
-  | { type: 'history'; roomId: string; messages: ChatMessage[]; cursor: string | null }
+  | {
+      type: 'history';
+      roomId: string;
+      messages: ChatMessage[];
+      cursor: string | null;
+      /** Optional, as on `joined`: the region's replication lag now. */
+      replicationLagMs?: number;
+    }
   | { type: 'reaction'; roomId: string; messageId: string; emoji: string; userId: string; added: boolean }
   | { type: 'notice'; notice: Notice }
   | { type: 'pong'; region: string; time: number }

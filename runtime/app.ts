@@ -28,8 +28,8 @@ import {
 } from './notify/relay.js';
 import { ChatStore } from './store/chat-store.js';
 import {
-  getLoadLevel,
   getLoadLevelRecord,
+  getLoadReading,
   LoadLevelCache,
   retryAfterMs,
   SHEDDING,
@@ -137,7 +137,7 @@ export function createChatApp(config: RuntimeConfig, deps: ChatAppDeps = {}): Ch
   const dynamodb = deps.dynamodb ?? new DynamoDBClient({ region: config.awsRegion, ...awsClientConfig });
   const store = new ChatStore(dynamodb, config.tableName, now, config.regionKey);
   const loadLevel = new LoadLevelCache(
-    () => getLoadLevel(dynamodb, config.tableName, config.regionKey),
+    () => getLoadReading(dynamodb, config.tableName, config.regionKey, now()),
     deps.loadCacheMs ?? LOAD_LEVEL_CACHE_MS,
     now,
   );

@@ -51,7 +51,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-function relayTargetsFrom(raw: string | undefined): Record<string, RelayTarget> {
+/** Parses the relay targets' JSON (every other region's relay function and AWS region). */
+export function relayTargetsFrom(raw: string | undefined): Record<string, RelayTarget> {
   const problem = `environment variable ${RUNTIME_ENV.relayTargets} must be JSON {"<region key>": {"awsRegion": "...", "functionName": "..."}}`;
   let parsed: unknown;
   try {

@@ -8,7 +8,8 @@
  * A handler call is routine when its event comes from a checker or a canary (their User-Agent); everything it
  * causes in this process (its AWS requests through the in-process transport, the relays it invokes) runs in its
  * async context and is routine too. A replicated item is routine by its keys: the canary's rooms and
- * connections, and the health probe's item.
+ * connections, the health probe's item, and the regions' load-level items (the surge controller refreshes
+ * the replication lag it stores there; an operator's level change is logged as its own request).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ATTR, keys } from '../core/datamodel.js';
@@ -55,6 +56,7 @@ export function isRoutineItem(itemKeys: Image, image: Image | undefined): boolea
   const text = (value: unknown) => (value as { S?: unknown } | undefined)?.S;
   const pk = String(text(itemKeys[ATTR.pk]) ?? '');
   if (pk === keys.healthPk) return true;
+  if (pk === keys.configPk && String(text(itemKeys[ATTR.sk]) ?? '').startsWith(keys.loadSk(''))) return true;
   if (pk.startsWith(keys.roomPk(CANARY_PREFIX))) return true;
   return pk.startsWith('CONN#') && String(text(image?.userId) ?? '').startsWith(CANARY_PREFIX);
 }

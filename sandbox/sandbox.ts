@@ -533,6 +533,7 @@ export class Sandbox implements ControlledSandbox {
       tableName: this.tableName,
       edgeUrl,
       requestHandler: this.local.requestHandler,
+      replicationLagMs: (key, now) => this.run?.replicator.inboundLagMs(key, now),
       intervalMs: surge?.intervalMs ?? 1000,
       coolDownMs: surge?.coolDownMs ?? 10_000,
       onError: this.onError,

@@ -2,7 +2,8 @@
  * The surge controller in the sandbox: the runtime's own step (runtime/surge/run.ts), run in-process on an
  * interval for every region, reading utilization from counters the sandbox keeps around each handler call
  * (in flight per route, its peak since the last reading, invocations, errors), and the region's load-level
- * item through the edge, as on AWS. Lanes are enforced here: a route's reserved concurrency of the
+ * item through the edge, as on AWS; the replication lag into each region comes from the replicator's own
+ * measure (on AWS: ReplicationLatency from CloudWatch). Lanes are enforced here: a route's reserved concurrency of the
  * topology is its limit, and an invocation beyond it is throttled (and counted) as Lambda throttles it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -162,6 +163,8 @@ export interface SurgeLoopOptions {
   readonly topology: () => Topology;
   readonly regions: () => readonly RegionSpec[];
   readonly counters: (regionKey: string) => LaneCounters;
+  /** The replication lag into a region now, ms (the replicator's measure; starts its next window). */
+  readonly replicationLagMs?: (regionKey: string, now: number) => number | undefined;
   readonly tableName: string;
   readonly edgeUrl: string;
   readonly requestHandler?: AwsRequestHandler;
@@ -202,6 +205,7 @@ export function startSurgeLoop(options: SurgeLoopOptions): SurgeLoop {
         runController(spec.key, {
           store: dynamoLevelStore(client(spec.awsRegion), options.tableName, spec.key),
           readUtilization: async (now) => options.counters(spec.key).read(options.topology().lanes, now),
+          readReplicationLag: async (now) => options.replicationLagMs?.(spec.key, now),
           policy,
         }).then((run) => {
           options.onRun?.(run);

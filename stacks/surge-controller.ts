@@ -1,7 +1,9 @@
 /**
  * The region's surge controller (runtime/surge/): a function run every minute by a schedule and at once by
  * every alarm of the region (subscribed to its SNS topic), reading the lanes' Lambda metrics with
- * GetMetricData and writing the region's load level in its own replica when auto is on.
+ * GetMetricData and writing the region's load level in its own replica when auto is on. It also reads the
+ * replication lag into the region from every other region's CloudWatch (GetMetricData there: the grant
+ * below is not scoped to a region) and stores it on the same item.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';

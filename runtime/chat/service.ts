@@ -235,8 +235,9 @@ export class ChatService implements ChatOutlet {
    * replicated here). docs/protocol.md, Joins.
    */
   private async join(caller: Caller, roomId: string): Promise<void> {
-    const [level, connection] = await Promise.all([
+    const [level, replicationLagMs, connection] = await Promise.all([
       this.deps.loadLevel.get(),
+      this.deps.loadLevel.replicationLagMs(),
       this.deps.store.presence.getConnection(this.region, caller.connectionId),
     ]);
     if (!connection) {
@@ -285,6 +286,7 @@ export class ChatService implements ChatOutlet {
       history: merged.messages,
       notice,
       cursor: merged.next ? encodeCursor(merged.next) : null,
+      ...(replicationLagMs === undefined ? {} : { replicationLagMs }),
     });
   }
 
@@ -296,11 +298,13 @@ export class ChatService implements ChatOutlet {
       SHEDDING.historyLimit(level, limit ?? LIMITS.historyPageDefault),
       before,
     );
+    const replicationLagMs = await this.deps.loadLevel.replicationLagMs();
     await this.reply(caller, {
       type: 'history',
       roomId,
       messages: page.messages,
       cursor: page.next ? encodeCursor(page.next) : null,
+      ...(replicationLagMs === undefined ? {} : { replicationLagMs }),
     });
   }
 

@@ -2,7 +2,9 @@
  * The per-region load level (0-3) stored in the chat table at CONFIG / LOAD#<region>.
  * `chatctl traffic level` writes it with setLoadLevel; the handlers read it through a short cache. The same
  * item keeps who set it (the operator or the surge controller), the figures that decided it, and the auto
- * settings (runtime/surge/state.ts writes those): every write is an UpdateItem of its own attributes.
+ * settings (runtime/surge/state.ts writes those), and the replication lag into the region the controller last
+ * measured (joined frames carry it, so clients wait that long for a gap): every write is an UpdateItem of its
+ * own attributes.
  */
 import {
   type AttributeValue,
@@ -26,6 +28,20 @@ export interface LoadLevelRecord {
   readonly figures?: Readonly<Record<string, unknown>>;
   /** Automatic load levels: off unless `chatctl traffic auto on`; the max defaults to 3. */
   readonly auto: { readonly enabled: boolean; readonly maxLevel: LoadLevel };
+  /** Replication lag into the region (ms) and when the controller measured it; absent until it has. */
+  readonly replicationLag?: { readonly ms: number; readonly at: number };
+}
+
+/**
+ * A stored lag older than this is not reported (the controller stopped running): three of its refreshes
+ * (runtime/surge/run.ts writes an unchanged lag again every 5 minutes).
+ */
+export const REPLICATION_LAG_FRESH_MS = 15 * 60_000;
+
+/** What the handlers read of the item: the level, and the replication lag when one fresh is stored. */
+export interface LoadReading {
+  readonly level: LoadLevel;
+  readonly replicationLagMs?: number;
 }
 
 export function isLoadLevel(value: unknown): value is LoadLevel {
@@ -91,7 +107,52 @@ export function parseLoadLevelItem(
     setBy: setBy === 'operator' || setBy === 'auto' ? setBy : null,
     ...(figures ? { figures } : {}),
     auto: { enabled: item?.autoEnabled?.BOOL === true, maxLevel: isLoadLevel(maxLevel) ? maxLevel : 3 },
+    ...replicationLagOf(item),
   };
+}
+
+function replicationLagOf(item: Record<string, AttributeValue> | undefined) {
+  const ms = Number(item?.replicationLagMs?.N);
+  const at = Number(item?.replicationLagAt?.N);
+  return Number.isFinite(ms) && ms >= 0 && Number.isFinite(at) ? { replicationLag: { ms, at } } : {};
+}
+
+/**
+ * Stores the replication lag into the region the controller measured. Its own attributes only, with no
+ * condition: it never touches the level, so it races with neither the operator nor a level change.
+ */
+export async function setReplicationLag(
+  client: DynamoDBClient,
+  table: string,
+  region: string,
+  lagMs: number,
+  now: number,
+): Promise<void> {
+  await client.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: loadLevelKey(region),
+      UpdateExpression: 'SET replicationLagMs = :ms, replicationLagAt = :at',
+      ExpressionAttributeValues: {
+        ':ms': { N: String(Math.max(0, Math.round(lagMs))) },
+        ':at': { N: String(now) },
+      },
+    }),
+  );
+}
+
+/** The level and, when measured within REPLICATION_LAG_FRESH_MS of `now`, the replication lag. */
+export async function getLoadReading(
+  client: DynamoDBClient,
+  table: string,
+  region: string,
+  now: number,
+): Promise<LoadReading> {
+  const record = await getLoadLevelRecord(client, table, region);
+  const lag = record.replicationLag;
+  return lag && now - lag.at <= REPLICATION_LAG_FRESH_MS
+    ? { level: record.level, replicationLagMs: lag.ms }
+    : { level: record.level };
 }
 
 export async function getLoadLevelRecord(
@@ -129,28 +190,40 @@ export function retryAfterMs(level: LoadLevel, random = Math.random): number {
   return Math.round(base * (0.5 + random()));
 }
 
-/** Reads the level at most once per `ttlMs`; on a read error keeps the last known level. */
+/**
+ * Reads the level (and the replication lag stored beside it) at most once per `ttlMs`; on a read error keeps
+ * the last known reading. The read may answer a bare level (no lag known).
+ */
 export class LoadLevelCache {
-  private value: LoadLevel = 0;
+  private value: LoadReading = { level: 0 };
   private fetchedAt = Number.NEGATIVE_INFINITY;
-  private inflight?: Promise<LoadLevel>;
+  private inflight?: Promise<LoadReading>;
 
   constructor(
-    private readonly read: () => Promise<LoadLevel>,
+    private readonly read: () => Promise<LoadReading | LoadLevel>,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(): Promise<LoadLevel> {
+  async get(): Promise<LoadLevel> {
+    return (await this.reading()).level;
+  }
+
+  /** The replication lag into the region the controller last stored; undefined when none is fresh. */
+  async replicationLagMs(): Promise<number | undefined> {
+    return (await this.reading()).replicationLagMs;
+  }
+
+  private reading(): Promise<LoadReading> {
     if (this.now() - this.fetchedAt < this.ttlMs) return Promise.resolve(this.value);
     this.inflight ??= this.read()
       .then(
-        (level) => {
-          this.value = level;
-          return level;
+        (read) => {
+          this.value = typeof read === 'number' ? { level: read } : read;
+          return this.value;
         },
         (error) => {
-          console.warn(`load level read failed, keeping level ${this.value}: ${String(error)}`);
+          console.warn(`load level read failed, keeping level ${this.value.level}: ${String(error)}`);
           return this.value;
         },
       )

@@ -84,3 +84,59 @@ export async function readLaneUtilization(
   });
   return { at: options.now, lanes: readings };
 }
+
+/** What reading another region's CloudWatch may cost the controller: it runs every minute, on its own. */
+export const LAG_READ_BUDGET = { connectMs: 1000, requestMs: 3000, maxAttempts: 2 } as const;
+
+/**
+ * The replication lag into this region: Global Tables publish ReplicationLatency in the source region, per
+ * ReceivingRegion, so each other region's CloudWatch is asked (at once, each within LAG_READ_BUDGET) for the
+ * newest 1-minute Maximum into `receivingAwsRegion`. The lag is the largest of them; a source that answers
+ * no data (nothing replicated in the window) counts 0, one that fails is left out. Undefined when every
+ * source failed: nothing is known, and the stored lag stays as it was.
+ */
+export async function readInboundReplicationLag(
+  sources: readonly { awsRegion: string; cloudwatch: CloudWatchClient }[],
+  tableName: string,
+  receivingAwsRegion: string,
+  options: { now: number; windowMs?: number; onError?: (awsRegion: string, error: Error) => void },
+): Promise<number | undefined> {
+  const reads = await Promise.all(
+    sources.map(async ({ awsRegion, cloudwatch }) => {
+      try {
+        const page = await cloudwatch.send(
+          new GetMetricDataCommand({
+            MetricDataQueries: [
+              {
+                Id: 'lag',
+                ReturnData: true,
+                MetricStat: {
+                  Metric: {
+                    Namespace: 'AWS/DynamoDB',
+                    MetricName: 'ReplicationLatency',
+                    Dimensions: [
+                      { Name: 'TableName', Value: tableName },
+                      { Name: 'ReceivingRegion', Value: receivingAwsRegion },
+                    ],
+                  },
+                  Period: 60,
+                  Stat: 'Maximum',
+                },
+              },
+            ],
+            StartTime: new Date(options.now - (options.windowMs ?? 5 * 60_000)),
+            EndTime: new Date(options.now),
+            ScanBy: 'TimestampDescending',
+          }),
+        );
+        // Newest first: the latest minute that had replication.
+        return page.MetricDataResults?.[0]?.Values?.[0] ?? 0;
+      } catch (error) {
+        options.onError?.(awsRegion, error as Error);
+        return undefined;
+      }
+    }),
+  );
+  const known = reads.filter((v): v is number => v !== undefined);
+  return known.length > 0 ? Math.max(0, ...known) : undefined;
+}

@@ -7,8 +7,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ScheduledEvent, SNSEvent } from 'aws-lambda';
 import { CUSTOM_METRICS, metricsNamespace } from '../../core/observability.js';
 import { RUNTIME_ENV } from '../../core/runtime-env.js';
+import { relayTargetsFrom } from '../config.js';
 import { defaultMetricSink, emfLine, type MetricSink } from '../metrics/emf.js';
-import { type LaneSpec, readLaneUtilization } from './cloudwatch.js';
+import {
+  LAG_READ_BUDGET,
+  type LaneSpec,
+  readInboundReplicationLag,
+  readLaneUtilization,
+} from './cloudwatch.js';
 import { type ControllerRun, dynamoLevelStore, runController } from './run.js';
 
 export interface SurgeConfig {
@@ -17,6 +23,8 @@ export interface SurgeConfig {
   readonly awsRegion: string;
   readonly lanes: Readonly<Record<string, LaneSpec>>;
   readonly namespace: string;
+  /** Every other region's AWS region: where the replication lag into this one is published. */
+  readonly replicationSources: readonly string[];
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -47,6 +55,9 @@ export function surgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SurgeC
     awsRegion: required(env, 'AWS_REGION'),
     lanes,
     namespace: env[RUNTIME_ENV.metricsNamespace] || metricsNamespace('chat'),
+    replicationSources: [
+      ...new Set(Object.values(relayTargetsFrom(env[RUNTIME_ENV.relayTargets])).map((t) => t.awsRegion)),
+    ],
   };
 }
 
@@ -71,10 +82,31 @@ export function createSurgeHandler(config: SurgeConfig, sink: MetricSink = defau
   const dynamodb = new DynamoDBClient({ region: config.awsRegion });
   const cloudwatch = new CloudWatchClient({ region: config.awsRegion });
   const store = dynamoLevelStore(dynamodb, config.tableName, config.regionKey);
+  // Cross-region reads, each bounded (the SDK's defaults are no connect timeout and 3 attempts).
+  const sources = config.replicationSources
+    .filter((awsRegion) => awsRegion !== config.awsRegion)
+    .map((awsRegion) => ({
+      awsRegion,
+      cloudwatch: new CloudWatchClient({
+        region: awsRegion,
+        maxAttempts: LAG_READ_BUDGET.maxAttempts,
+        requestHandler: {
+          connectionTimeout: LAG_READ_BUDGET.connectMs,
+          requestTimeout: LAG_READ_BUDGET.requestMs,
+          throwOnRequestTimeout: true,
+        },
+      }),
+    }));
   return async (event?: SurgeEvent): Promise<ControllerRun & { trigger: string }> => {
     const run = await runController(config.regionKey, {
       store,
       readUtilization: (now) => readLaneUtilization(cloudwatch, config.lanes, { now }),
+      readReplicationLag: (now) =>
+        readInboundReplicationLag(sources, config.tableName, config.awsRegion, {
+          now,
+          onError: (from, error) =>
+            console.warn(`replication lag from ${from} not read: ${error.name}: ${error.message}`),
+        }),
     });
     const level = run.written ? run.decision.level : run.decision.previous;
     sink(
@@ -90,6 +122,7 @@ export function createSurgeHandler(config: SurgeConfig, sink: MetricSink = defau
         level,
         reason: run.decision.reason,
         written: run.written,
+        replicationLagMs: run.replicationLagMs ?? null,
       }),
     );
     return { ...run, trigger };

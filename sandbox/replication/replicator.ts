@@ -111,6 +111,8 @@ interface PairQueue {
   timer?: NodeJS.Timeout;
   /** Ms from each applied change's write to its apply since the last pairSamples() (ReplicationLatency). */
   latencies: number[];
+  /** The longest of those since the last inboundLagMs() (the surge controller's own window). */
+  windowMaxMs: number;
 }
 
 /** One source -> receiving pair since the previous sampling: what CloudWatch publishes for a global table. */
@@ -181,6 +183,23 @@ export class Replicator {
       queue.latencies = [];
       return sample;
     });
+  }
+
+  /**
+   * The replication lag into region `to` as its surge controller reads it (CloudWatch's ReplicationLatency
+   * into the region, as a maximum): the longest a change from any other region took to apply there since the
+   * previous call, or the age of the oldest still waiting (a paused or slow pair), whichever is longer.
+   * Starts the next window.
+   */
+  inboundLagMs(to: string, now = Date.now()): number {
+    let lag = 0;
+    for (const queue of this.queues.values()) {
+      if (queue.to !== to) continue;
+      const waiting = queue.items.length > 0 ? now - queue.items[0].change.version.ts : 0;
+      lag = Math.max(lag, queue.windowMaxMs, waiting);
+      queue.windowMaxMs = 0;
+    }
+    return Math.max(0, lag);
   }
 
   /**
@@ -467,7 +486,7 @@ export class Replicator {
     const id = `${from}>${to}`;
     let queue = this.queues.get(id);
     if (!queue) {
-      queue = { from, to, items: [], running: false, latencies: [] };
+      queue = { from, to, items: [], running: false, latencies: [], windowMaxMs: 0 };
       this.queues.set(id, queue);
     }
     return queue;
@@ -520,7 +539,9 @@ export class Replicator {
             this.snapshots?.touch();
             const now = Date.now();
             for (const item of applied) {
-              if (queue.latencies.length < 5000) queue.latencies.push(now - item.change.version.ts);
+              const latency = now - item.change.version.ts;
+              if (queue.latencies.length < 5000) queue.latencies.push(latency);
+              queue.windowMaxMs = Math.max(queue.windowMaxMs, latency);
             }
             this.options.onBatch?.({
               from: queue.from,

@@ -1,7 +1,8 @@
 // The surge controller run in-process by the sandbox, on the sandbox's own handler counters: a burst of slow
 // requests fills a small lane, auto raises the level (and the handlers shed), the burst ends, and auto lowers
 // it back to 0 step by step after each cool-down. Lanes are enforced: pings beyond the lane are throttled, and
-// the controller reads those throttles too.
+// the controller reads those throttles too. Each region's controller also stores the replication lag into its
+// region, which the joined frame reports.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../cli/ops/chat/client.js';
 import { sandboxTarget, type Target } from '../../cli/ops/target.js';
@@ -11,7 +12,9 @@ import { defaultTopology } from '../../core/topology.js';
 import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { countingApp, LaneCounters } from '../../sandbox/surge.js';
+import { eventually } from '../support/eventually.js';
 import { startTestSandbox } from './support.js';
+import { connect } from './ws-client.js';
 
 let sandbox: Sandbox;
 let target: Target;
@@ -172,5 +175,58 @@ describe('sandbox surge controller (in-process, on handler counters)', { timeout
     // Never back up once the burst is over: the levels seen only go down.
     expect(seen).toEqual([...seen].sort((a, b) => b - a));
     await setTrafficAuto(target, false, { region: 'tokyo' });
+  });
+});
+
+describe('sandbox surge controller: replication lag', { timeout: 60_000 }, () => {
+  /** What a fresh member of `roomId` in `region` is told in `joined` of the region's replication lag. */
+  async function joinedLag(region: string, roomId: string): Promise<unknown> {
+    const client = await connect(sandbox.regions.get(region)!.websocketUrl, `lag-${region}`);
+    try {
+      client.send({ action: 'join', roomId });
+      const joined = await client.next((f) => f.type === 'joined' && f.roomId === roomId, 10_000);
+      return joined.replicationLagMs;
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('surge controller: joined reports the replication lag into the region: small when healthy, past the pause while its replication is paused, small again once healed', async () => {
+    const roomId = `lag-${Date.now()}`;
+    let lag: unknown;
+    await eventually(
+      async () => {
+        lag = await joinedLag('tokyo', roomId);
+        return typeof lag === 'number';
+      },
+      10_000,
+      200,
+    );
+    expect(lag).toBeLessThan(1000);
+    sandbox.faults.inject('tokyo', { kind: 'replication-pause' });
+    try {
+      const pausedAt = Date.now();
+      // A write in seoul that tokyo's replica does not get while the pause lasts.
+      await joinedLag('seoul', roomId);
+      await eventually(
+        async () => {
+          lag = await joinedLag('tokyo', roomId);
+          return typeof lag === 'number' && lag >= 2000;
+        },
+        20_000,
+        200,
+      );
+      expect(lag).toBeLessThanOrEqual(Date.now() - pausedAt);
+    } finally {
+      sandbox.faults.heal('tokyo', 'replication-pause');
+    }
+    await eventually(
+      async () => {
+        lag = await joinedLag('tokyo', roomId);
+        return typeof lag === 'number' && lag < 1000;
+      },
+      20_000,
+      200,
+    );
   });
 });

@@ -23,11 +23,22 @@ const GAP_GRACE_MS = 300;
 /** At most this many history pages are read to fill one gap. */
 const GAP_PAGES = 5;
 /**
- * How long a gap is retried before the user is told what is still missing: the replication bound (Global
- * Tables usually replicate under a second; a region whose replication lags longer fails its health check)
- * with room to spare. A lost relay's message reaches this region's history only by replication.
+ * How long a gap is retried before the user is told what is still missing, at least: the replication bound
+ * (Global Tables usually replicate under a second) with room to spare. A lost relay's message reaches this
+ * region's history only by replication, so when the region reports a longer lag (`replicationLagMs` on
+ * `joined` and `history`) the wait is twice that, up to GAP_WAIT_MAX_MS.
  */
 export const GAP_WAIT_MS = 8000;
+/** The longest a gap is waited for, whatever lag the region reports: past it, the user is told. */
+export const GAP_WAIT_MAX_MS = 120_000;
+/** The backoff between two reads of a gap stops growing here, so a message is shown soon after it lands. */
+const GAP_BACKOFF_MAX_MS = 5000;
+
+/** How long to wait for a gap given the region's reported replication lag (undefined: not reported). */
+export function gapWaitMs(replicationLagMs: number | undefined, floorMs = GAP_WAIT_MS): number {
+  const lag = Number.isFinite(replicationLagMs) ? Math.max(0, replicationLagMs as number) : 0;
+  return Math.min(GAP_WAIT_MAX_MS, Math.max(floorMs, 2 * lag));
+}
 
 /** The part of the client that filling a gap needs. */
 interface HistoryReader {
@@ -38,6 +49,8 @@ interface HistoryReader {
 export class RoomViews {
   private readonly rooms = new Map<string, RoomView>();
   private readonly gapListeners = new Set<GapListener>();
+  /** The replication lag the region last reported (one connection, one region). */
+  private replicationLagMs: number | undefined;
 
   constructor(
     private readonly client: HistoryReader,
@@ -51,6 +64,9 @@ export class RoomViews {
 
   /** Keeps each joined room's view and fills a gap a push reveals. */
   observe(frame: ServerFrame): void {
+    if ((frame.type === 'joined' || frame.type === 'history') && frame.replicationLagMs !== undefined) {
+      this.replicationLagMs = frame.replicationLagMs;
+    }
     if (frame.type === 'joined') {
       const ids = frame.history.map((m) => m.messageId);
       const view: RoomView = {
@@ -77,22 +93,24 @@ export class RoomViews {
   /**
    * Pages history back from `messageId` until `prevId` (the gap) is covered, and reports what was missing.
    * History holds a missed message only once it has replicated here: until then it is read again with backoff
-   * (300 ms doubling) for at least the replication bound; then what was found is reported, with the id still
-   * missing.
+   * (300 ms doubling, at most 5 s apart) for the replication bound, or twice the lag the region reports
+   * (each history answer says it again); then what was found is reported, with the id still missing.
    */
   private async fillGap(roomId: string, messageId: string, prevId: string): Promise<void> {
     const view = this.rooms.get(roomId);
     if (!view) return;
     const before = new Set(view.shown);
-    const deadline = Date.now() + this.gapWaitMs;
+    const started = Date.now();
+    const deadline = () => started + gapWaitMs(this.replicationLagMs, this.gapWaitMs);
     let found: ChatMessage[] = [];
     for (let attempt = 0; ; attempt++) {
       if (view.shown.has(prevId) || !this.client.isOpen) return; // pushed meanwhile, or closed
       const read = await this.readBack(roomId, messageId, prevId, before);
       if (!read) return; // The connection closed or history is shed: the next push names the gap again.
       found = read;
-      if (found.some((m) => m.messageId === prevId) || Date.now() >= deadline) break;
-      const wait = Math.min(GAP_GRACE_MS * 2 ** attempt, Math.max(0, deadline - Date.now()));
+      if (found.some((m) => m.messageId === prevId) || Date.now() >= deadline()) break;
+      const backoff = Math.min(GAP_GRACE_MS * 2 ** attempt, GAP_BACKOFF_MAX_MS);
+      const wait = Math.min(backoff, Math.max(0, deadline() - Date.now()));
       await new Promise((resolve) => setTimeout(resolve, wait).unref());
     }
     const fresh = found.filter((m) => !view.shown.has(m.messageId));

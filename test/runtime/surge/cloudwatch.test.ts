@@ -1,11 +1,16 @@
-// The controller's AWS reading. CloudWatch is not in the sandbox yet, so the client below answers
-// GetMetricData itself (a stand-in for a call the sandbox cannot serve): what is tested is the queries sent
-// (documented metric names, FunctionName dimension, statistics) and how the answer becomes a reading.
-import type { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { describe, expect, it } from 'vitest';
+// The controller's AWS reading. The lanes' reading: the client below answers GetMetricData itself (the test
+// predates the sandbox's CloudWatch): what is tested is the queries sent (documented metric names,
+// FunctionName dimension, statistics) and how the answer becomes a reading. The replication lag: read from
+// the sandbox's CloudWatch, which publishes ReplicationLatency as Global Tables do.
+import { CloudWatchClient, type GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME_ENV } from '../../../core/runtime-env.js';
-import { readLaneUtilization } from '../../../runtime/surge/cloudwatch.js';
+import { readInboundReplicationLag, readLaneUtilization } from '../../../runtime/surge/cloudwatch.js';
 import { surgeConfigFromEnv, triggerOf } from '../../../runtime/surge/lambda.js';
+import type { Sandbox } from '../../../sandbox/index.js';
+import { clientConfig, startTestSandbox } from '../../sandbox/support.js';
+import { eventually } from '../../support/eventually.js';
 
 const lanes = {
   send: { functionName: 'chat-seoul-send', reserved: 200 },
@@ -107,10 +112,69 @@ describe('surge controller: CloudWatch reading and Lambda config', () => {
       awsRegion: 'ap-northeast-2',
       lanes,
       namespace: 'chatctl/chat',
+      replicationSources: [],
     });
+    const relayTargets = {
+      tokyo: { awsRegion: 'ap-northeast-1', functionName: 'chat-tokyo-relay' },
+      na: { awsRegion: 'us-west-2', functionName: 'chat-na-relay' },
+    };
+    expect(
+      surgeConfigFromEnv({ ...env, [RUNTIME_ENV.relayTargets]: JSON.stringify(relayTargets) })
+        .replicationSources,
+    ).toEqual(['ap-northeast-1', 'us-west-2']);
     expect(() => surgeConfigFromEnv({ ...env, [RUNTIME_ENV.surgeLanes]: '{"send":{"reserved":0}}' })).toThrow(
       /lane "send" needs/,
     );
     expect(() => surgeConfigFromEnv({ ...env, [RUNTIME_ENV.surgeLanes]: '' })).toThrow(/is not set/);
+  });
+});
+
+describe('surge controller: the replication lag from CloudWatch (the sandbox)', { timeout: 90_000 }, () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox({ surge: false });
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it("readInboundReplicationLag: the newest minute's maximum ReplicationLatency into the region, asked of every other region's CloudWatch; a source that fails is left out, all failing is unknown", async () => {
+    const awsRegion = (key: string) => sandbox.regions.get(key)!.awsRegion;
+    const cloudwatch = (key: string, endpoint = sandbox.edge) =>
+      new CloudWatchClient({ ...clientConfig(sandbox, awsRegion(key)), endpoint });
+    const sources = ['seoul', 'na'].map((key) => ({
+      awsRegion: awsRegion(key),
+      cloudwatch: cloudwatch(key),
+    }));
+    // Nothing listens on port 9 of loopback: a region whose CloudWatch cannot be reached.
+    const broken = { awsRegion: 'eu-west-1', cloudwatch: cloudwatch('na', 'http://127.0.0.1:9') };
+    const dynamodb = new DynamoDBClient(clientConfig(sandbox, awsRegion('seoul')));
+    const read = (from: typeof sources, onError?: (region: string) => void) =>
+      readInboundReplicationLag(from, sandbox.tableName, awsRegion('tokyo'), { now: Date.now(), onError });
+    try {
+      sandbox.replication.pause('tokyo');
+      await dynamodb.send(
+        new PutItemCommand({ TableName: sandbox.tableName, Item: { pk: { S: 'LAGTEST' }, sk: { S: 'a' } } }),
+      );
+      await eventually(() => sandbox.replication.pairs().some((p) => p.to === 'tokyo' && p.oldestMs >= 1500));
+      sandbox.replication.resume('tokyo');
+      let lag: number | undefined;
+      await eventually(
+        async () => {
+          lag = await read(sources);
+          return lag !== undefined && lag >= 1500;
+        },
+        20_000,
+        250,
+      );
+      const failed: string[] = [];
+      expect(await read([...sources, broken], (region) => failed.push(region))).toBeGreaterThanOrEqual(1500);
+      expect(failed).toEqual(['eu-west-1']);
+      expect(await read([broken])).toBeUndefined();
+    } finally {
+      sandbox.replication.resume('tokyo');
+      dynamodb.destroy();
+      for (const s of [...sources, broken]) s.cloudwatch.destroy();
+    }
   });
 });

@@ -1,9 +1,14 @@
 // The controller's run against DynamoDB Local: the stored state (who set the level, why, auto settings) and
 // the conditional writes that let the operator win a race with the controller.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getLoadLevelRecord, setLoadLevel } from '../../../runtime/store/load-level.js';
+import {
+  getLoadLevelRecord,
+  getLoadReading,
+  REPLICATION_LAG_FRESH_MS,
+  setLoadLevel,
+} from '../../../runtime/store/load-level.js';
 import type { LaneReading, Utilization } from '../../../runtime/surge/controller.js';
-import { dynamoLevelStore, runController } from '../../../runtime/surge/run.js';
+import { dynamoLevelStore, LAG_REFRESH_MS, runController } from '../../../runtime/surge/run.js';
 import { setAutoSettings, writeAutoLevel } from '../../../runtime/surge/state.js';
 import { dynamoClient, freshTable } from '../support.js';
 
@@ -138,6 +143,47 @@ describe('surge controller run (DynamoDB Local)', () => {
     expect(await getLoadLevelRecord(client, table, region)).toMatchObject({
       level: 0,
       auto: { enabled: false },
+    });
+  });
+
+  it('run: stores the replication lag it measures beside the level (a small move writes nothing; a large one, or the refresh, does); the level and who set it are untouched; a reading reports the lag only while fresh', async () => {
+    const region = 'r-lag';
+    const store = dynamoLevelStore(client, table, region);
+    await setLoadLevel(client, table, region, 1, { reason: 'operator', now: T0 });
+    const writes: number[] = [];
+    const counted = {
+      ...store,
+      writeLag: (ms: number, now: number) => {
+        writes.push(ms);
+        return store.writeLag!(ms, now);
+      },
+    };
+    const at = async (now: number, lagMs: number | undefined) =>
+      runController(region, {
+        store: counted,
+        readUtilization: sendAt(0),
+        readReplicationLag: async () => lagMs,
+        now: () => now,
+      });
+    expect(await at(T0 + 1, 900)).toMatchObject({ replicationLagMs: 900, written: false });
+    await at(T0 + 2, 1000); // moved by less than 250 ms: not worth a write
+    await at(T0 + 3, undefined); // not measured: the stored one stays
+    await at(T0 + 4, 12_000);
+    await at(T0 + 4 + LAG_REFRESH_MS, 12_100); // unchanged, but due for its refresh
+    expect(writes).toEqual([900, 12_000, 12_100]);
+    expect(await getLoadLevelRecord(client, table, region)).toMatchObject({
+      level: 1,
+      setBy: 'operator',
+      reason: 'operator',
+      replicationLag: { ms: 12_100, at: T0 + 4 + LAG_REFRESH_MS },
+    });
+    const refreshed = T0 + 4 + LAG_REFRESH_MS;
+    expect(await getLoadReading(client, table, region, refreshed + 1000)).toEqual({
+      level: 1,
+      replicationLagMs: 12_100,
+    });
+    expect(await getLoadReading(client, table, region, refreshed + REPLICATION_LAG_FRESH_MS + 1)).toEqual({
+      level: 1,
     });
   });
 });

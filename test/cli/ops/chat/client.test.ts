@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { ChatClient } from '../../../../cli/ops/chat/client.js';
+import { GAP_WAIT_MS } from '../../../../cli/ops/chat/rooms.js';
 import { ChatClientError } from '../../../../cli/ops/chat/socket.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../../../core/runtime-env.js';
 import { signDevToken } from '../../../../runtime/auth/dev-token.js';
@@ -226,6 +227,54 @@ describe('ChatClient', { timeout: 90_000 }, () => {
       await talker.close();
     }
   });
+
+  it('ChatClient: a lost relay while the region reports a replication lag past 8 s: the gap is waited for twice the lag, and filled once replication brings it', async () => {
+    const room = `cc-gl-${Date.now()}`;
+    const tokyo = sandbox.regions.get('tokyo')?.websocketUrl ?? '';
+    const listener = await ChatClient.connect({ url: tokyo, token: token('lis3'), timeoutMs: 30_000 });
+    const talker = await ChatClient.connect({ url: seoul(), token: token('tal3'), timeoutMs: 30_000 });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await listener.join(room);
+      // Tokyo's replica falls behind: the talker's join (and all after it) reach it only on resume.
+      sandbox.replication.pause('tokyo');
+      await talker.join(room);
+      // The region reports its lag (its surge controller measures it) once it is past the 8 s gap bound.
+      await eventually(
+        async () => ((await listener.history(room, {})).replicationLagMs ?? 0) > GAP_WAIT_MS,
+        30_000,
+        500,
+      );
+      const gaps: { texts: string[]; stillMissing?: string }[] = [];
+      listener.onGapFilled((r, messages, stillMissing) => {
+        if (r === room) gaps.push({ texts: messages.map((m) => m.text), stillMissing });
+      });
+      sandbox.faults.inject('tokyo', 'relay-error');
+      await talker.send(room, 'X');
+      const relayFailures = () =>
+        warn.mock.calls.filter(([line]) => /^relay to tokyo failed/.test(String(line))).length;
+      await eventually(() => relayFailures() >= 2, 10_000);
+      sandbox.faults.heal('tokyo', 'relay-error');
+      const reads: number[] = [];
+      listener.onFrame((f) => {
+        if (f.type === 'history' && f.roomId === room) reads.push(Date.now());
+      });
+      const next = listener.waitFor((f) => f.type === 'message' && f.message.text === 'Y', 10_000);
+      await talker.send(room, 'Y');
+      await next;
+      // Still reading the gap past where the 8 s bound alone gave up; only then does X replicate.
+      await eventually(() => reads.length > 1 && reads.at(-1)! - reads[0] > GAP_WAIT_MS + 2000, 40_000);
+      expect(gaps).toEqual([]);
+      sandbox.replication.resume('tokyo');
+      await eventually(() => gaps.length > 0, 40_000);
+      expect(gaps).toEqual([{ texts: ['X'], stillMissing: undefined }]);
+    } finally {
+      sandbox.replication.resume('tokyo');
+      warn.mockRestore();
+      await listener.close();
+      await talker.close();
+    }
+  }, 150_000);
 
   it('ChatClient: an error frame rejects the request of its action with the server code, and the connection stays open', async () => {
     const client = await ChatClient.connect({ url: seoul(), token: token('cat'), timeoutMs: 30_000 });
