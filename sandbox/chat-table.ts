@@ -3,14 +3,9 @@
  * table's creation (the runtime's createChatTable: the stacks' shape, streams and TTL on), and the chat
  * tables of one sandbox, one per region (ChatTables: create, copy into a new replica, delete).
  */
-import {
-  DeleteTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CHAT_TABLE_SHAPE } from '../core/datamodel.js';
-import { createChatTable } from '../runtime/store/table.js';
+import { createOrFindChatTable } from '../runtime/store/table.js';
 import { EngineClient } from './engine-client.js';
 import type { Replicator } from './replication/replicator.js';
 
@@ -26,13 +21,9 @@ function engineClient(endpoint: string, instanceId: string, awsRegion: string): 
 
 /** Creates the chat table (streams on, TTL on) unless it exists; true when it was created now. */
 export async function ensureChatTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  const existing = await client.send(new DescribeTableCommand({ TableName: tableName })).catch((error) => {
-    if (error instanceof ResourceNotFoundException) return undefined;
-    throw error;
-  });
-  const streamArn = existing ? existing.Table?.LatestStreamArn : await createChatTable(client, tableName);
+  const { streamArn, created } = await createOrFindChatTable(client, tableName);
   if (!streamArn) throw new Error(`table ${tableName} has no stream`);
-  return !existing;
+  return created;
 }
 
 /** The chat table of each region of one sandbox, through one engine client per region. */

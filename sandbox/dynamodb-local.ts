@@ -24,6 +24,7 @@ import {
   removeEngineRecord,
   writeEngineRecord,
 } from './engine-process.js';
+import { answerOf } from './http.js';
 import { javaMissingError } from './java.js';
 import { ensurePrivateTree, withPrivateUmask } from './private-files.js';
 import { escapeXml } from './wire/xml.js';
@@ -109,14 +110,12 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    const response = await fetch(endpoint, { method: 'GET', signal: AbortSignal.timeout(500) });
-    await response.arrayBuffer();
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether the engine answers yet (node:http: fetch's first call would load undici while the JVM starts). */
+function answers(endpoint: string): Promise<boolean> {
+  return answerOf(endpoint, 500).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {

@@ -3,7 +3,7 @@
  * readBody, one writeResponse, and one way to listen on loopback that reports EADDRINUSE as an error.
  */
 import { once } from 'node:events';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EdgeResponse } from './contracts.js';
 
@@ -77,14 +77,26 @@ export async function closeServer(server: Server, timeoutMs = 3000): Promise<voi
   clearTimeout(timer);
 }
 
-/** Resolves once each URL answers a GET (any status), as an outside client reaches it; rejects on a timeout. */
+/**
+ * Resolves once each URL answers a GET (any status), as an outside client reaches it; rejects on a timeout.
+ * Through node:http rather than fetch: a process's first fetch loads undici, which cost more than the
+ * sandbox's whole readiness check (0.9 s against 0.1 s on a loaded 2-core machine), on `sandbox up`'s path.
+ */
 export async function waitForAnswers(urls: readonly string[], timeoutMs = 10_000): Promise<void> {
-  await Promise.all(
-    urls.map(async (url) => {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-      await response.arrayBuffer();
-    }),
-  );
+  await Promise.all(urls.map((url) => answerOf(url, timeoutMs)));
+}
+
+/** One GET, its whole answer read; rejects on an error or when no answer came within `timeoutMs`. */
+export function answerOf(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${url} did not answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
 }
 
 /** The host part of a URL that reaches a listener bound to `host` (a wildcard is reached on loopback). */

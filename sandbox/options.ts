@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { SandboxDrills } from './console/drills.js';
+import type { StartingEngine } from './engine-start.js';
 import {
   type ActiveFault,
   type Fault,
@@ -37,6 +38,8 @@ export interface SandboxOptions {
   readonly origin?: SandboxOrigin;
   /** Reuse a running DynamoDB Local instead of starting one (tests share one engine). */
   readonly dynamoEndpoint?: string;
+  /** The engine the caller started early for this sandbox (engine-start.ts; `sandbox up` does). */
+  readonly engine?: StartingEngine;
   /**
    * The access key every DynamoDB request is rewritten to: DynamoDB Local keeps one database per access key
    * and region, so sandboxes sharing one engine stay apart. Default: random with dynamoEndpoint, else fixed.

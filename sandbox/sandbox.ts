@@ -18,7 +18,8 @@ import type { ControlledSandbox } from './controlled.js';
 import type { DynamoDbLocal } from './dynamodb-local.js';
 import { type Edge, startEdge } from './edge.js';
 import { EmfCollector } from './emf-metrics.js';
-import { EngineWatch } from './engine-watch.js';
+import { startSandboxEngine } from './engine-start.js';
+import type { EngineWatch } from './engine-watch.js';
 import { FaultRegistry } from './faults.js';
 import { waitForAnswers } from './http.js';
 import { lagBetween, lagModel } from './latency.js';
@@ -64,7 +65,6 @@ import { LAMBDA } from './services/lambda/definition.js';
 import { loadServices, startServices } from './services/registry.js';
 import type { SandboxService } from './services/service.js';
 import {
-  engineRecordPath,
   removeSandboxState,
   SANDBOX_ACCOUNT,
   type SandboxRegionEndpoints,
@@ -181,19 +181,14 @@ export class Sandbox implements ControlledSandbox {
       };
       const tables = new ChatTables(engineEndpoint, this.instanceId, this.tableName);
       this.run = { engineEndpoint, tables, edge, replicator, builder, startedAt: new Date().toISOString() };
-      // Every region's table and replication first, then its gateway and handlers.
-      const created = new Map<string, boolean>();
-      for (const spec of this.currentTopology.regions)
-        created.set(spec.key, await tables.ensure(spec.awsRegion));
+      // Every region's table (side by side: the engine serves them at once) and replication first, then its
+      // gateway and handlers.
+      const regions = this.currentTopology.regions;
+      const created = await Promise.all(regions.map((spec) => tables.ensure(spec.awsRegion)));
       await replicator.addRegions(
-        this.currentTopology.regions.map((spec) => ({
-          key: spec.key,
-          awsRegion: spec.awsRegion,
-          fromStart: created.get(spec.key) ?? true,
-        })),
+        regions.map((spec, i) => ({ key: spec.key, awsRegion: spec.awsRegion, fromStart: created[i] })),
       );
-      for (const spec of this.currentTopology.regions)
-        await this.startRegion(spec, this.currentTopology.regions);
+      for (const spec of regions) await this.startRegion(spec, regions);
       const regionInfos = [...this.regionMap.values()].map((r) => r.info());
       const context = serviceContext({
         topology: () => this.currentTopology,
@@ -401,20 +396,23 @@ export class Sandbox implements ControlledSandbox {
     );
   }
 
-  /** DynamoDB Local under watch (engine-watch.ts): restarted from disk with --persist, else fatal. */
+  /**
+   * DynamoDB Local under watch (engine-watch.ts): restarted from disk with --persist, else fatal. The one the
+   * caller started early (options.engine), else one started now.
+   */
   private startEngine(): Promise<DynamoDbLocal> {
-    const path = this.options.statePath;
     const note = (message: string) => {
       this.writeLog({ kind: 'sandbox', message });
       this.onError(new Error(message), 'DynamoDB Local');
     };
-    this.engine = new EngineWatch({
-      engine: {
+    const starting =
+      this.options.engine ??
+      startSandboxEngine({
         ...dynamoOptionsOf(this.options),
         host: this.host,
-        ...(path ? { recordPath: engineRecordPath(path) } : {}),
-      },
-      restart: dynamoOptionsOf(this.options).dataDir !== undefined,
+        ...(this.options.statePath ? { statePath: this.options.statePath } : {}),
+      });
+    starting.attach({
       note,
       onChange: () => void this.writeState(),
       onFatal: (message) => {
@@ -424,7 +422,8 @@ export class Sandbox implements ControlledSandbox {
         else void this.stop();
       },
     });
-    return this.engine.start();
+    this.engine = starting.watch;
+    return starting.started;
   }
 
   private async startEdge(): Promise<Edge> {

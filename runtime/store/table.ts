@@ -3,6 +3,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CHAT_TABLE_SHAPE } from '../../core/datamodel.js';
@@ -16,8 +17,20 @@ export async function createChatTable(
   client: DynamoDBClient,
   tableName: string,
 ): Promise<string | undefined> {
+  return (await createOrFindChatTable(client, tableName)).streamArn;
+}
+
+/**
+ * As createChatTable, and says whether the table was created now. A new table costs two calls when the
+ * engine answers CreateTable with ACTIVE (DynamoDB Local does): no DescribeTable before or after it.
+ */
+export async function createOrFindChatTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<{ streamArn: string | undefined; created: boolean }> {
+  let table: TableDescription | undefined;
   try {
-    await client.send(
+    const answer = await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
@@ -32,25 +45,33 @@ export async function createChatTable(
         StreamSpecification: { StreamEnabled: true, StreamViewType: CHAT_TABLE_SHAPE.streamView },
       }),
     );
+    table = answer.TableDescription;
   } catch (error) {
     if (errorName(error) !== 'ResourceInUseException') throw error;
+    // It exists: left as it is.
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return { streamArn: Table.LatestStreamArn, created: false };
   }
+  const created = table !== undefined;
+  if (table?.TableStatus !== 'ACTIVE') table = await untilActive(client, tableName);
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: CHAT_TABLE_SHAPE.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    // Already enabled: DynamoDB answers ValidationException "TimeToLive is already enabled".
+    if (errorName(error) !== 'ValidationException') throw error;
+  }
+  return { streamArn: table.LatestStreamArn, created };
+}
+
+async function untilActive(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
   for (let i = 0; i < 100; i++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') {
-      try {
-        await client.send(
-          new UpdateTimeToLiveCommand({
-            TableName: tableName,
-            TimeToLiveSpecification: { AttributeName: CHAT_TABLE_SHAPE.ttlAttribute, Enabled: true },
-          }),
-        );
-      } catch (error) {
-        // Already enabled: DynamoDB answers ValidationException "TimeToLive is already enabled".
-        if (errorName(error) !== 'ValidationException') throw error;
-      }
-      return Table.LatestStreamArn;
-    }
+    if (Table?.TableStatus === 'ACTIVE') return Table;
     await sleep(100);
   }
   throw new Error(`table ${tableName} did not become ACTIVE`);

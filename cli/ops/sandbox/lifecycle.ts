@@ -121,10 +121,21 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
   // The log is opened in it before sandbox.json is written; private to this user (it holds the secret).
   const dir = stateDir();
   for (const note of ensurePrivateTree(dir)) options.onNote?.(note);
+  // The JVM starts first: its start is the longest part of `up`, and runs while the sandbox's modules load.
+  const dataDir = join(dir, 'data');
+  const { startSandboxEngine } = await import('../../../sandbox/engine-start.js');
+  const engine = startSandboxEngine({
+    ...(options.persist ? { dataDir } : {}),
+    host: options.host ?? '127.0.0.1',
+    statePath,
+  });
   const [{ start }, { consoleDrills }] = await Promise.all([
     import('../../../sandbox/index.js'),
     import('../drill/console.js'),
-  ]);
+  ]).catch(async (error) => {
+    await engine.stop();
+    throw error;
+  });
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => {
     requestStop = resolve;
@@ -135,7 +146,8 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
     host: options.host,
     verifySignatures: options.verifySignatures,
     allowedOrigins: options.allowOrigins,
-    dataDir: join(dir, 'data'),
+    dataDir,
+    engine,
     statePath,
     logPath: sandboxLogFile(),
     origin: options.origin ?? { cwd },
@@ -145,6 +157,10 @@ export async function sandboxUpForeground(options: SandboxUpOptions): Promise<Sa
     canary: true,
     // The console lists the drill journals and starts drills into them, as `chatctl drill` does.
     drills: consoleDrills({ dir: drillsDir() }),
+  }).catch(async (error) => {
+    // A start that failed stopped the engine it took; one that failed before taking it did not.
+    await engine.stop();
+    throw error;
   });
   // A detached sandbox rotates its own output file by size (sandbox/out-rotation.ts).
   const stopRotating = process.env[DETACHED_ENV]
@@ -258,7 +274,8 @@ export async function sandboxUpDetached(
         // not answering yet
       }
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // Often: reading sandbox.json costs little, and up returns as soon as it is there.
+    await new Promise((r) => setTimeout(r, 25));
   }
   if (child.pid) signalIfAlive(child.pid, 'SIGTERM');
   throw new UserError('the sandbox did not become ready in time', { hint: `see ${outPath} and ${logPath}` });
