@@ -43,6 +43,8 @@ export interface SandboxRegion {
   readonly app: HostedChatApp;
   /** Open WebSocket connections on its gateway. */
   connectionCount(): number;
+  /** What the services are told of it (its API id among them). */
+  info(): RegionRuntimeInfo;
 }
 
 export class RunningRegion implements SandboxRegion {

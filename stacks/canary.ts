@@ -10,7 +10,7 @@
  * (stacks/canary-auth.ts makes it).
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -18,21 +18,16 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnHealthCheck } from 'aws-cdk-lib/aws-route53';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { type AlarmModel, CANARY_LATENCY_P99_MS, canaryAlarms } from '../core/deployment/alarms.js';
+import { type HealthCheckModel, routingCheckOf } from '../core/deployment/route53.js';
 import { names } from '../core/names.js';
-import { CUSTOM_METRICS, METRIC_DIMENSION, metricsNamespace } from '../core/observability.js';
-import {
-  CANARY_ALARM_EVALUATION_PERIODS,
-  CANARY_ALARM_PERIOD_SECONDS,
-  canaryJudges,
-  JUDGE_DIMENSION,
-  judgedBy,
-  judgementAlarmSlug,
-  routingThreshold,
-} from '../core/routing-health.js';
+import { metricsNamespace } from '../core/observability.js';
+import { CANARY_ALARM_EVALUATION_PERIODS, canaryJudges, judgedBy } from '../core/routing-health.js';
 import { RUNTIME_ENV } from '../core/runtime-env.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
+import { alarmFromModel } from './alarm-model.js';
 import { ChatFunction, type HandlerCode } from './chat-function.js';
-import { customMetric } from './metrics.js';
+import { healthCheckProps } from './route53-model.js';
 import type { CanarySignIn, StackAuth } from './runtime-environment.js';
 import { grantSecretReplicaRead } from './secret-grant.js';
 import { StackPropsError } from './validate.js';
@@ -40,7 +35,7 @@ import { StackPropsError } from './validate.js';
 /** The canary's alarms: two failed minutes running; no data (the canary itself not running) is a failure. */
 export const CANARY_ALARM = {
   evaluationPeriods: CANARY_ALARM_EVALUATION_PERIODS,
-  latencyP99Ms: 2000,
+  latencyP99Ms: CANARY_LATENCY_P99_MS,
 } as const;
 
 export interface ChatCanaryProps {
@@ -59,6 +54,8 @@ export interface ChatCanaryProps {
   /** The WebSocket URL of a region by key (the canary judges other regions through it). */
   readonly regionUrl: (key: string) => string;
   readonly topic: ITopic;
+  /** The region's health checks of the deployed system's model (core/deployment/route53.ts). */
+  readonly checks: readonly HealthCheckModel[];
 }
 
 export class ChatCanary extends Construct {
@@ -75,8 +72,9 @@ export class ChatCanary extends Construct {
     readonly alarm: Alarm;
     readonly check: CfnHealthCheck;
   }[];
-  /** The check the latency record carries and drain inverts. */
+  /** The check the latency record carries and drain inverts, and its model reference. */
   readonly routingCheck: CfnHealthCheck;
+  readonly routingReference: string;
 
   /**
    * Auth mode "cognito": sign in as the probe user (AdminInitiateAuth on exactly the pool) and read this region's
@@ -116,7 +114,6 @@ export class ChatCanary extends Construct {
     if (!/^wss?:\/\//.test(props.url))
       throw new StackPropsError('ChatCanary', `url ${props.url} is not a WebSocket URL`);
     const key = spec.key;
-    const reference = names.healthCheckReference(topology, key);
 
     const judged = judgedBy(topology, key);
     this.function = new ChatFunction(this, 'Fn', {
@@ -173,78 +170,64 @@ export class ChatCanary extends Construct {
       targets: [new LambdaFunction(this.function.function, { retryAttempts: 0 })],
     });
 
+    // The alarms from the deployed system's model (core/deployment/alarms.ts), which the sandbox seeds too: one
+    // judgement per judge, each an alarm here (outside judges publish into this region), and the round trip's
+    // p99, which pages and steers nothing.
     const action = new SnsAction(props.topic);
-    this.alarm = new Alarm(this, 'Alarm', {
-      alarmName: `${names.alarmPrefix(topology, key)}canary`,
-      alarmDescription: `the chat canary fails in ${key}: connect, join or send is broken; Route 53 takes the region out of DNS`,
-      // Minimum, a standard-resolution metric and no math: what a Route 53 CLOUDWATCH_METRIC check accepts.
-      metric: customMetric(topology, key, CUSTOM_METRICS.canarySuccess, 'Minimum'),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: CANARY_ALARM.evaluationPeriods,
-      treatMissingData: TreatMissingData.BREACHING,
-    });
-    this.latencyAlarm = new Alarm(this, 'LatencyAlarm', {
-      alarmName: `${names.alarmPrefix(topology, key)}canary-latency`,
-      alarmDescription: `the chat canary's round trip in ${key} is slow (pages, does not steer DNS)`,
-      metric: customMetric(topology, key, CUSTOM_METRICS.canaryLatency, 'p99').with({
-        period: Duration.minutes(5),
-      }),
-      threshold: CANARY_ALARM.latencyP99Ms,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    for (const alarm of [this.alarm, this.latencyAlarm]) {
+    const models = canaryAlarms(topology, key);
+    const made = new Map<string, Alarm>();
+    for (const model of models) {
+      const id = model.canaryLatency
+        ? 'LatencyAlarm'
+        : model.judge === key
+          ? 'Alarm'
+          : `Alarm-from-${model.judge}`;
+      const alarm = alarmFromModel(this, id, model);
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
+      made.set(model.name, alarm);
     }
-
-    // One judgement per judge, each an alarm here (outside judges publish into this region) and a
-    // CLOUDWATCH_METRIC check that counts an alarm without data as unhealthy: probes that stop reporting
-    // take the region out, they never leave it on its last status.
+    const alarmOf = (model: AlarmModel | undefined): Alarm => {
+      const alarm = model && made.get(model.name);
+      if (!alarm) throw new StackPropsError('ChatCanary', 'an alarm of the model was not made');
+      return alarm;
+    };
+    this.alarm = alarmOf(models.find((m) => m.judge === key));
+    this.latencyAlarm = alarmOf(models.find((m) => m.canaryLatency));
+    // Each judgement's CLOUDWATCH_METRIC check counts an alarm without data as unhealthy: probes that stop
+    // reporting take the region out, they never leave it on its last status.
     const judgements = canaryJudges(topology, key).map((judge) => {
-      const alarm =
-        judge === key
-          ? this.alarm
-          : new Alarm(this, `Alarm-from-${judge}`, {
-              alarmName: `${names.alarmPrefix(topology, key)}${judgementAlarmSlug(key, judge)}`,
-              alarmDescription: `the chat canary of ${judge} fails on ${key}'s chat (or stops reporting); one of the judges Route 53 routes ${key} by`,
-              metric: new Metric({
-                namespace: metricsNamespace(topology.app),
-                metricName: CUSTOM_METRICS.canarySuccess,
-                dimensionsMap: { [METRIC_DIMENSION]: key, [JUDGE_DIMENSION]: judge },
-                statistic: 'Minimum',
-                period: Duration.seconds(CANARY_ALARM_PERIOD_SECONDS),
-              }),
-              threshold: 1,
-              comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-              evaluationPeriods: CANARY_ALARM.evaluationPeriods,
-              treatMissingData: TreatMissingData.BREACHING,
-            });
-      if (alarm !== this.alarm) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-      const check = new CfnHealthCheck(this, judge === key ? 'AlarmCheck' : `AlarmCheck-from-${judge}`, {
-        healthCheckConfig: {
-          type: 'CLOUDWATCH_METRIC',
-          alarmIdentifier: { name: alarm.alarmName, region: spec.awsRegion },
-          insufficientDataHealthStatus: 'Unhealthy',
-        },
-        healthCheckTags: [{ key: 'Name', value: `${reference}-${judgementAlarmSlug(key, judge)}` }],
-      });
+      const alarm = alarmOf(models.find((m) => m.judge === judge));
+      const model = props.checks.find((c) => c.role === 'judgement' && c.judge === judge);
+      if (!model) throw new StackPropsError('ChatCanary', `no health check of judge ${judge} in the model`);
+      const check = new CfnHealthCheck(
+        this,
+        judge === key ? 'AlarmCheck' : `AlarmCheck-from-${judge}`,
+        healthCheckProps(model, { alarmName: () => alarm.alarmName }),
+      );
       return { judge, alarm, check };
     });
     this.judgements = judgements;
     this.alarmCheck = judgements[0].check;
-    this.routingCheck = new CfnHealthCheck(this, 'RoutingCheck', {
-      healthCheckConfig: {
-        type: 'CALCULATED',
-        childHealthChecks: judgements.map((j) => j.check.attrHealthCheckId),
-        healthThreshold: routingThreshold(judgements.length),
-      },
-      healthCheckTags: [{ key: 'Name', value: reference }],
-    });
+    const routing = routingCheckOf(props.checks);
+    const ids = new Map(
+      judgements.map((j) => [
+        props.checks.find((c) => c.judge === j.judge)!.reference,
+        j.check.attrHealthCheckId,
+      ]),
+    );
+    this.routingReference = routing.reference;
+    this.routingCheck = new CfnHealthCheck(
+      this,
+      'RoutingCheck',
+      healthCheckProps(routing, {
+        checkId: (reference) => {
+          const id = ids.get(reference);
+          if (!id)
+            throw new StackPropsError('ChatCanary', `the routing check's child ${reference} is not a judge`);
+          return id;
+        },
+      }),
+    );
   }
 }

@@ -19,27 +19,20 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { observabilityAlarms } from '../core/deployment/alarms.js';
 import { names } from '../core/names.js';
 import {
   ALARM_THRESHOLDS,
-  apiAlarmSpecs,
   CUSTOM_METRICS,
-  MATH_ALARMS,
-  type MetricAlarmSpec,
-  relayAlarmSpec,
-  relayFailuresAlarmSpec,
-  replicationAlarmSpecs,
-  routeAlarmSpecs,
   WEBSOCKET_CONNECTS_PER_SECOND_QUOTA,
 } from '../core/observability.js';
 import type { Route } from '../core/protocol.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
+import { alarmFromModel } from './alarm-model.js';
 import {
   customMetric,
-  type LambdaMetricName,
   lambdaMetric,
   laneUtilization,
-  queueMetric,
   replicationLatency,
   tableThrottles,
   webSocketMetric,
@@ -89,64 +82,14 @@ export class RegionObservability extends Construct {
 
     const api = (metric: string) => webSocketMetric(props.webSocketApiId, props.stageName, metric);
     const fn = (route: Route) => names.function(topology, key, route);
-    const t = ALARM_THRESHOLDS;
 
-    // One definition per alarm, shared with the sandbox (core/observability.ts); made in this order.
-    const single = (spec: MetricAlarmSpec) =>
-      this.alarm(spec.slug, this.metricOf(spec, props), {
-        threshold: spec.threshold,
-        evaluationPeriods: spec.evaluationPeriods,
-        description: spec.description,
-      });
-
-    // WebSocket API.
-    for (const spec of apiAlarmSpecs()) single(spec);
-    this.alarm(
-      MATH_ALARMS.clientErrorRate.slug,
-      new MathExpression({
-        expression: MATH_ALARMS.clientErrorRate.expression,
-        usingMetrics: { c: api('ClientError'), m: api('MessageCount') },
-        label: 'client errors, % of messages',
-        period: Duration.minutes(5),
-      }),
-      {
-        threshold: t.clientErrorPercent,
-        description: MATH_ALARMS.clientErrorRate.description,
-      },
-    );
-    const connectLimit = WEBSOCKET_CONNECTS_PER_SECOND_QUOTA * t.connectQuotaShare;
-    this.alarm(
-      MATH_ALARMS.connectRate.slug,
-      new MathExpression({
-        expression: MATH_ALARMS.connectRate.expression(60),
-        usingMetrics: { c: api('ConnectCount') },
-        label: 'new connections per second',
-        period: Duration.minutes(1),
-      }),
-      {
-        threshold: connectLimit,
-        description: MATH_ALARMS.connectRate.description,
-      },
-    );
-
-    // Every function: errors. Every lane (a route with reserved concurrency): throttles, concurrency, p99.
-    for (const route of props.routes) for (const spec of routeAlarmSpecs(topology, route)) single(spec);
-
-    // DynamoDB: replication from this replica to every other, and throttling here.
-    for (const spec of replicationAlarmSpecs(topology, key)) single(spec);
-    this.alarm(
-      MATH_ALARMS.tableThrottles.slug,
-      tableThrottles(props.tableName).with({ period: Duration.minutes(5) }),
-      {
-        threshold: t.tableThrottles,
-        description: MATH_ALARMS.tableThrottles.description,
-      },
-    );
-
-    // The relay (custom metric, embedded metric format from the relay handler), and the queued relays Lambda
-    // gave up on (its on-failure queue, stacks/relay-async.ts).
-    single(relayAlarmSpec());
-    single(relayFailuresAlarmSpec());
+    // Every alarm from the deployed system's model (core/deployment/alarms.ts), which the sandbox seeds too:
+    // the WebSocket API's, every function's and lane's, replication to every other region, the table's
+    // throttles, the relay's errors and its given-up queued relays (stacks/relay-async.ts).
+    for (const model of observabilityAlarms(topology, key, { apiId: props.webSocketApiId })) {
+      this.addActions(alarmFromModel(this, `Alarm-${model.slug}`, model));
+    }
+    const connectLimit = WEBSOCKET_CONNECTS_PER_SECOND_QUOTA * ALARM_THRESHOLDS.connectQuotaShare;
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: names.regionDashboard(topology, key),
@@ -252,32 +195,6 @@ export class RegionObservability extends Construct {
     );
   }
 
-  /** A single-metric alarm's metric, with this region's dimension values. */
-  private metricOf(spec: MetricAlarmSpec, props: RegionObservabilityProps): IMetric {
-    const { source } = spec;
-    const metric =
-      source.kind === 'api'
-        ? webSocketMetric(props.webSocketApiId, props.stageName, spec.metricName, spec.statistic)
-        : source.kind === 'function'
-          ? lambdaMetric(
-              names.function(this.topology, this.key, source.route),
-              spec.metricName as LambdaMetricName,
-              spec.statistic,
-            )
-          : source.kind === 'replication'
-            ? replicationLatency(props.tableName, props.spec.awsRegion, this.awsRegionOf(source.to))
-            : source.kind === 'relay-failure-queue'
-              ? queueMetric(names.relayFailureQueue(this.topology, this.key), spec.metricName, spec.statistic)
-              : customMetric(this.topology, this.key, spec.metricName, spec.statistic);
-    return spec.periodMinutes === 1 ? metric : metric.with({ period: Duration.minutes(spec.periodMinutes) });
-  }
-
-  private awsRegionOf(regionKey: string): string {
-    const spec = this.topology.regions.find((r) => r.key === regionKey);
-    if (!spec) throw new StackPropsError('RegionObservability', `no region ${regionKey} in the topology`);
-    return spec.awsRegion;
-  }
-
   /** Every alarm of the region, in the order made. */
   get alarms(): readonly Alarm[] {
     return this.alarmList;
@@ -307,6 +224,11 @@ export class RegionObservability extends Construct {
       comparisonOperator: options.comparison ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
+    return this.addActions(alarm);
+  }
+
+  /** The alarm pages the topic on ALARM and on OK; it is one of the region's alarms. */
+  private addActions(alarm: Alarm): Alarm {
     const action = new SnsAction(this.topic);
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);

@@ -38,6 +38,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, CfnHealthCheck, HealthCheck, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
+import { regionHealthChecks, regionRecords } from '../core/deployment/route53.js';
 import { names, WEBSOCKET_STAGE } from '../core/names.js';
 import type { Route } from '../core/protocol.js';
 import { stageThrottles } from '../core/routing-health.js';
@@ -47,6 +48,7 @@ import { ChatFunction, type HandlerCode } from './chat-function.js';
 import { ChatEvents } from './events.js';
 import { RegionObservability } from './observability.js';
 import { RelayAsync } from './relay-async.js';
+import { healthCheckProps } from './route53-model.js';
 import { runtimeEnvironment, type StackAuth } from './runtime-environment.js';
 import { grantSecretReplicaRead } from './secret-grant.js';
 import { SurgeController } from './surge-controller.js';
@@ -397,27 +399,17 @@ export class RegionStack extends Stack {
         ),
       ),
     });
-    this.healthCheck = new CfnHealthCheck(this, 'HealthCheck', {
-      healthCheckConfig: {
-        type: 'HTTPS',
-        fullyQualifiedDomainName: names.regionalHealthDomain(topology, key),
-        resourcePath: '/health',
-        port: 443,
-        enableSni: true,
-        requestInterval: topology.healthCheck.intervalSeconds,
-        failureThreshold: topology.healthCheck.failureThreshold,
-      },
-      // Not a child of the routing check (core/routing-health.ts): anyone can exhaust the health API's stage
-      // throttle, so /health is watched, never routed on. CloudFormation does not let a stack set a health
-      // check's caller reference: the ops code finds the routing check by the latency record or the stack output
-      // below. The Name tag names.healthCheckReference goes on the routing check (this one gets -http).
-      healthCheckTags: [
-        {
-          key: 'Name',
-          value: `${names.healthCheckReference(topology, key)}-http`,
-        },
-      ],
-    });
+    // From the deployed system's model (core/deployment/route53.ts), which the sandbox seeds too. /health is
+    // not a child of the routing check (core/routing-health.ts): anyone can exhaust the health API's stage
+    // throttle, so it is watched, never routed on. CloudFormation does not let a stack set a health check's
+    // caller reference: the ops code finds the routing check by the latency record or the stack output below,
+    // and every check carries its model reference as its Name tag.
+    const checks = regionHealthChecks(topology, key, { canary: true });
+    this.healthCheck = new CfnHealthCheck(
+      this,
+      'HealthCheck',
+      healthCheckProps(checks.find((c) => c.role === 'endpoint')!),
+    );
     // Alarms, paging and dashboard; the canary and its calculated check; the surge controller.
     this.observability = new RegionObservability(this, 'Observability', {
       topology,
@@ -431,6 +423,7 @@ export class RegionStack extends Stack {
     const regionUrl = (k: string) => `wss://${names.regionalDomain(topology, k)}/${WEBSOCKET_STAGE}`;
     this.canary = new ChatCanary(this, 'Canary', {
       ...ops,
+      checks,
       auth: props.auth,
       url: regionUrl(key),
       globalUrl: `wss://${names.chatRecord(topology)}/${WEBSOCKET_STAGE}`,
@@ -449,9 +442,10 @@ export class RegionStack extends Stack {
         observability: this.observability,
       });
     }
+    const latency = regionRecords(topology, key, { canary: true }).find((r) => r.setIdentifier)!;
     this.latencyRecord = new ARecord(this, 'LatencyRecord', {
       zone,
-      recordName: names.chatRecord(topology),
+      recordName: latency.name,
       // This region's chat.<domain> custom domain: the name the client asked for is the one API Gateway holds.
       target: RecordTarget.fromAlias(
         new ApiGatewayv2DomainProperties(
@@ -459,10 +453,16 @@ export class RegionStack extends Stack {
           this.globalDomain.regionalHostedZoneId,
         ),
       ),
-      region: spec.awsRegion,
-      setIdentifier: key,
+      region: latency.region,
+      setIdentifier: latency.setIdentifier,
       healthCheck: HealthCheck.fromHealthCheckId(this, 'HealthCheckRef', this.routingCheck.attrHealthCheckId),
     });
+    if (latency.healthCheckReference !== this.canary.routingReference) {
+      throw new StackPropsError(
+        'RegionStack',
+        `the latency record's check is not the canary's routing check`,
+      );
+    }
 
     new CfnOutput(this, 'HealthCheckId', { value: this.routingCheck.attrHealthCheckId });
     new CfnOutput(this, 'WebSocketUrl', {

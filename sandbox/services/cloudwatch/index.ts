@@ -4,7 +4,8 @@
  * sandbox's own counters as AWS publishes them (Lambda per function, API Gateway per API, DynamoDB
  * replication per region pair, the canary), then evaluates every alarm (./alarms.ts). When the canary runs,
  * each region has the canary alarm the stacks create (stacks/canary.ts); every region has every alarm of
- * stacks/observability.ts, metric math and single-metric (./seed.ts), on a sandbox period.
+ * stacks/observability.ts, metric math and single-metric, from the model the stacks build from (./seed.ts), on
+ * a sandbox period.
  */
 
 import { names } from '../../../core/names.js';
@@ -16,7 +17,7 @@ import { AlarmStore } from './alarms.js';
 import { type CloudWatchState, OPERATIONS } from './api.js';
 import { MetricStore } from './metrics.js';
 import { CLOUDWATCH_DIALECT } from './protocol.js';
-import { judgementAlarms, mathAlarms, singleMetricAlarms } from './seed.js';
+import { canaryAlarmDefinitions, observabilityAlarmDefinitions } from './seed.js';
 
 export class CloudWatchService implements SandboxService {
   readonly name = 'monitoring';
@@ -37,8 +38,8 @@ export class CloudWatchService implements SandboxService {
   /** Seeds the region's alarms as the stacks create them (./seed.ts). */
   addRegion(region: RegionRuntimeInfo): void {
     const topology = this.context.topology();
-    const seeded = [...mathAlarms(topology, region), ...singleMetricAlarms(topology, region)];
-    if (this.context.canary) seeded.push(...judgementAlarms(topology, region.key));
+    const seeded = observabilityAlarmDefinitions(topology, region);
+    if (this.context.canary) seeded.push(...canaryAlarmDefinitions(topology, region.key));
     for (const definition of seeded) this.state.alarms.put(region.awsRegion, definition, new Date());
   }
 

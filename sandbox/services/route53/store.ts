@@ -1,17 +1,14 @@
 /**
- * Over 400 lines because each region's seeding (checks and records as the stacks create them) stays next to the
- * state it writes.
- *
  * Route 53's state in the sandbox: one public hosted zone's record sets, the health checks with their
- * checkers, and the changes made. Each running region is seeded as the stacks create it: a health check on
- * the region's /health, with the canary also a CLOUDWATCH_METRIC check on each judge's alarm and a CALCULATED
- * check over those (core/routing-health.ts), and a latency A record for the chat name on the routing check
- * (the CALCULATED one with the canary, found by its CallerReference) whose loopback address stands for that
- * region's gateway.
+ * checkers, and the changes made. Each running region is seeded from the deployed system's model
+ * (core/deployment/route53.ts, the one the stacks build from): its /health check, with the canary a
+ * CLOUDWATCH_METRIC check on each judge's alarm and the CALCULATED routing check over those
+ * (core/routing-health.ts), its own names and its latency A record for the chat name on the routing check,
+ * each record's loopback address standing for that region's gateway.
  */
 import { randomUUID } from 'node:crypto';
+import { regionHealthChecks, regionRecords } from '../../../core/deployment/route53.js';
 import { names } from '../../../core/names.js';
-import { canaryJudges, judgementAlarmSlug, routingThreshold } from '../../../core/routing-health.js';
 import type { Topology } from '../../../core/topology.js';
 import type { RegionRuntimeInfo } from '../../contracts.js';
 import { normalizeName } from '../../dns-name.js';
@@ -26,23 +23,12 @@ import {
   type XmlNode,
 } from '../../wire/xml.js';
 import type { AlarmStateValue } from '../service.js';
-import {
-  AlarmCheck,
-  CalculatedCheck,
-  type CheckStatus,
-  type InsufficientDataHealthStatus,
-} from './derived-checks.js';
+import { AlarmCheck, CalculatedCheck, type CheckStatus } from './derived-checks.js';
 import { HealthChecker } from './health-checker.js';
 import type { ProbeTarget, ProbeTiming } from './probe.js';
+import { type HealthCheckConfig, healthCheckConfig } from './seed.js';
 
-/** The fields Route 53 fills in for a check that probes nothing (CLOUDWATCH_METRIC, CALCULATED). */
-const DERIVED_DEFAULTS = {
-  RequestInterval: 30,
-  FailureThreshold: 3,
-  MeasureLatency: false,
-  Inverted: false,
-  Disabled: false,
-} as const;
+export type { HealthCheckConfig } from './seed.js';
 
 export const NAME_SERVERS = [
   'ns-1.awsdns-00.com',
@@ -60,28 +46,6 @@ export interface RecordSet {
   readonly healthCheckId?: string;
   readonly values: readonly string[];
   readonly aliasDnsName?: string;
-}
-
-export interface HealthCheckConfig {
-  IPAddress?: string;
-  Port?: number;
-  Type: string;
-  ResourcePath?: string;
-  FullyQualifiedDomainName?: string;
-  SearchString?: string;
-  RequestInterval: number;
-  FailureThreshold: number;
-  MeasureLatency: boolean;
-  Inverted: boolean;
-  Disabled: boolean;
-  EnableSNI?: boolean;
-  Regions?: string[];
-  /** CLOUDWATCH_METRIC: the alarm it follows, and what INSUFFICIENT_DATA counts as. */
-  AlarmIdentifier?: { Region: string; Name: string };
-  InsufficientDataHealthStatus?: InsufficientDataHealthStatus;
-  /** CALCULATED: its children and how many of them must be healthy. */
-  ChildHealthChecks?: string[];
-  HealthThreshold?: number;
 }
 
 export interface HealthCheckEntry {
@@ -156,65 +120,43 @@ export class Route53Store {
     return this.options.topology();
   }
 
-  /** Creates the region's health check (found by its CallerReference), its latency record, and starts checking. */
+  /**
+   * Seeds a region as its stack deploys it (core/deployment/route53.ts, through ./seed.ts): its checks (found by
+   * their CallerReference, the Name tag on AWS), its latency record on the routing check, its own names.
+   */
   addRegion(info: RegionRuntimeInfo): void {
     if (this.regions.has(info.key)) this.removeRegion(info.key);
     const topology = this.topology;
-    const reference = names.healthCheckReference(topology, info.key);
+    const checks = regionHealthChecks(topology, info.key, { canary: this.options.canary === true });
+    const references = new Set(checks.map((c) => c.reference));
     for (const existing of [...this.healthChecks.values()]) {
-      if (existing.callerReference.startsWith(reference)) this.deleteHealthCheck(existing.id);
+      if (references.has(existing.callerReference)) this.deleteHealthCheck(existing.id);
     }
-    // With the canary, the routing check is the CALCULATED one over the region's judges (it carries the
-    // reference) and /health is watched apart; without it, /health is all there is to route on.
-    const check = this.createHealthCheck(this.options.canary ? `${reference}-http` : reference, {
-      IPAddress: '127.0.0.1',
-      Port: info.gatewayPort,
-      Type: 'HTTP',
-      ResourcePath: new URL(info.healthUrl).pathname,
-      FullyQualifiedDomainName: names.regionalHealthDomain(topology, info.key),
-      RequestInterval: 10,
-      FailureThreshold: this.options.failureThreshold,
-      MeasureLatency: false,
-      Inverted: false,
-      Disabled: false,
-      EnableSNI: false,
-    });
-    const checkIds = [check.id];
-    let routing = check;
-    if (this.options.canary) {
-      // As stacks/canary.ts deploys it: one alarm check per judge, no data counting as unhealthy.
-      const judgements = canaryJudges(topology, info.key).map((judge) => {
-        const slug = judgementAlarmSlug(info.key, judge);
-        return this.createHealthCheck(`${reference}-${slug}`, {
-          Type: 'CLOUDWATCH_METRIC',
-          AlarmIdentifier: {
-            Region: info.awsRegion,
-            Name: `${names.alarmPrefix(topology, info.key)}${slug}`,
-          },
-          InsufficientDataHealthStatus: 'Unhealthy',
-          ...DERIVED_DEFAULTS,
-        });
+    const ids = new Map<string, string>();
+    for (const check of checks) {
+      const entry = this.createHealthCheck(check.reference, healthCheckConfig(check, ids), {
+        failureThreshold: this.options.failureThreshold,
       });
-      routing = this.createHealthCheck(reference, {
-        Type: 'CALCULATED',
-        ChildHealthChecks: judgements.map((j) => j.id),
-        HealthThreshold: routingThreshold(judgements.length),
-        ...DERIVED_DEFAULTS,
-      });
-      checkIds.push(...judgements.map((j) => j.id), routing.id);
+      ids.set(check.reference, entry.id);
     }
     const address = `127.0.0.${this.nextAddress++}`;
-    this.regions.set(info.key, { info, address, healthCheckId: routing.id, checkIds });
-    const chat = normalizeName(names.chatRecord(topology));
-    this.putRecord(
-      recordFromNodes(chat, 'A', info.key, this.options.dnsTtlSeconds, [address], {
-        region: info.awsRegion,
-        healthCheckId: routing.id,
-      }),
-    );
-    // The region's own names, as its stack creates them (alias records to its API domains on AWS).
-    for (const name of regionalNames(topology, info.key)) {
-      this.putRecord(recordFromNodes(name, 'A', undefined, this.options.dnsTtlSeconds, [address]));
+    const records = regionRecords(topology, info.key, { canary: this.options.canary === true });
+    const routingId = ids.get(records.find((r) => r.healthCheckReference)?.healthCheckReference ?? '') ?? '';
+    this.regions.set(info.key, { info, address, healthCheckId: routingId, checkIds: [...ids.values()] });
+    for (const record of records) {
+      this.putRecord(
+        recordFromNodes(
+          normalizeName(record.name),
+          record.type,
+          record.setIdentifier,
+          this.options.dnsTtlSeconds,
+          [address],
+          {
+            region: record.region,
+            healthCheckId: record.healthCheckReference ? ids.get(record.healthCheckReference) : undefined,
+          },
+        ),
+      );
     }
   }
 
@@ -291,14 +233,22 @@ export class Route53Store {
     return check ? check.checker.healthy : true;
   }
 
-  createHealthCheck(callerReference: string, config: HealthCheckConfig): HealthCheckEntry {
+  /**
+   * `checking.failureThreshold`: the failures in a row the checker counts, when it is not the config's (a seeded
+   * check serves the deployed config and is checked on the sandbox's faster timing).
+   */
+  createHealthCheck(
+    callerReference: string,
+    config: HealthCheckConfig,
+    checking: { readonly failureThreshold?: number } = {},
+  ): HealthCheckEntry {
     const id = randomUUID();
     const entry: HealthCheckEntry = {
       id,
       callerReference,
       config,
       version: 1,
-      checker: this.checkerFor(config),
+      checker: this.checkerFor(config, checking),
     };
     this.healthChecks.set(id, entry);
     entry.checker.start();
@@ -306,7 +256,10 @@ export class Route53Store {
   }
 
   /** An endpoint check probes; CLOUDWATCH_METRIC follows its alarm; CALCULATED counts its children. */
-  private checkerFor(config: HealthCheckConfig): CheckStatus {
+  private checkerFor(
+    config: HealthCheckConfig,
+    checking: { readonly failureThreshold?: number },
+  ): CheckStatus {
     const settings = () => ({ inverted: config.Inverted, disabled: config.Disabled });
     if (config.Type === 'CLOUDWATCH_METRIC') {
       return new AlarmCheck({
@@ -331,7 +284,7 @@ export class Route53Store {
       timing: this.options.probeTiming,
       target: () => this.probeTarget(config),
       settings: () => ({
-        failureThreshold: config.FailureThreshold,
+        failureThreshold: checking.failureThreshold ?? config.FailureThreshold,
         inverted: config.Inverted,
         disabled: config.Disabled,
       }),

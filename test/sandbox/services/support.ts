@@ -139,8 +139,10 @@ export async function startGlobalTestbed(
 ): Promise<GlobalTestbed> {
   const gateways = await Promise.all(topology.regions.map((r) => startFakeGateway(r.key, r.awsRegion)));
   const regions: RegionRuntimeInfo[] = gateways.map((g) => g.info);
+  // As the sandbox does, a region added is in the topology before the services hear of it.
+  let current = topology;
   const context: ServiceContext = {
-    topology: () => topology,
+    topology: () => current,
     account: topology.account,
     tableName: 'unused',
     engine: { endpoint: 'http://127.0.0.1:1', instanceId: 'unused' },
@@ -188,6 +190,10 @@ export async function startGlobalTestbed(
     },
     chinaOrigin: () => cloudfront?.chinaOrigin(),
     async addRegion(region) {
+      if (!current.regions.some((r) => r.key === region.key)) {
+        const spec = { key: region.key, awsRegion: region.awsRegion, probeSubnet: '198.51.100.0/24' };
+        current = { ...current, regions: [...current.regions, spec] };
+      }
       regions.push(region);
       for (const service of services.values()) await service.addRegion?.(region);
     },
@@ -197,6 +203,7 @@ export async function startGlobalTestbed(
         1,
       );
       for (const service of services.values()) await service.removeRegion?.(key);
+      current = { ...current, regions: current.regions.filter((r) => r.key !== key) };
     },
   };
   return {
