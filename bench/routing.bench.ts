@@ -7,11 +7,11 @@
  *   region, p50/p99 over interleaved messages, and the p50 difference.
  */
 import { ListResourceRecordSetsCommand, Route53Client, TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
-import { ChatClient, type FrameOf } from '../cli/ops/chat/client.js';
 import { names } from '../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import { defaultTopology } from '../core/topology.js';
 import { signDevToken } from '../runtime/auth/dev-token.js';
+import { ChatClient, type FrameOf } from '../runtime/chat-client/client.js';
 import { start } from '../sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/state.js';
 import { fmt, median, percentile, row } from './support.js';

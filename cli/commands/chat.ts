@@ -63,8 +63,8 @@ export default class Chat extends ChatctlCommand<typeof Chat, ChatResult> {
       import('../ops/target.js'),
       import('../ops/chat/endpoint.js'),
       import('../ops/chat/session.js'),
-      import('../ops/chat/client.js'),
-      import('../ops/chat/socket.js'),
+      import('../../runtime/chat-client/client.js'),
+      import('../../runtime/chat-client/socket.js'),
       import('../../core/errors.js'),
     ]);
     const { region, via, from, room, user } = this.flags;

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CANARY_USER_AGENT } from '../../core/observability.js';
-import { connectProtocols, type ServerFrame } from '../../core/protocol.js';
+import type { ChatClient } from '../chat-client/client.js';
+import type { ChatClientError } from '../chat-client/socket.js';
 
 export type CanaryStage = 'connect' | 'join' | 'ack' | 'deliver';
 
@@ -36,78 +37,73 @@ export interface CanaryProbeOptions {
 }
 
 export async function runCanaryProbe(options: CanaryProbeOptions): Promise<CanaryResult> {
-  const { default: WebSocket } = await import('ws');
+  const { ChatClient } = await import('../chat-client/client.js');
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const clientMsgId = `canary-${randomBytes(6).toString('hex')}`;
-  const { lookup } = await import('node:dns');
-  const address = options.address;
-  // The token in Sec-WebSocket-Protocol, as users' clients send it (the URL is logged; core/protocol.ts).
-  const socket = new WebSocket(options.url, connectProtocols(options.token), {
-    handshakeTimeout: timeoutMs,
-    headers: { 'user-agent': CANARY_USER_AGENT },
-    ...(address
-      ? {
-          lookup: ((_host: string, opts: object, callback: never) =>
-            lookup(address, opts, callback)) as never,
-        }
-      : {}),
-  });
   let stage: CanaryStage = 'connect';
   let connectMs: number | undefined;
-  let sentAt = 0;
-  let acked = false;
-  let deliveredAt: number | undefined;
-
-  const outcome = await new Promise<CanaryResult>((resolve) => {
-    const finish = (result: Omit<CanaryResult, 'totalMs' | 'connectMs'>) => {
-      clearTimeout(timer);
-      resolve({
-        ...result,
-        ...(connectMs === undefined ? {} : { connectMs: Math.round(connectMs) }),
-        totalMs: Math.round(performance.now() - started),
-      });
-    };
-    const fail = (error: string) => finish({ ok: false, stage, error });
-    const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
-
-    socket.on('unexpected-response', (_request, response) =>
-      fail(`the upgrade was refused with HTTP ${response.statusCode}`),
-    );
-    socket.on('error', (error) => fail(error.message));
-    socket.on('close', (code) => fail(`the connection closed (code ${code})`));
-    socket.on('open', () => {
-      connectMs = performance.now() - started;
-      stage = 'join';
-      socket.send(JSON.stringify({ action: 'join', roomId: options.roomId }));
-    });
-    socket.on('message', (data) => {
-      let frame: ServerFrame;
-      try {
-        frame = JSON.parse(String(data)) as ServerFrame;
-      } catch {
-        return;
-      }
-      if (frame.type === 'error') return fail(`${frame.code}: ${frame.message}`);
-      if (stage === 'join' && frame.type === 'joined' && frame.roomId === options.roomId) {
-        stage = 'ack';
-        sentAt = performance.now();
-        socket.send(JSON.stringify({ action: 'send', roomId: options.roomId, text: 'canary', clientMsgId }));
-        return;
-      }
-      // The ack and the fan-out can arrive in either order: both are needed.
-      if (frame.type === 'ack' && frame.clientMsgId === clientMsgId) acked = true;
-      else if (frame.type === 'message' && frame.message.clientMsgId === clientMsgId) {
-        deliveredAt = performance.now();
-      } else return;
-      stage = acked ? 'deliver' : 'ack';
-      if (acked && deliveredAt !== undefined)
-        finish({ ok: true, latencyMs: Math.round(deliveredAt - sentAt) });
-    });
+  // One deadline for the whole run: each step races it.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
-  socket.removeAllListeners();
-  socket.on('error', () => {});
-  if (socket.readyState === socket.OPEN) socket.close(1000);
-  else socket.terminate();
-  return outcome;
+  deadline.catch(() => {});
+  const within = <T>(step: Promise<T>): Promise<T> => Promise.race([step, deadline]);
+  let client: ChatClient | undefined;
+  let gaveUp = false;
+  const finish = (result: Omit<CanaryResult, 'totalMs' | 'connectMs'>): CanaryResult => ({
+    ...result,
+    ...(connectMs === undefined ? {} : { connectMs: Math.round(connectMs) }),
+    totalMs: Math.round(performance.now() - started),
+  });
+  try {
+    // The token in Sec-WebSocket-Protocol, as users' clients send it (the URL is logged; core/protocol.ts).
+    const connecting = ChatClient.connect({
+      url: options.url,
+      token: options.token,
+      connectTimeoutMs: timeoutMs,
+      timeoutMs,
+      headers: { 'user-agent': CANARY_USER_AGENT },
+      ...(options.address ? { address: options.address } : {}),
+    });
+    // A connection that opens after the deadline is closed, not left behind.
+    connecting.then(
+      (late) => (gaveUp ? late.close() : undefined),
+      () => {},
+    );
+    client = await within(connecting);
+    connectMs = client.connectMs;
+    stage = 'join';
+    await within(client.join(options.roomId));
+    stage = 'ack';
+    const sentAt = performance.now();
+    // The ack and the fan-out can arrive in either order: both are needed.
+    const delivered = client.waitFor(
+      (f) => f.type === 'message' && f.message.clientMsgId === clientMsgId,
+      timeoutMs,
+      'fan-out of the canary message',
+    );
+    delivered.catch(() => {});
+    const deliveredAt = delivered.then(() => performance.now());
+    deliveredAt.catch(() => {});
+    deliveredAt.catch(() => {});
+    await within(client.send(options.roomId, 'canary', { clientMsgId }));
+    stage = 'deliver';
+    return finish({ ok: true, latencyMs: Math.round((await within(deliveredAt)) - sentAt) });
+  } catch (error) {
+    return finish({ ok: false, stage, error: canaryError(error) });
+  } finally {
+    gaveUp = true;
+    clearTimeout(timer);
+    void client?.close(1000);
+  }
+}
+
+/** What failed, as the canary logs it: the server's error frame, a refused upgrade's status, or the reason. */
+function canaryError(error: unknown): string {
+  const { frame, status } = error as ChatClientError;
+  if (frame) return `${frame.code}: ${frame.message}`;
+  if (status) return `the upgrade was refused with HTTP ${status}`;
+  return (error as Error).message;
 }

@@ -3,7 +3,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChatClient } from '../../cli/ops/chat/client.js';
 import {
   followLog,
   formatLogLine,
@@ -15,6 +14,7 @@ import {
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
 import { defaultTopology } from '../../core/topology.js';
 import { signDevToken } from '../../runtime/auth/dev-token.js';
+import { ChatClient } from '../../runtime/chat-client/client.js';
 import { edgeRequestLogger, openSandboxLog, type SandboxLogEvent } from '../../sandbox/log.js';
 import { runRoutine } from '../../sandbox/routine.js';
 import { eventually } from '../support/eventually.js';

@@ -16,12 +16,12 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../../cli/ops/chat/client.js';
 import { runHealth } from '../../cli/ops/checks/health.js';
 import { sandboxTarget, type Target } from '../../cli/ops/target.js';
 import { names } from '../../core/names.js';
 import { defaultTopology } from '../../core/topology.js';
 import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
+import { ChatClient } from '../../runtime/chat-client/client.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { eventually, latencyAnswerFor } from './services/support.js';
 import { clientConfig, startTestSandbox } from './support.js';

@@ -4,12 +4,12 @@
 // the controller reads those throttles too. Each region's controller also stores the replication lag into its
 // region, which the joined frame reports.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../../cli/ops/chat/client.js';
 import { sandboxTarget, type Target } from '../../cli/ops/target.js';
 import { setTrafficAuto, trafficStatus } from '../../cli/ops/traffic/index.js';
 import type { LoadLevel } from '../../core/protocol.js';
 import { defaultTopology } from '../../core/topology.js';
 import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
+import { ChatClient } from '../../runtime/chat-client/client.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { countingApp, LaneCounters } from '../../sandbox/surge.js';
 import { eventually } from '../support/eventually.js';

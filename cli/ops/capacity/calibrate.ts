@@ -9,9 +9,9 @@ import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
 import { defaultTopology, type Topology } from '../../../core/topology.js';
 import type { AwsRequestHandler } from '../../../runtime/app.js';
 import { signDevToken } from '../../../runtime/auth/dev-token.js';
+import { ChatClient } from '../../../runtime/chat-client/client.js';
 import type { Sandbox, SandboxOptions } from '../../../sandbox/index.js';
 import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
-import { ChatClient } from '../chat/client.js';
 import { type RegionCost, ZERO_COST } from './costs.js';
 import { Meter, type MeteredCall, type MeteredRun } from './meter.js';
 

@@ -3,10 +3,10 @@
  * ways through two endpoints (used by `china test` and the drill's chat check).
  */
 import { findRegion } from '../../../core/topology.js';
+import { ChatClient } from '../../../runtime/chat-client/client.js';
+import { ChatClientError } from '../../../runtime/chat-client/socket.js';
 import type { Target } from '../target.js';
 import { round } from '../time.js';
-import { ChatClient } from './client.js';
-import { ChatClientError } from './socket.js';
 
 export interface PingResult {
   /** The region key (or AWS region) the pong names. */

@@ -8,8 +8,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../../core/errors.js';
 import type { ChatMessage, Notice, ServerFrame } from '../../../core/protocol.js';
-import type { ChatClient } from './client.js';
-import { ChatClientError } from './socket.js';
+import type { ChatClient } from '../../../runtime/chat-client/client.js';
+import { ChatClientError } from '../../../runtime/chat-client/socket.js';
 
 export interface ChatSessionOptions {
   readonly client: ChatClient;

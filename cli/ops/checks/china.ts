@@ -4,6 +4,7 @@
  */
 import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
+import { ChatClient } from '../../../runtime/chat-client/client.js';
 import { type AwsClients, cloudfrontClient, withClient } from '../aws/clients.js';
 import {
   findChinaDistribution,
@@ -12,7 +13,6 @@ import {
   requireChinaDistribution,
   requireChinaProxyUrl,
 } from '../aws/cloudfront.js';
-import { ChatClient } from '../chat/client.js';
 import { answeredBy, chatBothWays, pingOnce, regionOfAnswer } from '../chat/probe.js';
 import type { Target } from '../target.js';
 import { percentile, round } from '../time.js';

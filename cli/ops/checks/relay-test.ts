@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../../core/errors.js';
-import type { ChatClient } from '../chat/client.js';
+import type { ChatClient } from '../../../runtime/chat-client/client.js';
 import type { Target } from '../target.js';
 import { percentile, round } from '../time.js';
 import type { Problem, Verdict } from './verdict.js';
@@ -215,7 +215,7 @@ export async function relayTest(target: Target, options: RelayTestOptions): Prom
   const tokens = Object.fromEntries(
     ['a', 'a2', 'b', 'b2'].map((role) => [role, target.token(`probe-relay-${role}`, 600)]),
   );
-  const { ChatClient } = await import('../chat/client.js');
+  const { ChatClient } = await import('../../../runtime/chat-client/client.js');
   const clients: ChatClient[] = [];
   const open = async (region: typeof from, role: string) => {
     const client = await ChatClient.connect({

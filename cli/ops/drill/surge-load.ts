@@ -6,7 +6,9 @@
  * Everything it opens it closes; connections and rates are capped to what the machine can carry (surgeCaps).
  */
 import { availableParallelism } from 'node:os';
-import { connectProtocols, type ServerFrame } from '../../../core/protocol.js';
+import type { ServerFrame } from '../../../core/protocol.js';
+import { ChatClient } from '../../../runtime/chat-client/client.js';
+import { ChatClientError } from '../../../runtime/chat-client/socket.js';
 import { percentile } from '../time.js';
 
 export type SurgeProfile = 'new-year' | 'earthquake';
@@ -81,7 +83,7 @@ export interface LoadTarget {
 interface Client {
   readonly userId: string;
   readonly room: string;
-  socket: import('ws').WebSocket | undefined;
+  socket: ChatClient | undefined;
   /** clientMsgId -> when it was first sent (performance.now()). */
   readonly pending: Map<string, number>;
   reconnecting: boolean;
@@ -102,7 +104,6 @@ export async function runLoad(
   plan: LoadPlan,
   options: { durationMs: number; tag: string; onStart?: () => void },
 ): Promise<LoadSecond[]> {
-  const { default: WebSocket } = await import('ws');
   const seconds: LoadSecond[] = [];
   let start = performance.now();
   const second = (): LoadSecond => {
@@ -130,53 +131,42 @@ export async function runLoad(
   };
   /** Message ids' send times, to time their delivery to other members. */
   const sentAt = new Map<string, number>();
-  const sockets = new Set<import('ws').WebSocket>();
+  const sockets = new Set<ChatClient>();
   /** Set when the run ends: a connection that opens after it is closed at once, and no retry starts. */
   let stopping = false;
 
-  const open = (userId: string, onFrame?: (frame: ServerFrame) => void) =>
-    new Promise<{ outcome: ConnectOutcome; socket?: import('ws').WebSocket }>((resolve) => {
-      if (stopping) {
-        resolve({ outcome: 'failed' });
-        return;
-      }
-      count((s) => s.connects++);
-      const socket = new WebSocket(target.url, connectProtocols(target.token(userId)), {
-        handshakeTimeout: 5000,
+  const open = async (
+    userId: string,
+    onFrame?: (frame: ServerFrame) => void,
+  ): Promise<{ outcome: ConnectOutcome; socket?: ChatClient }> => {
+    if (stopping) return { outcome: 'failed' };
+    count((s) => s.connects++);
+    let socket: ChatClient;
+    try {
+      // No gap filling: the generator reads no history, so it adds no load of its own beyond its plan.
+      socket = await ChatClient.connect({
+        url: target.url,
+        token: target.token(userId),
+        connectTimeoutMs: 5000,
+        timeoutMs: 3000,
+        fillGaps: false,
       });
-      socket.on('unexpected-response', (_req, res) => {
-        res.resume();
-        socket.terminate();
-        const outcome = res.statusCode === 429 ? 'shed' : 'failed';
-        count((s) => (outcome === 'shed' ? s.shed++ : s.failed++));
-        resolve({ outcome });
-      });
-      socket.on('error', () => {
-        count((s) => s.failed++);
-        resolve({ outcome: 'failed' });
-      });
-      socket.on('open', () => {
-        if (stopping) {
-          // A late reconnect must not keep the process alive after the run.
-          socket.terminate();
-          resolve({ outcome: 'failed' });
-          return;
-        }
-        count((s) => s.connected++);
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        if (onFrame) {
-          socket.on('message', (data) => {
-            try {
-              onFrame(JSON.parse(String(data)) as ServerFrame);
-            } catch {
-              // not a frame
-            }
-          });
-        }
-        resolve({ outcome: 'ok', socket });
-      });
-    });
+    } catch (error) {
+      const outcome = error instanceof ChatClientError && error.status === 429 ? 'shed' : 'failed';
+      count((s) => (outcome === 'shed' ? s.shed++ : s.failed++));
+      return { outcome };
+    }
+    if (stopping) {
+      // A late reconnect must not keep the process alive after the run.
+      socket.terminate();
+      return { outcome: 'failed' };
+    }
+    count((s) => s.connected++);
+    sockets.add(socket);
+    void socket.closed.then(() => sockets.delete(socket));
+    if (onFrame) socket.onFrame(onFrame);
+    return { outcome: 'ok', socket };
+  };
 
   const frameHandler = (client: Client) => (frame: ServerFrame) => {
     const now = performance.now();
@@ -203,18 +193,8 @@ export async function runLoad(
       const { outcome, socket } = await open(client.userId, frameHandler(client));
       if (outcome === 'ok' && socket) {
         client.socket = socket;
-        const joined = new Promise<void>((resolve) => {
-          const onJoin = (data: import('ws').RawData) => {
-            if (String(data).includes('"joined"')) {
-              socket.off('message', onJoin);
-              resolve();
-            }
-          };
-          socket.on('message', onJoin);
-          setTimeout(resolve, 3000).unref();
-        });
-        socket.send(JSON.stringify({ action: 'join', roomId: client.room }));
-        await joined;
+        // Joined, or 3 s passed (the client's request time limit): either way it starts sending.
+        await socket.join(client.room).catch(() => {});
         return true;
       }
       if (stopping) return false;
@@ -263,12 +243,10 @@ export async function runLoad(
 
   const sendFrom = (client: Client, clientMsgId: string, fresh: boolean) => {
     const socket = client.socket;
-    if (!socket || socket.readyState !== socket.OPEN) return;
+    if (!socket?.isOpen) return;
     if (fresh) client.pending.set(clientMsgId, performance.now());
     count((s) => s.sends++);
-    socket.send(
-      JSON.stringify({ action: 'send', roomId: client.room, clientMsgId, text: `surge ${clientMsgId}` }),
-    );
+    socket.sendFrame({ action: 'send', roomId: client.room, clientMsgId, text: `surge ${clientMsgId}` });
   };
 
   const tickMs = 50;
@@ -295,7 +273,7 @@ export async function runLoad(
           for (let attempt = 0; attempt < 3 && performance.now() < end; attempt++) {
             const { outcome, socket } = await open(userId);
             if (outcome === 'ok') {
-              socket?.close();
+              void socket?.close();
               return;
             }
             await sleep(200 * 2 ** attempt);

@@ -3,10 +3,10 @@
 // with 403. A client reaches chat.<domain> at the address DNS gave, so the name travels in Host.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../../../cli/ops/chat/client.js';
-import { ChatClientError } from '../../../cli/ops/chat/socket.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
 import { signDevToken } from '../../../runtime/auth/dev-token.js';
+import { ChatClient } from '../../../runtime/chat-client/client.js';
+import { ChatClientError } from '../../../runtime/chat-client/socket.js';
 import type { Sandbox } from '../../../sandbox/index.js';
 import { startTestSandbox } from '../support.js';
 

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /** Each test spawns the CLI; on a loaded two-core machine a spawn takes seconds (a safety limit, not a speed goal). */
 const SPAWN_TEST_MS = 180_000;
 
-import { ChatClient, type FrameOf } from '../../../../cli/ops/chat/client.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../../../core/runtime-env.js';
 import { defaultTopology } from '../../../../core/topology.js';
 import { signDevToken } from '../../../../runtime/auth/dev-token.js';
+import { ChatClient, type FrameOf } from '../../../../runtime/chat-client/client.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { SANDBOX_DNS_TTL_SECONDS } from '../../../../sandbox/options.js';
 import { startTestSandbox } from '../../../sandbox/support.js';

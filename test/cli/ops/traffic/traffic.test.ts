@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../../../../cli/ops/chat/client.js';
 import type { Target } from '../../../../cli/ops/target.js';
 import {
   parseLevel,
@@ -11,6 +10,7 @@ import {
 import { names } from '../../../../core/names.js';
 import { LOAD_LEVELS, type ServerFrame } from '../../../../core/protocol.js';
 import { createChatApp } from '../../../../runtime/app.js';
+import { ChatClient } from '../../../../runtime/chat-client/client.js';
 import type { Utilization } from '../../../../runtime/surge/controller.js';
 import { dynamoLevelStore, runController } from '../../../../runtime/surge/run.js';
 import type { Sandbox } from '../../../../sandbox/index.js';

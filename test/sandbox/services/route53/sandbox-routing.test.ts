@@ -13,11 +13,11 @@ import {
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient, type FrameOf } from '../../../../cli/ops/chat/client.js';
 import { names } from '../../../../core/names.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../../../core/runtime-env.js';
 import { defaultTopology } from '../../../../core/topology.js';
 import { signDevToken } from '../../../../runtime/auth/dev-token.js';
+import { ChatClient, type FrameOf } from '../../../../runtime/chat-client/client.js';
 import type { Sandbox } from '../../../../sandbox/index.js';
 import { clientConfig, startTestSandbox } from '../../support.js';
 import { eventually, latencyAnswerFor } from '../support.js';

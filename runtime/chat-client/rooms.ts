@@ -2,7 +2,7 @@
  * What the chat client knows of each joined room: the ids of the messages it has seen, to notice a gap (a
  * push whose prevId it has not seen; docs/protocol.md, Gaps) and fill it from history.
  */
-import { type ChatMessage, cursorBefore, type ServerFrame } from '../../../core/protocol.js';
+import { type ChatMessage, cursorBefore, type ServerFrame } from '../../core/protocol.js';
 
 /**
  * A gap filled from history: messages a push's prevId showed were missed. `stillMissing`: the message the

@@ -1,7 +1,7 @@
 // The client's order of one room's sends (docs/protocol.md, Order), driven by hand: each transmit is a
 // promise the test answers, as the server's ack (or error frame) would.
 import { describe, expect, it } from 'vitest';
-import { type OrderFields, SendOrder } from '../../../../cli/ops/chat/send-order.js';
+import { type OrderFields, SendOrder } from '../../../runtime/chat-client/send-order.js';
 
 interface Sent {
   readonly id: string;

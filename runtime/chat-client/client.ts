@@ -3,11 +3,12 @@
  * then join, send, reply, react, set a notice, page history and ping, each returning a promise of the
  * server's answer frame. Every request has a timeout, an error frame rejects the send it names (its
  * clientMsgId) or else its action's oldest request, and close() is clean (pending requests are rejected, the socket is closed with 1000).
- * `chatctl chat`, every probe of `health`, `china test`, `relay test` and the drill's chat check use it.
+ * `chatctl chat`, every probe of `health`, `china test`, `relay test`, the drills (their chat check and the
+ * surge drill's load) and the chat canary use it.
  */
 import WebSocket from 'ws';
-import { clientIdClock } from '../../../core/message-id.js';
-import type { Action, ClientFrame, ServerFrame } from '../../../core/protocol.js';
+import { clientIdClock } from '../../core/message-id.js';
+import type { Action, ClientFrame, ServerFrame } from '../../core/protocol.js';
 import { type GapListener, RoomViews } from './rooms.js';
 import { SendOrder } from './send-order.js';
 import { ChatClientError, type ChatClientOptions, openSocket } from './socket.js';
@@ -46,8 +47,8 @@ export class ChatClient {
   private readonly pending: Pending[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly listeners = new Set<FrameListener>();
-  /** What is known of each joined room: its messages, to notice gaps. */
-  private readonly rooms = new RoomViews(this);
+  /** What is known of each joined room: its messages, to notice gaps (undefined: gaps are not filled). */
+  private readonly rooms: RoomViews | undefined;
   /** Each room's sends, in order. */
   private readonly sendOrders = new Map<string, SendOrder>();
   /** Waiters of `next`: each takes the frame it matches, so two never see the same one. */
@@ -66,6 +67,7 @@ export class ChatClient {
     readonly connectMs: number,
   ) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.rooms = options.fillGaps === false ? undefined : new RoomViews(this);
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
       let frame: ServerFrame;
@@ -131,7 +133,7 @@ export class ChatClient {
    * newer than the joined history) means a message was missed; its listeners get the missing messages.
    */
   onGapFilled(listener: GapListener): () => void {
-    return this.rooms.onGapFilled(listener);
+    return this.rooms?.onGapFilled(listener) ?? (() => false);
   }
 
   /** The next frame that matches (arriving from now on); rejects on timeout or close. */
@@ -290,6 +292,11 @@ export class ChatClient {
     clearTimeout(timer);
   }
 
+  /** Ends the connection at once, without the closing handshake (a load generator's teardown). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
   private request<T extends ServerFrame>(
     frame: ClientFrame,
     match: (frame: ServerFrame) => boolean,
@@ -321,7 +328,7 @@ export class ChatClient {
 
   private dispatch(frame: ServerFrame): void {
     const at = performance.now();
-    this.rooms.observe(frame);
+    this.rooms?.observe(frame);
     let claimed = false;
     if (frame.type === 'error') {
       // An error answers the send it names, else the oldest request of its action (or, without an action,

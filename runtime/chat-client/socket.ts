@@ -1,6 +1,8 @@
 /** The WebSocket handshake of the chat client, and the errors it names (what failed, in a sentence). */
+import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
 import WebSocket from 'ws';
-import { connectProtocols, type ErrorCode, type ServerFrame } from '../../../core/protocol.js';
+import { connectProtocols, type ErrorCode, type ServerFrame } from '../../core/protocol.js';
 
 export type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 
@@ -33,15 +35,27 @@ export interface ChatClientOptions {
   /** Aborts the handshake, or ends the connection once open (a check's time limit). */
   readonly signal?: AbortSignal;
   /**
-   * The IP address to reach the URL's host at (a DNS answer), so that TLS, the certificate and Host all carry the
-   * URL's name: how a client reaches chat.<domain> in the region latency DNS picked for someone else.
+   * The IP address (or another host name) to reach the URL's host at, so that TLS, the certificate and Host all
+   * carry the URL's name: how a client reaches chat.<domain> in the region latency DNS picked for someone else,
+   * and how the canary probes the global name at its own region's target.
    */
   readonly address?: string;
+  /**
+   * Whether a gap a push reveals is filled from history (default true; a load generator, which reads no
+   * history, turns it off).
+   */
+  readonly fillGaps?: boolean;
 }
 
-/** ws/https `lookup` that resolves every name to `address` (undefined: the system resolver). */
+/**
+ * ws/https `lookup` that resolves every name to `address`: an IP as it is, a host name by the system resolver
+ * (undefined: the system resolver for the URL's own host).
+ */
 export function fixedLookup(address: string | undefined) {
   if (!address) return undefined;
+  if (!isIP(address)) {
+    return (_host: string, options: object, callback: never) => lookup(address, options, callback);
+  }
   const family = address.includes(':') ? 6 : 4;
   return (
     _host: string,
