@@ -86,8 +86,9 @@ export class ConnectionPoster {
     return client;
   }
 
-  async post(target: PostTarget, data: string): Promise<PostOutcome> {
-    const body = Buffer.from(data);
+  /** Posts one frame; `data` already encoded when the caller posts it to many (fanOut encodes it once). */
+  async post(target: PostTarget, data: string | Uint8Array): Promise<PostOutcome> {
+    const body = typeof data === 'string' ? Buffer.from(data) : data;
     const { PostToConnectionCommand } = await loadSdk();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -116,8 +117,10 @@ export class ConnectionPoster {
     const gone: string[] = [];
     const failed: string[] = [];
     let delivered = 0;
+    // One encoding of the frame for every member (the SDK sends the bytes as they are).
+    const body = Buffer.from(data);
     await mapLimit(targets, this.concurrency, async (target) => {
-      const outcome = await this.post(target, data);
+      const outcome = await this.post(target, body);
       if (outcome === 'ok') delivered++;
       else if (outcome === 'failed') failed.push(target.connectionId);
       else {

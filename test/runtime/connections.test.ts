@@ -42,4 +42,24 @@ describe('runtime connection poster', () => {
     expect(maxInFlight).toBeLessThanOrEqual(4);
     expect(maxInFlight).toBeGreaterThan(1);
   });
+
+  it('fan-out: the frame is encoded once, and every post sends those same bytes', async () => {
+    const bodies: unknown[] = [];
+    const poster = new ConnectionPoster({
+      clientConfig: { region: 'ap-northeast-2', credentials: CREDENTIALS },
+      requestHandler: {
+        handle: async (request: { body?: unknown }) => {
+          bodies.push(request.body);
+          return { response: { statusCode: 200, headers: {}, body: new Uint8Array() } };
+        },
+      },
+    });
+    const targets = Array.from({ length: 10 }, (_, i) => ({ connectionId: `m${i}=`, endpoint }));
+    const frame = '{"type":"message","text":"héllo"}';
+    const result = await poster.fanOut(targets, frame, async () => {});
+    expect(result).toEqual({ delivered: 10, gone: [], failed: [] });
+    expect(bodies).toHaveLength(10);
+    expect(new Set(bodies).size).toBe(1);
+    expect(Buffer.from(bodies[0] as Uint8Array).toString('utf8')).toBe(frame);
+  });
 });
