@@ -35,6 +35,8 @@ export async function run(): Promise<void> {
       durationMs: DURATION_MS,
       recoveryMs: 30_000,
       caps,
+      // The lanes above are this bench's own.
+      rehearsalLane: false,
     });
     for (const note of result.notes) row('note', note);
     row('profile', `new-year, ${DURATION_MS / 1000} s per run, lanes send 64 / connect 3 / join 3`);

@@ -2,6 +2,7 @@
  * The sandbox's control API, shared by the sandbox (which serves it on its edge under /_chatctl/) and the
  * CLI (cli/ops/sandbox/, which calls it): every route with its request and reply typed once.
  */
+import type { Route } from '../core/protocol.js';
 import type { RegionSpec } from '../core/topology.js';
 import type { ActiveFault } from './faults.js';
 import type { PairLag, ReplicationStats } from './replication/replicator.js';
@@ -152,6 +153,21 @@ export interface ConsoleTokenReply {
   readonly token: string;
 }
 
+/**
+ * POST /surge/lanes: run a region with rehearsal lanes in place of the topology's (drill surge sets them for
+ * its runs, scaled to what one machine carries); null puts the topology's back.
+ */
+export interface SurgeLanesRequest {
+  readonly region: string;
+  readonly lanes: Readonly<Partial<Record<Route, number>>> | null;
+}
+export interface SurgeLanesReply {
+  readonly region: string;
+  /** The lanes the region runs with now. */
+  readonly lanes: Readonly<Partial<Record<Route, number>>>;
+  readonly rehearsal: boolean;
+}
+
 /** Any route's failure: status 400 for the caller's mistake (a UserError), 500 otherwise. */
 export interface ErrorReply {
   readonly error: string;
@@ -182,6 +198,7 @@ export interface ControlRoutes {
   consoleSnapshot: { method: 'GET'; path: '/console/snapshot'; request: undefined; reply: ConsoleSnapshot };
   consoleDrills: { method: 'GET'; path: '/console/drills'; request: undefined; reply: ConsoleDrillsReply };
   startDrill: { method: 'POST'; path: '/console/drills'; request: StartDrillRequest; reply: StartDrillReply };
+  surgeLanes: { method: 'POST'; path: '/surge/lanes'; request: SurgeLanesRequest; reply: SurgeLanesReply };
 }
 
 /** The console page (HTML, then its script), served from the package. */

@@ -5,6 +5,7 @@
 
 import type { ZodType } from 'zod';
 import { UserError } from '../core/errors.js';
+import { ROUTES, type Route } from '../core/protocol.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
 import { InvalidTokenError, signDevToken } from '../runtime/auth/dev-token.js';
 import { consoleSnapshot } from './console/snapshot.js';
@@ -20,6 +21,7 @@ import type {
   StartDrillReply,
   StatusReply,
   StopReply,
+  SurgeLanesReply,
 } from './control-api.js';
 import { CONTROL_INPUT, parseControlInput } from './control-input.js';
 import type { ControlledSandbox } from './controlled.js';
@@ -36,6 +38,7 @@ type Reply =
   | ConsoleTokenReply
   | ConsoleDrillsReply
   | StartDrillReply
+  | SurgeLanesReply
   | ErrorReply;
 
 export function controlHandler(sandbox: ControlledSandbox, requestStop: () => void): ControlHandler {
@@ -84,6 +87,17 @@ export function controlHandler(sandbox: ControlledSandbox, requestStop: () => vo
       await sandbox.removeRegion(decodeURIComponent(path.slice('/regions/'.length)));
       return { status: 200, body: { removed: true } satisfies RemoveRegionReply };
     }
+    if (method === 'POST' && path === '/surge/lanes') {
+      const body = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+      const region = String(body.region);
+      if (!sandbox.regions.has(region)) throw new UserError(`no region "${region}" runs in this sandbox`);
+      const lanes = body.lanes === null ? null : parseLanes(body.lanes);
+      const now = sandbox.surge.setRehearsalLanes(region, lanes);
+      return {
+        status: 200,
+        body: { region, lanes: now, rehearsal: lanes !== null } satisfies SurgeLanesReply,
+      };
+    }
     if (method === 'POST' && path === '/stop') {
       setImmediate(requestStop);
       return { status: 202, body: { stopping: true } satisfies StopReply };
@@ -106,6 +120,22 @@ export function controlHandler(sandbox: ControlledSandbox, requestStop: () => vo
       };
     }
   };
+}
+
+/** Rehearsal lanes as the topology's `lanes` takes them: a route's reserved concurrency, at least 1. */
+function parseLanes(value: unknown): Partial<Record<Route, number>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError('lanes must be an object of route: reserved concurrency, e.g. { "send": 8 }');
+  }
+  const lanes: Partial<Record<Route, number>> = {};
+  for (const [route, n] of Object.entries(value)) {
+    if (!(ROUTES as readonly string[]).includes(route)) throw new UserError(`no route "${route}"`);
+    if (!Number.isInteger(n) || (n as number) < 1) {
+      throw new UserError(`the ${route} lane must be a whole number of at least 1, not ${JSON.stringify(n)}`);
+    }
+    lanes[route as Route] = n as number;
+  }
+  return lanes;
 }
 
 /** A chat token for a console pane, signed with the sandbox's development-token secret. */

@@ -25,6 +25,12 @@ import { type SandboxOrigin, stateDir } from './state.js';
  */
 export const SANDBOX_DNS_TTL_SECONDS = 5;
 
+/**
+ * How long the sandbox's handlers trust a load level they read: a second, so a level the surge controller sets
+ * acts within a drill's seconds (a Lambda container keeps it LOAD_LEVEL_CACHE_MS, 5 s).
+ */
+export const SANDBOX_LEVEL_CACHE_MS = 1000;
+
 export interface SandboxOptions {
   /**
    * Edge port; the regions, the China proxy and DNS take the ports after it (ports.ts). 0 gives every
@@ -111,6 +117,8 @@ export interface SandboxOptions {
    * `chatctl traffic auto on`. Default: every second, with a 10 s cool-down; false: not run.
    */
   readonly surge?: false | { readonly intervalMs?: number; readonly coolDownMs?: number };
+  /** How long the handlers trust a load level they read (default SANDBOX_LEVEL_CACHE_MS). */
+  readonly levelCacheMs?: number;
   /**
    * The Lambda concurrency quota GetAccountSettings reports in every region (default 1000, AWS's default; a new
    * account can have far less), so a deploy's preflight can be exercised against the sandbox.

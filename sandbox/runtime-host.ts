@@ -17,7 +17,7 @@ export type HostedChatApp = Pick<ChatApp, 'connect' | 'disconnect' | 'message' |
  * What the sandbox hands the app besides its config: the in-process transport of its AWS clients, and the
  * sink of its embedded-metric-format lines.
  */
-export type HostDeps = Pick<ChatAppDeps, 'requestHandler' | 'metrics'>;
+export type HostDeps = Pick<ChatAppDeps, 'requestHandler' | 'metrics' | 'loadCacheMs'>;
 
 export type ChatAppFactory = (
   config: RuntimeConfig,

@@ -40,6 +40,7 @@ import {
   instanceIdOf,
   replicationCheckpointOf,
   replicationView,
+  SANDBOX_LEVEL_CACHE_MS,
   type SandboxFaults,
   type SandboxOptions,
   type SandboxReplication,
@@ -171,7 +172,7 @@ export class Sandbox implements ControlledSandbox {
       const transport =
         this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
       // The handlers' EMF lines (the relay's errors) are published by CloudWatch each tick.
-      const deps = { ...transport, metrics: this.emf.sink };
+      const deps = { ...transport, metrics: this.emf.sink, loadCacheMs: this.levelCacheMs };
       // Every handler call is counted per route, for the surge controller (and logged, given a log).
       const builder: AppBuilder = {
         createApp: this.surge.counting(await appFactory, () => this.currentTopology),
@@ -247,6 +248,11 @@ export class Sandbox implements ControlledSandbox {
 
   get running(): boolean {
     return this.phase === 'running';
+  }
+
+  /** How long the handlers trust a load level they read. */
+  private get levelCacheMs(): number {
+    return this.options.levelCacheMs ?? SANDBOX_LEVEL_CACHE_MS;
   }
 
   /** Why the sandbox stopped on its own (DynamoDB Local died for good), once it has; undefined otherwise. */
@@ -337,6 +343,7 @@ export class Sandbox implements ControlledSandbox {
       ...(this.canary
         ? { canary: { intervalMs: this.canary.intervalMs, alarmPeriodSeconds: SANDBOX_ALARM_PERIOD_SECONDS } }
         : {}),
+      surge: { levelCacheMs: this.levelCacheMs },
       topology: this.currentTopology,
       ...(this.options.origin ? { startedFrom: this.options.origin } : {}),
     };
@@ -527,7 +534,6 @@ export class Sandbox implements ControlledSandbox {
     const surge = this.options.surge;
     if (surge === false) return;
     this.surge.start({
-      topology: () => this.currentTopology,
       regions: () => [...this.regionMap.values()].map((r) => r.spec),
       tableName: this.tableName,
       edgeUrl,

@@ -70,6 +70,11 @@ export interface SandboxState {
    * evaluate periods of alarmPeriodSeconds (absent in a sandbox.json from before it was written: 10).
    */
   readonly canary?: { readonly intervalMs: number; readonly alarmPeriodSeconds?: number };
+  /**
+   * How long its handlers trust a load level they read (absent in a sandbox.json from before it was written:
+   * LOAD_LEVEL_CACHE_MS, a Lambda container's).
+   */
+  readonly surge?: { readonly levelCacheMs: number };
   /** The topology it runs now (regions added or removed while running included). */
   readonly topology?: Topology;
   /** Where `sandbox up` was run: its folder, and the topology file it read (none: the built-in defaults). */

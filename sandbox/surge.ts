@@ -160,7 +160,8 @@ export function countingApp(
 }
 
 export interface SurgeLoopOptions {
-  readonly topology: () => Topology;
+  /** The lanes a region runs with now. */
+  readonly lanes: (regionKey: string) => Topology['lanes'];
   readonly regions: () => readonly RegionSpec[];
   readonly counters: (regionKey: string) => LaneCounters;
   /** The replication lag into a region now, ms (the replicator's measure; starts its next window). */
@@ -204,7 +205,7 @@ export function startSurgeLoop(options: SurgeLoopOptions): SurgeLoop {
       options.regions().map((spec) =>
         runController(spec.key, {
           store: dynamoLevelStore(client(spec.awsRegion), options.tableName, spec.key),
-          readUtilization: async (now) => options.counters(spec.key).read(options.topology().lanes, now),
+          readUtilization: async (now) => options.counters(spec.key).read(options.lanes(spec.key), now),
           readReplicationLag: async (now) => options.replicationLagMs?.(spec.key, now),
           policy,
         }).then((run) => {
@@ -232,11 +233,36 @@ export function startSurgeLoop(options: SurgeLoopOptions): SurgeLoop {
   };
 }
 
-/** The sandbox's surge controller: the counters of every region's handlers, and the loop that reads them. */
+/**
+ * The sandbox's surge controller: the counters of every region's handlers, and the loop that reads them. A
+ * region can run with rehearsal lanes for a while (drill surge sets them, scaled to the load one machine makes,
+ * and puts the topology's back): enforced and read by the controller in place of the topology's.
+ */
 export class SandboxSurge {
   private readonly byRegion = new Map<string, LaneCounters>();
   private loop: SurgeLoop | undefined;
   private readonly levels = new Map<string, number>();
+  private readonly rehearsal = new Map<string, Topology['lanes']>();
+  private topology: () => Topology = () => {
+    throw new Error('the surge controller has no topology yet');
+  };
+
+  /** The lanes `regionKey` runs with now: its rehearsal lanes, else the topology's. */
+  lanes(regionKey: string): Topology['lanes'] {
+    return this.rehearsal.get(regionKey) ?? this.topology().lanes;
+  }
+
+  /** Sets (or, with null, clears) a region's rehearsal lanes; answers the lanes it runs with now. */
+  setRehearsalLanes(regionKey: string, lanes: Topology['lanes'] | null): Topology['lanes'] {
+    if (lanes === null) this.rehearsal.delete(regionKey);
+    else this.rehearsal.set(regionKey, { ...lanes });
+    return this.lanes(regionKey);
+  }
+
+  /** The regions running with rehearsal lanes, and those lanes. */
+  rehearsals(): Readonly<Record<string, Topology['lanes']>> {
+    return Object.fromEntries(this.rehearsal);
+  }
 
   /** A region's counters (each reading starts a new window). */
   counters(regionKey: string): LaneCounters {
@@ -250,13 +276,17 @@ export class SandboxSurge {
 
   /** The app factory with every handler call counted in its region and held to the lanes of `topology()`. */
   counting(createApp: ChatAppFactory, topology: () => Topology): ChatAppFactory {
+    this.topology = topology;
     return async (config, deps) =>
-      countingApp(await createApp(config, deps), this.counters(config.regionKey), () => topology().lanes);
+      countingApp(await createApp(config, deps), this.counters(config.regionKey), () =>
+        this.lanes(config.regionKey),
+      );
   }
 
-  start(options: Omit<SurgeLoopOptions, 'counters'>): void {
+  start(options: Omit<SurgeLoopOptions, 'counters' | 'lanes'>): void {
     this.loop ??= startSurgeLoop({
       ...options,
+      lanes: (key) => this.lanes(key),
       counters: (key) => this.counters(key),
       onRun: (run) => {
         this.levels.set(run.region, run.decision.level);

@@ -5,6 +5,7 @@
  */
 import { UserError } from '../../core/errors.js';
 import { names, WEBSOCKET_STAGE } from '../../core/names.js';
+import { LOAD_LEVEL_CACHE_MS } from '../../core/protocol.js';
 import { CANARY_ALARM_PERIOD_SECONDS } from '../../core/routing-health.js';
 import { SANDBOX_DEV_TOKEN_SECRET } from '../../core/runtime-env.js';
 import { findRegion, type RegionSpec, type Topology } from '../../core/topology.js';
@@ -43,6 +44,8 @@ export interface TargetTiming {
   readonly judgementPeriodSeconds: number;
   /** How long Route 53 may take to see an alarm's new state (it reads alarms about every 30 s on AWS). */
   readonly alarmReadSeconds: number;
+  /** How long a region's handlers trust a load level they read: a new level acts this late. */
+  readonly levelCacheMs: number;
 }
 
 export interface Target {
@@ -118,6 +121,7 @@ export function sandboxTarget(topology: Topology, sandbox: SandboxState): Target
       // The sandbox's alarms evaluate 10 s periods, and its Route 53 follows an alarm the moment it changes.
       judgementPeriodSeconds: sandbox.canary?.alarmPeriodSeconds ?? 10,
       alarmReadSeconds: 1,
+      levelCacheMs: sandbox.surge?.levelCacheMs ?? LOAD_LEVEL_CACHE_MS,
     },
     hostedZoneId: sandbox.hostedZoneId ?? topology.hostedZone.id,
     resolvesAliases: false,
@@ -159,6 +163,7 @@ export function awsTarget(topology: Topology): Target {
       chatTimeoutMs: 15_000,
       judgementPeriodSeconds: CANARY_ALARM_PERIOD_SECONDS,
       alarmReadSeconds: 30,
+      levelCacheMs: LOAD_LEVEL_CACHE_MS,
     },
     hostedZoneId: topology.hostedZone.id,
     resolvesAliases: true,

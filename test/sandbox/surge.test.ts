@@ -4,6 +4,7 @@
 // the controller reads those throttles too. Each region's controller also stores the replication lag into its
 // region, which the joined frame reports.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { control } from '../../cli/ops/sandbox/control.js';
 import { sandboxTarget, type Target } from '../../cli/ops/target.js';
 import { setTrafficAuto, trafficStatus } from '../../cli/ops/traffic/index.js';
 import type { LoadLevel } from '../../core/protocol.js';
@@ -11,7 +12,7 @@ import { defaultTopology } from '../../core/topology.js';
 import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
 import { ChatClient } from '../../runtime/chat-client/client.js';
 import type { Sandbox } from '../../sandbox/index.js';
-import { countingApp, LaneCounters } from '../../sandbox/surge.js';
+import { countingApp, LaneCounters, SandboxSurge } from '../../sandbox/surge.js';
 import { eventually } from '../support/eventually.js';
 import { startTestSandbox } from './support.js';
 import { connect } from './ws-client.js';
@@ -111,6 +112,45 @@ describe('sandbox surge controller (in-process, on handler counters)', { timeout
     });
     // CloudWatch's sampling keeps its own window of the same calls.
     expect(counters.sample()[0]).toMatchObject({ route: 'ping', invocations: 2, throttles: 1, peak: 2 });
+  });
+
+  it("rehearsal lanes: a region runs with them in place of the topology's until cleared; other regions keep the topology's", async () => {
+    const surge = new SandboxSurge();
+    const topology = { ...defaultTopology(), lanes: { send: 3 } };
+    const slow = () => new Promise((r) => setTimeout(() => r({ statusCode: 200 }), 30));
+    const factory = surge.counting(
+      async () => ({ message: slow }) as never,
+      () => topology,
+    );
+    const na = await factory({ regionKey: 'na' } as never, {} as never);
+    const tokyo = await factory({ regionKey: 'tokyo' } as never, {} as never);
+    const send = { requestContext: { routeKey: 'send' } } as never;
+    const burst = async (app: typeof na) =>
+      (await Promise.allSettled([1, 2, 3].map(() => app.message(send)))).map((o) => o.status);
+
+    expect(surge.setRehearsalLanes('na', { send: 1 })).toEqual({ send: 1 });
+    expect(await burst(na)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(await burst(tokyo)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(surge.rehearsals()).toEqual({ na: { send: 1 } });
+    expect(surge.setRehearsalLanes('na', null)).toEqual({ send: 3 });
+    expect(await burst(na)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+  });
+
+  it('rehearsal lanes: the control API sets and clears them, and refuses an unknown region, route or size', async () => {
+    const set = (body: { region: string; lanes: Record<string, unknown> | null }) =>
+      control<'surgeLanes'>(sandbox.state, 'POST', '/surge/lanes', body as never);
+    expect(await set({ region: 'tokyo', lanes: { ping: 1 } })).toEqual({
+      region: 'tokyo',
+      lanes: { ping: 1 },
+      rehearsal: true,
+    });
+    expect(sandbox.surge.lanes('tokyo')).toEqual({ ping: 1 });
+    expect(sandbox.surge.lanes('seoul')).toEqual(sandbox.topology.lanes);
+    await expect(set({ region: 'paris', lanes: { ping: 1 } })).rejects.toThrow(/no region "paris"/);
+    await expect(set({ region: 'tokyo', lanes: { pong: 1 } })).rejects.toThrow(/no route "pong"/);
+    await expect(set({ region: 'tokyo', lanes: { ping: 0 } })).rejects.toThrow(/at least 1, not 0/);
+    expect((await set({ region: 'tokyo', lanes: null })).rehearsal).toBe(false);
+    expect(sandbox.surge.lanes('tokyo')).toEqual(sandbox.topology.lanes);
   });
 
   it('auto: a full lane raises the level in that region only; when the burst ends it comes back to 0', async () => {

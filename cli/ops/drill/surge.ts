@@ -9,7 +9,7 @@
  */
 import { UserError } from '../../../core/errors.js';
 import { names } from '../../../core/names.js';
-import { LOAD_LEVEL_CACHE_MS, type Route } from '../../../core/protocol.js';
+import type { Route } from '../../../core/protocol.js';
 import { findRegion } from '../../../core/topology.js';
 import { cloudwatchClient, withClient } from '../aws/clients.js';
 import { metricData } from '../aws/cloudwatch.js';
@@ -94,9 +94,11 @@ export interface SurgeDrillOptions {
   /** How long to wait after the surge for the level to come back to 0 (default 60 s). */
   readonly recoveryMs?: number;
   readonly caps?: SurgeCaps;
-  /** How long the region's handlers trust a load level they read (default LOAD_LEVEL_CACHE_MS, Lambda's 5 s). */
+  /** How long the region's handlers trust a load level they read (default: the target's, a second on the sandbox). */
   readonly levelCacheMs?: number;
   readonly onProgress?: (line: string) => void;
+  /** Run the surged lane as a rehearsal lane sized to the load (default true); false keeps the topology's. */
+  readonly rehearsalLane?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -116,13 +118,20 @@ export async function runSurgeDrill(target: Target, options: SurgeDrillOptions):
   const thresholdMs = options.thresholdMs ?? 1500;
   const caps = options.caps ?? surgeCaps();
   const plan = planFor(profile, caps);
-  const notes = capNotes(target, caps, plan);
+  const rehearsal = options.rehearsalLane === false ? undefined : rehearsalLanes(target.topology.lanes, plan);
+  const notes = capNotes(rehearsal ?? target.topology.lanes, caps, plan);
   const progress = options.onProgress ?? (() => {});
   for (const note of notes) progress(note);
 
   const before = (await trafficStatus(target, { region: spec.key })).regions[0];
   const runs: SurgeRun[] = [];
   try {
+    if (rehearsal) {
+      await setRehearsalLanes(target, spec.key, rehearsal);
+      const note = `${spec.key} runs the drill with a rehearsal lane: ${describeLanes(rehearsal, target.topology.lanes)}, what this load fills without drowning the machine; put back after`;
+      notes.push(note);
+      progress(note);
+    }
     for (const auto of [true, false]) {
       progress(
         `run ${runs.length + 1} of 2: ${profile} for ${durationMs / 1000} s with traffic auto ${auto ? 'on' : 'off'}`,
@@ -134,12 +143,18 @@ export async function runSurgeDrill(target: Target, options: SurgeDrillOptions):
           auto,
           durationMs,
           recoveryMs: options.recoveryMs ?? 60_000,
+          lanes: rehearsal ?? target.topology.lanes,
           progress,
         }),
       );
     }
   } finally {
-    // Put the region back: its auto setting, and the level it had (as the operator's, when auto was off).
+    // Put the region back: its lanes, its auto setting, and the level it had (the operator's, when auto was off).
+    if (rehearsal) {
+      await setRehearsalLanes(target, spec.key, null).catch((error: Error) =>
+        progress(`could not put back the lanes of ${spec.key}: ${error.message}`),
+      );
+    }
     await restore(target, spec.key, before).catch((error: Error) =>
       progress(`could not restore the load level of ${spec.key}: ${error.message}`),
     );
@@ -149,17 +164,29 @@ export async function runSurgeDrill(target: Target, options: SurgeDrillOptions):
   if (autoOn.summary.ackP99Ms >= thresholdMs) {
     reasons.push(`send ack p99 ${autoOn.summary.ackP99Ms} ms is not under ${thresholdMs} ms`);
   }
+  // An ack p99 of no acks is 0: a surge of sends none of which was served must not pass.
+  if (autoOn.summary.sends >= 10 && autoOn.summary.acks === 0) {
+    reasons.push(
+      `none of the auto run's ${autoOn.summary.sends} sends was acked: send was not served at all`,
+    );
+  }
   if (autoOn.peakLevel === 0) reasons.push('the controller never raised the level: nothing was shed');
   // Level 3 sheds new connections only once the handlers' cached level expires: judged when that was in the surge.
-  const cacheS = (options.levelCacheMs ?? LOAD_LEVEL_CACHE_MS) / 1000;
+  const cacheS = (options.levelCacheMs ?? target.timing.levelCacheMs) / 1000;
   const level3At = autoOn.levels.find((l) => l.level === 3)?.t;
+  // Connections tried once level 3 had reached the handlers: the ones it had to refuse.
+  const triedAfter = (at: number) =>
+    autoOn.timeline.filter((p) => p.t >= Math.ceil(at + cacheS)).reduce((a, p) => a + p.connects, 0);
   if (level3At !== undefined && autoOn.summary.connectShedRate === 0) {
-    if (level3At + cacheS <= durationMs / 1000) {
+    if (level3At + cacheS <= durationMs / 1000 && triedAfter(level3At) > 0) {
       reasons.push(
         `level 3 was set at ${level3At} s and no new connection was refused in the ${durationMs / 1000} s surge`,
       );
     } else {
-      const note = `level 3 came at ${level3At} s, less than the handlers' ${cacheS} s level cache before the surge ended: its shedding was not tested (a longer --duration tests it)`;
+      const note =
+        level3At + cacheS <= durationMs / 1000
+          ? `level 3 came at ${level3At} s and no connection was tried after the handlers' ${cacheS} s level cache: its shedding was not tested`
+          : `level 3 came at ${level3At} s, less than the handlers' ${cacheS} s level cache before the surge ended: its shedding was not tested (a longer --duration tests it)`;
       notes.push(note);
       progress(note);
     }
@@ -186,6 +213,40 @@ export async function runSurgeDrill(target: Target, options: SurgeDrillOptions):
   };
 }
 
+type Lanes = Target['topology']['lanes'];
+
+/**
+ * The lanes a rehearsal on one machine runs with: the lane the profile surges (new-year: send; earthquake:
+ * connect) sized to what the plan's clients keep busy, the others as they are; undefined when that lane is
+ * already that small. A lane sized for AWS fills on one machine only once the machine drowns in the surge: the
+ * controller then reacts after the surge, and the region takes longer than the drill to recover. The other lanes
+ * stay as they are: the canaries and the relay keep small lanes busy after the surge, and the level would never
+ * come back to 0.
+ */
+export function rehearsalLanes(lanes: Lanes, plan: LoadPlan): Lanes | undefined {
+  const route = plan.profile === 'new-year' ? 'send' : 'connect';
+  const size = plan.profile === 'new-year' ? Math.max(2, Math.round(plan.members / 10)) : 12;
+  const now = (lanes as Record<string, number | undefined>)[route];
+  if (now !== undefined && now <= size) return undefined;
+  return { ...lanes, [route]: size } as Lanes;
+}
+
+/** The lanes of `lanes` that differ from `from`, e.g. "send 8 (not 200)". */
+const describeLanes = (lanes: Lanes, from: Lanes) =>
+  Object.entries(lanes)
+    .filter(([route, n]) => (from as Record<string, number | undefined>)[route] !== n)
+    .map(
+      ([route, n]) =>
+        `${route} ${n} (not ${(from as Record<string, number | undefined>)[route] ?? 'unreserved'})`,
+    )
+    .join(', ');
+
+async function setRehearsalLanes(target: Target, key: string, lanes: Lanes | null): Promise<void> {
+  if (!target.sandbox) return;
+  const { control } = await import('../sandbox/control.js');
+  await control<'surgeLanes'>(target.sandbox, 'POST', '/surge/lanes', { region: key, lanes });
+}
+
 async function restore(
   target: Target,
   key: string,
@@ -203,11 +264,11 @@ async function restore(
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /** What this machine cannot carry, said plainly. */
-function capNotes(target: Target, caps: SurgeCaps, plan: LoadPlan): string[] {
+function capNotes(laneSizes: Lanes, caps: SurgeCaps, plan: LoadPlan): string[] {
   const notes = [
     `capped for this machine (${caps.cores} cores): ${plan.members} connections, ${plan.sendsPerSecond} sends/s, ${plan.loginsPerSecond} logins/s`,
   ];
-  const lanes = target.topology.lanes as Record<string, number | undefined>;
+  const lanes = laneSizes as Record<string, number | undefined>;
   const fillable = Object.entries(lanes).filter(([, n]) => n !== undefined && n <= plan.members / 2);
   if (fillable.length === 0) {
     notes.push(
@@ -221,7 +282,14 @@ async function oneRun(
   target: Target,
   key: string,
   plan: LoadPlan,
-  options: { auto: boolean; durationMs: number; recoveryMs: number; progress: (line: string) => void },
+  options: {
+    auto: boolean;
+    durationMs: number;
+    recoveryMs: number;
+    /** The lanes the region runs with (a rehearsal lane included). */
+    lanes: Lanes;
+    progress: (line: string) => void;
+  },
 ): Promise<SurgeRun> {
   const spec = findRegion(target.topology, key);
   const levels: LevelChange[] = [];
@@ -230,7 +298,9 @@ async function oneRun(
   const watch = (async () => {
     while (watching) {
       const status = (await trafficStatus(target, { region: key })).regions[0];
-      const t = Math.max(0, Math.round((Date.now() - started) / 100) / 10);
+      // When the level was written, not when this poll (slow under the surge's load) saw it.
+      const at = status.updatedAt ? Date.parse(status.updatedAt) : Date.now();
+      const t = Math.max(0, Math.round((Math.min(at, Date.now()) - started) / 100) / 10);
       if (levels.at(-1)?.level !== status.level) {
         levels.push({ t, level: status.level, setBy: status.setBy, reason: status.reason });
         options.progress(
@@ -275,7 +345,7 @@ async function oneRun(
     }
     watching = false;
     await watch;
-    const lanes = await laneFigures(target, key, spec.awsRegion, windowStart, Date.now());
+    const lanes = await laneFigures(target, key, spec.awsRegion, options.lanes, windowStart, Date.now());
     const levelAt = (t: number) => [...levels].reverse().find((l) => l.t <= t + 1)?.level ?? 0;
     const timeline: TimelinePoint[] = seconds.map((s) => ({
       t: s.t,
@@ -305,10 +375,11 @@ async function laneFigures(
   target: Target,
   key: string,
   awsRegion: string,
+  laneSizes: Lanes,
   from: number,
   to: number,
 ): Promise<{ totals: LaneFigures[]; perSecond: [string, number[]][] }> {
-  const lanes = Object.entries(target.topology.lanes as Record<string, number | undefined>).filter(
+  const lanes = Object.entries(laneSizes as Record<string, number | undefined>).filter(
     (entry): entry is [string, number] => entry[1] !== undefined,
   );
   return withClient(cloudwatchClient(target, awsRegion), async (client) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bin, runCli } from '../../support/cli.js';
 
+// Every test spawns the CLI, most several times: each describe has a timeout that holds on a loaded machine.
 let cwd: string;
 const run = (args: string[], env?: Record<string, string | undefined>, input?: string) =>
   runCli(args, { cwd, env, input });
@@ -23,7 +24,7 @@ async function pathWithoutJava(): Promise<string> {
   return dir;
 }
 
-describe('cli: no Java', () => {
+describe('cli: no Java', { timeout: 180_000 }, () => {
   it('sandbox up and sandbox up --detach: exit 1 at once with the install line, nothing left behind', async () => {
     const PATH = await pathWithoutJava();
     for (const args of [
@@ -34,14 +35,14 @@ describe('cli: no Java', () => {
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr).toMatch(/Java is not installed/);
       expect(result.stderr).toMatch(/Hint: install it: \S+/);
-      // It used to wait 90 s for an engine that could not start; a few seconds is CLI start-up on a loaded machine.
-      expect(result.ms).toBeLessThan(10_000);
+      // It used to wait 90 s for an engine that could not start; CLI start-up takes seconds on a loaded machine.
+      expect(result.ms).toBeLessThan(30_000);
     }
     expect(existsSync(join(cwd, '.chatctl', 'sandbox.json'))).toBe(false);
   });
 });
 
-describe('cli: config lookup', () => {
+describe('cli: config lookup', { timeout: 180_000 }, () => {
   it('region list from a subfolder reads the chatctl.json of the nearest parent', async () => {
     expect((await run(['init'])).code).toBe(0);
     const file = join(cwd, 'chatctl.json');
@@ -99,7 +100,7 @@ describe('cli: config lookup', () => {
   });
 });
 
-describe('cli: exit codes and flags', () => {
+describe('cli: exit codes and flags', { timeout: 180_000 }, () => {
   it('a bad flag value exits 2 everywhere, durations included', async () => {
     for (const args of [
       ['drill', 'failover', 'tokyo', '--hold', 'forever'],
@@ -170,7 +171,7 @@ describe('cli: exit codes and flags', () => {
   });
 });
 
-describe('cli: hints that are right', () => {
+describe('cli: hints that are right', { timeout: 180_000 }, () => {
   it('region add Sydney: the argument is the mistake, not chatctl.json (which is left as it was)', async () => {
     expect((await run(['init'])).code).toBe(0);
     const before = await readFile(join(cwd, 'chatctl.json'), 'utf8');
@@ -194,7 +195,7 @@ describe('cli: hints that are right', () => {
   });
 });
 
-describe('cli: hints in the form the user runs chatctl', () => {
+describe('cli: hints in the form the user runs chatctl', { timeout: 180_000 }, () => {
   it('under npx the hints say npx chatctl; run directly they say chatctl', async () => {
     const direct = await run(['sandbox', 'status']);
     expect(direct.stdout).toMatch(/start it with: chatctl sandbox up --detach/);

@@ -79,7 +79,7 @@ export async function startDrillSandbox(
  * Until Route 53's checkers have seen every region healthy (right after start they have no observation yet; with
  * the canary, each judge's alarm has no data for its first period and counts as unhealthy until then).
  */
-export async function waitAllHealthy(target: Target, timeoutMs = 45_000): Promise<void> {
+export async function waitAllHealthy(target: Target, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const states = await withClient(route53Client(target), (client) => readRoutingStates(target, client));
