@@ -92,7 +92,7 @@ export function controlHandler(sandbox: ControlledSandbox, requestStop: () => vo
       const region = String(body.region);
       if (!sandbox.regions.has(region)) throw new UserError(`no region "${region}" runs in this sandbox`);
       const lanes = body.lanes === null ? null : parseLanes(body.lanes);
-      const now = sandbox.surge.setRehearsalLanes(region, lanes);
+      const now = sandbox.lanes.setRehearsalLanes(region, lanes);
       return {
         status: 200,
         body: { region, lanes: now, rehearsal: lanes !== null } satisfies SurgeLanesReply,

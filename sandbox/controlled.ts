@@ -4,12 +4,12 @@
  */
 import type { RegionSpec } from '../core/topology.js';
 import type { ConsoleDrills } from './console/drills.js';
+import type { RegionLanes } from './lanes.js';
 import type { SandboxFaults, SandboxReplication } from './options.js';
 import type { SandboxRegion } from './region.js';
-import type { ServiceDefinition, ServiceNeeds } from './services/definition.js';
+import type { ServiceDefinition } from './services/definition.js';
 import type { SandboxService } from './services/service.js';
 import type { SandboxRegionEndpoints, SandboxState } from './state.js';
-import type { SandboxSurge } from './surge.js';
 
 export interface ControlledSandbox {
   readonly state: SandboxState;
@@ -18,9 +18,11 @@ export interface ControlledSandbox {
   readonly faults: SandboxFaults;
   readonly replication: SandboxReplication;
   readonly drills: ConsoleDrills;
-  readonly surge: SandboxSurge;
+  /** Each region's lanes, with the rehearsal lanes drill surge sets. */
+  readonly lanes: RegionLanes;
   readonly regions: ReadonlyMap<string, SandboxRegion>;
-  service<H extends SandboxService>(definition: ServiceDefinition<H, ServiceNeeds>): H | undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: any needs and options.
+  service<H extends SandboxService>(definition: ServiceDefinition<H, any, any>): H | undefined;
   addRegion(spec: RegionSpec): Promise<SandboxRegion & { endpoints(): SandboxRegionEndpoints }>;
   removeRegion(key: string): Promise<void>;
 }

@@ -150,6 +150,25 @@ export interface SandboxLogOptions {
   readonly summaryMs?: number;
 }
 
+/** The log's settings: the sandbox's options, else the topology's `sandbox.log`. */
+export function logOptionsOf(
+  options: {
+    readonly logMaxBytes?: number;
+    readonly logLevel?: SandboxLogLevel;
+    readonly logSummaryMs?: number;
+  },
+  configured: { readonly maxMiB?: number; readonly level?: SandboxLogLevel } | undefined,
+): SandboxLogOptions {
+  const maxBytes =
+    options.logMaxBytes ?? (configured?.maxMiB ? Math.round(configured.maxMiB * 2 ** 20) : undefined);
+  const level = options.logLevel ?? configured?.level;
+  return {
+    ...(maxBytes ? { maxBytes } : {}),
+    ...(level ? { level } : {}),
+    ...(options.logSummaryMs ? { summaryMs: options.logSummaryMs } : {}),
+  };
+}
+
 export const DEFAULT_LOG_MAX_BYTES = 5 * 2 ** 20;
 export const DEFAULT_LOG_SUMMARY_MS = 5 * 60_000;
 

@@ -2,20 +2,17 @@
  * The sandbox's own figures as the metrics AWS publishes for them, by their documented names and dimensions
  * (the ones stacks/metrics.ts alarms on): AWS/Lambda per function, AWS/ApiGateway per API and stage,
  * AWS/DynamoDB ReplicationLatency and PendingReplicationCount per source -> receiving pair (published in the
- * source region), AWS/SQS ApproximateNumberOfMessagesVisible of each region's relay failure queue, the canary's
- * custom metrics, and the handlers' embedded-metric-format lines (the relay's). CloudWatch (services/cloudwatch/)
+ * source region), AWS/SQS ApproximateNumberOfMessagesVisible of each region's relay failure queue, and the handlers' embedded-metric-format lines (the relay's). CloudWatch (services/cloudwatch/)
  * stores them every tick.
  */
 import { names } from '../core/names.js';
-import { CUSTOM_METRICS, METRIC_DIMENSION, metricsNamespace } from '../core/observability.js';
+import { METRIC_DIMENSION } from '../core/observability.js';
 import type { Route } from '../core/protocol.js';
-import { JUDGE_DIMENSION } from '../core/routing-health.js';
 import type { Topology } from '../core/topology.js';
-import type { CanaryJudgement } from './canary.js';
 import type { EmfValue } from './emf-metrics.js';
+import type { RouteSample } from './lanes.js';
 import type { ReplicationPairSample } from './replication/replicator.js';
 import type { MetricSample } from './services/service.js';
-import type { RouteSample } from './surge.js';
 
 export interface MetricRegion {
   readonly key: string;
@@ -30,8 +27,6 @@ export interface MetricSources {
   /** A region's handler figures since the previous sample (LaneCounters.sample). */
   routes(key: string): readonly RouteSample[];
   replication(): readonly ReplicationPairSample[];
-  /** Canary results since the previous sample, per judged region and judge. */
-  canary(): readonly CanaryJudgement[];
   /** The handlers' embedded-metric-format values since the previous sample (emf-metrics.ts). */
   emf?(): readonly EmfValue[];
   /** The queued relays into a region that Lambda gave up on: what its relay's failure queue holds. */
@@ -113,30 +108,6 @@ export function sampleSandboxMetrics(sources: MetricSources): MetricSample[] {
     out.push({ ...base, name: 'PendingReplicationCount', ...count(pair.pending) });
     if (pair.latenciesMs.length > 0) {
       out.push({ ...base, name: 'ReplicationLatency', values: pair.latenciesMs, unit: 'Milliseconds' });
-    }
-  }
-  // Every judgement lands in the judged region's CloudWatch: its own canary's under Region alone (embedded
-  // metric format there), an outside judge's under Region and Judge (its PutMetricData into that region).
-  for (const { judged, judge, results } of sources.canary()) {
-    const region = byKey.get(judged);
-    if (!region || results.length === 0) continue;
-    const base = {
-      awsRegion: region.awsRegion,
-      namespace: metricsNamespace(topology.app),
-      dimensions: [
-        { Name: METRIC_DIMENSION, Value: judged },
-        ...(judge === judged ? [] : [{ Name: JUDGE_DIMENSION, Value: judge }]),
-      ],
-    };
-    out.push({
-      ...base,
-      name: CUSTOM_METRICS.canarySuccess,
-      values: results.map((r) => (r.ok ? 1 : 0)),
-      unit: 'Count',
-    });
-    const latencies = results.flatMap((r) => (r.ok && r.latencyMs !== undefined ? [r.latencyMs] : []));
-    if (latencies.length > 0 && judge === judged) {
-      out.push({ ...base, name: CUSTOM_METRICS.canaryLatency, values: latencies, unit: 'Milliseconds' });
     }
   }
   // One sample per metric per tick, its values the lines' values (as CloudWatch Logs extracts them).

@@ -17,13 +17,10 @@ import type { LagSetting } from './latency.js';
 import type { SandboxLogEvent } from './log.js';
 import type { PairLag, ReplicationStats, Replicator } from './replication/replicator.js';
 import type { ChatAppFactory } from './runtime-host.js';
+import type { ServiceOptions } from './services/registry.js';
 import { type SandboxOrigin, stateDir } from './state.js';
 
-/**
- * The TTL of the sandbox's records: a few seconds, so a client honouring it moves within seconds of a drain (on
- * AWS an alias record answers with its target's 60 s).
- */
-export const SANDBOX_DNS_TTL_SECONDS = 5;
+export { SANDBOX_DNS_TTL_SECONDS } from './dns-name.js';
 
 /**
  * How long the sandbox's handlers trust a load level they read: a second, so a level the surge controller sets
@@ -31,7 +28,16 @@ export const SANDBOX_DNS_TTL_SECONDS = 5;
  */
 export const SANDBOX_LEVEL_CACHE_MS = 1000;
 
-export interface SandboxOptions {
+/**
+ * What `new Sandbox(topology, options)` takes: the options of its lifecycle (below), and each service's
+ * slice, declared in its definition (services/<service>/definition.ts) and composed here through the
+ * registry: Route 53's healthCheckIntervalMs, failureThreshold and dnsTtlSeconds, Lambda's lambdaConcurrency
+ * and lambdaAsync, CloudWatch's metricsIntervalMs, the canary's canary, the surge controller's surge, the
+ * analytics pipeline's filesDir.
+ */
+export interface SandboxOptions extends LifecycleOptions, ServiceOptions {}
+
+export interface LifecycleOptions {
   /**
    * Edge port; the regions, the China proxy and DNS take the ports after it (ports.ts). 0 gives every
    * listener any free port. Default: topology.sandbox.port.
@@ -44,6 +50,8 @@ export interface SandboxOptions {
   readonly origin?: SandboxOrigin;
   /** Reuse a running DynamoDB Local instead of starting one (tests share one engine). */
   readonly dynamoEndpoint?: string;
+  /** How long the handlers trust a load level they read (default SANDBOX_LEVEL_CACHE_MS). */
+  readonly levelCacheMs?: number;
   /** The engine the caller started early for this sandbox (engine-start.ts; `sandbox up` does). */
   readonly engine?: StartingEngine;
   /**
@@ -69,13 +77,6 @@ export interface SandboxOptions {
   readonly controlSecret?: string;
   /** Run the global services (Route 53, CloudFront and the China proxy). Default true. */
   readonly globalServices?: boolean;
-  readonly healthCheckIntervalMs?: number;
-  readonly failureThreshold?: number;
-  /**
-   * The TTL of the hosted zone's records the sandbox creates (default SANDBOX_DNS_TTL_SECONDS). A drill's moving
-   * client honours it, so the sandbox keeps it short: a failover drill takes seconds, not an alias record's 60 s.
-   */
-  readonly dnsTtlSeconds?: number;
   /**
    * Replication's stream reads: at most every pollIntervalMs (20) while the edge notes writes in the region,
    * and every idlePollIntervalMs (100) otherwise.
@@ -92,11 +93,6 @@ export interface SandboxOptions {
   readonly logMaxBytes?: number;
   /** How often level info sums up the routine traffic it left out (default 5 minutes). */
   readonly logSummaryMs?: number;
-  /**
-   * The folder services keep files in (the analytics pipeline's local bucket, `<filesDir>/analytics`).
-   * Default: the folder of statePath (.chatctl); neither given: no analytics pipeline.
-   */
-  readonly filesDir?: string;
   /** Where to write sandbox.json (kept up to date; removed on stop). Default: not written. */
   readonly statePath?: string;
   /** Recorded in sandbox.json as the process that runs the sandbox. Default: this process. */
@@ -112,31 +108,6 @@ export interface SandboxOptions {
   readonly onStopRequest?: () => void;
   /** Errors of background work (replication, handlers). Default: printed to stderr. */
   readonly onError?: (error: Error, where: string) => void;
-  /**
-   * The surge controller run in-process for every region (surge.ts); it changes a level only where
-   * `chatctl traffic auto on`. Default: every second, with a 10 s cool-down; false: not run.
-   */
-  readonly surge?: false | { readonly intervalMs?: number; readonly coolDownMs?: number };
-  /** How long the handlers trust a load level they read (default SANDBOX_LEVEL_CACHE_MS). */
-  readonly levelCacheMs?: number;
-  /**
-   * The Lambda concurrency quota GetAccountSettings reports in every region (default 1000, AWS's default; a new
-   * account can have far less), so a deploy's preflight can be exercised against the sandbox.
-   */
-  readonly lambdaConcurrency?: number;
-  /**
-   * Lambda's queue of Event invocations runs with AWS's waits (retries after 1 and 2 minutes, throttles from
-   * 1 s doubling to 5 minutes) and the relay's maximum event age as the stacks deploy it; tests shorten them.
-   */
-  readonly lambdaAsync?: LambdaAsyncSettings;
-  /**
-   * The chat canary in every region (canary.ts), every 2 s unless given: CloudWatch gets each region's canary
-   * alarm and Route 53 routes on a CALCULATED check of /health and that alarm, as the stacks deploy them.
-   * Default off (the CLI's `sandbox up` turns it on); off, Route 53 routes on the /health check alone.
-   */
-  readonly canary?: boolean | { readonly intervalMs?: number };
-  /** How often CloudWatch stores the sandbox's figures and evaluates its alarms (default 1000 ms). */
-  readonly metricsIntervalMs?: number;
   /**
    * The console's drills (console/drills.ts): list the journal's drills and start one. The CLI's `sandbox up`
    * passes its own; without it the console's drills panel says drills need `chatctl sandbox up`.
@@ -245,15 +216,4 @@ export function replicationCheckpointOf(options: SandboxOptions): { checkpointPa
 export function filesDirOf(options: SandboxOptions): { filesDir?: string } {
   const dir = options.filesDir ?? (options.statePath ? dirname(options.statePath) : undefined);
   return dir ? { filesDir: dir } : {};
-}
-
-/** Lambda's waits for queued (Event) invocations, and the relay's maximum event age: AWS's unless given. */
-export interface LambdaAsyncSettings {
-  /** Before each retry of a failed run (AWS: 60 s, then 120 s). */
-  readonly retryDelaysMs?: readonly number[];
-  /** The first wait after a throttled run (AWS: 1 s); it doubles up to throttleMaxMs (AWS: 5 minutes). */
-  readonly throttleFirstMs?: number;
-  readonly throttleMaxMs?: number;
-  /** The relay's maximum event age (default RELAY_ASYNC's, core/relay-async.ts, as the stacks deploy it). */
-  readonly relayMaxEventAgeMs?: number;
 }

@@ -1,51 +1,43 @@
 /**
- * The Sandbox: one class owning the lifecycle (docs/architecture.md, The Sandbox lifecycle). Over 400 lines
- * because its lifecycle steps stay together; every part it wires lives in a module of its own (options.ts,
- * region.ts, ports.ts, access.ts, services/context.ts, replication/).
+ * Over 400 lines (about 510) because its lifecycle steps and the getters the CLI and tests read stay together.
+ * The Sandbox: one class owning the lifecycle (docs/architecture.md, The Sandbox lifecycle): start, region
+ * changes, stop. What it wires lives in modules of its own: options.ts, region.ts, ports.ts, access.ts,
+ * sandbox-edge.ts (the edge with the console and the control API), state-file.ts (sandbox.json),
+ * services/context.ts (what the services get), the services themselves (services/registry.ts: the canary
+ * and the surge controller among them) and replication/.
  */
 import { UserError } from '../core/errors.js';
 import { names } from '../core/names.js';
 import type { RegionSpec, Topology } from '../core/topology.js';
 import type { AwsRequestHandler } from '../runtime/app.js';
 import { type AccessPolicy, accessPolicy, newControlSecret } from './access.js';
-import { SandboxCanary } from './canary.js';
 import { ChatTables } from './chat-table.js';
 import { ConsoleDrills } from './console/drills.js';
-import { consoleRoutes } from './console/server.js';
-import { controlHandler } from './control.js';
 import { CONSOLE_PAGE_PATH, CONTROL_PREFIX } from './control-api.js';
 import type { ControlledSandbox } from './controlled.js';
 import type { DynamoDbLocal } from './dynamodb-local.js';
-import { type Edge, startEdge } from './edge.js';
+import type { Edge } from './edge.js';
 import { EmfCollector } from './emf-metrics.js';
 import { startSandboxEngine } from './engine-start.js';
 import type { EngineWatch } from './engine-watch.js';
 import { FaultRegistry } from './faults.js';
 import { waitForAnswers } from './http.js';
-import { lagBetween, lagModel } from './latency.js';
+import { RegionLanes } from './lanes.js';
+import { lagBetween } from './latency.js';
 import { LocalTransport } from './local-transport.js';
-import {
-  edgeRequestLogger,
-  openSandboxLog,
-  type SandboxLog,
-  type SandboxLogEvent,
-  type SandboxLogOptions,
-} from './log.js';
-import { sampleSandboxMetrics } from './metric-sources.js';
+import { logOptionsOf, openSandboxLog, type SandboxLog, type SandboxLogEvent } from './log.js';
 import {
   defaultOnError,
   dynamoOptionsOf,
   faultsView,
-  filesDirOf,
   instanceIdOf,
-  replicationCheckpointOf,
   replicationView,
   SANDBOX_LEVEL_CACHE_MS,
   type SandboxFaults,
   type SandboxOptions,
   type SandboxReplication,
 } from './options.js';
-import { listenOrExplain, type PortPlan, planPorts } from './ports.js';
+import { type PortPlan, planPorts } from './ports.js';
 import {
   type AppBuilder,
   RunningRegion,
@@ -55,24 +47,16 @@ import {
   withoutRegion,
   withRegion,
 } from './region.js';
-import { Replicator } from './replication/replicator.js';
-import { isRoutineItem } from './routine.js';
-import { defaultChatAppFactory } from './runtime-host.js';
-import { SANDBOX_ALARM_PERIOD_SECONDS } from './services/cloudwatch/seed.js';
-import { serviceContext } from './services/context.js';
-import { runningService, type ServiceDefinition, type ServiceNeeds } from './services/definition.js';
-import { EVENTS } from './services/events/definition.js';
-import { LAMBDA } from './services/lambda/definition.js';
-import { loadServices, startServices } from './services/registry.js';
+import type { Replicator } from './replication/replicator.js';
+import { sandboxReplicator } from './replication/sandbox-replicator.js';
+import { type ChatAppFactory, defaultChatAppFactory } from './runtime-host.js';
+import { startSandboxEdge } from './sandbox-edge.js';
+import { startSandboxServices } from './sandbox-services.js';
+import { runningService, type ServiceDefinition } from './services/definition.js';
+import { loadServices, optionsSlice, SERVICES } from './services/registry.js';
 import type { SandboxService } from './services/service.js';
-import {
-  removeSandboxState,
-  SANDBOX_ACCOUNT,
-  type SandboxRegionEndpoints,
-  type SandboxState,
-  writeSandboxState,
-} from './state.js';
-import { SandboxSurge } from './surge.js';
+import { SANDBOX_ACCOUNT, type SandboxRegionEndpoints, type SandboxState } from './state.js';
+import { StateFile, sandboxState } from './state-file.js';
 import { type SignaturePolicy, signaturePolicy } from './wire/sigv4.js';
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping';
@@ -94,14 +78,10 @@ export class Sandbox implements ControlledSandbox {
   readonly replication: SandboxReplication;
   /** An SDK `requestHandler` reaching the edge and gateways in-process, as the handlers' clients do. */
   readonly requestHandler: AwsRequestHandler;
-  /** The surge controller run in-process (surge.ts) and the handler counters it reads. */
-  readonly surge = new SandboxSurge();
   /** The address every listener binds (default 127.0.0.1). */
   readonly host: string;
   /** The per-sandbox secret the control API asks for (sandbox.json's controlSecret). */
   readonly controlSecret: string;
-  /** The chat canary of every region, when the `canary` option runs it (canary.ts). */
-  canary: SandboxCanary | undefined;
   /** The drill the console started, and the drills hook it lists and starts them through. */
   readonly drills: ConsoleDrills;
 
@@ -119,11 +99,13 @@ export class Sandbox implements ControlledSandbox {
   private readonly invocations = new Set<Promise<unknown>>();
   private readonly local = new LocalTransport();
   private readonly emf = new EmfCollector();
+  /** Every region's handler counters and lanes (the surge controller and CloudWatch read them). */
+  readonly lanes = new RegionLanes(() => this.currentTopology);
   private changing: Promise<unknown> = Promise.resolve();
   /** The sandbox log (options.logPath); writes nothing without one. */
   private log: SandboxLog | undefined;
   private readonly writeLog = (event: SandboxLogEvent) => this.log?.write(event);
-  private writing: Promise<void> = Promise.resolve();
+  private readonly stateFile: StateFile;
   private readonly signatures: SignaturePolicy;
   private readonly ports: PortPlan;
   /** The next region's slot in the port plan (regions added later come after the China proxy and DNS). */
@@ -133,6 +115,8 @@ export class Sandbox implements ControlledSandbox {
     topology: Topology,
     private readonly options: SandboxOptions = {},
   ) {
+    // Every service's options are checked now, before anything starts.
+    for (const definition of SERVICES) optionsSlice(definition, options);
     this.currentTopology = structuredClone(topology);
     this.onError = options.onError ?? defaultOnError;
     this.tableName = names.table(topology);
@@ -143,6 +127,7 @@ export class Sandbox implements ControlledSandbox {
     this.signatures = signaturePolicy(options.verifySignatures ?? false, Object.fromEntries(keys));
     this.ports = planPorts(options.port ?? topology.sandbox.port, topology.regions.length);
     this.requestHandler = this.local.requestHandler;
+    this.stateFile = new StateFile(options.statePath, this.onError);
     const requireRegion = (key: string) => void this.requireRegion(key);
     this.faults = faultsView(this.faultRegistry, requireRegion, this.writeLog);
     this.replication = replicationView(() => this.started().replicator, requireRegion, this.lagMs);
@@ -164,68 +149,36 @@ export class Sandbox implements ControlledSandbox {
     const factories = loadServices({ global: this.options.globalServices !== false });
     for (const work of [dynamoStarting, appFactory, factories]) work?.catch(() => {});
     try {
-      if (this.options.logPath) this.log = openSandboxLog(this.options.logPath, this.logOptions());
+      const { logPath } = this.options;
+      if (logPath)
+        this.log = openSandboxLog(logPath, logOptionsOf(this.options, this.currentTopology.sandbox.log));
       const engineEndpoint =
         this.options.dynamoEndpoint ?? (await (dynamoStarting as Promise<DynamoDbLocal>)).endpoint;
       const edge = await this.startEdge();
       const replicator = this.startReplication(engineEndpoint);
-      const transport =
-        this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
-      // The handlers' EMF lines (the relay's errors) are published by CloudWatch each tick.
-      const deps = { ...transport, metrics: this.emf.sink, loadCacheMs: this.levelCacheMs };
-      // Every handler call is counted per route, for the surge controller (and logged, given a log).
-      const builder: AppBuilder = {
-        createApp: this.surge.counting(await appFactory, () => this.currentTopology),
-        deps,
-        edgeUrl: edge.url,
-        ...(this.log ? { log: this.writeLog } : {}),
-      };
+      const builder = this.appBuilder(await appFactory, edge.url);
       const tables = new ChatTables(engineEndpoint, this.instanceId, this.tableName);
       this.run = { engineEndpoint, tables, edge, replicator, builder, startedAt: new Date().toISOString() };
-      // Every region's table (side by side: the engine serves them at once) and replication first, then its
-      // gateway and handlers.
-      const regions = this.currentTopology.regions;
-      const created = await Promise.all(regions.map((spec) => tables.ensure(spec.awsRegion)));
-      await replicator.addRegions(
-        regions.map((spec, i) => ({ key: spec.key, awsRegion: spec.awsRegion, fromStart: created[i] })),
+      await this.startRegions();
+      await startSandboxServices(
+        await factories,
+        {
+          topology: () => this.currentTopology,
+          regions: this.regionMap,
+          engine: { endpoint: engineEndpoint, instanceId: this.instanceId },
+          faults: this.faultRegistry,
+          replicator,
+          invocations: this.invocations,
+          listeners: { host: this.host, ports: { china: this.ports.china, dns: this.ports.dns } },
+          lanes: this.lanes,
+          emf: this.emf,
+          edge: { url: edge.url, requestHandler: this.local.requestHandler },
+          options: this.options,
+          log: this.writeLog,
+          onError: this.onError,
+        },
+        this.services,
       );
-      for (const spec of regions) await this.startRegion(spec, regions);
-      const regionInfos = [...this.regionMap.values()].map((r) => r.info());
-      const context = serviceContext({
-        topology: () => this.currentTopology,
-        tableName: this.tableName,
-        engine: { endpoint: engineEndpoint, instanceId: this.instanceId },
-        regions: () => this.regionMap.values(),
-        faults: this.faultRegistry,
-        lagMs: this.lagMs,
-        replicator,
-        ...filesDirOf(this.options),
-        invocations: this.invocations,
-        options: this.options,
-        host: this.host,
-        ports: { china: this.ports.china, dns: this.ports.dns },
-        sampleMetrics: () =>
-          sampleSandboxMetrics({
-            topology: () => this.currentTopology,
-            regions: () =>
-              [...this.regionMap.values()].map((r) => ({
-                key: r.key,
-                awsRegion: r.awsRegion,
-                apiId: r.gateway.apiId,
-                stage: 'prod',
-              })),
-            routes: (key) => this.surge.counters(key).sample(),
-            replication: () => replicator.pairSamples(),
-            canary: () => this.canary?.drain() ?? [],
-            emf: () => this.emf.drain(),
-            failedRelays: (key) => this.service(LAMBDA)?.failedEvents(key).length ?? 0,
-          }),
-        log: this.writeLog,
-        onError: this.onError,
-      });
-      await startServices(await factories, context, regionInfos, this.services);
-      this.startSurge(edge.url);
-      this.startCanary();
       this.phase = 'running';
       await this.writeState();
       this.writeLog({ kind: 'sandbox', message: `started: ${this.regionMap.size} regions at ${edge.url}` });
@@ -248,11 +201,6 @@ export class Sandbox implements ControlledSandbox {
 
   get running(): boolean {
     return this.phase === 'running';
-  }
-
-  /** How long the handlers trust a load level they read. */
-  private get levelCacheMs(): number {
-    return this.options.levelCacheMs ?? SANDBOX_LEVEL_CACHE_MS;
   }
 
   /** Why the sandbox stopped on its own (DynamoDB Local died for good), once it has; undefined otherwise. */
@@ -309,7 +257,7 @@ export class Sandbox implements ControlledSandbox {
       // A drill started from the console puts back what it changed while everything still runs.
       await this.drills.stop();
       await this.changing;
-      await this.writing;
+      await this.stateFile.settled();
       this.phase = 'stopping';
       await this.stopAll();
     })();
@@ -318,53 +266,29 @@ export class Sandbox implements ControlledSandbox {
 
   get state(): SandboxState {
     const run = this.started();
-    const endpoints: Record<string, SandboxRegionEndpoints> = {};
-    for (const region of this.regionMap.values()) endpoints[region.key] = region.endpoints();
-    const fields = Object.assign({}, ...[...this.services.values()].map((s) => s.stateFields?.() ?? {}));
-    return {
+    return sandboxState({
       pid: this.options.pid ?? process.pid,
       startedAt: run.startedAt,
       edge: run.edge.url,
-      account: SANDBOX_ACCOUNT,
       console: this.consoleUrl,
-      regions: endpoints,
-      ...fields,
+      regions: this.regionMap.values(),
+      services: this.services.values(),
       dynamodb: { endpoint: run.engineEndpoint, ...(this.engine?.status ?? { pid: -1 }) },
       persist: Boolean(this.options.persist),
       instanceId: this.instanceId,
       controlSecret: this.controlSecret,
       verifySignatures: this.signatures.verify,
-      replication: lagModel(
-        [...this.regionMap.keys()],
-        this.lagMs,
-        this.currentTopology.sandbox.replicationDelayMs,
-      ),
-      faults: this.faultRegistry.list().map((f) => ({ region: f.region, fault: f.spec, since: f.since })),
-      ...(this.canary
-        ? { canary: { intervalMs: this.canary.intervalMs, alarmPeriodSeconds: SANDBOX_ALARM_PERIOD_SECONDS } }
-        : {}),
-      surge: { levelCacheMs: this.levelCacheMs },
+      lagMs: this.lagMs,
+      faults: this.faultRegistry,
+      levelCacheMs: this.options.levelCacheMs ?? SANDBOX_LEVEL_CACHE_MS,
       topology: this.currentTopology,
-      ...(this.options.origin ? { startedFrom: this.options.origin } : {}),
-    };
+      ...(this.options.origin ? { origin: this.options.origin } : {}),
+    });
   }
 
   /** Writes the log lines still buffered (they are written within 200 ms anyway). */
   flushLog(): void {
     this.log?.flush();
-  }
-
-  /** The log's settings: the options', else the topology's `sandbox.log`. */
-  private logOptions(): SandboxLogOptions {
-    const configured = this.currentTopology.sandbox.log;
-    const maxBytes =
-      this.options.logMaxBytes ?? (configured?.maxMiB ? Math.round(configured.maxMiB * 2 ** 20) : undefined);
-    const level = this.options.logLevel ?? configured?.level;
-    return {
-      ...(maxBytes ? { maxBytes } : {}),
-      ...(level ? { level } : {}),
-      ...(this.options.logSummaryMs ? { summaryMs: this.options.logSummaryMs } : {}),
-    };
   }
 
   /** The console's page (its URL, without the secret the CLI adds to it). */
@@ -386,10 +310,12 @@ export class Sandbox implements ControlledSandbox {
   }
 
   /** A running service, typed by its definition (undefined when it is not running). */
-  service<H extends SandboxService>(definition: ServiceDefinition<H, ServiceNeeds>): H | undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: any needs and options.
+  service<H extends SandboxService>(definition: ServiceDefinition<H, any, any>): H | undefined;
   /** A running service by its name. */
   service(name: string): SandboxService | undefined;
-  service(which: string | ServiceDefinition<SandboxService, ServiceNeeds>): SandboxService | undefined {
+  // biome-ignore lint/suspicious/noExplicitAny: any needs and options.
+  service(which: string | ServiceDefinition<SandboxService, any, any>): SandboxService | undefined {
     return typeof which === 'string' ? this.services.get(which) : runningService(this.services, which);
   }
 
@@ -425,56 +351,45 @@ export class Sandbox implements ControlledSandbox {
       onFatal: (message) => {
         this.failureMessage = message;
         note(message);
-        if (this.options.onStopRequest) this.options.onStopRequest();
-        else void this.stop();
+        this.requestStop();
       },
     });
     this.engine = starting.watch;
     return starting.started;
   }
 
+  /** The control API's stop request, and a fatal engine: the CLI exits its process there, else stop(). */
+  private readonly requestStop = (): void => {
+    if (this.options.onStopRequest) this.options.onStopRequest();
+    else void this.stop();
+  };
+
   private async startEdge(): Promise<Edge> {
-    const port = this.ports.edge;
-    const edge = await listenOrExplain(port, "the sandbox's edge", () =>
-      startEdge({
-        port,
-        host: this.host,
-        service: (name) => this.services.get(name),
-        access: () => this.access,
-        console: consoleRoutes(this),
-        events: (req, res, url) => {
-          const bus = this.service(EVENTS);
-          bus?.serve(req, res, url);
-          return bus !== undefined;
-        },
-        control: controlHandler(this, () =>
-          this.options.onStopRequest ? this.options.onStopRequest() : void this.stop(),
-        ),
-        ...(this.log
-          ? { onRequest: edgeRequestLogger(() => this.currentTopology.regions, this.writeLog) }
-          : {}),
-      }),
-    );
+    const edge = await startSandboxEdge({
+      port: this.ports.edge,
+      host: this.host,
+      sandbox: this,
+      services: this.services,
+      access: () => this.access,
+      requestStop: this.requestStop,
+      regions: () => this.currentTopology.regions,
+      ...(this.log ? { log: this.writeLog } : {}),
+    });
     this.local.route(edge.port, edge.dispatch);
     return edge;
   }
 
   private startReplication(engineEndpoint: string): Replicator {
     const faults = this.faultRegistry;
-    const replicator = new Replicator({
+    const replicator = sandboxReplicator({
       endpoint: engineEndpoint,
       instanceId: this.instanceId,
       tableName: this.tableName,
       lagMs: this.lagMs,
-      extraDelayMs: (region) => faults.latencyMs(region),
-      faultPaused: (region) => faults.has(region, 'replication-pause'),
-      pollIntervalMs: this.options.pollIntervalMs,
-      idlePollIntervalMs: this.options.idlePollIntervalMs,
+      faults,
+      options: this.options,
       onError: this.onError,
-      ...replicationCheckpointOf(this.options),
-      ...(this.log
-        ? { onBatch: (batch) => this.writeLog({ kind: 'replication', ...batch }), isRoutine: isRoutineItem }
-        : {}),
+      ...(this.log ? { log: this.writeLog } : {}),
     });
     faults.onChange((region) => {
       if (faults.has(region, 'gateway-down')) this.regionMap.get(region)?.gateway.dropAll();
@@ -482,6 +397,36 @@ export class Sandbox implements ControlledSandbox {
       void this.writeState();
     });
     return replicator;
+  }
+
+  /** How every region's handlers are built: counted in their lanes, their metric lines and log kept. */
+  private appBuilder(createApp: ChatAppFactory, edgeUrl: string): AppBuilder {
+    const transport = this.options.transport === 'http' ? {} : { requestHandler: this.local.requestHandler };
+    return {
+      createApp: this.lanes.counting(createApp),
+      // The handlers' EMF lines (the relay's errors) are published by CloudWatch each tick.
+      deps: {
+        ...transport,
+        metrics: this.emf.sink,
+        loadCacheMs: this.options.levelCacheMs ?? SANDBOX_LEVEL_CACHE_MS,
+      },
+      edgeUrl,
+      ...(this.log ? { log: this.writeLog } : {}),
+    };
+  }
+
+  /**
+   * Every region's table (side by side: the engine serves them at once) and replication first, then its
+   * gateway and handlers.
+   */
+  private async startRegions(): Promise<void> {
+    const { tables, replicator } = this.started();
+    const regions = this.currentTopology.regions;
+    const created = await Promise.all(regions.map((spec) => tables.ensure(spec.awsRegion)));
+    await replicator.addRegions(
+      regions.map((spec, i) => ({ key: spec.key, awsRegion: spec.awsRegion, fromStart: created[i] })),
+    );
+    for (const spec of regions) await this.startRegion(spec, regions);
   }
 
   /** A region added while running: its table (created unless it exists), its replication, `copyFrom`'s items. */
@@ -510,39 +455,6 @@ export class Sandbox implements ControlledSandbox {
     this.local.route(region.gatewayPort, region.gateway.dispatch);
     this.regionMap.set(spec.key, region);
     return region;
-  }
-
-  private startCanary(): void {
-    const canary = this.options.canary;
-    if (!canary) return;
-    const globalName = names.chatRecord(this.currentTopology);
-    this.canary = new SandboxCanary({
-      regions: () =>
-        [...this.regionMap.values()].map((r) => {
-          const websocketUrl = r.info().websocketUrl;
-          const global = new URL(websocketUrl);
-          global.hostname = globalName;
-          return { key: r.key, websocketUrl, globalUrl: global.toString() };
-        }),
-      topology: () => this.currentTopology,
-      intervalMs: canary === true ? 2000 : (canary.intervalMs ?? 2000),
-    });
-    this.canary.start();
-  }
-
-  private startSurge(edgeUrl: string): void {
-    const surge = this.options.surge;
-    if (surge === false) return;
-    this.surge.start({
-      regions: () => [...this.regionMap.values()].map((r) => r.spec),
-      tableName: this.tableName,
-      edgeUrl,
-      requestHandler: this.local.requestHandler,
-      replicationLagMs: (key, now) => this.run?.replicator.inboundLagMs(key, now),
-      intervalMs: surge?.intervalMs ?? 1000,
-      coolDownMs: surge?.coolDownMs ?? 10_000,
-      onError: this.onError,
-    });
   }
 
   private started(): Running {
@@ -577,19 +489,12 @@ export class Sandbox implements ControlledSandbox {
   }
 
   private writeState(): Promise<void> {
-    const path = this.options.statePath;
-    if (!path || this.phase !== 'running' || this.stopping) return this.writing;
-    this.writing = this.writing
-      .then(() => writeSandboxState(this.state, path))
-      .catch((e: Error) => this.onError(e, 'writing sandbox.json'));
-    return this.writing;
+    return this.stateFile.write(() => this.state, this.phase === 'running' && !this.stopping);
   }
 
   /** Services (last started first), gateways, the work still running, replication, the edge, the engine. */
   private async stopAll(): Promise<void> {
     const onError = this.onError;
-    this.surge.stop();
-    await this.canary?.stop();
     for (const service of [...this.services.values()].reverse()) {
       await service.stop?.().catch((e: Error) => onError(e, `stopping ${service.name}`));
     }
@@ -606,12 +511,8 @@ export class Sandbox implements ControlledSandbox {
     this.run?.tables.destroy();
     await this.run?.edge.stop().catch((e: Error) => onError(e, 'stopping the edge'));
     await this.engine?.stop();
-    const path = this.options.statePath;
     // Stopped by its engine's death: sandbox.json stays, saying why, for status and every command to tell.
-    if (path && this.failureMessage && this.run) {
-      const stopped = { at: new Date().toISOString(), reason: this.failureMessage };
-      await writeSandboxState({ ...this.state, stopped }, path).catch(() => {});
-    } else if (path) await removeSandboxState(path);
+    await this.stateFile.close(this.run ? () => this.state : undefined, this.failureMessage);
     this.log?.close('stopped');
   }
 }

@@ -8,6 +8,7 @@ import type { ControlledSandbox } from '../controlled.js';
 import { FAULT_KINDS } from '../faults.js';
 import { CLOUDFRONT } from '../services/cloudfront/definition.js';
 import { ROUTE53 } from '../services/route53/definition.js';
+import { SURGE } from '../services/surge/definition.js';
 
 const HEALTH_PROBE_TIMEOUT_MS = 1500;
 
@@ -24,12 +25,13 @@ async function probeHealth(url: string): Promise<ConsoleRegion['health']> {
 export async function consoleSnapshot(sandbox: ControlledSandbox): Promise<ConsoleSnapshot> {
   const route53 = sandbox.service(ROUTE53);
   const cloudfront = sandbox.service(CLOUDFRONT);
+  const surge = sandbox.service(SURGE);
   const regions = [...sandbox.regions.values()];
   const faults = sandbox.faults.list();
   const views = await Promise.all(
     regions.map(async (region): Promise<ConsoleRegion> => {
       const check = route53?.regionHealth(region.key);
-      const level = sandbox.surge.level(region.key);
+      const level = surge?.level(region.key);
       const own = faults.filter((f) => f.region === region.key);
       return {
         key: region.key,

@@ -17,6 +17,7 @@ import { signDevToken } from '../../runtime/auth/dev-token.js';
 import { ChatClient } from '../../runtime/chat-client/client.js';
 import { edgeRequestLogger, openSandboxLog, type SandboxLogEvent } from '../../sandbox/log.js';
 import { runRoutine } from '../../sandbox/routine.js';
+import { CANARY } from '../../sandbox/services/canary/definition.js';
 import { eventually } from '../support/eventually.js';
 import { startTestSandbox } from './support.js';
 
@@ -301,7 +302,7 @@ describe('sandbox log of an idle sandbox', { timeout: 120_000 }, () => {
         const seen = new Set<string>();
         await eventually(
           () => {
-            const at = sandbox.canary?.last('seoul')?.at;
+            const at = sandbox.service(CANARY)?.last('seoul')?.at;
             if (at) seen.add(at);
             return seen.size > n;
           },
@@ -317,7 +318,7 @@ describe('sandbox log of an idle sandbox', { timeout: 120_000 }, () => {
       const grown = readFileSync(logPath, 'utf8').slice(before);
       // Three canary cycles in every region, a dozen health checks: not one line.
       expect(grown, grown.slice(0, 3000)).toBe('');
-      expect(sandbox.canary?.last('seoul')?.ok).toBe(true);
+      expect(sandbox.service(CANARY)?.last('seoul')?.ok).toBe(true);
       // A user's chat is no routine traffic: its lines are there.
       const url = sandbox.regions.get('seoul')?.websocketUrl ?? '';
       const token = signDevToken({ userId: 'ana', ttlSeconds: 600, secret: SANDBOX_DEV_TOKEN_SECRET });

@@ -23,6 +23,7 @@ import { defaultTopology } from '../../core/topology.js';
 import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
 import { ChatClient } from '../../runtime/chat-client/client.js';
 import type { Sandbox } from '../../sandbox/index.js';
+import { CANARY } from '../../sandbox/services/canary/definition.js';
 import { eventually, latencyAnswerFor } from './services/support.js';
 import { clientConfig, startTestSandbox } from './support.js';
 
@@ -219,7 +220,7 @@ describe('sandbox observability', { timeout: 90_000 }, () => {
         Namespace: `chatctl/${topology.app}`,
         MetricName: 'CanarySuccess',
       });
-      expect(sandbox.canary?.last('tokyo')).toMatchObject({ ok: false, stage: 'connect' });
+      expect(sandbox.service(CANARY)?.last('tokyo')).toMatchObject({ ok: false, stage: 'connect' });
       // On-call reads it: chatctl health shows the canary's failure and its alarm, each with advice.
       const health = await runHealth(target, { region: 'tokyo', replication: false, timeoutMs: 8000 });
       const checks = health.regions[0].checks;

@@ -12,6 +12,7 @@ import { sandboxTarget, type Target } from '../../cli/ops/target.js';
 import { names } from '../../core/names.js';
 import { defaultTopology } from '../../core/topology.js';
 import type { Sandbox } from '../../sandbox/index.js';
+import { CANARY } from '../../sandbox/services/canary/definition.js';
 import { SANDBOX_ALARM_PERIOD_SECONDS } from '../../sandbox/services/cloudwatch/seed.js';
 import { eventually, latencyAnswerFor } from './services/support.js';
 import { clientConfig, startTestSandbox } from './support.js';
@@ -98,7 +99,7 @@ describe('sandbox routing health', { timeout: 120_000 }, () => {
     // Two missing periods make the judges' alarms ALARM; Route 53 reads them on its next look.
     const statedMs = (2 * SANDBOX_ALARM_PERIOD_SECONDS + 5) * 1000;
     const stopped = Date.now();
-    sandbox.canary!.silence('na');
+    sandbox.service(CANARY)!.silence('na');
     try {
       await eventually(async () => (await answerFor('na')) !== 'na', statedMs + 10_000, 250);
       const left = Date.now() - stopped;
@@ -135,7 +136,7 @@ describe('sandbox routing health', { timeout: 120_000 }, () => {
         cw.destroy();
       }
     } finally {
-      sandbox.canary!.resume('na');
+      sandbox.service(CANARY)!.resume('na');
     }
     await eventually(async () => (await answerFor('na')) === 'na', 60_000, 250);
   });

@@ -22,6 +22,7 @@ import { names } from '../../../core/names.js';
 import { writeFileAtomic } from '../../../core/topology.js';
 import { flattenRecord } from '../../../runtime/analytics/stream.js';
 import type { ServiceFactory } from '../definition.js';
+import type { PartNeed, SandboxParts } from '../parts.js';
 import type { SandboxService, ServiceContext } from '../service.js';
 
 const gzip = promisify(gzipCallback);
@@ -53,6 +54,7 @@ export class AnalyticsService implements SandboxService {
 
   constructor(
     private readonly context: ServiceContext,
+    private readonly streams: SandboxParts['streams'],
     readonly dir: string,
   ) {}
 
@@ -67,7 +69,7 @@ export class AnalyticsService implements SandboxService {
 
   async start(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    this.stopTap = this.context.streamRecords((regionKey, record) => {
+    this.stopTap = this.streams.tap((regionKey, record) => {
       // The stacks read the home replica's stream: every region's writes, each once.
       if (regionKey !== this.context.topology().homeRegion) return;
       this.take(record as DynamoDBRecord);
@@ -136,5 +138,19 @@ export class AnalyticsService implements SandboxService {
 }
 
 /** Runs when the sandbox has a state folder to keep the local bucket in. */
-export const createService: ServiceFactory<AnalyticsService> = (context) =>
-  context.filesDir ? new AnalyticsService(context, analyticsDir(context.filesDir)) : undefined;
+export interface AnalyticsOptions {
+  /**
+   * The folder services keep files in (the pipeline's local bucket is `<filesDir>/analytics`). The Sandbox
+   * gives the folder of its statePath (.chatctl) when none is given; neither: no analytics pipeline.
+   */
+  readonly filesDir?: string;
+}
+
+/** It reads the home region's stream. */
+export type AnalyticsNeeds = { streams: PartNeed<'streams'> };
+
+export const createService: ServiceFactory<AnalyticsService, AnalyticsNeeds, AnalyticsOptions> = (
+  context,
+  { streams },
+  { filesDir },
+) => (filesDir ? new AnalyticsService(context, streams, analyticsDir(filesDir)) : undefined);

@@ -17,6 +17,7 @@ import { normalizeName } from '../../dns-name.js';
 import { urlHost } from '../../http.js';
 import { listenOrExplain } from '../../ports.js';
 import type { ServiceFactory } from '../definition.js';
+import type { PartNeed, SandboxParts } from '../parts.js';
 import type { ROUTE53 } from '../route53/definition.js';
 import type { Route53Service } from '../route53/index.js';
 import { resolveRecord } from '../route53/resolve.js';
@@ -39,11 +40,12 @@ export class CloudFrontService implements SandboxService {
   constructor(
     private readonly context: ServiceContext,
     private readonly route53: Route53Service | undefined,
+    private readonly listeners: SandboxParts['listeners'],
   ) {
     this.api = new CloudFrontApi({ topology: context.topology(), account: context.account });
     this.proxy = new ChinaProxy({
-      host: context.host,
-      port: context.ports.china,
+      host: listeners.host,
+      port: listeners.ports.china,
       resolveOrigin: () => this.resolveOrigin(),
     });
   }
@@ -51,9 +53,9 @@ export class CloudFrontService implements SandboxService {
   handle = (request: EdgeRequest): Promise<EdgeResponse> => this.api.handle(request);
 
   async start(): Promise<void> {
-    const wanted = this.context.ports.china;
+    const wanted = this.listeners.ports.china;
     const port = await listenOrExplain(wanted, 'the China proxy', () => this.proxy.start());
-    this.url = `ws://${urlHost(this.context.host)}:${port}/${WEBSOCKET_STAGE}`;
+    this.url = `ws://${urlHost(this.listeners.host)}:${port}/${WEBSOCKET_STAGE}`;
   }
 
   /** The China proxy's URL and distribution (undefined until started). */
@@ -99,7 +101,9 @@ export class CloudFrontService implements SandboxService {
 }
 
 /** Only a topology with the China proxy runs CloudFront. */
-export const createService: ServiceFactory<CloudFrontService, { route53: typeof ROUTE53 }> = (
+export type CloudFrontNeeds = { route53: typeof ROUTE53; listeners: PartNeed<'listeners'> };
+
+export const createService: ServiceFactory<CloudFrontService, CloudFrontNeeds> = (
   context,
-  { route53 },
-) => (context.topology().china.enabled ? new CloudFrontService(context, route53) : undefined);
+  { route53, listeners },
+) => (context.topology().china.enabled ? new CloudFrontService(context, route53, listeners) : undefined);

@@ -1,10 +1,11 @@
 /** Cognito user pools. */
 import { defineService } from '../definition.js';
-import type { CognitoIdpService } from './index.js';
+import { PARTS } from '../parts.js';
+import type { CognitoIdpNeeds, CognitoIdpService } from './index.js';
 
-export const COGNITO_IDP = defineService<CognitoIdpService>({
+export const COGNITO_IDP = defineService<CognitoIdpService, CognitoIdpNeeds>({
   name: 'cognito-idp',
   protocol: 'json',
-  needs: {},
+  needs: { faults: PARTS.faults },
   load: async () => (await import('./index.js')).createService,
 });

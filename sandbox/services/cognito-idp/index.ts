@@ -14,6 +14,7 @@ import type { WireDialect, WireInput } from '../../wire/dialect.js';
 import { type Operations, serveRpc } from '../../wire/rpc.js';
 import { ServiceError } from '../../wire/service-error.js';
 import type { ServiceFactory } from '../definition.js';
+import type { PartNeed } from '../parts.js';
 import type { SandboxService } from '../service.js';
 import { type Call, poolOf, text } from './call.js';
 import type { AuthFlow, ClientRecord, PoolRecord, ReplicaStatus, UserRecord } from './model.js';
@@ -33,9 +34,11 @@ export interface CognitoIdpService extends SandboxService {
 }
 
 /** The `cognito-down` fault of a region key impairs Cognito in that region's AWS region. */
-export const createService: ServiceFactory<CognitoIdpService> = (context) =>
+export type CognitoIdpNeeds = { faults: PartNeed<'faults'> };
+
+export const createService: ServiceFactory<CognitoIdpService, CognitoIdpNeeds> = (context, { faults }) =>
   createCognitoIdp(context.account, (awsRegion) =>
-    context.regions().some((r) => r.awsRegion === awsRegion && context.faultActive(r.key, 'cognito-down')),
+    context.regions().some((r) => r.awsRegion === awsRegion && faults.active(r.key, 'cognito-down')),
   );
 
 export function createCognitoIdp(

@@ -9,10 +9,11 @@ import { normalizeName } from '../../dns-name.js';
 import { urlHost } from '../../http.js';
 import { listenOrExplain } from '../../ports.js';
 import type { ServiceFactory } from '../definition.js';
+import type { PartNeed, SandboxParts } from '../parts.js';
 import type { ROUTE53 } from '../route53/definition.js';
 import type { Route53Service } from '../route53/index.js';
 import { resolveRecord } from '../route53/resolve.js';
-import type { SandboxService, ServiceContext, ServiceStateFields } from '../service.js';
+import type { SandboxService, ServiceStateFields } from '../service.js';
 import { type DnsQuestion, type DnsReply, type DnsServer, startDnsServer } from './server.js';
 
 export class DnsService implements SandboxService {
@@ -20,14 +21,14 @@ export class DnsService implements SandboxService {
   private server: DnsServer | undefined;
 
   constructor(
-    private readonly context: ServiceContext,
+    private readonly listeners: SandboxParts['listeners'],
     private readonly route53: Route53Service,
   ) {}
 
   async start(): Promise<void> {
-    const port = this.context.ports.dns;
-    this.server = await listenOrExplain(port, 'the DNS server', () =>
-      startDnsServer({ host: this.context.host, port, answer: (q) => this.answer(q) }),
+    const { host, ports } = this.listeners;
+    this.server = await listenOrExplain(ports.dns, 'the DNS server', () =>
+      startDnsServer({ host, port: ports.dns, answer: (q) => this.answer(q) }),
     );
   }
 
@@ -52,7 +53,7 @@ export class DnsService implements SandboxService {
     if (!this.server) return {};
     return {
       dns: {
-        host: urlHost(this.context.host).replace(/^\[|\]$/g, ''),
+        host: urlHost(this.listeners.host).replace(/^\[|\]$/g, ''),
         port: this.server.port,
         addresses: this.route53.store.regionAddresses(),
       },
@@ -65,7 +66,7 @@ export class DnsService implements SandboxService {
 }
 
 /** Runs with the sandbox's Route 53 (the global services). */
-export const createService: ServiceFactory<DnsService, { route53: typeof ROUTE53 }> = (
-  context,
-  { route53 },
-) => (route53 ? new DnsService(context, route53) : undefined);
+export type DnsNeeds = { route53: typeof ROUTE53; listeners: PartNeed<'listeners'> };
+
+export const createService: ServiceFactory<DnsService, DnsNeeds> = (_context, { route53, listeners }) =>
+  route53 ? new DnsService(listeners, route53) : undefined;

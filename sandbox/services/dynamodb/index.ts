@@ -5,11 +5,13 @@
  * engine stay apart). DescribeTable of the chat table shows its replicas as a Global Table's does.
  */
 import { Agent, request as httpRequest } from 'node:http';
+import { names } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { rewriteAccessKey } from '../../wire/aws-wire.js';
 import { awsError } from '../../wire/errors.js';
 import { nullObject } from '../../wire/keys.js';
 import type { ServiceFactory } from '../definition.js';
+import type { PartNeed, SandboxParts } from '../parts.js';
 import type { SandboxService, ServiceContext } from '../service.js';
 
 /** Operations that may change items, so put a record in the table's stream. */
@@ -71,14 +73,21 @@ function forward(endpoint: URL, request: EdgeRequest, instanceId: string): Promi
 const CORAL = { errorNamespace: 'com.amazon.coral.service' };
 const DYNAMODB = { errorNamespace: 'com.amazonaws.dynamodb.v20120810' };
 
-export const createService: ServiceFactory = (context) => new DynamoDbService(context);
+/** DynamoDB Local behind it, and replication told of each write. */
+export type DynamoDbNeeds = { engine: PartNeed<'engine'> };
+
+export const createService: ServiceFactory<SandboxService, DynamoDbNeeds> = (context, { engine }) =>
+  new DynamoDbService(context, engine);
 
 class DynamoDbService implements SandboxService {
   readonly name = 'dynamodb';
   private readonly endpoint: URL;
 
-  constructor(private readonly context: ServiceContext) {
-    this.endpoint = new URL(context.engine.endpoint);
+  constructor(
+    private readonly context: ServiceContext,
+    private readonly engine: SandboxParts['engine'],
+  ) {
+    this.endpoint = new URL(engine.endpoint);
   }
 
   handle = async (request: EdgeRequest): Promise<EdgeResponse> => {
@@ -108,7 +117,7 @@ class DynamoDbService implements SandboxService {
     }
     let response: EdgeResponse;
     try {
-      response = await forward(this.endpoint, request, this.context.engine.instanceId);
+      response = await forward(this.endpoint, request, this.engine.instanceId);
     } catch (error) {
       return awsError(
         'json',
@@ -119,7 +128,7 @@ class DynamoDbService implements SandboxService {
       );
     }
     const operation = target.slice(target.indexOf('.') + 1);
-    if (response.status === 200 && WRITES.has(operation)) this.context.noteWrite(request.region);
+    if (response.status === 200 && WRITES.has(operation)) this.engine.noteWrite(request.region);
     if (target === 'DynamoDB_20120810.DescribeTable' && response.status === 200) {
       return withReplicas(response, request.region, this.context);
     }
@@ -132,7 +141,7 @@ function withReplicas(response: EdgeResponse, region: string, context: ServiceCo
   try {
     const parsed = JSON.parse(String(response.body)) as { Table?: Record<string, unknown> };
     const table = parsed.Table;
-    if (!table || table.TableName !== context.tableName) return response;
+    if (!table || table.TableName !== names.table(context.topology())) return response;
     const regions = context.regions().map((r) => r.awsRegion);
     if (!regions.includes(region)) return response;
     table.GlobalTableVersion = '2019.11.21';

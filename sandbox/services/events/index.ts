@@ -11,7 +11,8 @@ import { type EventPattern, matchesAnyEventPattern } from '../../../core/event-p
 import { eventFilterPatterns } from '../../../core/events.js';
 import { chatEventOf } from '../../../runtime/events/map.js';
 import type { ServiceFactory } from '../definition.js';
-import type { SandboxService, ServiceContext } from '../service.js';
+import type { PartNeed, SandboxParts } from '../parts.js';
+import type { SandboxService } from '../service.js';
 import { DEFAULT_RETENTION, EventBus } from './bus.js';
 import { serveEvents } from './http.js';
 
@@ -23,14 +24,14 @@ export class EventsService implements SandboxService {
   private readonly filters = new Map<string, readonly EventPattern[]>();
 
   constructor(
-    private readonly context: ServiceContext,
+    private readonly streams: SandboxParts['streams'],
     retention = DEFAULT_RETENTION,
   ) {
     this.bus = new EventBus(retention);
   }
 
   async start(): Promise<void> {
-    this.stopTap = this.context.streamRecords((regionKey, raw) => {
+    this.stopTap = this.streams.tap((regionKey, raw) => {
       const record = asPipeRecord(raw as DynamoDBRecord);
       if (!matchesAnyEventPattern(this.filterOf(regionKey), record)) return;
       const event = chatEventOf(record, regionKey);
@@ -75,4 +76,8 @@ export function asPipeRecord(record: DynamoDBRecord): DynamoDBRecord {
   };
 }
 
-export const createService: ServiceFactory<EventsService> = (context) => new EventsService(context);
+/** It reads every region's stream. */
+export type EventsNeeds = { streams: PartNeed<'streams'> };
+
+export const createService: ServiceFactory<EventsService, EventsNeeds> = (_context, { streams }) =>
+  new EventsService(streams);

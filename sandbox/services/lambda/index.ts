@@ -18,7 +18,8 @@ import type { EdgeRequest, EdgeResponse } from '../../contracts.js';
 import { isThrottle } from '../../throttle.js';
 import { restJsonError, restJsonResult } from '../../wire/rest-json.js';
 import { asServiceError, ServiceError } from '../../wire/service-error.js';
-import type { ServiceFactory } from '../definition.js';
+import type { Handles, ServiceFactory } from '../definition.js';
+import type { PartNeed } from '../parts.js';
 import type { SandboxService, ServiceContext } from '../service.js';
 import {
   type AsyncConfig,
@@ -59,7 +60,42 @@ export interface LambdaView {
   /** The queued invocations given up, oldest first: what each on-failure queue holds (SQS keeps 14 days). */
   failedEvents(regionKey?: string): readonly FailedEvent[];
 }
-export const createService: ServiceFactory<LambdaService> = (context) => new LambdaService(context);
+/** Lambda's waits for queued (Event) invocations, and the relay's maximum event age: AWS's unless given. */
+export interface LambdaAsyncSettings {
+  /** Before each retry of a failed run (AWS: 60 s, then 120 s). */
+  readonly retryDelaysMs?: readonly number[];
+  /** The first wait after a throttled run (AWS: 1 s); it doubles up to throttleMaxMs (AWS: 5 minutes). */
+  readonly throttleFirstMs?: number;
+  readonly throttleMaxMs?: number;
+  /** The relay's maximum event age (default RELAY_ASYNC's, core/relay-async.ts, as the stacks deploy it). */
+  readonly relayMaxEventAgeMs?: number;
+}
+
+export interface LambdaOptions {
+  /**
+   * The Lambda concurrency quota GetAccountSettings reports in every region (default 1000, AWS's default; a new
+   * account can have far less), so a deploy's preflight can be exercised against the sandbox.
+   */
+  readonly lambdaConcurrency?: number;
+  /**
+   * Lambda's queue of Event invocations runs with AWS's waits (retries after 1 and 2 minutes, throttles from
+   * 1 s doubling to 5 minutes) and the relay's maximum event age as the stacks deploy it; tests shorten them.
+   */
+  readonly lambdaAsync?: LambdaAsyncSettings;
+}
+
+/** The faults it honours, the network a cross-region Invoke crosses, and its queued work awaited on stop. */
+export type LambdaNeeds = {
+  faults: PartNeed<'faults'>;
+  network: PartNeed<'network'>;
+  background: PartNeed<'background'>;
+};
+
+export const createService: ServiceFactory<LambdaService, LambdaNeeds, LambdaOptions> = (
+  context,
+  needs,
+  options,
+) => new LambdaService(context, needs, options);
 
 export class LambdaService implements SandboxService, LambdaView {
   readonly name = 'lambda';
@@ -67,8 +103,12 @@ export class LambdaService implements SandboxService, LambdaView {
   private readonly failed: FailedEvent[] = [];
   private readonly queue: AsyncQueue;
 
-  constructor(private readonly context: ServiceContext) {
-    const settings = context.lambdaAsync;
+  constructor(
+    private readonly context: ServiceContext,
+    private readonly needs: Handles<LambdaNeeds>,
+    private readonly options: LambdaOptions = {},
+  ) {
+    const settings = options.lambdaAsync ?? {};
     this.queue = new AsyncQueue(
       {
         retryDelaysMs: settings.retryDelaysMs ?? AWS_ASYNC_TIMING.retryDelaysMs,
@@ -130,7 +170,8 @@ export class LambdaService implements SandboxService, LambdaView {
       const fn = { awsRegion, regionKey: region.key, name };
       if (name === names.relayFunction(topology, region.key)) {
         const async: AsyncConfig = {
-          maxEventAgeMs: this.context.lambdaAsync.relayMaxEventAgeMs ?? RELAY_ASYNC.maxEventAgeSeconds * 1000,
+          maxEventAgeMs:
+            this.options.lambdaAsync?.relayMaxEventAgeMs ?? RELAY_ASYNC.maxEventAgeSeconds * 1000,
           maxRetryAttempts: RELAY_ASYNC.maxRetryAttempts,
           onFailure: names.relayFailureQueue(topology, region.key),
         };
@@ -153,13 +194,9 @@ export class LambdaService implements SandboxService, LambdaView {
    * replication lag, which adds Global Tables' pipeline: a relayed message arrives before its item, as on AWS.
    */
   private delayMs(caller: string | undefined, fn: LambdaFunction): number {
-    const context = this.context;
-    if (!caller || caller === fn.regionKey || !context.regions().some((r) => r.key === caller)) return 0;
-    return (
-      context.networkMs(caller, fn.regionKey) +
-      context.latencyFaultMs(caller) +
-      context.latencyFaultMs(fn.regionKey)
-    );
+    const { faults, network } = this.needs;
+    if (!caller || caller === fn.regionKey || !this.context.regions().some((r) => r.key === caller)) return 0;
+    return network.ms(caller, fn.regionKey) + faults.latencyMs(caller) + faults.latencyMs(fn.regionKey);
   }
 
   /** GetAccountSettings: the quota, and what the running regions' functions reserve of it (their lanes). */
@@ -167,7 +204,7 @@ export class LambdaService implements SandboxService, LambdaView {
     const topology = this.context.topology();
     const here = this.context.regions().filter((r) => r.awsRegion === awsRegion).length;
     const lanes = Object.values(topology.lanes).reduce<number>((sum, n) => sum + (n ?? 0), 0);
-    const quota = this.context.lambdaConcurrency ?? 1000;
+    const quota = this.options.lambdaConcurrency ?? 1000;
     return restJsonResult(200, {
       AccountLimit: {
         TotalCodeSize: 80_530_636_800,
@@ -194,7 +231,7 @@ export class LambdaService implements SandboxService, LambdaView {
   };
 
   private async serve(request: EdgeRequest): Promise<EdgeResponse> {
-    const options = this.context;
+    const { context, needs } = this;
     if (request.method === 'GET' && ACCOUNT_SETTINGS.test(request.path)) {
       return this.accountSettings(request.region);
     }
@@ -225,7 +262,7 @@ export class LambdaService implements SandboxService, LambdaView {
       throw new ServiceError(
         404,
         'ResourceNotFoundException',
-        `Function not found: arn:aws:lambda:${region}:${options.account}:function:${name}`,
+        `Function not found: arn:aws:lambda:${region}:${context.account}:function:${name}`,
       );
     }
     const type = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
@@ -244,7 +281,7 @@ export class LambdaService implements SandboxService, LambdaView {
         );
       }
     }
-    if (options.faultActive(fn.regionKey, 'relay-error')) {
+    if (needs.faults.active(fn.regionKey, 'relay-error')) {
       throw new ServiceError(500, 'ServiceException', `injected fault: relay-error in ${fn.regionKey}`);
     }
     const delay = this.delayMs(request.caller, fn);
@@ -259,7 +296,7 @@ export class LambdaService implements SandboxService, LambdaView {
       return { status: 202, headers: { 'x-amzn-requestid': requestId } };
     }
     try {
-      if (options.faultActive(fn.regionKey, 'throttle')) throw throttled(fn, 'the throttle fault');
+      if (needs.faults.active(fn.regionKey, 'throttle')) throw throttled(fn, 'the throttle fault');
       const result = await fn.invoke(payload);
       if (delay > 0) await sleep(delay);
       return {
@@ -296,12 +333,12 @@ export class LambdaService implements SandboxService, LambdaView {
           receivedAt: Date.now(),
           config: fn.async,
           run: () => fn.invoke(payload),
-          throttled: () => context.faultActive(fn.regionKey, 'throttle'),
+          throttled: () => this.needs.faults.active(fn.regionKey, 'throttle'),
         }),
       )
       .catch((error: Error) => context.onError(error, `async invoke of ${fn.name}`))
       .finally(() => this.running--);
-    context.track(work);
+    this.needs.background.track(work);
   }
 }
 

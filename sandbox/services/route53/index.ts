@@ -5,8 +5,9 @@
  */
 import { names } from '../../../core/names.js';
 import type { EdgeRequest, EdgeResponse, RegionRuntimeInfo } from '../../contracts.js';
-import { normalizeName } from '../../dns-name.js';
+import { normalizeName, SANDBOX_DNS_TTL_SECONDS } from '../../dns-name.js';
 import { answer } from '../../wire/rest-xml.js';
+import type { CANARY } from '../canary/definition.js';
 import type { CLOUDWATCH } from '../cloudwatch/definition.js';
 import type { ServiceFactory } from '../definition.js';
 import type { SandboxService, ServiceStateFields } from '../service.js';
@@ -74,15 +75,34 @@ export interface RegionHealth {
   readonly lastProbe?: { readonly ok: boolean; readonly detail: string; readonly at: string };
 }
 
-export const createService: ServiceFactory<Route53Service, { monitoring: typeof CLOUDWATCH }> = (
+/** Route 53's probing in the sandbox (short, so a drill takes seconds), and its records' TTL. */
+export interface Route53Options {
+  /** Default: the topology's sandbox.healthCheckIntervalSeconds. */
+  readonly healthCheckIntervalMs?: number;
+  /** Default: the topology's sandbox.failureThreshold. */
+  readonly failureThreshold?: number;
+  /**
+   * The TTL of the hosted zone's records the sandbox creates (default SANDBOX_DNS_TTL_SECONDS). A drill's moving
+   * client honours it, so the sandbox keeps it short: a failover drill takes seconds, not an alias record's 60 s.
+   */
+  readonly dnsTtlSeconds?: number;
+}
+
+/** Its checks follow CloudWatch's alarms; with the canary running, its judgement alarms too. */
+export type Route53Needs = { monitoring: typeof CLOUDWATCH; canary: typeof CANARY };
+
+export const createService: ServiceFactory<Route53Service, Route53Needs, Route53Options> = (
   context,
-  { monitoring },
-) =>
-  new Route53Service({
+  { monitoring, canary },
+  options,
+) => {
+  const { sandbox } = context.topology();
+  return new Route53Service({
     topology: () => context.topology(),
-    healthCheckIntervalMs: context.healthCheckIntervalMs,
-    failureThreshold: context.failureThreshold,
-    dnsTtlSeconds: context.dnsTtlSeconds,
-    canary: context.canary,
+    healthCheckIntervalMs: options.healthCheckIntervalMs ?? sandbox.healthCheckIntervalSeconds * 1000,
+    failureThreshold: options.failureThreshold ?? sandbox.failureThreshold,
+    dnsTtlSeconds: options.dnsTtlSeconds ?? SANDBOX_DNS_TTL_SECONDS,
+    canary: canary !== undefined,
     alarmState: (region, name) => monitoring?.alarmState(region, name),
   });
+};

@@ -71,7 +71,7 @@ export interface Route53StoreOptions {
   /** How often the checkers probe (the sandbox's short interval, whatever RequestInterval says). */
   readonly healthCheckIntervalMs: number;
   readonly failureThreshold: number;
-  /** The TTL of the records created for each region (the sandbox's: options.ts SANDBOX_DNS_TTL_SECONDS). */
+  /** The TTL of the records created for each region (the sandbox's: dns-name.ts SANDBOX_DNS_TTL_SECONDS). */
   readonly dnsTtlSeconds: number;
   readonly probeTiming?: ProbeTiming;
   /**

@@ -206,6 +206,6 @@ describe('cli drill, drain and traffic commands', { timeout: 120_000 }, () => {
     expect(autoOn.lanes.find((l) => l.route === 'send')).toMatchObject({ reserved: 8 });
     // A verdict is never passed on sends nobody acked (it was: an ack p99 of no acks is 0).
     if (autoOn.summary.acks === 0) expect(drill.verdict).toBe('failed');
-    expect(sandbox.surge.lanes('na')).toEqual(sandbox.topology.lanes);
+    expect(sandbox.lanes.lanes('na')).toEqual(sandbox.topology.lanes);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CLOUDFRONT } from '../../../sandbox/services/cloudfront/definition.js';
 import { CLOUDWATCH } from '../../../sandbox/services/cloudwatch/definition.js';
-import { defineService } from '../../../sandbox/services/definition.js';
+import { defineService, type ServiceNeeds } from '../../../sandbox/services/definition.js';
 import { DNS } from '../../../sandbox/services/dns/definition.js';
+import { isPartNeed, PARTS } from '../../../sandbox/services/parts.js';
 import { type AnyDefinition, SERVICES, startOrder } from '../../../sandbox/services/registry.js';
 import { ROUTE53 } from '../../../sandbox/services/route53/definition.js';
 
@@ -23,8 +24,9 @@ describe('registry', () => {
   it('registry: every service has its own name, and what it needs is in the registry', () => {
     expect(new Set(names(SERVICES)).size).toBe(SERVICES.length);
     for (const definition of SERVICES) {
-      for (const need of Object.values(definition.needs as Record<string, AnyDefinition>)) {
-        expect(SERVICES, `${definition.name} needs ${need.name}`).toContain(need);
+      for (const need of Object.values(definition.needs as ServiceNeeds)) {
+        if (isPartNeed(need)) expect(PARTS[need.part], `${definition.name} needs ${need.part}`).toBe(need);
+        else expect(SERVICES, `${definition.name} needs ${need.name}`).toContain(need);
       }
     }
   });

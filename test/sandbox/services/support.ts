@@ -19,6 +19,7 @@ import type { HostedChatApp } from '../../../sandbox/runtime-host.js';
 import { CLOUDFRONT } from '../../../sandbox/services/cloudfront/definition.js';
 import type { CloudFrontService } from '../../../sandbox/services/cloudfront/index.js';
 import { runningService } from '../../../sandbox/services/definition.js';
+import type { SandboxParts } from '../../../sandbox/services/parts.js';
 import { loadServices, SERVICES, startServices } from '../../../sandbox/services/registry.js';
 import { ROUTE53 } from '../../../sandbox/services/route53/definition.js';
 import type { Route53Service } from '../../../sandbox/services/route53/index.js';
@@ -144,37 +145,35 @@ export async function startGlobalTestbed(
   const context: ServiceContext = {
     topology: () => current,
     account: topology.account,
-    tableName: 'unused',
-    engine: { endpoint: 'http://127.0.0.1:1', instanceId: 'unused' },
     regions: () => regions.map((r) => ({ ...r, app: noApp })),
-    faultActive: () => false,
-    latencyFaultMs: () => 0,
-    lagMs: () => 0,
-    networkMs: () => 0,
-    streamRecords: () => () => {},
-    noteWrite: () => {},
-    track: () => {},
-    healthCheckIntervalMs,
-    failureThreshold: 2,
-    dnsTtlSeconds: 60,
-    host: '127.0.0.1',
-    ports: { china: 0, dns: 0 },
-    sampleMetrics: () => [],
-    metricsIntervalMs: 1000,
-    canary: false,
-    lambdaAsync: {},
     log: () => {},
     onError: (error) => {
       throw error;
     },
   };
+  const unused = () => {
+    throw new Error('the global services do not use this part');
+  };
+  const parts: SandboxParts = {
+    engine: { endpoint: 'http://127.0.0.1:1', instanceId: 'unused', noteWrite: unused },
+    faults: { active: () => false, latencyMs: () => 0 },
+    network: { ms: () => 0 },
+    streams: { tap: () => () => {} },
+    background: { track: unused },
+    listeners: { host: '127.0.0.1', ports: { china: 0, dns: 0 } },
+    figures: { sample: () => [] },
+    replication: { inboundLagMs: () => undefined },
+    lanes: { counters: unused, lanes: unused },
+    edge: { url: 'http://127.0.0.1:1' },
+  };
+  const options = { healthCheckIntervalMs, failureThreshold: 2, dnsTtlSeconds: 60 };
   const services = new Map<string, SandboxService>();
   // The global services only: Route 53 runs without CloudWatch here (its alarm-following checks see none).
   const globalOnly = await loadServices(
     { global: true },
     SERVICES.filter((s) => s.global),
   );
-  await startServices(globalOnly, context, regions, services);
+  await startServices(globalOnly, { context, parts, options }, regions, services);
   const edge = await startEdge({
     port: 0,
     service: (name) => services.get(name),

@@ -60,23 +60,23 @@ let pending: MetricSample[] = [];
 
 beforeAll(async () => {
   const topology = defaultTopology();
-  const context = {
+  const context: ServiceContext = {
     topology: () => topology,
     account: '000000000000',
     regions: () => [],
-    sampleMetrics: () => {
+    log: () => {},
+    onError: (error: Error) => {
+      throw error;
+    },
+  };
+  const figures = {
+    sample: () => {
       const out = pending;
       pending = [];
       return out;
     },
-    metricsIntervalMs: 60_000,
-    canary: false,
-    alarmState: () => undefined,
-    onError: (error: Error) => {
-      throw error;
-    },
-  } as unknown as ServiceContext;
-  service = new CloudWatchService(context);
+  };
+  service = new CloudWatchService(context, figures, { metricsIntervalMs: 60_000 });
   edge = await startEdge({
     port: 0,
     service: (name) => (name === 'monitoring' ? service : undefined),

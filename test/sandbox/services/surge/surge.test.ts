@@ -4,18 +4,18 @@
 // the controller reads those throttles too. Each region's controller also stores the replication lag into its
 // region, which the joined frame reports.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { control } from '../../cli/ops/sandbox/control.js';
-import { sandboxTarget, type Target } from '../../cli/ops/target.js';
-import { setTrafficAuto, trafficStatus } from '../../cli/ops/traffic/index.js';
-import type { LoadLevel } from '../../core/protocol.js';
-import { defaultTopology } from '../../core/topology.js';
-import { createChatApp, type WebSocketEvent } from '../../runtime/app.js';
-import { ChatClient } from '../../runtime/chat-client/client.js';
-import type { Sandbox } from '../../sandbox/index.js';
-import { countingApp, LaneCounters, SandboxSurge } from '../../sandbox/surge.js';
-import { eventually } from '../support/eventually.js';
-import { startTestSandbox } from './support.js';
-import { connect } from './ws-client.js';
+import { control } from '../../../../cli/ops/sandbox/control.js';
+import { sandboxTarget, type Target } from '../../../../cli/ops/target.js';
+import { setTrafficAuto, trafficStatus } from '../../../../cli/ops/traffic/index.js';
+import type { LoadLevel } from '../../../../core/protocol.js';
+import { defaultTopology } from '../../../../core/topology.js';
+import { createChatApp, type WebSocketEvent } from '../../../../runtime/app.js';
+import { ChatClient } from '../../../../runtime/chat-client/client.js';
+import type { Sandbox } from '../../../../sandbox/index.js';
+import { RegionLanes } from '../../../../sandbox/lanes.js';
+import { eventually } from '../../../support/eventually.js';
+import { startTestSandbox } from '../../support.js';
+import { connect } from '../../ws-client.js';
 
 let sandbox: Sandbox;
 let target: Target;
@@ -59,69 +59,12 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeo
   }
 }
 
-describe('sandbox surge controller (in-process, on handler counters)', { timeout: 60_000 }, () => {
-  it('counters: each handler call is counted in its route with its peak concurrency; a reading starts a new window', async () => {
-    const counters = new LaneCounters();
-    const slow = (result: unknown) => () => new Promise((r) => setTimeout(() => r(result), 30));
-    const app = countingApp(
-      {
-        connect: slow({ statusCode: 200 }),
-        disconnect: slow({ statusCode: 200 }),
-        message: slow({ statusCode: 500 }),
-        relay: slow({ ok: true }),
-        health: slow({ statusCode: 200 }),
-      } as never,
-      counters,
-    );
-    const ping = { requestContext: { routeKey: 'ping' } } as never;
-    await Promise.all([app.message(ping), app.message(ping), app.message(ping), app.connect({} as never)]);
-    const lanes = { ping: 2, connect: 10, send: 5 };
-    const reading = counters.read(lanes, 1000);
-    expect(reading).toEqual({
-      at: 1000,
-      lanes: [
-        { route: 'ping', concurrency: 3, reserved: 2, throttles: 0, invocations: 3, errors: 3 },
-        { route: 'connect', concurrency: 1, reserved: 10, throttles: 0, invocations: 1, errors: 0 },
-        { route: 'send', concurrency: 0, reserved: 5, throttles: 0, invocations: 0, errors: 0 },
-      ],
-    });
-    expect(counters.read(lanes, 2000).lanes[0]).toMatchObject({ concurrency: 0, invocations: 0, errors: 0 });
-  });
-
-  it('counters: an invocation beyond the lane is throttled (never run), counted in throttles and not in invocations', async () => {
-    const counters = new LaneCounters();
-    let ran = 0;
-    const slow = () => () =>
-      new Promise((r) => {
-        ran++;
-        setTimeout(() => r({ statusCode: 200 }), 30);
-      });
-    const app = countingApp({ message: slow() } as never, counters, () => ({ ping: 2 }));
-    const ping = { requestContext: { routeKey: 'ping' } } as never;
-    const outcomes = await Promise.allSettled([app.message(ping), app.message(ping), app.message(ping)]);
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
-    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'TooManyRequestsException' });
-    expect(ran).toBe(2);
-    expect(counters.read({ ping: 2 }, 1000).lanes[0]).toEqual({
-      route: 'ping',
-      concurrency: 2,
-      reserved: 2,
-      throttles: 1,
-      invocations: 2,
-      errors: 0,
-    });
-    // CloudWatch's sampling keeps its own window of the same calls.
-    expect(counters.sample()[0]).toMatchObject({ route: 'ping', invocations: 2, throttles: 1, peak: 2 });
-  });
-
+describe('surge service (in-process, on handler counters)', { timeout: 60_000 }, () => {
   it("rehearsal lanes: a region runs with them in place of the topology's until cleared; other regions keep the topology's", async () => {
-    const surge = new SandboxSurge();
     const topology = { ...defaultTopology(), lanes: { send: 3 } };
+    const surge = new RegionLanes(() => topology);
     const slow = () => new Promise((r) => setTimeout(() => r({ statusCode: 200 }), 30));
-    const factory = surge.counting(
-      async () => ({ message: slow }) as never,
-      () => topology,
-    );
+    const factory = surge.counting(async () => ({ message: slow }) as never);
     const na = await factory({ regionKey: 'na' } as never, {} as never);
     const tokyo = await factory({ regionKey: 'tokyo' } as never, {} as never);
     const send = { requestContext: { routeKey: 'send' } } as never;
@@ -144,13 +87,13 @@ describe('sandbox surge controller (in-process, on handler counters)', { timeout
       lanes: { ping: 1 },
       rehearsal: true,
     });
-    expect(sandbox.surge.lanes('tokyo')).toEqual({ ping: 1 });
-    expect(sandbox.surge.lanes('seoul')).toEqual(sandbox.topology.lanes);
+    expect(sandbox.lanes.lanes('tokyo')).toEqual({ ping: 1 });
+    expect(sandbox.lanes.lanes('seoul')).toEqual(sandbox.topology.lanes);
     await expect(set({ region: 'paris', lanes: { ping: 1 } })).rejects.toThrow(/no region "paris"/);
     await expect(set({ region: 'tokyo', lanes: { pong: 1 } })).rejects.toThrow(/no route "pong"/);
     await expect(set({ region: 'tokyo', lanes: { ping: 0 } })).rejects.toThrow(/at least 1, not 0/);
     expect((await set({ region: 'tokyo', lanes: null })).rehearsal).toBe(false);
-    expect(sandbox.surge.lanes('tokyo')).toEqual(sandbox.topology.lanes);
+    expect(sandbox.lanes.lanes('tokyo')).toEqual(sandbox.topology.lanes);
   });
 
   it('auto: a full lane raises the level in that region only; when the burst ends it comes back to 0', async () => {
@@ -218,7 +161,7 @@ describe('sandbox surge controller (in-process, on handler counters)', { timeout
   });
 });
 
-describe('sandbox surge controller: replication lag', { timeout: 60_000 }, () => {
+describe('surge service: replication lag', { timeout: 60_000 }, () => {
   /** What a fresh member of `roomId` in `region` is told in `joined` of the region's replication lag. */
   async function joinedLag(region: string, roomId: string): Promise<unknown> {
     const client = await connect(sandbox.regions.get(region)!.websocketUrl, `lag-${region}`);

@@ -1,17 +1,15 @@
 /**
- * The chat canary in the sandbox: the runtime's own probe (runtime/canary/probe.ts) run on a short interval, as
- * the stacks run it every minute: each region's canary probes its own region by its own name and by the global
- * name (at its own gateway, Host chat.<domain>), and judges the regions core/routing-health.ts gives it. Each
- * (judged, judge) pair runs one probe at a time. The results become CanarySuccess and CanaryLatency in the
- * judged region's CloudWatch (metric-sources.ts), where its judgement alarms watch them and Route 53's
- * CLOUDWATCH_METRIC checks follow those alarms.
+ * The canary's probes: the runtime's own probe (runtime/canary/probe.ts) run on a short interval, as the stacks
+ * run it every minute: each region's canary probes its own region by its own name and by the global name (at
+ * its own gateway, Host chat.<domain>), and judges the regions core/routing-health.ts gives it. Each (judged,
+ * judge) pair runs one probe at a time; the results wait, per pair, until CloudWatch drains them (./metrics.ts).
  */
-import { canaryRoom, canaryUser } from '../core/observability.js';
-import { canaryJudges } from '../core/routing-health.js';
-import { SANDBOX_DEV_TOKEN_SECRET } from '../core/runtime-env.js';
-import type { Topology } from '../core/topology.js';
-import { signDevToken } from '../runtime/auth/dev-token.js';
-import { type CanaryResult, runCanaryProbe } from '../runtime/canary/probe.js';
+import { canaryRoom, canaryUser } from '../../../core/observability.js';
+import { canaryJudges } from '../../../core/routing-health.js';
+import { SANDBOX_DEV_TOKEN_SECRET } from '../../../core/runtime-env.js';
+import type { Topology } from '../../../core/topology.js';
+import { signDevToken } from '../../../runtime/auth/dev-token.js';
+import { type CanaryResult, runCanaryProbe } from '../../../runtime/canary/probe.js';
 
 export interface CanaryTarget {
   readonly key: string;
@@ -27,7 +25,7 @@ export interface CanaryJudgement {
   readonly results: readonly CanaryResult[];
 }
 
-export interface SandboxCanaryOptions {
+export interface CanaryProbesOptions {
   readonly regions: () => readonly CanaryTarget[];
   readonly topology: () => Pick<Topology, 'regions'>;
   readonly intervalMs: number;
@@ -37,7 +35,7 @@ export interface SandboxCanaryOptions {
 
 const pairKey = (judged: string, judge: string) => `${judged}\u0000${judge}`;
 
-export class SandboxCanary {
+export class CanaryProbes {
   private readonly unread = new Map<string, CanaryResult[]>();
   private readonly latest = new Map<string, CanaryResult & { readonly at: string }>();
   private readonly running = new Set<string>();
@@ -46,7 +44,7 @@ export class SandboxCanary {
   private readonly silenced = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: SandboxCanaryOptions) {}
+  constructor(private readonly options: CanaryProbesOptions) {}
 
   get intervalMs(): number {
     return this.options.intervalMs;

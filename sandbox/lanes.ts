@@ -1,20 +1,13 @@
 /**
- * The surge controller in the sandbox: the runtime's own step (runtime/surge/run.ts), run in-process on an
- * interval for every region, reading utilization from counters the sandbox keeps around each handler call
- * (in flight per route, its peak since the last reading, invocations, errors), and the region's load-level
- * item through the edge, as on AWS; the replication lag into each region comes from the replicator's own
- * measure (on AWS: ReplicationLatency from CloudWatch). Lanes are enforced here: a route's reserved concurrency of the
- * topology is its limit, and an invocation beyond it is throttled (and counted) as Lambda throttles it.
+ * Each region's handler counters and lanes (a part of the Sandbox: services/parts.ts): every handler call is
+ * counted per route (in flight, its peak since the last reading, invocations, errors, durations), which the
+ * surge controller (services/surge/) and CloudWatch's sampling (metric-sources.ts) read. Lanes are enforced
+ * here: a route's reserved concurrency of the topology is its limit, and an invocation beyond it is throttled
+ * (and counted) as Lambda throttles it.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { RegionSpec, Topology } from '../core/topology.js';
-import type { AwsRequestHandler } from '../runtime/app.js';
-import type { ControllerPolicy, LaneReading, Utilization } from '../runtime/surge/controller.js';
-import { DEFAULT_POLICY } from '../runtime/surge/controller.js';
-import { type ControllerRun, dynamoLevelStore, runController } from '../runtime/surge/run.js';
-import { runRoutine } from './routine.js';
+import type { Topology } from '../core/topology.js';
+import type { LaneReading, Utilization } from '../runtime/surge/controller.js';
 import type { ChatAppFactory, HostedChatApp } from './runtime-host.js';
-import { SANDBOX_CREDENTIALS } from './state.js';
 import { LambdaThrottledError } from './throttle.js';
 
 /** What a route did in one window: the controller's reading and CloudWatch's sampling keep one each. */
@@ -159,93 +152,16 @@ export function countingApp(
   };
 }
 
-export interface SurgeLoopOptions {
-  /** The lanes a region runs with now. */
-  readonly lanes: (regionKey: string) => Topology['lanes'];
-  readonly regions: () => readonly RegionSpec[];
-  readonly counters: (regionKey: string) => LaneCounters;
-  /** The replication lag into a region now, ms (the replicator's measure; starts its next window). */
-  readonly replicationLagMs?: (regionKey: string, now: number) => number | undefined;
-  readonly tableName: string;
-  readonly edgeUrl: string;
-  readonly requestHandler?: AwsRequestHandler;
-  /** How often each region's controller runs. */
-  readonly intervalMs: number;
-  /** The policy's cool-down (the sandbox rehearses in seconds, not minutes). */
-  readonly coolDownMs: number;
-  readonly onRun?: (run: ControllerRun) => void;
-  readonly onError: (error: Error, where: string) => void;
-}
-
-export interface SurgeLoop {
-  /** One run of every region's controller now (the loop also runs on its interval). */
-  runOnce(): Promise<ControllerRun[]>;
-  stop(): void;
-}
-
-export function startSurgeLoop(options: SurgeLoopOptions): SurgeLoop {
-  const clients = new Map<string, DynamoDBClient>();
-  const policy: ControllerPolicy = { ...DEFAULT_POLICY, coolDownMs: options.coolDownMs };
-  const client = (awsRegion: string) => {
-    let c = clients.get(awsRegion);
-    if (!c) {
-      c = new DynamoDBClient({
-        region: awsRegion,
-        endpoint: options.edgeUrl,
-        credentials: { ...SANDBOX_CREDENTIALS },
-        ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
-      });
-      clients.set(awsRegion, c);
-    }
-    return c;
-  };
-  let running: Promise<ControllerRun[]> | undefined;
-  const runOnce = () => {
-    running ??= Promise.all(
-      options.regions().map((spec) =>
-        runController(spec.key, {
-          store: dynamoLevelStore(client(spec.awsRegion), options.tableName, spec.key),
-          readUtilization: async (now) => options.counters(spec.key).read(options.lanes(spec.key), now),
-          readReplicationLag: async (now) => options.replicationLagMs?.(spec.key, now),
-          policy,
-        }).then((run) => {
-          options.onRun?.(run);
-          return run;
-        }),
-      ),
-    ).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  const timer = setInterval(() => {
-    if (running) return;
-    // The controller's reads and writes are routine traffic for the log (routine.ts).
-    runRoutine(true, runOnce).catch((error: Error) => options.onError(error, 'surge controller'));
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    runOnce,
-    stop() {
-      clearInterval(timer);
-      for (const c of clients.values()) c.destroy();
-    },
-  };
-}
-
 /**
- * The sandbox's surge controller: the counters of every region's handlers, and the loop that reads them. A
- * region can run with rehearsal lanes for a while (drill surge sets them, scaled to the load one machine makes,
- * and puts the topology's back): enforced and read by the controller in place of the topology's.
+ * Every region's counters, made as its handlers are built, and the lanes each runs with. A region can run
+ * with rehearsal lanes for a while (drill surge sets them, scaled to the load one machine makes, and puts the
+ * topology's back): enforced and read by the surge controller in place of the topology's.
  */
-export class SandboxSurge {
+export class RegionLanes {
   private readonly byRegion = new Map<string, LaneCounters>();
-  private loop: SurgeLoop | undefined;
-  private readonly levels = new Map<string, number>();
   private readonly rehearsal = new Map<string, Topology['lanes']>();
-  private topology: () => Topology = () => {
-    throw new Error('the surge controller has no topology yet');
-  };
+
+  constructor(private readonly topology: () => Topology) {}
 
   /** The lanes `regionKey` runs with now: its rehearsal lanes, else the topology's. */
   lanes(regionKey: string): Topology['lanes'] {
@@ -274,39 +190,11 @@ export class SandboxSurge {
     return counters;
   }
 
-  /** The app factory with every handler call counted in its region and held to the lanes of `topology()`. */
-  counting(createApp: ChatAppFactory, topology: () => Topology): ChatAppFactory {
-    this.topology = topology;
+  /** The app factory with every handler call counted in its region and held to the lanes it runs with. */
+  counting(createApp: ChatAppFactory): ChatAppFactory {
     return async (config, deps) =>
       countingApp(await createApp(config, deps), this.counters(config.regionKey), () =>
         this.lanes(config.regionKey),
       );
-  }
-
-  start(options: Omit<SurgeLoopOptions, 'counters' | 'lanes'>): void {
-    this.loop ??= startSurgeLoop({
-      ...options,
-      lanes: (key) => this.lanes(key),
-      counters: (key) => this.counters(key),
-      onRun: (run) => {
-        this.levels.set(run.region, run.decision.level);
-        options.onRun?.(run);
-      },
-    });
-  }
-
-  /** A region's load level as its controller last decided (undefined before its first run). */
-  level(regionKey: string): number | undefined {
-    return this.levels.get(regionKey);
-  }
-
-  /** One run of every region's controller now; none when the loop was not started. */
-  runOnce(): Promise<ControllerRun[]> {
-    return this.loop ? this.loop.runOnce() : Promise.resolve([]);
-  }
-
-  stop(): void {
-    this.loop?.stop();
-    this.loop = undefined;
   }
 }
