@@ -124,6 +124,9 @@ export async function startMeteredSandbox(
     port: 0,
     globalServices: false,
     instanceId: `cal${randomBytes(6).toString('hex')}`,
+    // The surge controller's own writes (the level and the replication lag it stores, replicated) are not a
+    // chat operation's cost; left running they add to the counts whenever the measured lag moves.
+    surge: false,
     ...options,
     transport: 'in-process',
     createApp: async (config, deps) => {
