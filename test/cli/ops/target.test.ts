@@ -32,7 +32,12 @@ describe('target: timing and names decided once', () => {
       chatTimeoutMs: 8000,
       judgementPeriodSeconds: 10,
       alarmReadSeconds: 1,
+      // The runtime's 5 s cache of the load level, unless sandbox.json records the sandbox's own.
+      levelCacheMs: 5000,
     });
+    expect(sandboxTarget(topology, { ...state, surge: { levelCacheMs: 1000 } }).timing.levelCacheMs).toBe(
+      1000,
+    );
     expect(sandbox.hostedZoneId).toBe('ZSANDBOX');
     expect(sandbox.resolvesAliases).toBe(false);
     expect(sandbox.chinaProxyUrl('d111.cloudfront.net')).toBe('ws://127.0.0.1:4570/prod');
