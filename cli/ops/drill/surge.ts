@@ -1,4 +1,6 @@
 /**
+ * Over 400 lines (about 430) because the two runs, the rehearsal lane set and put back around them, and the
+ * verdict read from both share one sequence; the load itself and the figures live in surge-load.ts and beside it.
  * `chatctl drill surge`: rehearses a traffic surge against one region of the sandbox, twice, the same load
  * each time: first with `traffic auto` on, then off. Each run measures over time the send ack and delivery
  * latencies, connect success and shed rates, the throttles and peak concurrency of every lane (from the
